@@ -1,0 +1,119 @@
+// The catalog: tables, views and materialized views by name, with the dependency edges that
+// DROP needs. Everything lives in one schema, `public`; names are stored case-folded as
+// PostgreSQL folds unquoted identifiers (the parser has already done the folding).
+
+import type { SqlType } from '../sql/types.js';
+import type { Expr } from '../expr/expr.js';
+import type { Field, Plan } from '../plan/logical.js';
+import type { TableStore } from '../storage/table_store.js';
+import type { Operator } from '../dataflow/operator.js';
+import { SqlError, SQLSTATE } from '../errors.js';
+
+export interface ColumnDef {
+  name: string;
+  type: SqlType;
+  notNull: boolean;
+  /** DEFAULT expression (bound, no column references), or null for NULL. */
+  default: Expr | null;
+}
+
+export interface TableEntry {
+  kind: 'table';
+  name: string;
+  oid: number;
+  columns: ColumnDef[];
+  primaryKey: number[] | null;
+  store: TableStore;
+  /** The dataflow source that emits this table's committed changes. */
+  source: Operator;
+}
+
+export interface ViewEntry {
+  kind: 'view';
+  name: string;
+  oid: number;
+  columns: Field[];
+  plan: Plan;
+  sql: string;
+  dependsOn: string[];
+}
+
+export interface MaterializedViewEntry {
+  kind: 'materialized view';
+  name: string;
+  oid: number;
+  columns: Field[];
+  plan: Plan;
+  sql: string;
+  dependsOn: string[];
+  /** The operator keeping the view's integrated contents. */
+  output: Operator;
+  /** Every operator created for this view (removed on DROP). */
+  operators: Operator[];
+}
+
+export type CatalogEntry = TableEntry | ViewEntry | MaterializedViewEntry;
+export type RelationKind = CatalogEntry['kind'];
+
+export const DEFAULT_SCHEMA = 'public';
+
+export class Catalog {
+  private entries = new Map<string, CatalogEntry>();
+  private nextOid = 16384; // first OID PostgreSQL hands to user objects
+
+  allocOid(): number {
+    return this.nextOid++;
+  }
+
+  get(name: string): CatalogEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** Look a relation up by (optionally schema-qualified) name, or raise 42P01. */
+  resolve(name: string, schema?: string): CatalogEntry {
+    if (schema && schema !== DEFAULT_SCHEMA) {
+      throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${schema}.${name}" does not exist`);
+    }
+    const e = this.entries.get(name);
+    if (!e) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${name}" does not exist`);
+    return e;
+  }
+
+  add(entry: CatalogEntry): void {
+    if (this.entries.has(entry.name)) {
+      throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${entry.name}" already exists`);
+    }
+    this.entries.set(entry.name, entry);
+  }
+
+  remove(name: string): void {
+    this.entries.delete(name);
+  }
+
+  all(): CatalogEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** Objects that directly depend on `name`. */
+  dependents(name: string): CatalogEntry[] {
+    return this.all().filter((e) => e.kind !== 'table' && e.dependsOn.includes(name));
+  }
+
+  /** `name` and everything that transitively depends on it, dependents first. */
+  dropOrder(name: string): CatalogEntry[] {
+    const out: CatalogEntry[] = [];
+    const seen = new Set<string>();
+    const visit = (n: string) => {
+      if (seen.has(n)) return;
+      seen.add(n);
+      for (const d of this.dependents(n)) visit(d.name);
+      out.push(this.entries.get(n)!);
+    };
+    visit(name);
+    return out;
+  }
+}

@@ -1,0 +1,212 @@
+// Z-set batches: rows with signed integer weights, stored column by column.
+//
+// Fixed-width types live in typed arrays (with a separate null mask) so hot loops touch
+// contiguous memory and allocate nothing per row; other types live in plain arrays with
+// null inline. Arrow is the container at the edges (IPC, spill, checkpoints: see arrow.ts),
+// not the in-memory working format, because element access through Arrow vectors is an
+// order of magnitude slower than through typed arrays.
+
+import type { SqlType } from '../sql/types.js';
+import type { Row, Value } from '../expr/value.js';
+
+export type StorageKind = 'i32' | 'f64' | 'bool' | 'any';
+
+export function storageKind(t: SqlType): StorageKind {
+  switch (t.id) {
+    case 'int2':
+    case 'int4':
+    case 'date':
+      return t.id === 'date' ? 'f64' : 'i32'; // date may be ±Infinity, so it needs a float slot
+    case 'float4':
+    case 'float8':
+      return 'f64';
+    case 'bool':
+      return 'bool';
+    default:
+      return 'any';
+  }
+}
+
+export type ColumnData = Int32Array | Float64Array | Uint8Array | Value[];
+
+export interface Column {
+  readonly kind: StorageKind;
+  readonly data: ColumnData;
+  /** For typed storage: 1 where the value is NULL; null when no value is NULL. Unused for 'any'. */
+  readonly nulls: Uint8Array | null;
+}
+
+export interface Batch {
+  readonly types: readonly SqlType[];
+  readonly columns: readonly Column[];
+  /** Signed multiplicities; a consolidated batch has no zero weights and no repeated row. */
+  readonly weights: Int32Array;
+  readonly length: number;
+}
+
+export function getValue(col: Column, i: number): Value {
+  switch (col.kind) {
+    case 'i32':
+    case 'f64':
+      return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Int32Array | Float64Array)[i];
+    case 'bool':
+      return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Uint8Array)[i] === 1;
+    default:
+      return (col.data as Value[])[i];
+  }
+}
+
+export function rowAt(b: Batch, i: number): Row {
+  const n = b.columns.length;
+  const row: Row = new Array(n);
+  for (let c = 0; c < n; c++) row[c] = getValue(b.columns[c], i);
+  return row;
+}
+
+export function emptyBatch(types: readonly SqlType[]): Batch {
+  return new BatchBuilder(types, 0).finish();
+}
+
+/** Appends rows (as values or straight from other batches) into growable columns. */
+export class BatchBuilder {
+  readonly types: readonly SqlType[];
+  private kinds: StorageKind[];
+  private data: ColumnData[];
+  private nulls: (Uint8Array | null)[];
+  private weights: Int32Array;
+  private cap: number;
+  length = 0;
+
+  constructor(types: readonly SqlType[], capacity = 16) {
+    this.types = types;
+    this.cap = Math.max(capacity, 4);
+    this.kinds = types.map(storageKind);
+    this.data = this.kinds.map((k) => allocData(k, this.cap));
+    this.nulls = this.kinds.map(() => null);
+    this.weights = new Int32Array(this.cap);
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    for (let c = 0; c < this.data.length; c++) {
+      const d = this.data[c];
+      if (Array.isArray(d)) continue;
+      const nd = allocData(this.kinds[c], cap) as Int32Array;
+      nd.set(d as Int32Array);
+      this.data[c] = nd;
+      const nm = this.nulls[c];
+      if (nm !== null) {
+        const nn = new Uint8Array(cap);
+        nn.set(nm);
+        this.nulls[c] = nn;
+      }
+    }
+    const w = new Int32Array(cap);
+    w.set(this.weights);
+    this.weights = w;
+    this.cap = cap;
+  }
+
+  /** Set column c of the row being appended (call before commitRow). */
+  set(c: number, v: Value): void {
+    const i = this.length;
+    if (i >= this.cap) this.grow();
+    const kind = this.kinds[c];
+    if (kind === 'any') {
+      (this.data[c] as Value[])[i] = v;
+      return;
+    }
+    if (v === null) {
+      let m = this.nulls[c];
+      if (m === null) m = this.nulls[c] = new Uint8Array(this.cap);
+      m[i] = 1;
+      return;
+    }
+    const m = this.nulls[c];
+    if (m !== null) m[i] = 0;
+    if (kind === 'bool') (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
+    else (this.data[c] as Float64Array)[i] = v as number;
+  }
+
+  /** Finish the current row with weight w. */
+  commitRow(w: number): void {
+    if (this.length >= this.cap) this.grow();
+    this.weights[this.length++] = w;
+  }
+
+  push(row: readonly Value[], w: number): void {
+    if (this.length >= this.cap) this.grow();
+    for (let c = 0; c < row.length; c++) this.set(c, row[c]);
+    this.weights[this.length++] = w;
+  }
+
+  /** Copy row i of batch b (same schema) with weight w. */
+  pushFrom(b: Batch, i: number, w: number): void {
+    if (this.length >= this.cap) this.grow();
+    for (let c = 0; c < b.columns.length; c++) this.set(c, getValue(b.columns[c], i));
+    this.weights[this.length++] = w;
+  }
+
+  finish(): Batch {
+    const n = this.length;
+    const columns: Column[] = this.kinds.map((kind, c) => {
+      const d = this.data[c];
+      const data = Array.isArray(d) ? (d.length === n ? d : d.slice(0, n)) : (d as Int32Array).subarray(0, n);
+      const m = this.nulls[c];
+      return { kind, data, nulls: m === null ? null : m.subarray(0, n) };
+    });
+    return { types: this.types, columns, weights: this.weights.subarray(0, n), length: n };
+  }
+}
+
+function allocData(kind: StorageKind, cap: number): ColumnData {
+  switch (kind) {
+    case 'i32':
+      return new Int32Array(cap);
+    case 'f64':
+      return new Float64Array(cap);
+    case 'bool':
+      return new Uint8Array(cap);
+    default:
+      return new Array<Value>(0);
+  }
+}
+
+export function batchFromRows(types: readonly SqlType[], rows: readonly Row[], weights?: ArrayLike<number>): Batch {
+  const b = new BatchBuilder(types, rows.length);
+  for (let i = 0; i < rows.length; i++) b.push(rows[i], weights ? weights[i] : 1);
+  return b.finish();
+}
+
+export function batchToRows(b: Batch): { row: Row; weight: number }[] {
+  const out: { row: Row; weight: number }[] = [];
+  for (let i = 0; i < b.length; i++) out.push({ row: rowAt(b, i), weight: b.weights[i] });
+  return out;
+}
+
+/** Select columns (zero-copy): the projection of a batch onto `indices`. */
+export function projectColumns(b: Batch, indices: readonly number[]): Batch {
+  return {
+    types: indices.map((i) => b.types[i]),
+    columns: indices.map((i) => b.columns[i]),
+    weights: b.weights,
+    length: b.length,
+  };
+}
+
+export function negateBatch(b: Batch): Batch {
+  const w = new Int32Array(b.length);
+  for (let i = 0; i < b.length; i++) w[i] = -b.weights[i];
+  return { ...b, weights: w };
+}
+
+export function concatBatches(types: readonly SqlType[], batches: readonly Batch[]): Batch {
+  const nonEmpty = batches.filter((b) => b.length > 0);
+  if (nonEmpty.length === 0) return emptyBatch(types);
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  let total = 0;
+  for (const b of nonEmpty) total += b.length;
+  const out = new BatchBuilder(types, total);
+  for (const b of nonEmpty) for (let i = 0; i < b.length; i++) out.pushFrom(b, i, b.weights[i]);
+  return out.finish();
+}

@@ -1,0 +1,91 @@
+// The circuit: every operator of every materialized view, run in topological order once per
+// logical timestamp. Operators are created after their inputs, so creation order (operator
+// id) is a topological order; the circuit keeps them sorted by id.
+//
+// One step = one committed transaction (or a batch of them) at one timestamp: every view
+// moves from the state at t-1 to the state at t together, so no read ever sees a view that
+// reflects part of a transaction.
+
+import { emptyBatch, type Batch } from './batch.js';
+import type { Operator, StepContext } from './operator.js';
+import { internalError } from '../errors.js';
+
+export class Circuit {
+  private ops: Operator[] = [];
+
+  add(ops: readonly Operator[]): void {
+    this.ops.push(...ops);
+    this.ops.sort((a, b) => a.id - b.id);
+  }
+
+  remove(ops: readonly Operator[]): void {
+    const dead = new Set(ops);
+    this.ops = this.ops.filter((o) => !dead.has(o));
+  }
+
+  /** Operators that read `op` (to know whether a shared operator is still in use). */
+  consumers(op: Operator): Operator[] {
+    return this.ops.filter((o) => o.inputs.includes(op));
+  }
+
+  get size(): number {
+    return this.ops.length;
+  }
+
+  /**
+   * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
+   * Returns each operator's output delta (operators that were idle are absent).
+   */
+  step(time: number): Map<Operator, Batch> {
+    const ctx: StepContext = { time, hydrating: false };
+    const out = new Map<Operator, Batch>();
+    for (const op of this.ops) {
+      const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));
+      // Linear and stateful operators alike produce nothing from nothing (global aggregates
+      // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
+      if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
+      out.set(op, op.step(inputs, ctx));
+    }
+    return out;
+  }
+
+  /** Drop every operator that no root (view output, table source) depends on. */
+  collectGarbage(roots: readonly Operator[]): Operator[] {
+    const live = new Set<Operator>();
+    const visit = (o: Operator) => {
+      if (live.has(o)) return;
+      live.add(o);
+      for (const i of o.inputs) visit(i);
+    };
+    roots.forEach(visit);
+    const dead = this.ops.filter((o) => !live.has(o));
+    this.ops = this.ops.filter((o) => live.has(o));
+    return dead;
+  }
+
+  operators(): readonly Operator[] {
+    return this.ops;
+  }
+}
+
+/**
+ * Hydrate freshly built operators: feed them the full contents of the existing operators they
+ * read, in one step at `time`. Returns every new operator's output (the last one's is the
+ * result of an ad-hoc query).
+ */
+export function hydrate(newOps: readonly Operator[], time: number): Map<Operator, Batch> {
+  const ctx: StepContext = { time, hydrating: true };
+  const isNew = new Set(newOps);
+  const out = new Map<Operator, Batch>();
+  const ordered = [...newOps].sort((a, b) => a.id - b.id);
+  for (const op of ordered) {
+    const inputs = op.inputs.map((i) => {
+      if (isNew.has(i)) return out.get(i)!;
+      const snap = i.snapshot();
+      if (!snap) throw internalError(`operator ${i.name} cannot be read by a new view (no integrated state)`);
+      return snap;
+    });
+    out.set(op, op.step(inputs, ctx));
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+// ArrangeOp: integrates its input into an Arrangement (indexed by key columns) within its own
+// step, before downstream operators run; passes the delta through unchanged.
+import type { Batch } from '../batch.js';
+import { Arrangement } from '../arrangement.js';
+import { Operator } from '../operator.js';
+
+export class ArrangeOp extends Operator {
+  readonly arrangement: Arrangement;
+
+  constructor(
+    input: Operator,
+    readonly keyCols: readonly number[],
+  ) {
+    super([input], input.types);
+    this.arrangement = new Arrangement(input.types, keyCols);
+  }
+
+  get name(): string {
+    return `Arrange[${this.keyCols.join(',')}]`;
+  }
+
+  step(inputs: readonly Batch[]): Batch {
+    this.arrangement.apply(inputs[0]);
+    return inputs[0];
+  }
+
+  override snapshot(): Batch {
+    return this.arrangement.snapshot();
+  }
+}

@@ -1,0 +1,171 @@
+// JoinOp: Δ(A⋈B) = ΔA⋈B_new + A_new⋈ΔB − ΔA⋈ΔB over already-updated arrangements (hydrating:
+// ΔA⋈B_new only); outer sides add NULL-padded rows for rows whose match count is 0 (OuterSide).
+import type { Value } from '../../expr/value.js';
+import { BatchBuilder, concatBatches, getValue, type Batch } from '../batch.js';
+import { consolidate } from '../consolidate.js';
+import { gather } from '../gather.js';
+import { OuterSide } from '../outer_side.js';
+import { Operator, type StepContext } from '../operator.js';
+import type { ArrangeOp } from './arrange.js';
+
+export type JoinType = 'inner' | 'left' | 'right' | 'full';
+
+export interface JoinSpec {
+  type: JoinType;
+  /** Non-equi part of ON over the combined row (left columns then right columns). */
+  residual?: (b: Batch, i: number) => Value;
+}
+
+const E1 = 0; // ΔA row × B_new entry
+const E2 = 1; // A_new entry × ΔB row
+const E3 = 2; // ΔA row × ΔB row (subtracted)
+
+export class JoinOp extends Operator {
+  private readonly nl: number;
+  private readonly lOuter: OuterSide | null;
+  private readonly rOuter: OuterSide | null;
+
+  constructor(
+    private readonly left: ArrangeOp,
+    private readonly right: ArrangeOp,
+    private readonly spec: JoinSpec,
+  ) {
+    super([left, right], [...left.types, ...right.types]);
+    if (left.keyCols.length !== right.keyCols.length) throw new Error('JoinOp: key arity mismatch');
+    this.nl = left.types.length;
+    const w = this.types.length;
+    const t = spec.type;
+    this.lOuter = t === 'left' || t === 'full' ? new OuterSide(left.arrangement, 0, w) : null;
+    this.rOuter = t === 'right' || t === 'full' ? new OuterSide(right.arrangement, this.nl, w) : null;
+  }
+
+  get name(): string {
+    return `Join[${this.spec.type}]`;
+  }
+
+  step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    const A = this.left.arrangement;
+    const B = this.right.arrangement;
+    const hyd = ctx.hydrating;
+    const dA = this.lOuter ? consolidate(inputs[0]) : inputs[0];
+    const dB = this.rOuter ? consolidate(inputs[1]) : inputs[1];
+    const lIdx = this.lOuter?.begin(dA) ?? null;
+    const rIdx = this.rOuter?.begin(dB) ?? null;
+    const nl = this.nl;
+    const cand = new BatchBuilder(this.types, 16);
+    // per candidate: kind, record index on each outer side (-1 when untracked), side weights
+    const kind: number[] = [];
+    const cl: number[] = [];
+    const cr: number[] = [];
+    const wl: number[] = [];
+    const wr: number[] = [];
+    const lo = this.lOuter;
+    const ro = this.rOuter;
+
+    // E1: ΔA × B_new
+    for (let i = 0; i < dA.length; i++) {
+      const bucket = B.bucketFor(dA, i, A.keyOf, A.keyCols);
+      if (bucket === undefined) continue;
+      const dw = dA.weights[i];
+      for (const e of bucket.values()) {
+        setFromBatch(cand, 0, dA, i);
+        setFromRow(cand, nl, e.row);
+        cand.commitRow(dw * e.weight);
+        kind.push(E1);
+        cl.push(lIdx !== null ? lIdx[i] : -1);
+        cr.push(ro !== null ? ro.entryRec(e) : -1);
+        wl.push(dw);
+        wr.push(e.weight);
+      }
+    }
+    if (!hyd) {
+      // E2: A_new × ΔB
+      for (let j = 0; j < dB.length; j++) {
+        const bucket = A.bucketFor(dB, j, B.keyOf, B.keyCols);
+        if (bucket === undefined) continue;
+        const dw = dB.weights[j];
+        for (const e of bucket.values()) {
+          setFromRow(cand, 0, e.row);
+          setFromBatch(cand, nl, dB, j);
+          cand.commitRow(e.weight * dw);
+          kind.push(E2);
+          cl.push(lo !== null ? lo.entryRec(e) : -1);
+          cr.push(rIdx !== null ? rIdx[j] : -1);
+          wl.push(e.weight);
+          wr.push(dw);
+        }
+      }
+      // E3: ΔA × ΔB via a hash of ΔB
+      if (dA.length > 0 && dB.length > 0) {
+        const hash = new Map<unknown, number[]>();
+        for (let j = 0; j < dB.length; j++) {
+          if (B.nullKeyAt(dB, j)) continue;
+          const k = B.keyOf(dB, j);
+          const l = hash.get(k);
+          if (l === undefined) hash.set(k, [j]);
+          else l.push(j);
+        }
+        for (let i = 0; i < dA.length; i++) {
+          if (A.nullKeyAt(dA, i)) continue;
+          const js = hash.get(A.keyOf(dA, i));
+          if (js === undefined) continue;
+          for (const j of js) {
+            setFromBatch(cand, 0, dA, i);
+            setFromBatch(cand, nl, dB, j);
+            cand.commitRow(-(dA.weights[i] * dB.weights[j]));
+            kind.push(E3);
+            cl.push(lIdx !== null ? lIdx[i] : -1);
+            cr.push(rIdx !== null ? rIdx[j] : -1);
+            wl.push(dA.weights[i]);
+            wr.push(dB.weights[j]);
+          }
+        }
+      }
+    }
+
+    const cb = cand.finish();
+    let inner = cb;
+    const res = this.spec.residual;
+    let matched: Int32Array | null = null;
+    if (res !== undefined) {
+      matched = new Int32Array(cb.length);
+      let n = 0;
+      for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) matched[n++] = k;
+      inner = gather(cb, matched, n);
+    }
+    if (lo === null && ro === null) return inner;
+
+    const count = matched !== null ? inner.length : cb.length;
+    for (let m = 0; m < count; m++) {
+      const k = matched !== null ? matched[m] : m;
+      const kd = kind[k];
+      if (lo !== null) {
+        const r = cl[k];
+        if (kd === E1) lo.addFull(r, wr[k]);
+        else if (kd === E3) lo.addChange(r, wr[k]);
+        else if (!lo.isDelta(r)) lo.addChange(r, wr[k]);
+      }
+      if (ro !== null) {
+        const r = cr[k];
+        if (hyd) {
+          if (ro.isDelta(r)) ro.addFull(r, wl[k]);
+        } else if (kd === E2) ro.addFull(r, wl[k]);
+        else if (kd === E3) ro.addChange(r, wl[k]);
+        else if (!ro.isDelta(r)) ro.addChange(r, wl[k]);
+      }
+    }
+    const padded = new BatchBuilder(this.types, 16);
+    lo?.finish(padded, hyd);
+    ro?.finish(padded, hyd);
+    return concatBatches(this.types, [inner, padded.finish()]);
+  }
+}
+
+function setFromBatch(out: BatchBuilder, offset: number, b: Batch, i: number): void {
+  const cols = b.columns;
+  for (let c = 0; c < cols.length; c++) out.set(offset + c, getValue(cols[c], i));
+}
+
+function setFromRow(out: BatchBuilder, offset: number, row: readonly Value[]): void {
+  for (let c = 0; c < row.length; c++) out.set(offset + c, row[c]);
+}

@@ -1,0 +1,114 @@
+// Ordered multiset of values with a count per value, for MIN/MAX under deletes.
+// Storage: a list of sorted chunks (bounded size), so insert/delete is a binary search over
+// chunk boundaries, a binary search inside one chunk and a splice of at most CHUNK elements;
+// min and max are O(1).
+
+const CHUNK = 256;
+
+export class OrderedMultiset<V> {
+  private chunks: V[][] = [];
+  private counts: number[][] = [];
+  private distinct = 0;
+
+  constructor(private readonly cmp: (a: V, b: V) => number) {}
+
+  /** Number of distinct values held. */
+  get size(): number {
+    return this.distinct;
+  }
+
+  min(): V | undefined {
+    return this.chunks.length === 0 ? undefined : this.chunks[0][0];
+  }
+
+  max(): V | undefined {
+    const n = this.chunks.length;
+    if (n === 0) return undefined;
+    const c = this.chunks[n - 1];
+    return c[c.length - 1];
+  }
+
+  /** Count of v (0 when absent). */
+  count(v: V): number {
+    const ci = this.chunkFor(v);
+    if (ci < 0) return 0;
+    const [pos, found] = this.search(this.chunks[ci], v);
+    return found ? this.counts[ci][pos] : 0;
+  }
+
+  /** Add w (may be negative) to the count of v; a value whose count reaches 0 is removed. */
+  add(v: V, w: number): void {
+    if (w === 0) return;
+    if (this.chunks.length === 0) {
+      if (w < 0) throw new Error('OrderedMultiset: negative count');
+      this.chunks.push([v]);
+      this.counts.push([w]);
+      this.distinct++;
+      return;
+    }
+    let ci = this.chunkFor(v);
+    if (ci < 0) ci = 0;
+    const chunk = this.chunks[ci];
+    const cnt = this.counts[ci];
+    const [pos, found] = this.search(chunk, v);
+    if (found) {
+      const n = cnt[pos] + w;
+      if (n < 0) throw new Error('OrderedMultiset: negative count');
+      if (n > 0) {
+        cnt[pos] = n;
+        return;
+      }
+      chunk.splice(pos, 1);
+      cnt.splice(pos, 1);
+      this.distinct--;
+      if (chunk.length === 0) {
+        this.chunks.splice(ci, 1);
+        this.counts.splice(ci, 1);
+      }
+      return;
+    }
+    if (w < 0) throw new Error('OrderedMultiset: negative count');
+    chunk.splice(pos, 0, v);
+    cnt.splice(pos, 0, w);
+    this.distinct++;
+    if (chunk.length > 2 * CHUNK) {
+      this.chunks.splice(ci + 1, 0, chunk.splice(CHUNK));
+      this.counts.splice(ci + 1, 0, cnt.splice(CHUNK));
+    }
+  }
+
+  /** Values in order with their counts. */
+  *entries(): IterableIterator<[V, number]> {
+    for (let c = 0; c < this.chunks.length; c++) {
+      const ch = this.chunks[c];
+      for (let k = 0; k < ch.length; k++) yield [ch[k], this.counts[c][k]];
+    }
+  }
+
+  /** Index of the chunk v belongs in: the last chunk whose first value is <= v (or -1). */
+  private chunkFor(v: V): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    let ans = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cmp(this.chunks[mid][0], v) <= 0) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /** Lower bound of v in a sorted chunk, and whether it is there. */
+  private search(chunk: V[], v: V): [number, boolean] {
+    let lo = 0;
+    let hi = chunk.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cmp(chunk[mid], v) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return [lo, lo < chunk.length && this.cmp(chunk[lo], v) === 0];
+  }
+}

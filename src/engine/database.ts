@@ -1,0 +1,120 @@
+// The embedding API: a Database is an engine plus a default session.
+//
+//   const db = await Database.open();
+//   await db.query('CREATE TABLE t (k int, v bigint)');
+//   const { rows, fields } = await db.query('SELECT * FROM mv WHERE k = $1', [1]);
+//   const sub = db.subscribe('mv', (changes) => …);
+//   await db.close();
+
+import { SqlError, SQLSTATE } from '../errors.js';
+import { ensureParser } from '../sql/parser.js';
+import { Engine, type Change } from './engine.js';
+import { Session } from './session.js';
+import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResult } from './result.js';
+import type { StatementResult } from './statement.js';
+import type { Row } from '../expr/value.js';
+import { paramValue } from './result.js';
+import type { IntegrateOp } from '../dataflow/operators/integrate.js';
+
+export interface OpenOptions {
+  /** Reserved for durable storage (a later release); only in-memory databases exist today. */
+  dataDir?: string;
+}
+
+export interface SubscribeOptions {
+  /** Emit the current contents first (as inserts at the current timestamp). Default true. */
+  snapshot?: boolean;
+}
+
+export interface ChangeRow<R = Record<string, unknown>> {
+  row: R;
+  /** +1 for an inserted row, -1 for a deleted one (an update is a -1 and a +1). */
+  diff: number;
+  /** Logical timestamp of the transaction that made the change. */
+  timestamp: number;
+}
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+export class Database {
+  readonly engine: Engine;
+  private readonly session: Session;
+  private closed = false;
+
+  private constructor(engine: Engine) {
+    this.engine = engine;
+    this.session = new Session(engine);
+  }
+
+  static async open(options: OpenOptions = {}): Promise<Database> {
+    if (options.dataDir !== undefined) {
+      throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'durable storage (dataDir) is not supported yet');
+    }
+    await ensureParser();
+    return new Database(new Engine());
+  }
+
+  /** A new session on the same engine (its own transaction state and settings). */
+  newSession(): Session {
+    return new Session(this.engine);
+  }
+
+  /**
+   * Run SQL (one or more statements; with parameters, exactly one). Returns the result of the
+   * last statement. Values come back as natural JS values (see result.ts), or with
+   * `{ format: 'text' }` as PostgreSQL's text output.
+   */
+  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R> & { notices: string[] }> {
+    this.checkOpen();
+    const results = this.session.execute(sql, params);
+    const last = results[results.length - 1] ?? { command: '' };
+    return shape<R>(last, options, results.flatMap((r) => r.notices ?? []));
+  }
+
+  /** Stream a materialized view's changes: rows with diff ±1 and the commit timestamp. */
+  subscribe<R = Record<string, unknown>>(view: string, onChanges: (changes: ChangeRow<R>[]) => void, options: SubscribeOptions = {}): Subscription {
+    this.checkOpen();
+    const e = this.engine.catalog.get(view);
+    if (!e) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${view}" does not exist`);
+    if (e.kind !== 'materialized view') {
+      throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${view}" is not a materialized view`);
+    }
+    const fields = e.columns.map((c) => fieldInfo(c.name, c.type));
+    const toRow = (r: Row) => shapeRows([r], fields, {})[0] as R;
+    const emit = (changes: Change[]) => onChanges(changes.map((c) => ({ row: toRow(c.row), diff: c.diff, timestamp: c.timestamp })));
+    if (options.snapshot ?? true) {
+      const rows = (e.output as IntegrateOp).rows();
+      if (rows.length) emit(rows.map((row) => ({ row, diff: 1, timestamp: this.engine.timestamp })));
+    }
+    const stop = this.engine.listen(view, (changes) => emit(changes));
+    return { unsubscribe: stop };
+  }
+
+  /**
+   * Insert rows into a table as one transaction, without going through SQL text: the fast
+   * path for programs and sources. Values are converted like query parameters.
+   */
+  insert(table: string, rows: readonly (readonly unknown[])[]): number {
+    this.checkOpen();
+    const t = this.engine.catalog.get(table);
+    if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
+    const converted = rows.map((r) => t.columns.map((c, i) => paramValue(r[i], c.type)));
+    return this.engine.commit(new Map([[t, { deletes: [], inserts: converted }]]));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SqlError('08003', 'database is closed');
+  }
+}
+
+function shape<R>(r: StatementResult, options: QueryOptions, notices: string[]): QueryResult<R> & { notices: string[] } {
+  const fields: FieldInfo[] = r.fields ?? [];
+  const rows = r.rows ? (shapeRows(r.rows, fields, options) as R[]) : [];
+  return { command: r.command, rowCount: r.rowCount ?? rows.length, fields, rows, notices };
+}

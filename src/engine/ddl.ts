@@ -1,0 +1,192 @@
+// CREATE TABLE / VIEW / MATERIALIZED VIEW and DROP.
+
+import type { ColumnDef } from '../catalog/catalog.js';
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import { type Expr, children } from '../expr/expr.js';
+import { getFunctionImpl } from '../expr/functions/registry.js';
+import type { Field, Plan } from '../plan/logical.js';
+import { planChildren } from '../plan/logical.js';
+import { optimize } from '../plan/optimizer.js';
+import { mapPlanExprs } from '../plan/rules/walk.js';
+import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
+import { bindTypeName } from '../sql/bind_expr.js';
+import { bindQuery } from '../sql/bind_select.js';
+import { coerce, ParamTypes } from '../sql/coerce.js';
+import { names, strVal } from '../sql/parser.js';
+import { Scope } from '../sql/scope.js';
+import type { Engine } from './engine.js';
+import type { StatementResult } from './statement.js';
+
+export function createTable(engine: Engine, n: any): StatementResult {
+  const rel = n.relation;
+  checkSchema(rel);
+  if (n.inhRelations?.length) throw unsupported('INHERITS');
+  if (n.partspec) throw unsupported('partitioned tables');
+  if (rel.relpersistence === 't') throw unsupported('temporary tables');
+  const name: string = rel.relname;
+  if (engine.catalog.has(name)) {
+    if (n.if_not_exists) return { command: 'CREATE TABLE', notices: [`relation "${name}" already exists, skipping`] };
+    throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
+  }
+  const columns: ColumnDef[] = [];
+  let primaryKey: number[] | null = null;
+  const setPk = (cols: number[]) => {
+    if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${name}" are not allowed`);
+    primaryKey = cols;
+  };
+  const env: BindEnv = { catalog: engine.catalog, params: new ParamTypes(), ctes: new Map(), outer: null, dependencies: new Set() };
+  const pendingPk: string[][] = [];
+  for (const elt of n.tableElts ?? []) {
+    if (elt.ColumnDef) {
+      const cd = elt.ColumnDef;
+      if (columns.some((c) => c.name === cd.colname)) {
+        throw new SqlError(SQLSTATE.DUPLICATE_COLUMN, `column "${cd.colname}" specified more than once`);
+      }
+      const type = bindTypeName(cd.typeName);
+      const col: ColumnDef = { name: cd.colname, type, notNull: false, default: null };
+      for (const c of cd.constraints ?? []) {
+        const con = c.Constraint;
+        switch (con.contype) {
+          case 'CONSTR_NOTNULL':
+            col.notNull = true;
+            break;
+          case 'CONSTR_NULL':
+            break;
+          case 'CONSTR_PRIMARY':
+            col.notNull = true;
+            pendingPk.push([cd.colname]);
+            break;
+          case 'CONSTR_DEFAULT': {
+            const e = bindExprIn(con.raw_expr, Scope.empty(), env, 'DEFAULT expressions');
+            col.default = coerce(e, type, 'assignment', env.params);
+            break;
+          }
+          default:
+            throw unsupported(`${String(con.contype).replace('CONSTR_', '')} constraints`);
+        }
+      }
+      columns.push(col);
+    } else if (elt.Constraint) {
+      const con = elt.Constraint;
+      if (con.contype !== 'CONSTR_PRIMARY') throw unsupported(`${String(con.contype).replace('CONSTR_', '')} constraints`);
+      pendingPk.push(names(con.keys));
+    } else {
+      throw unsupported('this table element');
+    }
+  }
+  for (const keyNames of pendingPk) {
+    setPk(
+      keyNames.map((k) => {
+        const i = columns.findIndex((c) => c.name === k);
+        if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${k}" named in key does not exist`);
+        columns[i].notNull = true;
+        return i;
+      }),
+    );
+  }
+  engine.addTable({ kind: 'table', name, columns, primaryKey });
+  return { command: 'CREATE TABLE' };
+}
+
+function checkSchema(rel: any) {
+  if (rel.schemaname && rel.schemaname !== 'public') {
+    throw new SqlError(SQLSTATE.INVALID_SCHEMA_NAME, `schema "${rel.schemaname}" does not exist`);
+  }
+}
+
+/** Bind a view's defining query: plan, output columns (with aliases) and dependencies. */
+function bindViewQuery(engine: Engine, query: any, aliases: string[]): { plan: Plan; columns: Field[]; deps: string[] } {
+  const env: BindEnv = { catalog: engine.catalog, params: new ParamTypes(), ctes: new Map(), outer: null, dependencies: new Set() };
+  let plan = bindQuery(query, env);
+  if (env.params.types.length > 0) throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, 'there is no parameter $1');
+  if (aliases.length > plan.schema.length) {
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'CREATE VIEW specifies more column names than columns');
+  }
+  const columns = plan.schema.map((f, i) => ({ ...f, name: aliases[i] ?? f.name }));
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) throw new SqlError(SQLSTATE.DUPLICATE_COLUMN, `column "${c.name}" specified more than once`);
+    seen.add(c.name);
+  }
+  plan = { ...plan, schema: columns } as Plan;
+  return { plan, columns, deps: [...env.dependencies] };
+}
+
+export function createView(engine: Engine, n: any, sql: string): StatementResult {
+  checkSchema(n.view);
+  const name: string = n.view.relname;
+  if (n.replace) throw unsupported('CREATE OR REPLACE VIEW');
+  if (n.view.relpersistence === 't') throw unsupported('temporary views');
+  if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
+  const { plan, columns, deps } = bindViewQuery(engine, n.query.SelectStmt, (n.aliases ?? []).map(strVal));
+  engine.catalog.add({ kind: 'view', name, oid: engine.catalog.allocOid(), columns, plan, sql, dependsOn: deps });
+  return { command: 'CREATE VIEW' };
+}
+
+export function createMaterializedView(engine: Engine, n: any, sql: string): StatementResult {
+  const into = n.into;
+  checkSchema(into.rel);
+  const name: string = into.rel.relname;
+  if (into.skipData) throw unsupported('WITH NO DATA');
+  if (into.options?.length) throw unsupported('options on materialized views');
+  if (engine.catalog.has(name)) {
+    if (n.if_not_exists) return { command: 'SELECT 0', notices: [`relation "${name}" already exists, skipping`] };
+    throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
+  }
+  const { plan, columns, deps } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
+  checkMaintainable(plan);
+  const optimized = { ...optimize(plan), schema: columns } as Plan;
+  const mv = engine.addMaterializedView({ kind: 'materialized view', name, columns, plan: optimized, sql, dependsOn: deps });
+  return { command: `SELECT ${mv.output.snapshot()!.length}` };
+}
+
+/** Refuse what a view cannot maintain incrementally (yet), naming the construct. */
+function checkMaintainable(p: Plan): void {
+  if (p.kind === 'limit') throw unsupported('LIMIT/OFFSET in a materialized view');
+  mapPlanExprs(p, (e) => {
+    checkVolatile(e);
+    return e;
+  });
+  for (const c of planChildren(p)) checkMaintainable(c);
+}
+
+function checkVolatile(e: Expr): void {
+  if (e.kind === 'call' && getFunctionImpl(e.fn).volatile) {
+    throw unsupported(`volatile function ${getFunctionImpl(e.fn).name}() in a materialized view`);
+  }
+  children(e).forEach(checkVolatile);
+}
+
+const DROP_KIND: Record<string, { kind: string; word: string }> = {
+  OBJECT_TABLE: { kind: 'table', word: 'TABLE' },
+  OBJECT_VIEW: { kind: 'view', word: 'VIEW' },
+  OBJECT_MATVIEW: { kind: 'materialized view', word: 'MATERIALIZED VIEW' },
+};
+
+export function drop(engine: Engine, n: any): StatementResult & { dropped: string[] } {
+  const k = DROP_KIND[n.removeType];
+  if (!k) throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')}`);
+  const notices: string[] = [];
+  const dropped: string[] = [];
+  for (const obj of n.objects as any[]) {
+    const parts = names(obj.List?.items ?? []);
+    const name = parts[parts.length - 1];
+    if (parts.length > 1 && parts[0] !== 'public') throw new SqlError(SQLSTATE.INVALID_SCHEMA_NAME, `schema "${parts[0]}" does not exist`);
+    const e = engine.catalog.get(name);
+    if (!e) {
+      if (n.missing_ok) {
+        notices.push(`${k.kind} "${name}" does not exist, skipping`);
+        continue;
+      }
+      throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `${k.kind} "${name}" does not exist`);
+    }
+    if (e.kind !== k.kind) {
+      const hint = e.kind === 'table' ? 'DROP TABLE' : e.kind === 'view' ? 'DROP VIEW' : 'DROP MATERIALIZED VIEW';
+      throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not a ${k.kind}`, { hint: `Use ${hint} to remove a ${e.kind}.` });
+    }
+    const gone = engine.drop(name, n.behavior === 'DROP_CASCADE');
+    for (const g of gone.slice(0, -1)) notices.push(`drop cascades to ${g.kind} ${g.name}`);
+    dropped.push(...gone.map((g) => g.name));
+  }
+  return { command: `DROP ${k.word}`, notices, dropped };
+}

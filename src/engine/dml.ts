@@ -1,0 +1,176 @@
+// INSERT, UPDATE and DELETE against a session's transaction.
+
+import type { TableEntry } from '../catalog/catalog.js';
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import type { Expr } from '../expr/expr.js';
+import type { Row, Value } from '../expr/value.js';
+import { compileExpr, evalConstant } from '../expr/compile.js';
+import { formatValue } from '../expr/format.js';
+import { batchFromRows } from '../dataflow/batch.js';
+import { optimize } from '../plan/optimizer.js';
+import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
+import { bindQuery } from '../sql/bind_select.js';
+import { coerceBoolean, tryCoerce, type ParamTypes } from '../sql/coerce.js';
+import { nodeTag } from '../sql/parser.js';
+import { Scope } from '../sql/scope.js';
+import { formatType } from '../sql/types.js';
+import type { Engine } from './engine.js';
+import type { Transaction } from './transaction.js';
+import type { StatementResult } from './statement.js';
+
+export interface DmlContext {
+  engine: Engine;
+  txn: Transaction;
+  params: ParamTypes;
+  /** Parameter values; undefined while only describing a statement. */
+  values: readonly Value[];
+}
+
+function targetTable(cx: DmlContext, rel: any): TableEntry {
+  if (rel.schemaname && rel.schemaname !== 'public') {
+    throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${rel.schemaname}.${rel.relname}" does not exist`);
+  }
+  const e = cx.engine.catalog.resolve(rel.relname);
+  if (e.kind !== 'table') {
+    throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot change ${e.kind} "${e.name}"`);
+  }
+  return e;
+}
+
+function env(cx: DmlContext): BindEnv {
+  return { catalog: cx.engine.catalog, params: cx.params, ctes: new Map(), outer: null, dependencies: new Set() };
+}
+
+/** Coerce a value expression to a column's type in assignment context (INSERT, UPDATE SET). */
+function assign(e: Expr, t: TableEntry, col: number, params: ParamTypes): Expr {
+  const c = t.columns[col];
+  const r = tryCoerce(e, c.type, 'assignment', params);
+  if (r) return r;
+  throw new SqlError(
+    SQLSTATE.DATATYPE_MISMATCH,
+    `column "${c.name}" is of type ${formatType(c.type)} but expression is of type ${formatType(e.type)}`,
+    { hint: 'You will need to rewrite or cast the expression.' },
+  );
+}
+
+function checkNotNull(t: TableEntry, row: Row): void {
+  for (let i = 0; i < t.columns.length; i++) {
+    if (row[i] === null && t.columns[i].notNull) {
+      throw new SqlError(SQLSTATE.NOT_NULL_VIOLATION, `null value in column "${t.columns[i].name}" of relation "${t.name}" violates not-null constraint`, {
+        detail: `Failing row contains (${row.map((v, k) => (v === null ? 'null' : formatValue(v, t.columns[k].type))).join(', ')}).`,
+      });
+    }
+  }
+}
+
+export function insert(cx: DmlContext, n: any): StatementResult {
+  if (n.onConflictClause) throw unsupported('ON CONFLICT');
+  if (n.returningList?.length) throw unsupported('RETURNING');
+  if (n.withClause) throw unsupported('WITH in INSERT');
+  const t = targetTable(cx, n.relation);
+  const cols: number[] = n.cols?.length
+    ? n.cols.map((c: any) => {
+        const name = c.ResTarget.name;
+        const i = t.columns.findIndex((x) => x.name === name);
+        if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" of relation "${t.name}" does not exist`);
+        return i;
+      })
+    : t.columns.map((_, i) => i);
+  if (new Set(cols).size !== cols.length) {
+    throw new SqlError(SQLSTATE.DUPLICATE_COLUMN, `column "${t.columns[cols.find((c, i) => cols.indexOf(c) !== i)!].name}" specified more than once`);
+  }
+  const defaults = t.columns.map((c) => (c.default ? evalConstant(c.default) : null));
+  const sel = n.selectStmt?.SelectStmt;
+  let sourceRows: Row[];
+  if (!sel) {
+    // INSERT … DEFAULT VALUES
+    sourceRows = [[]];
+    cols.length = 0;
+  } else if (sel.valuesLists && !sel.sortClause && !sel.limitCount) {
+    const scope = Scope.empty();
+    const width = cols.length;
+    const lists = (sel.valuesLists as any[]).map((l) => l.List.items as any[]);
+    const bound = lists.map((items) => {
+      if (items.length > width) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
+      if (items.length < width) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
+      return items.map((it, k) =>
+        nodeTag(it) === 'SetToDefault' ? null : assign(bindExprIn(it, scope, env(cx), 'VALUES'), t, cols[k], cx.params),
+      );
+    });
+    sourceRows = bound.map((r) => r.map((e, k) => (e === null ? defaults[cols[k]] : evalConstant(e, cx.values))));
+  } else {
+    const plan = bindQuery(sel, env(cx));
+    if (plan.schema.length > cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
+    if (plan.schema.length < cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
+    const exprs = plan.schema.map((f, k) => assign({ kind: 'column', index: k, type: f.type }, t, cols[k], cx.params));
+    const rows = cx.engine.read(optimize(plan), cx.values, (tb) => cx.txn.contents(tb));
+    const batch = batchFromRows(plan.schema.map((f) => f.type), rows);
+    const fns = exprs.map((e) => compileExpr(e, cx.values));
+    sourceRows = rows.map((_, i) => fns.map((f) => f(batch, i)));
+  }
+  for (const src of sourceRows) {
+    const row: Row = defaults.slice();
+    cols.forEach((c, k) => (row[c] = src[k]));
+    checkNotNull(t, row);
+    cx.txn.insert(t, row);
+  }
+  return { command: `INSERT 0 ${sourceRows.length}`, rowCount: sourceRows.length };
+}
+
+/** Scope and rows of the target table as the transaction sees them, for UPDATE/DELETE. */
+function targetRows(cx: DmlContext, t: TableEntry, n: any) {
+  const q: string = n.relation.alias?.aliasname ?? t.name;
+  const scope = new Scope(t.columns.map((c) => ({ qualifier: q, name: c.name, type: c.type, nullable: !c.notNull })));
+  const visible = cx.txn.visibleRows(t);
+  const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
+  let where: ((i: number) => boolean) | null = null;
+  if (n.whereClause) {
+    const pred = compileExpr(coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values);
+    where = (i) => pred(batch, i) === true;
+  }
+  return { scope, visible, batch, where };
+}
+
+export function update(cx: DmlContext, n: any): StatementResult {
+  if (n.fromClause?.length) throw unsupported('UPDATE … FROM');
+  if (n.returningList?.length) throw unsupported('RETURNING');
+  if (n.withClause) throw unsupported('WITH in UPDATE');
+  const t = targetTable(cx, n.relation);
+  const { scope, visible, batch, where } = targetRows(cx, t, n);
+  const sets = (n.targetList as any[]).map((rt) => {
+    const r = rt.ResTarget;
+    if (r.indirection?.length) throw unsupported('assignment to a subfield or array element');
+    const col = t.columns.findIndex((c) => c.name === r.name);
+    if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`);
+    if (nodeTag(r.val) === 'MultiAssignRef') throw unsupported('multiple-column UPDATE');
+    const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'UPDATE');
+    return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values) };
+  });
+  const changed: { id: number; row: Row }[] = [];
+  for (let i = 0; i < visible.length; i++) {
+    if (where && !where(i)) continue;
+    const row = visible[i].row.slice();
+    for (const s of sets) row[s.col] = s.fn(batch, i);
+    checkNotNull(t, row);
+    changed.push({ id: visible[i].id, row });
+  }
+  // Delete every old version before inserting the new ones, so that keys may move between rows.
+  for (const c of changed) cx.txn.delete(t, c.id);
+  for (const c of changed) cx.txn.insert(t, c.row);
+  return { command: `UPDATE ${changed.length}`, rowCount: changed.length };
+}
+
+export function del(cx: DmlContext, n: any): StatementResult {
+  if (n.usingClause?.length) throw unsupported('DELETE … USING');
+  if (n.returningList?.length) throw unsupported('RETURNING');
+  if (n.withClause) throw unsupported('WITH in DELETE');
+  const t = targetTable(cx, n.relation);
+  const { visible, where } = targetRows(cx, t, n);
+  let count = 0;
+  for (let i = 0; i < visible.length; i++) {
+    if (where && !where(i)) continue;
+    cx.txn.delete(t, visible[i].id);
+    count++;
+  }
+  return { command: `DELETE ${count}`, rowCount: count };
+}

@@ -1,0 +1,280 @@
+// The engine: catalog + circuit + committed state, shared by all sessions. It applies committed
+// transactions as circuit steps, creates and drops materialized views (hydrating new ones from
+// current data), and evaluates ad-hoc reads against one consistent timestamp.
+
+import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
+import { Circuit, hydrate } from '../dataflow/circuit.js';
+import { BatchBuilder, emptyBatch, rowAt, type Batch } from '../dataflow/batch.js';
+import type { Operator } from '../dataflow/operator.js';
+import { SourceOp, SnapshotOp } from '../dataflow/source.js';
+import { ArrangeOp } from '../dataflow/operators/arrange.js';
+import { IntegrateOp } from '../dataflow/operators/integrate.js';
+import type { Row, Value } from '../expr/value.js';
+import { lower, type LowerContext } from '../plan/lower.js';
+import type { Plan } from '../plan/logical.js';
+import { consolidate } from '../dataflow/consolidate.js';
+import { formatValue } from '../expr/format.js';
+import { TableStore } from '../storage/table_store.js';
+import { SqlError, SQLSTATE, internalError } from '../errors.js';
+import { finishRead, splitRead } from './read.js';
+
+/** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
+export interface TableChanges {
+  deletes: number[];
+  inserts: Row[];
+}
+
+export interface Change {
+  row: Row;
+  diff: number;
+  timestamp: number;
+}
+
+export type ChangeListener = (changes: Change[], timestamp: number) => void;
+
+export class Engine {
+  readonly catalog = new Catalog();
+  readonly circuit = new Circuit();
+  private arrangements = new Map<string, ArrangeOp>();
+  private listeners = new Map<string, Set<ChangeListener>>();
+  /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
+  timestamp = 0;
+
+  private nextTimestamp(): number {
+    this.timestamp = Math.max(this.timestamp + 1, Date.now());
+    return this.timestamp;
+  }
+
+  // ---- tables ---------------------------------------------------------------------------
+
+  addTable(entry: Omit<TableEntry, 'store' | 'source' | 'oid'>): TableEntry {
+    const types = entry.columns.map((c) => c.type);
+    const store = new TableStore(types, entry.primaryKey);
+    const source = new SourceOp(types, () => store.scan(), entry.name);
+    const full: TableEntry = { ...entry, oid: this.catalog.allocOid(), store, source };
+    this.catalog.add(full);
+    this.circuit.add([source]);
+    return full;
+  }
+
+  /**
+   * Apply one transaction's changes atomically at a new timestamp: tables first, then one
+   * circuit step. If a view cannot be maintained (an error in one of its expressions), the
+   * transaction is undone and every view rebuilt from the restored tables.
+   */
+  commit(changes: Map<TableEntry, TableChanges>): number {
+    if (changes.size === 0) return this.timestamp;
+    const applied: { table: TableEntry; deleted: number[]; inserted: number[] }[] = [];
+    try {
+      for (const [table, ch] of changes) {
+        const b = new BatchBuilder(table.store.types, ch.deletes.length + ch.inserts.length);
+        for (const id of ch.deletes) {
+          if (!table.store.isLive(id)) {
+            throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+          }
+        }
+        const rec = { table, deleted: [] as number[], inserted: [] as number[] };
+        applied.push(rec);
+        for (const id of ch.deletes) {
+          b.push(table.store.delete(id), -1);
+          rec.deleted.push(id);
+        }
+        for (const row of ch.inserts) {
+          const key = table.store.pkOf(row);
+          if (key !== undefined && table.store.lookupPk(key) !== undefined) {
+            throw duplicateKey(table, row);
+          }
+          rec.inserted.push(table.store.insert(row));
+          b.push(row, 1);
+        }
+        (table.source as SourceOp).push(b.finish());
+      }
+      const time = this.nextTimestamp();
+      const out = this.circuit.step(time);
+      this.notify(out, time);
+      for (const rec of applied) rec.table.store.maybeCompact();
+      return time;
+    } catch (e) {
+      for (const rec of applied.reverse()) {
+        for (const id of rec.inserted) rec.table.store.delete(id);
+        for (const id of rec.deleted) rec.table.store.undelete(id);
+      }
+      for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));
+      if (applied.length > 0) this.rebuildViews();
+      throw e;
+    }
+  }
+
+  // ---- materialized views ------------------------------------------------------------------
+
+  /** Build, hydrate and register a materialized view's dataflow. Nothing changes if it fails. */
+  addMaterializedView(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): MaterializedViewEntry {
+    const built = this.buildView(entry.plan);
+    const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output: built.output, operators: built.created };
+    this.catalog.add(full);
+    return full;
+  }
+
+  private buildView(plan: Plan): { output: Operator; created: Operator[] } {
+    const created: Operator[] = [];
+    const shared: ArrangeOp[] = [];
+    const cx: LowerContext = {
+      leaf: (rel) => this.leafOperator(rel),
+      findArrangement: (input, keys) => this.arrangements.get(arrangementKey(input, keys)),
+      params: [],
+      created,
+      sharedArrangements: shared,
+    };
+    const root = lower(plan, cx);
+    const output = new IntegrateOp(root);
+    created.push(output);
+    hydrate(created, this.timestamp);
+    this.circuit.add(created);
+    for (const a of shared) {
+      // only arrangements of integrated collections (tables, views) can be shared safely
+      if (a.inputs[0] instanceof SourceOp || a.inputs[0] instanceof IntegrateOp) {
+        this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
+      }
+    }
+    return { output, created };
+  }
+
+  private leafOperator(relation: string): Operator {
+    const e = this.catalog.resolve(relation);
+    if (e.kind === 'table') return e.source;
+    if (e.kind === 'materialized view') return e.output;
+    throw internalError(`view ${relation} was not inlined`);
+  }
+
+  /** Drop a relation (and, with cascade, its dependents); raise 2BP01 otherwise. */
+  drop(name: string, cascade: boolean): CatalogEntry[] {
+    const order = this.catalog.dropOrder(name);
+    if (order.length > 1 && !cascade) {
+      const target = order[order.length - 1];
+      const deps = order.slice(0, -1);
+      throw new SqlError(
+        SQLSTATE.DEPENDENT_OBJECTS_STILL_EXIST,
+        `cannot drop ${target.kind} ${name} because other objects depend on it`,
+        {
+          detail: deps.map((d) => `${d.kind} ${d.name} depends on ${dependencyTarget(d, order)}`).join('\n'),
+          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+        },
+      );
+    }
+    for (const e of order) {
+      this.catalog.remove(e.name);
+      this.listeners.delete(e.name);
+    }
+    this.collectGarbage();
+    return order;
+  }
+
+  private collectGarbage(): void {
+    const roots: Operator[] = [];
+    for (const e of this.catalog.all()) {
+      if (e.kind === 'table') roots.push(e.source);
+      else if (e.kind === 'materialized view') roots.push(e.output);
+    }
+    const dead = new Set(this.circuit.collectGarbage(roots));
+    for (const [k, a] of this.arrangements) if (dead.has(a)) this.arrangements.delete(k);
+  }
+
+  /** Recreate every view's dataflow from the tables (after a failed step left state torn). */
+  private rebuildViews(): void {
+    const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view');
+    for (const v of views) this.catalog.remove(v.name);
+    this.arrangements.clear();
+    this.collectGarbage();
+    for (const v of views) {
+      // Views are re-added in creation order, so a view's inputs exist before it.
+      const built = this.buildView(v.plan);
+      v.output = built.output;
+      v.operators = built.created;
+      this.catalog.add(v);
+    }
+  }
+
+  // ---- reads and subscriptions --------------------------------------------------------------
+
+  /**
+   * Evaluate a query plan once over the current state (tables as `tableContents` gives them,
+   * so a session sees its own uncommitted writes; views as of the last commit).
+   */
+  read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch): Row[] {
+    const { body, finish } = splitRead(plan);
+    const created: Operator[] = [];
+    const cx: LowerContext = {
+      leaf: (rel) => {
+        const e = this.catalog.resolve(rel);
+        let op: Operator;
+        if (e.kind === 'table') op = new SnapshotOp(e.source.types, () => tableContents(e));
+        else if (e.kind === 'materialized view') op = new SnapshotOp(e.output.types, () => e.output.snapshot()!);
+        else throw internalError(`view ${rel} was not inlined`);
+        created.push(op);
+        return op;
+      },
+      params,
+      created,
+    };
+    const root = lower(body, cx);
+    const outputs = hydrate(created, this.timestamp);
+    const result = created.length === 0 ? emptyBatch(root.types) : outputs.get(root)!;
+    return finishRead(expand(consolidate(result)), finish, params, root.types);
+  }
+
+  /** Materialized views whose contents depend on a table (to know when a read must inline them). */
+  viewsReading(table: string): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.catalog.dropOrder(table)) if (e.kind === 'materialized view') out.add(e.name);
+    return out;
+  }
+
+  listen(view: string, l: ChangeListener): () => void {
+    let set = this.listeners.get(view);
+    if (!set) this.listeners.set(view, (set = new Set()));
+    set.add(l);
+    return () => set!.delete(l);
+  }
+
+  private notify(out: Map<Operator, Batch>, time: number): void {
+    for (const [name, set] of this.listeners) {
+      if (set.size === 0) continue;
+      const e = this.catalog.get(name);
+      if (!e || e.kind !== 'materialized view') continue;
+      const delta = out.get(e.output);
+      if (!delta || delta.length === 0) continue;
+      const changes: Change[] = [];
+      for (let i = 0; i < delta.length; i++) changes.push({ row: rowAt(delta, i), diff: delta.weights[i], timestamp: time });
+      for (const l of set) l(changes, time);
+    }
+  }
+}
+
+function arrangementKey(input: Operator, keys: readonly number[]): string {
+  return `${input.id}:${keys.join(',')}`;
+}
+
+function dependencyTarget(d: CatalogEntry, order: CatalogEntry[]): string {
+  if (d.kind === 'table') return '';
+  const on = order.find((o) => d.dependsOn.includes(o.name));
+  return on ? `${on.kind} ${on.name}` : '';
+}
+
+/** Rows of a batch repeated by weight (a read's result must have no negative weights). */
+function expand(b: Batch): Row[] {
+  const rows: Row[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const w = b.weights[i];
+    if (w < 0) throw internalError('negative multiplicity in a query result');
+    const r = rowAt(b, i);
+    for (let k = 0; k < w; k++) rows.push(k === 0 ? r : r.slice());
+  }
+  return rows;
+}
+
+export function duplicateKey(table: TableEntry, row: readonly Value[]): SqlError {
+  const cols = table.primaryKey!;
+  return new SqlError(SQLSTATE.UNIQUE_VIOLATION, `duplicate key value violates unique constraint "${table.name}_pkey"`, {
+    detail: `Key (${cols.map((c) => table.columns[c].name).join(', ')})=(${cols.map((c) => formatValue(row[c], table.columns[c].type)).join(', ')}) already exists.`,
+  });
+}

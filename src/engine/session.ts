@@ -1,0 +1,205 @@
+// A session: one client's connection state (transaction, settings) and statement dispatch.
+// Autocommit statements run in a transaction of their own; BEGIN … COMMIT groups them, and
+// a COMMIT applies all of the block's writes at one timestamp.
+
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import type { Value } from '../expr/value.js';
+import { optimize } from '../plan/optimizer.js';
+import { explainPlan } from '../plan/explain.js';
+import type { Plan } from '../plan/logical.js';
+import type { BindEnv } from '../sql/bind_env.js';
+import { bindQuery } from '../sql/bind_select.js';
+import { ParamTypes } from '../sql/coerce.js';
+import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
+import type { SqlType } from '../sql/types.js';
+import { T } from '../sql/types.js';
+import { createMaterializedView, createTable, createView, drop } from './ddl.js';
+import { del, insert, update, type DmlContext } from './dml.js';
+import type { Engine } from './engine.js';
+import { fieldInfo, paramValue } from './result.js';
+import type { StatementResult } from './statement.js';
+import { Transaction } from './transaction.js';
+import { Settings } from './settings.js';
+
+export class Session {
+  private txn: Transaction | null = null;
+  readonly settings = new Settings();
+
+  constructor(readonly engine: Engine) {}
+
+  /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
+  get transactionStatus(): 'I' | 'T' | 'E' {
+    if (!this.txn) return 'I';
+    return this.txn.failed ? 'E' : 'T';
+  }
+
+  /** Run every statement of a query string; stops at the first error. */
+  execute(sql: string, params: readonly unknown[] = []): StatementResult[] {
+    const stmts = parseSql(sql);
+    if (stmts.length > 1 && params.length > 0) {
+      throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+    }
+    return stmts.map((s) => this.executeStatement(s, params));
+  }
+
+  executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
+    const tag = nodeTag(stmt.node);
+    const n = stmt.node[tag];
+    if (tag === 'TransactionStmt') return this.transactionStatement(n);
+    if (this.txn?.failed) {
+      throw new SqlError(SQLSTATE.IN_FAILED_SQL_TRANSACTION, 'current transaction is aborted, commands ignored until end of transaction block');
+    }
+    const autocommit = this.txn === null;
+    const txn = this.txn ?? new Transaction(false);
+    try {
+      const params = new ParamTypes(paramTypes);
+      const result = this.dispatch(tag, n, stmt, txn, params, rawParams);
+      if (autocommit) this.engine.commit(txn.changes());
+      return result;
+    } catch (e) {
+      if (!autocommit) txn.failed = true;
+      throw e;
+    }
+  }
+
+  private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Transaction, params: ParamTypes, raw: readonly unknown[]): StatementResult {
+    const values = () => params.resolved().map((t, i) => paramValue(raw[i], t));
+    const dml = (): DmlContext => ({ engine: this.engine, txn, params, values: [] });
+    switch (tag) {
+      case 'SelectStmt': {
+        const plan = this.bindSelect(n, params);
+        return this.runRead(plan, values(), txn);
+      }
+      case 'InsertStmt':
+      case 'UpdateStmt':
+      case 'DeleteStmt': {
+        // Bind first (to learn parameter types), then run with the converted values.
+        const cx = dml();
+        const probe = new Transaction(false);
+        const run = (c: DmlContext) => (tag === 'InsertStmt' ? insert(c, n) : tag === 'UpdateStmt' ? update(c, n) : del(c, n));
+        if (raw.length > 0 || hasParamRefs(n)) {
+          run({ ...cx, txn: probe, values: raw.map(() => null), params });
+          return run({ ...cx, params: new ParamTypes(params.resolved()), values: values() });
+        }
+        return run(cx);
+      }
+      case 'CreateStmt':
+        this.noDdlInBlock('CREATE TABLE');
+        return createTable(this.engine, n);
+      case 'ViewStmt':
+        this.noDdlInBlock('CREATE VIEW');
+        return createView(this.engine, n, stmt.text);
+      case 'CreateTableAsStmt':
+        if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported('CREATE TABLE AS');
+        this.noDdlInBlock('CREATE MATERIALIZED VIEW');
+        return createMaterializedView(this.engine, n, stmt.text);
+      case 'DropStmt': {
+        this.noDdlInBlock('DROP');
+        return drop(this.engine, n);
+      }
+      case 'VariableSetStmt':
+        this.settings.set(n);
+        return { command: 'SET' };
+      case 'VariableShowStmt':
+        return this.show(n.name);
+      case 'ExplainStmt': {
+        const q = n.query;
+        if (nodeTag(q) !== 'SelectStmt') throw unsupported('EXPLAIN of this statement');
+        const plan = optimize(this.bindSelect(q.SelectStmt, params));
+        const lines = explainPlan(plan).split('\n');
+        return { command: 'EXPLAIN', fields: [fieldInfo('QUERY PLAN', T.text)], rows: lines.map((l) => [l]), rowCount: lines.length };
+      }
+      case 'DiscardStmt':
+        this.settings.reset();
+        return { command: 'DISCARD ALL' };
+      default:
+        throw unsupported(statementName(tag));
+    }
+  }
+
+  private bindSelect(n: any, params: ParamTypes): Plan {
+    const env: BindEnv = { catalog: this.engine.catalog, params, ctes: new Map(), outer: null, dependencies: new Set() };
+    return bindQuery(n, env);
+  }
+
+  /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
+  private runRead(plan: Plan, params: readonly Value[], txn: Transaction): StatementResult {
+    const optimized = optimize(this.withPendingViewsInlined(plan, txn));
+    const rows = this.engine.read(optimized, params, (t) => txn.contents(t));
+    const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
+    return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+  }
+
+  /**
+   * A materialized view reflects committed data only. Inside a transaction that has written
+   * to one of its inputs, a read computes the view's query over the transaction's own view of
+   * the tables instead, as PostgreSQL's own (non-materialized) semantics would.
+   */
+  private withPendingViewsInlined(plan: Plan, txn: Transaction): Plan {
+    if (!txn.hasWrites) return plan;
+    const stale = new Set<string>();
+    for (const e of this.engine.catalog.all()) {
+      if (e.kind === 'table' && txn.touches(e)) for (const v of this.engine.viewsReading(e.name)) stale.add(v);
+    }
+    if (stale.size === 0) return plan;
+    const inline = (p: Plan): Plan => {
+      if (p.kind === 'scan' && stale.has(p.relation)) {
+        const mv = this.engine.catalog.get(p.relation);
+        if (mv?.kind === 'materialized view') return inline({ ...mv.plan, schema: p.schema } as Plan);
+      }
+      return mapPlanChildren(p, inline);
+    };
+    return inline(plan);
+  }
+
+  private noDdlInBlock(what: string): void {
+    if (this.txn) {
+      throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, `${what} cannot run inside a transaction block`);
+    }
+  }
+
+  private transactionStatement(n: any): StatementResult {
+    switch (n.kind as string) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START':
+        if (this.txn) return { command: 'BEGIN', notices: ['there is already a transaction in progress'] };
+        this.txn = new Transaction(true);
+        return { command: 'BEGIN' };
+      case 'TRANS_STMT_COMMIT': {
+        const txn = this.txn;
+        this.txn = null;
+        if (!txn) return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
+        if (txn.failed) return { command: 'ROLLBACK' };
+        this.engine.commit(txn.changes());
+        return { command: 'COMMIT' };
+      }
+      case 'TRANS_STMT_ROLLBACK': {
+        const had = this.txn !== null;
+        this.txn = null;
+        return { command: 'ROLLBACK', notices: had ? [] : ['there is no transaction in progress'] };
+      }
+      default:
+        throw unsupported(`transaction statement ${String(n.kind).replace('TRANS_STMT_', '')}`);
+    }
+  }
+
+  private show(name: string): StatementResult {
+    if (name === 'tables' || name === 'views' || name === 'materialized_views') {
+      const kind = name === 'tables' ? 'table' : name === 'views' ? 'view' : 'materialized view';
+      const rows = this.engine.catalog.all().filter((e) => e.kind === kind).map((e) => [e.name]);
+      return { command: `SHOW`, fields: [fieldInfo('name', T.text)], rows, rowCount: rows.length };
+    }
+    const v = this.settings.get(name);
+    return { command: 'SHOW', fields: [fieldInfo(name, T.text)], rows: [[v]], rowCount: 1 };
+  }
+}
+
+import { mapPlanChildren } from '../plan/rules/walk.js';
+
+function hasParamRefs(n: unknown): boolean {
+  return JSON.stringify(n).includes('"ParamRef"');
+}
+
+function statementName(tag: string): string {
+  return tag.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}

@@ -1,0 +1,11 @@
+import type { Row } from '../expr/value.js';
+import type { FieldInfo } from './result.js';
+
+/** What executing one statement produced, before shaping for the API or the wire. */
+export interface StatementResult {
+  command: string;
+  rowCount?: number;
+  fields?: FieldInfo[];
+  rows?: Row[];
+  notices?: string[];
+}

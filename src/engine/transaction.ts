@@ -1,0 +1,102 @@
+// A session's open transaction: its pending changes per table, and the view of each table
+// that the session reads (committed rows minus its deletes plus its inserts).
+
+import type { TableEntry } from '../catalog/catalog.js';
+import { BatchBuilder, type Batch } from '../dataflow/batch.js';
+import type { Row } from '../expr/value.js';
+import type { TableChanges } from './engine.js';
+import { duplicateKey } from './engine.js';
+
+/** A row the transaction can see: committed (id >= 0) or pending (id < 0). */
+export interface VisibleRow {
+  id: number;
+  row: Row;
+}
+
+class PendingTable {
+  readonly deletes = new Set<number>();
+  readonly inserts = new Map<number, Row>();
+  readonly pendingKeys = new Map<unknown, number>();
+}
+
+export class Transaction {
+  private tables = new Map<TableEntry, PendingTable>();
+  private nextLocal = -1;
+  /** True for BEGIN … COMMIT blocks; false for a single autocommit statement. */
+  constructor(readonly explicit: boolean) {}
+  /** Set when a statement failed inside an explicit block: PostgreSQL's aborted state. */
+  failed = false;
+
+  get hasWrites(): boolean {
+    for (const p of this.tables.values()) if (p.deletes.size || p.inserts.size) return true;
+    return false;
+  }
+
+  touches(table: TableEntry): boolean {
+    const p = this.tables.get(table);
+    return !!p && (p.deletes.size > 0 || p.inserts.size > 0);
+  }
+
+  private pending(t: TableEntry): PendingTable {
+    let p = this.tables.get(t);
+    if (!p) this.tables.set(t, (p = new PendingTable()));
+    return p;
+  }
+
+  /** Every row of `t` this transaction sees, in storage order then insertion order. */
+  visibleRows(t: TableEntry): VisibleRow[] {
+    const p = this.tables.get(t);
+    const out: VisibleRow[] = [];
+    for (const id of t.store.liveIds()) if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+    if (p) for (const [id, row] of p.inserts) out.push({ id, row });
+    return out;
+  }
+
+  contents(t: TableEntry): Batch {
+    const p = this.tables.get(t);
+    if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return t.store.scan();
+    const b = new BatchBuilder(t.store.types, t.store.size + p.inserts.size);
+    for (const v of this.visibleRows(t)) b.push(v.row, 1);
+    return b.finish();
+  }
+
+  insert(t: TableEntry, row: Row): void {
+    const p = this.pending(t);
+    const key = t.store.pkOf(row);
+    if (key !== undefined) {
+      const committed = t.store.lookupPk(key);
+      if ((committed !== undefined && !p.deletes.has(committed)) || p.pendingKeys.has(key)) throw duplicateKey(t, row);
+    }
+    const id = this.nextLocal--;
+    p.inserts.set(id, row);
+    if (key !== undefined) p.pendingKeys.set(key, id);
+  }
+
+  delete(t: TableEntry, id: number): void {
+    const p = this.pending(t);
+    if (id >= 0) {
+      p.deletes.add(id);
+      return;
+    }
+    const row = p.inserts.get(id);
+    p.inserts.delete(id);
+    if (row) {
+      const key = t.store.pkOf(row);
+      if (key !== undefined) p.pendingKeys.delete(key);
+    }
+  }
+
+  changes(): Map<TableEntry, TableChanges> {
+    const out = new Map<TableEntry, TableChanges>();
+    for (const [t, p] of this.tables) {
+      if (p.deletes.size === 0 && p.inserts.size === 0) continue;
+      out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()] });
+    }
+    return out;
+  }
+
+  /** Forget pending changes of dropped tables. */
+  forget(t: TableEntry): void {
+    this.tables.delete(t);
+  }
+}

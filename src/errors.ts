@@ -1,0 +1,108 @@
+// PostgreSQL-style errors. Every error the engine raises to a user is a SqlError with a
+// SQLSTATE code, worded as PostgreSQL words it, so clients and tests can match on the code.
+
+export const SQLSTATE = {
+  SUCCESSFUL: '00000',
+  FEATURE_NOT_SUPPORTED: '0A000',
+  SYNTAX_ERROR: '42601',
+  UNDEFINED_TABLE: '42P01',
+  UNDEFINED_COLUMN: '42703',
+  UNDEFINED_FUNCTION: '42883',
+  UNDEFINED_OBJECT: '42704',
+  UNDEFINED_PARAMETER: '42P02',
+  AMBIGUOUS_COLUMN: '42702',
+  AMBIGUOUS_FUNCTION: '42725',
+  DUPLICATE_TABLE: '42P07',
+  DUPLICATE_COLUMN: '42701',
+  DUPLICATE_OBJECT: '42710',
+  DUPLICATE_ALIAS: '42712',
+  DATATYPE_MISMATCH: '42804',
+  GROUPING_ERROR: '42803',
+  INVALID_COLUMN_REFERENCE: '42P10',
+  WRONG_OBJECT_TYPE: '42809',
+  DEPENDENT_OBJECTS_STILL_EXIST: '2BP01',
+  CANNOT_COERCE: '42846',
+  INVALID_TEXT_REPRESENTATION: '22P02',
+  INVALID_DATETIME_FORMAT: '22007',
+  DATETIME_FIELD_OVERFLOW: '22008',
+  NUMERIC_VALUE_OUT_OF_RANGE: '22003',
+  DIVISION_BY_ZERO: '22012',
+  STRING_DATA_RIGHT_TRUNCATION: '22001',
+  INVALID_PARAMETER_VALUE: '22023',
+  INVALID_ARGUMENT_FOR_LOG: '2201E',
+  INVALID_ARGUMENT_FOR_POWER: '2201F',
+  INVALID_ESCAPE_SEQUENCE: '22025',
+  INVALID_ROW_COUNT_IN_LIMIT: '2201W',
+  INVALID_ROW_COUNT_IN_OFFSET: '2201X',
+  CARDINALITY_VIOLATION: '21000',
+  NOT_NULL_VIOLATION: '23502',
+  UNIQUE_VIOLATION: '23505',
+  INVALID_TRANSACTION_STATE: '25000',
+  ACTIVE_SQL_TRANSACTION: '25001',
+  NO_ACTIVE_SQL_TRANSACTION: '25P01',
+  IN_FAILED_SQL_TRANSACTION: '25P02',
+  SERIALIZATION_FAILURE: '40001',
+  INVALID_SCHEMA_NAME: '3F000',
+  PROTOCOL_VIOLATION: '08P01',
+  INTERNAL_ERROR: 'XX000',
+  QUERY_CANCELED: '57014',
+  PROGRAM_LIMIT_EXCEEDED: '54000',
+  INVALID_JSON_TEXT: '22P02',
+  UNTRANSLATABLE_CHARACTER: '22P05',
+} as const;
+
+export type Sqlstate = (typeof SQLSTATE)[keyof typeof SQLSTATE] | string;
+
+export interface SqlErrorFields {
+  detail?: string;
+  hint?: string;
+  /** 1-based character position in the query text, as in PostgreSQL's ErrorResponse. */
+  position?: number;
+  severity?: 'ERROR' | 'FATAL' | 'PANIC';
+}
+
+export class SqlError extends Error {
+  readonly code: Sqlstate;
+  detail?: string;
+  hint?: string;
+  position?: number;
+  readonly severity: 'ERROR' | 'FATAL' | 'PANIC';
+
+  constructor(code: Sqlstate, message: string, fields: SqlErrorFields = {}) {
+    super(message);
+    this.name = 'SqlError';
+    this.code = code;
+    this.detail = fields.detail;
+    this.hint = fields.hint;
+    this.position = fields.position;
+    this.severity = fields.severity ?? 'ERROR';
+  }
+}
+
+/** The one way to refuse a construct we do not support yet: never approximate. */
+export function unsupported(construct: string, position?: number): SqlError {
+  return new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `${construct} is not supported`, { position });
+}
+
+export function syntaxError(message: string, position?: number): SqlError {
+  return new SqlError(SQLSTATE.SYNTAX_ERROR, message, { position });
+}
+
+export function divisionByZero(): SqlError {
+  return new SqlError(SQLSTATE.DIVISION_BY_ZERO, 'division by zero');
+}
+
+export function outOfRange(typeName: string): SqlError {
+  return new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, `${typeName} out of range`);
+}
+
+export function invalidInput(typeName: string, text: string): SqlError {
+  return new SqlError(
+    SQLSTATE.INVALID_TEXT_REPRESENTATION,
+    `invalid input syntax for type ${typeName}: "${text}"`,
+  );
+}
+
+export function internalError(message: string): SqlError {
+  return new SqlError(SQLSTATE.INTERNAL_ERROR, message);
+}

@@ -1,0 +1,352 @@
+// Casts between our types with PostgreSQL's pg_cast contexts, input functions (text ->
+// value), typmod coercion (varchar(n), char(n), numeric(p,s)) and select_common_type.
+
+import { SqlError, SQLSTATE, invalidInput, outOfRange } from '../errors.js';
+import { TYPE_INFO, formatType, type as mkType, type SqlType, type TypeId } from '../sql/types.js';
+import type { Value } from './value.js';
+import { Decimal, applyTypmod } from './numeric.js';
+import { Interval } from './interval.js';
+import { Jsonb, typeOf, type JsonValue } from './jsonb.js';
+import { dateToTimestamp, parseDate, parseTimestamp, timestampToDate } from './datetime.js';
+import { formatValue } from './format.js';
+import { rint } from './interval.js';
+
+export type CastContext = 'implicit' | 'assignment' | 'explicit';
+
+const NUM_RANK: Partial<Record<TypeId, number>> = { int2: 0, int4: 1, int8: 2, numeric: 3, float4: 4, float8: 5 };
+const STRING: ReadonlySet<TypeId> = new Set(['text', 'varchar', 'bpchar']);
+
+/** pg_cast.castcontext between two types (I/O conversion casts included), or null. */
+export function castKind(from: SqlType, to: SqlType): CastContext | null {
+  const f = from.id;
+  const t = to.id;
+  if (f === t || f === 'unknown') return 'implicit';
+  if (t === 'unknown') return null;
+  const fr = NUM_RANK[f];
+  const tr = NUM_RANK[t];
+  if (fr !== undefined && tr !== undefined) {
+    // widening is implicit; everything else between numeric types is assignment,
+    // except that numeric -> float is implicit
+    if (tr > fr || (f === 'numeric' && (t === 'float4' || t === 'float8'))) return 'implicit';
+    return 'assignment';
+  }
+  if (STRING.has(f) && STRING.has(t)) return 'implicit';
+  if (STRING.has(t)) return 'assignment';
+  if (STRING.has(f)) return 'explicit';
+  if (f === 'date' && (t === 'timestamp' || t === 'timestamptz')) return 'implicit';
+  if (f === 'timestamp' && t === 'timestamptz') return 'implicit';
+  if ((f === 'timestamp' || f === 'timestamptz') && (t === 'date' || t === 'timestamp')) return 'assignment';
+  if (f === 'int4' && t === 'bool') return 'explicit';
+  if (f === 'bool' && t === 'int4') return 'explicit';
+  if (f === 'jsonb' && (t === 'bool' || tr !== undefined)) return 'explicit';
+  return null;
+}
+
+/** Can `from` be coerced to `to` in `ctx`? (can_coerce_type) */
+export function canCast(from: SqlType, to: SqlType, ctx: CastContext): boolean {
+  const k = castKind(from, to);
+  if (k === null) return false;
+  if (ctx === 'explicit') return true;
+  if (ctx === 'assignment') return k !== 'explicit';
+  return k === 'implicit';
+}
+
+// --- input functions ---
+
+const WS = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
+
+function intBounds(id: TypeId): [bigint, bigint, string] {
+  if (id === 'int2') return [-32768n, 32767n, 'smallint'];
+  if (id === 'int4') return [-2147483648n, 2147483647n, 'integer'];
+  return [-(2n ** 63n), 2n ** 63n - 1n, 'bigint'];
+}
+
+/** pg_strtoint16/32/64 (PostgreSQL 16+ also accepts 0x/0o/0b prefixes and digit underscores). */
+export function parseIntText(text: string, id: 'int2' | 'int4' | 'int8'): bigint {
+  const [min, max, name] = intBounds(id);
+  const s = text.replace(WS, '');
+  const m = /^([+-]?)(?:0[xX]((?:_?[0-9a-fA-F])+)|0[oO]((?:_?[0-7])+)|0[bB]((?:_?[01])+)|(\d(?:_?\d)*))$/.exec(s);
+  if (!m) throw invalidInput(name, text);
+  let v: bigint;
+  if (m[2] !== undefined) v = BigInt('0x' + m[2].replace(/_/g, ''));
+  else if (m[3] !== undefined) v = BigInt('0o' + m[3].replace(/_/g, ''));
+  else if (m[4] !== undefined) v = BigInt('0b' + m[4].replace(/_/g, ''));
+  else v = BigInt(m[5].replace(/_/g, ''));
+  if (m[1] === '-') v = -v;
+  if (v < min || v > max) {
+    throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, `value "${text}" is out of range for type ${name}`);
+  }
+  return v;
+}
+
+export function parseFloatText(text: string, id: 'float4' | 'float8'): number {
+  const name = id === 'float4' ? 'real' : 'double precision';
+  const s = text.replace(WS, '');
+  const low = s.toLowerCase();
+  const sp = /^([+-]?)(nan|inf|infinity)$/.exec(low);
+  if (sp) return sp[2] === 'nan' ? NaN : sp[1] === '-' ? -Infinity : Infinity;
+  let x: number;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) x = Number(s);
+  else if (/^[+-]?0x[0-9a-f]*(\.[0-9a-f]*)?(p[+-]?\d+)?$/.test(low)) x = parseHexFloat(low);
+  else throw invalidInput(name, text);
+  const r = id === 'float4' ? Math.fround(x) : x;
+  const nonzero = /[1-9]/.test(s.replace(/[eE].*$/, ''));
+  if (!Number.isFinite(r) || (r === 0 && nonzero)) {
+    throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, `"${text}" is out of range for type ${name}`);
+  }
+  return r;
+}
+
+function parseHexFloat(s: string): number {
+  const m = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/.exec(s)!;
+  const mant = parseInt((m[2] || '0') + (m[3] ?? ''), 16);
+  const x = mant * 2 ** (Number(m[4] ?? 0) - 4 * (m[3]?.length ?? 0));
+  return m[1] === '-' ? -x : x;
+}
+
+const BOOL_WORDS: [string, boolean, number][] = [
+  ['true', true, 1], ['false', false, 1], ['yes', true, 1], ['no', false, 1], ['on', true, 2], ['off', false, 2],
+];
+
+export function parseBool(text: string): boolean {
+  const s = text.replace(WS, '').toLowerCase();
+  if (s === '1') return true;
+  if (s === '0') return false;
+  if (s.length > 0) {
+    for (const [w, v, minLen] of BOOL_WORDS) {
+      if (s.length >= minLen && w.startsWith(s)) return v;
+    }
+  }
+  throw invalidInput('boolean', text);
+}
+
+/** The input function of type t (typmod applied as on assignment). */
+export function parseValue(text: string, t: SqlType): Value {
+  switch (t.id) {
+    case 'bool':
+      return parseBool(text);
+    case 'int2':
+    case 'int4':
+      return Number(parseIntText(text, t.id));
+    case 'int8':
+      return parseIntText(text, 'int8');
+    case 'numeric':
+      return applyTypmod(Decimal.parse(text), t.typmod);
+    case 'float4':
+    case 'float8':
+      return parseFloatText(text, t.id);
+    case 'text':
+    case 'unknown':
+      return text;
+    case 'varchar':
+    case 'bpchar':
+      return applyStringTypmod(text, t, false);
+    case 'date':
+      return parseDate(text);
+    case 'timestamp':
+      return parseTimestamp(text, false);
+    case 'timestamptz':
+      return parseTimestamp(text, true);
+    case 'interval':
+      return Interval.parse(text);
+    case 'jsonb':
+      return Jsonb.parse(text);
+  }
+}
+
+/** varchar(n) / char(n) length coercion; `explicit` truncates instead of raising. */
+export function applyStringTypmod(s: string, t: SqlType, explicit: boolean): string {
+  const n = t.typmod;
+  if (n < 0) return s;
+  const len = charLength(s);
+  if (len > n) {
+    const cut = sliceChars(s, n);
+    if (!explicit && !/^ *$/.test(s.slice(cut.length))) {
+      const name = t.id === 'varchar' ? 'character varying' : 'character';
+      throw new SqlError(SQLSTATE.STRING_DATA_RIGHT_TRUNCATION, `value too long for type ${name}(${n})`);
+    }
+    return cut;
+  }
+  if (t.id === 'bpchar' && len < n) return s + ' '.repeat(n - len);
+  return s;
+}
+
+/** Length in characters (code points), as PostgreSQL counts them in UTF-8. */
+export function charLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--;
+  }
+  return n;
+}
+
+function sliceChars(s: string, n: number): string {
+  if (charLength(s) === s.length) return s.slice(0, n);
+  return Array.from(s).slice(0, n).join('');
+}
+
+function rtrimSpaces(s: string): string {
+  let e = s.length;
+  while (e > 0 && s.charCodeAt(e - 1) === 32) e--;
+  return s.slice(0, e);
+}
+
+// --- casts ---
+
+type Fn = (v: Value) => Value;
+
+function toIntFromBig(b: bigint, id: 'int2' | 'int4' | 'int8'): Value {
+  const [min, max, name] = intBounds(id);
+  if (b < min || b > max) throw outOfRange(name);
+  return id === 'int8' ? b : Number(b);
+}
+
+function floatToInt(x: number, id: 'int2' | 'int4' | 'int8'): Value {
+  const r = rint(x);
+  const [min, max, name] = intBounds(id);
+  // float8 bounds checks as FLOAT8_FITS_IN_INT*: [min, -min)
+  if (Number.isNaN(r) || r < Number(min) || r >= -Number(min)) throw outOfRange(name);
+  void max;
+  return id === 'int8' ? BigInt(r) : r;
+}
+
+function toFloat4(x: number): number {
+  const r = Math.fround(x);
+  if (!Number.isFinite(r) && Number.isFinite(x)) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: overflow');
+  if (r === 0 && x !== 0) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: underflow');
+  return r;
+}
+
+/** Numeric-family conversion between ids (no typmod). */
+function numericCast(f: TypeId, t: TypeId): Fn {
+  const isInt = (id: TypeId) => id === 'int2' || id === 'int4' || id === 'int8';
+  if (isInt(t)) {
+    const ti = t as 'int2' | 'int4' | 'int8';
+    if (isInt(f)) return (v) => toIntFromBig(BigInt(v as number | bigint), ti);
+    if (f === 'numeric') {
+      const [min, max, name] = intBounds(ti);
+      return (v) => {
+        const b = (v as Decimal).toBigInt(name, min, max);
+        return ti === 'int8' ? b : Number(b);
+      };
+    }
+    return (v) => floatToInt(v as number, ti);
+  }
+  if (t === 'numeric') {
+    if (isInt(f)) return (v) => Decimal.fromBigInt(BigInt(v as number | bigint));
+    if (f === 'float4') return (v) => Decimal.fromFloat(v as number, 6);
+    return (v) => Decimal.fromFloat(v as number, 15);
+  }
+  // to float
+  const conv: Fn =
+    f === 'numeric'
+      ? (v) => {
+          if (t === 'float4') {
+            const d = v as Decimal;
+            return d.isFinite() ? parseFloatText(d.toString(), 'float4') : d.toNumber();
+          }
+          return (v as Decimal).toNumber();
+        }
+      : (v) => Number(v as number | bigint);
+  if (t === 'float4' && f === 'float8') return (v) => toFloat4(v as number);
+  if (t === 'float4') return (v) => Math.fround(conv(v) as number);
+  return conv;
+}
+
+function jsonbCast(to: SqlType): Fn {
+  const name = TYPE_INFO[to.id].name;
+  const want = to.id === 'bool' ? 'boolean' : 'number';
+  const num = to.id === 'bool' ? null : numericCast('numeric', to.id);
+  return (v) => {
+    const j = (v as Jsonb).value;
+    if (j === null) return null;
+    const ty = typeOf(j as JsonValue);
+    if (ty !== want) {
+      throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `cannot cast jsonb ${ty === 'number' ? 'numeric' : ty} to type ${name}`);
+    }
+    return num ? num(j as Decimal) : (j as boolean);
+  };
+}
+
+/** Text of a value as a cast to text produces it (bool casts give 'true'/'false'). */
+function toText(from: SqlType): Fn {
+  if (from.id === 'bool') return (v) => (v ? 'true' : 'false');
+  if (from.id === 'bpchar') return (v) => rtrimSpaces(v as string);
+  if (STRING.has(from.id) || from.id === 'unknown') return (v) => v;
+  return (v) => formatValue(v, from);
+}
+
+/** The conversion function for a cast from -> to (non-null values). */
+export function castFn(from: SqlType, to: SqlType, explicit = false): (v: Value) => Value {
+  const base = castBase(from, to);
+  const tm = typmodFn(to, explicit);
+  if (!tm) return base;
+  if (base === identity) return tm;
+  return (v) => {
+    const r = base(v);
+    return r === null ? null : tm(r);
+  };
+}
+
+const identity: Fn = (v) => v;
+
+function typmodFn(to: SqlType, explicit: boolean): Fn | null {
+  if (to.typmod < 0) return null;
+  if (to.id === 'numeric') return (v) => applyTypmod(v as Decimal, to.typmod);
+  if (to.id === 'varchar' || to.id === 'bpchar') return (v) => applyStringTypmod(v as string, to, explicit);
+  return null;
+}
+
+function castBase(from: SqlType, to: SqlType): Fn {
+  const f = from.id;
+  const t = to.id;
+  if (f === t) return identity;
+  if (STRING.has(t)) return toText(from);
+  if (STRING.has(f) || f === 'unknown') {
+    const pt = mkType(t);
+    return (v) => parseValue(v as string, pt);
+  }
+  if (NUM_RANK[f] !== undefined && NUM_RANK[t] !== undefined) return numericCast(f, t);
+  if (f === 'date' && (t === 'timestamp' || t === 'timestamptz')) return (v) => dateToTimestamp(v as number);
+  if ((f === 'timestamp' || f === 'timestamptz') && t === 'date') return (v) => timestampToDate(v as bigint);
+  if ((f === 'timestamp' || f === 'timestamptz') && (t === 'timestamp' || t === 'timestamptz')) return identity;
+  if (f === 'int4' && t === 'bool') return (v) => v !== 0;
+  if (f === 'bool' && t === 'int4') return (v) => (v ? 1 : 0);
+  if (f === 'jsonb' && (t === 'bool' || NUM_RANK[t] !== undefined)) return jsonbCast(to);
+  throw new SqlError(SQLSTATE.CANNOT_COERCE, `cannot cast type ${formatType(from)} to ${formatType(to)}`);
+}
+
+// --- select_common_type ---
+
+/** PostgreSQL's select_common_type; `context` is e.g. 'UNION', 'CASE', 'COALESCE', 'VALUES'. */
+export function commonType(types: SqlType[], context: string): SqlType {
+  let p: SqlType | null = null;
+  for (const t of types) {
+    if (t.id === 'unknown') continue;
+    if (!p) {
+      p = t;
+      continue;
+    }
+    if (t.id === p.id) continue;
+    const pc = TYPE_INFO[p.id].category;
+    const nc = TYPE_INFO[t.id].category;
+    if (pc !== nc) {
+      throw new SqlError(
+        SQLSTATE.DATATYPE_MISMATCH,
+        `${context} types ${TYPE_INFO[p.id].name} and ${TYPE_INFO[t.id].name} cannot be matched`,
+      );
+    }
+    if (!TYPE_INFO[p.id].preferred && canCast(p, t, 'implicit') && !canCast(t, p, 'implicit')) p = t;
+  }
+  if (!p) return mkType('text');
+  // keep a typmod only when every input agrees on it (select_common_typmod)
+  const id = p.id;
+  let typmod: number | null = null;
+  for (const t of types) {
+    if (t.id !== id) return mkType(id);
+    if (typmod === null) typmod = t.typmod;
+    else if (typmod !== t.typmod) return { id, typmod: -1 };
+  }
+  return p.typmod === (typmod ?? -1) ? p : mkType(id, typmod ?? -1);
+}

@@ -1,0 +1,76 @@
+// Logical plans: plain, printable trees (see explain.ts). The binder builds them, optimizer
+// rules rewrite them, lower.ts turns them into dataflow operators. Expressions inside a node
+// refer to that node's input columns by position: for a join, left columns then right ones.
+
+import type { SqlType } from '../sql/types.js';
+import type { Expr } from '../expr/expr.js';
+
+export interface Field {
+  name: string;
+  type: SqlType;
+  nullable: boolean;
+}
+
+export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or';
+
+export interface AggCall {
+  fn: AggFn;
+  /** Argument expression over the aggregate's input (absent for count(*)). */
+  arg: Expr | null;
+  distinct: boolean;
+  type: SqlType;
+}
+
+export type JoinType = 'inner' | 'left' | 'right' | 'full';
+
+export type Plan =
+  /** A base table or a materialized view (both keep integrated contents). */
+  | { kind: 'scan'; relation: string; relKind: 'table' | 'materialized view'; schema: Field[] }
+  | { kind: 'values'; rows: Expr[][]; schema: Field[] }
+  | { kind: 'filter'; input: Plan; predicate: Expr; schema: Field[] }
+  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[] }
+  | {
+      kind: 'join';
+      type: JoinType;
+      left: Plan;
+      right: Plan;
+      /** ON condition over left ++ right columns (null: cross join). */
+      on: Expr | null;
+      /**
+       * Filled by the optimizer: equi-join keys, over the left and over the right input; `on`
+       * then holds only the residual (non-equi) condition.
+       */
+      leftKeys: Expr[];
+      rightKeys: Expr[];
+      schema: Field[];
+    }
+  | { kind: 'aggregate'; input: Plan; groupBy: Expr[]; aggs: AggCall[]; schema: Field[] }
+  | { kind: 'distinct'; input: Plan; schema: Field[] }
+  | { kind: 'union'; inputs: Plan[]; schema: Field[] }
+  /** Ad-hoc reads only: ORDER BY / LIMIT / OFFSET on the final result. */
+  | { kind: 'sort'; input: Plan; keys: SortKey[]; schema: Field[] }
+  | { kind: 'limit'; input: Plan; limit: Expr | null; offset: Expr | null; schema: Field[] };
+
+export interface SortKey {
+  expr: Expr;
+  desc: boolean;
+  nullsFirst: boolean;
+}
+
+export function schemaTypes(p: Plan): SqlType[] {
+  return p.schema.map((f) => f.type);
+}
+
+export function planChildren(p: Plan): Plan[] {
+  switch (p.kind) {
+    case 'scan':
+    case 'values':
+      return [];
+    case 'join':
+      return [p.left, p.right];
+    case 'union':
+      return p.inputs;
+    default:
+      return [p.input];
+  }
+}

@@ -1,0 +1,20 @@
+// The optimizer: a fixed sequence of small rewrite rules over logical plans (rules/*.ts).
+
+import type { Plan } from './logical.js';
+import { foldConstants } from './rules/fold_constants.js';
+import { pushDownPredicates } from './rules/pushdown.js';
+import { extractJoinKeys } from './rules/join_keys.js';
+import { mapPlanChildren, mapPlanExprs } from './rules/walk.js';
+import { pruneColumns } from './rules/prune_columns.js';
+
+export function optimize(p: Plan): Plan {
+  let q = foldAll(p);
+  q = pushDownPredicates(q);
+  q = extractJoinKeys(q);
+  q = pruneColumns(q);
+  return q;
+}
+
+function foldAll(p: Plan): Plan {
+  return mapPlanExprs(mapPlanChildren(p, foldAll), foldConstants);
+}

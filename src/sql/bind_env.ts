@@ -1,0 +1,23 @@
+// What every binding step needs: the catalog, parameter types, CTEs in scope, and the set of
+// relations the statement reads (recorded as dependencies of views).
+
+import type { Catalog } from '../catalog/catalog.js';
+import type { Expr } from '../expr/expr.js';
+import type { Plan } from '../plan/logical.js';
+import { bindExpr, type AggCollector } from './bind_expr.js';
+import type { ParamTypes } from './coerce.js';
+import type { Scope } from './scope.js';
+
+export interface BindEnv {
+  catalog: Catalog;
+  params: ParamTypes;
+  ctes: Map<string, Plan>;
+  /** The enclosing query's scope (only to word errors for correlated references). */
+  outer: Scope | null;
+  /** Relations (tables, views, materialized views) the statement reads. */
+  dependencies: Set<string>;
+}
+
+export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector): Expr {
+  return bindExpr(node, { scope, params: env.params, aggs, clause });
+}

@@ -1,0 +1,443 @@
+// Binding scalar expressions: parse-tree nodes → typed Expr, resolving column names against
+// a Scope, operators and functions against the function registry, with PostgreSQL's typing.
+
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import type { Expr } from '../expr/expr.js';
+import { resolveFunction, resolveOperator } from '../expr/functions/registry.js';
+import { commonType } from '../expr/cast.js';
+import { Decimal } from '../expr/numeric.js';
+import { nodeTag, names, strVal } from './parser.js';
+import type { Scope } from './scope.js';
+import { type SqlType, T, type, typeIdFromName } from './types.js';
+import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
+import type { AggCall, AggFn } from '../plan/logical.js';
+
+/** Collects aggregate calls while binding a grouped query's SELECT list / HAVING / ORDER BY. */
+export interface AggCollector {
+  aggs: AggCall[];
+  /** Set while binding an aggregate's argument, to reject nested aggregates. */
+  inside: boolean;
+}
+
+export interface ExprContext {
+  scope: Scope;
+  params: ParamTypes;
+  /** Present where aggregates are allowed. */
+  aggs?: AggCollector;
+  /** Name of the clause, for "aggregate functions are not allowed in WHERE". */
+  clause: string;
+}
+
+/** Marker for the k-th aggregate, replaced by a column reference once grouping is laid out. */
+export const AGG_MARKER_BASE = -1_000_000;
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every']);
+
+export function isAggregateName(name: string): boolean {
+  return AGGREGATES.has(name);
+}
+
+export function bindExpr(node: any, cx: ExprContext): Expr {
+  const tag = nodeTag(node);
+  const n = node[tag];
+  const pos = n?.location !== undefined && n.location >= 0 ? n.location + 1 : undefined;
+  switch (tag) {
+    case 'ColumnRef':
+      return bindColumnRef(n, cx, pos);
+    case 'A_Const':
+      return bindConst(n);
+    case 'ParamRef': {
+      const index = n.number - 1;
+      const known = cx.params.get(index);
+      return { kind: 'param', index, type: known ?? T.unknown };
+    }
+    case 'TypeCast':
+      return bindTypeCast(n, cx, pos);
+    case 'A_Expr':
+      return bindAExpr(n, cx, pos);
+    case 'BoolExpr': {
+      const op = n.boolop === 'AND_EXPR' ? 'AND' : n.boolop === 'OR_EXPR' ? 'OR' : 'NOT';
+      const args = (n.args as any[]).map((a) => coerceBoolean(bindExpr(a, cx), op, cx.params, pos));
+      if (op === 'NOT') return { kind: 'not', arg: args[0], type: T.bool };
+      return { kind: op === 'AND' ? 'and' : 'or', args, type: T.bool };
+    }
+    case 'NullTest': {
+      const arg = resolveUnknown(bindExpr(n.arg, cx), cx.params);
+      return { kind: 'isnull', arg, negated: n.nulltesttype === 'IS_NOT_NULL', type: T.bool };
+    }
+    case 'BooleanTest': {
+      const arg = coerceBoolean(bindExpr(n.arg, cx), 'IS TRUE', cx.params, pos);
+      const t: string = n.booltesttype;
+      const truth = t.endsWith('TRUE') ? true : t.endsWith('FALSE') ? false : null;
+      return { kind: 'istruth', arg, truth, negated: t.startsWith('IS_NOT'), type: T.bool };
+    }
+    case 'CaseExpr':
+      return bindCase(n, cx, pos);
+    case 'CoalesceExpr': {
+      const args = (n.args as any[]).map((a) => bindExpr(a, cx));
+      const t = commonType(args.map((a) => a.type), 'COALESCE');
+      return { kind: 'coalesce', args: args.map((a) => coerce(a, t, 'implicit', cx.params)), type: t };
+    }
+    case 'MinMaxExpr': {
+      const args = (n.args as any[]).map((a) => bindExpr(a, cx));
+      const op = n.op === 'IS_GREATEST' ? 'greatest' : 'least';
+      const t = commonType(args.map((a) => a.type), op.toUpperCase());
+      const cmp = resolveOperator(op === 'greatest' ? '>' : '<', t, t).impl.name;
+      return { kind: 'minmax', op, args: args.map((a) => coerce(a, t, 'implicit', cx.params)), cmp, type: t };
+    }
+    case 'FuncCall':
+      return bindFuncCall(n, cx, pos);
+    case 'SQLValueFunction':
+      return bindSqlValueFunction(n, cx, pos);
+    case 'SubLink':
+      throw unsupported('subquery in an expression', pos);
+    case 'A_ArrayExpr':
+    case 'A_Indirection':
+      throw unsupported('arrays', pos);
+    case 'RowExpr':
+      throw unsupported('row constructors', pos);
+    case 'CollateClause':
+      throw unsupported('COLLATE', pos);
+    case 'GroupingFunc':
+      throw unsupported('GROUPING()', pos);
+    default:
+      throw unsupported(`expression ${tag}`, pos);
+  }
+}
+
+function bindColumnRef(n: any, cx: ExprContext, pos?: number): Expr {
+  const fields: any[] = n.fields;
+  if (fields.some((f) => nodeTag(f) === 'A_Star')) {
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'row expansion via "*" is not supported here', { position: pos });
+  }
+  const parts = fields.map(strVal);
+  let name: string;
+  let qualifier: string | null = null;
+  if (parts.length === 1) name = parts[0];
+  else if (parts.length === 2) [qualifier, name] = parts;
+  else if (parts.length === 3) [, qualifier, name] = parts; // schema.table.column
+  else throw unsupported(`column reference ${parts.join('.')}`, pos);
+  const index = cx.scope.resolve(name, qualifier, n.location);
+  const c = cx.scope.columns[index];
+  return { kind: 'column', index, type: c.type };
+}
+
+export function bindConst(n: any): Expr {
+  if (n.isnull) return { kind: 'literal', value: null, type: T.unknown };
+  if (n.ival !== undefined) return { kind: 'literal', value: n.ival.ival ?? 0, type: T.int4 };
+  if (n.fval !== undefined) return numericLiteral(n.fval.fval);
+  if (n.boolval !== undefined) return { kind: 'literal', value: n.boolval.boolval ?? false, type: T.bool };
+  if (n.sval !== undefined) return { kind: 'literal', value: n.sval.sval ?? '', type: T.unknown };
+  if (n.bsval !== undefined) throw unsupported('bit string literals');
+  throw unsupported('this constant');
+}
+
+/** Integer-looking literals too big for int4 are int8, then numeric; others are numeric. */
+function numericLiteral(text: string): Expr {
+  if (/^-?\d+$/.test(text)) {
+    const b = BigInt(text);
+    if (b >= -(2n ** 31n) && b < 2n ** 31n) return { kind: 'literal', value: Number(b), type: T.int4 };
+    if (b >= -(2n ** 63n) && b < 2n ** 63n) return { kind: 'literal', value: b, type: T.int8 };
+  }
+  return { kind: 'literal', value: Decimal.parse(text), type: T.numeric };
+}
+
+/** Resolve a TypeName node to a SqlType (with typmod), refusing types we do not support. */
+export function bindTypeName(tn: any, pos?: number): SqlType {
+  if (tn.arrayBounds?.length) throw unsupported('array types', pos);
+  const parts = names(tn.names);
+  const raw = parts[parts.length - 1];
+  if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`type ${parts.join('.')}`, pos);
+  const id = typeIdFromName(raw);
+  if (!id || id === 'unknown') {
+    throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `type "${raw}" does not exist`, { position: pos });
+  }
+  const mods: number[] = (tn.typmods ?? []).map((m: any) => {
+    const c = m.A_Const;
+    if (!c || c.ival === undefined) throw unsupported(`type modifier on ${raw}`, pos);
+    return c.ival.ival ?? 0;
+  });
+  switch (id) {
+    case 'varchar':
+      if (mods.length === 0) return T.varchar;
+      checkLength(raw, mods[0], pos);
+      return type('varchar', mods[0]);
+    case 'bpchar': {
+      // char without a length is char(1), except the internal name bpchar, which is unbounded
+      const n = mods.length ? mods[0] : raw === 'bpchar' ? -1 : 1;
+      if (n !== -1) checkLength(raw, n, pos);
+      return type('bpchar', n);
+    }
+    case 'numeric': {
+      if (mods.length === 0) return T.numeric;
+      const p = mods[0];
+      const s = mods.length > 1 ? mods[1] : 0;
+      if (p < 1 || p > 1000) {
+        throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `NUMERIC precision ${p} must be between 1 and 1000`, { position: pos });
+      }
+      if (s < 0 || s > p) {
+        throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `NUMERIC scale ${s} must be between 0 and precision ${p}`, { position: pos });
+      }
+      return type('numeric', (p << 16) | s);
+    }
+    case 'float8':
+      // float(p): p <= 24 means real
+      if (raw === 'float' && mods.length) return mods[0] <= 24 ? T.float4 : T.float8;
+      return T.float8;
+    case 'timestamp':
+    case 'timestamptz':
+      if (mods.length && mods[0] !== 6) throw unsupported(`${raw}(${mods[0]})`, pos);
+      return type(id);
+    case 'interval':
+      if (mods.length) throw unsupported('interval field restrictions', pos);
+      return T.interval;
+    default:
+      if (mods.length) throw unsupported(`type modifier on ${raw}`, pos);
+      return type(id);
+  }
+}
+
+function checkLength(name: string, n: number, pos?: number) {
+  if (n < 1) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `length for type ${name} must be at least 1`, { position: pos });
+}
+
+function bindTypeCast(n: any, cx: ExprContext, pos?: number): Expr {
+  const target = bindTypeName(n.typeName, pos);
+  const arg = bindExpr(n.arg, cx);
+  return coerce(arg, target, 'explicit', cx.params, pos);
+}
+
+/** Apply a binary (or prefix, when left is null) operator with PostgreSQL's resolution. */
+export function applyOperator(op: string, left: Expr | null, right: Expr, cx: { params: ParamTypes }, pos?: number): Expr {
+  let r;
+  try {
+    r = resolveOperator(op, left ? left.type : null, right.type);
+  } catch (e) {
+    if (e instanceof SqlError && e.position === undefined) e.position = pos;
+    throw e;
+  }
+  const args = left ? [left, right] : [right];
+  const cast = args.map((a, i) => coerce(a, r.argTypes[i], 'implicit', cx.params, pos));
+  return { kind: 'call', fn: r.impl.name, args: cast, type: r.returnType };
+}
+
+function bindAExpr(n: any, cx: ExprContext, pos?: number): Expr {
+  const op = names(n.name).pop() ?? '';
+  const kind: string = n.kind;
+  switch (kind) {
+    case 'AEXPR_OP': {
+      const left = n.lexpr ? bindExpr(n.lexpr, cx) : null;
+      const right = bindExpr(n.rexpr, cx);
+      return applyOperator(op, left, right, cx, pos);
+    }
+    case 'AEXPR_DISTINCT':
+    case 'AEXPR_NOT_DISTINCT': {
+      const [l, r] = unifyPair(bindExpr(n.lexpr, cx), bindExpr(n.rexpr, cx), cx);
+      const eq = applyOperator('=', l, r, cx, pos) as Extract<Expr, { kind: 'call' }>;
+      return { kind: 'distinct', left: eq.args[0], right: eq.args[1], eq: eq.fn, negated: kind === 'AEXPR_NOT_DISTINCT', type: T.bool };
+    }
+    case 'AEXPR_NULLIF': {
+      const l = bindExpr(n.lexpr, cx);
+      const r = bindExpr(n.rexpr, cx);
+      const eq = applyOperator('=', l, r, cx, pos) as Extract<Expr, { kind: 'call' }>;
+      // NULLIF's result type is its first argument's type, as PostgreSQL has it
+      const left = resolveUnknown(eq.args[0], cx.params);
+      return { kind: 'nullif', left, right: eq.args[1], eq: eq.fn, type: left.type };
+    }
+    case 'AEXPR_IN': {
+      const left = bindExpr(n.lexpr, cx);
+      const items: any[] = n.rexpr.List?.items ?? [];
+      const negated = op === '<>';
+      const parts = items.map((it) => applyOperator(negated ? '<>' : '=', left, bindExpr(it, cx), cx, pos));
+      if (parts.length === 1) return parts[0];
+      return { kind: negated ? 'and' : 'or', args: parts, type: T.bool };
+    }
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE': {
+      const left = bindExpr(n.lexpr, cx);
+      const right = bindExpr(n.rexpr, cx);
+      return applyOperator(op, left, right, cx, pos);
+    }
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN':
+    case 'AEXPR_BETWEEN_SYM':
+    case 'AEXPR_NOT_BETWEEN_SYM': {
+      const x = bindExpr(n.lexpr, cx);
+      const [loN, hiN] = n.rexpr.List.items;
+      const lo = bindExpr(loN, cx);
+      const hi = bindExpr(hiN, cx);
+      const neg = kind.includes('NOT');
+      const range = (a: Expr, b: Expr): Expr =>
+        neg
+          ? { kind: 'or', args: [applyOperator('<', x, a, cx, pos), applyOperator('>', x, b, cx, pos)], type: T.bool }
+          : { kind: 'and', args: [applyOperator('>=', x, a, cx, pos), applyOperator('<=', x, b, cx, pos)], type: T.bool };
+      if (!kind.endsWith('SYM')) return range(lo, hi);
+      return { kind: neg ? 'and' : 'or', args: [range(lo, hi), range(hi, lo)], type: T.bool };
+    }
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL':
+      throw unsupported(`${op} ${kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`, pos);
+    case 'AEXPR_SIMILAR':
+      throw unsupported('SIMILAR TO', pos);
+    default:
+      throw unsupported(kind, pos);
+  }
+}
+
+/** Give two operands one type where one of them is an untyped literal/parameter. */
+function unifyPair(l: Expr, r: Expr, cx: ExprContext): [Expr, Expr] {
+  if (l.type.id === 'unknown' && r.type.id === 'unknown') {
+    return [coerce(l, T.text, 'implicit', cx.params), coerce(r, T.text, 'implicit', cx.params)];
+  }
+  return [l, r];
+}
+
+function bindCase(n: any, cx: ExprContext, pos?: number): Expr {
+  const operand = n.arg ? bindExpr(n.arg, cx) : null;
+  const whens = (n.args as any[]).map((w) => {
+    const cw = w.CaseWhen;
+    const cond = operand
+      ? applyOperator('=', operand, bindExpr(cw.expr, cx), cx, pos)
+      : coerceBoolean(bindExpr(cw.expr, cx), 'CASE/WHEN', cx.params, pos);
+    return { when: cond, then: bindExpr(cw.result, cx) };
+  });
+  const els: Expr = n.defresult ? bindExpr(n.defresult, cx) : { kind: 'literal', value: null, type: T.unknown };
+  const t = commonType([...whens.map((w) => w.then.type), els.type], 'CASE');
+  return {
+    kind: 'case',
+    whens: whens.map((w) => ({ when: w.when, then: coerce(w.then, t, 'implicit', cx.params, pos) })),
+    else: coerce(els, t, 'implicit', cx.params, pos),
+    type: t,
+  };
+}
+
+function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
+  const parts = names(n.funcname);
+  const name = parts[parts.length - 1];
+  if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`function ${parts.join('.')}`, pos);
+  if (n.over) throw unsupported('window functions', pos);
+  if (n.agg_within_group) throw unsupported('WITHIN GROUP', pos);
+  if (n.func_variadic) throw unsupported('VARIADIC', pos);
+  if (AGGREGATES.has(name)) return bindAggregate(name, n, cx, pos);
+  if (n.agg_star || n.agg_distinct || n.agg_order || n.agg_filter) {
+    throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `${name} is not an aggregate function`, { position: pos });
+  }
+  const args = ((n.args ?? []) as any[]).map((a) => bindExpr(a, cx));
+  let r;
+  try {
+    r = resolveFunction(name, args.map((a) => a.type));
+  } catch (e) {
+    if (e instanceof SqlError && e.position === undefined) e.position = pos;
+    throw e;
+  }
+  return {
+    kind: 'call',
+    fn: r.impl.name,
+    args: args.map((a, i) => coerce(a, r.argTypes[i], 'implicit', cx.params, pos)),
+    type: r.returnType,
+  };
+}
+
+function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Expr {
+  if (!cx.aggs) {
+    throw new SqlError(SQLSTATE.GROUPING_ERROR, `aggregate functions are not allowed in ${cx.clause}`, { position: pos });
+  }
+  if (cx.aggs.inside) {
+    throw new SqlError(SQLSTATE.GROUPING_ERROR, 'aggregate function calls cannot be nested', { position: pos });
+  }
+  if (n.agg_order) throw unsupported('ORDER BY in aggregate calls', pos);
+  const argNodes: any[] = n.args ?? [];
+  const inner: ExprContext = { ...cx, aggs: { ...cx.aggs, inside: true } };
+  inner.aggs!.aggs = cx.aggs.aggs; // share the list
+  const filter = n.agg_filter ? coerceBoolean(bindExpr(n.agg_filter, { ...inner, clause: 'FILTER' }), 'FILTER', cx.params, pos) : null;
+  let fn: AggFn;
+  let arg: Expr | null = null;
+  if (name === 'count' && n.agg_star) {
+    if (filter) {
+      // count(*) FILTER (WHERE f) counts rows where f is true: count(CASE WHEN f THEN 1 END)
+      fn = 'count';
+      arg = { kind: 'case', whens: [{ when: filter, then: { kind: 'literal', value: 1, type: T.int4 } }], else: { kind: 'literal', value: null, type: T.int4 }, type: T.int4 };
+    } else fn = 'count_star';
+  } else {
+    if (argNodes.length !== 1) {
+      throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${argNodes.length === 0 ? '' : '...'}) does not exist`, { position: pos });
+    }
+    arg = resolveUnknown(bindExpr(argNodes[0], inner), cx.params);
+    if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type };
+    fn = name === 'every' ? 'bool_and' : (name as AggFn);
+  }
+  const t = aggregateType(fn, arg, name, pos);
+  if (arg && (fn === 'bool_and' || fn === 'bool_or')) arg = coerce(arg, T.bool, 'implicit', cx.params, pos);
+  const k = cx.aggs.aggs.length;
+  cx.aggs.aggs.push({ fn, arg, distinct: !!n.agg_distinct, type: t });
+  return { kind: 'column', index: AGG_MARKER_BASE - k, type: t };
+}
+
+/** Result types of the built-in aggregates, as pg_aggregate declares them. */
+function aggregateType(fn: AggFn, arg: Expr | null, name: string, pos?: number): SqlType {
+  const at = arg?.type;
+  const noFn = () =>
+    new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${at ? formatTypeName(at) : ''}) does not exist`, {
+      position: pos,
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
+  switch (fn) {
+    case 'count_star':
+    case 'count':
+      return T.int8;
+    case 'sum':
+      switch (at!.id) {
+        case 'int2': case 'int4': return T.int8;
+        case 'int8': case 'numeric': return T.numeric;
+        case 'float4': return T.float4;
+        case 'float8': return T.float8;
+        case 'interval': return T.interval;
+        default: throw noFn();
+      }
+    case 'avg':
+      switch (at!.id) {
+        case 'int2': case 'int4': case 'int8': case 'numeric': return T.numeric;
+        case 'float4': case 'float8': return T.float8;
+        case 'interval': return T.interval;
+        default: throw noFn();
+      }
+    case 'min':
+    case 'max':
+      if (at!.id === 'bool' || at!.id === 'jsonb') throw noFn();
+      return at!.id === 'varchar' ? T.text : type(at!.id);
+    case 'bool_and':
+    case 'bool_or':
+      if (at!.id !== 'bool' && at!.id !== 'unknown') throw noFn();
+      return T.bool;
+  }
+}
+
+function formatTypeName(t: SqlType): string {
+  return t.id === 'unknown' ? 'unknown' : ({ int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision', bool: 'boolean', varchar: 'character varying', bpchar: 'character', timestamptz: 'timestamp with time zone', timestamp: 'timestamp without time zone' } as Record<string, string>)[t.id] ?? t.id;
+}
+
+function bindSqlValueFunction(n: any, cx: ExprContext, pos?: number): Expr {
+  const call = (fn: string): Expr => {
+    const r = resolveFunction(fn, []);
+    return { kind: 'call', fn: r.impl.name, args: [], type: r.returnType };
+  };
+  switch (n.op as string) {
+    case 'SVFOP_CURRENT_DATE':
+      return call('current_date');
+    case 'SVFOP_CURRENT_TIMESTAMP':
+      return call('now');
+    case 'SVFOP_LOCALTIMESTAMP':
+      return coerce(call('now'), T.timestamp, 'implicit', cx.params, pos);
+    case 'SVFOP_CURRENT_USER':
+    case 'SVFOP_CURRENT_ROLE':
+    case 'SVFOP_USER':
+    case 'SVFOP_SESSION_USER':
+      return { kind: 'literal', value: 'tributary', type: T.text };
+    case 'SVFOP_CURRENT_CATALOG':
+      return { kind: 'literal', value: 'tributary', type: T.text };
+    case 'SVFOP_CURRENT_SCHEMA':
+      return { kind: 'literal', value: 'public', type: T.text };
+    default:
+      throw unsupported(String(n.op).replace('SVFOP_', '').toLowerCase(), pos);
+  }
+}

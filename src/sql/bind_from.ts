@@ -1,0 +1,201 @@
+// Binding the FROM clause: relations, subqueries, CTE references and joins, each yielding a
+// plan plus the scope of columns it makes visible.
+
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import type { Expr } from '../expr/expr.js';
+import type { Field, JoinType, Plan } from '../plan/logical.js';
+import { nodeTag, strVal } from './parser.js';
+import { Scope, type ScopeColumn } from './scope.js';
+import { T } from './types.js';
+import { applyOperator } from './bind_expr.js';
+import { bindExprIn, type BindEnv } from './bind_env.js';
+import { coerce, coerceBoolean } from './coerce.js';
+import { commonType } from '../expr/cast.js';
+import { bindQuery } from './bind_select.js';
+
+export interface FromItem {
+  plan: Plan;
+  columns: ScopeColumn[];
+}
+
+export function bindFromList(items: any[], env: BindEnv): FromItem {
+  if (items.length === 0) return { plan: { kind: 'values', rows: [[]], schema: [] }, columns: [] };
+  let acc = bindFromItem(items[0], env);
+  for (let i = 1; i < items.length; i++) {
+    const right = bindFromItem(items[i], env);
+    acc = joinItems(acc, right, 'inner', null);
+  }
+  checkDuplicateAliases(acc.columns);
+  return acc;
+}
+
+function checkDuplicateAliases(cols: ScopeColumn[]) {
+  // PostgreSQL: table name "t" specified more than once
+  const seen = new Map<string, number>();
+  let lastQ: string | null = null;
+  for (const c of cols) {
+    if (c.qualifier === null || c.qualifier === lastQ) continue;
+    lastQ = c.qualifier;
+    seen.set(c.qualifier, (seen.get(c.qualifier) ?? 0) + 1);
+  }
+}
+
+function bindFromItem(node: any, env: BindEnv): FromItem {
+  const tag = nodeTag(node);
+  const n = node[tag];
+  const pos = n.location !== undefined ? n.location + 1 : undefined;
+  switch (tag) {
+    case 'RangeVar':
+      return bindRangeVar(n, env, pos);
+    case 'RangeSubselect': {
+      if (n.lateral) throw unsupported('LATERAL', pos);
+      const plan = bindQuery(n.subquery.SelectStmt, { ...env, outer: null });
+      if (!n.alias) {
+        // PostgreSQL 15 requires an alias for a subquery in FROM
+        throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'subquery in FROM must have an alias', {
+          hint: 'For example, FROM (SELECT ...) [AS] foo.',
+          position: pos,
+        });
+      }
+      return aliased(plan, n.alias, pos);
+    }
+    case 'JoinExpr':
+      return bindJoin(n, env, pos);
+    case 'RangeFunction':
+      throw unsupported('functions in FROM', pos);
+    default:
+      throw unsupported(`FROM item ${tag}`, pos);
+  }
+}
+
+function bindRangeVar(n: any, env: BindEnv, pos?: number): FromItem {
+  const name: string = n.relname;
+  if (!n.schemaname) {
+    const cte = env.ctes.get(name);
+    if (cte) return aliased(cte, n.alias ?? { aliasname: name }, pos);
+  }
+  let entry;
+  try {
+    entry = env.catalog.resolve(name, n.schemaname);
+  } catch (e) {
+    if (e instanceof SqlError) e.position = pos;
+    throw e;
+  }
+  env.dependencies.add(entry.name);
+  let plan: Plan;
+  if (entry.kind === 'view') plan = entry.plan;
+  else {
+    const schema: Field[] =
+      entry.kind === 'table'
+        ? entry.columns.map((c) => ({ name: c.name, type: c.type, nullable: !c.notNull }))
+        : entry.columns;
+    plan = { kind: 'scan', relation: entry.name, relKind: entry.kind, schema };
+  }
+  return aliased(plan, n.alias ?? { aliasname: name }, pos);
+}
+
+/** Expose a plan's columns under an alias, optionally renaming them: `AS x(a, b)`. */
+function aliased(plan: Plan, alias: any, pos?: number): FromItem {
+  const q: string = alias.aliasname;
+  const renames: string[] = (alias.colnames ?? []).map(strVal);
+  if (renames.length > plan.schema.length) {
+    throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `table "${q}" has ${plan.schema.length} columns available but ${renames.length} columns specified`, { position: pos });
+  }
+  const schema = plan.schema.map((f, i) => ({ ...f, name: renames[i] ?? f.name }));
+  return {
+    plan: renames.length ? { ...plan, schema } as Plan : plan,
+    columns: schema.map((f) => ({ qualifier: q, name: f.name, type: f.type, nullable: f.nullable })),
+  };
+}
+
+function joinItems(left: FromItem, right: FromItem, type: JoinType, on: Expr | null): FromItem {
+  const nl = left.columns.map((c) => ({ ...c, nullable: c.nullable || type === 'right' || type === 'full' }));
+  const nr = right.columns.map((c) => ({ ...c, nullable: c.nullable || type === 'left' || type === 'full' }));
+  const columns = [...nl, ...nr];
+  const schema: Field[] = columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
+  return {
+    plan: { kind: 'join', type, left: left.plan, right: right.plan, on, leftKeys: [], rightKeys: [], schema },
+    columns,
+  };
+}
+
+function bindJoin(n: any, env: BindEnv, pos?: number): FromItem {
+  const left = bindFromItem(n.larg, env);
+  const right = bindFromItem(n.rarg, env);
+  const jt: string = n.jointype;
+  const type: JoinType = jt === 'JOIN_LEFT' ? 'left' : jt === 'JOIN_RIGHT' ? 'right' : jt === 'JOIN_FULL' ? 'full' : 'inner';
+  if (jt !== 'JOIN_INNER' && type === 'inner') throw unsupported(jt, pos);
+
+  let using: string[] = (n.usingClause ?? []).map(strVal);
+  if (n.isNatural) {
+    const rightNames = new Set(right.columns.filter((c) => !c.hidden).map((c) => c.name));
+    using = left.columns.filter((c) => !c.hidden && rightNames.has(c.name)).map((c) => c.name);
+  }
+
+  if (using.length === 0 && !n.isNatural) {
+    const scope = new Scope([...left.columns, ...right.columns], env.outer);
+    const on = n.quals ? coerceBoolean(bindExprIn(n.quals, scope, env, 'JOIN/ON'), 'JOIN/ON', env.params, pos) : null;
+    let item = joinItems(left, right, type, on);
+    if (n.alias) item = aliased(item.plan, n.alias, pos);
+    return item;
+  }
+
+  // USING / NATURAL: equality on the named columns, and merged output columns first.
+  const lscope = new Scope(left.columns);
+  const rscope = new Scope(right.columns);
+  const nl = left.columns.length;
+  const conds: Expr[] = [];
+  const merged: { expr: Expr; name: string; nullable: boolean }[] = [];
+  const hideL = new Set<number>();
+  const hideR = new Set<number>();
+  for (const name of using) {
+    const li = resolveUsing(lscope, name, 'left', pos);
+    const ri = resolveUsing(rscope, name, 'right', pos);
+    hideL.add(li);
+    hideR.add(ri);
+    const lc = left.columns[li];
+    const rc = right.columns[ri];
+    const t = commonType([lc.type, rc.type], 'JOIN/USING');
+    const le = coerce({ kind: 'column', index: li, type: lc.type }, t, 'implicit', env.params);
+    const re = coerce({ kind: 'column', index: nl + ri, type: rc.type }, t, 'implicit', env.params);
+    conds.push(applyOperator('=', le, re, env, pos));
+    const expr: Expr =
+      type === 'full' ? { kind: 'coalesce', args: [le, re], type: t } : type === 'right' ? re : le;
+    merged.push({ expr, name, nullable: type === 'full' ? lc.nullable && rc.nullable : type === 'right' ? rc.nullable : lc.nullable });
+  }
+  const on: Expr | null = conds.length === 0 ? null : conds.length === 1 ? conds[0] : { kind: 'and', args: conds, type: T.bool };
+  const joined = joinItems(left, right, type, on);
+  const exprs: Expr[] = [
+    ...merged.map((m) => m.expr),
+    ...joined.columns.map((c, i): Expr => ({ kind: 'column', index: i, type: c.type })),
+  ];
+  const columns: ScopeColumn[] = [
+    ...merged.map((m) => ({ qualifier: null, name: m.name, type: m.expr.type, nullable: m.nullable })),
+    ...joined.columns.map((c, i) => ({ ...c, hidden: i < nl ? hideL.has(i) : hideR.has(i - nl) })),
+  ];
+  const schema: Field[] = columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
+  let item: FromItem = { plan: { kind: 'project', input: joined.plan, exprs, schema }, columns };
+  if (n.alias) {
+    // An alias on a USING join exposes only the visible columns under the new name.
+    const visible = columns.map((c, i) => (c.hidden ? -1 : i)).filter((i) => i >= 0);
+    const plan: Plan = {
+      kind: 'project',
+      input: item.plan,
+      exprs: visible.map((i) => ({ kind: 'column', index: i, type: columns[i].type })),
+      schema: visible.map((i) => schema[i]),
+    };
+    item = aliased(plan, n.alias, pos);
+  }
+  return item;
+}
+
+function resolveUsing(scope: Scope, name: string, side: string, pos?: number): number {
+  const matches = scope.columns.map((c, i) => (c.name === name && !c.hidden ? i : -1)).filter((i) => i >= 0);
+  if (matches.length === 0) {
+    throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" specified in USING clause does not exist in ${side} table`, { position: pos });
+  }
+  if (matches.length > 1) {
+    throw new SqlError(SQLSTATE.AMBIGUOUS_COLUMN, `common column name "${name}" appears more than once in ${side} table`, { position: pos });
+  }
+  return matches[0];
+}

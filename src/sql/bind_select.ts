@@ -1,0 +1,384 @@
+// Binding SELECT: FROM → WHERE → GROUP BY/aggregates → HAVING → SELECT list → DISTINCT →
+// ORDER BY/LIMIT, plus VALUES, set operations and WITH, into a logical plan.
+
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import { type Expr, mapChildren } from '../expr/expr.js';
+import type { AggCall, Field, Plan, SortKey } from '../plan/logical.js';
+import { commonType } from '../expr/cast.js';
+import { nodeTag, strVal } from './parser.js';
+import { Scope, type ScopeColumn } from './scope.js';
+import { AGG_MARKER_BASE, type AggCollector } from './bind_expr.js';
+import { bindExprIn, type BindEnv } from './bind_env.js';
+import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
+import { bindFromList } from './bind_from.js';
+import { exprKey } from './expr_key.js';
+import { T, formatType } from './types.js';
+
+export function bindQuery(stmt: any, env: BindEnv): Plan {
+  let inner = env;
+  if (stmt.withClause) inner = bindWith(stmt.withClause, env);
+  if (stmt.op && stmt.op !== 'SETOP_NONE') return bindSetOp(stmt, inner);
+  if (stmt.valuesLists) return withOrderLimit(bindValues(stmt.valuesLists, inner), stmt, inner);
+  return bindSimpleSelect(stmt, inner);
+}
+
+function bindWith(w: any, env: BindEnv): BindEnv {
+  if (w.recursive) throw unsupported('WITH RECURSIVE');
+  const ctes = new Map(env.ctes);
+  const next: BindEnv = { ...env, ctes };
+  for (const c of w.ctes as any[]) {
+    const cte = c.CommonTableExpr;
+    const q = cte.ctequery;
+    if (nodeTag(q) !== 'SelectStmt') throw unsupported('data-modifying statements in WITH');
+    let plan = bindQuery(q.SelectStmt, next);
+    const names: string[] = (cte.aliascolnames ?? []).map(strVal);
+    if (names.length) plan = { ...plan, schema: plan.schema.map((f, i) => ({ ...f, name: names[i] ?? f.name })) } as Plan;
+    ctes.set(cte.ctename, plan);
+  }
+  return next;
+}
+
+function bindValues(lists: any[], env: BindEnv): Plan {
+  const scope = Scope.empty();
+  const rows = lists.map((l) => (l.List.items as any[]).map((it) => bindExprIn(it, scope, env, 'VALUES')));
+  const width = rows[0].length;
+  if (rows.some((r) => r.length !== width)) {
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'VALUES lists must all be the same length');
+  }
+  const types = Array.from({ length: width }, (_, c) => commonType(rows.map((r) => r[c].type), 'VALUES'));
+  const fixed = types.map((t) => (t.id === 'unknown' ? T.text : t));
+  const out = rows.map((r) => r.map((e, c) => coerce(e, fixed[c], 'implicit', env.params)));
+  const schema: Field[] = fixed.map((t, c) => ({ name: `column${c + 1}`, type: t, nullable: true }));
+  return { kind: 'values', rows: out, schema };
+}
+
+function bindSetOp(stmt: any, env: BindEnv): Plan {
+  const op: string = stmt.op;
+  if (op !== 'SETOP_UNION') throw unsupported(op === 'SETOP_INTERSECT' ? 'INTERSECT' : 'EXCEPT');
+  const left = bindQuery(stmt.larg, env);
+  const right = bindQuery(stmt.rarg, env);
+  if (left.schema.length !== right.schema.length) {
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'each UNION query must have the same number of columns');
+  }
+  const types = left.schema.map((f, i) => {
+    const t = commonType([f.type, right.schema[i].type], 'UNION');
+    return t.id === 'unknown' ? T.text : t;
+  });
+  const conform = (p: Plan): Plan => {
+    if (p.schema.every((f, i) => f.type.id === types[i].id && f.type.typmod === types[i].typmod)) return p;
+    const exprs = p.schema.map((f, i) => coerce({ kind: 'column', index: i, type: f.type }, types[i], 'implicit', env.params));
+    return { kind: 'project', input: p, exprs, schema: p.schema.map((f, i) => ({ ...f, type: types[i] })) };
+  };
+  const schema: Field[] = left.schema.map((f, i) => ({ name: f.name, type: types[i], nullable: f.nullable || right.schema[i].nullable }));
+  let plan: Plan = { kind: 'union', inputs: [conform(left), conform(right)], schema };
+  if (!stmt.all) plan = { kind: 'distinct', input: plan, schema };
+  return withOrderLimit(plan, stmt, env);
+}
+
+/** ORDER BY / LIMIT over a finished result (set operations, VALUES): by output column only. */
+function withOrderLimit(plan: Plan, stmt: any, env: BindEnv): Plan {
+  const scope = new Scope(plan.schema.map((f) => ({ qualifier: null, name: f.name, type: f.type, nullable: f.nullable })));
+  let out = plan;
+  if (stmt.sortClause?.length) {
+    const keys = (stmt.sortClause as any[]).map((s) => {
+      const sb = s.SortBy;
+      const expr = ordinalOrExpr(sb.node, plan.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type })), () =>
+        bindExprIn(sb.node, scope, env, 'ORDER BY'),
+      );
+      return sortKey(expr, sb);
+    });
+    out = { kind: 'sort', input: out, keys, schema: out.schema };
+  }
+  return withLimit(out, stmt, env);
+}
+
+function withLimit(plan: Plan, stmt: any, env: BindEnv): Plan {
+  if (!stmt.limitCount && !stmt.limitOffset) return plan;
+  if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') throw unsupported('FETCH ... WITH TIES');
+  const scope = Scope.empty();
+  const bindCount = (n: any) => {
+    if (!n) return null;
+    if (nodeTag(n) === 'A_Const' && n.A_Const.isnull) return null;
+    return coerce(bindExprIn(n, scope, env, 'LIMIT'), T.int8, 'implicit', env.params);
+  };
+  return { kind: 'limit', input: plan, limit: bindCount(stmt.limitCount), offset: bindCount(stmt.limitOffset), schema: plan.schema };
+}
+
+function sortKey(expr: Expr, sb: any): SortKey {
+  if (sb.useOp) throw unsupported('ORDER BY ... USING');
+  const desc = sb.sortby_dir === 'SORTBY_DESC';
+  const nulls: string = sb.sortby_nulls;
+  // PostgreSQL: NULLs sort as larger than any value, so first under DESC by default.
+  const nullsFirst = nulls === 'SORTBY_NULLS_FIRST' ? true : nulls === 'SORTBY_NULLS_LAST' ? false : desc;
+  return { expr, desc, nullsFirst };
+}
+
+function ordinalOrExpr(node: any, outputs: Expr[], bind: () => Expr): Expr {
+  const c = node.A_Const;
+  if (c && c.ival !== undefined) {
+    const k = c.ival.ival ?? 0;
+    if (k < 1 || k > outputs.length) {
+      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`);
+    }
+    return outputs[k - 1];
+  }
+  return bind();
+}
+
+interface Target {
+  expr: Expr;
+  name: string;
+  nullable: boolean;
+}
+
+function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
+  if (stmt.intoClause) throw unsupported('SELECT INTO');
+  if (stmt.lockingClause?.length) throw unsupported('FOR UPDATE/SHARE');
+  if (stmt.windowClause?.length) throw unsupported('WINDOW clauses');
+  if (stmt.groupDistinct) throw unsupported('GROUP BY DISTINCT');
+  const from = bindFromList(stmt.fromClause ?? [], env);
+  const scope = new Scope(from.columns, env.outer);
+  let plan = from.plan;
+
+  if (stmt.whereClause) {
+    const pred = coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE'), 'WHERE', env.params);
+    plan = { kind: 'filter', input: plan, predicate: pred, schema: plan.schema };
+  }
+
+  // SELECT list (aggregates collected as markers; grouping is laid out after).
+  const collector: AggCollector = { aggs: [], inside: false };
+  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector);
+  const groupNodes: any[] = stmt.groupClause ?? [];
+  for (const g of groupNodes) {
+    const t = nodeTag(g);
+    if (t === 'GroupingSet') throw unsupported('GROUPING SETS, ROLLUP and CUBE');
+  }
+  const groupBy = groupNodes.map((g) => bindGroupItem(g, targets, scope, env));
+  const having = stmt.havingClause
+    ? coerceBoolean(bindExprIn(stmt.havingClause, scope, env, 'HAVING', collector), 'HAVING', env.params)
+    : null;
+
+  // ORDER BY keys: an output column (ordinal, alias) or an expression over the input.
+  const distinct = !!stmt.distinctClause;
+  if (distinct && stmt.distinctClause.some((d: any) => d && Object.keys(d).length > 0)) throw unsupported('DISTINCT ON');
+  const sortNodes: any[] = stmt.sortClause ?? [];
+  const order = sortNodes.map((s) => {
+    const sb = s.SortBy;
+    const node = sb.node;
+    const c = node.A_Const;
+    if (c && c.ival !== undefined) {
+      const k = c.ival.ival ?? 0;
+      if (k < 1 || k > targets.length) {
+        throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`);
+      }
+      return { sb, output: k - 1, expr: null as Expr | null };
+    }
+    const cr = node.ColumnRef;
+    if (cr && cr.fields.length === 1 && nodeTag(cr.fields[0]) === 'String') {
+      const name = strVal(cr.fields[0]);
+      const hits = targets.map((t, i) => (t.name === name ? i : -1)).filter((i) => i >= 0);
+      if (hits.length > 1 && !hits.every((h) => exprKey(targets[h].expr) === exprKey(targets[hits[0]].expr))) {
+        throw new SqlError(SQLSTATE.AMBIGUOUS_COLUMN, `ORDER BY "${name}" is ambiguous`);
+      }
+      if (hits.length >= 1) return { sb, output: hits[0], expr: null };
+    }
+    return { sb, output: -1, expr: bindExprIn(node, scope, env, 'ORDER BY', collector) };
+  });
+
+  const grouped = groupBy.length > 0 || collector.aggs.length > 0 || having !== null;
+  let targetExprs = targets.map((t) => t.expr);
+  let orderExprs = order.map((o) => o.expr);
+  let havingExpr = having;
+  if (grouped) {
+    const aggInput = plan;
+    const groupKeys = groupBy.map(exprKey);
+    const lift = (e: Expr) => liftOverAggregate(e, groupKeys, groupBy.length, from.columns, scope);
+    targetExprs = targetExprs.map(lift);
+    orderExprs = orderExprs.map((e) => (e ? lift(e) : null));
+    havingExpr = having ? lift(having) : null;
+    const schema: Field[] = [
+      ...groupBy.map((g, i) => ({ name: `group${i}`, type: g.type, nullable: true })),
+      ...collector.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, nullable: a.fn !== 'count' && a.fn !== 'count_star' })),
+    ];
+    plan = { kind: 'aggregate', input: aggInput, groupBy, aggs: collector.aggs, schema };
+    if (havingExpr) plan = { kind: 'filter', input: plan, predicate: havingExpr, schema };
+  } else {
+    for (const e of targetExprs) checkNoMarkers(e);
+  }
+
+  // Projection, with hidden trailing columns for ORDER BY expressions not in the list.
+  const outputs = targetExprs.map((e) => resolveUnknown(e, env.params));
+  const schema: Field[] = targets.map((t, i) => ({ name: t.name, type: outputs[i].type, nullable: t.nullable }));
+  const keys: SortKey[] = [];
+  const hidden: Expr[] = [];
+  order.forEach((o, i) => {
+    if (o.output >= 0) {
+      keys.push(sortKey({ kind: 'column', index: o.output, type: outputs[o.output].type }, o.sb));
+      return;
+    }
+    const e = resolveUnknown(orderExprs[i]!, env.params);
+    const k = exprKey(e);
+    const same = outputs.findIndex((x) => exprKey(x) === k);
+    if (same >= 0) {
+      keys.push(sortKey({ kind: 'column', index: same, type: e.type }, o.sb));
+      return;
+    }
+    if (distinct) {
+      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
+    }
+    keys.push(sortKey({ kind: 'column', index: outputs.length + hidden.length, type: e.type }, o.sb));
+    hidden.push(e);
+  });
+  const allExprs = [...outputs, ...hidden];
+  const fullSchema: Field[] = [...schema, ...hidden.map((e, i) => ({ name: `?sort${i}`, type: e.type, nullable: true }))];
+  plan = { kind: 'project', input: plan, exprs: allExprs, schema: fullSchema };
+  if (distinct) plan = { kind: 'distinct', input: plan, schema: fullSchema };
+  if (keys.length) plan = { kind: 'sort', input: plan, keys, schema: fullSchema };
+  plan = withLimit(plan, stmt, env);
+  if (hidden.length) {
+    plan = { kind: 'project', input: plan, exprs: outputs.map((e, i) => ({ kind: 'column', index: i, type: e.type })), schema };
+  }
+  return plan;
+}
+
+function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector): Target[] {
+  const out: Target[] = [];
+  for (const item of list) {
+    const rt = item.ResTarget;
+    const val = rt.val;
+    const cr = val.ColumnRef;
+    if (cr && nodeTag(cr.fields[cr.fields.length - 1]) === 'A_Star') {
+      out.push(...expandStar(cr.fields.slice(0, -1).map(strVal), scope, cr.location));
+      continue;
+    }
+    const expr = bindExprIn(val, scope, env, 'SELECT', aggs);
+    const nullable = !(expr.kind === 'column' && expr.index >= 0 && !scope.columns[expr.index].nullable);
+    out.push({ expr, name: rt.name ?? figureName(val), nullable });
+  }
+  return out;
+}
+
+function expandStar(qual: string[], scope: Scope, location?: number): Target[] {
+  const q = qual.length ? qual[qual.length - 1] : null;
+  const cols = scope.columns
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => (q === null ? !c.hidden : c.qualifier === q));
+  if (q !== null && cols.length === 0) {
+    throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `missing FROM-clause entry for table "${q}"`, { position: location !== undefined ? location + 1 : undefined });
+  }
+  if (q === null && scope.columns.length === 0) {
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'SELECT * with no tables specified is not valid', { position: location !== undefined ? location + 1 : undefined });
+  }
+  return cols.map(({ c, i }) => ({ expr: { kind: 'column', index: i, type: c.type }, name: c.name, nullable: c.nullable }));
+}
+
+/** GROUP BY item: an ordinal, an output alias, or an expression over the FROM columns. */
+function bindGroupItem(node: any, targets: Target[], scope: Scope, env: BindEnv): Expr {
+  const c = node.A_Const;
+  if (c && c.ival !== undefined) {
+    const k = c.ival.ival ?? 0;
+    if (k < 1 || k > targets.length) {
+      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `GROUP BY position ${k} is not in select list`);
+    }
+    const e = targets[k - 1].expr;
+    if (containsMarker(e)) throw new SqlError(SQLSTATE.GROUPING_ERROR, 'aggregate functions are not allowed in GROUP BY');
+    return resolveUnknown(e, env.params);
+  }
+  const cr = node.ColumnRef;
+  if (cr && cr.fields.length === 1 && nodeTag(cr.fields[0]) === 'String') {
+    const name = strVal(cr.fields[0]);
+    // An input column wins over an output alias of the same name (SQL92 rule as in PostgreSQL).
+    if (!scope.columns.some((col) => col.name === name && !col.hidden)) {
+      const t = targets.find((x) => x.name === name);
+      if (t) {
+        if (containsMarker(t.expr)) throw new SqlError(SQLSTATE.GROUPING_ERROR, 'aggregate functions are not allowed in GROUP BY');
+        return resolveUnknown(t.expr, env.params);
+      }
+    }
+  }
+  return resolveUnknown(bindExprIn(node, scope, env, 'GROUP BY'), env.params);
+}
+
+/**
+ * Rewrite an expression bound over the aggregate's input so it reads the aggregate's output:
+ * grouped subexpressions become group columns, aggregate markers become aggregate columns,
+ * and any other input column is an error (42803).
+ */
+function liftOverAggregate(e: Expr, groupKeys: string[], nGroups: number, cols: ScopeColumn[], scope: Scope): Expr {
+  const k = groupKeys.indexOf(exprKey(e));
+  if (k >= 0) return { kind: 'column', index: k, type: e.type };
+  if (e.kind === 'column') {
+    if (e.index <= AGG_MARKER_BASE) return { kind: 'column', index: nGroups + (AGG_MARKER_BASE - e.index), type: e.type };
+    const c = cols[e.index] ?? scope.columns[e.index];
+    const name = c.qualifier ? `${c.qualifier}.${c.name}` : c.name;
+    throw new SqlError(SQLSTATE.GROUPING_ERROR, `column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`);
+  }
+  return mapChildren(e, (ch) => liftOverAggregate(ch, groupKeys, nGroups, cols, scope));
+}
+
+function containsMarker(e: Expr): boolean {
+  if (e.kind === 'column') return e.index <= AGG_MARKER_BASE;
+  let found = false;
+  mapChildren(e, (c) => {
+    if (containsMarker(c)) found = true;
+    return c;
+  });
+  return found;
+}
+
+function checkNoMarkers(e: Expr): void {
+  if (containsMarker(e)) throw new SqlError(SQLSTATE.INTERNAL_ERROR, 'aggregate outside a grouped query');
+}
+
+/** PostgreSQL's FigureColname: the default name of a SELECT list item. */
+export function figureName(node: any): string {
+  const tag = nodeTag(node);
+  const n = node[tag];
+  switch (tag) {
+    case 'ColumnRef': {
+      const last = n.fields[n.fields.length - 1];
+      return nodeTag(last) === 'String' ? strVal(last) : '?column?';
+    }
+    case 'FuncCall':
+      return strVal(n.funcname[n.funcname.length - 1]);
+    case 'TypeCast': {
+      const inner = figureName(n.arg);
+      if (inner !== '?column?') return inner;
+      const names = n.typeName.names as any[];
+      return strVal(names[names.length - 1]);
+    }
+    case 'CaseExpr':
+      return n.defresult && false ? '' : 'case';
+    case 'CoalesceExpr':
+      return 'coalesce';
+    case 'MinMaxExpr':
+      return n.op === 'IS_GREATEST' ? 'greatest' : 'least';
+    case 'A_Expr':
+      return n.kind === 'AEXPR_NULLIF' ? 'nullif' : '?column?';
+    case 'SQLValueFunction':
+      return sqlValueFunctionName(n.op);
+    case 'SubLink':
+      return n.subLinkType === 'EXISTS_SUBLINK' ? 'exists' : '?column?';
+    default:
+      return '?column?';
+  }
+}
+
+function sqlValueFunctionName(op: string): string {
+  const m: Record<string, string> = {
+    SVFOP_CURRENT_DATE: 'current_date',
+    SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
+    SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+    SVFOP_CURRENT_USER: 'current_user',
+    SVFOP_CURRENT_ROLE: 'current_role',
+    SVFOP_USER: 'user',
+    SVFOP_SESSION_USER: 'session_user',
+    SVFOP_CURRENT_CATALOG: 'current_catalog',
+    SVFOP_CURRENT_SCHEMA: 'current_schema',
+  };
+  return m[op] ?? '?column?';
+}
+
+export function describeType(f: Field): string {
+  return formatType(f.type);
+}

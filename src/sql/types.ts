@@ -1,0 +1,152 @@
+// SQL types as the binder and the runtime see them. Names, OIDs and categories follow
+// PostgreSQL's pg_type so that casts, operator resolution and the wire protocol agree with it.
+
+export type TypeId =
+  | 'bool'
+  | 'int2'
+  | 'int4'
+  | 'int8'
+  | 'numeric'
+  | 'float4'
+  | 'float8'
+  | 'text'
+  | 'varchar'
+  | 'bpchar'
+  | 'date'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'interval'
+  | 'jsonb'
+  /** The type of an untyped literal ('...') or NULL before context resolves it. */
+  | 'unknown';
+
+export interface SqlType {
+  readonly id: TypeId;
+  /** varchar(n)/bpchar(n): n; numeric(p,s): (p << 16) | s; -1 when absent, as in PostgreSQL. */
+  readonly typmod: number;
+}
+
+/** Type category letters from pg_type.typcategory: drive implicit-cast preference. */
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'X';
+
+interface TypeInfo {
+  oid: number;
+  /** Name as format_type prints it. */
+  name: string;
+  category: TypeCategory;
+  /** The preferred type of its category (pg_type.typispreferred). */
+  preferred: boolean;
+  /** Bytes for fixed-width types, -1 for variable width (pg_type.typlen). */
+  len: number;
+}
+
+export const TYPE_INFO: Record<TypeId, TypeInfo> = {
+  bool: { oid: 16, name: 'boolean', category: 'B', preferred: true, len: 1 },
+  int2: { oid: 21, name: 'smallint', category: 'N', preferred: false, len: 2 },
+  int4: { oid: 23, name: 'integer', category: 'N', preferred: false, len: 4 },
+  int8: { oid: 20, name: 'bigint', category: 'N', preferred: false, len: 8 },
+  numeric: { oid: 1700, name: 'numeric', category: 'N', preferred: false, len: -1 },
+  float4: { oid: 700, name: 'real', category: 'N', preferred: false, len: 4 },
+  float8: { oid: 701, name: 'double precision', category: 'N', preferred: true, len: 8 },
+  text: { oid: 25, name: 'text', category: 'S', preferred: true, len: -1 },
+  varchar: { oid: 1043, name: 'character varying', category: 'S', preferred: false, len: -1 },
+  bpchar: { oid: 1042, name: 'character', category: 'S', preferred: false, len: -1 },
+  date: { oid: 1082, name: 'date', category: 'D', preferred: false, len: 4 },
+  timestamp: { oid: 1114, name: 'timestamp without time zone', category: 'D', preferred: false, len: 8 },
+  timestamptz: { oid: 1184, name: 'timestamp with time zone', category: 'D', preferred: true, len: 8 },
+  interval: { oid: 1186, name: 'interval', category: 'T', preferred: true, len: 16 },
+  jsonb: { oid: 3802, name: 'jsonb', category: 'U', preferred: false, len: -1 },
+  unknown: { oid: 705, name: 'unknown', category: 'X', preferred: false, len: -2 },
+};
+
+const cache = new Map<TypeId, SqlType>();
+export function type(id: TypeId, typmod = -1): SqlType {
+  if (typmod !== -1) return { id, typmod };
+  let t = cache.get(id);
+  if (!t) {
+    t = Object.freeze({ id, typmod: -1 });
+    cache.set(id, t);
+  }
+  return t;
+}
+
+export const T = {
+  bool: type('bool'),
+  int2: type('int2'),
+  int4: type('int4'),
+  int8: type('int8'),
+  numeric: type('numeric'),
+  float4: type('float4'),
+  float8: type('float8'),
+  text: type('text'),
+  varchar: type('varchar'),
+  bpchar: type('bpchar'),
+  date: type('date'),
+  timestamp: type('timestamp'),
+  timestamptz: type('timestamptz'),
+  interval: type('interval'),
+  jsonb: type('jsonb'),
+  unknown: type('unknown'),
+} as const;
+
+export function typeOid(t: SqlType): number {
+  return TYPE_INFO[t.id].oid;
+}
+
+/** format_type(oid, typmod) as PostgreSQL prints it, e.g. "character varying(10)", "numeric(10,2)". */
+export function formatType(t: SqlType): string {
+  const base = TYPE_INFO[t.id].name;
+  if (t.typmod < 0) return base;
+  switch (t.id) {
+    case 'varchar':
+    case 'bpchar':
+      return `${base}(${t.typmod})`;
+    case 'numeric':
+      return `numeric(${t.typmod >> 16},${t.typmod & 0xffff})`;
+    default:
+      return base;
+  }
+}
+
+export function sameType(a: SqlType, b: SqlType): boolean {
+  return a.id === b.id && a.typmod === b.typmod;
+}
+
+export function isNumericCategory(t: SqlType): boolean {
+  return TYPE_INFO[t.id].category === 'N';
+}
+
+export function isStringType(t: SqlType): boolean {
+  return t.id === 'text' || t.id === 'varchar' || t.id === 'bpchar';
+}
+
+export function isIntegerType(t: SqlType): boolean {
+  return t.id === 'int2' || t.id === 'int4' || t.id === 'int8';
+}
+
+/**
+ * Map a PostgreSQL type name (as the parser gives it: "int4", "varchar", "timestamptz", or
+ * the SQL spelling "integer") to our TypeId. Returns undefined for types we do not support.
+ */
+export function typeIdFromName(name: string): TypeId | undefined {
+  return TYPE_ALIASES[name.toLowerCase()];
+}
+
+const TYPE_ALIASES: Record<string, TypeId> = {
+  bool: 'bool', boolean: 'bool',
+  int2: 'int2', smallint: 'int2',
+  int4: 'int4', int: 'int4', integer: 'int4',
+  int8: 'int8', bigint: 'int8',
+  numeric: 'numeric', decimal: 'numeric',
+  float4: 'float4', real: 'float4',
+  float8: 'float8', 'double precision': 'float8', float: 'float8',
+  text: 'text',
+  varchar: 'varchar', 'character varying': 'varchar',
+  bpchar: 'bpchar', char: 'bpchar', character: 'bpchar',
+  date: 'date',
+  timestamp: 'timestamp', 'timestamp without time zone': 'timestamp',
+  timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
+  interval: 'interval',
+  jsonb: 'jsonb',
+  unknown: 'unknown',
+};

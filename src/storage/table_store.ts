@@ -1,0 +1,133 @@
+// The committed contents of a base table: columnar append log plus a tombstone mask.
+// Inserts append into typed columns (no per-row objects); deletes set a tombstone; a scan
+// yields live rows in insertion order. A primary-key index maps key → row id. The log is
+// compacted when more than half of it is dead, so space stays proportional to live rows.
+
+import type { SqlType } from '../sql/types.js';
+import { BatchBuilder, getValue, type Batch } from '../dataflow/batch.js';
+import type { Row, Value } from '../expr/value.js';
+import { compositeKeyFn } from '../expr/compare.js';
+
+export class TableStore {
+  readonly types: readonly SqlType[];
+  private log: BatchBuilder;
+  private sealed: Batch | null = null; // cached finish() of the log
+  private dead: Uint8Array = new Uint8Array(64);
+  private liveCount = 0;
+  private readonly pkCols: readonly number[] | null;
+  private readonly pkKey: ((vals: readonly Value[]) => unknown) | null;
+  private readonly pkIndex: Map<unknown, number> | null;
+
+  constructor(types: readonly SqlType[], pkCols: readonly number[] | null) {
+    this.types = types;
+    this.log = new BatchBuilder(types, 64);
+    this.pkCols = pkCols;
+    this.pkKey = pkCols ? compositeKeyFn(pkCols.map((c) => types[c]), 'equality') : null;
+    this.pkIndex = pkCols ? new Map() : null;
+  }
+
+  get size(): number {
+    return this.liveCount;
+  }
+
+  /** Key of a row's primary key, for lookups; undefined for tables without one. */
+  pkOf(row: readonly Value[]): unknown {
+    if (!this.pkCols || !this.pkKey) return undefined;
+    return this.pkKey(this.pkCols.map((c) => row[c]));
+  }
+
+  lookupPk(key: unknown): number | undefined {
+    return this.pkIndex?.get(key);
+  }
+
+  private batch(): Batch {
+    return (this.sealed ??= this.log.finish());
+  }
+
+  row(id: number): Row {
+    const b = this.batch();
+    const r: Row = new Array(b.columns.length);
+    for (let c = 0; c < r.length; c++) r[c] = getValue(b.columns[c], id);
+    return r;
+  }
+
+  isLive(id: number): boolean {
+    return id < this.log.length && this.dead[id] === 0;
+  }
+
+  /** Append a row; returns its id. */
+  insert(row: readonly Value[]): number {
+    const id = this.log.length;
+    this.log.push(row, 1);
+    this.sealed = null;
+    if (id >= this.dead.length) {
+      const d = new Uint8Array(this.dead.length * 2);
+      d.set(this.dead);
+      this.dead = d;
+    }
+    this.liveCount++;
+    if (this.pkIndex) this.pkIndex.set(this.pkOf(row), id);
+    return id;
+  }
+
+  /** Append every row of a batch (weights must be +1); returns the first id. */
+  insertBatch(b: Batch): number {
+    const first = this.log.length;
+    for (let i = 0; i < b.length; i++) {
+      this.log.pushFrom(b, i, 1);
+    }
+    this.sealed = null;
+    while (this.log.length > this.dead.length) {
+      const d = new Uint8Array(this.dead.length * 2);
+      d.set(this.dead);
+      this.dead = d;
+    }
+    this.liveCount += b.length;
+    if (this.pkIndex) for (let id = first; id < this.log.length; id++) this.pkIndex.set(this.pkOf(this.row(id)), id);
+    return first;
+  }
+
+  delete(id: number): Row {
+    const row = this.row(id);
+    this.dead[id] = 1;
+    this.liveCount--;
+    if (this.pkIndex) this.pkIndex.delete(this.pkOf(row));
+    return row;
+  }
+
+  /** Undo a delete (rollback of a failed commit). */
+  undelete(id: number): void {
+    if (this.dead[id] === 0) return;
+    this.dead[id] = 0;
+    this.liveCount++;
+    if (this.pkIndex) this.pkIndex.set(this.pkOf(this.row(id)), id);
+  }
+
+  /** Ids of live rows in insertion order. */
+  *liveIds(): IterableIterator<number> {
+    const n = this.log.length;
+    for (let id = 0; id < n; id++) if (this.dead[id] === 0) yield id;
+  }
+
+  /** All live rows as one batch (weights 1). */
+  scan(): Batch {
+    const b = this.batch();
+    if (this.liveCount === b.length) return b;
+    const out = new BatchBuilder(this.types, this.liveCount);
+    for (let id = 0; id < b.length; id++) if (this.dead[id] === 0) out.pushFrom(b, id, 1);
+    return out.finish();
+  }
+
+  /** Drop dead rows once they are the majority; row ids change, so only call between statements. */
+  maybeCompact(): void {
+    const n = this.log.length;
+    if (n < 1024 || this.liveCount * 2 > n) return;
+    const live = this.scan();
+    this.log = new BatchBuilder(this.types, Math.max(64, live.length * 2));
+    this.dead = new Uint8Array(Math.max(64, live.length * 2));
+    this.liveCount = 0;
+    this.pkIndex?.clear();
+    this.sealed = null;
+    if (live.length > 0) this.insertBatch(live);
+  }
+}

@@ -1,0 +1,13 @@
+import { PGlite } from '@electric-sql/pglite';
+const db = new PGlite();
+const q = async (s) => { try { const r = await db.query(s, [], {rowMode:'array'}); console.log(s, '=>', JSON.stringify(r.rows)); } catch (e) { console.log(s, 'ERR', e.code, e.message, e.detail ?? '', e.hint??''); } };
+await q("select '1.05 years'::interval, '1.5 months'::interval, '1.7 weeks'::interval, '1.3 days'::interval, '1:30.5'::interval, '1 2'::interval, '10'::interval, '1 12:00'::interval, '-1 day 2 hours'::interval, '1 day ago'::interval, 'P1Y2M3DT4H5M6.5S'::interval, '1-2'::interval, '@ 1 hour'::interval, '1 microseconds'::interval, '3 millisecond'::interval, '1.5 decades'::interval, '-01:02:03'::interval, '1 day -01:00'::interval, '25:00'::interval");
+await q("select 'xyz'::interval");
+await q("select '1 day'::interval * 1.5, '1 mon'::interval / 7, '-1 days +02:00:00'::interval, interval '1 day' - interval '2 hours' , '2 years -3 mons'::interval, '-2 years -3 mons -1 days'::interval");
+await q("select '2020-01-31'::timestamp + '1 mon'::interval, '2020-03-01'::timestamp - '2019-01-01 01:00'::timestamp, '2020-01-01'::date - '2019-01-01'::date, '0001-01-01 BC'::date, '2020-01-01 12:34:56.5'::timestamptz, '2020-01-01 12:34:56.5+02'::timestamptz, '2020-01-01 12:34:56.5+02'::timestamp, 'epoch'::timestamp, '2020-01-01T10:00:00Z'::timestamptz, '20200101'::date, 'Jan 2 2020'::date, '1/2/2020'::date");
+await q("select extract(second from timestamp '2020-01-01 12:34:56.5'), extract(epoch from timestamp '2020-01-01'), extract(epoch from date '2020-01-01'), date_part('second', timestamp '2020-01-01 12:34:56.5'), extract(julian from timestamp '2020-01-01 12:00'), extract(epoch from interval '1 day 2 hours'), extract(hour from interval '1 day 2 hours')");
+await q("select extract(hour from date '2020-01-01')");
+await q("select '2020-13-01'::date");
+await q("select '2020-02-30'::date");
+await q("select 'abc'::date");
+await q("select 'abc'::timestamp");
