@@ -19,6 +19,12 @@ export interface FunctionImpl {
   /** now(), random(): refused in materialized views. */
   readonly volatile?: boolean;
   readonly eval: (args: Value[]) => Value;
+  /**
+   * For polymorphic ("any") parameters: an evaluator specialised to the resolved argument
+   * types (values alone do not tell a date from an int4). Resolution then returns an impl
+   * named `name|type,type` built from this.
+   */
+  readonly evalFor?: (argTypes: readonly SqlType[]) => (args: Value[]) => Value;
 }
 
 /**
@@ -45,6 +51,7 @@ export interface Def {
   strict?: boolean;
   volatile?: boolean;
   variadic?: boolean;
+  evalFor?: FunctionImpl['evalFor'];
 }
 
 function add(key: string, d: Def): FunctionImpl {
@@ -58,6 +65,7 @@ function add(key: string, d: Def): FunctionImpl {
       eval: d.eval,
       ...(d.volatile ? { volatile: true } : {}),
       ...(d.variadic ? { variadic: true } : {}),
+      ...(d.evalFor ? { evalFor: d.evalFor } : {}),
     };
     impls.set(d.name, impl);
   } else if (impl.eval !== d.eval) {

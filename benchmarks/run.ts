@@ -1,0 +1,59 @@
+// Entry point: `npm run bench` (all benchmarks) or `npx tsx benchmarks/run.ts groupby join`.
+// Flags: --quick (smaller sizes, for smoke tests), --tributary-only (skip baselines; for
+// profiling with `node --import tsx --cpu-prof benchmarks/run.ts groupby --tributary-only`).
+// Prints one Markdown table per benchmark and writes benchmarks/results.json.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { markdownTable, type BenchResult } from './common.js';
+import { groupby } from './groupby.js';
+import { join } from './join.js';
+import { updateLatency } from './update_latency.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const tributaryOnly = args.includes('--tributary-only');
+const selected = args.filter((a) => !a.startsWith('--'));
+const want = (n: string) => selected.length === 0 || selected.includes(n);
+
+const benches: [string, () => Promise<BenchResult>][] = [
+  ['groupby', () => groupby(quick ? { events: 100_000, runs: 2, pgliteBatches: 5, tributaryOnly } : { tributaryOnly })],
+  ['join', () => join(quick ? { rowsPerSide: 20_000, runs: 2, tributaryOnly } : { tributaryOnly })],
+  ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
+];
+
+const machine = {
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  totalMemGB: Math.round(os.totalmem() / 2 ** 30),
+  date: new Date().toISOString(),
+};
+console.log(`# Tributary benchmarks\n\nNode ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}${quick ? ' (--quick)' : ''}\n`);
+
+const results: BenchResult[] = [];
+const started = performance.now();
+for (const [name, fn] of benches) {
+  if (!want(name)) continue;
+  const t0 = performance.now();
+  try {
+    const r = await fn();
+    results.push(r);
+    console.log(`## ${r.title}\n\n${markdownTable(r.columns, r.rows)}\n`);
+    for (const n of r.notes) console.log(`- ${n}`);
+    console.log(`\n(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  } catch (e) {
+    console.log(`## ${name}: FAILED\n\n\`\`\`\n${(e as Error).stack ?? e}\n\`\`\`\n`);
+    results.push({ name, title: `${name}: FAILED`, columns: [], rows: [], notes: [String((e as Error).message ?? e)], correct: false, raw: {} });
+  }
+}
+console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+const out = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));
+writeFileSync(
+  out,
+  JSON.stringify({ machine, quick, results }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
+);
+console.log(`wrote ${out}`);
+if (results.some((r) => !r.correct)) process.exitCode = 1;

@@ -1,0 +1,336 @@
+// String functions and pattern-matching operators. Lengths and positions count code points
+// as PostgreSQL does in UTF-8. Regular expressions run on JS RegExp with the 's' flag (PG's
+// ARE lets '.' match newlines); this is close to PG for ordinary patterns but not identical
+// for ARE-only syntax (e.g. \m, \M, [[:<:]], embedded options).
+
+import { createHash } from 'node:crypto';
+import { SqlError, SQLSTATE } from '../../errors.js';
+import type { SqlType } from '../../sql/types.js';
+import type { Value } from '../value.js';
+import { formatValue } from '../format.js';
+import { charLength } from '../cast.js';
+import { ANY, T, fn, op } from './core.js';
+
+const S = (v: Value) => v as string;
+const X = (v: Value) => v as number;
+const TX = T.text;
+const I4 = T.int4;
+
+function chars(s: string): string[] {
+  return charLength(s) === s.length ? s.split('') : Array.from(s);
+}
+
+/** Case mapping per code point (towupper-like: no expansions such as ß -> SS). */
+function mapCase(s: string, upper: boolean): string {
+  let out = '';
+  for (const c of s) {
+    const m = upper ? c.toUpperCase() : c.toLowerCase();
+    out += [...m].length === 1 ? m : c;
+  }
+  return out;
+}
+
+function rtrimBlank(s: string): string {
+  return s.replace(/ +$/, '');
+}
+
+fn(['length', 'char_length', 'character_length'], { name: 'textlen', args: [TX], returns: I4, eval: (v) => charLength(S(v[0])) });
+fn(['length', 'char_length', 'character_length'], {
+  name: 'bpcharlen',
+  args: [T.bpchar],
+  returns: I4,
+  eval: (v) => charLength(rtrimBlank(S(v[0]))),
+});
+fn('octet_length', { name: 'textoctetlen', args: [TX], returns: I4, eval: (v) => Buffer.byteLength(S(v[0]), 'utf8') });
+fn('octet_length', { name: 'bpcharoctetlen', args: [T.bpchar], returns: I4, eval: (v) => Buffer.byteLength(S(v[0]), 'utf8') });
+fn('bit_length', { name: 'bitlength', args: [TX], returns: I4, eval: (v) => Buffer.byteLength(S(v[0]), 'utf8') * 8 });
+fn('lower', { name: 'lower', args: [TX], returns: TX, eval: (v) => mapCase(S(v[0]), false) });
+fn('upper', { name: 'upper', args: [TX], returns: TX, eval: (v) => mapCase(S(v[0]), true) });
+fn('initcap', {
+  name: 'initcap',
+  args: [TX],
+  returns: TX,
+  eval: (v) => {
+    let out = '';
+    let inWord = false;
+    for (const c of S(v[0])) {
+      const alnum = /[\p{L}\p{N}]/u.test(c);
+      out += alnum ? mapCase(c, !inWord) : c;
+      inWord = alnum;
+    }
+    return out;
+  },
+});
+
+function substr(s: string, start: number, count: number | null): string {
+  if (count !== null && count < 0) throw new SqlError('22011', 'negative substring length not allowed');
+  const cs = chars(s);
+  const from = Math.max(start, 1);
+  const end = count === null ? cs.length + 1 : start + count; // exclusive, 1-based
+  if (end <= from) return '';
+  return cs.slice(from - 1, end - 1).join('');
+}
+fn(['substr', 'substring'], { name: 'text_substr', args: [TX, I4, I4], returns: TX, eval: (v) => substr(S(v[0]), X(v[1]), X(v[2])) });
+fn(['substr', 'substring'], { name: 'text_substr_no_len', args: [TX, I4], returns: TX, eval: (v) => substr(S(v[0]), X(v[1]), null) });
+
+function strpos(s: string, sub: string): number {
+  const i = s.indexOf(sub);
+  if (i < 0) return 0;
+  return charLength(s.slice(0, i)) + 1;
+}
+fn(['strpos', 'position'], { name: 'textpos', args: [TX, TX], returns: I4, eval: (v) => strpos(S(v[0]), S(v[1])) });
+fn('replace', {
+  name: 'replace_text',
+  args: [TX, TX, TX],
+  returns: TX,
+  eval: (v) => (S(v[1]) === '' ? S(v[0]) : S(v[0]).split(S(v[1])).join(S(v[2]))),
+});
+
+function trimSet(s: string, set: string, left: boolean, right: boolean): string {
+  const cs = chars(s);
+  const st = new Set(chars(set));
+  let a = 0;
+  let b = cs.length;
+  if (left) while (a < b && st.has(cs[a])) a++;
+  if (right) while (b > a && st.has(cs[b - 1])) b--;
+  return cs.slice(a, b).join('');
+}
+for (const [name, l, r] of [['btrim', true, true], ['ltrim', true, false], ['rtrim', false, true]] as const) {
+  const names = name === 'btrim' ? ['btrim', 'trim'] : [name];
+  fn(names, { name: name + '1', args: [TX], returns: TX, eval: (v) => trimSet(S(v[0]), ' ', l, r) });
+  fn(names, { name, args: [TX, TX], returns: TX, eval: (v) => trimSet(S(v[0]), S(v[1]), l, r) });
+}
+
+function pad(s: string, n: number, fill: string, left: boolean): string {
+  if (n <= 0) return '';
+  const cs = chars(s);
+  if (cs.length >= n) return cs.slice(0, n).join('');
+  const fc = chars(fill);
+  if (fc.length === 0) return s;
+  let p = '';
+  for (let i = 0; i < n - cs.length; i++) p += fc[i % fc.length];
+  return left ? p + s : s + p;
+}
+fn('lpad', { name: 'lpad', args: [TX, I4, TX], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), S(v[2]), true) });
+fn('lpad', { name: 'lpad1', args: [TX, I4], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), ' ', true) });
+fn('rpad', { name: 'rpad', args: [TX, I4, TX], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), S(v[2]), false) });
+fn('rpad', { name: 'rpad1', args: [TX, I4], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), ' ', false) });
+
+fn('left', {
+  name: 'text_left',
+  args: [TX, I4],
+  returns: TX,
+  eval: (v) => {
+    const cs = chars(S(v[0]));
+    const n = X(v[1]);
+    return (n >= 0 ? cs.slice(0, n) : cs.slice(0, Math.max(cs.length + n, 0))).join('');
+  },
+});
+fn('right', {
+  name: 'text_right',
+  args: [TX, I4],
+  returns: TX,
+  eval: (v) => {
+    const cs = chars(S(v[0]));
+    const n = X(v[1]);
+    return (n >= 0 ? cs.slice(Math.max(cs.length - n, 0)) : cs.slice(Math.min(-n, cs.length))).join('');
+  },
+});
+fn('repeat', {
+  name: 'repeat',
+  args: [TX, I4],
+  returns: TX,
+  eval: (v) => {
+    const n = X(v[1]);
+    if (n > 0 && S(v[0]).length * n > 1073741823) throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, 'requested length too large');
+    return n <= 0 ? '' : S(v[0]).repeat(n);
+  },
+});
+fn('reverse', { name: 'text_reverse', args: [TX], returns: TX, eval: (v) => chars(S(v[0])).reverse().join('') });
+fn('split_part', {
+  name: 'split_part',
+  args: [TX, TX, I4],
+  returns: TX,
+  eval: (v) => {
+    const s = S(v[0]);
+    const d = S(v[1]);
+    const n = X(v[2]);
+    if (n === 0) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'field position must not be zero');
+    const parts = d === '' ? (s === '' ? [] : [s]) : s.split(d);
+    if (s === '') return '';
+    const i = n > 0 ? n - 1 : parts.length + n;
+    return i >= 0 && i < parts.length ? parts[i] : '';
+  },
+});
+fn('starts_with', { name: 'starts_with', args: [TX, TX], returns: T.bool, eval: (v) => S(v[0]).startsWith(S(v[1])) });
+fn('md5', { name: 'md5_text', args: [TX], returns: TX, eval: (v) => createHash('md5').update(S(v[0]), 'utf8').digest('hex') });
+fn('ascii', { name: 'ascii', args: [TX], returns: I4, eval: (v) => S(v[0]).codePointAt(0) ?? 0 });
+fn('chr', {
+  name: 'chr',
+  args: [I4],
+  returns: TX,
+  eval: (v) => {
+    const c = X(v[0]);
+    if (c === 0) throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, 'null character not permitted');
+    if (c < 0 || c > 0x10ffff) throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, `requested character too large for encoding: ${c}`);
+    if (c >= 0xd800 && c <= 0xdfff) throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, `requested character not valid for encoding: ${c}`);
+    return String.fromCodePoint(c);
+  },
+});
+fn('to_hex', { name: 'to_hex32', args: [I4], returns: TX, eval: (v) => (X(v[0]) >>> 0).toString(16) });
+fn('to_hex', { name: 'to_hex64', args: [T.int8], returns: TX, eval: (v) => BigInt.asUintN(64, v[0] as bigint).toString(16) });
+fn('translate', {
+  name: 'translate',
+  args: [TX, TX, TX],
+  returns: TX,
+  eval: (v) => {
+    const from = chars(S(v[1]));
+    const to = chars(S(v[2]));
+    let out = '';
+    for (const c of chars(S(v[0]))) {
+      const i = from.indexOf(c);
+      out += i < 0 ? c : i < to.length ? to[i] : '';
+    }
+    return out;
+  },
+});
+
+// concat / concat_ws use each argument's output function (bool prints 't')
+function outFns(ts: readonly SqlType[]): ((v: Value) => string)[] {
+  return ts.map((t) => (v: Value) => formatValue(v, t) as string);
+}
+fn('concat', {
+  name: 'text_concat',
+  args: [ANY],
+  variadic: true,
+  strict: false,
+  returns: TX,
+  eval: () => '',
+  evalFor: (ts) => {
+    const f = outFns(ts);
+    return (v) => {
+      let out = '';
+      for (let i = 0; i < v.length; i++) if (v[i] !== null) out += f[i](v[i]);
+      return out;
+    };
+  },
+});
+fn('concat_ws', {
+  name: 'text_concat_ws',
+  args: [TX, ANY],
+  variadic: true,
+  strict: false,
+  returns: TX,
+  eval: () => '',
+  evalFor: (ts) => {
+    const f = outFns(ts);
+    return (v) => {
+      if (v[0] === null) return null;
+      const parts: string[] = [];
+      for (let i = 1; i < v.length; i++) if (v[i] !== null) parts.push(f[i](v[i]));
+      return parts.join(S(v[0]));
+    };
+  },
+});
+
+// --- LIKE / ILIKE ---
+
+const likeCache = new Map<string, RegExp>();
+function likeRegex(pattern: string, ci: boolean): RegExp {
+  const key = (ci ? 'i' : 'c') + pattern;
+  let re = likeCache.get(key);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      if (i + 1 >= pattern.length) {
+        throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'LIKE pattern must not end with escape character');
+      }
+      src += escapeRe(pattern[++i]);
+    } else if (c === '%') src += '.*';
+    else if (c === '_') src += '.';
+    else src += escapeRe(c);
+  }
+  re = new RegExp('^' + src + '$', ci ? 'isu' : 'su');
+  if (likeCache.size > 1000) likeCache.clear();
+  likeCache.set(key, re);
+  return re;
+}
+
+function escapeRe(c: string): string {
+  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
+}
+
+function like(s: string, p: string, ci: boolean): boolean {
+  return likeRegex(p, ci).test(s);
+}
+
+for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
+  op('~~', { name: prefix + 'like', args: [lt, TX], returns: T.bool, eval: (v) => like(S(v[0]), S(v[1]), false) });
+  op('!~~', { name: prefix + 'nlike', args: [lt, TX], returns: T.bool, eval: (v) => !like(S(v[0]), S(v[1]), false) });
+  op('~~*', { name: prefix + 'iclike', args: [lt, TX], returns: T.bool, eval: (v) => like(S(v[0]), S(v[1]), true) });
+  op('!~~*', { name: prefix + 'icnlike', args: [lt, TX], returns: T.bool, eval: (v) => !like(S(v[0]), S(v[1]), true) });
+}
+
+/** like_escape(pattern, escape): rewrite a pattern with a custom escape to backslash form. */
+fn('like_escape', {
+  name: 'like_escape',
+  args: [TX, TX],
+  returns: TX,
+  eval: (v) => {
+    const p = S(v[0]);
+    const e = chars(S(v[1]));
+    if (e.length > 1) throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'invalid escape string', { hint: 'Escape string must be empty or one character.' });
+    let out = '';
+    const cs = chars(p);
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i];
+      if (e.length === 0) out += c === '\\' ? '\\\\' : c;
+      else if (c === e[0]) {
+        if (i + 1 >= cs.length) throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'LIKE pattern must not end with escape character');
+        out += '\\' + cs[++i];
+      } else out += c === '\\' ? '\\\\' : c;
+    }
+    return out;
+  },
+});
+
+// --- POSIX regular expressions ---
+
+const reCache = new Map<string, RegExp>();
+export function pgRegex(pattern: string, flags: string): RegExp {
+  const key = flags + '/' + pattern;
+  let re = reCache.get(key);
+  if (re) return re;
+  try {
+    re = new RegExp(pattern, flags + 's');
+  } catch (e) {
+    throw new SqlError('2201B', `invalid regular expression: ${(e as Error).message}`);
+  }
+  if (reCache.size > 1000) reCache.clear();
+  reCache.set(key, re);
+  return re;
+}
+
+for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
+  op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), '').test(S(v[0])) });
+  op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), '').test(S(v[0])) });
+  op('~*', { name: prefix + 'icregexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), 'i').test(S(v[0])) });
+  op('!~*', { name: prefix + 'icregexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), 'i').test(S(v[0])) });
+}
+
+function regexpReplace(s: string, p: string, r: string, flags: string): string {
+  let jsFlags = '';
+  for (const f of flags) {
+    if (f === 'g') jsFlags += 'g';
+    else if (f === 'i') jsFlags += 'i';
+    else if (f !== 'c') throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid regular expression option: "${f}"`);
+  }
+  const re = pgRegex(p, [...new Set(jsFlags)].join(''));
+  // PG replacement syntax: \1..\9 and \& ; '$' is literal
+  const rep = r.replace(/\$/g, '$$$$').replace(/\\([1-9&\\])/g, (_, c: string) => (c === '&' ? '$&' : c === '\\' ? '\\' : '$' + c));
+  return s.replace(re, rep);
+}
+fn('regexp_replace', { name: 'textregexreplace_noopt', args: [TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), '') });
+fn('regexp_replace', { name: 'textregexreplace', args: [TX, TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), S(v[3])) });
