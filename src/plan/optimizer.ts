@@ -6,12 +6,14 @@ import { pushDownPredicates } from './rules/pushdown.js';
 import { extractJoinKeys } from './rules/join_keys.js';
 import { mapPlanChildren, mapPlanExprs } from './rules/walk.js';
 import { pruneColumns } from './rules/prune_columns.js';
+import { mergeProjections } from './rules/merge_projections.js';
 
 export function optimize(p: Plan): Plan {
   let q = foldAll(p);
   q = pushDownPredicates(q);
   q = extractJoinKeys(q);
   q = pruneColumns(q);
+  q = mergeProjections(q);
   return q;
 }
 
