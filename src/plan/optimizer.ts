@@ -18,5 +18,8 @@ export function optimize(p: Plan): Plan {
 }
 
 function foldAll(p: Plan): Plan {
-  return mapPlanExprs(mapPlanChildren(p, foldAll), foldConstants);
+  const q = mapPlanExprs(mapPlanChildren(p, foldAll), foldConstants);
+  // WHERE true (often what folding leaves) filters nothing
+  if (q.kind === 'filter' && q.predicate.kind === 'literal' && q.predicate.value === true) return q.input;
+  return q;
 }

@@ -11,6 +11,7 @@ import type { Scope } from './scope.js';
 import { type SqlType, T, type, typeIdFromName } from './types.js';
 import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
 import type { AggCall, AggFn } from '../plan/logical.js';
+import { exprKey } from './expr_key.js';
 
 /** Collects aggregate calls while binding a grouped query's SELECT list / HAVING / ORDER BY. */
 export interface AggCollector {
@@ -368,8 +369,14 @@ function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Exp
   }
   const t = aggregateType(fn, arg, name, pos);
   if (arg && (fn === 'bool_and' || fn === 'bool_or')) arg = coerce(arg, T.bool, 'implicit', cx.params, pos);
-  const k = cx.aggs.aggs.length;
-  cx.aggs.aggs.push({ fn, arg, distinct: !!n.agg_distinct, type: t });
+  // The same aggregate written twice (SELECT list and HAVING, say) is computed once.
+  const call: AggCall = { fn, arg, distinct: !!n.agg_distinct, type: t };
+  const key = exprKey({ kind: 'call', fn: `${fn}:${call.distinct}`, args: arg ? [arg] : [], type: t });
+  let k = cx.aggs.aggs.findIndex((a) => exprKey({ kind: 'call', fn: `${a.fn}:${a.distinct}`, args: a.arg ? [a.arg] : [], type: a.type }) === key);
+  if (k < 0) {
+    k = cx.aggs.aggs.length;
+    cx.aggs.aggs.push(call);
+  }
   return { kind: 'column', index: AGG_MARKER_BASE - k, type: t };
 }
 
