@@ -50,10 +50,10 @@ for (const [name, fn] of benches) {
 }
 console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-const out = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));
+const out = fileURLToPath(new URL(quick || tributaryOnly || selected.length > 0 ? './results.partial.json' : './results.json', import.meta.url));
 writeFileSync(
   out,
-  JSON.stringify({ machine, quick, results }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
+  JSON.stringify({ machine, quick, tributaryOnly, selected, results }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
 );
 console.log(`wrote ${out}`);
 if (results.some((r) => !r.correct)) process.exitCode = 1;

@@ -3,6 +3,7 @@
 import { createInterface } from 'node:readline';
 import { Database } from './index.js';
 import { runDemo } from './sources/demo.js';
+import { parseSql } from './sql/parser.js';
 
 const HELP = `tributary — streaming SQL with incrementally maintained materialized views
 
@@ -55,21 +56,37 @@ async function shell(): Promise<number> {
     if (!/;\s*$/.test(line)) continue;
     const sql = buf;
     buf = '';
+    let stmts: string[];
     try {
-      const r = await db.query(sql, [], { rowMode: 'array', format: 'text' });
-      for (const n of r.notices) console.log(`NOTICE:  ${n}`);
-      if (r.fields.length) console.log(formatTable(r.fields.map((f) => f.name), r.rows as unknown as (string | null)[][]));
-      else console.log(r.command);
-    } catch (e: any) {
+      stmts = parseSql(sql).map((s) => s.text);
+    } catch (e) {
       failed = true;
-      console.log(`ERROR:  ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`);
-      if (e.detail) console.log(`DETAIL:  ${e.detail}`);
-      if (e.hint) console.log(`HINT:  ${e.hint}`);
+      printError(e);
+      prompt();
+      continue;
+    }
+    for (const stmt of stmts) {
+      try {
+        const r = await db.query(stmt, [], { rowMode: 'array', format: 'text' });
+        for (const n of r.notices) console.log(`NOTICE:  ${n}`);
+        if (r.fields.length) console.log(formatTable(r.fields.map((f) => f.name), r.rows as unknown as (string | null)[][]));
+        else console.log(r.command);
+      } catch (e) {
+        failed = true;
+        printError(e);
+        break;
+      }
     }
     prompt();
   }
   await db.close();
   return failed && !process.stdin.isTTY ? 1 : 0;
+}
+
+function printError(e: any): void {
+  console.log(`ERROR:  ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`);
+  if (e.detail) console.log(`DETAIL:  ${e.detail}`);
+  if (e.hint) console.log(`HINT:  ${e.hint}`);
 }
 
 /** psql's aligned format: header, dashes, rows, "(N rows)". */

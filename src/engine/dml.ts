@@ -22,8 +22,8 @@ export interface DmlContext {
   engine: Engine;
   txn: Transaction;
   params: ParamTypes;
-  /** Parameter values; undefined while only describing a statement. */
-  values: readonly Value[];
+  /** Parameter values, converted to the parameter types inferred so far. */
+  values: () => readonly Value[];
 }
 
 function targetTable(cx: DmlContext, rel: any): TableEntry {
@@ -97,15 +97,16 @@ export function insert(cx: DmlContext, n: any): StatementResult {
         nodeTag(it) === 'SetToDefault' ? null : assign(bindExprIn(it, scope, env(cx), 'VALUES'), t, cols[k], cx.params),
       );
     });
-    sourceRows = bound.map((r) => r.map((e, k) => (e === null ? defaults[cols[k]] : evalConstant(e, cx.values))));
+    const vals = cx.values();
+    sourceRows = bound.map((r) => r.map((e, k) => (e === null ? defaults[cols[k]] : evalConstant(e, vals))));
   } else {
     const plan = bindQuery(sel, env(cx));
     if (plan.schema.length > cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
     if (plan.schema.length < cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
     const exprs = plan.schema.map((f, k) => assign({ kind: 'column', index: k, type: f.type }, t, cols[k], cx.params));
-    const rows = cx.engine.read(optimize(plan), cx.values, (tb) => cx.txn.contents(tb));
+    const rows = cx.engine.read(optimize(plan), cx.values(), (tb) => cx.txn.contents(tb));
     const batch = batchFromRows(plan.schema.map((f) => f.type), rows);
-    const fns = exprs.map((e) => compileExpr(e, cx.values));
+    const fns = exprs.map((e) => compileExpr(e, cx.values()));
     sourceRows = rows.map((_, i) => fns.map((f) => f(batch, i)));
   }
   for (const src of sourceRows) {
@@ -125,7 +126,7 @@ function targetRows(cx: DmlContext, t: TableEntry, n: any) {
   const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
   let where: ((i: number) => boolean) | null = null;
   if (n.whereClause) {
-    const pred = compileExpr(coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values);
+    const pred = compileExpr(coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values());
     where = (i) => pred(batch, i) === true;
   }
   return { scope, visible, batch, where };
@@ -144,7 +145,7 @@ export function update(cx: DmlContext, n: any): StatementResult {
     if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`);
     if (nodeTag(r.val) === 'MultiAssignRef') throw unsupported('multiple-column UPDATE');
     const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'UPDATE');
-    return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values) };
+    return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values()) };
   });
   const changed: { id: number; row: Row }[] = [];
   for (let i = 0; i < visible.length; i++) {

@@ -64,7 +64,6 @@ export class Session {
 
   private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Transaction, params: ParamTypes, raw: readonly unknown[]): StatementResult {
     const values = () => params.resolved().map((t, i) => paramValue(raw[i], t));
-    const dml = (): DmlContext => ({ engine: this.engine, txn, params, values: [] });
     switch (tag) {
       case 'SelectStmt': {
         const plan = this.bindSelect(n, params);
@@ -73,15 +72,10 @@ export class Session {
       case 'InsertStmt':
       case 'UpdateStmt':
       case 'DeleteStmt': {
-        // Bind first (to learn parameter types), then run with the converted values.
-        const cx = dml();
-        const probe = new Transaction(false);
-        const run = (c: DmlContext) => (tag === 'InsertStmt' ? insert(c, n) : tag === 'UpdateStmt' ? update(c, n) : del(c, n));
-        if (raw.length > 0 || hasParamRefs(n)) {
-          run({ ...cx, txn: probe, values: raw.map(() => null), params });
-          return run({ ...cx, params: new ParamTypes(params.resolved()), values: values() });
-        }
-        return run(cx);
+        // Parameter values are converted when evaluation needs them, i.e. after binding has
+        // settled the types of the parameters used so far.
+        const cx: DmlContext = { engine: this.engine, txn, params, values };
+        return tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n);
       }
       case 'CreateStmt':
         this.noDdlInBlock('CREATE TABLE');
@@ -195,10 +189,6 @@ export class Session {
 }
 
 import { mapPlanChildren } from '../plan/rules/walk.js';
-
-function hasParamRefs(n: unknown): boolean {
-  return JSON.stringify(n).includes('"ParamRef"');
-}
 
 function statementName(tag: string): string {
   return tag.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();

@@ -23,6 +23,11 @@ function ty(t: TypeId | SqlType): SqlType {
   return typeof t === 'string' ? mkType(t) : t;
 }
 
+/** Type name for SQL text: bare bpchar must not read as character(1). */
+function sqlType(t: SqlType): string {
+  return t.id === 'bpchar' && t.typmod < 0 ? 'bpchar' : formatType(t);
+}
+
 function quote(s: string): string {
   return "'" + s.replace(/'/g, "''") + "'";
 }
@@ -31,7 +36,7 @@ function quote(s: string): string {
 export function L(text: string, t: TypeId | SqlType): Node {
   const st = ty(t);
   return {
-    sql: `${quote(text)}::${formatType(st)}`,
+    sql: `${quote(text)}::${sqlType(st)}`,
     build: () => {
       const v = castFn(mkType('unknown'), st, true)(text);
       return { type: st, run: () => v };
@@ -45,7 +50,7 @@ export function U(text: string): Node {
 }
 
 export function NULL(t: TypeId): Node {
-  return { sql: `NULL::${formatType(mkType(t))}`, build: () => ({ type: mkType(t), run: () => null }) };
+  return { sql: `NULL::${sqlType(mkType(t))}`, build: () => ({ type: mkType(t), run: () => null }) };
 }
 
 function coerce(b: Built, to: SqlType): () => Value {
@@ -95,7 +100,7 @@ export function F(name: string, ...args: Node[]): Node {
 export function C(a: Node, t: TypeId | SqlType): Node {
   const st = ty(t);
   return {
-    sql: `(${a.sql})::${formatType(st)}`,
+    sql: `(${a.sql})::${sqlType(st)}`,
     build: () => {
       const b = a.build();
       const f = castFn(b.type, st, true);
