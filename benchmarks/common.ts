@@ -1,4 +1,6 @@
 // Shared helpers for the benchmarks: timing, statistics, Markdown tables, result records.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 export interface Row {
   [column: string]: string | number;
@@ -56,8 +58,13 @@ export function rng(seed: number): () => number {
   };
 }
 
+// A full GC between timed runs, so one run's garbage is not collected during the next.
+// `npm run bench` runs plain tsx, so expose gc at runtime rather than via a CLI flag.
+v8.setFlagsFromString('--expose-gc');
+const fullGc = vm.runInNewContext('gc') as () => void;
+
 export function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  fullGc();
 }
 
 export function assert(cond: boolean, msg: string): void {

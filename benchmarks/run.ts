@@ -17,8 +17,8 @@ const selected = args.filter((a) => !a.startsWith('--'));
 const want = (n: string) => selected.length === 0 || selected.includes(n);
 
 const benches: [string, () => Promise<BenchResult>][] = [
-  ['groupby', () => groupby(quick ? { events: 100_000, runs: 2, pgliteBatches: 5, tributaryOnly } : { tributaryOnly })],
-  ['join', () => join(quick ? { rowsPerSide: 20_000, runs: 2, tributaryOnly } : { tributaryOnly })],
+  ['groupby', () => groupby(quick ? { events: 100_000, runs: 2, pgliteBatches: 5, tributaryOnly } : { runs: 5, tributaryOnly })],
+  ['join', () => join(quick ? { rowsPerSide: 20_000, runs: 2, tributaryOnly } : { runs: 3, tributaryOnly })],
   ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
 ];
 

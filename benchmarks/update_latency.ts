@@ -13,7 +13,7 @@
 import { Database } from '../src/index.js';
 import type { TableEntry } from '../src/catalog/catalog.js';
 import type { Row } from '../src/expr/value.js';
-import { assert, fmtInt, fmtNum, median, percentile, rng, type BenchResult } from './common.js';
+import { assert, fmtInt, fmtNum, gc, median, percentile, rng, type BenchResult } from './common.js';
 
 export interface UpdateLatencyOptions {
   sizes?: number[];
@@ -70,6 +70,7 @@ export async function updateLatency(opts: UpdateLatencyOptions = {}): Promise<Be
         db.insert('t', batch);
         loaded += n;
       }
+      gc();
       const pick = () => Math.floor(rand() * size);
       for (let i = 0; i < 300; i++) updateOnce(pick()); // warm-up
       const perOp: number[] = [];

@@ -100,6 +100,16 @@ function colOf(r: R, scope: Scope, cat: Cat): E | null {
   return cs.length ? r.pick(cs) : null;
 }
 
+/** A category to generate, weighted towards those that have columns in scope. */
+function someCat(r: R, scope: Scope, w: [number, number, number] = [6, 3, 1]): Cat {
+  const has = (c: Cat) => scope.some((e) => catOf(e.ty) === c);
+  return r.weighted([
+    [w[0], 'num'],
+    [has('text') ? w[1] * 4 : 1, 'text'],
+    [has('bool') ? w[2] * 4 : 1, 'bool'],
+  ] as const);
+}
+
 function expr(r: R, scope: Scope, cat: Cat, d: number): E {
   if (cat === 'num') return numExpr(r, scope, d);
   if (cat === 'text') return textExpr(r, scope, d);
@@ -110,7 +120,7 @@ function numExpr(r: R, scope: Scope, d: number): E {
   const hasCol = scope.some((c) => isNum(c.ty));
   const k = d > 0 ? 1 : 0;
   const what = r.weighted([
-    [hasCol ? 8 : 0, 'col'],
+    [hasCol ? 10 : 0, 'col'],
     [2, 'lit'],
     [2 * k, 'add'],
     [1 * k, 'sub'],
@@ -210,7 +220,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
     [1 * k, 'not'],
     [1, 'in'],
     [1, 'between'],
-    [1, 'like'],
+    [scope.some((c) => c.ty === 'text') ? 2 : 0, 'like'],
     [1, 'distinct'],
     [1, 'lit'],
     [1 * k, 'istrue'],
@@ -219,7 +229,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
   const sub = () => Math.max(0, d - 1);
   switch (what) {
     case 'cmp': {
-      const cat: Cat = r.weighted([[6, 'num'], [3, 'text'], [1, 'bool']] as const);
+      const cat = someCat(r, scope);
       const a = expr(r, scope, cat, sub());
       const b = r.bool(0.5) ? lit(r, cat) : expr(r, scope, cat, sub());
       const op = cat === 'bool' ? r.pick(['=', '<>']) : r.pick(['=', '<', '>', '<>', '<=', '>=']);
@@ -228,7 +238,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
     case 'col':
       return colOf(r, scope, 'bool')!;
     case 'isnull': {
-      const a = expr(r, scope, r.pick(['num', 'text', 'bool'] as const), sub());
+      const a = expr(r, scope, someCat(r, scope), sub());
       return B(`(${a.sql} IS ${r.bool() ? 'NOT ' : ''}NULL)`);
     }
     case 'and':
@@ -237,7 +247,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
     case 'not':
       return B(`(NOT ${boolExpr(r, scope, d - 1).sql})`);
     case 'in': {
-      if (r.bool(0.3)) {
+      if (scope.some((c) => c.ty === 'text') && r.bool(0.3)) {
         const a = textExpr(r, scope, sub());
         return B(`(${a.sql} ${r.bool(0.3) ? 'NOT ' : ''}IN ('a', 'b'${r.bool(0.3) ? ', NULL' : ''}))`);
       }
@@ -253,7 +263,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
       return B(`(${a.sql} ${r.bool(0.2) ? 'NOT ' : ''}LIKE ${r.pick(LIKE_PATTERNS)})`);
     }
     case 'distinct': {
-      const cat = r.pick(['num', 'text', 'bool'] as const);
+      const cat = someCat(r, scope);
       const a = expr(r, scope, cat, sub());
       const b = r.bool(0.5) ? expr(r, scope, cat, sub()) : lit(r, cat);
       return B(`(${a.sql} IS ${r.bool() ? 'NOT ' : ''}DISTINCT FROM ${b.sql})`);
@@ -268,7 +278,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
 /** A key-safe expression that references a column (GROUP BY rejects constants). */
 function keyExpr(r: R, scope: Scope, d: number): E {
   for (let i = 0; i < 4; i++) {
-    const cat: Cat = r.weighted([[5, 'num'], [3, 'text'], [1, 'bool']] as const);
+    const cat = someCat(r, scope, [5, 3, 1]);
     const e = r.bool(0.3) ? expr(r, scope, cat, d) : colOf(r, scope, cat);
     if (e && keySafe(e) && /[a-z]\w*\.\w+|\bk\b/.test(e.sql) && !/^'/.test(e.sql)) return e;
   }
@@ -332,7 +342,7 @@ const DOMAIN: Record<Ty, string[]> = {
 function value(r: R, t: Table, c: Table['cols'][number]): string {
   if (c.name === 'id') return t.pk ? String(r.int(1, 8)) : r.bool(0.15) ? 'NULL' : String(r.int(1, 5));
   if (c.name === 'k') return r.bool(0.15) ? 'NULL' : String(r.int(0, 3));
-  if (r.bool(c.notNull ? 0.02 : 0.2)) return 'NULL';
+  if (r.bool(c.notNull ? 0.01 : 0.2)) return 'NULL';
   return r.pick(DOMAIN[c.ty]);
 }
 
@@ -380,7 +390,7 @@ function genSource(r: R, env: Env, cfg: Cfg, alias: string, d = 0): Source {
   // keep a join key available most of the time
   const kc = scope.find((c) => c.sql === 'q.k');
   if (kc && r.bool(0.7)) es.push(kc);
-  while (es.length < n) es.push(expr(r, scope, r.pick(['num', 'text', 'bool'] as const), 1));
+  while (es.length < n) es.push(expr(r, scope, someCat(r, scope), 1));
   const where = r.bool(0.5) ? ` WHERE ${boolExpr(r, scope, 1).sql}` : '';
   const cols = es.map((e, i) => ({ name: `c${i}`, ty: e.ty, scale: e.scale }));
   return { sql: `(SELECT ${es.map((e, i) => `${e.sql} AS c${i}`).join(', ')} FROM ${inner.sql}${where}) ${alias}`, alias, cols, isTable: false };
@@ -467,7 +477,7 @@ function genAgg(r: R, scope: Scope): Agg {
       return { sql: `count(*)${filter()}`, out: big };
     case 'count':
     case 'countd': {
-      const e = expr(r, scope, r.pick(['num', 'text', 'bool'] as const), r.bool(0.3) ? 1 : 0);
+      const e = expr(r, scope, someCat(r, scope), r.bool(0.3) ? 1 : 0);
       return { sql: `count(${what === 'countd' ? 'DISTINCT ' : ''}${e.sql})${filter()}`, out: big };
     }
     case 'sum':
@@ -483,7 +493,7 @@ function genAgg(r: R, scope: Scope): Agg {
     }
     case 'min':
     case 'max': {
-      const e = keyArg(r.bool(0.3) ? 'text' : 'num');
+      const e = keyArg(scope.some((c) => c.ty === 'text') && r.bool(0.3) ? 'text' : 'num');
       return { sql: `${what}(${e.sql})${filter()}`, out: { sql: '', ty: e.ty, scale: e.scale } };
     }
     case 'bool': {
@@ -529,7 +539,7 @@ function genSelect(r: R, env: Env, cfg: Cfg): { sql: string; cols: ColInfo[] } {
   const from = genFrom(r, env, cfg);
   const where = r.bool(0.5) ? ` WHERE ${boolExpr(r, from.scope, 2).sql}` : '';
   if (kind === 'proj') {
-    const es = Array.from({ length: r.int(1, 4) }, () => expr(r, from.scope, r.weighted([[5, 'num'], [3, 'text'], [2, 'bool']] as const), r.int(0, 2)));
+    const es = Array.from({ length: r.int(1, 4) }, () => expr(r, from.scope, someCat(r, from.scope, [5, 3, 2]), r.int(0, 2)));
     return { sql: `SELECT ${list(es)} FROM ${from.sql}${where}`, cols: cols(es) };
   }
   if (kind === 'distinct') {
@@ -575,9 +585,9 @@ function genWhere(r: R, t: Table): string {
 function genDml(r: R, env: Env): string {
   const t = r.pick(env.tables);
   const what = r.weighted([
-    [6, 'insert'],
+    [8, 'insert'],
     [3, 'update'],
-    [3, 'delete'],
+    [2, 'delete'],
     [1, 'insertSelect'],
     [1, 'insertCols'],
   ] as const);
@@ -585,17 +595,27 @@ function genDml(r: R, env: Env): string {
     case 'insert': {
       const rows: string[] = [];
       const n = r.int(1, 4);
+      const ids = new Set<string>();
       for (let i = 0; i < n; i++) {
-        if (i > 0 && !t.pk && r.bool(0.2)) rows.push(rows[i - 1]);
-        else rows.push(`(${t.cols.map((c) => value(r, t, c)).join(', ')})`);
+        if (i > 0 && !t.pk && r.bool(0.2)) {
+          rows.push(rows[i - 1]);
+          continue;
+        }
+        const vals = t.cols.map((c) => value(r, t, c));
+        // distinct keys within one INSERT (collisions with existing rows still happen)
+        if (t.pk && ids.has(vals[0]) && !r.bool(0.05)) continue;
+        ids.add(vals[0]);
+        rows.push(`(${vals.join(', ')})`);
       }
       return `INSERT INTO ${t.name} VALUES ${rows.join(', ')}`;
     }
     case 'insertCols': {
+      if (t.cols.some((c) => c.notNull && c.name !== 'id')) return `DELETE FROM ${t.name}${genWhere(r, t)}`;
       return `INSERT INTO ${t.name} (id, k) VALUES (${value(r, t, t.cols[0])}, ${value(r, t, t.cols[1])})`;
     }
     case 'insertSelect': {
       const src = r.pick(env.tables);
+      if (t.cols.some((c) => c.notNull && c.name !== 'id')) return `DELETE FROM ${t.name}${genWhere(r, t)}`;
       if (src === t) return `INSERT INTO ${t.name} SELECT * FROM ${t.name}${genWhere(r, t)}`;
       return `INSERT INTO ${t.name} (id, k) SELECT ${t.pk ? 'id' : 'k'}, k FROM ${src.name}${genWhere(r, src)}`;
     }
@@ -722,8 +742,10 @@ function describeMismatch(m: Mismatch): string {
 
 async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: number): Promise<void> {
   let lastFailure: { stmts: string[]; mismatch: Mismatch } | null = null;
+  const stats = new Map<string, number>();
   const prop = fc.asyncProperty(fc.gen(), async (g) => {
     const stmts = genProgram(new R(g), cfg);
+    if (DEBUG) await debugStats(stmts, stats);
     const res = await runProgram(stmts);
     if (res) {
       lastFailure = { stmts: res.upTo, mismatch: res.mismatch };
@@ -732,6 +754,7 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
     return true;
   });
   const out = await fc.check(prop, { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: false });
+  if (DEBUG) console.log(name, Object.fromEntries([...stats].sort((a, b) => b[1] - a[1])));
   if (!out.failed || !lastFailure) return;
   const lf = lastFailure as { stmts: string[]; mismatch: Mismatch };
   const min = await minimise(lf.stmts, kindOf(lf.mismatch), Date.now() + 60_000);
@@ -740,6 +763,30 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
     `${describeMismatch(min.mismatch)}\nminimal statements:\n${JSON.stringify(min.stmts, null, 2)}`;
   console.error(report);
   throw new Error(report);
+}
+
+// ---- debugging the generator (PROPERTY_DEBUG=1): how often statements fail in PostgreSQL ---------
+
+const DEBUG = !!process.env.PROPERTY_DEBUG;
+
+async function debugStats(stmts: string[], stats: Map<string, number>): Promise<void> {
+  const bump = (k: string) => stats.set(k, (stats.get(k) ?? 0) + 1);
+  await resetOracle();
+  for (const s of stmts) {
+    const kind = s.split(' ').slice(0, s.startsWith('CREATE') ? 3 : 1).join(' ');
+    const code = await oracle.errorCode(s.replace(/MATERIALIZED VIEW/, 'VIEW'));
+    bump(`${kind}: ${code ?? 'ok'}`);
+    if (code && process.env.PROPERTY_DEBUG === '2') console.log(code, s);
+    if (process.env.PROPERTY_DEBUG === '3') console.log(code ?? 'ok', s);
+  }
+  for (const m of stmts.map((s) => /VIEW (v\d+)/.exec(s)).filter((m) => m)) {
+    try {
+      const n = (await oracle.rows(`SELECT count(*) FROM ${m![1]}`))[0][0];
+      bump(Number(n) === 0 ? 'view: empty' : 'view: nonempty');
+    } catch {
+      /* failed view */
+    }
+  }
 }
 
 // ---- properties ----------------------------------------------------------------------------------

@@ -36,8 +36,35 @@ function splitExp(s: string): [string, number] {
 
 export function formatFloat8(x: number): string {
   if (!Number.isFinite(x) || x === 0) return formatShortest(x, '0', 0, 15);
-  const [digits, exp] = splitExp(x.toExponential());
+  let [digits, exp] = splitExp(x.toExponential());
+  // JS may pick a decimal exactly halfway to the neighbouring double; Ryu does not
+  for (let p = digits.length + 1; p <= 17 && isDoubleMidpoint(digits, exp, x); p++) {
+    const s = x.toExponential(p - 1);
+    if (Number(s) === x) [digits, exp] = splitExp(s);
+    digits = digits.replace(/0+$/, '') || '0';
+  }
   return formatShortest(x, digits, exp, 15);
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Is digits×10^(exp-len+1) exactly the midpoint between x and a neighbour? (only possible for |x| >= 2^52) */
+function isDoubleMidpoint(digits: string, exp: number, x: number): boolean {
+  const ax = Math.abs(x);
+  if (ax < 2 ** 52) return false;
+  const k = exp - (digits.length - 1);
+  if (k < -1) return false;
+  let twoD = BigInt(digits) * 2n;
+  if (k >= 0) twoD *= 10n ** BigInt(k);
+  else if (twoD % 10n !== 0n) return false;
+  else twoD /= 10n;
+  f64[0] = ax;
+  const e = ((u32[1] >>> 20) & 0x7ff) - 1023;
+  const ulp = 2n ** BigInt(e - 52);
+  const pow2 = u32[0] === 0 && (u32[1] & 0xfffff) === 0;
+  const xb = BigInt(ax);
+  return twoD === 2n * xb + ulp || twoD === 2n * xb - (pow2 ? ulp / 2n : ulp);
 }
 
 export function formatFloat4(x: number): string {
@@ -46,10 +73,24 @@ export function formatFloat4(x: number): string {
   let s = '';
   for (let p = 1; p <= 9; p++) {
     s = f.toExponential(p - 1);
-    if (Math.fround(Number(s)) === f) break;
+    const d = Number(s);
+    // like PostgreSQL's Ryu output, a decimal exactly halfway to the neighbour is not taken
+    if (Math.fround(d) === f && (p === 9 || !isFloat32Midpoint(d, f))) break;
   }
   const [digits, exp] = splitExp(s);
   return formatShortest(f, digits.replace(/0+$/, '') || '0', exp, 6);
+}
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+
+function isFloat32Midpoint(d: number, f: number): boolean {
+  if (d === f) return false;
+  f32[0] = f;
+  // step the bit pattern towards d to get the neighbouring float
+  i32[0] += (d > f) === (f > 0) ? 1 : -1;
+  const other = f32[0];
+  return (d - f) * 2 === other - f;
 }
 
 export function formatValue(v: Value, t: SqlType): string | null {

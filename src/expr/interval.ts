@@ -295,6 +295,8 @@ function tokenize(s: string): string[] | null {
       if (/^\s*$/.test(s.slice(pos))) break;
       return null;
     }
+    // a signed number glued to the previous token ('2020-01-01') is not an interval field
+    if (pos > 0 && m[0] === m[1] && /^[+-]/.test(m[1])) return null;
     out.push(m[1]);
     pos = re.lastIndex;
   }

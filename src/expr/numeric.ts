@@ -99,7 +99,8 @@ export class Decimal {
   }
 
   static tryParse(text: string): Decimal | null {
-    const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?[ \t\n\r\v\f]*$/.exec(text);
+    // PostgreSQL 16+ also accepts underscores between digits
+    const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d(?:_?\d)*)(?:\.((?:\d(?:_?\d)*)?))?|\.(\d(?:_?\d)*))(?:[eE]([+-]?\d(?:_?\d)*))?[ \t\n\r\v\f]*$/.exec(text);
     if (!m) {
       const s = text.trim().toLowerCase();
       if (s === 'nan') return Decimal.NAN;
@@ -107,9 +108,9 @@ export class Decimal {
       if (s === '-infinity' || s === '-inf') return Decimal.NEG_INFINITY;
       return null;
     }
-    const intPart = m[2] ?? '';
-    const frac = m[3] ?? m[4] ?? '';
-    let exp = m[5] ? Number(m[5]) : 0;
+    const intPart = (m[2] ?? '').replace(/_/g, '');
+    const frac = (m[3] ?? m[4] ?? '').replace(/_/g, '');
+    let exp = m[5] ? Number(m[5].replace(/_/g, '')) : 0;
     if (!Number.isFinite(exp) || Math.abs(exp) > 1000) return null;
     let coef = BigInt((intPart + frac) || '0');
     let scale = frac.length - exp;
@@ -349,10 +350,14 @@ export class Decimal {
       if (this.special === '-inf') return Decimal.ZERO;
       return this;
     }
-    let val = Number(this.toString()) * 0.434294481903252;
+    const x = Number(this.toString());
+    let val = x * 0.434294481903252;
     val = Math.max(Math.min(val, 2000), -2000);
     const rscale = clampScale(Math.max(MIN_SIG_DIGITS - Math.trunc(val), this.scale));
-    if (val > 131072) throw overflowError();
+    if (Math.abs(x) >= 6000) {
+      if (x > 0) throw overflowError();
+      return Decimal.of(0n, rscale);
+    }
     return expFixed(this, rscale);
   }
 
@@ -447,15 +452,12 @@ export function selectDivScale(a: Decimal, b: Decimal): number {
 
 function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
-  if (x === 0n) x = 1n;
+  // start above the root (2^ceil(bits/2)); Newton then decreases monotonically
+  let x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
   // Newton from an estimate; converges quickly, then fix up by ±1
   for (;;) {
     const y = (x + n / x) >> 1n;
-    if (y >= x - 1n && y <= x + 1n) {
-      x = y;
-      break;
-    }
+    if (y >= x) break;
     x = y;
   }
   while (x * x > n) x--;
@@ -593,7 +595,9 @@ function numericPower(base: Decimal, e: Decimal): Decimal {
   // result = exp(e * ln(base))
   const lnd = estimateLnDweight(base);
   const local = Math.max(8 - lnd, 0);
-  const approx = Number(Decimal.of(lnBig(base, local + 5), local + 5).mul(e).toString());
+  // PostgreSQL estimates the result weight from ln(base) and the product rounded to `local`
+  const lnLocal = Decimal.of(divRound(lnBig(base, local + 10), pow10(10)), local);
+  const approx = Number(lnLocal.mul(e).round(local).toString());
   if (Math.abs(approx) > 1000 * 3.01) {
     if (approx > 0) throw overflowError();
     return Decimal.of(0n, MAX_DISPLAY_SCALE);

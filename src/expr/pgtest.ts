@@ -85,9 +85,11 @@ export function O(op: string, a: Node, b?: Node): Node {
   };
 }
 
+const KEYWORD_FNS = new Set(['extract', 'position', 'substring', 'trim', 'overlay']);
+
 export function F(name: string, ...args: Node[]): Node {
   return {
-    sql: `${name}(${args.map((a) => a.sql).join(', ')})`,
+    sql: `${KEYWORD_FNS.has(name) ? 'pg_catalog.' : ''}${name}(${args.map((a) => a.sql).join(', ')})`,
     build: () => {
       const bs = args.map((a) => a.build());
       const r = resolveFunction(name, bs.map((b) => b.type));

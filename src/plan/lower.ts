@@ -10,7 +10,8 @@ import type { Value } from '../expr/value.js';
 import { type Expr, remapColumns } from '../expr/expr.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { batchFromRows } from '../dataflow/batch.js';
-import { SnapshotOp } from '../dataflow/source.js';
+import { SnapshotOp, SourceOp } from '../dataflow/source.js';
+import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { FilterOp } from '../dataflow/operators/filter.js';
 import { MapOp } from '../dataflow/operators/map.js';
 import { ProjectOp } from '../dataflow/operators/project.js';
@@ -103,41 +104,58 @@ function projectOp(input: Operator, exprs: readonly Expr[], cx: LowerContext, ma
 }
 
 function lowerJoin(p: Extract<Plan, { kind: 'join' }>, cx: LowerContext, make: <T extends Operator>(op: T) => T): Operator {
-  const left = lower(p.left, cx);
-  const right = lower(p.right, cx);
-  const arrangeSide = (input: Operator, keys: Expr[]): { arr: ArrangeOp; extra: number } => {
-    // Keys that are plain columns index the input as it is; computed keys are appended first.
-    let keyCols: number[];
-    let src = input;
-    let extra = 0;
-    if (keys.every((k) => k.kind === 'column')) keyCols = keys.map((k) => (k as { index: number }).index);
-    else {
-      const width = input.types.length;
-      const exprs: Expr[] = [...input.types.map((t, i): Expr => ({ kind: 'column', index: i, type: t })), ...keys];
-      src = projectOp(input, exprs, cx, make);
-      keyCols = keys.map((_, k) => width + k);
-      extra = keys.length;
-    }
-    const shared = cx.findArrangement?.(src, keyCols);
-    if (shared) return { arr: shared, extra };
-    const arr = make(new ArrangeOp(src, keyCols));
-    cx.sharedArrangements?.push(arr);
-    return { arr, extra };
-  };
-  const l = arrangeSide(left, p.leftKeys);
-  const r = arrangeSide(right, p.rightKeys);
-  const nl = left.types.length;
-  const residual = p.on
-    ? compileExpr(shiftRight(p.on, nl, l.extra), cx.params)
-    : undefined;
-  const join = make(new JoinOp(l.arr, r.arr, { type: p.type, residual }));
-  if (l.extra === 0 && r.extra === 0) return join;
-  const nr = right.types.length;
-  const keep = [...Array(nl).keys(), ...Array.from({ length: nr }, (_, i) => nl + l.extra + i)];
+  const left = arrangeSide(lower(p.left, cx), p.leftKeys, cx, make);
+  const right = arrangeSide(lower(p.right, cx), p.rightKeys, cx, make);
+  // The join's output is the arranged rows side by side; plan column i of a side lives at
+  // position map[i] of its arranged rows.
+  const nl = left.arr.types.length;
+  const planLeft = p.left.schema.length;
+  const toArranged = (i: number) => (i < planLeft ? left.map[i] : nl + right.map[i - planLeft]);
+  const residual = p.on ? compileExpr(remapColumns(p.on, toArranged), cx.params) : undefined;
+  const join = make(new JoinOp(left.arr, right.arr, { type: p.type, residual }));
+  const keep = p.schema.map((_, i) => toArranged(i));
+  if (keep.length === join.types.length && keep.every((c, i) => c === i)) return join;
   return make(new ProjectOp(join, keep));
 }
 
-/** Column references to the right side move past the computed key columns appended on the left. */
-function shiftRight(e: Expr, nl: number, extra: number): Expr {
-  return extra === 0 ? e : remapColumns(e, (i) => (i >= nl ? i + extra : i));
+interface ArrangedSide {
+  arr: ArrangeOp;
+  /** Position of each of the plan input's columns in the arranged rows. */
+  map: number[];
 }
+
+/**
+ * Arrange one join input by its keys. A column selection over a table or view is looked
+ * through, so the arrangement indexes the relation itself and can be shared by every view
+ * that joins it on the same key; computed keys are appended as extra columns first.
+ */
+function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T): ArrangedSide {
+  let src = input;
+  let map = input.types.map((_, i) => i);
+  if (cx.findArrangement && input instanceof ProjectOp && isIntegrated(input.inputs[0])) {
+    src = input.inputs[0];
+    map = [...input.indices];
+  }
+  let keyCols: number[];
+  if (keys.every((k) => k.kind === 'column')) keyCols = keys.map((k) => map[(k as { index: number }).index]);
+  else {
+    const width = src.types.length;
+    const exprs: Expr[] = [
+      ...src.types.map((t, i): Expr => ({ kind: 'column', index: i, type: t })),
+      ...keys.map((k) => remapColumns(k, (i) => map[i])),
+    ];
+    src = projectOp(src, exprs, cx, make);
+    keyCols = keys.map((_, k) => width + k);
+  }
+  const shared = cx.findArrangement?.(src, keyCols);
+  if (shared) return { arr: shared, map };
+  const arr = make(new ArrangeOp(src, keyCols));
+  cx.sharedArrangements?.push(arr);
+  return { arr, map };
+}
+
+/** Operators that keep their whole contents: table sources and view outputs. */
+function isIntegrated(op: Operator): boolean {
+  return op instanceof SourceOp || op instanceof IntegrateOp;
+}
+

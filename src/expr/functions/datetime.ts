@@ -125,8 +125,8 @@ function infinitePart(u: Unit, negative: boolean, numeric: boolean): Value {
 function timestampPart(unitText: string, t: bigint, ty: SqlType, numeric: boolean): Value {
   const u = lookupUnit(unitText, ty);
   const tz = ty.id === 'timestamptz';
-  if ((u === 'tz' || u === 'tz_h' || u === 'tz_m') && !tz) throw notSupported(unitText, ty);
   if (!isFiniteTs(t)) return infinitePart(u, t === TS_NOBEGIN, numeric);
+  if ((u === 'tz' || u === 'tz_h' || u === 'tz_m') && !tz) throw notSupported(unitText, ty);
   const tm = tsToTm(t);
   const d = dayNum(tm);
   const secMicros = tm.second * 1_000_000 + tm.micro;
@@ -183,10 +183,12 @@ function intervalPart(unitText: string, iv: Interval, numeric: boolean): Value {
   const hour = time / USECS_PER_HOUR;
   const min = (time % USECS_PER_HOUR) / USECS_PER_MINUTE;
   const secMicros = time % USECS_PER_MINUTE;
-  const num = (x: number | bigint, scale = 0): Value => (numeric ? Decimal.of(BigInt(x), scale) : Number(x) / 10 ** scale);
+  const num = (x: number | bigint, scale = 0): Value => (numeric ? Decimal.of(BigInt(x), scale) : Number(x) / 10 ** scale + 0);
   switch (u) {
     case 'us':
       return num(secMicros);
+    case 'w':
+      return num(Math.trunc(iv.days / 7));
     case 'ms':
       return num(secMicros, 3);
     case 's':
