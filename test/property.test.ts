@@ -53,11 +53,11 @@ class R {
 
 // ---- types and expressions ---------------------------------------------------------------------
 
-type Ty = 'int' | 'bigint' | 'numeric' | 'text' | 'bool';
+type Ty = 'int' | 'smallint' | 'bigint' | 'numeric' | 'text' | 'varchar' | 'bool';
 type Cat = 'num' | 'text' | 'bool';
-const isNum = (t: Ty) => t === 'int' || t === 'bigint' || t === 'numeric';
-const catOf = (t: Ty): Cat => (isNum(t) ? 'num' : t);
-const SQL_TYPE: Record<Ty, string> = { int: 'int', bigint: 'bigint', numeric: 'numeric', text: 'text', bool: 'boolean' };
+const isNum = (t: Ty) => t === 'int' || t === 'smallint' || t === 'bigint' || t === 'numeric';
+const catOf = (t: Ty): Cat => (isNum(t) ? 'num' : t === 'varchar' ? 'text' : t);
+const SQL_TYPE: Record<Ty, string> = { int: 'int', smallint: 'smallint', bigint: 'bigint', numeric: 'numeric', text: 'text', varchar: 'varchar(3)', bool: 'boolean' };
 
 /** An expression: SQL text, type, and (numeric) display scale when it is the same on every row. */
 interface E {
@@ -72,7 +72,8 @@ interface ColInfo {
 }
 type Scope = E[];
 
-const promote = (a: Ty, b: Ty): Ty => (a === 'numeric' || b === 'numeric' ? 'numeric' : a === 'bigint' || b === 'bigint' ? 'bigint' : 'int');
+const promote = (a: Ty, b: Ty): Ty =>
+  a === 'numeric' || b === 'numeric' ? 'numeric' : a === 'bigint' || b === 'bigint' ? 'bigint' : a === 'smallint' && b === 'smallint' ? 'smallint' : 'int';
 const maxScale = (a: E, b: E) => (a.scale === null || b.scale === null ? null : Math.max(a.scale, b.scale));
 const sameScale = (a: E, b: E) => (a.scale !== null && a.scale === b.scale ? a.scale : null);
 /** Safe where one representative of equal values is picked (GROUP BY, DISTINCT, min/max, …). */
@@ -174,7 +175,7 @@ function numExpr(r: R, scope: Scope, d: number): E {
 }
 
 function textExpr(r: R, scope: Scope, d: number): E {
-  const hasCol = scope.some((c) => c.ty === 'text');
+  const hasCol = scope.some((c) => catOf(c.ty) === 'text');
   const k = d > 0 ? 1 : 0;
   const what = r.weighted([
     [hasCol ? 6 : 0, 'col'],
@@ -220,7 +221,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
     [1 * k, 'not'],
     [1, 'in'],
     [1, 'between'],
-    [scope.some((c) => c.ty === 'text') ? 2 : 0, 'like'],
+    [scope.some((c) => catOf(c.ty) === 'text') ? 2 : 0, 'like'],
     [1, 'distinct'],
     [1, 'lit'],
     [1 * k, 'istrue'],
@@ -247,7 +248,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
     case 'not':
       return B(`(NOT ${boolExpr(r, scope, d - 1).sql})`);
     case 'in': {
-      if (scope.some((c) => c.ty === 'text') && r.bool(0.3)) {
+      if (scope.some((c) => catOf(c.ty) === 'text') && r.bool(0.3)) {
         const a = textExpr(r, scope, sub());
         return B(`(${a.sql} ${r.bool(0.3) ? 'NOT ' : ''}IN ('a', 'b'${r.bool(0.3) ? ', NULL' : ''}))`);
       }
@@ -295,13 +296,15 @@ interface Table {
 interface Rel {
   name: string;
   cols: ColInfo[];
+  /** Views this one reads. */
+  deps: string[];
 }
 interface Env {
   tables: Table[];
   views: Rel[];
 }
 
-const PREFIX: Record<Ty, string> = { int: 'i', bigint: 'b', numeric: 'n', text: 's', bool: 'f' };
+const PREFIX: Record<Ty, string> = { int: 'i', smallint: 'h', bigint: 'b', numeric: 'n', text: 's', varchar: 'v', bool: 'f' };
 
 function genTables(r: R, n: number): Table[] {
   const out: Table[] = [];
@@ -313,7 +316,7 @@ function genTables(r: R, n: number): Table[] {
     ];
     const extras = r.int(1, 3);
     for (let j = 0; j < extras; j++) {
-      const ty = r.weighted([[3, 'int'], [2, 'numeric'], [2, 'text'], [2, 'bigint'], [1, 'bool']] as const);
+      const ty = r.weighted([[3, 'int'], [2, 'numeric'], [2, 'text'], [2, 'bigint'], [1, 'bool'], [1, 'smallint'], [1, 'varchar']] as const);
       cols.push({ name: `${PREFIX[ty]}${j + 2}`, ty, scale: ty === 'numeric' ? 2 : 0, notNull: r.bool(0.12) });
     }
     out.push({ name: `t${t}`, cols, pk });
@@ -335,7 +338,9 @@ const DOMAIN: Record<Ty, string[]> = {
   int: ['1', '0', '2', '(-1)', '5', '100', '(-7)'],
   bigint: ['1', '0', '42', '(-1)', '3000000000', '(-3000000000)'],
   numeric: ['1.50', '0.00', '(-2.25)', '3.00', '10.01', '0.10'],
+  smallint: ['1', '0', '2', '(-1)', '5', '100', '(-7)'],
   text: ["'a'", "'b'", "''", "'ab'", "'B'", "'ba'", "'abc'"],
+  varchar: ["'a'", "'b'", "''", "'ab'", "'B'", "'abc'", "'abcd'"],
   bool: ['true', 'false'],
 };
 
@@ -367,6 +372,8 @@ interface Cfg {
   kinds: { proj: number; agg: number; distinct: number; union: number };
   views: [number, number];
   txns: [number, number];
+  /** Drop views (sometimes with CASCADE) between transactions. */
+  drops?: boolean;
 }
 
 function genSource(r: R, env: Env, cfg: Cfg, alias: string, d = 0): Source {
@@ -493,7 +500,7 @@ function genAgg(r: R, scope: Scope): Agg {
     }
     case 'min':
     case 'max': {
-      const e = keyArg(scope.some((c) => c.ty === 'text') && r.bool(0.3) ? 'text' : 'num');
+      const e = keyArg(scope.some((c) => catOf(c.ty) === 'text') && r.bool(0.3) ? 'text' : 'num');
       return { sql: `${what}(${e.sql})${filter()}`, out: { sql: '', ty: e.ty, scale: e.scale } };
     }
     case 'bool': {
@@ -630,7 +637,7 @@ function genDml(r: R, env: Env): string {
         used.add(c.name);
         let v = value(r, t, c);
         if (c.name !== 'id' && r.bool(0.3)) {
-          if (c.ty === 'int' || c.ty === 'bigint') v = `${c.name} + 1`;
+          if (c.ty === 'int' || c.ty === 'bigint' || c.ty === 'smallint') v = `${c.name} + 1`;
           else if (c.ty === 'bool') v = `NOT ${c.name}`;
           else if (c.ty === 'numeric') v = `${c.name} * 2`;
         }
@@ -661,16 +668,30 @@ function genProgram(r: R, cfg: Cfg): string[] {
   const stmts = tables.map(createTableSql);
   const nViews = r.int(cfg.views[0], cfg.views[1]);
   const nTx = r.int(cfg.txns[0], cfg.txns[1]);
+  let created = 0;
+  const dropped: string[] = [];
   const addView = () => {
-    const name = `v${env.views.length}`;
+    const name = dropped.length && r.bool(0.5) ? dropped.shift()! : `v${created}`;
+    if (name === `v${created}`) created++;
     const sel = genSelect(r, env, cfg);
     stmts.push(`CREATE MATERIALIZED VIEW ${name} AS ${sel.sql}`);
-    env.views.push({ name, cols: sel.cols });
+    env.views.push({ name, cols: sel.cols, deps: [...new Set(sel.sql.match(/\bv\d+\b/g) ?? [])] });
+  };
+  const dropView = () => {
+    const v = r.pick(env.views);
+    const cascade = r.bool(0.6);
+    stmts.push(`DROP MATERIALIZED VIEW ${v.name}${cascade ? ' CASCADE' : ''}`);
+    const dependents = (name: string): string[] => env.views.filter((w) => w.deps.includes(name)).flatMap((w) => [w.name, ...dependents(w.name)]);
+    const gone = new Set([v.name, ...dependents(v.name)]);
+    if (gone.size > 1 && !cascade) return; // 2BP01 on both sides
+    env.views = env.views.filter((w) => !gone.has(w.name));
+    dropped.push(...gone);
   };
   const before = r.int(0, nViews);
   for (let i = 0; i < before; i++) addView();
   for (let i = 0; i < nTx; i++) {
     stmts.push(...genTxn(r, env));
+    if (cfg.drops && env.views.length && r.bool(0.12)) dropView();
     if (env.views.length < nViews && (r.bool(0.3) || nTx - i - 1 <= nViews - env.views.length)) addView();
   }
   while (env.views.length < nViews) addView();
@@ -694,13 +715,34 @@ async function resetOracle(): Promise<void> {
   await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
 }
 
+/**
+ * One statement through the Differential, except DROP MATERIALIZED VIEW: the oracle holds a
+ * plain VIEW under that name, so it gets DROP VIEW, and the Differential's list of views to
+ * compare is pruned to those that still exist.
+ */
+async function runStatement(diff: Differential, sql: string): Promise<Mismatch[]> {
+  const drop = /^DROP MATERIALIZED VIEW (\w+)( CASCADE)?$/.exec(sql);
+  if (!drop) return diff.run(sql);
+  let ours: string | null = null;
+  try {
+    await diff.db.query(sql);
+  } catch (e: any) {
+    ours = e.code ?? String(e);
+  }
+  const theirs = await oracle.errorCode(`DROP VIEW ${drop[1]}${drop[2] ?? ''}`);
+  if (ours !== theirs) return [{ statement: sql, what: 'error code', ours, theirs }];
+  const d = diff as unknown as { views: string[] };
+  d.views = d.views.filter((v) => diff.db.engine.catalog.get(v) !== undefined);
+  return ours ? [] : diff.checkViews(sql);
+}
+
 /** Run a program; returns the first mismatch (with the statements up to it), or null. */
 async function runProgram(stmts: string[]): Promise<{ mismatch: Mismatch; upTo: string[] } | null> {
   await resetOracle();
   const diff = await Differential.create(oracle);
   try {
     for (let i = 0; i < stmts.length; i++) {
-      const m = await diff.run(stmts[i]);
+      const m = await runStatement(diff, stmts[i]);
       if (m.length) return { mismatch: m[0], upTo: stmts.slice(0, i + 1) };
     }
     return null;
@@ -743,18 +785,37 @@ function describeMismatch(m: Mismatch): string {
 async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: number): Promise<void> {
   let lastFailure: { stmts: string[]; mismatch: Mismatch } | null = null;
   const stats = new Map<string, number>();
+  const explored: { stmts: string[]; mismatch: Mismatch }[] = [];
   const prop = fc.asyncProperty(fc.gen(), async (g) => {
     const stmts = genProgram(new R(g), cfg);
     if (DEBUG) await debugStats(stmts, stats);
     const res = await runProgram(stmts);
     if (res) {
       lastFailure = { stmts: res.upTo, mismatch: res.mismatch };
+      if (EXPLORE) {
+        explored.push(lastFailure);
+        return true;
+      }
       return false;
     }
     return true;
   });
   const out = await fc.check(prop, { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: false });
   if (DEBUG) console.log(name, Object.fromEntries([...stats].sort((a, b) => b[1] - a[1])));
+  if (EXPLORE) {
+    // exploration mode: minimise one failure of each kind, print them all
+    const seen = new Set<string>();
+    const reports: string[] = [];
+    for (const f of explored) {
+      const key = kindOf(f.mismatch) + ' ' + (f.mismatch.what === 'error code' ? '' : String(f.mismatch.ours).slice(0, 30));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const min = await minimise(f.stmts, kindOf(f.mismatch), Date.now() + 30_000);
+      reports.push(`${describeMismatch(min.mismatch)}\n${JSON.stringify(min.stmts, null, 2)}`);
+    }
+    console.log(`EXPLORE ${name}: ${explored.length} failing runs\n` + reports.join('\n\n'));
+    return;
+  }
   if (!out.failed || !lastFailure) return;
   const lf = lastFailure as { stmts: string[]; mismatch: Mismatch };
   const min = await minimise(lf.stmts, kindOf(lf.mismatch), Date.now() + 60_000);
@@ -768,6 +829,7 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
 // ---- debugging the generator (PROPERTY_DEBUG=1): how often statements fail in PostgreSQL ---------
 
 const DEBUG = !!process.env.PROPERTY_DEBUG;
+const EXPLORE = !!process.env.PROPERTY_EXPLORE;
 
 async function debugStats(stmts: string[], stats: Map<string, number>): Promise<void> {
   const bump = (k: string) => stats.set(k, (stats.get(k) ?? 0) + 1);
@@ -804,7 +866,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
         subqueries: false,
         kinds: { proj: 2, agg: 4, distinct: 1, union: 0 },
         views: [2, 5],
-        txns: [4, 10],
+        txns: [5, 12],
       },
       RUNS,
       SEED,
@@ -820,7 +882,24 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
         subqueries: false,
         kinds: { proj: 3, agg: 3, distinct: 1, union: 0 },
         views: [2, 4],
-        txns: [4, 10],
+        txns: [5, 12],
+      },
+      RUNS,
+      SEED,
+    );
+  });
+
+  it('many views over the same tables, dropped and recreated', async () => {
+    await checkProperty(
+      'drops',
+      {
+        sources: [2, 3, 0],
+        viewsOnViews: true,
+        subqueries: false,
+        kinds: { proj: 2, agg: 3, distinct: 1, union: 1 },
+        views: [4, 7],
+        txns: [6, 12],
+        drops: true,
       },
       RUNS,
       SEED,
@@ -836,7 +915,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
         subqueries: true,
         kinds: { proj: 2, agg: 3, distinct: 1, union: 2 },
         views: [3, 6],
-        txns: [4, 10],
+        txns: [5, 12],
       },
       RUNS,
       SEED,

@@ -1,3 +1,5 @@
+// Per-operator time of the groupby and join workloads (wraps each circuit operator's step).
+// Diagnostic only: npx tsx benchmarks/op_breakdown.ts
 import { Database } from '../src/index.js';
 async function inst(db: Database) {
   const times = new Map<string, number>();
@@ -15,20 +17,9 @@ async function inst(db: Database) {
   const times = await inst(db);
   const batches: number[][][] = [];
   for (let s = 0; s < 1_000_000; s += 1000) { const r = []; for (let i = s; i < s + 1000; i++) r.push([i % 1000, i]); batches.push(r); }
-  const te = db.engine.catalog.get('t') as any;
   const t0 = performance.now();
-  let tconv = 0;
   for (const b of batches) db.insert('t', b);
   console.log('groupby total', (performance.now() - t0).toFixed(0), 'ms'); console.log(times);
-  // internal path: pre-converted rows
-  const db2 = await Database.open();
-  await db2.query('CREATE TABLE t (k int, v bigint)');
-  await db2.query('CREATE MATERIALIZED VIEW g AS SELECT k, sum(v), count(*) FROM t GROUP BY k');
-  const te2 = db2.engine.catalog.get('t') as any;
-  const conv = batches.map((b) => b.map((r) => [r[0], BigInt(r[1])]));
-  const t1 = performance.now();
-  for (const b of conv) db2.engine.commit(new Map([[te2, { deletes: [], inserts: b }]]));
-  console.log('groupby via engine.commit with pre-converted rows', (performance.now() - t1).toFixed(0), 'ms');
 }
 {
   const db = await Database.open();
