@@ -87,6 +87,7 @@ export function paramValue(v: unknown, t: SqlType): Value {
       if (t.id === 'bool') return v;
       return parseValue(String(v), t);
     case 'number':
+      if (t.id === 'int4' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) return v;
       if ((t.id === 'int2' || t.id === 'int4') && Number.isInteger(v)) return parseValue(String(v), t);
       if (t.id === 'float4' || t.id === 'float8') return t.id === 'float4' ? Math.fround(v) : v;
       if (t.id === 'int8' && Number.isSafeInteger(v)) return BigInt(v);
