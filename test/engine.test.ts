@@ -18,6 +18,7 @@ afterAll(async () => {
 });
 
 async function resetOracle(): Promise<void> {
+  await oracle.exec('ROLLBACK');
   await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
 }
 

@@ -712,6 +712,7 @@ afterAll(async () => {
 });
 
 async function resetOracle(): Promise<void> {
+  await oracle.exec('ROLLBACK'); // a truncated program may have left a transaction open
   await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
 }
 
@@ -736,13 +737,20 @@ async function runStatement(diff: Differential, sql: string): Promise<Mismatch[]
   return ours ? [] : diff.checkViews(sql);
 }
 
+const SLOW_MS = 1000;
+/** Statements (with their program) that took more than SLOW_MS including the view checks. */
+const slow: { ms: number; stmts: string[] }[] = [];
+
 /** Run a program; returns the first mismatch (with the statements up to it), or null. */
 async function runProgram(stmts: string[]): Promise<{ mismatch: Mismatch; upTo: string[] } | null> {
   await resetOracle();
   const diff = await Differential.create(oracle);
   try {
     for (let i = 0; i < stmts.length; i++) {
+      const t0 = performance.now();
       const m = await runStatement(diff, stmts[i]);
+      const ms = performance.now() - t0;
+      if (ms > SLOW_MS) slow.push({ ms: Math.round(ms), stmts: stmts.slice(0, i + 1) });
       if (m.length) return { mismatch: m[0], upTo: stmts.slice(0, i + 1) };
     }
     return null;
@@ -800,20 +808,22 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
     }
     return true;
   });
-  const out = await fc.check(prop, { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: false });
+  const out = await fc.check(prop, { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: TIME_LIMIT, markInterruptAsFailure: false });
   if (DEBUG) console.log(name, Object.fromEntries([...stats].sort((a, b) => b[1] - a[1])));
   if (EXPLORE) {
     // exploration mode: minimise one failure of each kind, print them all
     const seen = new Set<string>();
     const reports: string[] = [];
     for (const f of explored) {
-      const key = kindOf(f.mismatch) + ' ' + (f.mismatch.what === 'error code' ? '' : String(f.mismatch.ours).slice(0, 30));
+      const key = kindOf(f.mismatch) + ' ' + String(f.mismatch.ours).slice(0, 40);
       if (seen.has(key)) continue;
       seen.add(key);
       const min = await minimise(f.stmts, kindOf(f.mismatch), Date.now() + 30_000);
       reports.push(`${describeMismatch(min.mismatch)}\n${JSON.stringify(min.stmts, null, 2)}`);
     }
     console.log(`EXPLORE ${name}: ${explored.length} failing runs\n` + reports.join('\n\n'));
+    if (slow.length) console.log(`SLOW ${name}:\n` + slow.map((x) => `${x.ms} ms: ${JSON.stringify(x.stmts)}`).join('\n'));
+    slow.length = 0;
     return;
   }
   if (!out.failed || !lastFailure) return;
@@ -855,6 +865,9 @@ async function debugStats(stmts: string[], stats: Map<string, number>): Promise<
 
 const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined;
 const RUNS = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 40;
+/** Each property stops generating new runs after this long (then shrinks and minimises). */
+const TIME_LIMIT = process.env.PROPERTY_TIME_LIMIT ? Number(process.env.PROPERTY_TIME_LIMIT) : 45_000;
+const TEST_TIMEOUT = TIME_LIMIT + 180_000;
 
 describe('differential properties (Tributary vs PostgreSQL)', () => {
   it('single-table filters, projections and aggregates', async () => {
@@ -871,7 +884,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
       RUNS,
       SEED,
     );
-  });
+  }, TEST_TIMEOUT);
 
   it('joins of all kinds, with aggregates over them', async () => {
     await checkProperty(
@@ -887,7 +900,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
       RUNS,
       SEED,
     );
-  });
+  }, TEST_TIMEOUT);
 
   it('many views over the same tables, dropped and recreated', async () => {
     await checkProperty(
@@ -904,7 +917,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
       RUNS,
       SEED,
     );
-  });
+  }, TEST_TIMEOUT);
 
   it('views on views, subqueries, DISTINCT and UNION [ALL]', async () => {
     await checkProperty(
@@ -920,5 +933,5 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
       RUNS,
       SEED,
     );
-  });
+  }, TEST_TIMEOUT);
 });

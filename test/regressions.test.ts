@@ -16,6 +16,7 @@ afterAll(async () => {
 });
 
 async function agree(stmts: string[]): Promise<void> {
+  await oracle.exec('ROLLBACK');
   await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
   const d = await Differential.create(oracle);
   const mismatches = await d.runAll(stmts);

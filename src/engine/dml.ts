@@ -100,7 +100,7 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     const vals = cx.values();
     sourceRows = bound.map((r) => r.map((e, k) => (e === null ? defaults[cols[k]] : evalConstant(e, vals))));
   } else {
-    const plan = bindQuery(sel, env(cx));
+    const plan = bindQuery(sel, { ...env(cx), keepUnknown: true });
     if (plan.schema.length > cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
     if (plan.schema.length < cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
     const exprs = plan.schema.map((f, k) => assign({ kind: 'column', index: k, type: f.type }, t, cols[k], cx.params));

@@ -16,6 +16,11 @@ export interface BindEnv {
   outer: Scope | null;
   /** Relations (tables, views, materialized views) the statement reads. */
   dependencies: Set<string>;
+  /**
+   * Leave untyped literals in the SELECT list untyped (INSERT … SELECT: the target columns
+   * decide their types, as in PostgreSQL); otherwise they become text.
+   */
+  keepUnknown?: boolean;
 }
 
 export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector): Expr {

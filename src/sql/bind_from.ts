@@ -23,20 +23,19 @@ export function bindFromList(items: any[], env: BindEnv): FromItem {
   let acc = bindFromItem(items[0], env);
   for (let i = 1; i < items.length; i++) {
     const right = bindFromItem(items[i], env);
+    checkDistinctNames(acc.columns, right.columns);
     acc = joinItems(acc, right, 'inner', null);
   }
-  checkDuplicateAliases(acc.columns);
   return acc;
 }
 
-function checkDuplicateAliases(cols: ScopeColumn[]) {
-  // PostgreSQL: table name "t" specified more than once
-  const seen = new Map<string, number>();
-  let lastQ: string | null = null;
-  for (const c of cols) {
-    if (c.qualifier === null || c.qualifier === lastQ) continue;
-    lastQ = c.qualifier;
-    seen.set(c.qualifier, (seen.get(c.qualifier) ?? 0) + 1);
+/** PostgreSQL: two FROM items may not have the same name (alias) at one level. */
+function checkDistinctNames(left: ScopeColumn[], right: ScopeColumn[]): void {
+  const names = new Set(left.map((c) => c.qualifier).filter((q) => q !== null));
+  for (const c of right) {
+    if (c.qualifier !== null && names.has(c.qualifier)) {
+      throw new SqlError(SQLSTATE.DUPLICATE_ALIAS, `table name "${c.qualifier}" specified more than once`);
+    }
   }
 }
 
@@ -49,7 +48,7 @@ function bindFromItem(node: any, env: BindEnv): FromItem {
       return bindRangeVar(n, env, pos);
     case 'RangeSubselect': {
       if (n.lateral) throw unsupported('LATERAL', pos);
-      const plan = bindQuery(n.subquery.SelectStmt, { ...env, outer: null });
+      const plan = bindQuery(n.subquery.SelectStmt, { ...env, outer: null, keepUnknown: false });
       if (!n.alias) {
         // PostgreSQL 15 requires an alias for a subquery in FROM
         throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'subquery in FROM must have an alias', {
@@ -122,6 +121,7 @@ function joinItems(left: FromItem, right: FromItem, type: JoinType, on: Expr | n
 function bindJoin(n: any, env: BindEnv, pos?: number): FromItem {
   const left = bindFromItem(n.larg, env);
   const right = bindFromItem(n.rarg, env);
+  checkDistinctNames(left.columns, right.columns);
   const jt: string = n.jointype;
   const type: JoinType = jt === 'JOIN_LEFT' ? 'left' : jt === 'JOIN_RIGHT' ? 'right' : jt === 'JOIN_FULL' ? 'full' : 'inner';
   if (jt !== 'JOIN_INNER' && type === 'inner') throw unsupported(jt, pos);

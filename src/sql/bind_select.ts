@@ -25,7 +25,7 @@ export function bindQuery(stmt: any, env: BindEnv): Plan {
 function bindWith(w: any, env: BindEnv): BindEnv {
   if (w.recursive) throw unsupported('WITH RECURSIVE');
   const ctes = new Map(env.ctes);
-  const next: BindEnv = { ...env, ctes };
+  const next: BindEnv = { ...env, ctes, keepUnknown: false };
   for (const c of w.ctes as any[]) {
     const cte = c.CommonTableExpr;
     const q = cte.ctequery;
@@ -207,7 +207,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   }
 
   // Projection, with hidden trailing columns for ORDER BY expressions not in the list.
-  const outputs = targetExprs.map((e) => resolveUnknown(e, env.params));
+  const outputs = env.keepUnknown ? targetExprs : targetExprs.map((e) => resolveUnknown(e, env.params));
   const schema: Field[] = targets.map((t, i) => ({ name: t.name, type: outputs[i].type, nullable: t.nullable }));
   const keys: SortKey[] = [];
   const hidden: Expr[] = [];

@@ -78,9 +78,12 @@ export class AggregateOp extends Operator {
     const g0 = gcols.length === 1 ? b.columns[gcols[0]] : null;
     const intKey = g0 !== null && g0.kind === 'i32' ? (g0.data as Int32Array) : null;
     const intNulls = g0 !== null ? g0.nulls : null;
+    // Insertions before retractions: an unconsolidated delta (e.g. a self-join's) may retract a
+    // value before inserting it, and per-value counts (MIN/MAX, DISTINCT) must never go negative.
+    for (let pass = 0; pass < 2; pass++)
     for (let i = 0; i < b.length; i++) {
       const w = b.weights[i];
-      if (w === 0) continue;
+      if (pass === 0 ? w <= 0 : w >= 0) continue;
       let g: Group | undefined;
       let key: unknown;
       if (this.global !== null) g = this.global;
