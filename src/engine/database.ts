@@ -14,7 +14,7 @@ import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResu
 import type { StatementResult } from './statement.js';
 import type { Row } from '../expr/value.js';
 import { paramValue } from './result.js';
-import type { IntegrateOp } from '../dataflow/operators/integrate.js';
+import { rowAt } from '../dataflow/batch.js';
 
 export interface OpenOptions {
   /** Reserved for durable storage (a later release); only in-memory databases exist today. */
@@ -85,8 +85,13 @@ export class Database {
     const toRow = (r: Row) => shapeRows([r], fields, {})[0] as R;
     const emit = (changes: Change[]) => onChanges(changes.map((c) => ({ row: toRow(c.row), diff: c.diff, timestamp: c.timestamp })));
     if (options.snapshot ?? true) {
-      const rows = (e.output as IntegrateOp).rows();
-      if (rows.length) emit(rows.map((row) => ({ row, diff: 1, timestamp: this.engine.timestamp })));
+      const snap = e.output.snapshot()!;
+      const changes: Change[] = [];
+      for (let i = 0; i < snap.length; i++) {
+        const row = rowAt(snap, i);
+        for (let k = 0; k < snap.weights[i]; k++) changes.push({ row, diff: 1, timestamp: this.engine.timestamp });
+      }
+      if (changes.length) emit(changes);
     }
     const stop = this.engine.listen(view, (changes) => emit(changes));
     return { unsubscribe: stop };

@@ -9,6 +9,7 @@ import type { Operator } from '../dataflow/operator.js';
 import { SourceOp, SnapshotOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
+import { AggregateOp } from '../dataflow/operators/aggregate.js';
 import type { Row, Value } from '../expr/value.js';
 import { lower, type LowerContext } from '../plan/lower.js';
 import type { Plan } from '../plan/logical.js';
@@ -126,8 +127,14 @@ export class Engine {
       sharedArrangements: shared,
     };
     const root = lower(plan, cx);
-    const output = new IntegrateOp(root);
-    created.push(output);
+    // A view needs its contents integrated somewhere. Operators that keep their whole output
+    // (aggregates, table sources, other views) serve as the view's state themselves; anything
+    // else gets an IntegrateOp.
+    let output: Operator = root;
+    if (root.snapshot() === undefined || !keepsWholeOutput(root)) {
+      output = new IntegrateOp(root);
+      created.push(output);
+    }
     hydrate(created, this.timestamp);
     this.circuit.add(created);
     for (const a of shared) {
@@ -248,6 +255,10 @@ export class Engine {
       for (const l of set) l(changes, time);
     }
   }
+}
+
+function keepsWholeOutput(op: Operator): boolean {
+  return op instanceof AggregateOp || op instanceof SourceOp || op instanceof IntegrateOp;
 }
 
 function arrangementKey(input: Operator, keys: readonly number[]): string {

@@ -135,6 +135,13 @@ export class AggregateOp extends Operator {
     return out.finish();
   }
 
+  /** The current output: one row per group. The groups are the integrated state already. */
+  override snapshot(): Batch {
+    const out = new BatchBuilder(this.types, this.groups.size);
+    for (const g of this.groups.values()) if (g.out !== null) out.push(g.out, 1);
+    return out.finish();
+  }
+
   private sameRow(a: Row, b: Row): boolean {
     for (let c = 0; c < a.length; c++) {
       const x = a[c];
