@@ -337,9 +337,9 @@ function createTableSql(t: Table): string {
 const DOMAIN: Record<Ty, string[]> = {
   int: ['1', '0', '2', '(-1)', '5', '100', '(-7)'],
   bigint: ['1', '0', '42', '(-1)', '3000000000', '(-3000000000)'],
-  numeric: ['1.50', '0.00', '(-2.25)', '3.00', '10.01', '0.10'],
+  numeric: ['1.50', '0.00', '(-2.25)', '3.00', '10.01', '0.10', '99999999999999999999.99', '(-0.01)'],
   smallint: ['1', '0', '2', '(-1)', '5', '100', '(-7)'],
-  text: ["'a'", "'b'", "''", "'ab'", "'B'", "'ba'", "'abc'"],
+  text: ["'a'", "'b'", "''", "'ab'", "'B'", "'ba'", "'abc'", "'é'", "'ｱ'", "'😀'", "'a b'"],
   varchar: ["'a'", "'b'", "''", "'ab'", "'B'", "'abc'", "'abcd'"],
   bool: ['true', 'false'],
 };
@@ -381,7 +381,13 @@ function genSource(r: R, env: Env, cfg: Cfg, alias: string, d = 0): Source {
     [5, 'table'],
     [cfg.viewsOnViews && env.views.length ? 3 : 0, 'view'],
     [cfg.subqueries && d === 0 ? 1 : 0, 'sub'],
+    [cfg.subqueries && d === 0 ? 1 : 0, 'subsel'],
   ] as const);
+  if (what === 'subsel') {
+    // any kind of query (aggregate, DISTINCT, UNION, join) as a FROM item
+    const sel = genSelect(r, env, { ...cfg, subqueries: false, sources: [3, 1, 0] });
+    return { sql: `(${sel.sql}) ${alias}`, alias, cols: sel.cols, isTable: false };
+  }
   if (what === 'table') {
     const t = r.pick(env.tables);
     return { sql: `${t.name} ${alias}`, alias, cols: t.cols, isTable: true };
@@ -650,7 +656,8 @@ function genDml(r: R, env: Env): string {
   }
 }
 
-function genTxn(r: R, env: Env): string[] {
+function genTxn(r: R, env: Env, cfg: Cfg): string[] {
+  if (r.bool(0.08)) return [genSelect(r, env, cfg).sql]; // an ad-hoc query
   const mode = r.weighted([
     [5, 'auto'],
     [4, 'commit'],
@@ -658,7 +665,7 @@ function genTxn(r: R, env: Env): string[] {
   ] as const);
   if (mode === 'auto') return [genDml(r, env)];
   const n = r.int(1, 5);
-  const body = Array.from({ length: n }, () => genDml(r, env));
+  const body = Array.from({ length: n }, () => (r.bool(0.05) ? genSelect(r, env, cfg).sql : genDml(r, env)));
   return ['BEGIN', ...body, mode === 'commit' ? 'COMMIT' : 'ROLLBACK'];
 }
 
@@ -690,13 +697,13 @@ function genProgram(r: R, cfg: Cfg): string[] {
   const before = r.int(0, nViews);
   for (let i = 0; i < before; i++) addView();
   for (let i = 0; i < nTx; i++) {
-    stmts.push(...genTxn(r, env));
+    stmts.push(...genTxn(r, env, cfg));
     if (cfg.drops && env.views.length && r.bool(0.12)) dropView();
     if (env.views.length < nViews && (r.bool(0.3) || nTx - i - 1 <= nViews - env.views.length)) addView();
   }
   while (env.views.length < nViews) addView();
   // a final burst of changes so that late views are maintained too
-  stmts.push(...genTxn(r, env), ...genTxn(r, env));
+  stmts.push(...genTxn(r, env, cfg), ...genTxn(r, env, cfg));
   return stmts;
 }
 
@@ -795,6 +802,7 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
   const stats = new Map<string, number>();
   const explored: { stmts: string[]; mismatch: Mismatch }[] = [];
   const prop = fc.asyncProperty(fc.gen(), async (g) => {
+    await new Promise((res) => setImmediate(res)); // let vitest's RPC breathe between runs
     const stmts = genProgram(new R(g), cfg);
     if (DEBUG) await debugStats(stmts, stats);
     const res = await runProgram(stmts);
