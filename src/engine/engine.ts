@@ -10,6 +10,8 @@ import { SourceOp, SnapshotOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
+import { DistinctOp } from '../dataflow/operators/distinct.js';
+import { SetOpOp } from '../dataflow/operators/set_op.js';
 import type { Row, Value } from '../expr/value.js';
 import { lower, type LowerContext } from '../plan/lower.js';
 import type { Plan } from '../plan/logical.js';
@@ -258,7 +260,7 @@ export class Engine {
 }
 
 function keepsWholeOutput(op: Operator): boolean {
-  return op instanceof AggregateOp || op instanceof SourceOp || op instanceof IntegrateOp;
+  return op instanceof AggregateOp || op instanceof DistinctOp || op instanceof SetOpOp || op instanceof SourceOp || op instanceof IntegrateOp;
 }
 
 function arrangementKey(input: Operator, keys: readonly number[]): string {

@@ -35,6 +35,8 @@ function describe(p: Plan): string {
       return 'Distinct';
     case 'union':
       return 'Union all';
+    case 'setop':
+      return p.op.replace('_all', ' all').replace(/^./, (c) => c.toUpperCase());
     case 'sort':
       return `Sort ${p.keys.map((k) => `${exprText(k.expr)}${k.desc ? ' desc' : ''}`).join(', ')}`;
     case 'limit':

@@ -47,6 +47,8 @@ export type Plan =
   | { kind: 'aggregate'; input: Plan; groupBy: Expr[]; aggs: AggCall[]; schema: Field[] }
   | { kind: 'distinct'; input: Plan; schema: Field[] }
   | { kind: 'union'; inputs: Plan[]; schema: Field[] }
+  /** INTERSECT / EXCEPT [ALL] of two inputs with the same column types. */
+  | { kind: 'setop'; op: 'intersect' | 'intersect_all' | 'except' | 'except_all'; left: Plan; right: Plan; schema: Field[] }
   /** Ad-hoc reads only: ORDER BY / LIMIT / OFFSET on the final result. */
   | { kind: 'sort'; input: Plan; keys: SortKey[]; schema: Field[] }
   | { kind: 'limit'; input: Plan; limit: Expr | null; offset: Expr | null; schema: Field[] };
@@ -67,6 +69,7 @@ export function planChildren(p: Plan): Plan[] {
     case 'values':
       return [];
     case 'join':
+    case 'setop':
       return [p.left, p.right];
     case 'union':
       return p.inputs;

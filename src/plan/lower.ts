@@ -20,6 +20,7 @@ import { JoinOp } from '../dataflow/operators/join.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
 import { DistinctOp } from '../dataflow/operators/distinct.js';
 import { UnionOp } from '../dataflow/operators/union.js';
+import { SetOpOp } from '../dataflow/operators/set_op.js';
 import { unsupported } from '../errors.js';
 import { schemaTypes } from './logical.js';
 
@@ -86,6 +87,8 @@ export function lower(p: Plan, cx: LowerContext): Operator {
       return make(new DistinctOp(lower(p.input, cx)));
     case 'union':
       return make(new UnionOp(p.inputs.map((i) => lower(i, cx))));
+    case 'setop':
+      return make(new SetOpOp(lower(p.left, cx), lower(p.right, cx), p.op));
     case 'sort':
       // Order is not a property of a collection: a sort below the top of a read, or in a view, is a no-op.
       return lower(p.input, cx);

@@ -54,14 +54,14 @@ function bindValues(lists: any[], env: BindEnv): Plan {
 
 function bindSetOp(stmt: any, env: BindEnv): Plan {
   const op: string = stmt.op;
-  if (op !== 'SETOP_UNION') throw unsupported(op === 'SETOP_INTERSECT' ? 'INTERSECT' : 'EXCEPT');
+  const word = op === 'SETOP_UNION' ? 'UNION' : op === 'SETOP_INTERSECT' ? 'INTERSECT' : 'EXCEPT';
   const left = bindQuery(stmt.larg, env);
   const right = bindQuery(stmt.rarg, env);
   if (left.schema.length !== right.schema.length) {
-    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'each UNION query must have the same number of columns');
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, `each ${word} query must have the same number of columns`);
   }
   const types = left.schema.map((f, i) => {
-    const t = commonType([f.type, right.schema[i].type], 'UNION');
+    const t = commonType([f.type, right.schema[i].type], word);
     return t.id === 'unknown' ? T.text : t;
   });
   const conform = (p: Plan): Plan => {
@@ -70,8 +70,14 @@ function bindSetOp(stmt: any, env: BindEnv): Plan {
     return { kind: 'project', input: p, exprs, schema: p.schema.map((f, i) => ({ ...f, type: types[i] })) };
   };
   const schema: Field[] = left.schema.map((f, i) => ({ name: f.name, type: types[i], nullable: f.nullable || right.schema[i].nullable }));
-  let plan: Plan = { kind: 'union', inputs: [conform(left), conform(right)], schema };
-  if (!stmt.all) plan = { kind: 'distinct', input: plan, schema };
+  let plan: Plan;
+  if (word === 'UNION') {
+    plan = { kind: 'union', inputs: [conform(left), conform(right)], schema };
+    if (!stmt.all) plan = { kind: 'distinct', input: plan, schema };
+  } else {
+    const kind = `${word.toLowerCase()}${stmt.all ? '_all' : ''}` as 'intersect' | 'intersect_all' | 'except' | 'except_all';
+    plan = { kind: 'setop', op: kind, left: conform(left), right: conform(right), schema };
+  }
   return withOrderLimit(plan, stmt, env);
 }
 

@@ -75,4 +75,11 @@ export class DistinctOp extends Operator {
     }
     return out.finish();
   }
+
+  /** The distinct rows currently emitted (the classes are the integrated state already). */
+  override snapshot(): Batch {
+    const out = new BatchBuilder(this.types, this.classes.size);
+    for (const s of this.classes.values()) if (s.emitted !== null) out.push(s.emitted, 1);
+    return out.finish();
+  }
 }

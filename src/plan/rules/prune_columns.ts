@@ -73,6 +73,11 @@ function prune(p: Plan, req: number[]): Plan {
     }
     case 'union':
       return { ...p, inputs: p.inputs.map((i) => prune(i, req)), schema: req.map((i) => p.schema[i]) };
+    case 'setop': {
+      // set operations compare whole rows: both inputs keep every column
+      const all = p.schema.map((_, i) => i);
+      return select({ ...p, left: prune(p.left, all), right: prune(p.right, all) }, req);
+    }
     case 'distinct':
     case 'sort':
     case 'limit': {

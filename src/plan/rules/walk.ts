@@ -7,6 +7,7 @@ export function mapPlanChildren(p: Plan, f: (c: Plan) => Plan): Plan {
     case 'values':
       return p;
     case 'join':
+    case 'setop':
       return { ...p, left: f(p.left), right: f(p.right) };
     case 'union':
       return { ...p, inputs: p.inputs.map(f) };
