@@ -2,7 +2,8 @@
 
 import type { TableEntry } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import type { Expr } from '../expr/expr.js';
+import { type Expr, columnsUsed, conjuncts } from '../expr/expr.js';
+import { resolveOperator } from '../expr/functions/registry.js';
 import type { Row, Value } from '../expr/value.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { formatValue } from '../expr/format.js';
@@ -118,18 +119,42 @@ export function insert(cx: DmlContext, n: any): StatementResult {
   return { command: `INSERT 0 ${sourceRows.length}`, rowCount: sourceRows.length };
 }
 
-/** Scope and rows of the target table as the transaction sees them, for UPDATE/DELETE. */
+/**
+ * Scope and candidate rows of the target table as the transaction sees them, for UPDATE and
+ * DELETE. `WHERE pk = constant` reads the primary-key index instead of the whole table.
+ */
 function targetRows(cx: DmlContext, t: TableEntry, n: any) {
   const q: string = n.relation.alias?.aliasname ?? t.name;
   const scope = new Scope(t.columns.map((c) => ({ qualifier: q, name: c.name, type: c.type, nullable: !c.notNull })));
-  const visible = cx.txn.visibleRows(t);
+  const pred = n.whereClause ? coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params) : null;
+  const key = pred ? primaryKeyLookup(t, pred, cx.values()) : undefined;
+  const visible = key === undefined ? cx.txn.visibleRows(t) : cx.txn.rowsWithKey(t, key);
   const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
   let where: ((i: number) => boolean) | null = null;
-  if (n.whereClause) {
-    const pred = compileExpr(coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values());
-    where = (i) => pred(batch, i) === true;
+  if (pred) {
+    const f = compileExpr(pred, cx.values());
+    where = (i) => f(batch, i) === true;
   }
   return { scope, visible, batch, where };
+}
+
+/** The key value when the predicate includes `pk = <expression without columns>` (single-column keys). */
+function primaryKeyLookup(t: TableEntry, pred: Expr, params: readonly Value[]): unknown {
+  if (!t.primaryKey || t.primaryKey.length !== 1) return undefined;
+  const pk = t.primaryKey[0];
+  for (const c of conjuncts(pred)) {
+    if (c.kind !== 'call' || c.args.length !== 2) continue;
+    const [a, b] = c.args;
+    const other = a.kind === 'column' && a.index === pk ? b : b.kind === 'column' && b.index === pk ? a : null;
+    if (!other || columnsUsed(other).size > 0 || other.type.id !== t.columns[pk].type.id) continue;
+    if (resolveOperator('=', a.type, b.type).impl.name !== c.fn) continue;
+    const v = evalConstant(other, params);
+    if (v === null) continue;
+    const row: Value[] = t.columns.map(() => null);
+    row[pk] = v;
+    return t.store.pkOf(row);
+  }
+  return undefined;
 }
 
 export function update(cx: DmlContext, n: any): StatementResult {

@@ -52,6 +52,17 @@ export class Transaction {
     return out;
   }
 
+  /** The visible rows whose primary key is `key` (at most one committed, plus pending ones). */
+  rowsWithKey(t: TableEntry, key: unknown): VisibleRow[] {
+    const p = this.tables.get(t);
+    const out: VisibleRow[] = [];
+    const id = t.store.lookupPk(key);
+    if (id !== undefined && !p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+    const local = p?.pendingKeys.get(key);
+    if (local !== undefined) out.push({ id: local, row: p!.inserts.get(local)! });
+    return out;
+  }
+
   contents(t: TableEntry): Batch {
     const p = this.tables.get(t);
     if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return t.store.scan();
