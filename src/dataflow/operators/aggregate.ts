@@ -2,6 +2,7 @@
 // group's accumulators by ±weight; per touched group emit −old output row / +new one (nothing
 // when unchanged). Groups whose row count reaches 0 vanish; a global aggregate always has 1 row.
 import type { Row, Value } from '../../expr/value.js';
+import { Decimal } from '../../expr/numeric.js';
 import { identityKeyFn, type KeyFn } from '../../expr/compare.js';
 import { BatchBuilder, getValue, type Batch } from '../batch.js';
 import { accFactory, type Acc, type AggSpec } from '../accumulators.js';
@@ -148,6 +149,11 @@ export class AggregateOp extends Operator {
       const y = b[c];
       if (x === y) continue;
       if (x === null || y === null) return false;
+      if (x instanceof Decimal && y instanceof Decimal) {
+        // same representation: same digits and same display scale
+        if (x.coef !== y.coef || x.scale !== y.scale || x.special !== y.special) return false;
+        continue;
+      }
       const f = this.outIds[c];
       if (f(x) !== f(y)) return false;
     }
