@@ -1,16 +1,16 @@
 // IntegrateOp: I(A) = Σ ΔA over all steps, kept by row identity; passes the delta through.
 // A weight going negative means the plan is wrong: it raises an internal error.
 import type { Row } from '../../expr/value.js';
-import type { Batch } from '../batch.js';
-import { Arrangement } from '../arrangement.js';
+import { rowAt, type Batch } from '../batch.js';
+import { RowStore } from '../row_store.js';
 import { Operator } from '../operator.js';
 
 export class IntegrateOp extends Operator {
-  private readonly state: Arrangement;
+  private readonly state: RowStore;
 
   constructor(input: Operator) {
     super([input], input.types);
-    this.state = new Arrangement(input.types, []);
+    this.state = new RowStore(input.types);
   }
 
   get name(): string {
@@ -28,17 +28,14 @@ export class IntegrateOp extends Operator {
 
   /** Integrated contents, each row repeated by its multiplicity. */
   rows(): Row[] {
+    const snap = this.state.snapshot();
     const out: Row[] = [];
-    for (const bucket of this.state.buckets.values()) {
-      for (const e of bucket.values()) for (let k = 0; k < e.weight; k++) out.push(e.row.slice());
-    }
+    for (let i = 0; i < snap.length; i++) for (let k = 0; k < snap.weights[i]; k++) out.push(rowAt(snap, i));
     return out;
   }
 
   /** Number of rows counted with multiplicity. */
   count(): number {
-    let n = 0;
-    for (const bucket of this.state.buckets.values()) for (const e of bucket.values()) n += e.weight;
-    return n;
+    return this.state.count();
   }
 }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { RowStore } from './row_store.js';
+import { batchFromRows, batchToRows } from './batch.js';
+import { T } from '../sql/types.js';
+import { Decimal } from '../expr/numeric.js';
+
+const types = [T.int4, T.text, T.float8, T.numeric];
+const value = fc.tuple(
+  fc.option(fc.integer({ min: -3, max: 3 })),
+  fc.option(fc.constantFrom('a', 'b', '')),
+  fc.option(fc.constantFrom(0, -0, 1.5, NaN)),
+  fc.option(fc.constantFrom('1', '1.0', '2')),
+);
+
+describe('RowStore', () => {
+  it('integrates deltas like a naive multiset, keeping representations apart (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(value, fc.integer({ min: -2, max: 3 })), { maxLength: 30 }), { maxLength: 30 }), (steps) => {
+        const store = new RowStore(types);
+        const naive = new Map<string, number>();
+        for (const step of steps) {
+          // only legal deltas: never take a row below zero
+          const rows: unknown[][] = [];
+          const ws: number[] = [];
+          const pending = new Map(naive);
+          for (const [[a, b, c, d], w] of step) {
+            const row = [a, b, c, d === null ? null : Decimal.parse(d)];
+            const k = JSON.stringify([a, b, Object.is(c, -0) ? '-0' : String(c), d]);
+            const cur = pending.get(k) ?? 0;
+            const ww = Math.max(w, -cur);
+            if (ww === 0) continue;
+            pending.set(k, cur + ww);
+            rows.push(row);
+            ws.push(ww);
+          }
+          store.apply(batchFromRows(types, rows as never, ws));
+          for (const [k, v] of pending) if (v === 0) pending.delete(k);
+          naive.clear();
+          for (const [k, v] of pending) naive.set(k, v);
+          const got = new Map<string, number>();
+          for (const { row, weight } of batchToRows(store.snapshot())) {
+            const [a, b, c, d] = row as [number | null, string | null, number | null, Decimal | null];
+            got.set(JSON.stringify([a, b, Object.is(c, -0) ? '-0' : String(c), d === null ? null : d.toString()]), weight);
+          }
+          expect(got).toEqual(naive);
+          expect(store.size).toBe(naive.size);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a row may dip below zero inside one batch', () => {
+    const store = new RowStore([T.int4]);
+    store.apply(batchFromRows([T.int4], [[1], [1]], [-1, 1]));
+    expect(store.size).toBe(0);
+    store.apply(batchFromRows([T.int4], [[1]], [1]));
+    expect(() => store.apply(batchFromRows([T.int4], [[1]], [-2]))).toThrow(/negative/);
+  });
+});

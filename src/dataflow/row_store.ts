@@ -1,0 +1,228 @@
+// A multiset of rows stored column by column, with an open-addressing hash index over the
+// rows' exact representation. No object per row: integrating a view's output was the main
+// cost of maintaining a join view while rows lived in Map entries.
+//
+// Rows live in slots of growable columns; a slot freed by a row whose weight reaches zero is
+// reused. The index is a linear-probing table of slot numbers (EMPTY / TOMBSTONE markers).
+
+import type { SqlType } from '../sql/types.js';
+import type { Value } from '../expr/value.js';
+import { BatchBuilder, getValue, storageKind, type Batch, type Column, type ColumnData, type StorageKind } from './batch.js';
+import { batchRowHash, type BatchRowHash } from './row_hash.js';
+import { identityKeyFn, type KeyFn } from '../expr/compare.js';
+import { internalError } from '../errors.js';
+
+const EMPTY = -1;
+const TOMBSTONE = -2;
+
+export class RowStore {
+  readonly types: readonly SqlType[];
+  private readonly kinds: StorageKind[];
+  private readonly idKeys: KeyFn[];
+  private cols: ColumnData[];
+  private nulls: Uint8Array[];
+  private weights: Int32Array;
+  private hashes: Int32Array;
+  /** 1 for slots holding a row (weight may be transiently 0 or negative inside apply). */
+  private alive: Uint8Array;
+  private cap = 0;
+  private used = 0; // slots ever handed out
+  private free: number[] = [];
+  private table: Int32Array = new Int32Array(16).fill(EMPTY);
+  private filled = 0; // table cells that are not EMPTY (live + tombstones)
+  private readonly hashOf: BatchRowHash;
+  /** Number of distinct rows held. */
+  size = 0;
+
+  constructor(types: readonly SqlType[]) {
+    this.types = types;
+    this.kinds = types.map(storageKind);
+    this.idKeys = types.map(identityKeyFn);
+    this.cols = this.kinds.map(() => new Float64Array(0));
+    this.nulls = this.kinds.map(() => new Uint8Array(0));
+    this.weights = new Int32Array(0);
+    this.hashes = new Int32Array(0);
+    this.alive = new Uint8Array(0);
+    this.grow(16);
+    this.hashOf = batchRowHash(types);
+  }
+
+  private grow(cap: number): void {
+    this.cols = this.cols.map((old, c) => {
+      const kind = this.kinds[c];
+      if (kind === 'any') {
+        const a = old instanceof Float64Array ? new Array<Value>(cap).fill(null) : (old as Value[]);
+        a.length = cap;
+        return a;
+      }
+      const n = kind === 'i32' ? new Int32Array(cap) : kind === 'bool' ? new Uint8Array(cap) : new Float64Array(cap);
+      n.set(old as Int32Array);
+      return n;
+    });
+    this.nulls = this.nulls.map((old) => {
+      const n = new Uint8Array(cap);
+      n.set(old);
+      return n;
+    });
+    const w = new Int32Array(cap);
+    w.set(this.weights);
+    this.weights = w;
+    const h = new Int32Array(cap);
+    h.set(this.hashes);
+    this.hashes = h;
+    const a = new Uint8Array(cap);
+    a.set(this.alive);
+    this.alive = a;
+    this.cap = cap;
+  }
+
+  /** Does stored slot s hold exactly row i of b? */
+  private matches(s: number, b: Batch, i: number): boolean {
+    for (let c = 0; c < this.kinds.length; c++) {
+      const col: Column = b.columns[c];
+      const kind = this.kinds[c];
+      if (kind === 'any') {
+        const x = (col.data as Value[])[i];
+        const y = (this.cols[c] as Value[])[s];
+        if (x === y) continue;
+        if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
+        if (this.idKeys[c](x) !== this.idKeys[c](y)) return false;
+        continue;
+      }
+      const xn = col.nulls !== null && col.nulls[i] === 1;
+      const yn = this.nulls[c][s] === 1;
+      if (xn || yn) {
+        if (xn !== yn) return false;
+        continue;
+      }
+      const x = (col.data as Float64Array)[i];
+      const y = (this.cols[c] as Float64Array)[s];
+      if (x === y) {
+        if (x === 0 && 1 / x !== 1 / y) return false; // -0 and 0 print differently
+        continue;
+      }
+      if (!(x !== x && y !== y)) return false;
+    }
+    return true;
+  }
+
+  private store(s: number, b: Batch, i: number): void {
+    for (let c = 0; c < this.kinds.length; c++) {
+      const col = b.columns[c];
+      if (this.kinds[c] === 'any') (this.cols[c] as Value[])[s] = (col.data as Value[])[i];
+      else {
+        const isNull = col.nulls !== null && col.nulls[i] === 1;
+        this.nulls[c][s] = isNull ? 1 : 0;
+        (this.cols[c] as Float64Array)[s] = isNull ? 0 : (col.data as Float64Array)[i];
+      }
+    }
+  }
+
+  private rehash(size: number): void {
+    const t = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let s = 0; s < this.used; s++) {
+      if (this.alive[s] === 0) continue;
+      let p = this.hashes[s] & mask;
+      while (t[p] !== EMPTY) p = (p + 1) & mask;
+      t[p] = s;
+    }
+    this.table = t;
+    this.filled = this.size;
+  }
+
+  /** Add a delta (weights may dip below zero inside it, not after it). */
+  apply(b: Batch): void {
+    let negative: number[] | null = null;
+    let zeroed: number[] | null = null;
+    for (let i = 0; i < b.length; i++) {
+      const w = b.weights[i];
+      if (w === 0) continue;
+      if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+      const h = this.hashOf(b, i);
+      const mask = this.table.length - 1;
+      let p = h & mask;
+      let firstFree = -1;
+      let slot = -1;
+      for (;;) {
+        const s = this.table[p];
+        if (s === EMPTY) break;
+        if (s === TOMBSTONE) {
+          if (firstFree < 0) firstFree = p;
+        } else if (this.hashes[s] === h && this.matches(s, b, i)) {
+          slot = s;
+          break;
+        }
+        p = (p + 1) & mask;
+      }
+      if (slot >= 0) {
+        const nw = (this.weights[slot] += w);
+        if (nw === 0) (zeroed ??= []).push(slot);
+        else if (nw < 0) (negative ??= []).push(slot);
+        continue;
+      }
+      let s = this.free.pop();
+      if (s === undefined) {
+        if (this.used === this.cap) this.grow(this.cap * 2);
+        s = this.used++;
+      }
+      this.store(s, b, i);
+      this.alive[s] = 1;
+      this.weights[s] = w;
+      this.hashes[s] = h;
+      if (w < 0) (negative ??= []).push(s);
+      if (firstFree >= 0) this.table[firstFree] = s;
+      else {
+        this.table[p] = s;
+        this.filled++;
+      }
+      this.size++;
+    }
+    if (zeroed !== null) for (const s of zeroed) if (this.weights[s] === 0 && this.alive[s] === 1) this.release(s);
+    if (negative !== null) {
+      for (const s of negative) if (this.weights[s] < 0) throw internalError('integrated weight became negative');
+    }
+  }
+
+  /** Drop slot s (weight 0) from the index and recycle it. */
+  private release(s: number): void {
+    const mask = this.table.length - 1;
+    let p = this.hashes[s] & mask;
+    while (this.table[p] !== s) {
+      if (this.table[p] === EMPTY) throw internalError('row store index lost a row');
+      p = (p + 1) & mask;
+    }
+    this.table[p] = TOMBSTONE;
+    this.alive[s] = 0;
+    for (let c = 0; c < this.kinds.length; c++) if (this.kinds[c] === 'any') (this.cols[c] as Value[])[s] = null;
+    this.free.push(s);
+    this.size--;
+  }
+
+  /** Sum of weights (rows counted with multiplicity). */
+  count(): number {
+    let n = 0;
+    for (let s = 0; s < this.used; s++) if (this.alive[s] === 1) n += this.weights[s];
+    return n;
+  }
+
+  snapshot(): Batch {
+    const out = new BatchBuilder(this.types, this.size);
+    const n = this.types.length;
+    for (let s = 0; s < this.used; s++) {
+      const w = this.weights[s];
+      if (this.alive[s] === 0 || w === 0) continue;
+      for (let c = 0; c < n; c++) out.set(c, this.valueAt(c, s));
+      out.commitRow(w);
+    }
+    return out.finish();
+  }
+
+  private valueAt(c: number, s: number): Value {
+    const kind = this.kinds[c];
+    if (kind === 'any') return (this.cols[c] as Value[])[s];
+    if (this.nulls[c][s] === 1) return null;
+    const col: Column = { kind, data: this.cols[c], nulls: null };
+    return getValue(col, s);
+  }
+}
