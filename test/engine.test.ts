@@ -300,6 +300,30 @@ describe('duplicates and transactions', () => {
   });
 });
 
+describe('more query shapes', () => {
+  it('WITH, NATURAL JOIN, VALUES, nested set operations, simple CASE, DISTINCT aggregates', async () => {
+    await agree([
+      'CREATE TABLE a (k int, x int, s text)',
+      'CREATE TABLE b (k int, y int)',
+      'CREATE MATERIALIZED VIEW w1 AS WITH big AS (SELECT k, x FROM a WHERE x > 1) SELECT big.k, count(*) AS c FROM big JOIN b ON big.k = b.k GROUP BY big.k',
+      'CREATE MATERIALIZED VIEW w2 AS SELECT * FROM a NATURAL JOIN b',
+      'CREATE MATERIALIZED VIEW w3 AS SELECT a.k, v.label FROM a JOIN (VALUES (1, \'one\'), (2, \'two\'), (NULL, \'null\')) v(k, label) ON a.k = v.k',
+      'CREATE MATERIALIZED VIEW w4 AS (SELECT k FROM a UNION SELECT k FROM b) UNION ALL SELECT x FROM a WHERE x IS NULL',
+      'CREATE MATERIALIZED VIEW w5 AS SELECT CASE k WHEN 1 THEN \'one\' WHEN 2 THEN \'two\' ELSE \'many\' END AS name, count(DISTINCT x) AS dx, sum(DISTINCT x) AS sx FROM a GROUP BY 1',
+      'CREATE MATERIALIZED VIEW w6 AS SELECT DISTINCT k, count(*) AS c FROM a GROUP BY k, x',
+      'CREATE MATERIALIZED VIEW w7 AS SELECT s, k FROM a WHERE s LIKE \'a%\' OR s ILIKE \'B_\' OR s NOT LIKE \'%c\'',
+      "INSERT INTO a VALUES (1, 1, 'abc'), (1, 2, 'b_'), (2, 2, 'Bx'), (2, 2, NULL), (NULL, NULL, 'c'), (3, NULL, 'zc')",
+      'INSERT INTO b VALUES (1, 10), (2, 20), (2, 21), (NULL, 0), (4, 40)',
+      'DELETE FROM a WHERE k = 1',
+      'UPDATE b SET k = 3 WHERE k = 4',
+      'UPDATE a SET x = x + 1',
+      'DELETE FROM b',
+      'SELECT k, x FROM a ORDER BY k NULLS FIRST, x DESC LIMIT 3',
+      'SELECT * FROM a ORDER BY 1 OFFSET 1',
+    ]);
+  });
+});
+
 // ---- DROP ----------------------------------------------------------------------------------------
 
 describe('DROP', () => {
@@ -500,6 +524,45 @@ describe('errors agree with PostgreSQL', () => {
       'UPDATE t SET i = count(*)',
       'CREATE MATERIALIZED VIEW bad AS SELECT g, i FROM t GROUP BY g',
       'SELECT DISTINCT g FROM t',
+    ]);
+  });
+});
+
+// ---- other types ---------------------------------------------------------------------------------
+
+describe('other types', () => {
+  it('date, timestamp and interval in tables and views', async () => {
+    await agree([
+      'CREATE TABLE ev (id int PRIMARY KEY, d date, ts timestamp, iv interval)',
+      'CREATE MATERIALIZED VIEW evd AS SELECT d, count(*) AS c, min(ts) AS first, max(ts) AS last, sum(iv) AS total, avg(iv) AS mean, max(iv) AS longest FROM ev GROUP BY d',
+      'CREATE MATERIALIZED VIEW evx AS SELECT id, d + 1 AS next_day, d - DATE \'2024-01-01\' AS days, ts + iv AS ends, ts - TIMESTAMP \'2024-01-01 00:00:00\' AS since, iv * 2 AS twice, -iv AS neg FROM ev',
+      "INSERT INTO ev VALUES (1, '2024-01-01', '2024-01-01 10:00:00', '1 hour'), (2, '2024-01-01', '2024-01-01 23:59:59.5', '1 day 2 hours')",
+      "INSERT INTO ev VALUES (3, '2024-02-29', '2024-02-29 12:00:00', '1 mon -1 days'), (4, '1999-12-31', '1999-12-31 23:59:59', '-00:00:01')",
+      "INSERT INTO ev VALUES (5, NULL, NULL, NULL), (6, '2024-01-01', '2024-01-01 00:00:00', '0 seconds'), (7, '0044-03-15', '2024-01-01 01:02:03.456789', '1 year 2 mons 3 days 04:05:06.789')",
+      'DELETE FROM ev WHERE id = 2',
+      "UPDATE ev SET iv = iv + interval '30 minutes' WHERE id < 5",
+      "SELECT interval '1 day' - interval '1 hour', interval '25 hours', interval '-1 day 02:00', interval '1.5 days', interval '1 mon' / 3",
+      "SELECT date '2024-03-31' + interval '1 month', timestamp '2024-01-31 00:00' + interval '1 month', date '2024-01-01' - 1, '2024-13-01'::date",
+      "SELECT justify_hours(interval '27 hours'), extract(year from date '2024-05-06'), date_trunc('month', timestamp '2024-05-06 07:08:09')",
+    ]);
+  });
+
+  it('floating point, smallint, varchar and casts print like PostgreSQL', async () => {
+    await agree([
+      'CREATE TABLE ty (id int PRIMARY KEY, h smallint, v varchar(3), r real, d double precision)',
+      'CREATE MATERIALIZED VIEW tyv AS SELECT id, h * 2 AS h2, v, upper(v) AS uv, length(v) AS lv, r, d, d * 2 AS d2, CAST(d AS numeric) AS dn FROM ty',
+      "INSERT INTO ty VALUES (1, 32767, 'abc', 1.5, 0.1)",
+      "INSERT INTO ty VALUES (2, 1, 'abcd', 1, 1)",
+      "INSERT INTO ty VALUES (3, 1, 'ab   ', 1, 1)",
+      "INSERT INTO ty VALUES (4, 16383, 'é😀', 3.14159, 1e100), (5, -16384, '', 1e-7, -0.0)",
+      "INSERT INTO ty VALUES (6, 40000, 'x', 0, 0)",
+      'UPDATE ty SET h = h + 1 WHERE id = 4',
+      'SELECT 0.1::float8 + 0.2::float8, 1e21::float8, 1e-7::float8, 123456789.125::real, 1.0::float8 / 3, 2::float8 ^ 0.5',
+      "SELECT 'NaN'::float8, 'Infinity'::float8, '-Infinity'::real, '-0'::float8, 1e308::float8 * 10",
+      'SELECT 2.5::int, (-2.5)::int, 3.5::bigint, 0.5::smallint, 2.5::float8::int, 3.5::real::int, 1e3::numeric, 1.50::text',
+      "SELECT 'abc'::varchar(2), 'abc'::char(5) || 'x', length('abc '::char(5)), 'true'::boolean::text, 1::boolean",
+      "SELECT min(x), max(x) FROM (VALUES ('ｱ'), ('😀'), ('z'), ('é'), ('')) v(x)",
+      "SELECT x FROM (VALUES ('ｱ'), ('😀')) v(x) WHERE x < '😀'",
     ]);
   });
 });

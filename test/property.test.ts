@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import fc from 'fast-check';
 import { Oracle } from './support/oracle.js';
 import { Differential, type Mismatch } from './support/differential.js';
+import type { Database } from '../src/index.js';
 
 // ---- random choices ----------------------------------------------------------------------------
 
@@ -304,7 +305,7 @@ interface Env {
   views: Rel[];
 }
 
-const PREFIX: Record<Ty, string> = { int: 'i', smallint: 'h', bigint: 'b', numeric: 'n', text: 's', varchar: 'v', bool: 'f' };
+const PREFIX: Record<Ty, string> = { int: 'i', smallint: 'h', bigint: 'b', numeric: 'n', text: 's', varchar: 'w', bool: 'f' };
 
 function genTables(r: R, n: number): Table[] {
   const out: Table[] = [];
@@ -337,7 +338,7 @@ function createTableSql(t: Table): string {
 const DOMAIN: Record<Ty, string[]> = {
   int: ['1', '0', '2', '(-1)', '5', '100', '(-7)'],
   bigint: ['1', '0', '42', '(-1)', '3000000000', '(-3000000000)'],
-  numeric: ['1.50', '0.00', '(-2.25)', '3.00', '10.01', '0.10', '99999999999999999999.99', '(-0.01)'],
+  numeric: ['1.50', '0.00', '(-2.25)', '3.00', '10.01', '0.10', '12345678.91', '(-0.01)'],
   smallint: ['1', '0', '2', '(-1)', '5', '100', '(-7)'],
   text: ["'a'", "'b'", "''", "'ab'", "'B'", "'ba'", "'abc'", "'é'", "'ｱ'", "'😀'", "'a b'"],
   varchar: ["'a'", "'b'", "''", "'ab'", "'B'", "'abc'", "'abcd'"],
@@ -607,7 +608,7 @@ function genDml(r: R, env: Env): string {
   switch (what) {
     case 'insert': {
       const rows: string[] = [];
-      const n = r.int(1, 4);
+      const n = r.int(1, 6);
       const ids = new Set<string>();
       for (let i = 0; i < n; i++) {
         if (i > 0 && !t.pk && r.bool(0.2)) {
@@ -744,20 +745,40 @@ async function runStatement(diff: Differential, sql: string): Promise<Mismatch[]
   return ours ? [] : diff.checkViews(sql);
 }
 
-const SLOW_MS = 1000;
+const SLOW_MS = process.env.PROPERTY_SLOW_MS ? Number(process.env.PROPERTY_SLOW_MS) : 1000;
 /** Statements (with their program) that took more than SLOW_MS including the view checks. */
 const slow: { ms: number; stmts: string[] }[] = [];
+/** The statement being run (to report a run that hangs until the time limit). */
+let current: { stmt: number; stmts: string[] } | null = null;
+let phase = '';
 
 /** Run a program; returns the first mismatch (with the statements up to it), or null. */
 async function runProgram(stmts: string[]): Promise<{ mismatch: Mismatch; upTo: string[] } | null> {
+  phase = 'reset';
   await resetOracle();
+  phase = 'open';
   const diff = await Differential.create(oracle);
+  phase = 'run';
+  let tribMs = 0;
+  if (process.env.PROPERTY_TIMING) {
+    const q = diff.db.query.bind(diff.db);
+    (diff.db as { query: unknown }).query = async (...args: Parameters<Database['query']>) => {
+      const t = performance.now();
+      try {
+        return await q(...args);
+      } finally {
+        tribMs += performance.now() - t;
+      }
+    };
+  }
   try {
     for (let i = 0; i < stmts.length; i++) {
       const t0 = performance.now();
+      current = { stmt: i, stmts };
       const m = await runStatement(diff, stmts[i]);
       const ms = performance.now() - t0;
       if (ms > SLOW_MS) slow.push({ ms: Math.round(ms), stmts: stmts.slice(0, i + 1) });
+      if (process.env.PROPERTY_TIMING && ms > 500) console.log(`slow statement: ${Math.round(ms)} ms (tributary ${Math.round(tribMs)} ms so far): ${stmts[i]}`);
       if (m.length) return { mismatch: m[0], upTo: stmts.slice(0, i + 1) };
     }
     return null;
@@ -802,10 +823,15 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
   const stats = new Map<string, number>();
   const explored: { stmts: string[]; mismatch: Mismatch }[] = [];
   const prop = fc.asyncProperty(fc.gen(), async (g) => {
+    phase = 'yield';
     await new Promise((res) => setImmediate(res)); // let vitest's RPC breathe between runs
+    phase = 'gen';
+    const tg = performance.now();
     const stmts = genProgram(new R(g), cfg);
+    const tr = performance.now();
     if (DEBUG) await debugStats(stmts, stats);
     const res = await runProgram(stmts);
+    if (process.env.PROPERTY_TIMING) console.log(`gen ${Math.round(tr - tg)} ms, run ${Math.round(performance.now() - tr)} ms, ${stmts.length} statements`);
     if (res) {
       lastFailure = { stmts: res.upTo, mismatch: res.mismatch };
       if (EXPLORE) {
@@ -816,7 +842,12 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
     }
     return true;
   });
+  const tc = performance.now();
   const out = await fc.check(prop, { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: TIME_LIMIT, markInterruptAsFailure: false });
+  if (process.env.PROPERTY_TIMING) console.log(`check ${Math.round(performance.now() - tc)} ms, ${out.numRuns} runs, ${out.numSkips} skips, interrupted ${out.interrupted}`);
+  if (out.interrupted && current) {
+    console.warn(`property "${name}" hit its time limit in phase ${phase} while running statement ${current.stmt} of:\n${JSON.stringify(current.stmts, null, 1)}`);
+  }
   if (DEBUG) console.log(name, Object.fromEntries([...stats].sort((a, b) => b[1] - a[1])));
   if (EXPLORE) {
     // exploration mode: minimise one failure of each kind, print them all
@@ -834,7 +865,11 @@ async function checkProperty(name: string, cfg: Cfg, numRuns: number, seed?: num
     slow.length = 0;
     return;
   }
-  if (!out.failed || !lastFailure) return;
+  if (!out.failed) return;
+  if (!lastFailure) {
+    // the predicate threw (a harness or engine crash rather than a mismatch)
+    throw new Error(`property "${name}" crashed (seed ${out.seed}): ${String(out.errorInstance)}\n${(out.errorInstance as Error)?.stack ?? ''}`);
+  }
   const lf = lastFailure as { stmts: string[]; mismatch: Mismatch };
   const min = await minimise(lf.stmts, kindOf(lf.mismatch), Date.now() + 60_000);
   const report =
@@ -872,7 +907,7 @@ async function debugStats(stmts: string[], stats: Map<string, number>): Promise<
 // ---- properties ----------------------------------------------------------------------------------
 
 const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined;
-const RUNS = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 40;
+const RUNS = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 50;
 /** Each property stops generating new runs after this long (then shrinks and minimises). */
 const TIME_LIMIT = process.env.PROPERTY_TIME_LIMIT ? Number(process.env.PROPERTY_TIME_LIMIT) : 45_000;
 const TEST_TIMEOUT = TIME_LIMIT + 180_000;
@@ -887,7 +922,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
         subqueries: false,
         kinds: { proj: 2, agg: 4, distinct: 1, union: 0 },
         views: [2, 5],
-        txns: [5, 12],
+        txns: [6, 16],
       },
       RUNS,
       SEED,
@@ -903,7 +938,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
         subqueries: false,
         kinds: { proj: 3, agg: 3, distinct: 1, union: 0 },
         views: [2, 4],
-        txns: [5, 12],
+        txns: [6, 16],
       },
       RUNS,
       SEED,
@@ -935,8 +970,9 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
         viewsOnViews: true,
         subqueries: true,
         kinds: { proj: 2, agg: 3, distinct: 1, union: 2 },
-        views: [3, 6],
-        txns: [5, 12],
+        views: [3, 7],
+        txns: [6, 16],
+        drops: true,
       },
       RUNS,
       SEED,

@@ -71,4 +71,19 @@ describe('regressions found by the property tests', () => {
       'COMMIT',
     ]);
   });
+
+  // Found by test/engine.test.ts.
+  it('INSERT … SELECT with an untyped NULL column takes the target column type', async () => {
+    await agree([
+      'CREATE TABLE u (id int PRIMARY KEY, g int, x int NOT NULL)',
+      'INSERT INTO u VALUES (1, 1, 1)',
+      'INSERT INTO u (id, g, x) SELECT id + 100, g, NULL FROM u', // 23502, not 42804
+      'INSERT INTO u (id, g, x) SELECT 5, NULL, 7',
+      'INSERT INTO u SELECT 6, NULL, 8',
+    ]);
+  });
+
+  it('a table name or alias used twice in FROM is 42712', async () => {
+    await agree(['CREATE TABLE t (id int)', 'SELECT t.id FROM t JOIN t ON true', 'SELECT a.id FROM t a JOIN t a ON true']);
+  });
 });
