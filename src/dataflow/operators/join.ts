@@ -61,6 +61,8 @@ export class JoinOp extends Operator {
     const wr: number[] = [];
     const lo = this.lOuter;
     const ro = this.rOuter;
+    // per-candidate bookkeeping is only needed to maintain outer joins' match counts
+    const track = lo !== null || ro !== null;
 
     // E1: ΔA × B_new
     for (let i = 0; i < dA.length; i++) {
@@ -71,11 +73,13 @@ export class JoinOp extends Operator {
         setFromBatch(cand, 0, dA, i);
         setFromRow(cand, nl, e.row);
         cand.commitRow(dw * e.weight);
-        kind.push(E1);
-        cl.push(lIdx !== null ? lIdx[i] : -1);
-        cr.push(ro !== null ? ro.entryRec(e) : -1);
-        wl.push(dw);
-        wr.push(e.weight);
+        if (track) {
+          kind.push(E1);
+          cl.push(lIdx !== null ? lIdx[i] : -1);
+          cr.push(ro !== null ? ro.entryRec(e) : -1);
+          wl.push(dw);
+          wr.push(e.weight);
+        }
       }
     }
     if (!hyd) {
@@ -88,11 +92,13 @@ export class JoinOp extends Operator {
           setFromRow(cand, 0, e.row);
           setFromBatch(cand, nl, dB, j);
           cand.commitRow(e.weight * dw);
-          kind.push(E2);
-          cl.push(lo !== null ? lo.entryRec(e) : -1);
-          cr.push(rIdx !== null ? rIdx[j] : -1);
-          wl.push(e.weight);
-          wr.push(dw);
+          if (track) {
+            kind.push(E2);
+            cl.push(lo !== null ? lo.entryRec(e) : -1);
+            cr.push(rIdx !== null ? rIdx[j] : -1);
+            wl.push(e.weight);
+            wr.push(dw);
+          }
         }
       }
       // E3: ΔA × ΔB via a hash of ΔB
@@ -113,11 +119,13 @@ export class JoinOp extends Operator {
             setFromBatch(cand, 0, dA, i);
             setFromBatch(cand, nl, dB, j);
             cand.commitRow(-(dA.weights[i] * dB.weights[j]));
-            kind.push(E3);
-            cl.push(lIdx !== null ? lIdx[i] : -1);
-            cr.push(rIdx !== null ? rIdx[j] : -1);
-            wl.push(dA.weights[i]);
-            wr.push(dB.weights[j]);
+            if (track) {
+              kind.push(E3);
+              cl.push(lIdx !== null ? lIdx[i] : -1);
+              cr.push(rIdx !== null ? rIdx[j] : -1);
+              wl.push(dA.weights[i]);
+              wr.push(dB.weights[j]);
+            }
           }
         }
       }
