@@ -63,8 +63,13 @@ export function rowAt(b: Batch, i: number): Row {
   return row;
 }
 
+const EMPTY = new WeakMap<readonly SqlType[], Batch>();
+
+/** The empty batch of a schema (shared: batches are never mutated once finished). */
 export function emptyBatch(types: readonly SqlType[]): Batch {
-  return new BatchBuilder(types, 0).finish();
+  let b = EMPTY.get(types);
+  if (b === undefined) EMPTY.set(types, (b = new BatchBuilder(types, 0).finish()));
+  return b;
 }
 
 /** Appends rows (as values or straight from other batches) into growable columns. */

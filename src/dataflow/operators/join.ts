@@ -52,7 +52,8 @@ export class JoinOp extends Operator {
     const lIdx = this.lOuter?.begin(dA) ?? null;
     const rIdx = this.rOuter?.begin(dB) ?? null;
     const nl = this.nl;
-    const cand = new BatchBuilder(this.types, 16);
+    // room for a few partners per changed row, so the builder rarely regrows
+    const cand = new BatchBuilder(this.types, 4 * (dA.length + dB.length) + 16);
     // per candidate: kind, record index on each outer side (-1 when untracked), side weights
     const kind: number[] = [];
     const cl: number[] = [];
