@@ -44,11 +44,14 @@ export interface Batch {
   readonly length: number;
 }
 
+// Each typed-array access below sees one array type only (i32, f64 and bool have their own
+// branches): V8 keeps such element accesses monomorphic, which matters on every hot path.
 export function getValue(col: Column, i: number): Value {
   switch (col.kind) {
     case 'i32':
+      return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Int32Array)[i];
     case 'f64':
-      return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Int32Array | Float64Array)[i];
+      return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Float64Array)[i];
     case 'bool':
       return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Uint8Array)[i] === 1;
     default:
@@ -129,8 +132,9 @@ export class BatchBuilder {
     }
     const m = this.nulls[c];
     if (m !== null) m[i] = 0;
-    if (kind === 'bool') (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
-    else (this.data[c] as Float64Array)[i] = v as number;
+    if (kind === 'i32') (this.data[c] as Int32Array)[i] = v as number;
+    else if (kind === 'f64') (this.data[c] as Float64Array)[i] = v as number;
+    else (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
   }
 
   /** Finish the current row with weight w. */
