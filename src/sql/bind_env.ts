@@ -7,6 +7,7 @@ import type { Plan } from '../plan/logical.js';
 import { bindExpr, type AggCollector } from './bind_expr.js';
 import type { ParamTypes } from './coerce.js';
 import type { Scope } from './scope.js';
+import type { SubqueryCollector } from './bind_subquery.js';
 
 export interface BindEnv {
   catalog: Catalog;
@@ -23,6 +24,6 @@ export interface BindEnv {
   keepUnknown?: boolean;
 }
 
-export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector): Expr {
-  return bindExpr(node, { scope, params: env.params, aggs, clause });
+export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector, subqueries?: SubqueryCollector): Expr {
+  return bindExpr(node, { scope, params: env.params, aggs, clause, subqueries });
 }

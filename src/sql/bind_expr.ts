@@ -12,6 +12,7 @@ import { type SqlType, T, type, typeIdFromName } from './types.js';
 import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
 import type { AggCall, AggFn } from '../plan/logical.js';
 import { exprKey } from './expr_key.js';
+import type { SubqueryCollector } from './bind_subquery.js';
 
 /** Collects aggregate calls while binding a grouped query's SELECT list / HAVING / ORDER BY. */
 export interface AggCollector {
@@ -27,6 +28,8 @@ export interface ExprContext {
   aggs?: AggCollector;
   /** Name of the clause, for "aggregate functions are not allowed in WHERE". */
   clause: string;
+  /** Present where subqueries are allowed (WHERE, SELECT list, HAVING, ORDER BY). */
+  subqueries?: SubqueryCollector;
 }
 
 /** Marker for the k-th aggregate, replaced by a column reference once grouping is laid out. */
@@ -91,7 +94,8 @@ export function bindExpr(node: any, cx: ExprContext): Expr {
     case 'SQLValueFunction':
       return bindSqlValueFunction(n, cx, pos);
     case 'SubLink':
-      throw unsupported('subquery in an expression', pos);
+      if (!cx.subqueries) throw unsupported(`subquery in ${cx.clause}`, pos);
+      return cx.subqueries.bind(n, cx, pos);
     case 'A_ArrayExpr':
     case 'A_Indirection':
       throw unsupported('arrays', pos);
@@ -348,7 +352,7 @@ function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Exp
   }
   if (n.agg_order) throw unsupported('ORDER BY in aggregate calls', pos);
   const argNodes: any[] = n.args ?? [];
-  const inner: ExprContext = { ...cx, aggs: { ...cx.aggs, inside: true } };
+  const inner: ExprContext = { ...cx, aggs: { ...cx.aggs, inside: true }, subqueries: undefined };
   inner.aggs!.aggs = cx.aggs.aggs; // share the list
   const filter = n.agg_filter ? coerceBoolean(bindExpr(n.agg_filter, { ...inner, clause: 'FILTER' }), 'FILTER', cx.params, pos) : null;
   let fn: AggFn;

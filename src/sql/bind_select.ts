@@ -11,6 +11,7 @@ import { AGG_MARKER_BASE, type AggCollector } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
 import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
 import { bindFromList } from './bind_from.js';
+import { SubqueryCollector, SUBQ_MARKER_BASE } from './bind_subquery.js';
 import { exprKey } from './expr_key.js';
 import { T, formatType } from './types.js';
 
@@ -147,13 +148,20 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   let plan = from.plan;
 
   if (stmt.whereClause) {
-    const pred = coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE'), 'WHERE', env.params);
+    const subs = new SubqueryCollector(env);
+    let pred = coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE', undefined, subs), 'WHERE', env.params);
+    if (subs.joins.length) {
+      const base = plan.schema.length;
+      plan = subs.attach(plan);
+      pred = SubqueryCollector.place(pred, base);
+    }
     plan = { kind: 'filter', input: plan, predicate: pred, schema: plan.schema };
   }
 
-  // SELECT list (aggregates collected as markers; grouping is laid out after).
+  // SELECT list (aggregates and subqueries collected as markers; laid out after grouping).
   const collector: AggCollector = { aggs: [], inside: false };
-  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector);
+  const postSubs = new SubqueryCollector(env);
+  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs);
   const groupNodes: any[] = stmt.groupClause ?? [];
   for (const g of groupNodes) {
     const t = nodeTag(g);
@@ -161,7 +169,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   }
   const groupBy = groupNodes.map((g) => bindGroupItem(g, targets, scope, env));
   const having = stmt.havingClause
-    ? coerceBoolean(bindExprIn(stmt.havingClause, scope, env, 'HAVING', collector), 'HAVING', env.params)
+    ? coerceBoolean(bindExprIn(stmt.havingClause, scope, env, 'HAVING', collector, postSubs), 'HAVING', env.params)
     : null;
 
   // ORDER BY keys: an output column (ordinal, alias) or an expression over the input.
@@ -188,7 +196,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       }
       if (hits.length >= 1) return { sb, output: hits[0], expr: null };
     }
-    return { sb, output: -1, expr: bindExprIn(node, scope, env, 'ORDER BY', collector) };
+    return { sb, output: -1, expr: bindExprIn(node, scope, env, 'ORDER BY', collector, postSubs) };
   });
 
   const grouped = groupBy.length > 0 || collector.aggs.length > 0 || having !== null;
@@ -207,9 +215,23 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       ...collector.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, nullable: a.fn !== 'count' && a.fn !== 'count_star' })),
     ];
     plan = { kind: 'aggregate', input: aggInput, groupBy, aggs: collector.aggs, schema };
-    if (havingExpr) plan = { kind: 'filter', input: plan, predicate: havingExpr, schema };
+    if (postSubs.joins.length) {
+      const base = plan.schema.length;
+      plan = postSubs.attach(plan, lift);
+      const place = (e: Expr) => SubqueryCollector.place(e, base);
+      targetExprs = targetExprs.map(place);
+      orderExprs = orderExprs.map((e) => (e ? place(e) : null));
+      havingExpr = havingExpr ? place(havingExpr) : null;
+    }
+    if (havingExpr) plan = { kind: 'filter', input: plan, predicate: havingExpr, schema: plan.schema };
   } else {
     for (const e of targetExprs) checkNoMarkers(e);
+    if (postSubs.joins.length) {
+      const base = plan.schema.length;
+      plan = postSubs.attach(plan);
+      targetExprs = targetExprs.map((e) => SubqueryCollector.place(e, base));
+      orderExprs = orderExprs.map((e) => (e ? SubqueryCollector.place(e, base) : null));
+    }
   }
 
   // Projection, with hidden trailing columns for ORDER BY expressions not in the list.
@@ -247,7 +269,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   return plan;
 }
 
-function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector): Target[] {
+function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector): Target[] {
   const out: Target[] = [];
   for (const item of list) {
     const rt = item.ResTarget;
@@ -257,7 +279,7 @@ function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector
       out.push(...expandStar(cr.fields.slice(0, -1).map(strVal), scope, cr.location));
       continue;
     }
-    const expr = bindExprIn(val, scope, env, 'SELECT', aggs);
+    const expr = bindExprIn(val, scope, env, 'SELECT', aggs, subs);
     const nullable = !(expr.kind === 'column' && expr.index >= 0 && !scope.columns[expr.index].nullable);
     out.push({ expr, name: rt.name ?? figureName(val), nullable });
   }
@@ -313,6 +335,7 @@ function bindGroupItem(node: any, targets: Target[], scope: Scope, env: BindEnv)
 function liftOverAggregate(e: Expr, groupKeys: string[], nGroups: number, cols: ScopeColumn[], scope: Scope): Expr {
   const k = groupKeys.indexOf(exprKey(e));
   if (k >= 0) return { kind: 'column', index: k, type: e.type };
+  if (e.kind === 'column' && e.index <= SUBQ_MARKER_BASE) return e; // placed after the aggregate
   if (e.kind === 'column') {
     if (e.index <= AGG_MARKER_BASE) return { kind: 'column', index: nGroups + (AGG_MARKER_BASE - e.index), type: e.type };
     const c = cols[e.index] ?? scope.columns[e.index];
@@ -323,7 +346,7 @@ function liftOverAggregate(e: Expr, groupKeys: string[], nGroups: number, cols: 
 }
 
 function containsMarker(e: Expr): boolean {
-  if (e.kind === 'column') return e.index <= AGG_MARKER_BASE;
+  if (e.kind === 'column') return e.index <= AGG_MARKER_BASE && e.index > SUBQ_MARKER_BASE;
   let found = false;
   mapChildren(e, (c) => {
     if (containsMarker(c)) found = true;

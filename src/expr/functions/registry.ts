@@ -11,6 +11,7 @@ import './math.js';
 import './string.js';
 import './datetime.js';
 import './jsonb.js';
+import './internal.js';
 
 export type { FunctionImpl } from './core.js';
 export { ANY } from './core.js';

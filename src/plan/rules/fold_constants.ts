@@ -5,6 +5,7 @@
 import { type Expr, mapChildren } from '../../expr/expr.js';
 import { evalConstant } from '../../expr/compile.js';
 import { getFunctionImpl } from '../../expr/functions/registry.js';
+import { SUBQUERY_CARDINALITY_ERROR } from '../../expr/functions/internal.js';
 
 export function foldConstants(e: Expr): Expr {
   const folded = mapChildren(e, foldConstants);
@@ -21,7 +22,8 @@ function isFoldable(e: Expr): boolean {
     case 'param':
       return false;
     case 'call':
-      return !getFunctionImpl(e.fn).volatile && e.args.every((a) => a.kind === 'literal');
+      // the subquery cardinality error must only fire when its branch is taken, at run time
+      return !getFunctionImpl(e.fn).volatile && e.fn !== SUBQUERY_CARDINALITY_ERROR && e.args.every((a) => a.kind === 'literal');
     case 'case':
       // CASE folds only when everything in it is constant; its branches were folded already
       return e.whens.every((w) => w.when.kind === 'literal' && w.then.kind === 'literal') && e.else.kind === 'literal';
