@@ -76,4 +76,25 @@ describe('subqueries in expressions', () => {
     expect(r.rows).toEqual([{ n: '4', w: '400' }]);
     expect((await d.db.query('SELECT count(*) AS n FROM u', [], { format: 'text' })).rows).toEqual([{ n: '3' }]);
   });
+
+  it('correlated EXISTS / NOT EXISTS, IN and scalar subqueries, with NULL outer values', async () => {
+    await agree([
+      ...setup,
+      'CREATE MATERIALIZED VIEW ex AS SELECT k, v FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = t.k)',
+      'CREATE MATERIALIZED VIEW nex AS SELECT k, v FROM t WHERE NOT EXISTS (SELECT * FROM u WHERE u.k = t.k AND u.w > 100)',
+      'CREATE MATERIALIZED VIEW cnt AS SELECT k, (SELECT count(*) FROM u WHERE u.k = t.k) AS n, (SELECT max(w) - t.v FROM u WHERE u.k = t.k) AS d FROM t',
+      'CREATE MATERIALIZED VIEW lt AS SELECT k, v, (SELECT count(*) FROM t AS x WHERE x.v < t.v) AS rank FROM t',
+      'CREATE MATERIALIZED VIEW cin AS SELECT k, v FROM t WHERE v IN (SELECT w / 10 FROM u WHERE u.k = t.k)',
+      'CREATE MATERIALIZED VIEW sc AS SELECT k, (SELECT w FROM u WHERE u.k = t.k AND u.w > 101) AS w FROM t',
+      'INSERT INTO u VALUES (2, 200), (NULL, 0)',
+      'INSERT INTO t VALUES (4, 40), (NULL, NULL)',
+      'UPDATE u SET w = w + 1 WHERE k = 1',
+      'DELETE FROM t WHERE k = 1',
+      'INSERT INTO u VALUES (3, 30)',
+      'DELETE FROM u WHERE k = 4',
+      'SELECT k, (SELECT sum(w) FROM u WHERE u.k = t.k OR t.k IS NULL) FROM t',
+      'SELECT k FROM t WHERE (SELECT count(*) FROM u WHERE u.k <= t.k) >= 2',
+      'SELECT k FROM t WHERE k NOT IN (SELECT k FROM u WHERE u.w > t.v)',
+    ]);
+  });
 });

@@ -123,8 +123,7 @@ function bindColumnRef(n: any, cx: ExprContext, pos?: number): Expr {
   else if (parts.length === 3) [, qualifier, name] = parts; // schema.table.column
   else throw unsupported(`column reference ${parts.join('.')}`, pos);
   const index = cx.scope.resolve(name, qualifier, n.location);
-  const c = cx.scope.columns[index];
-  return { kind: 'column', index, type: c.type };
+  return { kind: 'column', index, type: cx.scope.typeOf(index) };
 }
 
 export function bindConst(n: any): Expr {

@@ -215,6 +215,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       ...collector.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, nullable: a.fn !== 'count' && a.fn !== 'count_star' })),
     ];
     plan = { kind: 'aggregate', input: aggInput, groupBy, aggs: collector.aggs, schema };
+    if (postSubs.correlated) throw unsupported('correlated subqueries in the SELECT list, HAVING or ORDER BY of a grouped query');
     if (postSubs.joins.length) {
       const base = plan.schema.length;
       plan = postSubs.attach(plan, lift);

@@ -1,136 +1,257 @@
-// Uncorrelated subqueries in expressions: scalar `(SELECT …)`, `EXISTS (…)` and
-// `x [NOT] IN (SELECT …)`. Each becomes a join that appends a few columns to the query's
-// input, and the expression reads those columns — so views over them are maintained like any
-// join, and an ad-hoc read computes them once.
+// Subqueries in expressions: scalar `(SELECT …)`, `EXISTS (…)` and `x [NOT] IN (SELECT …)`,
+// uncorrelated or correlated. Each becomes joins that append a few columns to the query's
+// input, and the expression reads those columns — so a view over them is maintained like any
+// join, and an ad-hoc read computes each subquery once, not once per row.
 //
-//   scalar   cross join  (SELECT count(*) AS n, max(v) AS m FROM sub)      → CASE n > 1 → error, else m
-//   EXISTS   cross join  (SELECT count(*) AS n FROM sub)                   → n > 0
-//   x IN     cross join  (SELECT count(*), count(v) FROM sub)  and
-//            left join   (SELECT DISTINCT v, true FROM sub) ON x = v       → PostgreSQL's 3-valued IN
+// A correlated subquery is decorrelated over the *domain* D of its outer references (the
+// distinct values they take in the outer input): for every d in D it is evaluated by
+// D LEFT JOIN (subquery FROM, marked) ON (its WHERE), grouped by D, and the outer input is
+// joined back on D with a NULL-safe equality. An uncorrelated subquery is the case of an
+// empty domain (one group). Per subquery, grouped by D:
 //
-// While a clause is bound, the subquery's columns are markers (column indices at or below
+//   scalar aggregate   the aggregates, then the SELECT expression over them
+//   scalar otherwise   count of rows n, max(value) m      → CASE n > 1 → error 21000, else m
+//   EXISTS             count of rows n                    → n > 0
+//   x IN               count of rows, count of non-NULL values, and a left join with the
+//                      distinct (D, value) pairs on x = value → PostgreSQL's 3-valued IN
+//
+// While a clause is bound, appended columns are markers (column indices at or below
 // SUBQ_MARKER_BASE); the SELECT binder attaches the joins and rewrites markers to positions.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import { type Expr, children, mapChildren, remapColumns } from '../expr/expr.js';
+import { type Expr, children, mapChildren } from '../expr/expr.js';
+import { parseValue } from '../expr/cast.js';
 import type { AggCall, Field, Plan } from '../plan/logical.js';
-import { applyOperator, bindExpr, type ExprContext } from './bind_expr.js';
-import type { BindEnv } from './bind_env.js';
+import { AGG_MARKER_BASE, applyOperator, bindExpr, type AggCollector, type ExprContext } from './bind_expr.js';
+import { bindExprIn, type BindEnv } from './bind_env.js';
+import { bindFromList } from './bind_from.js';
 import { bindQuery } from './bind_select.js';
-import { T } from './types.js';
-import { names } from './parser.js';
+import { coerceBoolean, resolveUnknown } from './coerce.js';
+import { nodeTag, names } from './parser.js';
+import { Scope } from './scope.js';
+import { type SqlType, T } from './types.js';
 import { SUBQUERY_CARDINALITY_ERROR } from '../expr/functions/internal.js';
 
 export const SUBQ_MARKER_BASE = -2_000_000;
+/** Outer references inside a correlated subquery: marker k is the k-th distinct outer column. */
+const OUTER_MARKER_BASE = -3_000_000;
 
+/** How one subquery's columns join the outer input. */
 interface SubqueryJoin {
-  plan: Plan;
-  type: 'inner' | 'left';
-  /** For IN: the outer expression (over the outer input) and the inner key column of `plan`. */
-  outerKey: Expr | null;
-  innerKey: Expr | null;
-  /** The resolved '=' implementation joining them. */
-  eq?: string;
+  width: number;
+  /** Build the right-hand plan and ON condition, given the outer input it joins. */
+  build(input: Plan, mapOuter: (e: Expr) => Expr): { plan: Plan; type: 'inner' | 'left'; on: Expr | null };
+}
+
+/** A subquery bound over its own FROM, with outer references as markers. */
+interface BoundSub {
+  from: Plan;
+  pred: Expr | null;
+  targets: Expr[];
+  aggs: AggCall[];
+  /** Outer input columns referenced, in marker order. */
+  refs: number[];
+  refTypes: SqlType[];
 }
 
 export class SubqueryCollector {
   readonly joins: SubqueryJoin[] = [];
   /** Columns appended so far. */
   width = 0;
+  /** Whether any collected subquery references the outer query. */
+  correlated = false;
 
   constructor(private readonly env: BindEnv) {}
 
-  private marker(col: number, type: Field['type']): Expr {
+  private marker(col: number, type: SqlType): Expr {
     return { kind: 'column', index: SUBQ_MARKER_BASE - col, type };
   }
 
   private add(j: SubqueryJoin): number {
     const first = this.width;
     this.joins.push(j);
-    this.width += j.plan.schema.length;
+    this.width += j.width;
     return first;
   }
 
   /** Bind a SubLink node; returns the expression standing for it. */
   bind(n: any, cx: ExprContext, pos?: number): Expr {
     const kind: string = n.subLinkType;
-    const sub = bindQuery(n.subselect.SelectStmt, { ...this.env, outer: cx.scope, keepUnknown: false });
-    switch (kind) {
-      case 'EXPR_SUBLINK': {
-        if (sub.schema.length !== 1) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'subquery must return only one column', { position: pos });
-        const v = sub.schema[0];
-        const plan = globalAggregate(sub, [
-          { fn: 'count_star', arg: null, distinct: false, type: T.int8 },
-          { fn: 'max', arg: { kind: 'column', index: 0, type: v.type }, distinct: false, type: v.type },
-        ]);
-        const c = this.add({ plan, type: 'inner', outerKey: null, innerKey: null });
-        const n1 = this.marker(c, T.int8);
-        const tooMany = applyOperator('>', n1, { kind: 'literal', value: 1n, type: T.int8 }, cx, pos);
-        return {
-          kind: 'case',
-          whens: [{ when: tooMany, then: { kind: 'call', fn: SUBQUERY_CARDINALITY_ERROR, args: [], type: v.type } }],
-          else: this.marker(c + 1, v.type),
-          type: v.type,
-        };
-      }
-      case 'EXISTS_SUBLINK': {
-        const plan = globalAggregate(sub, [{ fn: 'count_star', arg: null, distinct: false, type: T.int8 }]);
-        const c = this.add({ plan, type: 'inner', outerKey: null, innerKey: null });
-        return applyOperator('>', this.marker(c, T.int8), { kind: 'literal', value: 0n, type: T.int8 }, cx, pos);
-      }
-      case 'ANY_SUBLINK': {
-        const op = n.operName ? names(n.operName).pop() : '=';
-        if (op !== '=') throw unsupported(`${op} ANY (subquery)`, pos);
-        if (n.testexpr && 'RowExpr' in n.testexpr) throw unsupported('row-valued IN (subquery)', pos);
-        if (sub.schema.length !== 1) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'subquery has too many columns', { position: pos });
-        const x = bindExpr(n.testexpr, cx);
-        if (hasMarker(x)) throw unsupported('a subquery on the left of IN (subquery)', pos);
-        const v = sub.schema[0];
-        // x = v resolved as PostgreSQL would, giving both sides their comparison types
-        const eq = applyOperator('=', x, { kind: 'column', index: 0, type: v.type }, cx, pos) as Extract<Expr, { kind: 'call' }>;
-        const [outerKey, innerOnSub] = eq.args;
-        const eqFn = eq.fn;
-        const stats = globalAggregate(sub, [
-          { fn: 'count_star', arg: null, distinct: false, type: T.int8 },
-          { fn: 'count', arg: { kind: 'column', index: 0, type: v.type }, distinct: false, type: T.int8 },
-        ]);
-        const s = this.add({ plan: stats, type: 'inner', outerKey: null, innerKey: null });
-        const keyField: Field = { name: '?in', type: innerOnSub.type, nullable: true };
-        const matchField: Field = { name: '?matched', type: T.bool, nullable: false };
-        const keys: Plan = {
-          kind: 'distinct',
-          input: {
-            kind: 'project',
-            input: sub,
-            exprs: [innerOnSub, { kind: 'literal', value: true, type: T.bool }],
-            schema: [keyField, matchField],
-          },
-          schema: [keyField, matchField],
-        };
-        const m = this.add({ plan: keys, type: 'left', outerKey, innerKey: { kind: 'column', index: 0, type: innerOnSub.type }, eq: eqFn });
-        const total = this.marker(s, T.int8);
-        const nonNull = this.marker(s + 1, T.int8);
-        const matched = this.marker(m + 1, T.bool);
-        const lit = (value: boolean | null): Expr => ({ kind: 'literal', value, type: T.bool });
-        return {
-          kind: 'case',
-          whens: [
-            { when: { kind: 'isnull', arg: matched, negated: true, type: T.bool }, then: lit(true) },
-            { when: applyOperator('=', total, { kind: 'literal', value: 0n, type: T.int8 }, cx, pos), then: lit(false) },
-            {
-              when: { kind: 'or', args: [{ kind: 'isnull', arg: outerKey, negated: false, type: T.bool }, applyOperator('>', total, nonNull, cx, pos)], type: T.bool },
-              then: lit(null),
-            },
-          ],
-          else: lit(false),
-          type: T.bool,
-        };
-      }
-      case 'ALL_SUBLINK':
-        throw unsupported('ALL (subquery)', pos);
-      default:
-        throw unsupported(`subquery (${kind})`, pos);
+    if (kind === 'ALL_SUBLINK') throw unsupported('ALL (subquery)', pos);
+    if (kind !== 'EXPR_SUBLINK' && kind !== 'EXISTS_SUBLINK' && kind !== 'ANY_SUBLINK') throw unsupported(`subquery (${kind})`, pos);
+    const sub = this.bindSub(n.subselect.SelectStmt, cx.scope, kind === 'EXISTS_SUBLINK', pos);
+    const r = sub.refs.length;
+    if (kind === 'EXISTS_SUBLINK') {
+      const c = this.add(this.grouped(sub, () => [{ fn: 'count', arg: MARK, distinct: false, type: T.int8 }], 1));
+      return applyOperator('>', this.marker(c + r, T.int8), lit(0n, T.int8), cx, pos);
     }
+    if (sub.targets.length !== 1) {
+      throw new SqlError(SQLSTATE.SYNTAX_ERROR, kind === 'EXPR_SUBLINK' ? 'subquery must return only one column' : 'subquery has too many columns', { position: pos });
+    }
+    const v = sub.targets[0];
+    if (kind === 'EXPR_SUBLINK') {
+      if (sub.aggs.length > 0) {
+        // one row per outer value: the aggregates, then the SELECT expression over them
+        const c = this.add(this.grouped(sub, (arg) => sub.aggs.map((a) => rewriteAgg(a, arg)), 1, v));
+        return this.marker(c + r, v.type);
+      }
+      const c = this.add(this.grouped(sub, (arg) => [
+        { fn: 'count', arg: MARK, distinct: false, type: T.int8 },
+        { fn: 'max', arg: arg(v), distinct: false, type: v.type },
+      ], 2));
+      const tooMany = applyOperator('>', this.marker(c + r, T.int8), lit(1n, T.int8), cx, pos);
+      return {
+        kind: 'case',
+        whens: [{ when: tooMany, then: { kind: 'call', fn: SUBQUERY_CARDINALITY_ERROR, args: [], type: v.type } }],
+        else: this.marker(c + r + 1, v.type),
+        type: v.type,
+      };
+    }
+    // x IN (SELECT v …)
+    const op = n.operName ? names(n.operName).pop() : '=';
+    if (op !== '=') throw unsupported(`${op} ANY (subquery)`, pos);
+    if (n.testexpr && nodeTag(n.testexpr) === 'RowExpr') throw unsupported('row-valued IN (subquery)', pos);
+    if (sub.aggs.length > 0) throw unsupported('IN (subquery with aggregates)', pos);
+    const x = bindExpr(n.testexpr, cx);
+    if (hasMarker(x)) throw unsupported('a subquery on the left of IN (subquery)', pos);
+    const eq = applyOperator('=', x, { ...v, kind: 'column', index: 0 } as Expr, cx, pos) as Extract<Expr, { kind: 'call' }>;
+    const [outerKey] = eq.args;
+    // the value side, coerced as the '=' wants it, over the subquery's own columns
+    const vEq = eq.args[1].kind === 'cast' ? { ...eq.args[1], arg: v } : v;
+    const s = this.add(this.grouped(sub, (arg) => [
+      { fn: 'count', arg: MARK, distinct: false, type: T.int8 },
+      { fn: 'count', arg: arg(vEq), distinct: false, type: T.int8 },
+    ], 2));
+    const m = this.add(this.pairs(sub, vEq, outerKey, eq.fn));
+    const total = this.marker(s + r, T.int8);
+    const nonNull = this.marker(s + r + 1, T.int8);
+    const matched = this.marker(m + r + 1, T.bool);
+    return {
+      kind: 'case',
+      whens: [
+        { when: { kind: 'isnull', arg: matched, negated: true, type: T.bool }, then: lit(true, T.bool) },
+        { when: applyOperator('=', total, lit(0n, T.int8), cx, pos), then: lit(false, T.bool) },
+        {
+          when: { kind: 'or', args: [{ kind: 'isnull', arg: outerKey, negated: false, type: T.bool }, applyOperator('>', total, nonNull, cx, pos)], type: T.bool },
+          then: lit(null, T.bool),
+        },
+      ],
+      else: lit(false, T.bool),
+      type: T.bool,
+    };
+  }
+
+  /** Bind the subquery; outer references become markers when correlation is allowed. */
+  private bindSub(stmt: any, outerScope: Scope, isExists: boolean, pos?: number): BoundSub {
+    const refs: number[] = [];
+    const refTypes: SqlType[] = [];
+    const outer = new Scope(outerScope.columns, null);
+    outer.correlate = (name, qualifier, location) => {
+      this.correlated = true;
+      const idx = outerScope.resolve(name, qualifier, location);
+      if (idx < 0) throw unsupported('references to a query two levels out', pos);
+      let k = refs.indexOf(idx);
+      if (k < 0) {
+        k = refs.length;
+        refs.push(idx);
+        refTypes.push(outerScope.columns[idx].type);
+        outer.markerTypes.set(OUTER_MARKER_BASE - k, outerScope.columns[idx].type);
+      }
+      return OUTER_MARKER_BASE - k;
+    };
+    const simple = (!stmt.op || stmt.op === 'SETOP_NONE') && !stmt.valuesLists && !stmt.withClause && !stmt.groupClause?.length &&
+      !stmt.havingClause && !stmt.distinctClause && !stmt.limitCount && !stmt.limitOffset && !stmt.windowClause?.length;
+    if (!simple) {
+      // anything beyond SELECT … FROM … WHERE is bound as a whole query: it must be uncorrelated
+      const plan = bindQuery(stmt, { ...this.env, outer: outerScope, keepUnknown: false });
+      const targets = plan.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type }));
+      return { from: plan, pred: null, targets, aggs: [], refs: [], refTypes: [] };
+    }
+    const env: BindEnv = { ...this.env, outer, keepUnknown: false };
+    const from = bindFromList(stmt.fromClause ?? [], env);
+    const scope = new Scope(from.columns, outer);
+    const pred = stmt.whereClause ? coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE'), 'WHERE', env.params) : null;
+    const collector: AggCollector = { aggs: [], inside: false };
+    const targets: Expr[] = [];
+    if (!isExists) {
+      for (const item of stmt.targetList ?? []) {
+        const val = item.ResTarget.val;
+        const cr = val.ColumnRef;
+        if (cr && nodeTag(cr.fields[cr.fields.length - 1]) === 'A_Star') {
+          from.columns.forEach((c, i) => {
+            if (!c.hidden) targets.push({ kind: 'column', index: i, type: c.type });
+          });
+          continue;
+        }
+        targets.push(resolveUnknown(bindExprIn(val, scope, env, 'SELECT', collector), env.params));
+      }
+    }
+    return { from: from.plan, pred, targets, aggs: collector.aggs, refs, refTypes };
+  }
+
+  /**
+   * The subquery grouped by its domain: D LEFT JOIN (FROM + marker) ON WHERE, GROUP BY D,
+   * with the given aggregates (their arguments read only rows that really matched) and,
+   * when `select` is given, projected through it. Output: D columns, then `width` values.
+   */
+  private grouped(sub: BoundSub, makeAggs: (arg: (e: Expr) => Expr) => AggCall[], width: number, select?: Expr): SubqueryJoin {
+    const r = sub.refs.length;
+    return {
+      width: r + width,
+      build: (input) => {
+        const { joined, nf, toJoined } = domainJoin(sub, input, 'left');
+        const marker: Expr = { kind: 'column', index: r + nf, type: T.bool };
+        // a NULL-padded row (no match for this d) must not count: arguments become NULL there
+        const arg = (e: Expr): Expr => ({ kind: 'case', whens: [{ when: { kind: 'isnull', arg: marker, negated: true, type: T.bool }, then: toJoined(e) }], else: lit(null, e.type), type: e.type });
+        const aggs = makeAggs(arg).map((a) => (a.arg === MARK ? { ...a, arg: marker } : a));
+        const groupBy = sub.refs.map((_, k): Expr => ({ kind: 'column', index: k, type: sub.refTypes[k] }));
+        const agg: Plan = {
+          kind: 'aggregate',
+          input: joined,
+          groupBy,
+          aggs,
+          schema: [...domainFields(sub), ...aggs.map((a, i) => ({ name: `?agg${i}`, type: a.type, nullable: true }))],
+        };
+        let plan: Plan = agg;
+        if (select) {
+          // the SELECT expression over (D, aggregates): aggregate markers and outer references
+          const value = liftSelect(select, r);
+          plan = {
+            kind: 'project',
+            input: agg,
+            exprs: [...groupBy, value],
+            schema: [...domainFields(sub), { name: '?value', type: value.type, nullable: true }],
+          };
+        }
+        return { plan, type: 'inner', on: nullSafeDomainOn(sub, input.schema.length) };
+      },
+    };
+  }
+
+  /** Distinct (D, value, true) pairs of an IN subquery, left-joined on D and x = value. */
+  private pairs(sub: BoundSub, v: Expr, outerKey: Expr, eqFn: string): SubqueryJoin {
+    const r = sub.refs.length;
+    return {
+      width: r + 2,
+      build: (input, mapOuter) => {
+        const { joined, toJoined } = domainJoin(sub, input, 'inner');
+        const value = toJoined(v);
+        const fields: Field[] = [...domainFields(sub), { name: '?in', type: value.type, nullable: true }, { name: '?matched', type: T.bool, nullable: false }];
+        const proj: Plan = {
+          kind: 'project',
+          input: joined,
+          exprs: [...sub.refs.map((_, k): Expr => ({ kind: 'column', index: k, type: sub.refTypes[k] })), value, lit(true, T.bool)],
+          schema: fields,
+        };
+        const plan: Plan = { kind: 'distinct', input: proj, schema: fields };
+        const nl = input.schema.length;
+        const conds: Expr[] = [];
+        const dom = nullSafeDomainOn(sub, nl);
+        if (dom) conds.push(dom);
+        conds.push({ kind: 'call', fn: eqFn, args: [mapOuter(outerKey), { kind: 'column', index: nl + r, type: value.type }], type: T.bool });
+        return { plan, type: 'left', on: conds.length === 1 ? conds[0] : { kind: 'and', args: conds, type: T.bool } };
+      },
+    };
   }
 
   /**
@@ -140,21 +261,19 @@ export class SubqueryCollector {
   attach(input: Plan, mapOuter: (e: Expr) => Expr = (e) => e): Plan {
     let plan = input;
     for (const j of this.joins) {
+      const built = j.build(input, mapOuter);
       const nl = plan.schema.length;
-      let on: Expr | null = null;
-      if (j.outerKey && j.innerKey) {
-        const inner = remapColumns(j.innerKey, (i) => i + nl);
-        on = { kind: 'call', fn: j.eq!, args: [mapOuter(j.outerKey), inner], type: T.bool };
-      }
+      // ON conditions were built against `input`; shift their right-hand columns past earlier joins
+      const on = built.on ? shiftRight(built.on, input.schema.length, nl - input.schema.length) : null;
       plan = {
         kind: 'join',
-        type: j.type,
+        type: built.type,
         left: plan,
-        right: j.plan,
+        right: built.plan,
         on,
         leftKeys: [],
         rightKeys: [],
-        schema: [...plan.schema, ...j.plan.schema.map((f) => ({ ...f, nullable: true }))],
+        schema: [...plan.schema, ...built.plan.schema.map((f) => ({ ...f, nullable: true }))],
       };
     }
     return plan;
@@ -162,20 +281,112 @@ export class SubqueryCollector {
 
   /** Replace markers by positions: appended column k sits at `base + k`. */
   static place(e: Expr, base: number): Expr {
-    if (e.kind === 'column') return e.index <= SUBQ_MARKER_BASE ? { ...e, index: base + (SUBQ_MARKER_BASE - e.index) } : e;
+    if (e.kind === 'column') return e.index <= SUBQ_MARKER_BASE && e.index > OUTER_MARKER_BASE ? { ...e, index: base + (SUBQ_MARKER_BASE - e.index) } : e;
     return mapChildren(e, (c) => SubqueryCollector.place(c, base));
   }
 }
 
+/** Placeholder for "the matched-row marker column" in aggregate lists. */
+const MARK: Expr = { kind: 'literal', value: null, type: T.bool };
 
-function globalAggregate(input: Plan, aggs: AggCall[]): Plan {
-  return {
-    kind: 'aggregate',
-    input,
-    groupBy: [],
-    aggs,
-    schema: aggs.map((a, i) => ({ name: `?sub${i}`, type: a.type, nullable: a.fn !== 'count' && a.fn !== 'count_star' })),
+function lit(value: boolean | bigint | null, type: SqlType): Expr {
+  return { kind: 'literal', value, type };
+}
+
+function domainFields(sub: BoundSub): Field[] {
+  return sub.refTypes.map((t, k) => ({ name: `?d${k}`, type: t, nullable: true }));
+}
+
+/**
+ * D (distinct outer-reference values of `input`) joined with the subquery's FROM plus a
+ * marker column (true on real rows), on the subquery's WHERE. Layout: D, FROM columns, marker.
+ */
+function domainJoin(sub: BoundSub, input: Plan, type: 'left' | 'inner') {
+  const r = sub.refs.length;
+  const nf = sub.from.schema.length;
+  const toJoined = (e: Expr): Expr => remapSub(e, r);
+  const dFields = domainFields(sub);
+  const domain: Plan = {
+    kind: 'distinct',
+    input: { kind: 'project', input, exprs: sub.refs.map((i, k): Expr => ({ kind: 'column', index: i, type: sub.refTypes[k] })), schema: dFields },
+    schema: dFields,
   };
+  const marked: Plan = {
+    kind: 'project',
+    input: sub.from,
+    exprs: [...sub.from.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type })), lit(true, T.bool)],
+    schema: [...sub.from.schema, { name: '?m', type: T.bool, nullable: false }],
+  };
+  const joined: Plan = {
+    kind: 'join',
+    type,
+    left: domain,
+    right: marked,
+    on: sub.pred ? toJoined(sub.pred) : null,
+    leftKeys: [],
+    rightKeys: [],
+    schema: [...dFields, ...marked.schema.map((f) => ({ ...f, nullable: true }))],
+  };
+  return { joined, nf, toJoined };
+}
+
+/** Subquery expression → over (D, FROM…): FROM columns shift by r, outer markers become D columns. */
+function remapSub(e: Expr, r: number): Expr {
+  if (e.kind === 'column') {
+    if (e.index <= OUTER_MARKER_BASE) return { ...e, index: OUTER_MARKER_BASE - e.index };
+    if (e.index >= 0) return { ...e, index: e.index + r };
+    return e;
+  }
+  return mapChildren(e, (c) => remapSub(c, r));
+}
+
+/** The SELECT expression of an aggregate subquery over (D, aggregates). */
+function liftSelect(e: Expr, r: number): Expr {
+  if (e.kind === 'column') {
+    if (e.index <= OUTER_MARKER_BASE) return { ...e, index: OUTER_MARKER_BASE - e.index };
+    if (e.index <= AGG_MARKER_BASE) return { ...e, index: r + (AGG_MARKER_BASE - e.index) };
+    throw new SqlError(SQLSTATE.GROUPING_ERROR, 'subquery uses ungrouped column from its own FROM together with aggregates');
+  }
+  return mapChildren(e, (c) => liftSelect(c, r));
+}
+
+function rewriteAgg(a: AggCall, arg: (e: Expr) => Expr): AggCall {
+  // count(*) counts matched rows only; other arguments read NULL on unmatched ones
+  if (a.fn === 'count_star') return { fn: 'count', arg: MARK, distinct: false, type: T.int8 };
+  return { ...a, arg: a.arg ? arg(a.arg) : null };
+}
+
+/**
+ * Outer input column refs[k] = D column k, NULL-safe: (x IS NULL) = (d IS NULL) and
+ * COALESCE(x, c) = COALESCE(d, c) are both plain equi-join keys and match NULL with NULL.
+ */
+function nullSafeDomainOn(sub: BoundSub, nl: number): Expr | null {
+  const conds: Expr[] = [];
+  sub.refs.forEach((i, k) => {
+    const t = sub.refTypes[k];
+    const o: Expr = { kind: 'column', index: i, type: t };
+    const d: Expr = { kind: 'column', index: nl + k, type: t };
+    const isNull = (x: Expr): Expr => ({ kind: 'isnull', arg: x, negated: false, type: T.bool });
+    const filler: Expr = { kind: 'literal', value: fillerValue(t), type: t };
+    const co = (x: Expr): Expr => ({ kind: 'coalesce', args: [x, filler], type: t });
+    conds.push(applyOperator('=', isNull(o), isNull(d), { params: NO_PARAMS }));
+    conds.push(applyOperator('=', co(o), co(d), { params: NO_PARAMS }));
+  });
+  if (conds.length === 0) return null;
+  return conds.length === 1 ? conds[0] : { kind: 'and', args: conds, type: T.bool };
+}
+
+const NO_PARAMS = undefined as never;
+
+function fillerValue(t: SqlType) {
+  const text: Record<string, string> = { bool: 'false', text: '', varchar: '', bpchar: '', date: '2000-01-01', timestamp: '2000-01-01', timestamptz: '2000-01-01', interval: '0', jsonb: 'null' };
+  return parseValue(text[t.id] ?? '0', { id: t.id, typmod: -1 });
+}
+
+function shiftRight(e: Expr, from: number, by: number): Expr {
+  if (by === 0) return e;
+  if (e.kind === 'column') return e.index >= from ? { ...e, index: e.index + by } : e;
+  return mapChildren(e, (c) => shiftRight(c, from, by));
 }
 
 export function hasMarker(e: Expr): boolean {

@@ -16,8 +16,24 @@ export interface ScopeColumn {
 
 export class Scope {
   readonly columns: ScopeColumn[];
-  /** Enclosing query's scope, for correlated references (refused for now, but named in errors). */
+  /** Enclosing query's scope, for correlated references. */
   readonly parent: Scope | null;
+  /**
+   * Set on an enclosing scope by the binder of a correlated subquery: resolves a reference to
+   * one of this scope's columns from inside the subquery (returning the subquery's marker
+   * column for it). Without it, correlated references are refused.
+   */
+  correlate?: (name: string, qualifier: string | null, location?: number) => number;
+  /** Types of the marker columns `correlate` handed out. */
+  readonly markerTypes = new Map<number, SqlType>();
+
+  /** Type of a resolved column (a marker column's type comes from the enclosing scope). */
+  typeOf(index: number): SqlType {
+    if (index >= 0) return this.columns[index].type;
+    const t = this.parent?.markerTypes.get(index);
+    if (!t) throw new SqlError(SQLSTATE.INTERNAL_ERROR, `unknown column marker ${index}`);
+    return t;
+  }
 
   constructor(columns: ScopeColumn[], parent: Scope | null = null) {
     this.columns = columns;
@@ -34,6 +50,7 @@ export class Scope {
     let found = -1;
     if (qualifier !== null) {
       if (!this.columns.some((c) => c.qualifier === qualifier)) {
+        if (this.parent?.correlate && this.parent.hasQualifier(qualifier)) return this.parent.correlate(name, qualifier, location);
         if (this.parent?.hasQualifier(qualifier)) {
           throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'correlated subqueries are not supported', { position });
         }
@@ -59,6 +76,7 @@ export class Scope {
       }
     }
     if (found < 0) {
+      if (this.parent?.correlate && this.parent.hasColumn(name)) return this.parent.correlate(name, null, location);
       if (this.parent?.hasColumn(name)) {
         throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'correlated subqueries are not supported', { position });
       }
