@@ -64,4 +64,19 @@ describe('optimizer', () => {
               Scan t"
     `);
   });
+
+  it('orders a chain of joins so that equalities link each new relation (no cross product)', async () => {
+    await db.query('CREATE TABLE w (k int, z int)');
+    expect(await explain('SELECT t.s FROM t, u, w WHERE t.v = w.z AND w.k = u.k')).toMatchInlineSnapshot(`
+      "Project #0
+        Join inner keys [#1 = #0]
+          Project #1, #2
+            Join inner keys [#0 = #1::int8]
+              Project #1, #2
+                Scan t
+              Scan w
+          Project #0
+            Scan u"
+    `);
+  });
 });

@@ -53,12 +53,22 @@ export interface MaterializedViewEntry {
 }
 
 export type CatalogEntry = TableEntry | ViewEntry | MaterializedViewEntry;
+
+/** A (non-unique) index: recorded for the catalog, with no effect on results. */
+export interface IndexEntry {
+  name: string;
+  oid: number;
+  relation: string;
+  columns: string[];
+}
 export type RelationKind = CatalogEntry['kind'];
 
 export const DEFAULT_SCHEMA = 'public';
 
 export class Catalog {
   private entries = new Map<string, CatalogEntry>();
+  /** Indexes by name; they share the relation namespace, as in PostgreSQL's pg_class. */
+  readonly indexes = new Map<string, IndexEntry>();
   private nextOid = 16384; // first OID PostgreSQL hands to user objects
 
   allocOid(): number {
@@ -84,7 +94,7 @@ export class Catalog {
   }
 
   add(entry: CatalogEntry): void {
-    if (this.entries.has(entry.name)) {
+    if (this.entries.has(entry.name) || this.indexes.has(entry.name)) {
       throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${entry.name}" already exists`);
     }
     this.entries.set(entry.name, entry);
@@ -92,6 +102,7 @@ export class Catalog {
 
   remove(name: string): void {
     this.entries.delete(name);
+    for (const [k, ix] of this.indexes) if (ix.relation === name) this.indexes.delete(k);
   }
 
   all(): CatalogEntry[] {

@@ -157,6 +157,44 @@ function checkVolatile(e: Expr): void {
   children(e).forEach(checkVolatile);
 }
 
+export function createIndex(engine: Engine, n: any): StatementResult {
+  // An index changes no result: Tributary records it (for catalogs and tools) and reads
+  // stay as they are. A UNIQUE index would be a constraint, which is not built yet.
+  if (n.unique) throw unsupported('UNIQUE indexes');
+  checkSchema(n.relation);
+  const rel = engine.catalog.resolve(n.relation.relname);
+  if (rel.kind === 'view') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot create index on relation "${rel.name}"`, { detail: 'This operation is not supported for views.' });
+  const columns = ((n.indexParams ?? []) as any[]).map((p) => {
+    const name: string | undefined = p.IndexElem?.name;
+    if (name !== undefined && !rel.columns.some((c) => c.name === name)) {
+      throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" does not exist`);
+    }
+    return name ?? '(expression)';
+  });
+  let name: string = n.idxname ?? `${rel.name}_${columns.filter((c) => c !== '(expression)').join('_') || 'expr'}_idx`;
+  if (!n.idxname) for (let k = 1; engine.catalog.has(name) || engine.catalog.indexes.has(name); k++) name = `${rel.name}_${columns.join('_')}_idx${k}`;
+  if (engine.catalog.has(name) || engine.catalog.indexes.has(name)) {
+    if (n.if_not_exists) return { command: 'CREATE INDEX', notices: [`relation "${name}" already exists, skipping`] };
+    throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
+  }
+  engine.catalog.indexes.set(name, { name, oid: engine.catalog.allocOid(), relation: rel.name, columns });
+  return { command: 'CREATE INDEX' };
+}
+
+function dropIndexes(engine: Engine, n: any): StatementResult & { dropped: string[] } {
+  const notices: string[] = [];
+  for (const obj of n.objects as any[]) {
+    const parts = names(obj.List?.items ?? []);
+    const name = parts[parts.length - 1];
+    if (!engine.catalog.indexes.delete(name)) {
+      if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not an index`, { hint: 'Use DROP TABLE to remove a table.' });
+      if (n.missing_ok) notices.push(`index "${name}" does not exist, skipping`);
+      else throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `index "${name}" does not exist`);
+    }
+  }
+  return { command: 'DROP INDEX', notices, dropped: [] };
+}
+
 const DROP_KIND: Record<string, { kind: string; word: string }> = {
   OBJECT_TABLE: { kind: 'table', word: 'TABLE' },
   OBJECT_VIEW: { kind: 'view', word: 'VIEW' },
@@ -164,6 +202,7 @@ const DROP_KIND: Record<string, { kind: string; word: string }> = {
 };
 
 export function drop(engine: Engine, n: any): StatementResult & { dropped: string[] } {
+  if (n.removeType === 'OBJECT_INDEX') return dropIndexes(engine, n);
   const k = DROP_KIND[n.removeType];
   if (!k) throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')}`);
   const notices: string[] = [];

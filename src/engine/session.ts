@@ -13,7 +13,7 @@ import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
-import { createMaterializedView, createTable, createView, drop } from './ddl.js';
+import { createIndex, createMaterializedView, createTable, createView, drop } from './ddl.js';
 import { del, insert, update, type DmlContext } from './dml.js';
 import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
@@ -87,6 +87,9 @@ export class Session {
         if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported('CREATE TABLE AS');
         this.noDdlInBlock('CREATE MATERIALIZED VIEW');
         return createMaterializedView(this.engine, n, stmt.text);
+      case 'IndexStmt':
+        this.noDdlInBlock('CREATE INDEX');
+        return createIndex(this.engine, n);
       case 'DropStmt': {
         this.noDdlInBlock('DROP');
         return drop(this.engine, n);

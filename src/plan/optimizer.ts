@@ -3,6 +3,7 @@
 import type { Plan } from './logical.js';
 import { foldConstants } from './rules/fold_constants.js';
 import { pushDownPredicates } from './rules/pushdown.js';
+import { reorderJoins } from './rules/reorder_joins.js';
 import { extractJoinKeys } from './rules/join_keys.js';
 import { mapPlanChildren, mapPlanExprs } from './rules/walk.js';
 import { pruneColumns } from './rules/prune_columns.js';
@@ -10,6 +11,7 @@ import { mergeProjections } from './rules/merge_projections.js';
 
 export function optimize(p: Plan): Plan {
   let q = foldAll(p);
+  q = reorderJoins(q);
   q = pushDownPredicates(q);
   q = extractJoinKeys(q);
   q = pruneColumns(q);

@@ -1,0 +1,37 @@
+// DDL beyond tables and views: indexes (recorded, no effect on results), against PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Oracle } from './support/oracle.js';
+import { Differential } from './support/differential.js';
+
+let oracle: Oracle;
+beforeAll(async () => {
+  oracle = await Oracle.create();
+});
+afterAll(async () => {
+  await oracle.close();
+});
+
+describe('indexes', () => {
+  it('CREATE INDEX and DROP INDEX behave as in PostgreSQL and change no result', async () => {
+    await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    const d = await Differential.create(oracle);
+    expect(
+      await d.runAll([
+        'CREATE TABLE t (a int, b text)',
+        'INSERT INTO t VALUES (1, $$x$$), (2, NULL)',
+        'CREATE INDEX t_a ON t (a)',
+        'CREATE INDEX ON t (a, b)',
+        'CREATE INDEX t_a ON t (b)',
+        'CREATE INDEX IF NOT EXISTS t_a ON t (b)',
+        'CREATE INDEX bad ON t (nope)',
+        'CREATE INDEX bad ON nope (a)',
+        'SELECT * FROM t WHERE a = 1',
+        'DROP INDEX t_a',
+        'DROP INDEX t_a',
+        'DROP INDEX IF EXISTS t_a',
+        'DROP INDEX t',
+        'DROP TABLE t',
+      ]),
+    ).toEqual([]);
+  });
+});
