@@ -159,8 +159,10 @@ export class SubqueryCollector {
       }
       return OUTER_MARKER_BASE - k;
     };
+    // Nested subqueries are bound by the whole-query path too (they must then be uncorrelated).
     const simple = (!stmt.op || stmt.op === 'SETOP_NONE') && !stmt.valuesLists && !stmt.withClause && !stmt.groupClause?.length &&
-      !stmt.havingClause && !stmt.distinctClause && !stmt.limitCount && !stmt.limitOffset && !stmt.windowClause?.length;
+      !stmt.havingClause && !stmt.distinctClause && !stmt.limitCount && !stmt.limitOffset && !stmt.windowClause?.length &&
+      !JSON.stringify([stmt.whereClause ?? null, stmt.targetList ?? null]).includes('"SubLink"');
     if (!simple) {
       // anything beyond SELECT … FROM … WHERE is bound as a whole query: it must be uncorrelated
       const plan = bindQuery(stmt, { ...this.env, outer: outerScope, keepUnknown: false });
