@@ -34,4 +34,30 @@ describe('indexes', () => {
       ]),
     ).toEqual([]);
   });
+
+  it('UNIQUE constraints and unique indexes are enforced as in PostgreSQL (NULLs never conflict)', async () => {
+    await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    const d = await Differential.create(oracle);
+    expect(
+      await d.runAll([
+        'CREATE TABLE t (a int UNIQUE, b text, c int, UNIQUE (b, c))',
+        "INSERT INTO t VALUES (1, 'x', 1), (NULL, 'x', NULL), (NULL, 'x', NULL)",
+        'INSERT INTO t VALUES (1, NULL, NULL)',
+        "INSERT INTO t VALUES (2, 'x', 1)",
+        'UPDATE t SET a = a + 1',
+        'UPDATE t SET a = 1 WHERE a IS NULL',
+        'CREATE TABLE u (k int, v int)',
+        'INSERT INTO u VALUES (1, 1), (2, 1), (3, NULL), (4, NULL)',
+        'CREATE UNIQUE INDEX u_v ON u (v)',
+        'CREATE UNIQUE INDEX u_k ON u (k)',
+        'INSERT INTO u VALUES (1, 5)',
+        'DELETE FROM u WHERE k = 1',
+        'INSERT INTO u VALUES (1, 5)',
+        'DROP INDEX u_k',
+        'INSERT INTO u VALUES (1, 6)',
+        'SELECT * FROM u',
+        'SELECT * FROM t',
+      ]),
+    ).toEqual([]);
+  });
 });

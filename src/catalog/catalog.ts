@@ -54,12 +54,14 @@ export interface MaterializedViewEntry {
 
 export type CatalogEntry = TableEntry | ViewEntry | MaterializedViewEntry;
 
-/** A (non-unique) index: recorded for the catalog, with no effect on results. */
+/** An index. A plain index changes no result (it is recorded for catalogs and tools); a
+ * UNIQUE one is enforced by the table's store. */
 export interface IndexEntry {
   name: string;
   oid: number;
   relation: string;
   columns: string[];
+  unique: boolean;
 }
 export type RelationKind = CatalogEntry['kind'];
 

@@ -14,7 +14,7 @@ import { bindQuery } from '../sql/bind_select.js';
 import { coerce, ParamTypes } from '../sql/coerce.js';
 import { names, strVal } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
-import type { Engine } from './engine.js';
+import { keyText, type Engine } from './engine.js';
 import type { StatementResult } from './statement.js';
 
 export function createTable(engine: Engine, n: any): StatementResult {
@@ -36,6 +36,7 @@ export function createTable(engine: Engine, n: any): StatementResult {
   };
   const env: BindEnv = { catalog: engine.catalog, params: new ParamTypes(), ctes: new Map(), outer: null, dependencies: new Set() };
   const pendingPk: string[][] = [];
+  const pendingUnique: { cols: string[]; name?: string }[] = [];
   for (const elt of n.tableElts ?? []) {
     if (elt.ColumnDef) {
       const cd = elt.ColumnDef;
@@ -56,6 +57,9 @@ export function createTable(engine: Engine, n: any): StatementResult {
             col.notNull = true;
             pendingPk.push([cd.colname]);
             break;
+          case 'CONSTR_UNIQUE':
+            pendingUnique.push({ cols: [cd.colname], name: con.conname });
+            break;
           case 'CONSTR_DEFAULT': {
             const e = bindExprIn(con.raw_expr, Scope.empty(), env, 'DEFAULT expressions');
             col.default = coerce(e, type, 'assignment', env.params);
@@ -68,8 +72,9 @@ export function createTable(engine: Engine, n: any): StatementResult {
       columns.push(col);
     } else if (elt.Constraint) {
       const con = elt.Constraint;
-      if (con.contype !== 'CONSTR_PRIMARY') throw unsupported(`${String(con.contype).replace('CONSTR_', '')} constraints`);
-      pendingPk.push(names(con.keys));
+      if (con.contype === 'CONSTR_PRIMARY') pendingPk.push(names(con.keys));
+      else if (con.contype === 'CONSTR_UNIQUE') pendingUnique.push({ cols: names(con.keys), name: con.conname });
+      else throw unsupported(`${String(con.contype).replace('CONSTR_', '')} constraints`);
     } else {
       throw unsupported('this table element');
     }
@@ -84,7 +89,14 @@ export function createTable(engine: Engine, n: any): StatementResult {
       }),
     );
   }
-  engine.addTable({ kind: 'table', name, columns, primaryKey });
+  const colIndex = (k: string) => {
+    const i = columns.findIndex((c) => c.name === k);
+    if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${k}" named in key does not exist`);
+    return i;
+  };
+  const uniques = pendingUnique.map((u) => ({ name: u.name ?? `${name}_${u.cols.join('_')}_key`, cols: u.cols.map(colIndex) }));
+  const table = engine.addTable({ kind: 'table', name, columns, primaryKey });
+  for (const u of uniques) table.store.addUnique(u.name, u.cols);
   return { command: 'CREATE TABLE' };
 }
 
@@ -158,11 +170,13 @@ function checkVolatile(e: Expr): void {
 }
 
 export function createIndex(engine: Engine, n: any): StatementResult {
-  // An index changes no result: Tributary records it (for catalogs and tools) and reads
-  // stay as they are. A UNIQUE index would be a constraint, which is not built yet.
-  if (n.unique) throw unsupported('UNIQUE indexes');
+  // A plain index changes no result: Tributary records it (for catalogs and tools) and reads
+  // stay as they are. A UNIQUE index is a constraint, enforced by the table's store.
   checkSchema(n.relation);
   const rel = engine.catalog.resolve(n.relation.relname);
+  if (n.unique && rel.kind !== 'table') throw unsupported('UNIQUE indexes on views');
+  if (n.unique && n.indexParams.some((p: any) => p.IndexElem?.name === undefined)) throw unsupported('UNIQUE indexes on expressions');
+  if (n.whereClause) throw unsupported('partial indexes');
   if (rel.kind === 'view') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot create index on relation "${rel.name}"`, { detail: 'This operation is not supported for views.' });
   const columns = ((n.indexParams ?? []) as any[]).map((p) => {
     const name: string | undefined = p.IndexElem?.name;
@@ -177,7 +191,16 @@ export function createIndex(engine: Engine, n: any): StatementResult {
     if (n.if_not_exists) return { command: 'CREATE INDEX', notices: [`relation "${name}" already exists, skipping`] };
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   }
-  engine.catalog.indexes.set(name, { name, oid: engine.catalog.allocOid(), relation: rel.name, columns });
+  if (n.unique && rel.kind === 'table') {
+    const cols = columns.map((c) => rel.columns.findIndex((x) => x.name === c));
+    const dup = rel.store.addUnique(name, cols);
+    if (dup) {
+      throw new SqlError(SQLSTATE.UNIQUE_VIOLATION, `could not create unique index "${name}"`, {
+        detail: `Key (${keyText(rel, cols, dup.duplicate)}) is duplicated.`,
+      });
+    }
+  }
+  engine.catalog.indexes.set(name, { name, oid: engine.catalog.allocOid(), relation: rel.name, columns, unique: !!n.unique });
   return { command: 'CREATE INDEX' };
 }
 
@@ -186,6 +209,11 @@ function dropIndexes(engine: Engine, n: any): StatementResult & { dropped: strin
   for (const obj of n.objects as any[]) {
     const parts = names(obj.List?.items ?? []);
     const name = parts[parts.length - 1];
+    const ix = engine.catalog.indexes.get(name);
+    if (ix?.unique) {
+      const rel = engine.catalog.get(ix.relation);
+      if (rel?.kind === 'table') rel.store.dropUnique(name);
+    }
     if (!engine.catalog.indexes.delete(name)) {
       if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not an index`, { hint: 'Use DROP TABLE to remove a table.' });
       if (n.missing_ok) notices.push(`index "${name}" does not exist, skipping`);

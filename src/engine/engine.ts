@@ -17,7 +17,7 @@ import { lower, type LowerContext } from '../plan/lower.js';
 import type { Plan } from '../plan/logical.js';
 import { consolidate } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
-import { TableStore } from '../storage/table_store.js';
+import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishRead, splitRead } from './read.js';
 
@@ -52,7 +52,7 @@ export class Engine {
 
   addTable(entry: Omit<TableEntry, 'store' | 'source' | 'oid'>): TableEntry {
     const types = entry.columns.map((c) => c.type);
-    const store = new TableStore(types, entry.primaryKey);
+    const store = new TableStore(types, entry.primaryKey ? { name: `${entry.name}_pkey`, cols: entry.primaryKey } : null);
     const source = new SourceOp(types, () => store.scan(), entry.name);
     const full: TableEntry = { ...entry, oid: this.catalog.allocOid(), store, source };
     this.catalog.add(full);
@@ -83,9 +83,10 @@ export class Engine {
           rec.deleted.push(id);
         }
         for (const row of ch.inserts) {
-          const key = table.store.pkOf(row);
-          if (key !== undefined && table.store.lookupPk(key) !== undefined) {
-            throw duplicateKey(table, row);
+          // another session may have committed the same key since this transaction checked it
+          for (const u of table.store.uniques) {
+            const key = u.keyOf(row);
+            if (key !== undefined && u.map.has(key)) throw duplicateKey(table, u, row);
           }
           rec.inserted.push(table.store.insert(row));
           b.push(row, 1);
@@ -285,9 +286,13 @@ function expand(b: Batch): Row[] {
   return rows;
 }
 
-export function duplicateKey(table: TableEntry, row: readonly Value[]): SqlError {
-  const cols = table.primaryKey!;
-  return new SqlError(SQLSTATE.UNIQUE_VIOLATION, `duplicate key value violates unique constraint "${table.name}_pkey"`, {
-    detail: `Key (${cols.map((c) => table.columns[c].name).join(', ')})=(${cols.map((c) => formatValue(row[c], table.columns[c].type)).join(', ')}) already exists.`,
+export function duplicateKey(table: TableEntry, u: UniqueIndex, row: readonly Value[]): SqlError {
+  return new SqlError(SQLSTATE.UNIQUE_VIOLATION, `duplicate key value violates unique constraint "${u.name}"`, {
+    detail: `Key (${keyText(table, u.cols, row)}) already exists.`,
   });
+}
+
+/** "(a, b)=(1, x)" as PostgreSQL words a key in constraint errors. */
+export function keyText(table: TableEntry, cols: readonly number[], row: readonly Value[]): string {
+  return `${cols.map((c) => table.columns[c].name).join(', ')})=(${cols.map((c) => formatValue(row[c], table.columns[c].type)).join(', ')}`;
 }

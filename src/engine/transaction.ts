@@ -6,6 +6,7 @@ import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
 import type { TableChanges } from './engine.js';
 import { duplicateKey } from './engine.js';
+import type { UniqueIndex } from '../storage/table_store.js';
 
 /** A row the transaction can see: committed (id >= 0) or pending (id < 0). */
 export interface VisibleRow {
@@ -16,7 +17,13 @@ export interface VisibleRow {
 class PendingTable {
   readonly deletes = new Set<number>();
   readonly inserts = new Map<number, Row>();
-  readonly pendingKeys = new Map<unknown, number>();
+  /** Per unique index of the table (same order): key → pending row id. */
+  readonly pendingKeys = new Map<UniqueIndex, Map<unknown, number>>();
+  keys(u: UniqueIndex): Map<unknown, number> {
+    let m = this.pendingKeys.get(u);
+    if (!m) this.pendingKeys.set(u, (m = new Map()));
+    return m;
+  }
 }
 
 export class Transaction {
@@ -58,7 +65,7 @@ export class Transaction {
     const out: VisibleRow[] = [];
     const id = t.store.lookupPk(key);
     if (id !== undefined && !p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
-    const local = p?.pendingKeys.get(key);
+    const local = t.store.uniques.length ? p?.keys(t.store.uniques[0]).get(key) : undefined;
     if (local !== undefined) out.push({ id: local, row: p!.inserts.get(local)! });
     return out;
   }
@@ -73,14 +80,18 @@ export class Transaction {
 
   insert(t: TableEntry, row: Row): void {
     const p = this.pending(t);
-    const key = t.store.pkOf(row);
-    if (key !== undefined) {
-      const committed = t.store.lookupPk(key);
-      if ((committed !== undefined && !p.deletes.has(committed)) || p.pendingKeys.has(key)) throw duplicateKey(t, row);
-    }
+    const keys = t.store.uniques.map((u) => u.keyOf(row));
+    t.store.uniques.forEach((u, k) => {
+      const key = keys[k];
+      if (key === undefined) return;
+      const committed = u.map.get(key);
+      if ((committed !== undefined && !p.deletes.has(committed)) || p.keys(u).has(key)) throw duplicateKey(t, u, row);
+    });
     const id = this.nextLocal--;
     p.inserts.set(id, row);
-    if (key !== undefined) p.pendingKeys.set(key, id);
+    t.store.uniques.forEach((u, k) => {
+      if (keys[k] !== undefined) p.keys(u).set(keys[k], id);
+    });
   }
 
   delete(t: TableEntry, id: number): void {
@@ -92,8 +103,10 @@ export class Transaction {
     const row = p.inserts.get(id);
     p.inserts.delete(id);
     if (row) {
-      const key = t.store.pkOf(row);
-      if (key !== undefined) p.pendingKeys.delete(key);
+      for (const u of t.store.uniques) {
+        const key = u.keyOf(row);
+        if (key !== undefined) p.keys(u).delete(key);
+      }
     }
   }
 

@@ -75,10 +75,31 @@ export function formatFloat4(x: number): string {
     s = f.toExponential(p - 1);
     const d = Number(s);
     // like PostgreSQL's Ryu output, a decimal exactly halfway to the neighbour is not taken
-    if (Math.fround(d) === f && (p === 9 || !isFloat32Midpoint(d, f))) break;
+    if (Math.fround(d) === f && (p === 9 || !isFloat32Midpoint(d, f))) {
+      s = evenOnTie(s, f, p);
+      break;
+    }
   }
   const [digits, exp] = splitExp(s);
   return formatShortest(f, digits.replace(/0+$/, '') || '0', exp, 6);
+}
+
+/**
+ * toExponential rounds a tie up; Ryu (PostgreSQL's float4 output) takes the even digit when
+ * the value lies exactly halfway between two shortest candidates that both round-trip.
+ */
+function evenOnTie(s: string, f: number, p: number): string {
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const digits = m[2] + (m[3] ?? '');
+  const last = digits.charCodeAt(digits.length - 1) - 48;
+  if (last % 2 === 0) return s;
+  const exact = Math.abs(f).toExponential(Math.min(100, p + 60));
+  const rest = exact.replace(/e.*$/, '').replace('.', '').slice(p);
+  if (!/^50*$/.test(rest)) return s;
+  const lower = digits.slice(0, -1) + String(last - 1);
+  const alt = `${m[1]}${lower[0]}${lower.length > 1 ? '.' + lower.slice(1) : ''}e${m[4]}`;
+  return Math.fround(Number(alt)) === f ? alt : s;
 }
 
 const f32 = new Float32Array(1);

@@ -8,22 +8,63 @@ import { BatchBuilder, getValue, type Batch } from '../dataflow/batch.js';
 import type { Row, Value } from '../expr/value.js';
 import { compositeKeyFn } from '../expr/compare.js';
 
+/** A unique index (the primary key, or a UNIQUE constraint or index): key → live row id. */
+export interface UniqueIndex {
+  /** Constraint or index name, as errors report it ("t_pkey", "t_a_key", an index name). */
+  readonly name: string;
+  readonly cols: readonly number[];
+  readonly map: Map<unknown, number>;
+  /** Key of a row, or undefined when a key column is NULL (NULLs never conflict). */
+  keyOf(row: readonly Value[]): unknown;
+}
+
 export class TableStore {
   readonly types: readonly SqlType[];
   private log: BatchBuilder;
   private sealed: Batch | null = null; // cached finish() of the log
   private dead: Uint8Array = new Uint8Array(64);
   private liveCount = 0;
-  private readonly pkCols: readonly number[] | null;
-  private readonly pkKey: ((vals: readonly Value[]) => unknown) | null;
-  private readonly pkIndex: Map<unknown, number> | null;
+  /** Unique indexes; the primary key, when there is one, comes first. */
+  readonly uniques: UniqueIndex[] = [];
+  private readonly hasPk: boolean;
 
-  constructor(types: readonly SqlType[], pkCols: readonly number[] | null) {
+  constructor(types: readonly SqlType[], pk: { name: string; cols: readonly number[] } | null) {
     this.types = types;
     this.log = new BatchBuilder(types, 64);
-    this.pkCols = pkCols;
-    this.pkKey = pkCols ? compositeKeyFn(pkCols.map((c) => types[c]), 'equality') : null;
-    this.pkIndex = pkCols ? new Map() : null;
+    this.hasPk = pk !== null;
+    if (pk) this.uniques.push(this.makeUnique(pk.name, pk.cols));
+  }
+
+  private makeUnique(name: string, cols: readonly number[]): UniqueIndex {
+    const key = compositeKeyFn(cols.map((c) => this.types[c]), 'equality');
+    return {
+      name,
+      cols,
+      map: new Map(),
+      keyOf: (row) => {
+        const vals = cols.map((c) => row[c]);
+        return vals.includes(null) ? undefined : key(vals);
+      },
+    };
+  }
+
+  /** Add a unique index over the current rows; returns the duplicated row if there is one. */
+  addUnique(name: string, cols: readonly number[]): { duplicate: Row } | null {
+    const u = this.makeUnique(name, cols);
+    for (const id of this.liveIds()) {
+      const row = this.row(id);
+      const k = u.keyOf(row);
+      if (k === undefined) continue;
+      if (u.map.has(k)) return { duplicate: row };
+      u.map.set(k, id);
+    }
+    this.uniques.push(u);
+    return null;
+  }
+
+  dropUnique(name: string): void {
+    const i = this.uniques.findIndex((u) => u.name === name);
+    if (i >= 0) this.uniques.splice(i, 1);
   }
 
   get size(): number {
@@ -32,12 +73,25 @@ export class TableStore {
 
   /** Key of a row's primary key, for lookups; undefined for tables without one. */
   pkOf(row: readonly Value[]): unknown {
-    if (!this.pkCols || !this.pkKey) return undefined;
-    return this.pkKey(this.pkCols.map((c) => row[c]));
+    return this.hasPk ? this.uniques[0].keyOf(row) : undefined;
   }
 
   lookupPk(key: unknown): number | undefined {
-    return this.pkIndex?.get(key);
+    return this.hasPk ? this.uniques[0].map.get(key) : undefined;
+  }
+
+  private index(row: readonly Value[], id: number): void {
+    for (const u of this.uniques) {
+      const k = u.keyOf(row);
+      if (k !== undefined) u.map.set(k, id);
+    }
+  }
+
+  private unindex(row: readonly Value[]): void {
+    for (const u of this.uniques) {
+      const k = u.keyOf(row);
+      if (k !== undefined) u.map.delete(k);
+    }
   }
 
   private batch(): Batch {
@@ -66,7 +120,7 @@ export class TableStore {
       this.dead = d;
     }
     this.liveCount++;
-    if (this.pkIndex) this.pkIndex.set(this.pkOf(row), id);
+    if (this.uniques.length) this.index(row, id);
     return id;
   }
 
@@ -83,7 +137,7 @@ export class TableStore {
       this.dead = d;
     }
     this.liveCount += b.length;
-    if (this.pkIndex) for (let id = first; id < this.log.length; id++) this.pkIndex.set(this.pkOf(this.row(id)), id);
+    if (this.uniques.length) for (let id = first; id < this.log.length; id++) this.index(this.row(id), id);
     return first;
   }
 
@@ -91,7 +145,7 @@ export class TableStore {
     const row = this.row(id);
     this.dead[id] = 1;
     this.liveCount--;
-    if (this.pkIndex) this.pkIndex.delete(this.pkOf(row));
+    if (this.uniques.length) this.unindex(row);
     return row;
   }
 
@@ -100,7 +154,7 @@ export class TableStore {
     if (this.dead[id] === 0) return;
     this.dead[id] = 0;
     this.liveCount++;
-    if (this.pkIndex) this.pkIndex.set(this.pkOf(this.row(id)), id);
+    if (this.uniques.length) this.index(this.row(id), id);
   }
 
   /** Ids of live rows in insertion order. */
@@ -126,7 +180,7 @@ export class TableStore {
     this.log = new BatchBuilder(this.types, Math.max(64, live.length * 2));
     this.dead = new Uint8Array(Math.max(64, live.length * 2));
     this.liveCount = 0;
-    this.pkIndex?.clear();
+    for (const u of this.uniques) u.map.clear();
     this.sealed = null;
     if (live.length > 0) this.insertBatch(live);
   }
