@@ -3,33 +3,13 @@
 // view must equal PostgreSQL's answer. The rest check what PostgreSQL cannot tell us:
 // subscriptions, and that a transaction the engine rejects leaves no trace.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Database } from '../src/index.js';
-import { Oracle, sortedRows } from './support/oracle.js';
-import { Differential } from './support/differential.js';
+import { sortedRows } from './support/oracle.js';
+import { useOracle } from './support/suite.js';
 
-let oracle: Oracle;
-
-beforeAll(async () => {
-  oracle = await Oracle.create();
-});
-afterAll(async () => {
-  await oracle?.close();
-});
-
-async function resetOracle(): Promise<void> {
-  await oracle.exec('ROLLBACK');
-  await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-}
-
-/** Run statements on Tributary and PostgreSQL; everything must agree. */
-async function agree(stmts: string[]): Promise<void> {
-  await resetOracle();
-  const d = await Differential.create(oracle);
-  const mismatches = await d.runAll(stmts);
-  await d.db.close();
-  expect(mismatches).toEqual([]);
-}
+const suite = useOracle();
+const { agree } = suite;
 
 async function code(p: Promise<unknown>): Promise<string | null> {
   try {
@@ -329,11 +309,11 @@ describe('more query shapes', () => {
 describe('DROP', () => {
   // The oracle keeps real materialized views here, so DROP statements run verbatim on both sides.
   it('with and without CASCADE', async () => {
-    await resetOracle();
+    await suite.reset();
     const db = await Database.open();
     const both = async (sql: string) => {
       const ours = await code(db.query(sql));
-      const theirs = await oracle.errorCode(sql);
+      const theirs = await suite.oracle().errorCode(sql);
       expect({ sql, code: ours }).toEqual({ sql, code: theirs });
     };
     for (const s of [
@@ -371,7 +351,7 @@ describe('DROP', () => {
     ]) {
       await both(s);
     }
-    expect(await textRows(db, 'SELECT * FROM t')).toEqual(sortedRows(await oracle.rows('SELECT * FROM t')));
+    expect(await textRows(db, 'SELECT * FROM t')).toEqual(sortedRows(await suite.oracle().rows('SELECT * FROM t')));
     // a dropped-and-recreated view is maintained from its new definition
     await db.query('CREATE MATERIALIZED VIEW w AS SELECT x FROM t');
     await db.query("INSERT INTO t VALUES ('more')");

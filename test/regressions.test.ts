@@ -2,27 +2,10 @@
 // minimised by hand), each as a literal list of statements run differentially against
 // PostgreSQL. A test here fails while the engine bug it records is unfixed.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Oracle } from './support/oracle.js';
-import { Differential } from './support/differential.js';
+import { describe, it } from 'vitest';
+import { useOracle } from './support/suite.js';
 
-let oracle: Oracle;
-
-beforeAll(async () => {
-  oracle = await Oracle.create();
-});
-afterAll(async () => {
-  await oracle?.close();
-});
-
-async function agree(stmts: string[]): Promise<void> {
-  await oracle.exec('ROLLBACK');
-  await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-  const d = await Differential.create(oracle);
-  const mismatches = await d.runAll(stmts);
-  await d.db.close();
-  expect(mismatches).toEqual([]);
-}
+const { agree } = useOracle();
 
 describe('regressions found by the property tests', () => {
   // An UPDATE of a table joined with itself changes both join inputs in one step; the join's

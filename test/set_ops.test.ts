@@ -1,21 +1,8 @@
 // INTERSECT / EXCEPT [ALL] and DISTINCT views against PostgreSQL, through changes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Oracle } from './support/oracle.js';
-import { Differential } from './support/differential.js';
+import { describe, expect, it } from 'vitest';
+import { useOracle } from './support/suite.js';
 
-let oracle: Oracle;
-beforeAll(async () => {
-  oracle = await Oracle.create();
-});
-afterAll(async () => {
-  await oracle.close();
-});
-
-async function agree(stmts: string[]) {
-  await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-  const d = await Differential.create(oracle);
-  expect(await d.runAll(stmts)).toEqual([]);
-}
+const { agree } = useOracle();
 
 describe('set operations', () => {
   it('INTERSECT and EXCEPT, with and without ALL, as views maintained through changes', async () => {

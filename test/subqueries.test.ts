@@ -1,21 +1,8 @@
 // Uncorrelated subqueries in expressions, ad hoc and in views maintained through changes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Oracle } from './support/oracle.js';
-import { Differential } from './support/differential.js';
+import { describe, expect, it } from 'vitest';
+import { useOracle } from './support/suite.js';
 
-let oracle: Oracle;
-beforeAll(async () => {
-  oracle = await Oracle.create();
-});
-afterAll(async () => {
-  await oracle.close();
-});
-
-async function agree(stmts: string[]) {
-  await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-  const d = await Differential.create(oracle);
-  expect(await d.runAll(stmts)).toEqual([]);
-}
+const { agree, differential } = useOracle();
 
 const setup = [
   'CREATE TABLE t (k int, v int)',
@@ -68,8 +55,7 @@ describe('subqueries in expressions', () => {
   it('a write that would make a view fail is rejected with the view error, and changes nothing', async () => {
     // PostgreSQL would accept the row and fail every later read of the view; Tributary keeps
     // its views computable and refuses the transaction instead (see docs/architecture.md).
-    const d = await Differential.create(oracle);
-    await oracle.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    const d = await differential();
     expect(await d.runAll([...setup, 'CREATE MATERIALIZED VIEW one AS SELECT k, (SELECT w FROM u WHERE k = 4) AS w FROM t'])).toEqual([]);
     await expect(d.db.query('INSERT INTO u VALUES (4, 401)')).rejects.toMatchObject({ code: '21000' });
     const r = await d.db.query('SELECT count(*) AS n, max(w) AS w FROM one', [], { format: 'text' });
