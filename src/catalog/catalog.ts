@@ -28,8 +28,8 @@ export interface TableEntry {
   source: Operator;
 }
 
-export interface ViewEntry {
-  kind: 'view';
+/** What plain and materialized views share: a bound query and what it reads. */
+interface ViewDefinition {
   name: string;
   oid: number;
   columns: Field[];
@@ -38,14 +38,12 @@ export interface ViewEntry {
   dependsOn: string[];
 }
 
-export interface MaterializedViewEntry {
+export interface ViewEntry extends ViewDefinition {
+  kind: 'view';
+}
+
+export interface MaterializedViewEntry extends ViewDefinition {
   kind: 'materialized view';
-  name: string;
-  oid: number;
-  columns: Field[];
-  plan: Plan;
-  sql: string;
-  dependsOn: string[];
   /** The operator keeping the view's integrated contents. */
   output: Operator;
   /** Every operator created for this view (removed on DROP). */
