@@ -5,6 +5,8 @@ import { BatchBuilder, concatBatches, getValue, type Batch } from '../batch.js';
 import { consolidate } from '../consolidate.js';
 import { gather } from '../gather.js';
 import { OuterSide } from '../outer_side.js';
+import { assemblePairs, type PairList } from '../pairs.js';
+import type { Entry } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
 
@@ -44,6 +46,7 @@ export class JoinOp extends Operator {
   }
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    if (this.lOuter === null && this.rOuter === null) return this.innerStep(inputs, ctx);
     const A = this.left.arrangement;
     const B = this.right.arrangement;
     const hyd = ctx.hydrating;
@@ -167,6 +170,72 @@ export class JoinOp extends Operator {
     lo?.finish(padded, hyd);
     ro?.finish(padded, hyd);
     return concatBatches(this.types, [inner, padded.finish()]);
+  }
+
+  /** Inner joins keep no per-row state: list the matching pairs, then assemble by column. */
+  private innerStep(inputs: readonly Batch[], ctx: StepContext): Batch {
+    const A = this.left.arrangement;
+    const B = this.right.arrangement;
+    const [dA, dB] = inputs;
+    const lists: PairList[] = [];
+    // ΔA × B_new
+    const e1: PairList = { left: { batch: dA, idx: [] }, right: { entries: [] }, weights: [] };
+    for (let i = 0; i < dA.length; i++) {
+      const bucket = B.bucketFor(dA, i, A.keyOf, A.keyCols);
+      if (bucket === undefined) continue;
+      const dw = dA.weights[i];
+      for (const e of bucket.values()) {
+        (e1.left as { idx: number[] }).idx.push(i);
+        (e1.right as { entries: Entry[] }).entries.push(e);
+        e1.weights.push(dw * e.weight);
+      }
+    }
+    lists.push(e1);
+    if (!ctx.hydrating && dB.length > 0) {
+      // A_new × ΔB
+      const e2: PairList = { left: { entries: [] }, right: { batch: dB, idx: [] }, weights: [] };
+      for (let j = 0; j < dB.length; j++) {
+        const bucket = A.bucketFor(dB, j, B.keyOf, B.keyCols);
+        if (bucket === undefined) continue;
+        const dw = dB.weights[j];
+        for (const e of bucket.values()) {
+          (e2.left as { entries: Entry[] }).entries.push(e);
+          (e2.right as { idx: number[] }).idx.push(j);
+          e2.weights.push(e.weight * dw);
+        }
+      }
+      lists.push(e2);
+      // − ΔA × ΔB
+      if (dA.length > 0) {
+        const hash = new Map<unknown, number[]>();
+        for (let j = 0; j < dB.length; j++) {
+          if (B.nullKeyAt(dB, j)) continue;
+          const k = B.keyOf(dB, j);
+          const l = hash.get(k);
+          if (l === undefined) hash.set(k, [j]);
+          else l.push(j);
+        }
+        const e3: PairList = { left: { batch: dA, idx: [] }, right: { batch: dB, idx: [] }, weights: [] };
+        for (let i = 0; i < dA.length; i++) {
+          if (A.nullKeyAt(dA, i)) continue;
+          const js = hash.get(A.keyOf(dA, i));
+          if (js === undefined) continue;
+          for (const j of js) {
+            (e3.left as { idx: number[] }).idx.push(i);
+            (e3.right as { idx: number[] }).idx.push(j);
+            e3.weights.push(-(dA.weights[i] * dB.weights[j]));
+          }
+        }
+        lists.push(e3);
+      }
+    }
+    const cb = assemblePairs(this.types, this.nl, lists);
+    const res = this.spec.residual;
+    if (res === undefined) return cb;
+    const sel = new Int32Array(cb.length);
+    let n = 0;
+    for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
+    return gather(cb, sel, n);
   }
 }
 
