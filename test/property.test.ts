@@ -226,6 +226,7 @@ function boolExpr(r: R, scope: Scope, d: number): E {
     [1, 'distinct'],
     [1, 'lit'],
     [1 * k, 'istrue'],
+    [subqueryTables ? 2 : 0, 'subquery'],
   ] as const);
   const B = (sql: string): E => ({ sql, ty: 'bool', scale: 0 });
   const sub = () => Math.max(0, d - 1);
@@ -274,7 +275,56 @@ function boolExpr(r: R, scope: Scope, d: number): E {
       return lit(r, 'bool');
     case 'istrue':
       return B(`(${boolExpr(r, scope, d - 1).sql} IS ${r.pick(['TRUE', 'NOT TRUE', 'FALSE', 'NOT FALSE', 'UNKNOWN'])})`);
+    case 'subquery':
+      return subqueryPred(r, scope);
   }
+}
+
+/** Tables a WHERE clause may read in subqueries (set only while a WHERE is generated). */
+let subqueryTables: Table[] | null = null;
+
+function withSubqueries<T>(env: Env, f: () => T): T {
+  subqueryTables = env.tables;
+  try {
+    return f();
+  } finally {
+    subqueryTables = null;
+  }
+}
+
+/** x [NOT] IN (SELECT …) or [NOT] EXISTS (SELECT …), sometimes correlated with the outer row. */
+function subqueryPred(r: R, scope: Scope): E {
+  const tables = subqueryTables!;
+  // one level only: Tributary refuses (0A000) a subquery nested in a correlated one
+  subqueryTables = null;
+  try {
+    return subqueryPredIn(r, scope, tables);
+  } finally {
+    subqueryTables = tables;
+  }
+}
+
+function subqueryPredIn(r: R, scope: Scope, tables: Table[]): E {
+  const t = r.pick(tables);
+  const inner: Scope = t.cols.map((c) => ({ sql: `sq.${c.name}`, ty: c.ty, scale: c.scale }));
+  const conds: string[] = [];
+  if (r.bool(0.6)) {
+    // correlate on a column category both sides have
+    const cats = (['num', 'text', 'bool'] as Cat[]).filter((c) => scope.some((e) => catOf(e.ty) === c) && inner.some((e) => catOf(e.ty) === c));
+    if (cats.length) {
+      const cat = r.pick(cats);
+      conds.push(`${colOf(r, inner, cat)!.sql} ${r.pick(['=', '=', '<', '<>'])} ${colOf(r, scope, cat)!.sql}`);
+    }
+  }
+  if (r.bool(0.4)) conds.push(boolExpr(r, inner, 0).sql);
+  const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+  const not = r.bool(0.3) ? 'NOT ' : '';
+  const numIn = inner.filter((e) => isNum(e.ty));
+  if (r.bool(0.5) && numIn.length) {
+    const x = numExpr(r, scope, 0);
+    return { sql: `(${x.sql} ${not}IN (SELECT ${r.pick(numIn).sql} FROM ${t.name} sq${where}))`, ty: 'bool', scale: 0 };
+  }
+  return { sql: `(${not}EXISTS (SELECT 1 FROM ${t.name} sq${where}))`, ty: 'bool', scale: 0 };
 }
 
 /** A key-safe expression that references a column (GROUP BY rejects constants). */
@@ -530,13 +580,16 @@ function genSelect(r: R, env: Env, cfg: Cfg): { sql: string; cols: ColInfo[] } {
     const n = r.int(1, 3);
     const cats = Array.from({ length: n }, () => r.weighted([[5, 'num'], [3, 'text'], [1, 'bool']] as const));
     const all = r.bool(0.6);
+    const setOp = r.weighted([[3, 'UNION'], [1, 'INTERSECT'], [1, 'EXCEPT']] as const);
+    // set operations other than UNION ALL pick one representative of equal values: normalise
+    const normalise = !all || setOp !== 'UNION';
     const branch = () => {
       const s = genSource(r, env, cfg, 'a');
       const scope = relScope('a', s.cols);
       const es = cats.map((c) => {
         let e = expr(r, scope, c, r.bool(0.3) ? 1 : 0);
-        // UNION (distinct) picks one representative of equal values: normalise numerics to bigint
-        if (!all && c === 'num') e = { sql: `CAST(${e.sql} AS bigint)`, ty: 'bigint', scale: 0 };
+        // numerics normalised to bigint (see above)
+        if (normalise && c === 'num') e = { sql: `CAST(${e.sql} AS bigint)`, ty: 'bigint', scale: 0 };
         return e;
       });
       const where = r.bool(0.5) ? ` WHERE ${boolExpr(r, scope, 1).sql}` : '';
@@ -548,10 +601,10 @@ function genSelect(r: R, env: Env, cfg: Cfg): { sql: string; cols: ColInfo[] } {
       const f = b2.es[i];
       return isNum(e.ty) ? { sql: '', ty: promote(e.ty, f.ty), scale: sameScale(e, f) } : e;
     });
-    return { sql: `${b1.sql} UNION ${all ? 'ALL ' : ''}${b2.sql}`, cols: cols(out) };
+    return { sql: `${b1.sql} ${setOp} ${all ? 'ALL ' : ''}${b2.sql}`, cols: cols(out) };
   }
   const from = genFrom(r, env, cfg);
-  const where = r.bool(0.5) ? ` WHERE ${boolExpr(r, from.scope, 2).sql}` : '';
+  const where = r.bool(0.5) ? ` WHERE ${withSubqueries(env, () => boolExpr(r, from.scope, 2)).sql}` : '';
   if (kind === 'proj') {
     const es = Array.from({ length: r.int(1, 4) }, () => expr(r, from.scope, someCat(r, from.scope, [5, 3, 2]), r.int(0, 2)));
     return { sql: `SELECT ${list(es)} FROM ${from.sql}${where}`, cols: cols(es) };
