@@ -83,4 +83,14 @@ describe('subqueries in expressions', () => {
       'SELECT k FROM t WHERE k NOT IN (SELECT k FROM u WHERE u.w > t.v)',
     ]);
   });
+
+  it('refuses what it cannot decorrelate with 0A000, naming the construct', async () => {
+    const d = await differential();
+    await d.db.query('CREATE TABLE a (x int, y int); CREATE TABLE b (x int, y int); CREATE TABLE c (x int, y int)');
+    const refused = async (sql: string) => expect(d.db.query(sql)).rejects.toMatchObject({ code: '0A000' });
+    await refused('SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b LEFT JOIN c ON b.x = c.x AND a.y = b.y)');
+    await refused('SELECT * FROM a WHERE x > ALL (SELECT x FROM b)');
+    await refused('SELECT x, (SELECT count(*) FROM b WHERE b.x = a.x) FROM a GROUP BY x');
+    await refused('SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.x = a.x AND b.y IN (SELECT y FROM c WHERE c.x = b.x))');
+  });
 });

@@ -58,6 +58,8 @@ export class Session {
       return result;
     } catch (e) {
       if (!autocommit) txn.failed = true;
+      // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
+      if (!(e instanceof SqlError)) throw new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
       throw e;
     }
   }

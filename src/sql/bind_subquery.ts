@@ -170,7 +170,12 @@ export class SubqueryCollector {
       return { from: plan, pred: null, targets, aggs: [], refs: [], refTypes: [] };
     }
     const env: BindEnv = { ...this.env, outer, keepUnknown: false };
-    const from = bindFromList(stmt.fromClause ?? [], env);
+    // outer references are decorrelated from WHERE and the SELECT list only
+    const fromOuter = new Scope(outerScope.columns, null);
+    fromOuter.correlate = () => {
+      throw unsupported("outer references in a subquery's FROM clause", pos);
+    };
+    const from = bindFromList(stmt.fromClause ?? [], { ...env, outer: fromOuter });
     const scope = new Scope(from.columns, outer);
     const pred = stmt.whereClause ? coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE'), 'WHERE', env.params) : null;
     const collector: AggCollector = { aggs: [], inside: false };
