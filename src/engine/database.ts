@@ -14,7 +14,10 @@ import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResu
 import type { StatementResult } from './statement.js';
 import type { Row } from '../expr/value.js';
 import { paramValue } from './result.js';
-import { rowAt } from '../dataflow/batch.js';
+import { batchFromRows, rowAt } from '../dataflow/batch.js';
+import { batchToArrow } from '../dataflow/arrow.js';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { checkNotNull } from './dml.js';
 
 export interface OpenOptions {
   /** Reserved for durable storage (a later release); only in-memory databases exist today. */
@@ -105,8 +108,40 @@ export class Database {
     this.checkOpen();
     const t = this.engine.catalog.get(table);
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
-    const converted = rows.map((r) => t.columns.map((c, i) => paramValue(r[i], c.type)));
+    const converted = rows.map((r) => {
+      const row = t.columns.map((c, i) => paramValue(r[i], c.type));
+      checkNotNull(t, row);
+      return row;
+    });
     return this.engine.commit(new Map([[t, { deletes: [], inserts: converted }]]));
+  }
+
+  /**
+   * Insert the rows of an Apache Arrow table (columns matched by name; missing columns are
+   * NULL) as one transaction. Values convert like query parameters.
+   */
+  insertArrow(table: string, data: ArrowTable): number {
+    this.checkOpen();
+    const t = this.engine.catalog.get(table);
+    if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
+    const vectors = t.columns.map((c) => data.getChild(c.name));
+    for (const f of data.schema.fields) {
+      if (!t.columns.some((c) => c.name === f.name)) {
+        throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${f.name}" of relation "${table}" does not exist`);
+      }
+    }
+    const rows: unknown[][] = [];
+    for (let i = 0; i < data.numRows; i++) rows.push(vectors.map((v) => (v ? v.get(i) : null)));
+    return this.insert(table, rows);
+  }
+
+  /** The current contents of a table or view as an Apache Arrow table (SQL types in field metadata). */
+  async toArrow(relation: string): Promise<ArrowTable> {
+    this.checkOpen();
+    const e = this.engine.catalog.resolve(relation);
+    const [r] = this.session.execute(`SELECT * FROM "${e.name.replace(/"/g, '""')}"`);
+    const fields = r.fields ?? [];
+    return batchToArrow(batchFromRows(fields.map((f) => f.sqlType), r.rows ?? []), fields.map((f) => f.name));
   }
 
   async close(): Promise<void> {

@@ -54,7 +54,7 @@ function assign(e: Expr, t: TableEntry, col: number, params: ParamTypes): Expr {
   );
 }
 
-function checkNotNull(t: TableEntry, row: Row): void {
+export function checkNotNull(t: TableEntry, row: Row): void {
   for (let i = 0; i < t.columns.length; i++) {
     if (row[i] === null && t.columns[i].notNull) {
       throw new SqlError(SQLSTATE.NOT_NULL_VIOLATION, `null value in column "${t.columns[i].name}" of relation "${t.name}" violates not-null constraint`, {

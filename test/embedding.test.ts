@@ -1,0 +1,30 @@
+// The embedding API beyond SQL text: bulk inserts (rows and Arrow tables) and Arrow export.
+import { describe, expect, it } from 'vitest';
+import { tableFromArrays } from 'apache-arrow';
+import { Database } from '../src/index.js';
+
+describe('embedding API', () => {
+  it('inserts Arrow tables and exports views as Arrow, keeping exact values', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int NOT NULL, v bigint, s text)');
+    await db.query('CREATE MATERIALIZED VIEW m AS SELECT k, sum(v) AS total, count(*) AS n FROM t GROUP BY k');
+    db.insertArrow('t', tableFromArrays({ k: Int32Array.from([1, 2, 1]), v: BigInt64Array.from([10n, 2n ** 60n, 5n]), s: ['a', 'b', 'c'] }));
+    const out = await db.toArrow('m');
+    expect(out.numRows).toBe(2);
+    expect(out.schema.fields.map((f) => f.name)).toEqual(['k', 'total', 'n', '__weight']);
+    const rows = Array.from({ length: out.numRows }, (_, i) => [out.getChild('k')!.get(i), String(out.getChild('total')!.get(i)), out.getChild('n')!.get(i)]);
+    rows.sort((a, b) => a[0] - b[0]);
+    expect(rows).toEqual([[1, '15', 2n], [2, String(2n ** 60n), 1n]]);
+    await db.close();
+  });
+
+  it('enforces NOT NULL and keys on the fast insert path, inserting nothing on error', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int PRIMARY KEY, v text NOT NULL)');
+    expect(() => db.insert('t', [[1, 'a'], [2, null]])).toThrow(expect.objectContaining({ code: '23502' }));
+    expect(() => db.insert('t', [[1, 'a'], [1, 'b']])).toThrow(expect.objectContaining({ code: '23505' }));
+    expect((await db.query('SELECT count(*) AS n FROM t', [], { format: 'text' })).rows).toEqual([{ n: '0' }]);
+    db.insert('t', [[1, 'a']]);
+    expect((await db.query('SELECT * FROM t')).rows).toEqual([{ k: 1, v: 'a' }]);
+  });
+});
