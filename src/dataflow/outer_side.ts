@@ -10,13 +10,14 @@
 import type { Row } from '../expr/value.js';
 import { internalError } from '../errors.js';
 import { getValue, type Batch, type BatchBuilder } from './batch.js';
-import type { Arrangement, Entry } from './arrangement.js';
+import type { Arrangement } from './arrangement.js';
 
 interface Rec {
-  /** Row i of delta batch, or entry.row when delta is null. */
+  /** Row i of delta batch, or the arrangement's row in `slot` when delta is null. */
   readonly delta: Batch | null;
   readonly i: number;
-  readonly entry: Entry | undefined;
+  /** The row's slot in the arrangement after this step, or -1 when it is gone. */
+  readonly slot: number;
   /** Weight change of this row in this step (0 for entry records). */
   readonly dw: number;
   /** Delta records: full new match count. Entry records: unused. */
@@ -26,9 +27,11 @@ interface Rec {
 }
 
 export class OuterSide {
-  private readonly mc = new WeakMap<Entry, number>();
+  /** Match count per arrangement slot, with the slot's generation when it was stored. */
+  private readonly mc = new Map<number, number>();
+  private readonly mcGen = new Map<number, number>();
   private recs: Rec[] = [];
-  private byEntry = new Map<Entry, number>();
+  private byEntry = new Map<number, number>();
 
   /**
    * @param offset first output column of this side; `width` its column count;
@@ -46,21 +49,21 @@ export class OuterSide {
     this.byEntry = new Map();
     const idx = new Int32Array(delta.length);
     for (let i = 0; i < delta.length; i++) {
-      const entry = this.arr.entryAt(delta, i);
+      const slot = this.arr.entryAt(delta, i);
       idx[i] = this.recs.length;
-      if (entry !== undefined) this.byEntry.set(entry, this.recs.length);
-      this.recs.push({ delta, i, entry, dw: delta.weights[i], mcNew: 0, dmc: 0 });
+      if (slot >= 0) this.byEntry.set(slot, this.recs.length);
+      this.recs.push({ delta, i, slot, dw: delta.weights[i], mcNew: 0, dmc: 0 });
     }
     return idx;
   }
 
   /** Record index of an arrangement entry (creating an entry record unless it is a delta row). */
-  entryRec(e: Entry): number {
-    let r = this.byEntry.get(e);
+  entryRec(slot: number): number {
+    let r = this.byEntry.get(slot);
     if (r === undefined) {
       r = this.recs.length;
-      this.byEntry.set(e, r);
-      this.recs.push({ delta: null, i: 0, entry: e, dw: 0, mcNew: 0, dmc: 0 });
+      this.byEntry.set(slot, r);
+      this.recs.push({ delta: null, i: 0, slot, dw: 0, mcNew: 0, dmc: 0 });
     }
     return r;
   }
@@ -81,21 +84,25 @@ export class OuterSide {
 
   /** Emit the change of NULL-padded rows and remember new match counts. */
   finish(out: BatchBuilder, hydrating: boolean): void {
+    const store = this.arr.store;
     for (const rec of this.recs) {
-      const wNew = rec.entry !== undefined ? rec.entry.weight : 0;
+      const wNew = rec.slot >= 0 ? this.arr.weight(rec.slot) : 0;
       let wOld: number, mcOld: number, mcNew: number;
       if (rec.delta !== null) {
         wOld = hydrating ? 0 : wNew - rec.dw;
         mcNew = rec.mcNew;
         mcOld = hydrating ? 0 : mcNew - rec.dmc;
       } else {
-        const stored = this.mc.get(rec.entry!);
+        const stored = this.mcGen.get(rec.slot) === store.generationOf(rec.slot) ? this.mc.get(rec.slot) : undefined;
         if (stored === undefined) throw internalError('outer join: missing match count');
         wOld = wNew;
         mcOld = stored;
         mcNew = stored + rec.dmc;
       }
-      if (rec.entry !== undefined) this.mc.set(rec.entry, mcNew);
+      if (rec.slot >= 0) {
+        this.mc.set(rec.slot, mcNew);
+        this.mcGen.set(rec.slot, store.generationOf(rec.slot));
+      }
       const pOld = mcOld === 0 ? wOld : 0;
       const pNew = mcNew === 0 ? wNew : 0;
       if (mcNew < 0 || (mcOld < 0 && !hydrating)) throw internalError('outer join: negative match count');
@@ -103,14 +110,24 @@ export class OuterSide {
     }
     this.recs = [];
     this.byEntry = new Map();
+    // counts of rows that have left the arrangement are stale: drop them now and then
+    if (this.mc.size > 2 * this.arr.size + 64) {
+      for (const slot of [...this.mc.keys()]) {
+        if (!store.isAlive(slot) || this.mcGen.get(slot) !== store.generationOf(slot)) {
+          this.mc.delete(slot);
+          this.mcGen.delete(slot);
+        }
+      }
+    }
   }
 
   private emit(out: BatchBuilder, rec: Rec, w: number): void {
     const width = this.arr.types.length;
+    const row: Row | null = rec.delta === null ? this.arr.row(rec.slot) : null;
     for (let c = 0; c < this.outWidth; c++) {
       const k = c - this.offset;
       if (k < 0 || k >= width) out.set(c, null);
-      else out.set(c, rec.delta !== null ? getValue(rec.delta.columns[k], rec.i) : (rec.entry!.row as Row)[k]);
+      else out.set(c, row === null ? getValue(rec.delta!.columns[k], rec.i) : row[k]);
     }
     out.commitRow(w);
   }

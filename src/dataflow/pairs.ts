@@ -6,10 +6,10 @@
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
 import { storageKind, type Batch, type Column } from './batch.js';
-import type { Entry } from './arrangement.js';
+import type { RowStore } from './row_store.js';
 
-/** One side of a list of pairs: rows of a batch (by index) or arrangement entries. */
-export type PairSide = { batch: Batch; idx: number[] } | { entries: Entry[] };
+/** One side of a list of pairs: rows of a batch (by index) or of a row store (by slot). */
+export type PairSide = { batch: Batch; idx: number[] } | { store: RowStore; slots: number[] };
 
 export interface PairList {
   left: PairSide;
@@ -49,11 +49,13 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
           for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[idx[p]];
         }
       } else {
-        const es = side.entries;
-        for (let p = 0; p < count; p++) {
-          const v = es[p].row[src];
-          if (v === null) (nulls ??= new Uint8Array(n))[k + p] = 1;
-          else data[k + p] = kind === 'bool' ? (v ? 1 : 0) : (v as number);
+        const col = side.store.column(src);
+        const d = col.data as Int32Array;
+        const slots = side.slots;
+        for (let p = 0; p < count; p++) data[k + p] = d[slots[p]];
+        if (col.nulls !== null) {
+          nulls ??= new Uint8Array(n);
+          for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[slots[p]];
         }
       }
       k += count;
@@ -68,7 +70,8 @@ function fillAny(out: Value[], k: number, side: PairSide, src: number, count: nu
     const d = side.batch.columns[src].data as Value[];
     for (let p = 0; p < count; p++) out[k + p] = d[side.idx[p]];
   } else {
-    for (let p = 0; p < count; p++) out[k + p] = side.entries[p].row[src];
+    const d = side.store.column(src).data as Value[];
+    for (let p = 0; p < count; p++) out[k + p] = d[side.slots[p]];
   }
   return k + count;
 }

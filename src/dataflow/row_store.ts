@@ -25,6 +25,7 @@ export class RowStore {
   private hashes: Int32Array;
   /** 1 for slots holding a row (weight may be transiently 0 or negative inside apply). */
   private alive: Uint8Array;
+  private generation: Int32Array;
   private cap = 0;
   private used = 0; // slots ever handed out
   private free: number[] = [];
@@ -43,6 +44,7 @@ export class RowStore {
     this.weights = new Int32Array(0);
     this.hashes = new Int32Array(0);
     this.alive = new Uint8Array(0);
+    this.generation = new Int32Array(0);
     this.grow(16);
     this.hashOf = batchRowHash(types);
   }
@@ -73,6 +75,9 @@ export class RowStore {
     const a = new Uint8Array(cap);
     a.set(this.alive);
     this.alive = a;
+    const g = new Int32Array(cap);
+    g.set(this.generation);
+    this.generation = g;
     this.cap = cap;
   }
 
@@ -133,55 +138,105 @@ export class RowStore {
 
   /** Add a delta (weights may dip below zero inside it, not after it). */
   apply(b: Batch): void {
-    let negative: number[] | null = null;
-    let zeroed: number[] | null = null;
+    const touched: number[] = [];
     for (let i = 0; i < b.length; i++) {
       const w = b.weights[i];
       if (w === 0) continue;
-      if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
-      const h = this.hashOf(b, i);
-      const mask = this.table.length - 1;
-      let p = h & mask;
-      let firstFree = -1;
-      let slot = -1;
-      for (;;) {
-        const s = this.table[p];
-        if (s === EMPTY) break;
-        if (s === TOMBSTONE) {
-          if (firstFree < 0) firstFree = p;
-        } else if (this.hashes[s] === h && this.matches(s, b, i)) {
-          slot = s;
-          break;
-        }
-        p = (p + 1) & mask;
-      }
-      if (slot >= 0) {
-        const nw = (this.weights[slot] += w);
-        if (nw === 0) (zeroed ??= []).push(slot);
-        else if (nw < 0) (negative ??= []).push(slot);
-        continue;
-      }
-      let s = this.free.pop();
-      if (s === undefined) {
-        if (this.used === this.cap) this.grow(this.cap * 2);
-        s = this.used++;
-      }
-      this.store(s, b, i);
-      this.alive[s] = 1;
-      this.weights[s] = w;
-      this.hashes[s] = h;
-      if (w < 0) (negative ??= []).push(s);
-      if (firstFree >= 0) this.table[firstFree] = s;
-      else {
-        this.table[p] = s;
-        this.filled++;
-      }
-      this.size++;
+      const slot = this.upsert(b, i, w);
+      if (this.weights[slot] <= 0) touched.push(slot);
     }
-    if (zeroed !== null) for (const s of zeroed) if (this.weights[s] === 0 && this.alive[s] === 1) this.release(s);
-    if (negative !== null) {
-      for (const s of negative) if (this.weights[s] < 0) throw internalError('integrated weight became negative');
+    this.settle(touched);
+  }
+
+  /**
+   * Add weight w to row i of b, storing the row if it is new; returns its slot. A slot whose
+   * weight reaches zero stays until settle(), so a row that comes back in the same batch
+   * keeps its slot.
+   */
+  upsert(b: Batch, i: number, w: number): number {
+    if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    const h = this.hashOf(b, i);
+    const mask = this.table.length - 1;
+    let p = h & mask;
+    let firstFree = -1;
+    for (;;) {
+      const s = this.table[p];
+      if (s === EMPTY) break;
+      if (s === TOMBSTONE) {
+        if (firstFree < 0) firstFree = p;
+      } else if (this.hashes[s] === h && this.matches(s, b, i)) {
+        this.weights[s] += w;
+        return s;
+      }
+      p = (p + 1) & mask;
     }
+    let s = this.free.pop();
+    if (s === undefined) {
+      if (this.used === this.cap) this.grow(this.cap * 2);
+      s = this.used++;
+    }
+    this.store(s, b, i);
+    this.alive[s] = 1;
+    this.generation[s]++;
+    this.weights[s] = w;
+    this.hashes[s] = h;
+    if (firstFree >= 0) this.table[firstFree] = s;
+    else {
+      this.table[p] = s;
+      this.filled++;
+    }
+    this.size++;
+    return s;
+  }
+
+  /**
+   * End of a batch: release the given slots whose weight is zero (returning them), and raise
+   * an internal error for any left negative.
+   */
+  settle(slots: readonly number[]): number[] {
+    const released: number[] = [];
+    for (const s of slots) {
+      if (this.alive[s] === 0) continue;
+      const w = this.weights[s];
+      if (w < 0) throw internalError('integrated weight became negative');
+      if (w === 0) {
+        this.release(s);
+        released.push(s);
+      }
+    }
+    return released;
+  }
+
+  /** The slot holding exactly row i of b, or -1. */
+  find(b: Batch, i: number): number {
+    const h = this.hashOf(b, i);
+    const mask = this.table.length - 1;
+    for (let p = h & mask; ; p = (p + 1) & mask) {
+      const s = this.table[p];
+      if (s === EMPTY) return -1;
+      if (s !== TOMBSTONE && this.hashes[s] === h && this.matches(s, b, i)) return s;
+    }
+  }
+
+  weight(s: number): number {
+    return this.weights[s];
+  }
+
+  /** Bumped each time a slot is (re)used, so side tables keyed by slot can spot reuse. */
+  generationOf(s: number): number {
+    return this.generation[s];
+  }
+
+  /** A stored column, for bulk reads by slot (valid until the store next grows). */
+  column(c: number): Column {
+    return { kind: this.kinds[c], data: this.cols[c], nulls: this.kinds[c] === 'any' ? null : this.nulls[c] };
+  }
+
+  /** Slot s as a row of values. */
+  row(s: number): Value[] {
+    const out = new Array<Value>(this.kinds.length);
+    for (let c = 0; c < out.length; c++) out[c] = this.valueAt(c, s);
+    return out;
   }
 
   /** Drop slot s (weight 0) from the index and recycle it. */
@@ -204,6 +259,11 @@ export class RowStore {
     let n = 0;
     for (let s = 0; s < this.used; s++) if (this.alive[s] === 1) n += this.weights[s];
     return n;
+  }
+
+  /** Slots holding rows (for snapshots of indexes built on this store). */
+  isAlive(s: number): boolean {
+    return this.alive[s] === 1;
   }
 
   snapshot(): Batch {

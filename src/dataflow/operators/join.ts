@@ -6,7 +6,6 @@ import { consolidate } from '../consolidate.js';
 import { gather } from '../gather.js';
 import { OuterSide } from '../outer_side.js';
 import { assemblePairs, type PairList } from '../pairs.js';
-import type { Entry } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
 
@@ -73,16 +72,17 @@ export class JoinOp extends Operator {
       const bucket = B.bucketFor(dA, i, A.keyOf, A.keyCols);
       if (bucket === undefined) continue;
       const dw = dA.weights[i];
-      for (const e of bucket.values()) {
+      for (const e of bucket.slots) {
+        const ew = B.weight(e);
         setFromBatch(cand, 0, dA, i);
-        setFromRow(cand, nl, e.row);
-        cand.commitRow(dw * e.weight);
+        setFromRow(cand, nl, B.row(e));
+        cand.commitRow(dw * ew);
         if (track) {
           kind.push(E1);
           cl.push(lIdx !== null ? lIdx[i] : -1);
           cr.push(ro !== null ? ro.entryRec(e) : -1);
           wl.push(dw);
-          wr.push(e.weight);
+          wr.push(ew);
         }
       }
     }
@@ -92,15 +92,16 @@ export class JoinOp extends Operator {
         const bucket = A.bucketFor(dB, j, B.keyOf, B.keyCols);
         if (bucket === undefined) continue;
         const dw = dB.weights[j];
-        for (const e of bucket.values()) {
-          setFromRow(cand, 0, e.row);
+        for (const e of bucket.slots) {
+          const ew = A.weight(e);
+          setFromRow(cand, 0, A.row(e));
           setFromBatch(cand, nl, dB, j);
-          cand.commitRow(e.weight * dw);
+          cand.commitRow(ew * dw);
           if (track) {
             kind.push(E2);
             cl.push(lo !== null ? lo.entryRec(e) : -1);
             cr.push(rIdx !== null ? rIdx[j] : -1);
-            wl.push(e.weight);
+            wl.push(ew);
             wr.push(dw);
           }
         }
@@ -179,31 +180,37 @@ export class JoinOp extends Operator {
     const [dA, dB] = inputs;
     const lists: PairList[] = [];
     // ΔA × B_new
-    const e1: PairList = { left: { batch: dA, idx: [] }, right: { entries: [] }, weights: [] };
+    const l1: number[] = [];
+    const r1: number[] = [];
+    const w1: number[] = [];
     for (let i = 0; i < dA.length; i++) {
       const bucket = B.bucketFor(dA, i, A.keyOf, A.keyCols);
       if (bucket === undefined) continue;
       const dw = dA.weights[i];
-      for (const e of bucket.values()) {
-        (e1.left as { idx: number[] }).idx.push(i);
-        (e1.right as { entries: Entry[] }).entries.push(e);
-        e1.weights.push(dw * e.weight);
+      for (const e of bucket.slots) {
+        l1.push(i);
+        r1.push(e);
+        w1.push(dw * B.weight(e));
       }
     }
+    const e1: PairList = { left: { batch: dA, idx: l1 }, right: { store: B.store, slots: r1 }, weights: w1 };
     lists.push(e1);
     if (!ctx.hydrating && dB.length > 0) {
       // A_new × ΔB
-      const e2: PairList = { left: { entries: [] }, right: { batch: dB, idx: [] }, weights: [] };
+      const l2: number[] = [];
+      const r2: number[] = [];
+      const w2: number[] = [];
       for (let j = 0; j < dB.length; j++) {
         const bucket = A.bucketFor(dB, j, B.keyOf, B.keyCols);
         if (bucket === undefined) continue;
         const dw = dB.weights[j];
-        for (const e of bucket.values()) {
-          (e2.left as { entries: Entry[] }).entries.push(e);
-          (e2.right as { idx: number[] }).idx.push(j);
-          e2.weights.push(e.weight * dw);
+        for (const e of bucket.slots) {
+          l2.push(e);
+          r2.push(j);
+          w2.push(A.weight(e) * dw);
         }
       }
+      const e2: PairList = { left: { store: A.store, slots: l2 }, right: { batch: dB, idx: r2 }, weights: w2 };
       lists.push(e2);
       // − ΔA × ΔB
       if (dA.length > 0) {
@@ -215,17 +222,20 @@ export class JoinOp extends Operator {
           if (l === undefined) hash.set(k, [j]);
           else l.push(j);
         }
-        const e3: PairList = { left: { batch: dA, idx: [] }, right: { batch: dB, idx: [] }, weights: [] };
+        const l3: number[] = [];
+        const r3: number[] = [];
+        const w3: number[] = [];
         for (let i = 0; i < dA.length; i++) {
           if (A.nullKeyAt(dA, i)) continue;
           const js = hash.get(A.keyOf(dA, i));
           if (js === undefined) continue;
           for (const j of js) {
-            (e3.left as { idx: number[] }).idx.push(i);
-            (e3.right as { idx: number[] }).idx.push(j);
-            e3.weights.push(-(dA.weights[i] * dB.weights[j]));
+            l3.push(i);
+            r3.push(j);
+            w3.push(-(dA.weights[i] * dB.weights[j]));
           }
         }
+        const e3: PairList = { left: { batch: dA, idx: l3 }, right: { batch: dB, idx: r3 }, weights: w3 };
         lists.push(e3);
       }
     }
