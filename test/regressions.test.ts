@@ -69,4 +69,15 @@ describe('regressions found by the property tests', () => {
   it('a table name or alias used twice in FROM is 42712', async () => {
     await agree(['CREATE TABLE t (id int)', 'SELECT t.id FROM t JOIN t ON true', 'SELECT a.id FROM t a JOIN t a ON true']);
   });
+
+  // A read consolidated its result, which regrouped duplicates: INSERT … SELECT then met a
+  // duplicate key before the NULL that PostgreSQL (reading in table order) reports first.
+  it('INSERT … SELECT reports the first failing row in table order', async () => {
+    await agree([
+      'CREATE TABLE t0 (id int PRIMARY KEY, k int, i2 int)',
+      'CREATE TABLE t1 (id int, k int, i2 int)',
+      'INSERT INTO t1 VALUES (2, 0, NULL), (1, NULL, 1), (NULL, 0, 1), (1, 0, 1), (2, 0, 1), (2, 0, 1)',
+      'INSERT INTO t0 (id, k) SELECT id, k FROM t1',
+    ]);
+  });
 });

@@ -94,8 +94,9 @@ export class BatchBuilder {
     this.weights = new Int32Array(this.cap);
   }
 
-  private grow(): void {
-    const cap = this.cap * 2;
+  private grow(min = 0): void {
+    let cap = this.cap * 2;
+    while (cap < min) cap *= 2;
     for (let c = 0; c < this.data.length; c++) {
       const d = this.data[c];
       if (Array.isArray(d)) continue;
@@ -154,6 +155,30 @@ export class BatchBuilder {
     if (this.length >= this.cap) this.grow();
     for (let c = 0; c < b.columns.length; c++) this.set(c, getValue(b.columns[c], i));
     this.weights[this.length++] = w;
+  }
+
+  /** Append all rows of b (same schema) column by column, each with weight w. */
+  appendBatch(b: Batch, w: number): void {
+    const n = b.length;
+    const at = this.length;
+    if (at + n > this.cap) this.grow(at + n);
+    for (let c = 0; c < this.kinds.length; c++) {
+      const src = b.columns[c];
+      if (this.kinds[c] === 'any') {
+        const d = this.data[c] as Value[];
+        const sd = src.data as Value[];
+        for (let k = 0; k < n; k++) d[at + k] = sd[k];
+        continue;
+      }
+      (this.data[c] as Int32Array).set((src.data as Int32Array).subarray(0, n), at);
+      let m = this.nulls[c];
+      if (src.nulls !== null) {
+        if (m === null) m = this.nulls[c] = new Uint8Array(this.cap);
+        m.set(src.nulls.subarray(0, n), at);
+      } else if (m !== null) m.fill(0, at, at + n);
+    }
+    this.weights.fill(w, at, at + n);
+    this.length = at + n;
   }
 
   finish(): Batch {

@@ -4,7 +4,7 @@
 
 import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
 import { Circuit, hydrate } from '../dataflow/circuit.js';
-import { BatchBuilder, emptyBatch, rowAt, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, type Batch } from '../dataflow/batch.js';
 import type { Operator } from '../dataflow/operator.js';
 import { SourceOp, SnapshotOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
@@ -82,16 +82,26 @@ export class Engine {
           b.push(table.store.delete(id), -1);
           rec.deleted.push(id);
         }
-        for (const row of ch.inserts) {
-          // another session may have committed the same key since this transaction checked it
-          for (const u of table.store.uniques) {
-            const key = u.keyOf(row);
-            if (key !== undefined && u.map.has(key)) throw duplicateKey(table, u, row);
+        let delta: Batch;
+        if (table.store.uniques.length === 0) {
+          // no key to check row by row: append the inserts to the table column by column
+          const ins = batchFromRows(table.store.types, ch.inserts);
+          const first = table.store.insertBatch(ins);
+          for (let k = 0; k < ins.length; k++) rec.inserted.push(first + k);
+          delta = b.length === 0 ? ins : concatBatches(table.store.types, [b.finish(), ins]);
+        } else {
+          for (const row of ch.inserts) {
+            // another session may have committed the same key since this transaction checked it
+            for (const u of table.store.uniques) {
+              const key = u.keyOf(row);
+              if (key !== undefined && u.map.has(key)) throw duplicateKey(table, u, row);
+            }
+            rec.inserted.push(table.store.insert(row));
+            b.push(row, 1);
           }
-          rec.inserted.push(table.store.insert(row));
-          b.push(row, 1);
+          delta = b.finish();
         }
-        (table.source as SourceOp).push(b.finish());
+        (table.source as SourceOp).push(delta);
       }
       const time = this.nextTimestamp();
       const out = this.circuit.step(time);
@@ -229,7 +239,11 @@ export class Engine {
     const root = lower(body, cx);
     const outputs = hydrate(created, this.timestamp);
     const result = created.length === 0 ? emptyBatch(root.types) : outputs.get(root)!;
-    return finishRead(expand(consolidate(result)), finish, params, root.types);
+    // Consolidate only when needed: without retractions the rows keep their scan order, as a
+    // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
+    let positive = true;
+    for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
+    return finishRead(expand(positive ? result : consolidate(result)), finish, params, root.types);
   }
 
   /** Materialized views whose contents depend on a table (to know when a read must inline them). */

@@ -127,9 +127,7 @@ export class TableStore {
   /** Append every row of a batch (weights must be +1); returns the first id. */
   insertBatch(b: Batch): number {
     const first = this.log.length;
-    for (let i = 0; i < b.length; i++) {
-      this.log.pushFrom(b, i, 1);
-    }
+    this.log.appendBatch(b, 1);
     this.sealed = null;
     while (this.log.length > this.dead.length) {
       const d = new Uint8Array(this.dead.length * 2);
