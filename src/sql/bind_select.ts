@@ -3,7 +3,7 @@
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, mapChildren } from '../expr/expr.js';
-import type { AggCall, Field, Plan, SortKey } from '../plan/logical.js';
+import type { Field, Plan, SortKey } from '../plan/logical.js';
 import { commonType } from '../expr/cast.js';
 import { nodeTag, strVal } from './parser.js';
 import { Scope, type ScopeColumn } from './scope.js';
@@ -13,7 +13,7 @@ import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
 import { bindFromList } from './bind_from.js';
 import { SubqueryCollector, SUBQ_MARKER_BASE } from './bind_subquery.js';
 import { exprKey } from './expr_key.js';
-import { T, formatType } from './types.js';
+import { T } from './types.js';
 
 export function bindQuery(stmt: any, env: BindEnv): Plan {
   let inner = env;
@@ -378,7 +378,7 @@ export function figureName(node: any): string {
       return strVal(names[names.length - 1]);
     }
     case 'CaseExpr':
-      return n.defresult && false ? '' : 'case';
+      return 'case';
     case 'CoalesceExpr':
       return 'coalesce';
     case 'MinMaxExpr':
@@ -409,6 +409,3 @@ function sqlValueFunctionName(op: string): string {
   return m[op] ?? '?column?';
 }
 
-export function describeType(f: Field): string {
-  return formatType(f.type);
-}

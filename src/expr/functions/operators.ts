@@ -2,7 +2,7 @@
 // float arithmetic and comparisons, numeric, date/time arithmetic, text concatenation.
 // Pattern-matching and jsonb operators live in string.ts and jsonb.ts.
 
-import { SqlError, SQLSTATE, divisionByZero } from '../../errors.js';
+import { SqlError, divisionByZero } from '../../errors.js';
 import type { SqlType, TypeId } from '../../sql/types.js';
 import { comparator } from '../compare.js';
 import { Decimal } from '../numeric.js';
