@@ -135,6 +135,28 @@ export function createView(engine: Engine, n: any, sql: string): StatementResult
   return { command: 'CREATE VIEW' };
 }
 
+/** CREATE TABLE … AS SELECT: a table with the query's columns, filled with its rows. */
+export function createTableAs(engine: Engine, n: any): StatementResult {
+  const into = n.into;
+  checkSchema(into.rel);
+  const name: string = into.rel.relname;
+  if (into.rel.relpersistence === 't') throw unsupported('temporary tables');
+  if (engine.catalog.has(name)) {
+    if (n.if_not_exists) return { command: 'SELECT 0', notices: [`relation "${name}" already exists, skipping`] };
+    throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
+  }
+  const { plan, columns } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
+  const rows = into.skipData ? [] : engine.read(optimize(plan), [], (t) => t.store.scan());
+  const table = engine.addTable({
+    kind: 'table',
+    name,
+    columns: columns.map((c) => ({ name: c.name, type: c.type, notNull: false, default: null })),
+    primaryKey: null,
+  });
+  if (rows.length) engine.commit(new Map([[table, { deletes: [], inserts: rows }]]));
+  return { command: `SELECT ${rows.length}`, rowCount: rows.length };
+}
+
 export function createMaterializedView(engine: Engine, n: any, sql: string): StatementResult {
   const into = n.into;
   checkSchema(into.rel);

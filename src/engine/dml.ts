@@ -10,8 +10,9 @@ import { formatValue } from '../expr/format.js';
 import { batchFromRows } from '../dataflow/batch.js';
 import { optimize } from '../plan/optimizer.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
-import { bindQuery } from '../sql/bind_select.js';
-import { coerceBoolean, tryCoerce, type ParamTypes } from '../sql/coerce.js';
+import { bindQuery, figureName } from '../sql/bind_select.js';
+import { fieldInfo } from './result.js';
+import { coerceBoolean, resolveUnknown, tryCoerce, type ParamTypes } from '../sql/coerce.js';
 import { nodeTag } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
 import { formatType } from '../sql/types.js';
@@ -66,7 +67,6 @@ export function checkNotNull(t: TableEntry, row: Row): void {
 
 export function insert(cx: DmlContext, n: any): StatementResult {
   if (n.onConflictClause) throw unsupported('ON CONFLICT');
-  if (n.returningList?.length) throw unsupported('RETURNING');
   if (n.withClause) throw unsupported('WITH in INSERT');
   const t = targetTable(cx, n.relation);
   const cols: number[] = n.cols?.length
@@ -89,8 +89,13 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     cols.length = 0;
   } else if (sel.valuesLists && !sel.sortClause && !sel.limitCount) {
     const scope = Scope.empty();
-    const width = cols.length;
     const lists = (sel.valuesLists as any[]).map((l) => l.List.items as any[]);
+    // without a column list the values fill the leading columns; the rest take defaults
+    if (!n.cols?.length) {
+      if (lists.some((l) => l.length !== lists[0].length)) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'VALUES lists must all be the same length');
+      if (lists[0].length < cols.length) cols.length = lists[0].length;
+    }
+    const width = cols.length;
     const bound = lists.map((items) => {
       if (items.length > width) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
       if (items.length < width) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
@@ -103,6 +108,7 @@ export function insert(cx: DmlContext, n: any): StatementResult {
   } else {
     const plan = bindQuery(sel, { ...env(cx), keepUnknown: true });
     if (plan.schema.length > cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
+    if (!n.cols?.length && plan.schema.length < cols.length) cols.length = plan.schema.length;
     if (plan.schema.length < cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
     const exprs = plan.schema.map((f, k) => assign({ kind: 'column', index: k, type: f.type }, t, cols[k], cx.params));
     const rows = cx.engine.read(optimize(plan), cx.values(), (tb) => cx.txn.contents(tb));
@@ -110,13 +116,15 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     const fns = exprs.map((e) => compileExpr(e, cx.values()));
     sourceRows = rows.map((_, i) => fns.map((f) => f(batch, i)));
   }
+  const inserted: Row[] = [];
   for (const src of sourceRows) {
     const row: Row = defaults.slice();
     cols.forEach((c, k) => (row[c] = src[k]));
     checkNotNull(t, row);
     cx.txn.insert(t, row);
+    inserted.push(row);
   }
-  return { command: `INSERT 0 ${sourceRows.length}`, rowCount: sourceRows.length };
+  return withReturning(cx, t, n, inserted, { command: `INSERT 0 ${inserted.length}`, rowCount: inserted.length });
 }
 
 /**
@@ -159,7 +167,6 @@ function primaryKeyLookup(t: TableEntry, pred: Expr, params: readonly Value[]): 
 
 export function update(cx: DmlContext, n: any): StatementResult {
   if (n.fromClause?.length) throw unsupported('UPDATE … FROM');
-  if (n.returningList?.length) throw unsupported('RETURNING');
   if (n.withClause) throw unsupported('WITH in UPDATE');
   const t = targetTable(cx, n.relation);
   const { scope, visible, batch, where } = targetRows(cx, t, n);
@@ -183,20 +190,59 @@ export function update(cx: DmlContext, n: any): StatementResult {
   // Delete every old version before inserting the new ones, so that keys may move between rows.
   for (const c of changed) cx.txn.delete(t, c.id);
   for (const c of changed) cx.txn.insert(t, c.row);
-  return { command: `UPDATE ${changed.length}`, rowCount: changed.length };
+  const result = { command: `UPDATE ${changed.length}`, rowCount: changed.length };
+  return withReturning(cx, t, n, changed.map((c) => c.row), result);
 }
 
 export function del(cx: DmlContext, n: any): StatementResult {
   if (n.usingClause?.length) throw unsupported('DELETE … USING');
-  if (n.returningList?.length) throw unsupported('RETURNING');
   if (n.withClause) throw unsupported('WITH in DELETE');
   const t = targetTable(cx, n.relation);
   const { visible, where } = targetRows(cx, t, n);
-  let count = 0;
+  const deleted: Row[] = [];
   for (let i = 0; i < visible.length; i++) {
     if (where && !where(i)) continue;
     cx.txn.delete(t, visible[i].id);
-    count++;
+    deleted.push(visible[i].row);
   }
-  return { command: `DELETE ${count}`, rowCount: count };
+  return withReturning(cx, t, n, deleted, { command: `DELETE ${deleted.length}`, rowCount: deleted.length });
+}
+
+/** RETURNING: the target list evaluated over the rows the statement inserted, updated or deleted. */
+function withReturning(cx: DmlContext, t: TableEntry, n: any, rows: Row[], result: StatementResult): StatementResult {
+  const list: any[] = n.returningList ?? [];
+  if (list.length === 0) return result;
+  const q: string = n.relation.alias?.aliasname ?? t.name;
+  const scope = new Scope(t.columns.map((c) => ({ qualifier: q, name: c.name, type: c.type, nullable: !c.notNull })));
+  const exprs: Expr[] = [];
+  const names: string[] = [];
+  for (const item of list) {
+    const rt = item.ResTarget;
+    const cr = rt.val.ColumnRef;
+    if (cr && nodeTag(cr.fields[cr.fields.length - 1]) === 'A_Star') {
+      t.columns.forEach((c, i) => {
+        exprs.push({ kind: 'column', index: i, type: c.type });
+        names.push(c.name);
+      });
+      continue;
+    }
+    exprs.push(resolveUnknown(bindExprIn(rt.val, scope, env(cx), 'RETURNING'), cx.params));
+    names.push(rt.name ?? figureName(rt.val));
+  }
+  const batch = batchFromRows(t.store.types, rows);
+  const fns = exprs.map((e) => compileExpr(e, cx.values()));
+  return {
+    ...result,
+    fields: exprs.map((e, i) => fieldInfo(names[i], e.type)),
+    rows: rows.map((_, i) => fns.map((f) => f(batch, i))),
+  };
+}
+
+/** TRUNCATE: every row of the named tables goes, in this transaction. */
+export function truncate(cx: DmlContext, n: any): StatementResult {
+  for (const rel of n.relations as any[]) {
+    const t = targetTable(cx, rel.RangeVar);
+    for (const v of cx.txn.visibleRows(t)) cx.txn.delete(t, v.id);
+  }
+  return { command: 'TRUNCATE TABLE' };
 }

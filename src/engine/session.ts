@@ -13,8 +13,8 @@ import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
-import { createIndex, createMaterializedView, createTable, createView, drop } from './ddl.js';
-import { del, insert, update, type DmlContext } from './dml.js';
+import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
+import { del, insert, truncate, update, type DmlContext } from './dml.js';
 import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
@@ -86,9 +86,15 @@ export class Session {
         this.noDdlInBlock('CREATE VIEW');
         return createView(this.engine, n, stmt.text);
       case 'CreateTableAsStmt':
-        if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported('CREATE TABLE AS');
+        if (n.objtype === 'OBJECT_TABLE') {
+          this.noDdlInBlock('CREATE TABLE AS');
+          return createTableAs(this.engine, n);
+        }
+        if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported(`CREATE ${String(n.objtype).replace('OBJECT_', '')} AS`);
         this.noDdlInBlock('CREATE MATERIALIZED VIEW');
         return createMaterializedView(this.engine, n, stmt.text);
+      case 'TruncateStmt':
+        return truncate({ engine: this.engine, txn, params, values }, n);
       case 'IndexStmt':
         this.noDdlInBlock('CREATE INDEX');
         return createIndex(this.engine, n);

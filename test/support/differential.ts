@@ -36,7 +36,8 @@ export class Differential {
       ours = { rows: [], error: e.code ?? String(e) };
     }
     try {
-      const rows = /^\s*(select|values|with)\b/i.test(sql) ? await this.oracle.rows(oracleSql) : (await this.oracle.exec(oracleSql), []);
+      const returnsRows = /^\s*(select|values|with)\b/i.test(sql) || /\breturning\b/i.test(sql);
+      const rows = returnsRows ? await this.oracle.rows(oracleSql) : (await this.oracle.exec(oracleSql), []);
       theirs = { rows: sortedRows(rows), error: null };
     } catch (e: any) {
       theirs = { rows: [], error: e.code ?? String(e) };

@@ -1,0 +1,36 @@
+// DML beyond plain INSERT/UPDATE/DELETE: RETURNING, TRUNCATE, CREATE TABLE AS — against PostgreSQL.
+import { describe, it } from 'vitest';
+import { useOracle } from './support/suite.js';
+
+const { agree } = useOracle();
+
+describe('DML', () => {
+  it('RETURNING on INSERT, UPDATE and DELETE, with views maintained', async () => {
+    await agree([
+      'CREATE TABLE t (k int PRIMARY KEY, v text, n numeric(6,2) DEFAULT 1.5)',
+      'CREATE MATERIALIZED VIEW m AS SELECT count(*) AS c, sum(n) AS s FROM t',
+      "INSERT INTO t (k, v) VALUES (1, 'a'), (2, 'b') RETURNING *",
+      "INSERT INTO t VALUES (3, 'c', 2) RETURNING k * 10 AS ten, upper(v), n",
+      "UPDATE t SET n = n + 1 WHERE k >= 2 RETURNING k, n, t.v || '!' AS bang",
+      'DELETE FROM t WHERE k = 1 RETURNING *',
+      "INSERT INTO t VALUES (3, 'dup') RETURNING k",
+      'SELECT * FROM t',
+    ]);
+  });
+
+  it('TRUNCATE and CREATE TABLE AS', async () => {
+    await agree([
+      'CREATE TABLE t (k int, v text)',
+      "INSERT INTO t VALUES (1, 'a'), (2, NULL), (2, 'b')",
+      'CREATE MATERIALIZED VIEW m AS SELECT k, count(*) AS c FROM t GROUP BY k',
+      'CREATE TABLE c AS SELECT k, v, k * 2 AS d FROM t WHERE k > 1',
+      'CREATE TABLE c2 (a, b) AS SELECT k, v FROM t',
+      'SELECT * FROM c',
+      'SELECT * FROM c2',
+      'TRUNCATE t',
+      'SELECT * FROM t',
+      'CREATE TABLE c AS SELECT 1',
+      "INSERT INTO t VALUES (5, 'e')",
+    ]);
+  });
+});
