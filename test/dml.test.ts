@@ -33,4 +33,21 @@ describe('DML', () => {
       "INSERT INTO t VALUES (5, 'e')",
     ]);
   });
+
+  it('INSERT … ON CONFLICT DO NOTHING / DO UPDATE (upserts), with views maintained', async () => {
+    await agree([
+      'CREATE TABLE t (k int PRIMARY KEY, v text, n int UNIQUE)',
+      'CREATE MATERIALIZED VIEW agg AS SELECT count(*) AS c, sum(n) AS s, max(v) AS mv FROM t',
+      "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)",
+      "INSERT INTO t VALUES (1, 'x', 11) ON CONFLICT DO NOTHING",
+      "INSERT INTO t VALUES (3, 'c', 20) ON CONFLICT DO NOTHING RETURNING *",
+      "INSERT INTO t VALUES (3, 'c', 30), (3, 'd', 31) ON CONFLICT (k) DO NOTHING",
+      "INSERT INTO t VALUES (1, 'y', 12) ON CONFLICT (k) DO UPDATE SET v = excluded.v || t.v, n = t.n + excluded.n RETURNING *",
+      "INSERT INTO t VALUES (2, 'z', 0) ON CONFLICT (k) DO UPDATE SET v = excluded.v WHERE t.n > 100",
+      "INSERT INTO t VALUES (4, 'p', 40), (4, 'q', 41) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+      "INSERT INTO t VALUES (5, 'r', 10) ON CONFLICT (v) DO NOTHING",
+      "INSERT INTO t VALUES (5, 'r', 50) ON CONFLICT DO UPDATE SET v = 'u'",
+      'SELECT * FROM t',
+    ]);
+  });
 });

@@ -18,6 +18,7 @@ import { Scope } from '../sql/scope.js';
 import { formatType } from '../sql/types.js';
 import type { Engine } from './engine.js';
 import type { Transaction } from './transaction.js';
+import type { UniqueIndex } from '../storage/table_store.js';
 import type { StatementResult } from './statement.js';
 
 export interface DmlContext {
@@ -66,7 +67,6 @@ export function checkNotNull(t: TableEntry, row: Row): void {
 }
 
 export function insert(cx: DmlContext, n: any): StatementResult {
-  if (n.onConflictClause) throw unsupported('ON CONFLICT');
   if (n.withClause) throw unsupported('WITH in INSERT');
   const t = targetTable(cx, n.relation);
   const cols: number[] = n.cols?.length
@@ -116,15 +116,103 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     const fns = exprs.map((e) => compileExpr(e, cx.values()));
     sourceRows = rows.map((_, i) => fns.map((f) => f(batch, i)));
   }
+  const conflict = n.onConflictClause ? onConflict(cx, t, n.onConflictClause) : null;
   const inserted: Row[] = [];
   for (const src of sourceRows) {
     const row: Row = defaults.slice();
     cols.forEach((c, k) => (row[c] = src[k]));
     checkNotNull(t, row);
-    cx.txn.insert(t, row);
+    if (conflict) {
+      const done = conflict.handle(row);
+      if (done !== undefined) {
+        if (done !== null) inserted.push(done);
+        continue;
+      }
+      conflict.inserted(cx.txn.insert(t, row));
+    } else cx.txn.insert(t, row);
     inserted.push(row);
   }
   return withReturning(cx, t, n, inserted, { command: `INSERT 0 ${inserted.length}`, rowCount: inserted.length });
+}
+
+/**
+ * ON CONFLICT: returns a handler that, for a proposed row, returns undefined (no conflict:
+ * insert it), null (DO NOTHING, or an update its WHERE skipped) or the updated row.
+ */
+interface ConflictHandler {
+  handle(row: Row): Row | null | undefined;
+  /** A row this statement inserted (DO UPDATE may not then update it). */
+  inserted(id: number): void;
+}
+
+function onConflict(cx: DmlContext, t: TableEntry, c: any): ConflictHandler {
+  const infer = c.infer;
+  if (infer?.conname) throw unsupported('ON CONFLICT ON CONSTRAINT');
+  if (infer?.whereClause) throw unsupported('ON CONFLICT … WHERE on the conflict target');
+  let uniques = t.store.uniques;
+  if (infer?.indexElems?.length) {
+    const cols = (infer.indexElems as any[]).map((e) => {
+      const name = e.IndexElem?.name;
+      const i = t.columns.findIndex((col) => col.name === name);
+      if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" does not exist`);
+      return i;
+    });
+    uniques = uniques.filter((u) => u.cols.length === cols.length && u.cols.every((x) => cols.includes(x)));
+    if (uniques.length === 0) {
+      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+    }
+  } else if (c.action === 'ONCONFLICT_UPDATE') {
+    throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'ON CONFLICT DO UPDATE requires inference specification or constraint name', {
+      hint: 'For example, ON CONFLICT (column_name).',
+    });
+  }
+  const existing = (row: Row) => {
+    for (const u of uniques) {
+      const key = u.keyOf(row);
+      if (key === undefined) continue;
+      const hit = cx.txn.rowsWithUniqueKey(t, u, key);
+      if (hit.length) return hit[0];
+    }
+    return undefined;
+  };
+  if (c.action === 'ONCONFLICT_NOTHING') return { handle: (row) => (existing(row) ? null : undefined), inserted: () => {} };
+
+  // DO UPDATE SET … [WHERE …]: expressions see the existing row and the proposed one as EXCLUDED
+  const q: string = t.name;
+  const cols = t.columns.map((col) => ({ name: col.name, type: col.type, nullable: !col.notNull }));
+  const scope = new Scope([...cols.map((col) => ({ ...col, qualifier: q })), ...cols.map((col) => ({ ...col, qualifier: 'excluded', hidden: true }))]);
+  const sets = (c.targetList as any[]).map((rt) => {
+    const r = rt.ResTarget;
+    if (r.indirection?.length || nodeTag(r.val) === 'MultiAssignRef') throw unsupported('this form of ON CONFLICT DO UPDATE SET');
+    const col = t.columns.findIndex((x) => x.name === r.name);
+    if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`);
+    const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'ON CONFLICT DO UPDATE');
+    return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values()) };
+  });
+  const where = c.whereClause ? compileExpr(coerceBoolean(bindExprIn(c.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values()) : null;
+  const types = [...t.store.types, ...t.store.types];
+  const touched = new Set<number>();
+  const handle = (row: Row): Row | null | undefined => {
+    const old = existing(row);
+    if (!old) return undefined;
+    if (touched.has(old.id)) {
+      throw new SqlError(SQLSTATE.CARDINALITY_VIOLATION, 'ON CONFLICT DO UPDATE command cannot affect row a second time', {
+        hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+      });
+    }
+    const pair = batchFromRows(types, [[...old.row, ...row]]);
+    if (where && where(pair, 0) !== true) return null;
+    const next = old.row.slice();
+    for (const s of sets) next[s.col] = s.fn(pair, 0);
+    checkNotNull(t, next);
+    cx.txn.delete(t, old.id);
+    cx.txn.insert(t, next);
+    // the new version is what a later proposed row would conflict with
+    const again = existing(next);
+    if (again) touched.add(again.id);
+    return next;
+  };
+  return { handle, inserted: (id) => touched.add(id) };
 }
 
 /**

@@ -61,11 +61,16 @@ export class Transaction {
 
   /** The visible rows whose primary key is `key` (at most one committed, plus pending ones). */
   rowsWithKey(t: TableEntry, key: unknown): VisibleRow[] {
+    return t.store.uniques.length ? this.rowsWithUniqueKey(t, t.store.uniques[0], key) : [];
+  }
+
+  /** The visible rows with `key` in unique index `u`. */
+  rowsWithUniqueKey(t: TableEntry, u: UniqueIndex, key: unknown): VisibleRow[] {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
-    const id = t.store.lookupPk(key);
+    const id = u.map.get(key);
     if (id !== undefined && !p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
-    const local = t.store.uniques.length ? p?.keys(t.store.uniques[0]).get(key) : undefined;
+    const local = p?.keys(u).get(key);
     if (local !== undefined) out.push({ id: local, row: p!.inserts.get(local)! });
     return out;
   }
@@ -78,7 +83,8 @@ export class Transaction {
     return b.finish();
   }
 
-  insert(t: TableEntry, row: Row): void {
+  /** Insert a row (checking unique keys); returns its pending id. */
+  insert(t: TableEntry, row: Row): number {
     const p = this.pending(t);
     const keys = t.store.uniques.map((u) => u.keyOf(row));
     t.store.uniques.forEach((u, k) => {
@@ -92,6 +98,7 @@ export class Transaction {
     t.store.uniques.forEach((u, k) => {
       if (keys[k] !== undefined) p.keys(u).set(keys[k], id);
     });
+    return id;
   }
 
   delete(t: TableEntry, id: number): void {
