@@ -50,4 +50,20 @@ describe('DML', () => {
       'SELECT * FROM t',
     ]);
   });
+
+  it('UPDATE … FROM and DELETE … USING, with views maintained', async () => {
+    await agree([
+      'CREATE TABLE t (k int PRIMARY KEY, v int, note text)',
+      'CREATE TABLE u (k int, w int)',
+      "INSERT INTO t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, 'c'), (4, NULL, 'd')",
+      'INSERT INTO u VALUES (1, 100), (2, 200), (5, 500), (NULL, 0)',
+      'CREATE MATERIALIZED VIEW m AS SELECT t.k, t.v, u.w FROM t LEFT JOIN u ON t.k = u.k',
+      "UPDATE t SET v = t.v + u.w, note = note || '!' FROM u WHERE u.k = t.k AND u.w > 150",
+      'UPDATE t AS x SET v = 0 FROM u, t AS y WHERE u.k = x.k AND y.k = u.k + 1 RETURNING x.k, x.v',
+      'DELETE FROM t USING u WHERE t.k = u.k AND u.w < 150 RETURNING t.k',
+      'DELETE FROM u USING t WHERE u.k IS NULL',
+      'SELECT * FROM t',
+      'SELECT * FROM u',
+    ]);
+  });
 });

@@ -11,6 +11,9 @@ import { batchFromRows } from '../dataflow/batch.js';
 import { optimize } from '../plan/optimizer.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
 import { bindQuery, figureName } from '../sql/bind_select.js';
+import { bindFromList } from '../sql/bind_from.js';
+import type { Plan } from '../plan/logical.js';
+import { T, type SqlType } from '../sql/types.js';
 import { fieldInfo } from './result.js';
 import { coerceBoolean, resolveUnknown, tryCoerce, type ParamTypes } from '../sql/coerce.js';
 import { nodeTag } from '../sql/parser.js';
@@ -254,19 +257,11 @@ function primaryKeyLookup(t: TableEntry, pred: Expr, params: readonly Value[]): 
 }
 
 export function update(cx: DmlContext, n: any): StatementResult {
-  if (n.fromClause?.length) throw unsupported('UPDATE … FROM');
   if (n.withClause) throw unsupported('WITH in UPDATE');
   const t = targetTable(cx, n.relation);
+  if (n.fromClause?.length) return updateFrom(cx, t, n);
   const { scope, visible, batch, where } = targetRows(cx, t, n);
-  const sets = (n.targetList as any[]).map((rt) => {
-    const r = rt.ResTarget;
-    if (r.indirection?.length) throw unsupported('assignment to a subfield or array element');
-    const col = t.columns.findIndex((c) => c.name === r.name);
-    if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`);
-    if (nodeTag(r.val) === 'MultiAssignRef') throw unsupported('multiple-column UPDATE');
-    const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'UPDATE');
-    return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values()) };
-  });
+  const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(s.expr, cx.values()) }));
   const changed: { id: number; row: Row }[] = [];
   for (let i = 0; i < visible.length; i++) {
     if (where && !where(i)) continue;
@@ -275,6 +270,25 @@ export function update(cx: DmlContext, n: any): StatementResult {
     checkNotNull(t, row);
     changed.push({ id: visible[i].id, row });
   }
+  return applyUpdates(cx, t, n, changed);
+}
+
+/** UPDATE … FROM: each target row with a partner satisfying WHERE, updated from its first one. */
+function updateFrom(cx: DmlContext, t: TableEntry, n: any): StatementResult {
+  const visible = cx.txn.visibleRows(t);
+  const hits = joinedTargets(cx, t, n, n.fromClause, visible, (scope) => bindSets(cx, t, n, scope).map((s) => s.expr));
+  const sets = bindSetColumns(t, n);
+  const changed: { id: number; row: Row }[] = [];
+  for (const [i, vals] of hits) {
+    const row = visible[i].row.slice();
+    sets.forEach((col, k) => (row[col] = vals[k]));
+    checkNotNull(t, row);
+    changed.push({ id: visible[i].id, row });
+  }
+  return applyUpdates(cx, t, n, changed);
+}
+
+function applyUpdates(cx: DmlContext, t: TableEntry, n: any, changed: { id: number; row: Row }[]): StatementResult {
   // Delete every old version before inserting the new ones, so that keys may move between rows.
   for (const c of changed) cx.txn.delete(t, c.id);
   for (const c of changed) cx.txn.insert(t, c.row);
@@ -282,10 +296,78 @@ export function update(cx: DmlContext, n: any): StatementResult {
   return withReturning(cx, t, n, changed.map((c) => c.row), result);
 }
 
+function bindSetColumns(t: TableEntry, n: any): number[] {
+  return (n.targetList as any[]).map((rt) => {
+    const r = rt.ResTarget;
+    const col = t.columns.findIndex((c) => c.name === r.name);
+    if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`);
+    return col;
+  });
+}
+
+/** The SET list: target column and the (assignment-coerced) expression for it. */
+function bindSets(cx: DmlContext, t: TableEntry, n: any, scope: Scope): { col: number; expr: Expr }[] {
+  const cols = bindSetColumns(t, n);
+  return (n.targetList as any[]).map((rt, k) => {
+    const r = rt.ResTarget;
+    if (r.indirection?.length) throw unsupported('assignment to a subfield or array element');
+    if (nodeTag(r.val) === 'MultiAssignRef') throw unsupported('multiple-column UPDATE');
+    const col = cols[k];
+    const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'UPDATE');
+    return { col, expr: assign(e, t, col, cx.params) };
+  });
+}
+
+/**
+ * Target rows (by index into `visible`) that have a partner in the FROM/USING items with
+ * WHERE true, each with `exprs` evaluated over the target row and its first partner.
+ */
+function joinedTargets(cx: DmlContext, t: TableEntry, n: any, items: any[], visible: { id: number; row: Row }[], exprsOf: (scope: Scope) => Expr[]): Map<number, Value[]> {
+  const q: string = n.relation.alias?.aliasname ?? t.name;
+  const idType = T.int4;
+  const targetTypes = [...t.store.types, idType];
+  const target = batchFromRows(targetTypes, visible.map((v, i) => [...v.row, i]));
+  const targetCols = [
+    ...t.columns.map((c) => ({ qualifier: q, name: c.name, type: c.type, nullable: !c.notNull })),
+    { qualifier: q, name: '?row', type: idType, nullable: false, hidden: true },
+  ];
+  const from = bindFromList(items, env(cx));
+  if (from.columns.some((c) => c.qualifier === q)) throw new SqlError(SQLSTATE.DUPLICATE_ALIAS, `table name "${q}" specified more than once`);
+  const scope = new Scope([...targetCols, ...from.columns]);
+  const pred = n.whereClause ? coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params) : null;
+  const exprs = exprsOf(scope);
+  const fields = (cols: { name: string; type: SqlType; nullable: boolean }[]) => cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
+  let plan: Plan = {
+    kind: 'join',
+    type: 'inner',
+    left: { kind: 'scan', relation: '?target', relKind: 'table', schema: fields(targetCols) },
+    right: from.plan,
+    on: null,
+    leftKeys: [],
+    rightKeys: [],
+    schema: fields([...targetCols, ...from.columns]),
+  };
+  if (pred) plan = { kind: 'filter', input: plan, predicate: pred, schema: plan.schema };
+  const out: Expr[] = [{ kind: 'column', index: t.columns.length, type: idType }, ...exprs];
+  plan = { kind: 'project', input: plan, exprs: out, schema: out.map((e, i) => ({ name: `c${i}`, type: e.type, nullable: true })) };
+  const rows = cx.engine.read(optimize(plan), cx.values(), (tb) => cx.txn.contents(tb), new Map([['?target', target]]));
+  const hits = new Map<number, Value[]>();
+  for (const r of rows) if (!hits.has(r[0] as number)) hits.set(r[0] as number, r.slice(1));
+  return hits;
+}
+
+
 export function del(cx: DmlContext, n: any): StatementResult {
-  if (n.usingClause?.length) throw unsupported('DELETE … USING');
   if (n.withClause) throw unsupported('WITH in DELETE');
   const t = targetTable(cx, n.relation);
+  if (n.usingClause?.length) {
+    // DELETE … USING: the target rows that have a partner with WHERE true
+    const visible = cx.txn.visibleRows(t);
+    const hits = joinedTargets(cx, t, n, n.usingClause, visible, () => []);
+    const gone = [...hits.keys()].sort((a, b) => a - b).map((i) => visible[i]);
+    for (const v of gone) cx.txn.delete(t, v.id);
+    return withReturning(cx, t, n, gone.map((v) => v.row), { command: `DELETE ${gone.length}`, rowCount: gone.length });
+  }
   const { visible, where } = targetRows(cx, t, n);
   const deleted: Row[] = [];
   for (let i = 0; i < visible.length; i++) {

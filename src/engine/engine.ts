@@ -218,13 +218,20 @@ export class Engine {
 
   /**
    * Evaluate a query plan once over the current state (tables as `tableContents` gives them,
-   * so a session sees its own uncommitted writes; views as of the last commit).
+   * so a session sees its own uncommitted writes; views as of the last commit). `extra` names
+   * batches that scans of those (non-catalog) names read.
    */
-  read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch): Row[] {
+  read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): Row[] {
     const { body, finish } = splitRead(plan);
     const created: Operator[] = [];
     const cx: LowerContext = {
       leaf: (rel) => {
+        const given = extra?.get(rel);
+        if (given) {
+          const op = new SnapshotOp(given.types, () => given);
+          created.push(op);
+          return op;
+        }
         const e = this.catalog.resolve(rel);
         let op: Operator;
         if (e.kind === 'table') op = new SnapshotOp(e.source.types, () => tableContents(e));
