@@ -80,4 +80,16 @@ describe('regressions found by the property tests', () => {
       'INSERT INTO t0 (id, k) SELECT id, k FROM t1',
     ]);
   });
+
+  // Found by the SQLite corpus: PostgreSQL folds a strict operator with a NULL constant
+  // argument to NULL at plan time, so the division by zero beside it never runs.
+  it('a strict operator with a NULL argument is NULL without evaluating the rest', async () => {
+    await agree([
+      'CREATE TABLE t (k int)',
+      'INSERT INTO t VALUES (1), (2)',
+      'SELECT * FROM t WHERE k / 0 = NULL',
+      'SELECT k / 0 + NULL FROM t',
+      'SELECT k / 0 FROM t',
+    ]);
+  });
 });

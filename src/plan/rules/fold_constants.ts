@@ -10,8 +10,17 @@ import { SUBQUERY_CARDINALITY_ERROR } from '../../expr/functions/internal.js';
 export function foldConstants(e: Expr): Expr {
   const folded = mapChildren(e, foldConstants);
   if (folded.kind === 'literal' || folded.kind === 'column' || folded.kind === 'param') return folded;
+  // A strict function with a NULL constant argument is NULL, whatever its other arguments
+  // would do when evaluated (PostgreSQL folds `x / 0 = NULL` to NULL and never divides).
+  if (folded.kind === 'call' && folded.args.some(isNullLiteral) && getFunctionImpl(folded.fn).strict) {
+    return { kind: 'literal', value: null, type: folded.type };
+  }
   if (!isFoldable(folded)) return simplifyBoolean(folded);
   return { kind: 'literal', value: evalConstant(folded), type: folded.type };
+}
+
+function isNullLiteral(e: Expr): boolean {
+  return e.kind === 'literal' && e.value === null;
 }
 
 function isFoldable(e: Expr): boolean {
