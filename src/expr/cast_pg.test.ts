@@ -1,19 +1,12 @@
 // castKind and commonType against PostgreSQL's catalog and select_common_type.
 
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T, TYPE_INFO, type TypeId } from '../sql/types.js';
 import { castKind, commonType, castFn } from './cast.js';
 import { SqlError } from '../errors.js';
 
-let db: PGlite;
-beforeAll(async () => {
-  db = new PGlite();
-  await db.query('SELECT 1');
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+import { usePglite } from './pgtest.js';
+const oracle = usePglite();
 
 const IDS = (Object.keys(TYPE_INFO) as TypeId[]).filter((t) => t !== 'unknown');
 const pgName = (t: TypeId) => (t === 'bpchar' ? 'bpchar' : TYPE_INFO[t].name);
@@ -21,7 +14,7 @@ const STRINGS = new Set(['text', 'varchar', 'bpchar']);
 
 describe('castKind', () => {
   it('matches pg_cast plus I/O conversion casts', async () => {
-    const r = await db.query<{ s: number; t: number; c: string }>(
+    const r = await oracle().query<{ s: number; t: number; c: string }>(
       'SELECT castsource::int AS s, casttarget::int AS t, castcontext::text AS c FROM pg_cast',
     );
     const cat = new Map(r.rows.map((x) => [`${x.s}>${x.t}`, x.c]));
@@ -49,7 +42,7 @@ describe('commonType', () => {
         const lit = (t: TypeId) => (t === 'unknown' ? 'NULL' : `NULL::${pgName(t)}`);
         let pg: string;
         try {
-          const r = await db.query<{ t: string }>(`SELECT pg_typeof(x)::text AS t FROM (SELECT ${lit(a)} AS x UNION ALL SELECT ${lit(b)}) s LIMIT 1`);
+          const r = await oracle().query<{ t: string }>(`SELECT pg_typeof(x)::text AS t FROM (SELECT ${lit(a)} AS x UNION ALL SELECT ${lit(b)}) s LIMIT 1`);
           pg = r.rows[0]?.t ?? '?';
         } catch (e) {
           pg = 'ERR ' + (e as Error).message;

@@ -1,24 +1,16 @@
 // Differential tests: each expression is evaluated by our registry/casts/output functions
 // and by PostgreSQL (PGlite); text output, result type and errors must agree.
 
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { C, F, L, NULL, O, U, runOurs, runPg, type Node } from './pgtest.js';
+import { describe, expect, it } from 'vitest';
+import { C, F, L, NULL, O, U, runOurs, runPg, type Node , usePglite } from './pgtest.js';
 
-let db: PGlite;
-beforeAll(async () => {
-  db = new PGlite();
-  await db.query('SELECT 1');
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+const oracle = usePglite();
 
 async function check(nodes: Node[]): Promise<void> {
   const bad: string[] = [];
   for (const n of nodes) {
     const ours = runOurs(n);
-    const pg = await runPg(db, n.sql);
+    const pg = await runPg(oracle(), n.sql);
     if (JSON.stringify(ours) !== JSON.stringify(pg)) {
       bad.push(`${n.sql}\n   ours: ${JSON.stringify(ours)}\n     pg: ${JSON.stringify(pg)}`);
     }

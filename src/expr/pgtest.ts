@@ -1,7 +1,8 @@
 // Test support: build an expression once, get both its SQL text (run on PGlite, which is
 // real PostgreSQL) and its evaluation through our registry, casts and output functions.
 
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll } from 'vitest';
 import { formatType, type as mkType, typeOid, type SqlType, type TypeId } from '../sql/types.js';
 import type { Value } from './value.js';
 import { castFn, commonType } from './cast.js';
@@ -152,4 +153,17 @@ export async function runPg(db: PGlite, sql: string): Promise<Outcome> {
     const err = e as { code?: string; message: string };
     return { error: `${err.code} ${err.message}` };
   }
+}
+
+/** One PGlite per test file (cold start is seconds): returns a getter valid inside tests. */
+export function usePglite(): () => PGlite {
+  let db: PGlite | undefined;
+  beforeAll(async () => {
+    db = new PGlite();
+    await db.query('SELECT 1');
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+  return () => db!;
 }

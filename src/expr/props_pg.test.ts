@@ -1,21 +1,13 @@
 // Property tests against PostgreSQL (PGlite): random decimals, floats and integers.
 
-import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { C, F, L, O, runOurs, runPg, type Node } from './pgtest.js';
+import { describe, expect, it } from 'vitest';
+import { C, F, L, O, runOurs, runPg, type Node , usePglite } from './pgtest.js';
 
-let db: PGlite;
-beforeAll(async () => {
-  db = new PGlite();
-  await db.query('SELECT 1');
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+const oracle = usePglite();
 
 async function same(node: Node): Promise<void> {
-  expect(runOurs(node), node.sql).toEqual(await runPg(db, node.sql));
+  expect(runOurs(node), node.sql).toEqual(await runPg(oracle(), node.sql));
 }
 
 const decimalText = fc

@@ -6,6 +6,7 @@ import { consolidate } from '../consolidate.js';
 import { gather } from '../gather.js';
 import { OuterSide } from '../outer_side.js';
 import { assemblePairs, type PairList } from '../pairs.js';
+import type { Arrangement } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
 
@@ -178,40 +179,9 @@ export class JoinOp extends Operator {
     const A = this.left.arrangement;
     const B = this.right.arrangement;
     const [dA, dB] = inputs;
-    const lists: PairList[] = [];
-    // ΔA × B_new
-    const l1: number[] = [];
-    const r1: number[] = [];
-    const w1: number[] = [];
-    for (let i = 0; i < dA.length; i++) {
-      const bucket = B.bucketFor(dA, i, A.keyOf, A.keyCols);
-      if (bucket === undefined) continue;
-      const dw = dA.weights[i];
-      for (const e of bucket.slots) {
-        l1.push(i);
-        r1.push(e);
-        w1.push(dw * B.weight(e));
-      }
-    }
-    const e1: PairList = { left: { batch: dA, idx: l1 }, right: { store: B.store, slots: r1 }, weights: w1 };
-    lists.push(e1);
+    const lists: PairList[] = [probe(dA, A, B, true)]; // ΔA × B_new
     if (!ctx.hydrating && dB.length > 0) {
-      // A_new × ΔB
-      const l2: number[] = [];
-      const r2: number[] = [];
-      const w2: number[] = [];
-      for (let j = 0; j < dB.length; j++) {
-        const bucket = A.bucketFor(dB, j, B.keyOf, B.keyCols);
-        if (bucket === undefined) continue;
-        const dw = dB.weights[j];
-        for (const e of bucket.slots) {
-          l2.push(e);
-          r2.push(j);
-          w2.push(A.weight(e) * dw);
-        }
-      }
-      const e2: PairList = { left: { store: A.store, slots: l2 }, right: { batch: dB, idx: r2 }, weights: w2 };
-      lists.push(e2);
+      lists.push(probe(dB, B, A, false)); // A_new × ΔB
       // − ΔA × ΔB
       if (dA.length > 0) {
         const hash = new Map<unknown, number[]>();
@@ -247,6 +217,26 @@ export class JoinOp extends Operator {
     for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
     return gather(cb, sel, n);
   }
+}
+
+/** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement. */
+function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean): PairList {
+  const idx: number[] = [];
+  const slots: number[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < delta.length; i++) {
+    const bucket = other.bucketFor(delta, i, own.keyOf, own.keyCols);
+    if (bucket === undefined) continue;
+    const dw = delta.weights[i];
+    for (const e of bucket.slots) {
+      idx.push(i);
+      slots.push(e);
+      weights.push(dw * other.weight(e));
+    }
+  }
+  const d = { batch: delta, idx };
+  const o = { store: other.store, slots };
+  return deltaIsLeft ? { left: d, right: o, weights } : { left: o, right: d, weights };
 }
 
 function setFromBatch(out: BatchBuilder, offset: number, b: Batch, i: number): void {
