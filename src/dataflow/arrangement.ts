@@ -1,48 +1,39 @@
 // An arrangement: the integrated contents of a collection indexed by the equality key of its
 // key columns. Rows live column by column in a row store (one slot per distinct row, with its
-// weight); each bucket lists the slots of one key. Rows with a NULL key column are kept
-// apart (they never match under SQL equality, but they belong to the contents).
+// weight); the rows of one key form a chain through their slots, found by key in a key index.
+// Rows with a NULL key column are chained apart (they never match under SQL equality, but they
+// belong to the contents).
 // Several operators may read one arrangement; only its ArrangeOp writes it.
 
 import type { SqlType } from '../sql/types.js';
 import type { Row } from '../expr/value.js';
-import type { Batch } from './batch.js';
+import { storageKind, type Batch } from './batch.js';
+import { IntKeyIndex, MapKeyIndex, type KeyIndex } from './key_index.js';
 import { batchKeyFn, hasNullAt, type BatchKeyFn } from './keys.js';
 import { RowStore } from './row_store.js';
-
-/**
- * The rows of one key: slots of the arrangement's row store (what readers iterate). Weights
- * and values are read through the arrangement (`weight(slot)`, `store.column(c)`).
- */
-export class Bucket {
-  readonly slots: number[] = [];
-  constructor(readonly key: unknown) {}
-
-  get size(): number {
-    return this.slots.length;
-  }
-}
 
 export class Arrangement {
   readonly types: readonly SqlType[];
   readonly keyCols: readonly number[];
   /** The rows, stored by column, each with its weight. */
   readonly store: RowStore;
-  /** Equality key of the key columns -> bucket (only keys without NULL components). */
-  readonly buckets = new Map<unknown, Bucket>();
-  /** Rows with a NULL in some key column. */
-  readonly nullKeyed: Bucket = new Bucket(null);
   /** Equality key of keyCols of row i of a batch with this schema. */
   readonly keyOf: BatchKeyFn;
-  /** Per slot: its bucket and its position there (for O(1) removal). */
-  private bucketOf: Bucket[] = [];
-  private posOf = new Int32Array(64);
+  /** Key → first slot of its chain; rows with a NULL key component chain from nullHead. */
+  private readonly index: KeyIndex;
+  private nullHead = -1;
+  /** Per slot: next and previous slot of the same key (-1 at the ends), and its key. */
+  private next = new Int32Array(64);
+  private prev = new Int32Array(64);
+  private slotKey: unknown[] = [];
 
   constructor(types: readonly SqlType[], keyCols: readonly number[]) {
     this.types = types;
     this.keyCols = keyCols;
     this.keyOf = batchKeyFn(types, keyCols, 'equality');
     this.store = new RowStore(types);
+    const intKey = keyCols.length === 1 && storageKind(types[keyCols[0]]) === 'i32';
+    this.index = intKey ? new IntKeyIndex() : new MapKeyIndex();
   }
 
   /** Number of distinct rows held. */
@@ -63,10 +54,24 @@ export class Arrangement {
     return this.keyCols.length > 0 && hasNullAt(b, i, this.keyCols);
   }
 
-  /** The bucket row i of b (same key types) would fall into, or undefined (also for NULL keys). */
-  bucketFor(b: Batch, i: number, keyOf: BatchKeyFn = this.keyOf, keyCols: readonly number[] = this.keyCols): Bucket | undefined {
-    if (keyCols.length > 0 && hasNullAt(b, i, keyCols)) return undefined;
-    return this.buckets.get(keyOf(b, i));
+  /**
+   * First slot holding rows with the key of row i of b (a batch of the same key types, keyed
+   * by the caller's key function), or -1; NULL keys never match. Walk on with nextOf().
+   */
+  headFor(b: Batch, i: number, keyOf: BatchKeyFn = this.keyOf, keyCols: readonly number[] = this.keyCols): number {
+    if (keyCols.length > 0 && hasNullAt(b, i, keyCols)) return -1;
+    return this.index.head(keyOf(b, i));
+  }
+
+  nextOf(slot: number): number {
+    return this.next[slot];
+  }
+
+  /** Rows (distinct, with multiplicity ignored) stored under `key`; for tests and diagnostics. */
+  countKey(key: unknown): number {
+    let n = 0;
+    for (let s = key === null ? this.nullHead : this.index.head(key); s >= 0; s = this.next[s]) n++;
+    return n;
   }
 
   /** The slot holding row i of b (same schema), or -1. */
@@ -81,48 +86,48 @@ export class Arrangement {
    */
   apply(b: Batch): void {
     const touched: number[] = [];
-    const noKey = this.keyCols.length === 0;
     for (let i = 0; i < b.length; i++) {
       const w = b.weights[i];
       if (w === 0) continue;
       const before = this.store.size;
       const slot = this.store.upsert(b, i, w);
-      if (this.store.size !== before) {
-        // a new row: file it under its key
-        let bucket: Bucket | undefined;
-        if (noKey) {
-          bucket = this.buckets.get('');
-          if (bucket === undefined) this.buckets.set('', (bucket = new Bucket('')));
-        } else if (this.nullKeyAt(b, i)) bucket = this.nullKeyed;
-        else {
-          const key = this.keyOf(b, i);
-          bucket = this.buckets.get(key);
-          if (bucket === undefined) this.buckets.set(key, (bucket = new Bucket(key)));
-        }
-        if (slot >= this.posOf.length) {
-          const p = new Int32Array(Math.max(slot + 1, this.posOf.length * 2));
-          p.set(this.posOf);
-          this.posOf = p;
-        }
-        this.bucketOf[slot] = bucket;
-        this.posOf[slot] = bucket.slots.length;
-        bucket.slots.push(slot);
-      }
+      if (this.store.size !== before) this.link(slot, this.nullKeyAt(b, i) ? null : this.keyOf(b, i));
       if (this.store.weight(slot) <= 0) touched.push(slot);
     }
-    for (const slot of this.store.settle(touched)) this.unfile(slot);
+    for (const slot of this.store.settle(touched)) this.unlink(slot);
   }
 
-  private unfile(slot: number): void {
-    const bucket = this.bucketOf[slot];
-    const slots = bucket.slots;
-    const last = slots.pop()!;
-    if (last !== slot) {
-      const p = this.posOf[slot];
-      slots[p] = last;
-      this.posOf[last] = p;
+  /** Put a new slot at the head of its key's chain (key null: the NULL-key chain). */
+  private link(slot: number, key: unknown): void {
+    if (slot >= this.next.length) {
+      const cap = Math.max(slot + 1, this.next.length * 2);
+      const n = new Int32Array(cap);
+      n.set(this.next);
+      this.next = n;
+      const p = new Int32Array(cap);
+      p.set(this.prev);
+      this.prev = p;
     }
-    if (slots.length === 0 && bucket !== this.nullKeyed) this.buckets.delete(bucket.key);
+    const head = key === null ? this.nullHead : this.index.head(key);
+    this.next[slot] = head;
+    this.prev[slot] = -1;
+    if (head >= 0) this.prev[head] = slot;
+    if (key === null) this.nullHead = slot;
+    else this.index.setHead(key, slot);
+    this.slotKey[slot] = key;
+  }
+
+  private unlink(slot: number): void {
+    const n = this.next[slot];
+    const p = this.prev[slot];
+    if (n >= 0) this.prev[n] = p;
+    if (p >= 0) this.next[p] = n;
+    else {
+      const key = this.slotKey[slot];
+      if (key === null) this.nullHead = n;
+      else this.index.setHead(key, n);
+    }
+    this.slotKey[slot] = undefined;
   }
 
   /** Full contents as one consolidated batch. */

@@ -70,10 +70,8 @@ export class JoinOp extends Operator {
 
     // E1: ΔA × B_new
     for (let i = 0; i < dA.length; i++) {
-      const bucket = B.bucketFor(dA, i, A.keyOf, A.keyCols);
-      if (bucket === undefined) continue;
       const dw = dA.weights[i];
-      for (const e of bucket.slots) {
+      for (let e = B.headFor(dA, i, A.keyOf, A.keyCols); e >= 0; e = B.nextOf(e)) {
         const ew = B.weight(e);
         setFromBatch(cand, 0, dA, i);
         setFromRow(cand, nl, B.row(e));
@@ -90,10 +88,8 @@ export class JoinOp extends Operator {
     if (!hyd) {
       // E2: A_new × ΔB
       for (let j = 0; j < dB.length; j++) {
-        const bucket = A.bucketFor(dB, j, B.keyOf, B.keyCols);
-        if (bucket === undefined) continue;
         const dw = dB.weights[j];
-        for (const e of bucket.slots) {
+        for (let e = A.headFor(dB, j, B.keyOf, B.keyCols); e >= 0; e = A.nextOf(e)) {
           const ew = A.weight(e);
           setFromRow(cand, 0, A.row(e));
           setFromBatch(cand, nl, dB, j);
@@ -225,10 +221,8 @@ function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: 
   const slots: number[] = [];
   const weights: number[] = [];
   for (let i = 0; i < delta.length; i++) {
-    const bucket = other.bucketFor(delta, i, own.keyOf, own.keyCols);
-    if (bucket === undefined) continue;
     const dw = delta.weights[i];
-    for (const e of bucket.slots) {
+    for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
       idx.push(i);
       slots.push(e);
       weights.push(dw * other.weight(e));
