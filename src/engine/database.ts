@@ -14,7 +14,7 @@ import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResu
 import type { StatementResult } from './statement.js';
 import type { Row } from '../expr/value.js';
 import { paramValue } from './result.js';
-import { batchFromRows, rowAt } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, rowAt } from '../dataflow/batch.js';
 import { batchToArrow } from '../dataflow/arrow.js';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
@@ -108,12 +108,18 @@ export class Database {
     this.checkOpen();
     const t = this.engine.catalog.get(table);
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
-    const converted = rows.map((r) => {
-      const row = t.columns.map((c, i) => paramValue(r[i], c.type));
-      checkNotNull(t, row);
-      return row;
-    });
-    return this.engine.commit(new Map([[t, { deletes: [], inserts: converted }]]));
+    // straight into a columnar batch: no intermediate row per value
+    const cols = t.columns;
+    const b = new BatchBuilder(t.store.types, rows.length);
+    for (const r of rows) {
+      for (let c = 0; c < cols.length; c++) {
+        const v = paramValue(r[c], cols[c].type);
+        if (v === null && cols[c].notNull) checkNotNull(t, cols.map((col, i) => paramValue(r[i], col.type)));
+        b.set(c, v);
+      }
+      b.commitRow(1);
+    }
+    return this.engine.commit(new Map([[t, { deletes: [], inserts: b.finish() }]]));
   }
 
   /**

@@ -24,7 +24,15 @@ import { finishRead, splitRead } from './read.js';
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
   deletes: number[];
-  inserts: Row[];
+  /** Rows to insert, or a ready batch of them (weights 1) from a bulk path. */
+  inserts: Row[] | Batch;
+}
+
+function insertRows(ins: Row[] | Batch): Row[] {
+  if (Array.isArray(ins)) return ins;
+  const rows: Row[] = [];
+  for (let i = 0; i < ins.length; i++) rows.push(rowAt(ins, i));
+  return rows;
 }
 
 export interface Change {
@@ -85,12 +93,12 @@ export class Engine {
         let delta: Batch;
         if (table.store.uniques.length === 0) {
           // no key to check row by row: append the inserts to the table column by column
-          const ins = batchFromRows(table.store.types, ch.inserts);
+          const ins = Array.isArray(ch.inserts) ? batchFromRows(table.store.types, ch.inserts) : ch.inserts;
           const first = table.store.insertBatch(ins);
           for (let k = 0; k < ins.length; k++) rec.inserted.push(first + k);
           delta = b.length === 0 ? ins : concatBatches(table.store.types, [b.finish(), ins]);
         } else {
-          for (const row of ch.inserts) {
+          for (const row of insertRows(ch.inserts)) {
             // another session may have committed the same key since this transaction checked it
             for (const u of table.store.uniques) {
               const key = u.keyOf(row);
