@@ -101,6 +101,8 @@ function columnToVector(col: Column, t: SqlType, n: number): Vector {
       return makeVector(makeData({ type: new Int32(), length: n, nullCount: nullCount(col, n), nullBitmap: validity(col, n), data: col.data as Int32Array }));
     case 'f64':
       return makeVector(makeData({ type: new Float64(), length: n, nullCount: nullCount(col, n), nullBitmap: validity(col, n), data: col.data as Float64Array }));
+    case 'i64':
+      return makeVector(makeData({ type: new Int64(), length: n, nullCount: nullCount(col, n), nullBitmap: validity(col, n), data: col.data as BigInt64Array }));
     case 'bool': {
       const bits = new Uint8Array((n + 7) >> 3);
       const d = col.data as Uint8Array;

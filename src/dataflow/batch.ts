@@ -9,7 +9,7 @@
 import type { SqlType } from '../sql/types.js';
 import type { Row, Value } from '../expr/value.js';
 
-export type StorageKind = 'i32' | 'f64' | 'bool' | 'any';
+export type StorageKind = 'i32' | 'f64' | 'i64' | 'bool' | 'any';
 
 export function storageKind(t: SqlType): StorageKind {
   switch (t.id) {
@@ -20,6 +20,11 @@ export function storageKind(t: SqlType): StorageKind {
     case 'float4':
     case 'float8':
       return 'f64';
+    case 'int8':
+    case 'timestamp':
+    case 'timestamptz':
+      // bigint values: one typed slot instead of a heap object per stored value
+      return 'i64';
     case 'bool':
       return 'bool';
     default:
@@ -27,7 +32,7 @@ export function storageKind(t: SqlType): StorageKind {
   }
 }
 
-export type ColumnData = Int32Array | Float64Array | Uint8Array | Value[];
+export type ColumnData = Int32Array | Float64Array | BigInt64Array | Uint8Array | Value[];
 
 export interface Column {
   readonly kind: StorageKind;
@@ -52,6 +57,8 @@ export function getValue(col: Column, i: number): Value {
       return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Int32Array)[i];
     case 'f64':
       return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Float64Array)[i];
+    case 'i64':
+      return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as BigInt64Array)[i];
     case 'bool':
       return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Uint8Array)[i] === 1;
     default:
@@ -135,6 +142,7 @@ export class BatchBuilder {
     if (m !== null) m[i] = 0;
     if (kind === 'i32') (this.data[c] as Int32Array)[i] = v as number;
     else if (kind === 'f64') (this.data[c] as Float64Array)[i] = v as number;
+    else if (kind === 'i64') (this.data[c] as BigInt64Array)[i] = v as bigint;
     else (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
   }
 
@@ -199,6 +207,8 @@ function allocData(kind: StorageKind, cap: number): ColumnData {
       return new Int32Array(cap);
     case 'f64':
       return new Float64Array(cap);
+    case 'i64':
+      return new BigInt64Array(cap);
     case 'bool':
       return new Uint8Array(cap);
     default:

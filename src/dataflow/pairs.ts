@@ -33,7 +33,7 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
       for (const l of lists) k = fillAny(out, k, isLeft ? l.left : l.right, src, l.weights.length);
       return { kind, data: out, nulls: null };
     }
-    const data = kind === 'i32' ? new Int32Array(n) : kind === 'f64' ? new Float64Array(n) : new Uint8Array(n);
+    const data = kind === 'i32' ? new Int32Array(n) : kind === 'f64' ? new Float64Array(n) : kind === 'i64' ? new BigInt64Array(n) : new Uint8Array(n);
     let nulls: Uint8Array | null = null;
     let k = 0;
     for (const l of lists) {

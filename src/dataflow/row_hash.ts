@@ -53,6 +53,7 @@ export function batchRowHash(types: readonly SqlType[]): BatchRowHash {
       const col = b.columns[c];
       if (col.kind === 'any') h = mix(h, hashAny((col.data as Value[])[i], keys[c]));
       else if (col.nulls !== null && col.nulls[i] === 1) h = mix(h, NULL_HASH);
+      else if (col.kind === 'i64') h = mix(h, Number(BigInt.asIntN(32, (col.data as BigInt64Array)[i])));
       else h = mix(h, hashNumber((col.data as Float64Array)[i]));
     }
     return h;
@@ -81,6 +82,10 @@ export function rowMatcher(types: readonly SqlType[]): RowMatcher {
       if (y === null) return false;
       if (col.kind === 'bool') {
         if (((col.data as Uint8Array)[i] === 1) !== y) return false;
+        continue;
+      }
+      if (col.kind === 'i64') {
+        if ((col.data as BigInt64Array)[i] !== y) return false;
         continue;
       }
       const x = (col.data as Float64Array)[i];

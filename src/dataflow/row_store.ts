@@ -39,7 +39,7 @@ export class RowStore {
     this.types = types;
     this.kinds = types.map(storageKind);
     this.idKeys = types.map(identityKeyFn);
-    this.cols = this.kinds.map(() => new Float64Array(0));
+    this.cols = this.kinds.map((k) => (k === 'any' ? [] : allocTyped(k, 0)));
     this.nulls = this.kinds.map(() => new Uint8Array(0));
     this.weights = new Int32Array(0);
     this.hashes = new Int32Array(0);
@@ -53,12 +53,14 @@ export class RowStore {
     this.cols = this.cols.map((old, c) => {
       const kind = this.kinds[c];
       if (kind === 'any') {
-        const a = old instanceof Float64Array ? new Array<Value>(cap).fill(null) : (old as Value[]);
+        const a = old as Value[];
+        const from = a.length;
         a.length = cap;
+        a.fill(null, from);
         return a;
       }
-      const n = kind === 'i32' ? new Int32Array(cap) : kind === 'bool' ? new Uint8Array(cap) : new Float64Array(cap);
-      n.set(old as Int32Array);
+      const n = allocTyped(kind, cap);
+      (n as Int32Array).set(old as Int32Array);
       return n;
     });
     this.nulls = this.nulls.map((old) => {
@@ -100,6 +102,10 @@ export class RowStore {
         if (xn !== yn) return false;
         continue;
       }
+      if (kind === 'i64') {
+        if ((col.data as BigInt64Array)[i] !== (this.cols[c] as BigInt64Array)[s]) return false;
+        continue;
+      }
       const x = (col.data as Float64Array)[i];
       const y = (this.cols[c] as Float64Array)[s];
       if (x === y) {
@@ -118,7 +124,7 @@ export class RowStore {
       else {
         const isNull = col.nulls !== null && col.nulls[i] === 1;
         this.nulls[c][s] = isNull ? 1 : 0;
-        (this.cols[c] as Float64Array)[s] = isNull ? 0 : (col.data as Float64Array)[i];
+        if (!isNull) (this.cols[c] as Float64Array)[s] = (col.data as Float64Array)[i];
       }
     }
   }
@@ -284,5 +290,18 @@ export class RowStore {
     if (this.nulls[c][s] === 1) return null;
     const col: Column = { kind, data: this.cols[c], nulls: null };
     return getValue(col, s);
+  }
+}
+
+function allocTyped(kind: StorageKind, cap: number): Int32Array | Float64Array | BigInt64Array | Uint8Array {
+  switch (kind) {
+    case 'i32':
+      return new Int32Array(cap);
+    case 'i64':
+      return new BigInt64Array(cap);
+    case 'bool':
+      return new Uint8Array(cap);
+    default:
+      return new Float64Array(cap);
   }
 }

@@ -144,6 +144,11 @@ function columnReader(index: number, kind: ReturnType<typeof storageKind>): Eval
         const c: Column = b.columns[index];
         return c.nulls !== null && c.nulls[i] === 1 ? null : (c.data as Float64Array)[i];
       };
+    case 'i64':
+      return (b, i) => {
+        const c: Column = b.columns[index];
+        return c.nulls !== null && c.nulls[i] === 1 ? null : (c.data as BigInt64Array)[i];
+      };
     case 'bool':
       return (b, i) => {
         const c: Column = b.columns[index];
