@@ -110,21 +110,6 @@ function columnToVector(col: Column, t: SqlType, n: number): Vector {
       return makeVector(makeData({ type: new Bool(), length: n, nullCount: nullCount(col, n), nullBitmap: validity(col, n), data: bits }));
     }
     default: {
-      const vals = col.data as Value[];
-      if (t.id === 'int8' || t.id === 'timestamp' || t.id === 'timestamptz') {
-        const data = new BigInt64Array(n);
-        const bits = new Uint8Array((n + 7) >> 3);
-        let nulls = 0;
-        for (let i = 0; i < n; i++) {
-          const v = vals[i];
-          if (v === null) nulls++;
-          else {
-            data[i] = v as bigint;
-            bits[i >> 3] |= 1 << (i & 7);
-          }
-        }
-        return makeVector(makeData({ type: new Int64(), length: n, nullCount: nulls, nullBitmap: nulls ? bits : null, data }));
-      }
       const strings = new Array<string | null>(n);
       for (let i = 0; i < n; i++) strings[i] = formatValue(getValue(col, i), t);
       return vectorFromArray(strings, new Utf8());

@@ -21,7 +21,6 @@ import { Scope } from '../sql/scope.js';
 import { formatType } from '../sql/types.js';
 import type { Engine } from './engine.js';
 import type { Transaction } from './transaction.js';
-import type { UniqueIndex } from '../storage/table_store.js';
 import type { StatementResult } from './statement.js';
 
 export interface DmlContext {
