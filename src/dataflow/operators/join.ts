@@ -103,32 +103,20 @@ export class JoinOp extends Operator {
           }
         }
       }
-      // E3: ΔA × ΔB via a hash of ΔB
-      if (dA.length > 0 && dB.length > 0) {
-        const hash = new Map<unknown, number[]>();
-        for (let j = 0; j < dB.length; j++) {
-          if (B.nullKeyAt(dB, j)) continue;
-          const k = B.keyOf(dB, j);
-          const l = hash.get(k);
-          if (l === undefined) hash.set(k, [j]);
-          else l.push(j);
-        }
-        for (let i = 0; i < dA.length; i++) {
-          if (A.nullKeyAt(dA, i)) continue;
-          const js = hash.get(A.keyOf(dA, i));
-          if (js === undefined) continue;
-          for (const j of js) {
-            setFromBatch(cand, 0, dA, i);
-            setFromBatch(cand, nl, dB, j);
-            cand.commitRow(-(dA.weights[i] * dB.weights[j]));
-            if (track) {
-              kind.push(E3);
-              cl.push(lIdx !== null ? lIdx[i] : -1);
-              cr.push(rIdx !== null ? rIdx[j] : -1);
-              wl.push(dA.weights[i]);
-              wr.push(dB.weights[j]);
-            }
-          }
+      // E3: ΔA × ΔB
+      const pairs = deltaPairs(dA, A, dB, B);
+      for (let k = 0; k < pairs.left.length; k++) {
+        const i = pairs.left[k];
+        const j = pairs.right[k];
+        setFromBatch(cand, 0, dA, i);
+        setFromBatch(cand, nl, dB, j);
+        cand.commitRow(-(dA.weights[i] * dB.weights[j]));
+        if (track) {
+          kind.push(E3);
+          cl.push(lIdx !== null ? lIdx[i] : -1);
+          cr.push(rIdx !== null ? rIdx[j] : -1);
+          wl.push(dA.weights[i]);
+          wr.push(dB.weights[j]);
         }
       }
     }
@@ -179,31 +167,9 @@ export class JoinOp extends Operator {
     if (!ctx.hydrating && dB.length > 0) {
       lists.push(probe(dB, B, A, false)); // A_new × ΔB
       // − ΔA × ΔB
-      if (dA.length > 0) {
-        const hash = new Map<unknown, number[]>();
-        for (let j = 0; j < dB.length; j++) {
-          if (B.nullKeyAt(dB, j)) continue;
-          const k = B.keyOf(dB, j);
-          const l = hash.get(k);
-          if (l === undefined) hash.set(k, [j]);
-          else l.push(j);
-        }
-        const l3: number[] = [];
-        const r3: number[] = [];
-        const w3: number[] = [];
-        for (let i = 0; i < dA.length; i++) {
-          if (A.nullKeyAt(dA, i)) continue;
-          const js = hash.get(A.keyOf(dA, i));
-          if (js === undefined) continue;
-          for (const j of js) {
-            l3.push(i);
-            r3.push(j);
-            w3.push(-(dA.weights[i] * dB.weights[j]));
-          }
-        }
-        const e3: PairList = { left: { batch: dA, idx: l3 }, right: { batch: dB, idx: r3 }, weights: w3 };
-        lists.push(e3);
-      }
+      const pairs = deltaPairs(dA, A, dB, B);
+      const w3 = pairs.left.map((i, k) => -(dA.weights[i] * dB.weights[pairs.right[k]]));
+      lists.push({ left: { batch: dA, idx: pairs.left }, right: { batch: dB, idx: pairs.right }, weights: w3 });
     }
     const cb = assemblePairs(this.types, this.nl, lists);
     const res = this.spec.residual;
@@ -213,6 +179,31 @@ export class JoinOp extends Operator {
     for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
     return gather(cb, sel, n);
   }
+}
+
+/** Index pairs (i, j) of rows of the two deltas with equal (non-NULL) keys, via a hash of ΔB. */
+function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement): { left: number[]; right: number[] } {
+  const left: number[] = [];
+  const right: number[] = [];
+  if (dA.length === 0 || dB.length === 0) return { left, right };
+  const hash = new Map<unknown, number[]>();
+  for (let j = 0; j < dB.length; j++) {
+    if (B.nullKeyAt(dB, j)) continue;
+    const k = B.keyOf(dB, j);
+    const l = hash.get(k);
+    if (l === undefined) hash.set(k, [j]);
+    else l.push(j);
+  }
+  for (let i = 0; i < dA.length; i++) {
+    if (A.nullKeyAt(dA, i)) continue;
+    const js = hash.get(A.keyOf(dA, i));
+    if (js === undefined) continue;
+    for (const j of js) {
+      left.push(i);
+      right.push(j);
+    }
+  }
+  return { left, right };
 }
 
 /** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement. */
