@@ -18,6 +18,7 @@ import { BatchBuilder, batchFromRows, rowAt } from '../dataflow/batch.js';
 import { batchToArrow } from '../dataflow/arrow.js';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
+import type { ListeningServer, ServerOptions } from '../server/server.js';
 
 export interface OpenOptions {
   /** Reserved for durable storage (a later release); only in-memory databases exist today. */
@@ -148,6 +149,16 @@ export class Database {
     const [r] = this.session.execute(`SELECT * FROM "${e.name.replace(/"/g, '""')}"`);
     const fields = r.fields ?? [];
     return batchToArrow(batchFromRows(fields.map((f) => f.sqlType), r.rows ?? []), fields.map((f) => f.name));
+  }
+
+  /**
+   * Serve this database over the PostgreSQL wire protocol (psql, drivers). Each connection
+   * gets its own session. Resolves once listening; `port: 0` picks a free port.
+   */
+  async listen(options: ServerOptions = {}): Promise<ListeningServer> {
+    this.checkOpen();
+    const { startServer } = await import('../server/server.js');
+    return startServer(() => this.newSession(), options);
   }
 
   async close(): Promise<void> {

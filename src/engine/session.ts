@@ -20,10 +20,28 @@ import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
 import { Transaction } from './transaction.js';
 import { Settings } from './settings.js';
+import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
+import type { FieldInfo } from './result.js';
+
+/** What a statement would take and return, found without running it (the wire's Describe). */
+export interface StatementDescription {
+  /** Parameter types: given ones, inferred ones, and text for those nothing determined. */
+  paramTypes: SqlType[];
+  /** Result columns, or null when the statement returns no rows. */
+  fields: FieldInfo[] | null;
+}
+
+const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
 
 export class Session {
   private txn: Transaction | null = null;
   readonly settings = new Settings();
+  /** The connection's user and database, read by current_user / current_database(). */
+  info: SessionInfo = { ...DEFAULT_SESSION_INFO };
+  /** Inside beginImplicitBlock … endImplicitBlock (one simple-query message, or up to Sync). */
+  private inImplicitBlock = false;
+  /** this.txn is the implicit transaction of that block (not a BEGIN … COMMIT block). */
+  private implicit = false;
 
   constructor(readonly engine: Engine) {}
 
@@ -42,12 +60,68 @@ export class Session {
     return stmts.map((s) => this.executeStatement(s, params));
   }
 
+  /**
+   * Run statements with PostgreSQL's implicit-transaction semantics for a multi-statement
+   * Query message: outside a BEGIN block they commit together, and an error rolls all of
+   * them back. BEGIN among them turns the implicit transaction into an explicit block (left
+   * open); COMMIT/ROLLBACK among them end it with a warning. DDL is not transactional here:
+   * it commits the statements before it and runs on its own. Stops at the first error.
+   */
+  runImplicitBlock(stmts: readonly ParsedStatement[]): StatementResult[] {
+    this.beginImplicitBlock();
+    const out: StatementResult[] = [];
+    try {
+      for (const s of stmts) out.push(this.executeStatement(s));
+    } catch (e) {
+      this.endImplicitBlock(false);
+      throw e;
+    }
+    this.endImplicitBlock(true);
+    return out;
+  }
+
+  /** Start an implicit block; statements then run through executeStatement one at a time. */
+  beginImplicitBlock(): void {
+    this.inImplicitBlock = true;
+  }
+
+  /**
+   * End the implicit block: commit its transaction (`commit`) or discard it. An explicit
+   * block opened inside stays open. The commit can fail (e.g. a view's query errors on the
+   * new data); the changes are then rolled back and the error thrown.
+   */
+  endImplicitBlock(commit: boolean): void {
+    this.inImplicitBlock = false;
+    if (!this.implicit) return;
+    const txn = this.txn!;
+    this.txn = null;
+    this.implicit = false;
+    if (commit) this.engine.commit(txn.changes());
+  }
+
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
+    const prevInfo = setActiveSessionInfo(this.info);
+    try {
+      return this.executeOne(stmt, rawParams, paramTypes);
+    } finally {
+      setActiveSessionInfo(prevInfo);
+    }
+  }
+
+  private executeOne(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
     if (tag === 'TransactionStmt') return this.transactionStatement(n);
     if (this.txn?.failed) {
       throw new SqlError(SQLSTATE.IN_FAILED_SQL_TRANSACTION, 'current transaction is aborted, commands ignored until end of transaction block');
+    }
+    if (this.implicit && DDL_TAGS.has(tag)) {
+      // DDL applies at once (not transactional): commit what precedes it, then run it alone
+      this.endImplicitBlock(true);
+      this.inImplicitBlock = true;
+    } else if (this.inImplicitBlock && !this.txn && !DDL_TAGS.has(tag)) {
+      this.txn = new Transaction(false);
+      this.implicit = true;
     }
     const autocommit = this.txn === null;
     const txn = this.txn ?? new Transaction(false);
@@ -57,10 +131,71 @@ export class Session {
       if (autocommit) this.engine.commit(txn.changes());
       return result;
     } catch (e) {
-      if (!autocommit) txn.failed = true;
+      if (this.implicit) {
+        // an error rolls back the whole implicit transaction
+        this.txn = null;
+        this.implicit = false;
+      } else if (!autocommit) txn.failed = true;
       // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
       if (!(e instanceof SqlError)) throw new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
       throw e;
+    }
+  }
+
+  /**
+   * Parameter types and result columns of a statement, without running it: binds (and, for
+   * SELECT, optimizes) the plan. INSERT/UPDATE/DELETE bind while they execute, so they are
+   * dry-run in a throwaway transaction with NULL parameters, which is never committed.
+   */
+  describe(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[] = []): StatementDescription {
+    const prevInfo = setActiveSessionInfo(this.info);
+    try {
+      return this.describeOne(stmt, paramTypes);
+    } finally {
+      setActiveSessionInfo(prevInfo);
+    }
+  }
+
+  private describeOne(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[]): StatementDescription {
+    const tag = nodeTag(stmt.node);
+    const n = stmt.node[tag];
+    const params = new ParamTypes(paramTypes);
+    const done = (fields: FieldInfo[] | null): StatementDescription => ({ paramTypes: params.resolved(), fields });
+    switch (tag) {
+      case 'SelectStmt': {
+        const plan = this.bindSelect(n, params);
+        optimize(plan); // plan-time errors (constant folding) surface here, as at Parse in PostgreSQL
+        return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
+      }
+      case 'ExplainStmt':
+        if (nodeTag(n.query) === 'SelectStmt') this.bindSelect(n.query.SelectStmt, params);
+        return done([fieldInfo('QUERY PLAN', T.text)]);
+      case 'VariableShowStmt': {
+        const name = String(n.name);
+        return done([fieldInfo(['tables', 'views', 'materialized_views'].includes(name) ? 'name' : name, T.text)]);
+      }
+      case 'InsertStmt':
+      case 'UpdateStmt':
+      case 'DeleteStmt': {
+        const txn = new Transaction(false);
+        const values = () => params.resolved().map(() => null);
+        const cx: DmlContext = { engine: this.engine, txn, params, values };
+        const returning = (n.returningList ?? []).length > 0;
+        try {
+          const r = tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n);
+          return done(returning ? (r.fields ?? []) : null);
+        } catch (e) {
+          // binding errors are the statement's errors; data errors come from the NULL parameters
+          const code = e instanceof SqlError ? String(e.code) : '';
+          if (!/^(22|23|40|21)/.test(code)) throw e;
+          if (!returning) return done(null);
+          const from = [n.relation, ...(n.fromClause ?? []), ...(n.usingClause ?? [])];
+          const plan = this.bindSelect({ targetList: n.returningList, fromClause: from, limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' }, params);
+          return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
+        }
+      }
+      default:
+        return done(null);
     }
   }
 
@@ -167,20 +302,32 @@ export class Session {
     switch (n.kind as string) {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
+        if (this.implicit) {
+          // the implicit transaction becomes the explicit block, statements so far included
+          this.implicit = false;
+          return { command: 'BEGIN' };
+        }
         if (this.txn) return { command: 'BEGIN', notices: ['there is already a transaction in progress'] };
         this.txn = new Transaction(true);
         return { command: 'BEGIN' };
       case 'TRANS_STMT_COMMIT': {
         const txn = this.txn;
+        const wasImplicit = this.implicit;
         this.txn = null;
+        this.implicit = false;
         if (!txn) return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
+        if (wasImplicit) {
+          this.engine.commit(txn.changes());
+          return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
+        }
         if (txn.failed) return { command: 'ROLLBACK' };
         this.engine.commit(txn.changes());
         return { command: 'COMMIT' };
       }
       case 'TRANS_STMT_ROLLBACK': {
-        const had = this.txn !== null;
+        const had = this.txn !== null && !this.implicit;
         this.txn = null;
+        this.implicit = false;
         return { command: 'ROLLBACK', notices: had ? [] : ['there is no transaction in progress'] };
       }
       default:

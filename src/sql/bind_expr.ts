@@ -438,15 +438,16 @@ function bindSqlValueFunction(n: any, cx: ExprContext, pos?: number): Expr {
       return call('now');
     case 'SVFOP_LOCALTIMESTAMP':
       return coerce(call('now'), T.timestamp, 'implicit', cx.params, pos);
+    // the connection's user and database (expr/functions/session_info.ts)
     case 'SVFOP_CURRENT_USER':
     case 'SVFOP_CURRENT_ROLE':
     case 'SVFOP_USER':
     case 'SVFOP_SESSION_USER':
-      return { kind: 'literal', value: 'tributary', type: T.text };
+      return call('current_user');
     case 'SVFOP_CURRENT_CATALOG':
-      return { kind: 'literal', value: 'tributary', type: T.text };
+      return call('current_database');
     case 'SVFOP_CURRENT_SCHEMA':
-      return { kind: 'literal', value: 'public', type: T.text };
+      return call('current_schema');
     default:
       throw unsupported(String(n.op).replace('SVFOP_', '').toLowerCase(), pos);
   }

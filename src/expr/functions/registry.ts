@@ -12,6 +12,7 @@ import './string.js';
 import './datetime.js';
 import './jsonb.js';
 import './internal.js';
+import './session_info.js';
 
 export type { FunctionImpl } from './core.js';
 export { ANY } from './core.js';

@@ -1,0 +1,527 @@
+// One client connection: startup, then the message loop of the simple and extended query
+// protocols over a Session of its own.
+//
+// The engine is synchronous, so a statement runs to completion once started. The loop yields
+// to the event loop between statements and between batches of result rows (`pace`): that is
+// when CancelRequests from other connections get processed, when a vanished client is
+// noticed, and when a client that stops reading makes us wait (backpressure) instead of
+// buffering its results without bound.
+
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { SecureContext } from 'node:tls';
+import { SqlError, SQLSTATE } from '../errors.js';
+import type { Session } from '../engine/session.js';
+import type { StatementResult } from '../engine/statement.js';
+import type { FieldInfo } from '../engine/result.js';
+import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
+import { PG_VERSION, TRIBUTARY_VERSION } from '../expr/functions/session_info.js';
+import { encodeBinary, encodeText, formatOf, wireField } from './formats.js';
+import { ExtendedState, type Portal } from './extended.js';
+import { queryTextHandler, statementHandler, type HandlerContext } from './hooks.js';
+import {
+  ConnectionClosed,
+  Inbox,
+  backendKeyData,
+  bindComplete,
+  closeComplete,
+  commandComplete,
+  dataRow,
+  emptyQueryResponse,
+  errorOrNotice,
+  errorResponse,
+  parameterStatus,
+  parseComplete,
+  portalSuspended,
+  readFrame,
+  readyForQuery,
+  rowDescription,
+  type Frame,
+} from './messages.js';
+import { negotiateStartup, type AuthConfig } from './startup.js';
+
+export const SERVER_VERSION_STRING = `${PG_VERSION} (Tributary ${TRIBUTARY_VERSION})`;
+
+/** Rows sent between two yields to the event loop. */
+const ROW_BATCH = 1000;
+/** Queued output flushed to the socket at this size even mid-batch. */
+const FLUSH_BYTES = 64 * 1024;
+
+export interface ConnectionEnv {
+  newSession(): Session;
+  tls: SecureContext | null;
+  auth: AuthConfig;
+  maxMessage: number;
+  /** Allocate pid + secret and record this connection for CancelRequests. */
+  register(conn: Connection): { pid: number; secret: number };
+  unregister(pid: number): void;
+  cancel(pid: number, secret: number): void;
+}
+
+/** ParameterStatus names PostgreSQL reports (GUC_REPORT), with our setting names. */
+const REPORTED: [wire: string, setting: string | null][] = [
+  ['application_name', 'application_name'],
+  ['client_encoding', 'client_encoding'],
+  ['DateStyle', 'datestyle'],
+  ['default_transaction_read_only', null],
+  ['in_hot_standby', null],
+  ['integer_datetimes', 'integer_datetimes'],
+  ['IntervalStyle', 'intervalstyle'],
+  ['is_superuser', 'is_superuser'],
+  ['server_encoding', 'server_encoding'],
+  ['server_version', null],
+  ['session_authorization', null],
+  ['standard_conforming_strings', 'standard_conforming_strings'],
+  ['TimeZone', 'timezone'],
+];
+
+function cancelError(): SqlError {
+  return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to user request');
+}
+
+function asSqlError(e: unknown): SqlError {
+  if (e instanceof SqlError) return e;
+  return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+export class Connection {
+  private stream: Duplex;
+  private readonly inbox = new Inbox();
+  private session!: Session;
+  private pid = 0;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private closed = false;
+  private cancelRequested = false;
+  private readonly extended = new ExtendedState();
+  /** After an error in an extended-protocol message: ignore everything until Sync. */
+  private skipTillSync = false;
+  private reported = new Map<string, string>();
+  private user = '';
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly env: ConnectionEnv,
+  ) {
+    this.stream = socket;
+    socket.setNoDelay(true);
+    socket.on('close', () => (this.closed = true));
+    socket.on('error', () => (this.closed = true));
+    this.inbox.attach(socket);
+  }
+
+  /** Called by the server's cancel registry (from another connection's CancelRequest). */
+  requestCancel(): void {
+    this.cancelRequested = true;
+  }
+
+  /** Close the connection (server shutdown): the client gets a FATAL 57P01 if it is idle. */
+  terminate(): void {
+    if (this.closed) return;
+    this.send(errorOrNotice('E', { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }));
+    this.flushOut();
+    this.stream.end();
+    this.stream.destroy();
+    this.closed = true;
+  }
+
+  async run(): Promise<void> {
+    try {
+      const started = await negotiateStartup({
+        stream: this.stream,
+        inbox: this.inbox,
+        tls: this.env.tls,
+        auth: this.env.auth,
+        remoteAddress: this.socket.remoteAddress,
+        cancel: (pid, secret) => this.env.cancel(pid, secret),
+        write: (b) => this.stream.write(b),
+      });
+      if (!started) return; // CancelRequest: close without a reply
+      this.stream = started.stream;
+      this.stream.on('close', () => (this.closed = true));
+      this.stream.on('error', () => (this.closed = true));
+      this.start(started.params);
+      await this.messageLoop();
+    } catch (e) {
+      if (!(e instanceof ConnectionClosed) && !this.closed) {
+        // a protocol violation or a startup failure: report it (FATAL) and hang up
+        const err = asSqlError(e);
+        this.send(errorResponse(err.severity === 'ERROR' ? new SqlError(err.code, err.message, { severity: 'FATAL', detail: err.detail }) : err));
+        this.flushOut();
+      }
+    } finally {
+      if (this.pid) this.env.unregister(this.pid);
+      this.closed = true;
+      this.stream.end();
+      this.stream.destroy();
+      if (this.stream !== this.socket) this.socket.destroy();
+    }
+  }
+
+  private start(params: Map<string, string>): void {
+    this.user = params.get('user')!;
+    this.session = this.env.newSession();
+    this.session.info = { user: this.user, database: params.get('database') || this.user };
+    // Startup parameters other than these are settings (libpq sends application_name,
+    // client_encoding, …). A value we cannot honour is a warning here, not a refused
+    // connection: drivers send their own defaults (e.g. their TimeZone) unasked.
+    const warnings: string[] = [];
+    for (const [name, value] of params) {
+      if (name === 'user' || name === 'database' || name === 'replication') continue;
+      if (name === 'options') {
+        for (const [k, v] of parseOptions(value)) this.applySetting(k, v, warnings);
+        continue;
+      }
+      this.applySetting(name, value, warnings);
+    }
+    const { pid, secret } = this.env.register(this);
+    this.pid = pid;
+    for (const [wire, value] of this.reportedValues()) {
+      this.send(parameterStatus(wire, value));
+      this.reported.set(wire, value);
+    }
+    this.send(backendKeyData(pid, secret));
+    for (const w of warnings) this.send(errorOrNotice('N', { severity: 'WARNING', code: '01000', message: w }));
+    this.send(readyForQuery('I'));
+    this.flushOut();
+  }
+
+  private applySetting(name: string, value: string, warnings: string[]): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
+      warnings.push(`invalid configuration parameter name "${name}"`);
+      return;
+    }
+    try {
+      const [stmt] = parseSql(`SET ${name} TO '${value.replace(/'/g, "''")}'`);
+      this.session.executeStatement(stmt);
+    } catch (e) {
+      warnings.push(`startup parameter "${name}" = "${value}" ignored: ${(e as Error).message}`);
+    }
+  }
+
+  private reportedValues(): [string, string][] {
+    return REPORTED.map(([wire, setting]) => {
+      if (wire === 'server_version') return [wire, SERVER_VERSION_STRING];
+      if (wire === 'session_authorization') return [wire, this.user];
+      if (setting === null) return [wire, 'off'];
+      try {
+        return [wire, this.session.settings.get(setting)];
+      } catch {
+        return [wire, ''];
+      }
+    });
+  }
+
+  /** ParameterStatus for reported settings that changed (SET application_name, RESET …). */
+  private reportChanges(): void {
+    for (const [wire, value] of this.reportedValues()) {
+      if (this.reported.get(wire) !== value) {
+        this.reported.set(wire, value);
+        this.send(parameterStatus(wire, value));
+      }
+    }
+  }
+
+  // ---- output ---------------------------------------------------------------------------
+
+  send(b: Buffer): void {
+    this.out.push(b);
+    this.outBytes += b.length;
+    if (this.outBytes >= FLUSH_BYTES) this.flushOut();
+  }
+
+  /** Write queued output; false if the socket's buffer is full (wait for 'drain'). */
+  private flushOut(): boolean {
+    if (this.out.length === 0 || this.closed) return true;
+    const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    return this.stream.write(data);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushOut()) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
+    if (this.closed) throw new ConnectionClosed();
+  }
+
+  private checkCancel(): void {
+    if (this.closed) throw new ConnectionClosed();
+    if (this.cancelRequested) {
+      this.cancelRequested = false;
+      throw cancelError();
+    }
+  }
+
+  /** Flush, let other connections (and cancel requests) run, then honour a cancel. */
+  private async pace(): Promise<void> {
+    await this.flush();
+    await new Promise<void>((r) => setImmediate(r));
+    this.checkCancel();
+  }
+
+  private handlerContext(simpleProtocol: boolean): HandlerContext {
+    return {
+      session: this.session,
+      send: (b) => this.send(b),
+      flush: () => this.flush(),
+      readMessage: () => readFrame(this.inbox, this.env.maxMessage),
+      checkCancel: () => this.checkCancel(),
+      pace: () => this.pace(),
+      simpleProtocol,
+    };
+  }
+
+  // ---- message loop ---------------------------------------------------------------------
+
+  private async messageLoop(): Promise<void> {
+    for (;;) {
+      const frame = await readFrame(this.inbox, this.env.maxMessage);
+      if (frame.type === 'X') return;
+      if (this.skipTillSync && frame.type !== 'S') continue;
+      switch (frame.type) {
+        case 'Q':
+          await this.simpleQuery(frame);
+          break;
+        case 'P':
+        case 'B':
+        case 'D':
+        case 'E':
+        case 'C':
+          await this.extendedMessage(frame);
+          break;
+        case 'H':
+          await this.flush();
+          break;
+        case 'S':
+          this.sync();
+          break;
+        case 'd':
+        case 'c':
+        case 'f':
+          // CopyData/CopyDone/CopyFail outside COPY: ignored, as PostgreSQL does
+          break;
+        case 'F':
+          this.send(errorResponse(new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'the function call protocol is not supported')));
+          this.send(readyForQuery(this.session.transactionStatus));
+          this.flushOut();
+          break;
+        default:
+          throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `invalid frontend message type ${frame.type.charCodeAt(0)}`, { severity: 'FATAL' });
+      }
+    }
+  }
+
+  private async simpleQuery(frame: Frame): Promise<void> {
+    const end = frame.body.indexOf(0);
+    if (end !== frame.body.length - 1) throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, 'invalid message format', { severity: 'FATAL' });
+    const sql = frame.body.toString('utf8', 0, end);
+    this.cancelRequested = false;
+    // a Query message discards the unnamed statement and portal
+    this.extended.statements.delete('');
+    this.extended.portals.delete('');
+    const session = this.session;
+    session.beginImplicitBlock();
+    let ok = true;
+    try {
+      const textHandler = queryTextHandler(sql);
+      if (textHandler) await textHandler(sql, this.handlerContext(true));
+      else {
+        const stmts = parseSql(sql);
+        if (stmts.length === 0) this.send(emptyQueryResponse());
+        for (const stmt of stmts) {
+          await this.pace();
+          await this.runSimpleStatement(stmt);
+        }
+      }
+    } catch (e) {
+      if (e instanceof ConnectionClosed) throw e;
+      ok = false;
+      session.endImplicitBlock(false);
+      this.send(errorResponse(asSqlError(e)));
+    }
+    if (ok) {
+      try {
+        session.endImplicitBlock(true);
+      } catch (e) {
+        this.send(errorResponse(asSqlError(e)));
+      }
+    }
+    this.afterTransactionBoundary();
+    this.reportChanges();
+    this.send(readyForQuery(session.transactionStatus));
+    await this.flush();
+  }
+
+  private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
+    const handler = statementHandler(nodeTag(stmt.node));
+    if (handler) return handler(stmt, this.handlerContext(true));
+    const result = this.session.executeStatement(stmt);
+    this.sendNotices(result);
+    if (result.fields) {
+      this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
+      const n = await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
+      this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
+    } else {
+      this.send(commandComplete(result.command));
+    }
+  }
+
+  private sendNotices(result: StatementResult): void {
+    for (const message of result.notices ?? []) {
+      // the engine's notices are PostgreSQL's transaction-state WARNINGs
+      const code = /no transaction in progress/.test(message) ? '25P01' : /already a transaction/.test(message) ? '25001' : '01000';
+      this.send(errorOrNotice('N', { severity: code === '01000' ? 'NOTICE' : 'WARNING', code, message }));
+    }
+  }
+
+  /** DataRows for rows[from …) up to `limit` of them, pacing between batches; returns how many. */
+  private async sendRows(rows: readonly (readonly unknown[])[], fields: FieldInfo[], formats: number[], from: number, limit: number): Promise<number> {
+    const enc = fields.map((f, i) => {
+      const t = f.sqlType;
+      return formatOf(formats, i) === 1 ? (v: any) => encodeBinary(v, t) : (v: any) => encodeText(v, t);
+    });
+    const end = Math.min(rows.length, from + limit);
+    for (let i = from; i < end; i++) {
+      if ((i - from) % ROW_BATCH === 0 && i > from) await this.pace();
+      const row = rows[i];
+      const cells: (string | Buffer | null)[] = new Array(enc.length);
+      for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
+      this.send(dataRow(cells));
+    }
+    return end - from;
+  }
+
+  // ---- extended protocol ----------------------------------------------------------------
+
+  private async extendedMessage(frame: Frame): Promise<void> {
+    try {
+      switch (frame.type) {
+        case 'P':
+          this.extended.parse(frame.body, this.session);
+          this.send(parseComplete());
+          break;
+        case 'B':
+          this.extended.bind(frame.body);
+          this.send(bindComplete());
+          break;
+        case 'D':
+          for (const m of this.extended.describe(frame.body)) this.send(m);
+          break;
+        case 'E':
+          await this.execute(frame.body);
+          break;
+        case 'C':
+          this.extended.close(frame.body);
+          this.send(closeComplete());
+          break;
+      }
+    } catch (e) {
+      if (e instanceof ConnectionClosed) throw e;
+      const err = asSqlError(e);
+      if (err.severity !== 'ERROR') throw err;
+      // the implicit transaction up to Sync is rolled back, and messages up to Sync skipped
+      this.session.endImplicitBlock(false);
+      this.send(errorResponse(err));
+      this.skipTillSync = true;
+    }
+  }
+
+  private async execute(body: Buffer): Promise<void> {
+    const { portal: name, maxRows } = ExtendedState.executeArgs(body);
+    const portal = this.extended.portals.get(name);
+    if (!portal) throw new SqlError('34000', `portal "${name}" does not exist`);
+    const stmt = portal.prepared.stmt;
+    if (!stmt) {
+      this.send(emptyQueryResponse());
+      return;
+    }
+    // Messages up to Sync form one implicit transaction, as in PostgreSQL.
+    this.session.beginImplicitBlock();
+    if (!portal.result) {
+      this.cancelRequested = false;
+      const handler = statementHandler(nodeTag(stmt.node));
+      if (handler) {
+        portal.result = { command: '' };
+        await handler(stmt, this.handlerContext(false));
+        return;
+      }
+      portal.result = this.session.executeStatement(stmt, portal.params, portal.prepared.paramTypes);
+      this.sendNotices(portal.result);
+    }
+    await this.sendPortal(portal, maxRows);
+  }
+
+  private async sendPortal(portal: Portal, maxRows: number): Promise<void> {
+    const result = portal.result!;
+    if (!result.fields) {
+      this.send(commandComplete(portal.sent++ === 0 ? result.command : result.command));
+      return;
+    }
+    const rows = result.rows ?? [];
+    const limit = maxRows > 0 ? maxRows : Infinity;
+    const n = await this.sendRows(rows, result.fields, portal.resultFormats, portal.sent, limit);
+    portal.sent += n;
+    if (portal.sent < rows.length) this.send(portalSuspended());
+    else this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
+  }
+
+  private sync(): void {
+    this.skipTillSync = false;
+    try {
+      this.session.endImplicitBlock(true);
+    } catch (e) {
+      this.send(errorResponse(asSqlError(e)));
+    }
+    this.afterTransactionBoundary();
+    this.reportChanges();
+    this.send(readyForQuery(this.session.transactionStatus));
+    this.flushOut();
+  }
+
+  /** Portals do not outlive their transaction (none of ours are WITH HOLD). */
+  private afterTransactionBoundary(): void {
+    if (this.session.transactionStatus === 'I') this.extended.portals.clear();
+  }
+}
+
+/** The startup `options` parameter: "-c name=value" and "--name=value", backslash escapes. */
+export function parseOptions(s: string): [string, string][] {
+  const words: string[] = [];
+  let cur = '';
+  let has = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has) words.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += ch;
+      has = true;
+    }
+  }
+  if (has) words.push(cur);
+  const out: [string, string][] = [];
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i];
+    if (w === '-c' && i + 1 < words.length) w = words[++i];
+    else if (w.startsWith('-c')) w = w.slice(2);
+    else if (w.startsWith('--')) w = w.slice(2);
+    else continue;
+    const eq = w.indexOf('=');
+    if (eq > 0) out.push([w.slice(0, eq).replace(/-/g, '_'), w.slice(eq + 1)]);
+  }
+  return out;
+}

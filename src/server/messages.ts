@@ -1,0 +1,308 @@
+// Wire framing and backend message writers for the PostgreSQL v3 protocol.
+//
+// Incoming bytes are split into frames by `Inbox` (exact reads over a chunk list, so a frame
+// may arrive in any number of TCP segments); the body of a frame is decoded with
+// `MessageReader`, a bounds-checked wrapper around pg-protocol's BufferReader (which itself
+// reads past the end silently). Outgoing messages are built with pg-protocol's Writer.
+
+import { BufferReader } from 'pg-protocol/dist/buffer-reader.js';
+import { Writer } from 'pg-protocol/dist/buffer-writer.js';
+import type { Duplex } from 'node:stream';
+import { SqlError, SQLSTATE } from '../errors.js';
+
+/** PostgreSQL's limits: a startup packet may be at most 10000 bytes (MAX_STARTUP_PACKET_LENGTH)… */
+export const MAX_STARTUP_PACKET = 10000;
+/** …and any other message at most 1 GiB (PQ_LARGE_MESSAGE_LIMIT is MaxAllocSize - 1). */
+export const DEFAULT_MAX_MESSAGE = 0x3fffffff;
+
+export const PROTOCOL_3 = 196608; // 3.0
+export const SSL_REQUEST = 80877103;
+export const GSSENC_REQUEST = 80877104;
+export const CANCEL_REQUEST = 80877102;
+
+/** The peer went away (or we closed the connection); unwinds whatever was running. */
+export class ConnectionClosed extends Error {
+  constructor() {
+    super('connection closed');
+  }
+}
+
+export function protocolViolation(message: string): SqlError {
+  return new SqlError(SQLSTATE.PROTOCOL_VIOLATION, message);
+}
+
+/** Buffers incoming bytes and hands out exact-length reads. */
+export class Inbox {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private wanted = 0;
+  private wake: (() => void) | null = null;
+  private ended = false;
+  private stream: Duplex | null = null;
+  private readonly onData = (c: Buffer) => this.push(c);
+  private readonly onEnd = () => this.end();
+
+  attach(stream: Duplex): void {
+    this.stream = stream;
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    stream.on('close', this.onEnd);
+    stream.on('error', this.onEnd);
+  }
+
+  /** Stop reading from the current stream (before a TLS upgrade takes it over). */
+  detach(): void {
+    const s = this.stream;
+    if (!s) return;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('close', this.onEnd);
+    s.off('error', this.onEnd);
+    this.stream = null;
+  }
+
+  get buffered(): number {
+    return this.length;
+  }
+
+  private push(c: Buffer): void {
+    this.chunks.push(c);
+    this.length += c.length;
+    // Flow control: a client pipelining faster than we execute is paused, not buffered without bound.
+    if (this.length > Math.max(this.wanted, 1 << 20)) this.stream?.pause();
+    this.notify();
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Exactly n bytes; throws ConnectionClosed if the peer goes away first. */
+  async read(n: number): Promise<Buffer> {
+    this.wanted = n;
+    while (this.length < n) {
+      if (this.ended) throw new ConnectionClosed();
+      this.stream?.resume();
+      await new Promise<void>((r) => (this.wake = r));
+    }
+    this.wanted = 0;
+    let out: Buffer;
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let off = 0;
+      while (off < n) {
+        const c = this.chunks[0];
+        const take = Math.min(c.length, n - off);
+        c.copy(out, off, 0, take);
+        off += take;
+        if (take === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(take);
+      }
+    }
+    this.length -= n;
+    if (this.length < 1 << 20) this.stream?.resume();
+    return out;
+  }
+}
+
+export interface Frame {
+  /** Message type byte as a character ('Q', 'P', …). */
+  type: string;
+  body: Buffer;
+}
+
+/** A startup-phase packet: no type byte, length includes itself. */
+export async function readStartupPacket(inbox: Inbox): Promise<Buffer> {
+  const len = (await inbox.read(4)).readInt32BE(0);
+  if (len < 8 || len > MAX_STARTUP_PACKET) throw protocolViolation('invalid length of startup packet');
+  return inbox.read(len - 4);
+}
+
+export async function readFrame(inbox: Inbox, maxMessage: number): Promise<Frame> {
+  const head = await inbox.read(5);
+  const type = String.fromCharCode(head[0]);
+  const len = head.readInt32BE(1);
+  if (len < 4 || len - 4 > maxMessage) throw protocolViolation(`invalid message length`);
+  const body = len === 4 ? Buffer.alloc(0) : await inbox.read(len - 4);
+  return { type, body };
+}
+
+/** Bounds-checked reads over one message body; running off the end is a protocol violation. */
+export class MessageReader {
+  private readonly r = new BufferReader();
+  private pos = 0;
+  constructor(private readonly buf: Buffer) {
+    this.r.setBuffer(0, buf);
+  }
+  private need(n: number): void {
+    if (n < 0 || this.pos + n > this.buf.length) throw protocolViolation('invalid message format');
+    this.pos += n;
+  }
+  int16(): number {
+    this.need(2);
+    return this.r.int16();
+  }
+  int32(): number {
+    this.need(4);
+    return this.r.int32();
+  }
+  byte(): number {
+    this.need(1);
+    return this.r.byte();
+  }
+  bytes(n: number): Buffer {
+    this.need(n);
+    return this.r.bytes(n);
+  }
+  cstring(): string {
+    const end = this.buf.indexOf(0, this.pos);
+    if (end < 0) throw protocolViolation('invalid string in message');
+    this.need(end - this.pos + 1);
+    return this.r.cstring();
+  }
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+  /** pq_getmsgend: trailing garbage is an error too. */
+  end(): void {
+    if (this.pos !== this.buf.length) throw protocolViolation('invalid message format');
+  }
+}
+
+// ---- backend messages -------------------------------------------------------------------
+
+const code = (c: string) => c.charCodeAt(0);
+
+export function authenticationOk(): Buffer {
+  return new Writer().addInt32(0).flush(code('R'));
+}
+
+export function authenticationCleartext(): Buffer {
+  return new Writer().addInt32(3).flush(code('R'));
+}
+
+export function authenticationSasl(mechanisms: string[]): Buffer {
+  const w = new Writer().addInt32(10);
+  for (const m of mechanisms) w.addCString(m);
+  return w.addCString('').flush(code('R'));
+}
+
+export function authenticationSaslContinue(data: string): Buffer {
+  return new Writer().addInt32(11).addString(data).flush(code('R'));
+}
+
+export function authenticationSaslFinal(data: string): Buffer {
+  return new Writer().addInt32(12).addString(data).flush(code('R'));
+}
+
+export function parameterStatus(name: string, value: string): Buffer {
+  return new Writer().addCString(name).addCString(value).flush(code('S'));
+}
+
+export function backendKeyData(pid: number, secret: number): Buffer {
+  return new Writer().addInt32(pid).addInt32(secret).flush(code('K'));
+}
+
+export function readyForQuery(status: 'I' | 'T' | 'E'): Buffer {
+  return new Writer().add(Buffer.from(status)).flush(code('Z'));
+}
+
+export function commandComplete(tag: string): Buffer {
+  return new Writer().addCString(tag).flush(code('C'));
+}
+
+export function emptyQueryResponse(): Buffer {
+  return new Writer().flush(code('I'));
+}
+
+export function parseComplete(): Buffer {
+  return new Writer().flush(code('1'));
+}
+export function bindComplete(): Buffer {
+  return new Writer().flush(code('2'));
+}
+export function closeComplete(): Buffer {
+  return new Writer().flush(code('3'));
+}
+export function noData(): Buffer {
+  return new Writer().flush(code('n'));
+}
+export function portalSuspended(): Buffer {
+  return new Writer().flush(code('s'));
+}
+
+export function parameterDescription(oids: readonly number[]): Buffer {
+  const w = new Writer().addInt16(oids.length);
+  for (const o of oids) w.addInt32(o);
+  return w.flush(code('t'));
+}
+
+export interface WireField {
+  name: string;
+  typeOid: number;
+  typeLen: number;
+  typeMod: number;
+  format: 0 | 1;
+}
+
+export function rowDescription(fields: readonly WireField[]): Buffer {
+  const w = new Writer().addInt16(fields.length);
+  for (const f of fields) {
+    w.addCString(f.name).addInt32(0).addInt16(0).addInt32(f.typeOid).addInt16(f.typeLen).addInt32(f.typeMod).addInt16(f.format);
+  }
+  return w.flush(code('T'));
+}
+
+/** One DataRow; each cell is already encoded (string for text format, Buffer for binary). */
+export function dataRow(cells: readonly (string | Buffer | null)[]): Buffer {
+  const w = new Writer(64);
+  w.addInt16(cells.length);
+  for (const c of cells) {
+    if (c === null) w.addInt32(-1);
+    else if (typeof c === 'string') w.addInt32PrefixedString(c);
+    else w.addInt32(c.length).add(c);
+  }
+  return w.flush(code('D'));
+}
+
+export interface Notice {
+  severity: string;
+  code: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  position?: number;
+}
+
+/** ErrorResponse ('E') or NoticeResponse ('N'): S (localized) and V (never localized) severity. */
+export function errorOrNotice(kind: 'E' | 'N', n: Notice): Buffer {
+  const w = new Writer();
+  const field = (f: string, v: string | undefined) => {
+    if (v !== undefined && v !== '') w.addString(f).addCString(v);
+  };
+  field('S', n.severity);
+  field('V', n.severity);
+  field('C', n.code);
+  field('M', n.message);
+  field('D', n.detail);
+  field('H', n.hint);
+  if (n.position !== undefined) field('P', String(n.position));
+  w.addCString('');
+  return w.flush(code(kind));
+}
+
+export function errorResponse(e: SqlError): Buffer {
+  return errorOrNotice('E', { severity: e.severity, code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: e.position });
+}
