@@ -28,3 +28,20 @@ describe('embedding API', () => {
     expect((await db.query('SELECT * FROM t')).rows).toEqual([{ k: 1, v: 'a' }]);
   });
 });
+
+describe('db.insert fast paths', () => {
+  it('numbers fed to bigint columns keep their exact value (sign, 32-bit boundaries, 2^53-1)', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (v bigint)');
+    await db.query('CREATE MATERIALIZED VIEW s AS SELECT sum(v), count(v), avg(v) FROM t');
+    const vals = [0, -0, 1, -1, 4294967295, 4294967296, -4294967296, -4294967297, 2 ** 53 - 1, -(2 ** 53 - 1), 123456789012, -98765432101];
+    db.insert('t', vals.map((v) => [v]));
+    const r = await db.query('SELECT v FROM t');
+    expect(r.rows.map((x) => x.v)).toEqual(vals.map((v) => BigInt(v)));
+    const total = vals.reduce((a, v) => a + BigInt(v), 0n);
+    const s = await db.query('SELECT * FROM s');
+    expect(s.rows[0].sum).toBe(String(total));
+    expect(s.rows[0].count).toBe(BigInt(vals.length));
+    await db.close();
+  });
+});

@@ -60,6 +60,22 @@ describe('aggregates', () => {
     ]);
   });
 
+  it('integer sums past 2^53 and back, and averages whose value does not change', async () => {
+    await agree([
+      schema,
+      grouped,
+      global,
+      "INSERT INTO t VALUES (1, 1, 2, 4611686018427387904, 1, 'a', true), (2, 1, 2, 4611686018427387903, 1, 'a', true), (3, 2, 2, -9223372036854775807, 1, 'a', true)",
+      'DELETE FROM t WHERE id = 1',
+      "INSERT INTO t VALUES (4, 2, 2, -9007199254740993, 1, 'a', true), (5, 2, 2, 9007199254740993, 1, 'a', true)",
+      'DELETE FROM t WHERE id IN (2, 3)',
+      "INSERT INTO t VALUES (6, 3, 2, 2, 1, 'a', true)",
+      "INSERT INTO t VALUES (7, 3, 2, 2, 1, 'a', true)",
+      "UPDATE t SET b = 3, i = 3 WHERE id = 6",
+      "UPDATE t SET b = 1, i = 1 WHERE id = 7",
+    ]);
+  });
+
   it('aggregates created over existing data, and HAVING', async () => {
     await agree([
       schema,

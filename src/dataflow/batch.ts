@@ -11,6 +11,9 @@ import type { Row, Value } from '../expr/value.js';
 
 export type StorageKind = 'i32' | 'f64' | 'i64' | 'bool' | 'any';
 
+/** Whether BigInt64Arrays can be read and written as [lo, hi] Int32 pairs on this machine. */
+export const LITTLE_ENDIAN = new Int32Array(new BigInt64Array([1n]).buffer)[0] === 1;
+
 export function storageKind(t: SqlType): StorageKind {
   switch (t.id) {
     case 'int2':
@@ -90,6 +93,8 @@ export class BatchBuilder {
   private nulls: (Uint8Array | null)[];
   private weights: Int32Array;
   private cap: number;
+  /** Int32 views of i64 columns (see setInt64). */
+  private halves: (Int32Array | undefined)[] = [];
   length = 0;
 
   constructor(types: readonly SqlType[], capacity = 16) {
@@ -110,6 +115,7 @@ export class BatchBuilder {
       const nd = allocData(this.kinds[c], cap) as Int32Array;
       nd.set(d as Int32Array);
       this.data[c] = nd;
+      this.halves[c] = undefined;
       const nm = this.nulls[c];
       if (nm !== null) {
         const nn = new Uint8Array(cap);
@@ -144,6 +150,25 @@ export class BatchBuilder {
     else if (kind === 'f64') (this.data[c] as Float64Array)[i] = v as number;
     else if (kind === 'i64') (this.data[c] as BigInt64Array)[i] = v as bigint;
     else (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
+  }
+
+  /**
+   * Set an i64 column of the row being appended from a safe integer, written as its two 32-bit
+   * halves: no bigint is allocated (the fast path for numbers fed to int8 columns).
+   */
+  setInt64(c: number, v: number): void {
+    const i = this.length;
+    if (i >= this.cap) this.grow();
+    const m = this.nulls[c];
+    if (m !== null) m[i] = 0;
+    let h = this.halves[c];
+    if (h === undefined) {
+      const d = this.data[c] as BigInt64Array;
+      h = this.halves[c] = new Int32Array(d.buffer, d.byteOffset, d.length * 2);
+    }
+    const hi = Math.floor(v / 4294967296);
+    h[2 * i] = v - hi * 4294967296;
+    h[2 * i + 1] = hi;
   }
 
   /** Finish the current row with weight w. */

@@ -14,7 +14,7 @@ import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResu
 import type { StatementResult } from './statement.js';
 import type { Row } from '../expr/value.js';
 import { paramValue } from './result.js';
-import { BatchBuilder, batchFromRows, rowAt } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, LITTLE_ENDIAN, rowAt } from '../dataflow/batch.js';
 import { batchToArrow } from '../dataflow/arrow.js';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
@@ -112,9 +112,15 @@ export class Database {
     // straight into a columnar batch: no intermediate row per value
     const cols = t.columns;
     const b = new BatchBuilder(t.store.types, rows.length);
+    const int8 = cols.map((c) => c.type.id === 'int8' && LITTLE_ENDIAN);
     for (const r of rows) {
       for (let c = 0; c < cols.length; c++) {
-        const v = paramValue(r[c], cols[c].type);
+        const x = r[c];
+        if (int8[c] && typeof x === 'number' && Number.isSafeInteger(x)) {
+          b.setInt64(c, x);
+          continue;
+        }
+        const v = paramValue(x, cols[c].type);
         if (v === null && cols[c].notNull) checkNotNull(t, cols.map((col, i) => paramValue(r[i], col.type)));
         b.set(c, v);
       }

@@ -2,10 +2,10 @@
 // group's accumulators by ±weight; per touched group emit −old output row / +new one (nothing
 // when unchanged). Groups whose row count reaches 0 vanish; a global aggregate always has 1 row.
 import type { Row, Value } from '../../expr/value.js';
-import { Decimal } from '../../expr/numeric.js';
-import { identityKeyFn, type KeyFn } from '../../expr/compare.js';
-import { BatchBuilder, getValue, type Batch } from '../batch.js';
-import { accFactory, type Acc, type AggSpec } from '../accumulators.js';
+import { BatchBuilder, getValue, storageKind, type Batch } from '../batch.js';
+import type { AggSpec } from '../accumulators.js';
+import { aggColumn, type AggColumn } from '../agg_columns.js';
+import { IntKeyIndex } from '../key_index.js';
 import { batchKeyFn, type BatchKeyFn } from '../keys.js';
 import { Operator, type StepContext } from '../operator.js';
 import { Reps, identityIsEquality } from '../reps.js';
@@ -17,27 +17,39 @@ export interface AggregateSpec {
   aggs: readonly AggSpec[];
 }
 
-interface Group {
-  key: unknown;
-  /** Group column values (first seen) when representations cannot differ. */
-  row: Row;
-  reps: Reps | null;
-  /** Number of input rows (weighted). */
-  count: number;
-  accs: Acc[];
-  touched: boolean;
-  /** Output row currently emitted, or null. */
-  out: Row | null;
-}
-
+/**
+ * Groups get dense ids (reused after a group vanishes); per-group metadata lives in arrays
+ * indexed by id and aggregate state in one AggColumn per aggregate, so a batch costs a key
+ * lookup per row and a few typed-array updates, with no object per group or per row.
+ */
 export class AggregateOp extends Operator {
-  private readonly groups = new Map<unknown, Group>();
+  private readonly intIndex: IntKeyIndex | null;
+  private readonly mapIndex: Map<unknown, number> | null;
+  private nullGid = -1;
   private readonly groupKey: BatchKeyFn;
   private readonly groupId: BatchKeyFn | null;
-  private readonly factories: (() => Acc)[];
-  private readonly outIds: KeyFn[];
-  private readonly global: Group | null;
+  private readonly aggCols: AggColumn[];
+  private readonly global: boolean;
   private started = false;
+
+  // per group id
+  private cap = 0;
+  private count = new Float64Array(0);
+  private touchedFlag = new Uint8Array(0);
+  private keys: unknown[] = [];
+  /** Group column values (first seen) when representations cannot differ. */
+  private rows: (Row | null)[] = [];
+  private reps: (Reps | null)[] = [];
+  /** Group columns of the row currently emitted (null: the group has no output row). */
+  private shownRow: (Row | null)[] = [];
+  private live = 0;
+  private readonly free: number[] = [];
+  private nextGid = 0;
+
+  // per batch scratch
+  private gids = new Int32Array(0);
+  private order = new Int32Array(0);
+  private touched = new Int32Array(0);
 
   constructor(
     input: Operator,
@@ -47,116 +59,181 @@ export class AggregateOp extends Operator {
     super([input], [...gt, ...spec.aggs.map((a) => a.resultType)]);
     this.groupKey = batchKeyFn(input.types, spec.groupCols, 'equality');
     this.groupId = gt.every(identityIsEquality) ? null : batchKeyFn(input.types, spec.groupCols, 'identity');
-    this.factories = spec.aggs.map(accFactory);
-    this.outIds = this.types.map(identityKeyFn);
-    this.global = spec.groupCols.length === 0 ? this.newGroup('', []) : null;
-    if (this.global !== null) this.groups.set('', this.global);
+    this.aggCols = spec.aggs.map(aggColumn);
+    this.global = spec.groupCols.length === 0;
+    const intKeyed = gt.length === 1 && storageKind(gt[0]) === 'i32';
+    this.intIndex = intKeyed ? new IntKeyIndex() : null;
+    this.mapIndex = intKeyed ? null : new Map();
+    if (this.global) this.newGroup('', []);
   }
 
   get name(): string {
     return `Aggregate[${this.spec.groupCols.join(',')}]`;
   }
 
-  private newGroup(key: unknown, row: Row): Group {
-    return { key, row, reps: this.groupId ? new Reps() : null, count: 0, accs: this.factories.map((f) => f()), touched: false, out: null };
+  private newGroup(key: unknown, row: Row | null): number {
+    let g = this.free.pop();
+    if (g === undefined) {
+      g = this.nextGid++;
+      if (g >= this.cap) this.grow(g + 1);
+    }
+    this.count[g] = 0;
+    this.keys[g] = key;
+    this.rows[g] = row ?? [];
+    this.reps[g] = this.groupId ? new Reps() : null;
+    this.shownRow[g] = null;
+    for (const a of this.aggCols) a.reset(g);
+    if (this.intIndex !== null) {
+      if (key === null) this.nullGid = g;
+      else this.intIndex.setHead(key, g);
+    } else this.mapIndex!.set(key, g);
+    this.live++;
+    return g;
+  }
+
+  private dropGroup(g: number): void {
+    const key = this.keys[g];
+    if (this.intIndex !== null) {
+      if (key === null) this.nullGid = -1;
+      else this.intIndex.setHead(key, -1);
+    } else this.mapIndex!.delete(key);
+    this.keys[g] = undefined;
+    this.rows[g] = null;
+    this.reps[g] = null;
+    this.live--;
+    this.free.push(g);
+  }
+
+  private grow(min: number): void {
+    let cap = Math.max(this.cap * 2, 64);
+    while (cap < min) cap *= 2;
+    const c = new Float64Array(cap);
+    c.set(this.count);
+    this.count = c;
+    const t = new Uint8Array(cap);
+    t.set(this.touchedFlag);
+    this.touchedFlag = t;
+    for (const a of this.aggCols) a.reserve(cap);
+    this.cap = cap;
   }
 
   step(inputs: readonly Batch[], _ctx: StepContext): Batch {
     const b = inputs[0];
-    const touched: Group[] = [];
+    const n = b.length;
+    if (this.gids.length < n) {
+      this.gids = new Int32Array(n * 2);
+      this.order = new Int32Array(n * 2);
+    }
+    const gids = this.gids;
+    const order = this.order;
+    let nTouched = 0;
+    const touch = (g: number) => {
+      if (this.touchedFlag[g] === 0) {
+        this.touchedFlag[g] = 1;
+        if (nTouched === this.touched.length) {
+          const t = new Int32Array(Math.max(64, nTouched * 2));
+          t.set(this.touched);
+          this.touched = t;
+        }
+        this.touched[nTouched++] = g;
+      }
+    };
     if (!this.started) {
       this.started = true;
-      if (this.global !== null) {
-        this.global.touched = true;
-        touched.push(this.global);
-      }
+      if (this.global) touch(0);
     }
-    const gcols = this.spec.groupCols;
-    const aggs = this.spec.aggs;
-    const nAggs = aggs.length;
-    const argCols = aggs.map((a) => (a.fn === 'count_star' ? null : b.columns[a.arg]));
-    // fast path: one int4/int2 group column read straight from its typed array
-    const g0 = gcols.length === 1 ? b.columns[gcols[0]] : null;
-    const intKey = g0 !== null && g0.kind === 'i32' ? (g0.data as Int32Array) : null;
-    const intNulls = g0 !== null ? g0.nulls : null;
     // Insertions before retractions: an unconsolidated delta (e.g. a self-join's) may retract a
     // value before inserting it, and per-value counts (MIN/MAX, DISTINCT) must never go negative.
-    for (let pass = 0; pass < 2; pass++)
-    for (let i = 0; i < b.length; i++) {
-      const w = b.weights[i];
-      if (pass === 0 ? w <= 0 : w >= 0) continue;
-      let g: Group | undefined;
-      let key: unknown;
-      if (this.global !== null) g = this.global;
-      else {
-        key = intKey !== null ? (intNulls !== null && intNulls[i] === 1 ? null : intKey[i]) : this.groupKey(b, i);
-        g = this.groups.get(key);
-        if (g === undefined) {
-          g = this.newGroup(key, gcols.map((c) => getValue(b.columns[c], i)));
-          this.groups.set(key, g);
+    const w = b.weights;
+    let m = 0;
+    for (let i = 0; i < n; i++) if (w[i] > 0) order[m++] = i;
+    for (let i = 0; i < n; i++) if (w[i] < 0) order[m++] = i;
+    if (this.global) {
+      for (let k = 0; k < m; k++) gids[order[k]] = 0;
+      if (m > 0) touch(0);
+    } else {
+      const gcols = this.spec.groupCols;
+      const c0 = b.columns[gcols[0]];
+      const intKey = this.intIndex !== null ? (c0.data as Int32Array) : null;
+      const intNulls = c0.nulls;
+      for (let k = 0; k < m; k++) {
+        const i = order[k];
+        let g: number;
+        let key: unknown;
+        if (intKey !== null) {
+          if (intNulls !== null && intNulls[i] === 1) {
+            key = null;
+            g = this.nullGid;
+          } else {
+            key = intKey[i];
+            g = this.intIndex!.head(key);
+          }
+        } else {
+          key = this.groupKey(b, i);
+          g = this.mapIndex!.get(key) ?? -1;
         }
-        if (g.reps !== null) g.reps.add(this.groupId!(b, i), () => gcols.map((c) => getValue(b.columns[c], i)), w);
-      }
-      g.count += w;
-      const accs = g.accs;
-      for (let a = 0; a < nAggs; a++) {
-        const col = argCols[a];
-        if (col === null) accs[a].add(null, w);
-        else {
-          const v = getValue(col, i);
-          if (v !== null) accs[a].add(v, w);
-        }
-      }
-      if (!g.touched) {
-        g.touched = true;
-        touched.push(g);
+        if (g < 0) g = this.newGroup(key, this.groupId ? null : gcols.map((c) => getValue(b.columns[c], i)));
+        const r = this.reps[g];
+        if (r !== null) r.add(this.groupId!(b, i), () => gcols.map((c) => getValue(b.columns[c], i)), w[i]);
+        gids[i] = g;
+        touch(g);
       }
     }
-    return this.emit(touched);
+    const cnt = this.count;
+    for (let k = 0; k < m; k++) cnt[gids[order[k]]] += w[order[k]];
+    for (const a of this.aggCols) a.addRows(b, order, m, gids);
+    return this.emit(nTouched);
   }
 
-  private emit(touched: Group[]): Batch {
-    const out = new BatchBuilder(this.types, touched.length * 2);
+  private emit(nTouched: number): Batch {
+    const out = new BatchBuilder(this.types, nTouched * 2);
     const ng = this.spec.groupCols.length;
-    for (const g of touched) {
-      g.touched = false;
-      let next: Row | null = null;
-      if (g.count > 0 || g === this.global) {
-        next = new Array<Value>(this.types.length);
-        const gr = g.reps !== null ? g.reps.pick()! : g.row;
-        for (let c = 0; c < ng; c++) next[c] = gr[c];
-        for (let a = 0; a < g.accs.length; a++) next[ng + a] = g.accs[a].result();
+    const aggCols = this.aggCols;
+    for (let t = 0; t < nTouched; t++) {
+      const g = this.touched[t];
+      this.touchedFlag[g] = 0;
+      const alive = this.count[g] > 0 || this.global;
+      const had = this.shownRow[g] !== null;
+      const rep = alive ? (this.reps[g] !== null ? this.reps[g]!.pick()! : this.rows[g]!) : null;
+      if (alive && had && rep === this.shownRow[g] && !this.anyChanged(g)) continue;
+      if (had) {
+        this.writeRow(out, this.shownRow[g]!, ng);
+        for (let a = 0; a < aggCols.length; a++) aggCols[a].writeShown(g, out, ng + a);
+        out.commitRow(-1);
       }
-      if (next !== null && g.out !== null && this.sameRow(next, g.out)) continue;
-      if (g.out !== null) out.push(g.out, -1);
-      if (next !== null) out.push(next, 1);
-      g.out = next;
-      if (next === null && this.groups.get(g.key) === g) this.groups.delete(g.key);
+      if (alive) {
+        this.writeRow(out, rep!, ng);
+        for (let a = 0; a < aggCols.length; a++) aggCols[a].writeCurrent(g, out, ng + a);
+        out.commitRow(1);
+        this.shownRow[g] = rep;
+      } else {
+        this.shownRow[g] = null;
+        this.dropGroup(g);
+      }
     }
     return out.finish();
+  }
+
+  private anyChanged(g: number): boolean {
+    for (let a = 0; a < this.aggCols.length; a++) if (this.aggCols[a].changed(g)) return true;
+    return false;
+  }
+
+  private writeRow(out: BatchBuilder, groupRow: Row, ng: number): void {
+    for (let c = 0; c < ng; c++) out.set(c, groupRow[c]);
   }
 
   /** The current output: one row per group. The groups are the integrated state already. */
   override snapshot(): Batch {
-    const out = new BatchBuilder(this.types, this.groups.size);
-    for (const g of this.groups.values()) if (g.out !== null) out.push(g.out, 1);
-    return out.finish();
-  }
-
-  private sameRow(a: Row, b: Row): boolean {
-    for (let c = 0; c < a.length; c++) {
-      const x = a[c];
-      const y = b[c];
-      if (x === y) continue;
-      if (x === null || y === null) return false;
-      if (x instanceof Decimal && y instanceof Decimal) {
-        // same representation: same digits and same display scale
-        if (x.coef !== y.coef || x.scale !== y.scale || x.special !== y.special) return false;
-        continue;
-      }
-      const f = this.outIds[c];
-      if (f(x) !== f(y)) return false;
+    const out = new BatchBuilder(this.types, this.live);
+    const ng = this.spec.groupCols.length;
+    for (let g = 0; g < this.nextGid; g++) {
+      const r = this.shownRow[g];
+      if (r === null || r === undefined) continue;
+      this.writeRow(out, r, ng);
+      for (let a = 0; a < this.aggCols.length; a++) this.aggCols[a].writeShown(g, out, ng + a);
+      out.commitRow(1);
     }
-    return true;
+    return out.finish();
   }
 }

@@ -1,0 +1,281 @@
+// Aggregate state for all groups of an AggregateOp, one object per aggregate (not per group),
+// indexed by dense group id. COUNT and integer SUM/AVG keep their state in typed arrays and
+// read their input column straight from its typed storage — int8 through an Int32 view of the
+// BigInt64Array, so no bigint is boxed while a value fits in a double exactly. Everything else
+// wraps the per-group accumulators of accumulators.ts.
+
+import type { Value } from '../expr/value.js';
+import { Decimal } from '../expr/numeric.js';
+import { outOfRange } from '../errors.js';
+import { getValue, LITTLE_ENDIAN, type Batch, type BatchBuilder, type Column } from './batch.js';
+import { identityKeyFn, type KeyFn } from '../expr/compare.js';
+import { accFactory, type Acc, type AggSpec } from './accumulators.js';
+
+export interface AggColumn {
+  /** Group ids below cap are valid from now on. */
+  reserve(cap: number): void;
+  /** A new (or reused) group id starts from the empty state. */
+  reset(gid: number): void;
+  /** Fold rows order[0..n) of b into groups gids[row], with the rows' weights. */
+  addRows(b: Batch, order: Int32Array, n: number, gids: Int32Array): void;
+  result(gid: number): Value;
+  /** Whether the current result differs (in representation) from the one last written out. */
+  changed(gid: number): boolean;
+  /** Write the result last written out (to retract it) into column c of out's current row. */
+  writeShown(gid: number, out: BatchBuilder, c: number): void;
+  /** Write the current result into column c of out's current row; it becomes the shown one. */
+  writeCurrent(gid: number, out: BatchBuilder, c: number): void;
+}
+
+export function aggColumn(spec: AggSpec): AggColumn {
+  if (!spec.distinct) {
+    if (spec.fn === 'count_star') return new CountColumn(-1);
+    if (spec.fn === 'count') return new CountColumn(spec.arg);
+    const t = spec.argType.id;
+    if ((spec.fn === 'sum' || spec.fn === 'avg') && (t === 'int2' || t === 'int4' || (t === 'int8' && LITTLE_ENDIAN))) {
+      return new IntSumColumn(spec.arg, spec.fn === 'avg' ? 'avg' : t === 'int8' ? 'numeric' : 'int8');
+    }
+  }
+  return new GenericColumn(spec);
+}
+
+function grown(a: Float64Array<ArrayBuffer>, cap: number): Float64Array<ArrayBuffer> {
+  if (a.length >= cap) return a;
+  let n = Math.max(a.length * 2, 64);
+  while (n < cap) n *= 2;
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Whether row i of column col is NULL. */
+function isNull(col: Column, i: number): boolean {
+  return col.kind === 'any' ? (col.data as Value[])[i] === null : col.nulls !== null && col.nulls[i] === 1;
+}
+
+class CountColumn implements AggColumn {
+  private n = new Float64Array(0);
+  private shown = new Float64Array(0);
+  /** arg < 0: count(*). */
+  constructor(private readonly arg: number) {}
+  reserve(cap: number): void {
+    this.n = grown(this.n, cap);
+    this.shown = grown(this.shown, cap);
+  }
+  reset(gid: number): void {
+    this.n[gid] = 0;
+    this.shown[gid] = 0;
+  }
+  changed(gid: number): boolean {
+    return this.n[gid] !== this.shown[gid];
+  }
+  writeShown(gid: number, out: BatchBuilder, c: number): void {
+    writeCount(out, c, this.shown[gid]);
+  }
+  writeCurrent(gid: number, out: BatchBuilder, c: number): void {
+    writeCount(out, c, (this.shown[gid] = this.n[gid]));
+  }
+  addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array): void {
+    const n = this.n;
+    const w = b.weights;
+    if (this.arg < 0) {
+      for (let k = 0; k < len; k++) {
+        const i = order[k];
+        n[gids[i]] += w[i];
+      }
+      return;
+    }
+    const col = b.columns[this.arg];
+    for (let k = 0; k < len; k++) {
+      const i = order[k];
+      if (!isNull(col, i)) n[gids[i]] += w[i];
+    }
+  }
+  result(gid: number): Value {
+    return BigInt(this.n[gid]);
+  }
+}
+
+function writeCount(out: BatchBuilder, c: number, n: number): void {
+  if (LITTLE_ENDIAN) out.setInt64(c, n);
+  else out.set(c, BigInt(n));
+}
+
+const TWO32 = 4294967296;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+
+/**
+ * Exact SUM/AVG of integers: a double per group while the running sum stays a safe integer,
+ * spilling into a bigint (kept aside, per group) only when it would not.
+ */
+class IntSumColumn implements AggColumn {
+  private sum = new Float64Array(0);
+  private cnt = new Float64Array(0);
+  private readonly big = new Map<number, bigint>();
+  // the result last written out: its state and its value
+  private shownSum = new Float64Array(0);
+  private shownCnt = new Float64Array(0);
+  private readonly shownBig = new Map<number, bigint>();
+  private readonly shown: Value[] = [];
+  constructor(
+    private readonly arg: number,
+    private readonly mode: 'int8' | 'numeric' | 'avg',
+  ) {}
+
+  reserve(cap: number): void {
+    this.sum = grown(this.sum, cap);
+    this.cnt = grown(this.cnt, cap);
+    this.shownSum = grown(this.shownSum, cap);
+    this.shownCnt = grown(this.shownCnt, cap);
+  }
+  reset(gid: number): void {
+    this.sum[gid] = 0;
+    this.cnt[gid] = 0;
+    if (this.big.size !== 0) this.big.delete(gid);
+    this.shownSum[gid] = 0;
+    this.shownCnt[gid] = 0;
+    if (this.shownBig.size !== 0) this.shownBig.delete(gid);
+    this.shown[gid] = null;
+  }
+
+  changed(gid: number): boolean {
+    const b = this.big.size === 0 ? undefined : this.big.get(gid);
+    const sb = this.shownBig.size === 0 ? undefined : this.shownBig.get(gid);
+    let sameTotal: boolean;
+    if (b === undefined && sb === undefined) sameTotal = this.sum[gid] === this.shownSum[gid];
+    else sameTotal = (b ?? 0n) + BigInt(this.sum[gid]) === (sb ?? 0n) + BigInt(this.shownSum[gid]);
+    const sameCount = this.cnt[gid] === this.shownCnt[gid];
+    if (this.mode !== 'avg') return !sameTotal || (this.cnt[gid] === 0) !== (this.shownCnt[gid] === 0);
+    if (sameTotal && sameCount) return false;
+    // different (sum, count) pairs can have the same average
+    return !sameDecimal(this.result(gid), this.shown[gid]);
+  }
+
+  writeShown(gid: number, out: BatchBuilder, c: number): void {
+    out.set(c, this.shown[gid]);
+  }
+
+  writeCurrent(gid: number, out: BatchBuilder, c: number): void {
+    const v = this.result(gid);
+    out.set(c, v);
+    this.shown[gid] = v;
+    this.shownSum[gid] = this.sum[gid];
+    this.shownCnt[gid] = this.cnt[gid];
+    const b = this.big.size === 0 ? undefined : this.big.get(gid);
+    if (b !== undefined) this.shownBig.set(gid, b);
+    else if (this.shownBig.size !== 0) this.shownBig.delete(gid);
+  }
+
+  addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array): void {
+    const col = b.columns[this.arg];
+    const nulls = col.nulls;
+    const w = b.weights;
+    const sum = this.sum;
+    const cnt = this.cnt;
+    if (col.kind === 'i32') {
+      const d = col.data as Int32Array;
+      for (let k = 0; k < len; k++) {
+        const i = order[k];
+        if (nulls !== null && nulls[i] === 1) continue;
+        const g = gids[i];
+        cnt[g] += w[i];
+        this.addNumber(sum, g, d[i], w[i]);
+      }
+      return;
+    }
+    const d64 = col.data as BigInt64Array;
+    // little-endian halves: [lo, hi] per value
+    const halves = new Int32Array(d64.buffer, d64.byteOffset, d64.length * 2);
+    for (let k = 0; k < len; k++) {
+      const i = order[k];
+      if (nulls !== null && nulls[i] === 1) continue;
+      const g = gids[i];
+      cnt[g] += w[i];
+      const hi = halves[2 * i + 1];
+      if (hi >= -2097152 && hi < 2097152) this.addNumber(sum, g, hi * TWO32 + (halves[2 * i] >>> 0), w[i]);
+      else this.addBig(g, d64[i] * BigInt(w[i]));
+    }
+  }
+
+  private addNumber(sum: Float64Array, g: number, v: number, w: number): void {
+    const p = v * w;
+    const s = sum[g] + p;
+    if (s <= MAX_SAFE && s >= -MAX_SAFE && p <= MAX_SAFE && p >= -MAX_SAFE) sum[g] = s;
+    else this.addBig(g, BigInt(v) * BigInt(w));
+  }
+
+  private addBig(g: number, v: bigint): void {
+    this.big.set(g, (this.big.get(g) ?? 0n) + v);
+  }
+
+  result(gid: number): Value {
+    if (this.cnt[gid] === 0) return null;
+    const extra = this.big.size === 0 ? undefined : this.big.get(gid);
+    const s = this.sum[gid];
+    if (this.mode === 'int8') {
+      const t = extra === undefined ? BigInt(s) : extra + BigInt(s);
+      if (t > INT8_MAX || t < INT8_MIN) throw outOfRange('bigint');
+      return t;
+    }
+    const t = Decimal.fromBigInt(extra === undefined ? BigInt(s) : extra + BigInt(s));
+    return this.mode === 'numeric' ? t : t.div(Decimal.fromInt(this.cnt[gid]));
+  }
+}
+
+/** Any other aggregate: one accumulator object per group. */
+class GenericColumn implements AggColumn {
+  private readonly accs: Acc[] = [];
+  private readonly shown: Value[] = [];
+  private readonly make: () => Acc;
+  private readonly id: KeyFn;
+  constructor(private readonly spec: AggSpec) {
+    this.make = accFactory(spec);
+    this.id = identityKeyFn(spec.resultType);
+  }
+  reserve(_cap: number): void {}
+  reset(gid: number): void {
+    this.accs[gid] = this.make();
+    this.shown[gid] = null;
+  }
+  changed(gid: number): boolean {
+    const x = this.result(gid);
+    const y = this.shown[gid];
+    if (x === y) return false;
+    if (x === null || y === null) return true;
+    if (x instanceof Decimal && y instanceof Decimal) return !sameDecimal(x, y);
+    return this.id(x) !== this.id(y);
+  }
+  writeShown(gid: number, out: BatchBuilder, c: number): void {
+    out.set(c, this.shown[gid]);
+  }
+  writeCurrent(gid: number, out: BatchBuilder, c: number): void {
+    const v = this.result(gid);
+    out.set(c, v);
+    this.shown[gid] = v;
+  }
+  addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array): void {
+    const w = b.weights;
+    const accs = this.accs;
+    if (this.spec.fn === 'count_star') {
+      for (let k = 0; k < len; k++) accs[gids[order[k]]].add(null, w[order[k]]);
+      return;
+    }
+    const col = b.columns[this.spec.arg];
+    for (let k = 0; k < len; k++) {
+      const i = order[k];
+      const v = getValue(col, i);
+      if (v !== null) accs[gids[i]].add(v, w[i]);
+    }
+  }
+  result(gid: number): Value {
+    return this.accs[gid].result();
+  }
+}
+
+/** Same digits and same display scale (1.0 and 1.00 are equal but print differently). */
+function sameDecimal(x: Value, y: Value): boolean {
+  if (!(x instanceof Decimal) || !(y instanceof Decimal)) return x === y;
+  return x.coef === y.coef && x.scale === y.scale && x.special === y.special;
+}
