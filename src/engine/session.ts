@@ -163,8 +163,9 @@ export class Session {
     const done = (fields: FieldInfo[] | null): StatementDescription => ({ paramTypes: params.resolved(), fields });
     switch (tag) {
       case 'SelectStmt': {
+        // binding only: planning errors (constant folding) surface at Execute, as PostgreSQL
+        // reports them at Bind/Execute rather than at Parse
         const plan = this.bindSelect(n, params);
-        optimize(plan); // plan-time errors (constant folding) surface here, as at Parse in PostgreSQL
         return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
       }
       case 'ExplainStmt':

@@ -17,7 +17,7 @@ import type { FieldInfo } from '../engine/result.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { PG_VERSION, TRIBUTARY_VERSION } from '../expr/functions/session_info.js';
 import { encodeBinary, encodeText, formatOf, wireField } from './formats.js';
-import { ExtendedState, type Portal } from './extended.js';
+import { ExtendedState, parseStatements, type Portal } from './extended.js';
 import { queryTextHandler, statementHandler, type HandlerContext } from './hooks.js';
 import {
   ConnectionClosed,
@@ -335,7 +335,7 @@ export class Connection {
       const textHandler = queryTextHandler(sql);
       if (textHandler) await textHandler(sql, this.handlerContext(true));
       else {
-        const stmts = parseSql(sql);
+        const stmts = parseStatements(sql);
         if (stmts.length === 0) this.send(emptyQueryResponse());
         for (const stmt of stmts) {
           await this.pace();

@@ -7,7 +7,7 @@ import type { Session } from '../engine/session.js';
 import type { FieldInfo } from '../engine/result.js';
 import type { StatementResult } from '../engine/statement.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
-import { typeOid, type SqlType } from '../sql/types.js';
+import { T, typeOid, type SqlType } from '../sql/types.js';
 import { decodeBinaryParam, formatOf, typeForOid, wireField } from './formats.js';
 import { MessageReader, noData, parameterDescription, protocolViolation, rowDescription } from './messages.js';
 import { statementHandler } from './hooks.js';
@@ -34,6 +34,17 @@ export interface Portal {
   sent: number;
 }
 
+/** parseSql, except that an empty (or blank) query is no statements rather than an error. */
+export function parseStatements(sql: string): ParsedStatement[] {
+  if (/^\s*$/.test(sql)) return [];
+  try {
+    return parseSql(sql);
+  } catch (e) {
+    if ((e as Error).message === 'Query cannot be empty') return [];
+    throw e;
+  }
+}
+
 function unnamedOrQuoted(kind: string, name: string): string {
   return name === '' ? `unnamed ${kind}` : `${kind} "${name}"`;
 }
@@ -54,12 +65,12 @@ export class ExtendedState {
     if (name !== '' && this.statements.has(name)) {
       throw new SqlError('42P05', `prepared statement "${name}" already exists`);
     }
-    const stmts = parseSql(sql);
+    const stmts = parseStatements(sql);
     if (stmts.length > 1) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
     const declared = declaredOids.map(typeForOid);
     let prepared: PreparedStatement;
     if (stmts.length === 0) {
-      prepared = { stmt: null, declaredOids, paramTypes: declared.map((t) => t!), fields: null };
+      prepared = { stmt: null, declaredOids, paramTypes: declared.map((t) => t ?? T.text), fields: null };
     } else if (statementHandler(nodeTag(stmts[0].node))) {
       // a taken-over statement (COPY …) describes itself when it runs
       prepared = { stmt: stmts[0], declaredOids, paramTypes: [], fields: null };
