@@ -190,7 +190,7 @@ export class Session {
           const code = e instanceof SqlError ? String(e.code) : '';
           if (!/^(22|23|40|21)/.test(code)) throw e;
           if (!returning) return done(null);
-          const from = [n.relation, ...(n.fromClause ?? []), ...(n.usingClause ?? [])];
+          const from = [{ RangeVar: n.relation }, ...(n.fromClause ?? []), ...(n.usingClause ?? [])];
           const plan = this.bindSelect({ targetList: n.returningList, fromClause: from, limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' }, params);
           return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
         }

@@ -431,6 +431,8 @@ export class Connection {
       // the implicit transaction up to Sync is rolled back, and messages up to Sync skipped
       this.session.endImplicitBlock(false);
       this.send(errorResponse(err));
+      // PostgreSQL flushes an error at once: the client may be waiting on a Flush we now skip
+      this.flushOut();
       this.skipTillSync = true;
     }
   }
