@@ -38,7 +38,7 @@ import {
   rowDescription,
   type Frame,
 } from './messages.js';
-import { negotiateStartup, type AuthConfig } from './startup.js';
+import { negotiateStartup, type AuthConfig, type StartupIO } from './startup.js';
 
 export const SERVER_VERSION_STRING = `${PG_VERSION} (Tributary ${TRIBUTARY_VERSION})`;
 
@@ -126,16 +126,16 @@ export class Connection {
   }
 
   async run(): Promise<void> {
+    const io: StartupIO = {
+      stream: this.stream,
+      inbox: this.inbox,
+      tls: this.env.tls,
+      auth: this.env.auth,
+      remoteAddress: this.socket.remoteAddress,
+      cancel: (pid, secret) => this.env.cancel(pid, secret),
+    };
     try {
-      const started = await negotiateStartup({
-        stream: this.stream,
-        inbox: this.inbox,
-        tls: this.env.tls,
-        auth: this.env.auth,
-        remoteAddress: this.socket.remoteAddress,
-        cancel: (pid, secret) => this.env.cancel(pid, secret),
-        write: (b) => this.stream.write(b),
-      });
+      const started = await negotiateStartup(io);
       if (!started) return; // CancelRequest: close without a reply
       this.stream = started.stream;
       this.stream.on('close', () => (this.closed = true));
@@ -143,6 +143,7 @@ export class Connection {
       this.start(started.params);
       await this.messageLoop();
     } catch (e) {
+      this.stream = io.stream; // a startup failure after the TLS upgrade is reported over TLS
       if (!(e instanceof ConnectionClosed) && !this.closed) {
         // a protocol violation or a startup failure: report it (FATAL) and hang up
         const err = asSqlError(e);

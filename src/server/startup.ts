@@ -42,7 +42,11 @@ export interface StartupIO {
   remoteAddress: string | undefined;
   /** Forward a CancelRequest to the server's registry. */
   cancel(pid: number, secret: number): void;
-  write(b: Buffer): void;
+}
+
+/** Write to the current stream: after a TLS upgrade that is the TLSSocket. */
+function send(io: StartupIO, b: Buffer): void {
+  io.stream.write(b);
 }
 
 export interface StartupResult {
@@ -72,13 +76,13 @@ export async function negotiateStartup(io: StartupIO): Promise<StartupResult | n
       if (ssl) triedSsl = true;
       else triedGss = true;
       if (!ssl || !io.tls) {
-        io.write(Buffer.from('N'));
+        send(io, Buffer.from('N'));
         continue;
       }
       // Bytes the client sent after SSLRequest but before the handshake would be unencrypted
       // and must not be trusted (CVE-2021-23214); PostgreSQL refuses them the same way.
       if (io.inbox.buffered > 0) throw protocolViolation('received unencrypted data after SSL request');
-      io.write(Buffer.from('S'));
+      send(io, Buffer.from('S'));
       io.inbox.detach();
       const tlsSocket = new TLSSocket(io.stream as any, { isServer: true, secureContext: io.tls });
       io.stream = tlsSocket;
@@ -112,7 +116,7 @@ export async function negotiateStartup(io: StartupIO): Promise<StartupResult | n
     if (minor > 0 || unrecognized.length) {
       const w = new Writer().addInt32(PROTOCOL_3 & 0xffff).addInt32(unrecognized.length);
       for (const u of unrecognized) w.addCString(u);
-      io.write(w.flush('v'.charCodeAt(0)));
+      send(io, w.flush('v'.charCodeAt(0)));
     }
     if (!params.get('user')) throw fatal('28000', 'no PostgreSQL user name specified in startup packet');
     if (params.has('replication') && params.get('replication') !== 'false' && params.get('replication') !== 'off') {
@@ -139,24 +143,24 @@ async function authenticate(io: StartupIO, user: string, encrypted: boolean): Pr
       throw fatal('28000', `no pg_hba.conf entry for host "${io.remoteAddress}", user "${user}", ${encrypted ? 'SSL encryption' : 'no encryption'}`);
     }
     if (auth.user !== undefined && user !== auth.user) throw fatal('28000', `role "${user}" does not exist`);
-    io.write(authenticationOk());
+    send(io, authenticationOk());
     return;
   }
   if (auth.method === 'password') {
     if (!encrypted) {
       throw fatal('28000', `no pg_hba.conf entry for host "${io.remoteAddress}", user "${user}", no encryption`);
     }
-    io.write(authenticationCleartext());
+    send(io, authenticationCleartext());
     const f = await readFrame(io.inbox, 10000);
     if (f.type !== 'p') throw protocolViolation(`expected password response, got message type ${f.type.charCodeAt(0)}`);
     const r = new MessageReader(f.body);
     const pw = r.cstring();
     r.end();
     if (pw !== auth.password || (auth.user !== undefined && user !== auth.user)) throw failed();
-    io.write(authenticationOk());
+    send(io, authenticationOk());
     return;
   }
-  io.write(authenticationSasl(['SCRAM-SHA-256']));
+  send(io, authenticationSasl(['SCRAM-SHA-256']));
   const init = await readFrame(io.inbox, 10000);
   if (init.type !== 'p') throw protocolViolation(`expected SASL response, got message type ${init.type.charCodeAt(0)}`);
   const r = new MessageReader(init.body);
@@ -167,15 +171,15 @@ async function authenticate(io: StartupIO, user: string, encrypted: boolean): Pr
   r.end();
   const scram = new ScramExchange(auth.secret);
   try {
-    io.write(authenticationSaslContinue(scram.first(first)));
+    send(io, authenticationSaslContinue(scram.first(first)));
     const fin = await readFrame(io.inbox, 10000);
     if (fin.type !== 'p') throw protocolViolation(`expected SASL response, got message type ${fin.type.charCodeAt(0)}`);
     const result = scram.final(fin.body.toString('utf8'));
     if (!result.ok || (auth.user !== undefined && user !== auth.user)) throw failed();
-    io.write(authenticationSaslFinal(result.message));
+    send(io, authenticationSaslFinal(result.message));
   } catch (e) {
     if (e instanceof ScramError) throw fatal(SQLSTATE.PROTOCOL_VIOLATION, e.message);
     throw e;
   }
-  io.write(authenticationOk());
+  send(io, authenticationOk());
 }
