@@ -214,6 +214,33 @@ export class BatchBuilder {
     this.length = at + n;
   }
 
+  /**
+   * Start over, keeping the allocated columns: for builders whose batches live only until
+   * the end of one circuit step (see `reusableBuilder`). Fresh typed arrays would cost an
+   * external allocation each, and V8 answers enough of those with full garbage collections.
+   */
+  reset(): void {
+    if (poisonOnReset) this.poison();
+    this.length = 0;
+    for (let c = 0; c < this.kinds.length; c++) {
+      if (this.kinds[c] === 'any') this.data[c] = new Array<Value>(0);
+      else if (this.nulls[c] !== null) this.nulls[c]!.fill(0);
+    }
+  }
+
+  /** Overwrite every slot, so a batch kept past its step shows up as wrong answers in tests. */
+  private poison(): void {
+    for (let c = 0; c < this.kinds.length; c++) {
+      const d = this.data[c];
+      if (Array.isArray(d)) d.fill('\u0000poisoned');
+      else if (d instanceof BigInt64Array) d.fill(-1234567890123n);
+      else if (d instanceof Float64Array) d.fill(Number.NaN);
+      else (d as Int32Array).fill(-123456789);
+      this.nulls[c]?.fill(1);
+    }
+    this.weights.fill(0);
+  }
+
   finish(): Batch {
     const n = this.length;
     const columns: Column[] = this.kinds.map((kind, c) => {
@@ -224,6 +251,25 @@ export class BatchBuilder {
     });
     return { types: this.types, columns, weights: this.weights.subarray(0, n), length: n };
   }
+}
+
+let poisonOnReset = false;
+
+/** Tests turn this on: reused batch buffers are overwritten with garbage when reset. */
+export function setPoisonOnReset(on: boolean): void {
+  poisonOnReset = on;
+}
+
+/**
+ * A builder reused for every batch an operator emits. Contract: a batch emitted into a
+ * circuit step is read during that step only (operators that keep data copy it into their own
+ * state; listeners and reads convert it to rows before the step returns), so the next step may
+ * overwrite it.
+ */
+export function reusableBuilder(prev: BatchBuilder | null, types: readonly SqlType[], capacity: number): BatchBuilder {
+  if (prev === null) return new BatchBuilder(types, capacity);
+  prev.reset();
+  return prev;
 }
 
 function allocData(kind: StorageKind, cap: number): ColumnData {

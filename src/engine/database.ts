@@ -14,7 +14,7 @@ import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResu
 import type { StatementResult } from './statement.js';
 import type { Row } from '../expr/value.js';
 import { paramValue } from './result.js';
-import { BatchBuilder, batchFromRows, LITTLE_ENDIAN, rowAt } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, LITTLE_ENDIAN, reusableBuilder, rowAt } from '../dataflow/batch.js';
 import { batchToArrow } from '../dataflow/arrow.js';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
@@ -46,6 +46,8 @@ export class Database {
   readonly engine: Engine;
   private readonly session: Session;
   private closed = false;
+  /** One reusable batch per table for `insert` (its batch does not outlive the commit). */
+  private readonly insertBuffers = new WeakMap<object, BatchBuilder>();
 
   private constructor(engine: Engine) {
     this.engine = engine;
@@ -111,7 +113,9 @@ export class Database {
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
     // straight into a columnar batch: no intermediate row per value
     const cols = t.columns;
-    const b = new BatchBuilder(t.store.types, rows.length);
+    // the batch is dead once commit returns (see reusableBuilder)
+    const b = reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, rows.length);
+    this.insertBuffers.set(t, b);
     const int8 = cols.map((c) => c.type.id === 'int8' && LITTLE_ENDIAN);
     for (const r of rows) {
       for (let c = 0; c < cols.length; c++) {

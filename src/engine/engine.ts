@@ -75,16 +75,17 @@ export class Engine {
    */
   commit(changes: Map<TableEntry, TableChanges>): number {
     if (changes.size === 0) return this.timestamp;
-    const applied: { table: TableEntry; deleted: number[]; inserted: number[] }[] = [];
+    // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
+    const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     try {
       for (const [table, ch] of changes) {
-        const b = new BatchBuilder(table.store.types, ch.deletes.length + ch.inserts.length);
         for (const id of ch.deletes) {
           if (!table.store.isLive(id)) {
             throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
           }
         }
-        const rec = { table, deleted: [] as number[], inserted: [] as number[] };
+        const b = new BatchBuilder(table.store.types, ch.deletes.length + (table.store.uniques.length ? ch.inserts.length : 0));
+        const rec = { table, deleted: [] as number[], inserted: [] as number[], first: 0, count: 0 };
         applied.push(rec);
         for (const id of ch.deletes) {
           b.push(table.store.delete(id), -1);
@@ -94,8 +95,8 @@ export class Engine {
         if (table.store.uniques.length === 0) {
           // no key to check row by row: append the inserts to the table column by column
           const ins = Array.isArray(ch.inserts) ? batchFromRows(table.store.types, ch.inserts) : ch.inserts;
-          const first = table.store.insertBatch(ins);
-          for (let k = 0; k < ins.length; k++) rec.inserted.push(first + k);
+          rec.first = table.store.insertBatch(ins);
+          rec.count = ins.length;
           delta = b.length === 0 ? ins : concatBatches(table.store.types, [b.finish(), ins]);
         } else {
           for (const row of insertRows(ch.inserts)) {
@@ -119,6 +120,7 @@ export class Engine {
     } catch (e) {
       for (const rec of applied.reverse()) {
         for (const id of rec.inserted) rec.table.store.delete(id);
+        for (let k = 0; k < rec.count; k++) rec.table.store.delete(rec.first + k);
         for (const id of rec.deleted) rec.table.store.undelete(id);
       }
       for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));

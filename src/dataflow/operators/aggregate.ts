@@ -2,7 +2,7 @@
 // group's accumulators by ±weight; per touched group emit −old output row / +new one (nothing
 // when unchanged). Groups whose row count reaches 0 vanish; a global aggregate always has 1 row.
 import type { Row, Value } from '../../expr/value.js';
-import { BatchBuilder, getValue, storageKind, type Batch } from '../batch.js';
+import { BatchBuilder, getValue, reusableBuilder, storageKind, type Batch } from '../batch.js';
 import type { AggSpec } from '../accumulators.js';
 import { aggColumn, type AggColumn } from '../agg_columns.js';
 import { IntKeyIndex } from '../key_index.js';
@@ -50,6 +50,7 @@ export class AggregateOp extends Operator {
   private gids = new Int32Array(0);
   private order = new Int32Array(0);
   private touched = new Int32Array(0);
+  private outBuf: BatchBuilder | null = null;
 
   constructor(
     input: Operator,
@@ -186,7 +187,7 @@ export class AggregateOp extends Operator {
   }
 
   private emit(nTouched: number): Batch {
-    const out = new BatchBuilder(this.types, nTouched * 2);
+    const out = (this.outBuf = reusableBuilder(this.outBuf, this.types, nTouched * 2));
     const ng = this.spec.groupCols.length;
     const aggCols = this.aggCols;
     for (let t = 0; t < nTouched; t++) {
