@@ -86,7 +86,10 @@ export async function startServer(newSession: () => Session, options: ServerOpti
     socket.on('error', () => {}); // reset by peer etc.: the connection's own handlers clean up
     const conn = new Connection(socket, env);
     open.add(conn);
-    conn.run().finally(() => open.delete(conn));
+    conn
+      .run()
+      .catch(() => {}) // run() reports its own errors; nothing may escape and take the server down
+      .finally(() => open.delete(conn));
   });
 
   await new Promise<void>((resolve, reject) => {
