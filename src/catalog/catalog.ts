@@ -75,6 +75,21 @@ export class Catalog {
     return this.nextOid++;
   }
 
+  private derived = new Map<string, number>();
+
+  /**
+   * A stable oid for an object the catalog does not store as an entry of its own (the index
+   * and constraint behind a PRIMARY KEY or UNIQUE): allocated on first request, then kept.
+   */
+  derivedOid(key: string): number {
+    let oid = this.derived.get(key);
+    if (oid === undefined) {
+      oid = this.allocOid();
+      this.derived.set(key, oid);
+    }
+    return oid;
+  }
+
   get(name: string): CatalogEntry | undefined {
     return this.entries.get(name);
   }

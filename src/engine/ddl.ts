@@ -11,6 +11,7 @@ import { mapPlanExprs } from '../plan/rules/walk.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
 import { bindTypeName } from '../sql/bind_expr.js';
 import { bindQuery } from '../sql/bind_select.js';
+import { SYSTEM_RELATION_PREFIX } from '../sql/bind_from.js';
 import { coerce, ParamTypes } from '../sql/coerce.js';
 import { names, strVal } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
@@ -110,6 +111,9 @@ function checkSchema(rel: any) {
 function bindViewQuery(engine: Engine, query: any, aliases: string[]): { plan: Plan; columns: Field[]; deps: string[] } {
   const env: BindEnv = { catalog: engine.catalog, params: new ParamTypes(), ctes: new Map(), outer: null, dependencies: new Set() };
   let plan = bindQuery(query, env);
+  if ([...env.dependencies].some((d) => d.startsWith(SYSTEM_RELATION_PREFIX))) {
+    throw unsupported('system catalogs in a view (they are not incremental inputs)');
+  }
   if (env.params.types.length > 0) throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, 'there is no parameter $1');
   if (aliases.length > plan.schema.length) {
     throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'CREATE VIEW specifies more column names than columns');

@@ -10,11 +10,14 @@ import { Jsonb, typeOf, type JsonValue } from './jsonb.js';
 import { dateToTimestamp, parseDate, parseTimestamp, timestampToDate } from './datetime.js';
 import { formatValue } from './format.js';
 import { rint } from './interval.js';
+import { parseOid, regIn } from './reg.js';
+import { isOidType, isOpaqueType } from '../sql/types.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 
 const NUM_RANK: Partial<Record<TypeId, number>> = { int2: 0, int4: 1, int8: 2, numeric: 3, float4: 4, float8: 5 };
-const STRING: ReadonlySet<TypeId> = new Set(['text', 'varchar', 'bpchar']);
+const STRING: ReadonlySet<TypeId> = new Set(['text', 'varchar', 'bpchar', 'name']);
+const INT_IDS: ReadonlySet<TypeId> = new Set(['int2', 'int4', 'int8']);
 
 /** pg_cast.castcontext between two types (I/O conversion casts included), or null. */
 export function castKind(from: SqlType, to: SqlType): CastContext | null {
@@ -30,6 +33,8 @@ export function castKind(from: SqlType, to: SqlType): CastContext | null {
     if (tr > fr || (f === 'numeric' && (t === 'float4' || t === 'float8'))) return 'implicit';
     return 'assignment';
   }
+  const cat = catalogCastKind(from, to);
+  if (cat !== undefined) return cat;
   if (STRING.has(f) && STRING.has(t)) return 'implicit';
   if (STRING.has(t)) return 'assignment';
   if (STRING.has(f)) return 'explicit';
@@ -40,6 +45,38 @@ export function castKind(from: SqlType, to: SqlType): CastContext | null {
   if (f === 'bool' && t === 'int4') return 'explicit';
   if (f === 'jsonb' && (t === 'bool' || tr !== undefined)) return 'explicit';
   return null;
+}
+
+/** pg_cast entries of the system-catalog types (undefined: not one of them). */
+function catalogCastKind(from: SqlType, to: SqlType): CastContext | null | undefined {
+  const f = from.id;
+  const t = to.id;
+  const fo = isOidType(from);
+  const toOid = isOidType(to);
+  if (fo || toOid) {
+    if (fo && toOid) return f === 'oid' || t === 'oid' ? 'implicit' : null;
+    if (INT_IDS.has(f) && toOid) return 'implicit';
+    if (fo && (t === 'int8' || t === 'int4')) return 'assignment';
+    if (STRING.has(t)) return 'assignment';
+    if ((f === 'text' || f === 'varchar') && t === 'regclass') return 'implicit';
+    if (STRING.has(f)) return 'explicit';
+    return null;
+  }
+  if (f === 'char' || t === 'char') {
+    if (f === 'char' && t === 'text') return 'implicit';
+    if (f === 'name') return 'explicit';
+    if (STRING.has(f) || STRING.has(t)) return 'assignment';
+    if ((f === 'char' && t === 'int4') || (f === 'int4' && t === 'char')) return 'explicit';
+    return null;
+  }
+  if (isOpaqueType(from) || isOpaqueType(to)) {
+    if (f === 'pg_node_tree' && t === 'text') return 'implicit';
+    if (STRING.has(t)) return 'assignment';
+    if (STRING.has(f)) return 'explicit';
+    return null;
+  }
+  if (f === 'name' && (t === 'varchar' || t === 'bpchar')) return 'assignment';
+  return undefined;
 }
 
 /** Can `from` be coerced to `to` in `ctx`? (can_coerce_type) */
@@ -151,7 +188,39 @@ export function parseValue(text: string, t: SqlType): Value {
       return Interval.parse(text);
     case 'jsonb':
       return Jsonb.parse(text);
+    case 'oid': {
+      const n = parseOid(text);
+      if (Number.isNaN(n)) {
+        if (/^\s*[+-]?\d+\s*$/.test(text)) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, `value "${text}" is out of range for type oid`);
+        throw invalidInput('oid', text);
+      }
+      return n;
+    }
+    case 'regclass':
+    case 'regtype':
+    case 'regproc':
+    case 'regnamespace':
+    case 'regrole':
+      return regIn(t.id, text);
+    case 'name':
+      return truncateName(text);
+    case 'char':
+      // "char" keeps the first byte; we keep the first character
+      return text.length === 0 ? '' : String.fromCodePoint(text.codePointAt(0)!);
+    default:
+      throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `input of type ${TYPE_INFO[t.id].name} is not supported`);
   }
+}
+
+/** name values hold at most NAMEDATALEN - 1 = 63 bytes. */
+function truncateName(s: string): string {
+  if (Buffer.byteLength(s, 'utf8') <= 63) return s;
+  let out = '';
+  for (const c of s) {
+    if (Buffer.byteLength(out + c, 'utf8') > 63) break;
+    out += c;
+  }
+  return out;
 }
 
 /** varchar(n) / char(n) length coercion; `explicit` truncates instead of raising. */
@@ -302,7 +371,24 @@ function castBase(from: SqlType, to: SqlType): Fn {
   const f = from.id;
   const t = to.id;
   if (f === t) return identity;
-  if (STRING.has(t)) return toText(from);
+  if (isOidType(from) && isOidType(to)) return identity;
+  if (INT_IDS.has(f) && isOidType(to)) {
+    return (v) => {
+      const b = BigInt(v as number | bigint);
+      if (b < -2147483648n || b > 4294967295n) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'OID out of range');
+      const n = Number(b);
+      return n < 0 ? n + 4294967296 : n;
+    };
+  }
+  if (isOidType(from) && t === 'int8') return (v) => BigInt(v as number);
+  if (isOidType(from) && t === 'int4') return (v) => ((v as number) | 0);
+  if (f === 'char' && t === 'int4') return (v) => { const c = (v as string).codePointAt(0) ?? 0; return c > 127 ? c - 256 : c; };
+  if (f === 'int4' && t === 'char') return (v) => (v === 0 ? '' : String.fromCharCode(((v as number) & 0xff)));
+  if (STRING.has(t) && t !== 'name') return toText(from);
+  if (t === 'name') {
+    const tt = toText(from);
+    return (v) => truncateName(tt(v) as string);
+  }
   if (STRING.has(f) || f === 'unknown') {
     const pt = mkType(t);
     return (v) => parseValue(v as string, pt);
@@ -340,6 +426,11 @@ export function commonType(types: SqlType[], context: string): SqlType {
     if (!TYPE_INFO[p.id].preferred && canCast(p, t, 'implicit') && !canCast(t, p, 'implicit')) p = t;
   }
   if (!p) return mkType('text');
+  for (const t of types) {
+    if (t.id !== 'unknown' && t.id !== p.id && !canCast(t, p, 'implicit')) {
+      throw new SqlError(SQLSTATE.CANNOT_COERCE, `${context} could not convert type ${TYPE_INFO[t.id].name} to ${TYPE_INFO[p.id].name}`);
+    }
+  }
   // keep a typmod only when every input agrees on it (select_common_typmod)
   const id = p.id;
   let typmod: number | null = null;

@@ -10,7 +10,7 @@ const oracle = usePglite();
 
 const IDS = (Object.keys(TYPE_INFO) as TypeId[]).filter((t) => t !== 'unknown');
 const pgName = (t: TypeId) => (t === 'bpchar' ? 'bpchar' : TYPE_INFO[t].name);
-const STRINGS = new Set(['text', 'varchar', 'bpchar']);
+const STRINGS = new Set(['text', 'varchar', 'bpchar', 'name']);
 
 describe('castKind', () => {
   it('matches pg_cast plus I/O conversion casts', async () => {
@@ -36,7 +36,8 @@ describe('castKind', () => {
 describe('commonType', () => {
   it('matches select_common_type for every pair (UNION)', async () => {
     const bad: string[] = [];
-    const all: TypeId[] = [...IDS, 'unknown'];
+    // the array-like catalog types are opaque (no casts between them): not compared
+    const all: TypeId[] = [...IDS.filter((t) => TYPE_INFO[t].category !== 'A'), 'unknown'];
     for (const a of all) {
       for (const b of all) {
         const lit = (t: TypeId) => (t === 'unknown' ? 'NULL' : `NULL::${pgName(t)}`);

@@ -21,6 +21,12 @@ export function comparator(t: SqlType): Comparator {
     case 'int2':
     case 'int4':
     case 'date':
+    case 'oid':
+    case 'regclass':
+    case 'regtype':
+    case 'regproc':
+    case 'regnamespace':
+    case 'regrole':
       return (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
     case 'int8':
     case 'timestamp':

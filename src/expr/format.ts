@@ -1,6 +1,7 @@
 // Text output of every type, as PostgreSQL's output functions print it (DateStyle ISO,
 // IntervalStyle postgres, extra_float_digits 1: shortest round-trip floats).
 
+import { regOut } from './reg.js';
 import type { SqlType } from '../sql/types.js';
 import type { Value } from './value.js';
 import type { Decimal } from './numeric.js';
@@ -139,6 +140,12 @@ export function formatValue(v: Value, t: SqlType): string | null {
       return (v as Interval).toString();
     case 'jsonb':
       return (v as Jsonb).toString();
+    case 'regclass':
+    case 'regtype':
+    case 'regproc':
+    case 'regnamespace':
+    case 'regrole':
+      return regOut(t.id, v as number);
     default:
       return String(v);
   }

@@ -8,6 +8,7 @@ import { bindExpr, type AggCollector } from './bind_expr.js';
 import type { ParamTypes } from './coerce.js';
 import type { Scope } from './scope.js';
 import type { SubqueryCollector } from './bind_subquery.js';
+import { setActiveCatalog } from '../catalog/system/functions.js';
 
 export interface BindEnv {
   catalog: Catalog;
@@ -25,5 +26,7 @@ export interface BindEnv {
 }
 
 export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector, subqueries?: SubqueryCollector): Expr {
+  // reg* literals ('t'::regclass) and catalog functions read this statement's catalog
+  setActiveCatalog(env.catalog);
   return bindExpr(node, { scope, params: env.params, aggs, clause, subqueries });
 }

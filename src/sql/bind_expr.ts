@@ -8,7 +8,7 @@ import { commonType } from '../expr/cast.js';
 import { Decimal } from '../expr/numeric.js';
 import { nodeTag, names, strVal } from './parser.js';
 import type { Scope } from './scope.js';
-import { type SqlType, T, type, typeIdFromName } from './types.js';
+import { type SqlType, T, TYPE_INFO, isOpaqueType, type, typeIdFromName } from './types.js';
 import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
 import type { AggCall, AggFn } from '../plan/logical.js';
 import { exprKey } from './expr_key.js';
@@ -101,8 +101,19 @@ export function bindExpr(node: any, cx: ExprContext): Expr {
       throw unsupported('arrays', pos);
     case 'RowExpr':
       throw unsupported('row constructors', pos);
-    case 'CollateClause':
-      throw unsupported('COLLATE', pos);
+    case 'CollateClause': {
+      // the default collation is C; naming it (or C/POSIX) changes nothing
+      const coll = names(n.collname);
+      const name = coll[coll.length - 1];
+      if ((coll.length === 1 || coll[0] === 'pg_catalog') && (name === 'default' || name === 'C' || name === 'POSIX')) {
+        const arg = bindExpr(n.arg, cx);
+        if (arg.type.id !== 'unknown' && !['text', 'varchar', 'bpchar', 'name'].includes(arg.type.id)) {
+          throw new SqlError('42804', `collations are not supported by type ${formatTypeName(arg.type)}`, { position: pos });
+        }
+        return arg;
+      }
+      throw unsupported(`COLLATE ${coll.join('.')}`, pos);
+    }
     case 'GroupingFunc':
       throw unsupported('GROUPING()', pos);
     default:
@@ -217,6 +228,9 @@ export function applyOperator(op: string, left: Expr | null, right: Expr, cx: { 
   try {
     r = resolveOperator(op, left ? left.type : null, right.type);
   } catch (e) {
+    if (e instanceof SqlError && e.code === SQLSTATE.UNDEFINED_FUNCTION && [left?.type, right.type].some((t) => t && isOpaqueType(t))) {
+      throw unsupported(`operators on type ${[left?.type, right.type].filter((t) => t && isOpaqueType(t)).map((t) => TYPE_INFO[t!.id].name)[0]}`, pos);
+    }
     if (e instanceof SqlError && e.position === undefined) e.position = pos;
     throw e;
   }

@@ -12,6 +12,26 @@ import { bindExprIn, type BindEnv } from './bind_env.js';
 import { coerce, coerceBoolean } from './coerce.js';
 import { commonType } from '../expr/cast.js';
 import { bindQuery } from './bind_select.js';
+import { findSystemRelation } from '../catalog/system/relations.js';
+import { activeInfo, setActiveCatalog } from '../catalog/system/functions.js';
+
+/** Dependency name recorded for a system relation (views over them are refused). */
+export const SYSTEM_RELATION_PREFIX = '\0system:';
+
+/** A FROM plan that can have no rows whatever the data (an always-empty system relation). */
+export function isEmptyPlan(p: Plan): boolean {
+  switch (p.kind) {
+    case 'values':
+      return p.rows.length === 0;
+    case 'filter':
+    case 'project':
+      return isEmptyPlan(p.input);
+    case 'join':
+      return p.type === 'inner' ? isEmptyPlan(p.left) || isEmptyPlan(p.right) : p.type === 'left' ? isEmptyPlan(p.left) : p.type === 'right' ? isEmptyPlan(p.right) : isEmptyPlan(p.left) && isEmptyPlan(p.right);
+    default:
+      return false;
+  }
+}
 
 export interface FromItem {
   plan: Plan;
@@ -72,6 +92,15 @@ function bindRangeVar(n: any, env: BindEnv, pos?: number): FromItem {
   if (!n.schemaname) {
     const cte = env.ctes.get(name);
     if (cte) return aliased(cte, n.alias ?? { aliasname: name }, pos);
+  }
+  const sys = findSystemRelation(name, n.schemaname);
+  if (sys) {
+    // a snapshot of the live catalog, as constant rows (system relations are not incremental)
+    env.dependencies.add(SYSTEM_RELATION_PREFIX + sys.name);
+    setActiveCatalog(env.catalog);
+    const schema: Field[] = sys.columns.map(([cname, type]) => ({ name: cname, type, nullable: true }));
+    const rows = sys.rows(activeInfo()).map((r) => r.map((value, i): Expr => ({ kind: 'literal', value, type: schema[i].type })));
+    return aliased({ kind: 'values', rows, schema }, n.alias ?? { aliasname: name }, pos);
   }
   let entry;
   try {

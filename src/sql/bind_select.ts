@@ -10,7 +10,7 @@ import { Scope, type ScopeColumn } from './scope.js';
 import { AGG_MARKER_BASE, type AggCollector } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
 import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
-import { bindFromList } from './bind_from.js';
+import { bindFromList, isEmptyPlan } from './bind_from.js';
 import { SubqueryCollector, SUBQ_MARKER_BASE } from './bind_subquery.js';
 import { exprKey } from './expr_key.js';
 import { T } from './types.js';
@@ -161,7 +161,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   // SELECT list (aggregates and subqueries collected as markers; laid out after grouping).
   const collector: AggCollector = { aggs: [], inside: false };
   const postSubs = new SubqueryCollector(env);
-  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs);
+  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs, isEmptyPlan(from.plan));
   const groupNodes: any[] = stmt.groupClause ?? [];
   for (const g of groupNodes) {
     const t = nodeTag(g);
@@ -270,7 +270,13 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   return plan;
 }
 
-function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector): Target[] {
+/**
+ * `lenient`: the FROM clause is provably empty (an always-empty system relation such as
+ * pg_policy, inner-joined), so no output expression is ever evaluated; one we cannot bind
+ * because it uses something unsupported (arrays, say) becomes a NULL text column instead of
+ * failing the whole query. Tools' catalog queries are often of this shape.
+ */
+function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector, lenient = false): Target[] {
   const out: Target[] = [];
   for (const item of list) {
     const rt = item.ResTarget;
@@ -280,7 +286,13 @@ function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector
       out.push(...expandStar(cr.fields.slice(0, -1).map(strVal), scope, cr.location));
       continue;
     }
-    const expr = bindExprIn(val, scope, env, 'SELECT', aggs, subs);
+    let expr: Expr;
+    try {
+      expr = bindExprIn(val, scope, env, 'SELECT', aggs, subs);
+    } catch (e) {
+      if (!lenient || !(e instanceof SqlError) || e.code !== SQLSTATE.FEATURE_NOT_SUPPORTED) throw e;
+      expr = { kind: 'literal', value: null, type: T.text };
+    }
     const nullable = !(expr.kind === 'column' && expr.index >= 0 && !scope.columns[expr.index].nullable);
     out.push({ expr, name: rt.name ?? figureName(val), nullable });
   }

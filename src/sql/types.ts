@@ -17,6 +17,26 @@ export type TypeId =
   | 'timestamptz'
   | 'interval'
   | 'jsonb'
+  // System-catalog types (src/catalog/system): oid and the reg* aliases hold oids as JS
+  // numbers; name and "char" are strings; the array-like catalog types hold their
+  // PostgreSQL text form and support only output and casts to text.
+  | 'oid'
+  | 'regclass'
+  | 'regtype'
+  | 'regproc'
+  | 'regnamespace'
+  | 'regrole'
+  | 'name'
+  | 'char'
+  | 'int2vector'
+  | 'oidvector'
+  | 'pg_node_tree'
+  | '_text'
+  | '_oid'
+  | '_char'
+  | '_int2'
+  | '_name'
+  | '_aclitem'
   /** The type of an untyped literal ('...') or NULL before context resolves it. */
   | 'unknown';
 
@@ -27,7 +47,7 @@ export interface SqlType {
 }
 
 /** Type category letters from pg_type.typcategory: drive implicit-cast preference. */
-export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'X';
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'X' | 'Z' | 'A';
 
 interface TypeInfo {
   oid: number;
@@ -56,8 +76,40 @@ export const TYPE_INFO: Record<TypeId, TypeInfo> = {
   timestamptz: { oid: 1184, name: 'timestamp with time zone', category: 'D', preferred: true, len: 8 },
   interval: { oid: 1186, name: 'interval', category: 'T', preferred: true, len: 16 },
   jsonb: { oid: 3802, name: 'jsonb', category: 'U', preferred: false, len: -1 },
+  oid: { oid: 26, name: 'oid', category: 'N', preferred: false, len: 4 },
+  regclass: { oid: 2205, name: 'regclass', category: 'N', preferred: false, len: 4 },
+  regtype: { oid: 2206, name: 'regtype', category: 'N', preferred: false, len: 4 },
+  regproc: { oid: 24, name: 'regproc', category: 'N', preferred: false, len: 4 },
+  regnamespace: { oid: 4089, name: 'regnamespace', category: 'N', preferred: false, len: 4 },
+  regrole: { oid: 4096, name: 'regrole', category: 'N', preferred: false, len: 4 },
+  name: { oid: 19, name: 'name', category: 'S', preferred: false, len: 64 },
+  char: { oid: 18, name: '"char"', category: 'Z', preferred: false, len: 1 },
+  int2vector: { oid: 22, name: 'int2vector', category: 'A', preferred: false, len: -1 },
+  oidvector: { oid: 30, name: 'oidvector', category: 'A', preferred: false, len: -1 },
+  pg_node_tree: { oid: 194, name: 'pg_node_tree', category: 'Z', preferred: false, len: -1 },
+  _text: { oid: 1009, name: 'text[]', category: 'A', preferred: false, len: -1 },
+  _oid: { oid: 1028, name: 'oid[]', category: 'A', preferred: false, len: -1 },
+  _char: { oid: 1002, name: '"char"[]', category: 'A', preferred: false, len: -1 },
+  _int2: { oid: 1005, name: 'smallint[]', category: 'A', preferred: false, len: -1 },
+  _name: { oid: 1003, name: 'name[]', category: 'A', preferred: false, len: -1 },
+  _aclitem: { oid: 1034, name: 'aclitem[]', category: 'A', preferred: false, len: -1 },
   unknown: { oid: 705, name: 'unknown', category: 'X', preferred: false, len: -2 },
 };
+
+/** oid and the reg* types: an oid held as a JS number. */
+export function isOidType(t: SqlType): boolean {
+  switch (t.id) {
+    case 'oid': case 'regclass': case 'regtype': case 'regproc': case 'regnamespace': case 'regrole':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Catalog types held as their text form that support only output and casts to text. */
+export function isOpaqueType(t: SqlType): boolean {
+  return TYPE_INFO[t.id].category === 'A' || t.id === 'pg_node_tree';
+}
 
 const cache = new Map<TypeId, SqlType>();
 export function type(id: TypeId, typmod = -1): SqlType {
@@ -86,6 +138,23 @@ export const T = {
   timestamptz: type('timestamptz'),
   interval: type('interval'),
   jsonb: type('jsonb'),
+  oid: type('oid'),
+  regclass: type('regclass'),
+  regtype: type('regtype'),
+  regproc: type('regproc'),
+  regnamespace: type('regnamespace'),
+  regrole: type('regrole'),
+  name: type('name'),
+  char: type('char'),
+  int2vector: type('int2vector'),
+  oidvector: type('oidvector'),
+  pg_node_tree: type('pg_node_tree'),
+  _text: type('_text'),
+  _oid: type('_oid'),
+  _char: type('_char'),
+  _int2: type('_int2'),
+  _name: type('_name'),
+  _aclitem: type('_aclitem'),
   unknown: type('unknown'),
 } as const;
 
@@ -142,7 +211,11 @@ const TYPE_ALIASES: Record<string, TypeId> = {
   float8: 'float8', 'double precision': 'float8', float: 'float8',
   text: 'text',
   varchar: 'varchar', 'character varying': 'varchar',
-  bpchar: 'bpchar', char: 'bpchar', character: 'bpchar',
+  bpchar: 'bpchar', character: 'bpchar',
+  // a one-part "char" is the internal single-byte type; SQL char(n) parses as pg_catalog.bpchar
+  char: 'char',
+  oid: 'oid', regclass: 'regclass', regtype: 'regtype', regproc: 'regproc', regnamespace: 'regnamespace', regrole: 'regrole',
+  name: 'name',
   date: 'date',
   timestamp: 'timestamp', 'timestamp without time zone': 'timestamp',
   timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',

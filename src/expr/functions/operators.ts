@@ -126,6 +126,11 @@ const PREFIX: Partial<Record<TypeId, string>> = {
   timestamptz: 'timestamptz_', interval: 'interval_', jsonb: 'jsonb_',
 };
 for (const id of SAME) cmpOps(PREFIX[id] ?? id, t(id), t(id), comparator(t(id)));
+// system-catalog types: oid (the reg* types compare as oids through their implicit casts),
+// name and "char" (both compare bytewise, as the C collation does)
+cmpOps('oid', T.oid, T.oid, comparator(T.oid));
+cmpOps('name', T.name, T.name, comparator(T.text));
+cmpOps('char', T.char, T.char, comparator(T.text));
 
 const big = (x: Value) => BigInt(x as number | bigint);
 const cmpBig: Cmp = (x, y) => {

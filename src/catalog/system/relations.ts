@@ -1,0 +1,500 @@
+// The emulated system relations (pg_catalog.* and information_schema.*): columns with
+// PostgreSQL 15's names and types, rows computed from the live catalog when a query is
+// bound. The binder turns a reference into a constant VALUES plan (bind_from.ts), so they are
+// read-only snapshots: views and materialized views over them are refused (not incremental).
+
+import { T, TYPE_INFO, formatType, isOpaqueType, type SqlType, type TypeId } from '../../sql/types.js';
+import type { Value } from '../../expr/value.js';
+import { byName } from '../../expr/functions/core.js';
+import { SERVER_VERSION } from '../../engine/settings.js';
+import {
+  ARRAY_OID, AM_BTREE, AM_HEAP, COLLATION_DEFAULT, CatalogInfo, databaseName, DATABASE_OID, NAMESPACES, NS_INFORMATION_SCHEMA,
+  NS_PG_CATALOG, NS_PUBLIC, ownerName, ROLES, ROLE_OWNER, systemDefs, typCollation, typStorage, type RelationInfo,
+} from './info.js';
+
+type Col = [string, SqlType];
+type Rows = (info: CatalogInfo) => Value[][];
+
+const O = T.oid;
+const N = T.name;
+const C = T.char;
+const B = T.bool;
+const I2 = T.int2;
+const I4 = T.int4;
+const TX = T.text;
+
+const builders = new Map<string, Rows>();
+let nextSystemOid = 12000;
+
+function rel(schema: 'pg_catalog' | 'information_schema', name: string, oid: number | null, kind: 'r' | 'v', columns: Col[], rows: Rows): void {
+  systemDefs.push({ schema, name, oid: oid ?? nextSystemOid++, kind, columns });
+  builders.set(`${schema}.${name}`, rows);
+}
+const pg = (name: string, oid: number | null, columns: Col[], rows: Rows, kind: 'r' | 'v' = 'r') => rel('pg_catalog', name, oid, kind, columns, rows);
+const empty: Rows = () => [];
+
+const nsName = (oid: number) => NAMESPACES.find((n) => n.oid === oid)?.name ?? null;
+const relkindOf = (r: RelationInfo) => r.kind;
+const userRelations = (info: CatalogInfo) => info.relations.filter((r) => r.namespace === NS_PUBLIC);
+
+// --- pg_catalog -----------------------------------------------------------------------------
+
+pg('pg_namespace', 2615, [['oid', O], ['nspname', N], ['nspowner', O], ['nspacl', T._aclitem]], () =>
+  NAMESPACES.map((n) => [n.oid, n.name, n.owner, null]),
+);
+
+pg(
+  'pg_class',
+  1259,
+  [
+    ['oid', O], ['relname', N], ['relnamespace', O], ['reltype', O], ['reloftype', O], ['relowner', O], ['relam', O],
+    ['relfilenode', O], ['reltablespace', O], ['relpages', I4], ['reltuples', T.float4], ['relallvisible', I4],
+    ['reltoastrelid', O], ['relhasindex', B], ['relisshared', B], ['relpersistence', C], ['relkind', C], ['relnatts', I2],
+    ['relchecks', I2], ['relhasrules', B], ['relhastriggers', B], ['relhassubclass', B], ['relrowsecurity', B],
+    ['relforcerowsecurity', B], ['relispopulated', B], ['relreplident', C], ['relispartition', B], ['relrewrite', O],
+    ['relacl', T._aclitem], ['reloptions', T._text], ['relpartbound', T.pg_node_tree],
+  ],
+  (info) =>
+    info.relations.map((r) => [
+      r.oid, r.name, r.namespace, 0, 0, ROLE_OWNER, r.kind === 'r' || r.kind === 'm' ? AM_HEAP : r.kind === 'i' ? AM_BTREE : 0,
+      r.kind === 'v' ? 0 : r.oid, 0, 0, r.kind === 'v' ? 0 : -1, 0,
+      0, info.indexes.some((ix) => ix.table === r), false, 'p', relkindOf(r), r.columns.length,
+      0, r.kind === 'v', false, false, false,
+      false, true, r.kind === 'r' ? 'd' : 'n', false, 0,
+      null, null, null,
+    ]),
+);
+
+pg(
+  'pg_attribute',
+  1249,
+  [
+    ['attrelid', O], ['attname', N], ['atttypid', O], ['attstattarget', I4], ['attlen', I2], ['attnum', I2], ['attndims', I4],
+    ['attcacheoff', I4], ['atttypmod', I4], ['attbyval', B], ['attalign', C], ['attstorage', C], ['attcompression', C],
+    ['attnotnull', B], ['atthasdef', B], ['atthasmissing', B], ['attidentity', C], ['attgenerated', C], ['attisdropped', B],
+    ['attislocal', B], ['attinhcount', I4], ['attcollation', O], ['attacl', T._aclitem], ['attoptions', T._text],
+    ['attfdwoptions', T._text],
+  ],
+  (info) => {
+    const rows: Value[][] = [];
+    for (const r of info.relations) {
+      r.columns.forEach((c, i) => {
+        const ti = TYPE_INFO[c.type.id];
+        rows.push([
+          r.oid, c.name, ti.oid, -1, ti.len, i + 1, 0,
+          -1, pgTypmod(c.type), ti.len > 0 && ti.len <= 8, align(c.type.id), typStorage(c.type.id), '',
+          c.notNull, c.default !== null, false, '', '', false,
+          true, 0, typCollation(c.type.id), null, null,
+          null,
+        ]);
+      });
+    }
+    return rows;
+  },
+);
+
+/** atttypmod as PostgreSQL stores it: varchar/char/numeric modifiers include VARHDRSZ (4). */
+export function pgTypmod(t: SqlType): number {
+  if (t.typmod < 0) return -1;
+  return t.id === 'varchar' || t.id === 'bpchar' || t.id === 'numeric' ? t.typmod + 4 : t.typmod;
+}
+
+function align(id: TypeId): string {
+  const len = TYPE_INFO[id].len;
+  return len === 8 || id === 'numeric' || id === 'interval' ? 'd' : len === 2 ? 's' : len === 1 ? 'c' : 'i';
+}
+
+/** Our types, then the array types PostgreSQL pairs with them. */
+function typeRows(): Value[][] {
+  const rows: Value[][] = [];
+  const byOid = new Map<number, TypeId>();
+  for (const id of Object.keys(TYPE_INFO) as TypeId[]) byOid.set(TYPE_INFO[id].oid, id);
+  for (const id of Object.keys(TYPE_INFO) as TypeId[]) {
+    const ti = TYPE_INFO[id];
+    if (id === 'unknown' || id.startsWith('_')) continue;
+    const vector = id === 'int2vector' || id === 'oidvector';
+    rows.push(typeRow(ti.oid, id === 'char' ? 'char' : id, ti.len, vector ? 'A' : ti.category, ti.preferred, vector ? (id === 'int2vector' ? 21 : 26) : 0, ARRAY_OID[id] ?? 0, typStorage(id), typCollation(id), id === 'pg_node_tree' ? 'Z' : null));
+    const arr = ARRAY_OID[id];
+    if (arr !== undefined) rows.push(typeRow(arr, '_' + (id === 'char' ? 'char' : id), -1, 'A', false, ti.oid, 0, 'x', typCollation(id), null));
+  }
+  // unknown is a pseudo-type in PostgreSQL
+  rows.push(typeRow(705, 'unknown', -2, 'X', false, 0, 0, 'p', 0, null, 'p'));
+  return rows;
+}
+
+function typeRow(oid: number, name: string, len: number, cat: string, preferred: boolean, elem: number, array: number, storage: string, coll: number, _z: string | null, typtype = 'b'): Value[] {
+  return [
+    oid, name, NS_PG_CATALOG, ROLE_OWNER, len, len > 0 && len <= 8, typtype, cat, preferred, true, ',', 0, elem, array,
+    0, 0, 0, 0, len === 8 ? 'd' : len === 2 ? 's' : len === 1 ? 'c' : 'i', storage, false, 0, -1, 0, coll, null,
+  ];
+}
+
+pg(
+  'pg_type',
+  1247,
+  [
+    ['oid', O], ['typname', N], ['typnamespace', O], ['typowner', O], ['typlen', I2], ['typbyval', B], ['typtype', C],
+    ['typcategory', C], ['typispreferred', B], ['typisdefined', B], ['typdelim', C], ['typrelid', O], ['typelem', O],
+    ['typarray', O], ['typinput', T.regproc], ['typoutput', T.regproc], ['typreceive', T.regproc], ['typsend', T.regproc],
+    ['typalign', C], ['typstorage', C], ['typnotnull', B], ['typbasetype', O], ['typtypmod', I4], ['typndims', I4],
+    ['typcollation', O], ['typdefault', TX],
+  ],
+  typeRows,
+);
+
+pg(
+  'pg_database',
+  1262,
+  [
+    ['oid', O], ['datname', N], ['datdba', O], ['encoding', I4], ['datlocprovider', C], ['datistemplate', B],
+    ['datallowconn', B], ['datconnlimit', I4], ['dattablespace', O], ['datcollate', TX], ['datctype', TX],
+    ['daticulocale', TX], ['datcollversion', TX], ['datacl', T._aclitem],
+  ],
+  () => [[DATABASE_OID, databaseName(), ROLE_OWNER, 6, 'c', false, true, -1, 1663, 'C', 'C.UTF-8', null, null, null]],
+);
+
+pg(
+  'pg_index',
+  2610,
+  [
+    ['indexrelid', O], ['indrelid', O], ['indnatts', I2], ['indnkeyatts', I2], ['indisunique', B], ['indnullsnotdistinct', B],
+    ['indisprimary', B], ['indisexclusion', B], ['indimmediate', B], ['indisclustered', B], ['indisvalid', B],
+    ['indcheckxmin', B], ['indisready', B], ['indislive', B], ['indisreplident', B], ['indkey', T.int2vector],
+    ['indcollation', T.oidvector], ['indclass', T.oidvector], ['indoption', T.int2vector], ['indexprs', T.pg_node_tree],
+    ['indpred', T.pg_node_tree],
+  ],
+  (info) =>
+    info.indexes.map((ix) => [
+      ix.oid, ix.table.oid, ix.keys.length, ix.keys.length, ix.unique, false,
+      ix.primary, false, true, false, true,
+      false, true, true, false, ix.keys.join(' '),
+      ix.keys.map((k) => typCollation(ix.table.columns[k - 1]?.type.id ?? 'int4')).join(' '), ix.keys.map(() => '0').join(' '), ix.keys.map(() => '0').join(' '), null,
+      null,
+    ]),
+);
+
+pg(
+  'pg_constraint',
+  2606,
+  [
+    ['oid', O], ['conname', N], ['connamespace', O], ['contype', C], ['condeferrable', B], ['condeferred', B],
+    ['convalidated', B], ['conrelid', O], ['contypid', O], ['conindid', O], ['conparentid', O], ['confrelid', O],
+    ['confupdtype', C], ['confdeltype', C], ['confmatchtype', C], ['conislocal', B], ['coninhcount', I4],
+    ['connoinherit', B], ['conkey', T._int2], ['confkey', T._int2], ['conbin', T.pg_node_tree],
+  ],
+  (info) =>
+    info.indexes
+      .filter((ix) => ix.constraint)
+      .map((ix) => [
+        ix.constraint!.oid, ix.name, ix.table.namespace, ix.constraint!.type, false, false,
+        true, ix.table.oid, 0, ix.oid, 0, 0,
+        ' ', ' ', ' ', true, 0,
+        true, `{${ix.keys.join(',')}}`, null, null,
+      ]),
+);
+
+const procCols: Col[] = [
+  ['oid', O], ['proname', N], ['pronamespace', O], ['proowner', O], ['prolang', O], ['procost', T.float4], ['prorows', T.float4],
+  ['provariadic', O], ['prosupport', T.regproc], ['prokind', C], ['prosecdef', B], ['proleakproof', B], ['proisstrict', B],
+  ['proretset', B], ['provolatile', C], ['proparallel', C], ['pronargs', I2], ['pronargdefaults', I2], ['prorettype', O],
+  ['proargtypes', T.oidvector], ['proallargtypes', T._oid], ['proargmodes', T._char], ['proargnames', T._text],
+  ['proargdefaults', T.pg_node_tree], ['protrftypes', T._oid], ['prosrc', TX], ['probin', TX], ['prosqlbody', T.pg_node_tree],
+  ['proconfig', T._text], ['proacl', T._aclitem],
+];
+
+/** One row per built-in function implementation we have (oids are ours, not PostgreSQL's). */
+export function procRows(): { oid: number; name: string; args: readonly SqlType[]; returns: SqlType | null; strict: boolean; volatile: boolean; agg: boolean }[] {
+  const out: ReturnType<typeof procRows> = [];
+  let oid = 9000;
+  const names = [...byName.keys()].filter((k) => !k.startsWith('op:')).sort();
+  for (const name of names) {
+    for (const f of byName.get(name)!) {
+      const ret = typeof f.returns === 'function' ? null : f.returns;
+      out.push({ oid: oid++, name, args: f.argTypes, returns: ret, strict: f.strict, volatile: !!f.volatile, agg: false });
+    }
+  }
+  for (const a of ['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every']) {
+    out.push({ oid: oid++, name: a, args: [], returns: null, strict: false, volatile: false, agg: true });
+  }
+  return out;
+}
+
+pg('pg_proc', 1255, procCols, () =>
+  procRows().map((p) => [
+    p.oid, p.name, NS_PG_CATALOG, ROLE_OWNER, 12, 1, 0, 0, 0, p.agg ? 'a' : 'f', false, false, p.strict,
+    false, p.volatile ? 'v' : 'i', 's', p.args.length, 0, p.returns && p.returns.typmod !== -2 ? TYPE_INFO[p.returns.id].oid : 2283,
+    p.args.map((a) => (a.typmod === -2 ? 2276 : TYPE_INFO[a.id].oid)).join(' '), null, null, null,
+    null, null, p.name, null, null, null, null,
+  ]),
+);
+
+pg('pg_description', 2609, [['objoid', O], ['classoid', O], ['objsubid', I4], ['description', TX]], empty);
+pg('pg_shdescription', 2396, [['objoid', O], ['classoid', O], ['description', TX]], empty);
+pg('pg_am', 2601, [['oid', O], ['amname', N], ['amhandler', T.regproc], ['amtype', C]], () => [
+  [AM_HEAP, 'heap', 0, 't'],
+  [AM_BTREE, 'btree', 0, 'i'],
+  [405, 'hash', 0, 'i'],
+]);
+
+const roleCols: Col[] = [
+  ['rolname', N], ['rolsuper', B], ['rolinherit', B], ['rolcreaterole', B], ['rolcreatedb', B], ['rolcanlogin', B],
+  ['rolreplication', B], ['rolconnlimit', I4], ['rolpassword', TX], ['rolvaliduntil', T.timestamptz], ['rolbypassrls', B],
+  ['rolconfig', T._text], ['oid', O],
+];
+const roleRows: Rows = () => ROLES.map((r) => [r.oid === ROLE_OWNER ? ownerName() : r.name, r.superuser, true, r.superuser, r.superuser, r.login, r.superuser, -1, '********', null, r.superuser, null, r.oid]);
+pg('pg_roles', null, roleCols, roleRows, 'v');
+pg(
+  'pg_user',
+  null,
+  [['usename', N], ['usesysid', O], ['usecreatedb', B], ['usesuper', B], ['userepl', B], ['usebypassrls', B], ['passwd', TX], ['valuntil', T.timestamptz], ['useconfig', T._text]],
+  () => ROLES.filter((r) => r.login).map((r) => [ownerName(), r.oid, r.superuser, r.superuser, r.superuser, r.superuser, '********', null, null]),
+  'v',
+);
+
+pg(
+  'pg_views',
+  null,
+  [['schemaname', N], ['viewname', N], ['viewowner', N], ['definition', TX]],
+  (info) => userRelations(info).filter((r) => r.kind === 'v').map((r) => ['public', r.name, ownerName(), r.definition]),
+  'v',
+);
+pg(
+  'pg_matviews',
+  null,
+  [['schemaname', N], ['matviewname', N], ['matviewowner', N], ['tablespace', N], ['hasindexes', B], ['ispopulated', B], ['definition', TX]],
+  (info) =>
+    userRelations(info)
+      .filter((r) => r.kind === 'm')
+      .map((r) => ['public', r.name, ownerName(), null, info.indexes.some((ix) => ix.table === r), true, r.definition]),
+  'v',
+);
+pg(
+  'pg_tables',
+  null,
+  [['schemaname', N], ['tablename', N], ['tableowner', N], ['tablespace', N], ['hasindexes', B], ['hasrules', B], ['hastriggers', B], ['rowsecurity', B]],
+  (info) =>
+    info.relations
+      .filter((r) => r.kind === 'r')
+      .map((r) => [nsName(r.namespace), r.name, ownerName(), null, info.indexes.some((ix) => ix.table === r), false, false, false]),
+  'v',
+);
+pg(
+  'pg_indexes',
+  null,
+  [['schemaname', N], ['tablename', N], ['indexname', N], ['tablespace', N], ['indexdef', TX]],
+  (info) => info.indexes.map((ix) => ['public', ix.table.name, ix.name, null, indexDef(ix.oid, info)]),
+  'v',
+);
+pg('pg_attrdef', 2604, [['oid', O], ['adrelid', O], ['adnum', I2], ['adbin', T.pg_node_tree]], (info) => {
+  const rows: Value[][] = [];
+  for (const r of info.relations) {
+    r.columns.forEach((c, i) => {
+      if (c.default !== null) rows.push([info.catalog.derivedOid(`${r.oid}:attrdef:${i + 1}`), r.oid, i + 1, c.default]);
+    });
+  }
+  return rows;
+});
+pg('pg_inherits', 2611, [['inhrelid', O], ['inhparent', O], ['inhseqno', I4], ['inhdetachpending', B]], empty);
+pg(
+  'pg_collation',
+  3456,
+  [['oid', O], ['collname', N], ['collnamespace', O], ['collowner', O], ['collprovider', C], ['collisdeterministic', B], ['collencoding', I4], ['collcollate', TX], ['collctype', TX], ['colliculocale', TX], ['collversion', TX]],
+  () => [
+    [COLLATION_DEFAULT, 'default', NS_PG_CATALOG, ROLE_OWNER, 'd', true, -1, null, null, null, null],
+    [950, 'C', NS_PG_CATALOG, ROLE_OWNER, 'c', true, -1, 'C', 'C', null, null],
+    [951, 'POSIX', NS_PG_CATALOG, ROLE_OWNER, 'c', true, -1, 'POSIX', 'POSIX', null, null],
+  ],
+);
+pg('pg_enum', 3501, [['oid', O], ['enumtypid', O], ['enumsortorder', T.float4], ['enumlabel', N]], empty);
+pg('pg_range', 3541, [['rngtypid', O], ['rngsubtype', O], ['rngmultitypid', O], ['rngcollation', O], ['rngsubopc', O], ['rngcanonical', T.regproc], ['rngsubdiff', T.regproc]], empty);
+pg(
+  'pg_extension',
+  3079,
+  [['oid', O], ['extname', N], ['extowner', O], ['extnamespace', O], ['extrelocatable', B], ['extversion', TX], ['extconfig', T._oid], ['extcondition', T._text]],
+  empty,
+);
+pg('pg_tablespace', 1213, [['oid', O], ['spcname', N], ['spcowner', O], ['spcacl', T._aclitem], ['spcoptions', T._text]], () => [
+  [1663, 'pg_default', ROLE_OWNER, null, null],
+  [1664, 'pg_global', ROLE_OWNER, null, null],
+]);
+pg(
+  'pg_settings',
+  null,
+  [['name', TX], ['setting', TX], ['unit', TX], ['category', TX], ['short_desc', TX], ['extra_desc', TX], ['context', TX], ['vartype', TX], ['source', TX], ['min_val', TX], ['max_val', TX], ['enumvals', T._text], ['boot_val', TX], ['reset_val', TX], ['sourcefile', TX], ['sourceline', I4], ['pending_restart', B]],
+  () =>
+    SETTINGS.map(([name, v, type]) => [name, v, null, 'Tributary', null, null, 'user', type, 'default', null, null, null, v, v, null, null, false]),
+  'v',
+);
+const SETTINGS: [string, string, string][] = [
+  ['server_version', SERVER_VERSION, 'string'], ['server_version_num', '150000', 'integer'], ['server_encoding', 'UTF8', 'string'],
+  ['client_encoding', 'UTF8', 'string'], ['DateStyle', 'ISO, MDY', 'string'], ['IntervalStyle', 'postgres', 'enum'],
+  ['TimeZone', 'UTC', 'string'], ['integer_datetimes', 'on', 'bool'], ['standard_conforming_strings', 'on', 'bool'],
+  ['max_identifier_length', '63', 'integer'], ['lc_collate', 'C', 'string'], ['lc_ctype', 'C.UTF-8', 'string'],
+  ['default_transaction_isolation', 'serializable', 'enum'],
+];
+
+// Always empty here: no row-level security, extended statistics, publications, rules,
+// triggers, sequences or dependencies recorded in PostgreSQL's form.
+pg('pg_policy', 3256, [['oid', O], ['polname', N], ['polrelid', O], ['polcmd', C], ['polpermissive', B], ['polroles', T._oid], ['polqual', T.pg_node_tree], ['polwithcheck', T.pg_node_tree]], empty);
+pg('pg_statistic_ext', 3381, [['oid', O], ['stxrelid', O], ['stxname', N], ['stxnamespace', O], ['stxowner', O], ['stxstattarget', I4], ['stxkeys', T.int2vector], ['stxkind', T._char], ['stxexprs', T.pg_node_tree]], empty);
+pg('pg_publication', 6104, [['oid', O], ['pubname', N], ['pubowner', O], ['puballtables', B], ['pubinsert', B], ['pubupdate', B], ['pubdelete', B], ['pubtruncate', B], ['pubviaroot', B]], empty);
+pg('pg_publication_namespace', 6237, [['oid', O], ['pnpubid', O], ['pnnspid', O]], empty);
+pg('pg_publication_rel', 6106, [['oid', O], ['prpubid', O], ['prrelid', O], ['prqual', T.pg_node_tree], ['prattrs', T.int2vector]], empty);
+pg('pg_rewrite', 2618, [['oid', O], ['rulename', N], ['ev_class', O], ['ev_type', C], ['ev_enabled', C], ['is_instead', B], ['ev_qual', T.pg_node_tree], ['ev_action', T.pg_node_tree]], empty);
+pg('pg_trigger', 2620, [['oid', O], ['tgrelid', O], ['tgparentid', O], ['tgname', N], ['tgfoid', O], ['tgtype', I2], ['tgenabled', C], ['tgisinternal', B], ['tgconstrrelid', O], ['tgconstrindid', O], ['tgconstraint', O], ['tgdeferrable', B], ['tginitdeferred', B], ['tgnargs', I2], ['tgattr', T.int2vector], ['tgqual', T.pg_node_tree]], empty);
+pg('pg_depend', 2608, [['classid', O], ['objid', O], ['objsubid', I4], ['refclassid', O], ['refobjid', O], ['refobjsubid', I4], ['deptype', C]], empty);
+pg('pg_sequence', 2224, [['seqrelid', O], ['seqtypid', O], ['seqstart', T.int8], ['seqincrement', T.int8], ['seqmax', T.int8], ['seqmin', T.int8], ['seqcache', T.int8], ['seqcycle', B]], empty);
+pg('pg_foreign_table', 3118, [['ftrelid', O], ['ftserver', O], ['ftoptions', T._text]], empty);
+pg('pg_partitioned_table', 3350, [['partrelid', O], ['partstrat', C], ['partnatts', I2], ['partdefid', O], ['partattrs', T.int2vector], ['partclass', T.oidvector], ['partcollation', T.oidvector], ['partexprs', T.pg_node_tree]], empty);
+
+// --- information_schema ---------------------------------------------------------------------
+
+const SQLID = T.name; // sql_identifier is a domain over name
+const CDATA = T.varchar; // character_data
+const CARD = T.int4; // cardinal_number
+const YESNO = T.varchar; // yes_or_no (varchar(3))
+const is = (name: string, columns: Col[], rows: Rows) => rel('information_schema', name, null, 'v', columns, rows);
+const yn = (b: boolean) => (b ? 'YES' : 'NO');
+
+is(
+  'schemata',
+  [['catalog_name', SQLID], ['schema_name', SQLID], ['schema_owner', SQLID], ['default_character_set_catalog', SQLID], ['default_character_set_schema', SQLID], ['default_character_set_name', SQLID], ['sql_path', CDATA]],
+  () => NAMESPACES.filter((n) => n.oid !== 99).map((n) => [databaseName(), n.name, n.owner === ROLE_OWNER ? ownerName() : ROLES.find((r) => r.oid === n.owner)!.name, null, null, null, null]),
+);
+
+is(
+  'tables',
+  [
+    ['table_catalog', SQLID], ['table_schema', SQLID], ['table_name', SQLID], ['table_type', CDATA], ['self_referencing_column_name', SQLID],
+    ['reference_generation', CDATA], ['user_defined_type_catalog', SQLID], ['user_defined_type_schema', SQLID], ['user_defined_type_name', SQLID],
+    ['is_insertable_into', YESNO], ['is_typed', YESNO], ['commit_action', CDATA],
+  ],
+  (info) =>
+    info.relations
+      .filter((r) => r.kind === 'r' || r.kind === 'v')
+      .map((r) => [databaseName(), nsName(r.namespace), r.name, r.kind === 'r' ? 'BASE TABLE' : 'VIEW', null, null, null, null, null, yn(r.kind === 'r' && r.namespace === NS_PUBLIC), 'NO', null]),
+);
+
+is(
+  'columns',
+  [
+    ['table_catalog', SQLID], ['table_schema', SQLID], ['table_name', SQLID], ['column_name', SQLID], ['ordinal_position', CARD],
+    ['column_default', CDATA], ['is_nullable', YESNO], ['data_type', CDATA], ['character_maximum_length', CARD],
+    ['character_octet_length', CARD], ['numeric_precision', CARD], ['numeric_precision_radix', CARD], ['numeric_scale', CARD],
+    ['datetime_precision', CARD], ['interval_type', CDATA], ['interval_precision', CARD], ['character_set_catalog', SQLID],
+    ['character_set_schema', SQLID], ['character_set_name', SQLID], ['collation_catalog', SQLID], ['collation_schema', SQLID],
+    ['collation_name', SQLID], ['domain_catalog', SQLID], ['domain_schema', SQLID], ['domain_name', SQLID], ['udt_catalog', SQLID],
+    ['udt_schema', SQLID], ['udt_name', SQLID], ['scope_catalog', SQLID], ['scope_schema', SQLID], ['scope_name', SQLID],
+    ['maximum_cardinality', CARD], ['dtd_identifier', SQLID], ['is_self_referencing', YESNO], ['is_identity', YESNO],
+    ['identity_generation', CDATA], ['identity_start', CDATA], ['identity_increment', CDATA], ['identity_maximum', CDATA],
+    ['identity_minimum', CDATA], ['identity_cycle', YESNO], ['is_generated', CDATA], ['generation_expression', CDATA],
+    ['is_updatable', YESNO],
+  ],
+  (info) => {
+    const rows: Value[][] = [];
+    for (const r of info.relations) {
+      if (r.kind !== 'r' && r.kind !== 'v') continue;
+      r.columns.forEach((c, i) => {
+        const t = c.type;
+        const id = t.id;
+        const str = id === 'varchar' || id === 'bpchar';
+        const intPrec = id === 'int2' ? 16 : id === 'int4' ? 32 : id === 'int8' ? 64 : id === 'float4' ? 24 : id === 'float8' ? 53 : null;
+        const numPrec = id === 'numeric' && t.typmod >= 0 ? t.typmod >> 16 : intPrec;
+        const numScale = id === 'numeric' && t.typmod >= 0 ? t.typmod & 0xffff : id === 'int2' || id === 'int4' || id === 'int8' ? 0 : null;
+        const dt = id === 'date' ? 0 : id === 'timestamp' || id === 'timestamptz' || id === 'interval' ? 6 : null;
+        rows.push([
+          databaseName(), nsName(r.namespace), r.name, c.name, i + 1,
+          c.default, c.notNull ? 'NO' : 'YES', dataType(t), str && t.typmod >= 0 ? t.typmod : null,
+          str || id === 'text' ? (str && t.typmod >= 0 ? t.typmod * 4 : 1073741824) : null, numPrec, numPrec === null ? null : id === 'numeric' ? 10 : 2, numScale,
+          dt, null, null, null,
+          null, null, null, null,
+          null, null, null, null, databaseName(),
+          'pg_catalog', id === 'char' ? 'char' : id, null, null, null,
+          null, String(i + 1), 'NO', 'NO',
+          null, null, null, null,
+          null, 'NO', 'NEVER', null,
+          yn(r.kind === 'r' && r.namespace === NS_PUBLIC),
+        ]);
+      });
+    }
+    return rows;
+  },
+);
+
+/** information_schema's data_type: the SQL name, or ARRAY / USER-DEFINED. */
+function dataType(t: SqlType): string {
+  if (isOpaqueType(t)) return 'ARRAY';
+  if (t.id === 'jsonb') return 'jsonb';
+  return formatType({ id: t.id, typmod: -1 });
+}
+
+is(
+  'views',
+  [['table_catalog', SQLID], ['table_schema', SQLID], ['table_name', SQLID], ['view_definition', CDATA], ['check_option', CDATA], ['is_updatable', YESNO], ['is_insertable_into', YESNO], ['is_trigger_updatable', YESNO], ['is_trigger_deletable', YESNO], ['is_trigger_insertable_into', YESNO]],
+  (info) => userRelations(info).filter((r) => r.kind === 'v').map((r) => [databaseName(), 'public', r.name, r.definition, 'NONE', 'NO', 'NO', 'NO', 'NO', 'NO']),
+);
+
+is(
+  'table_constraints',
+  [['constraint_catalog', SQLID], ['constraint_schema', SQLID], ['constraint_name', SQLID], ['table_catalog', SQLID], ['table_schema', SQLID], ['table_name', SQLID], ['constraint_type', CDATA], ['is_deferrable', YESNO], ['initially_deferred', YESNO], ['enforced', YESNO], ['nulls_distinct', YESNO]],
+  (info) => {
+    const rows: Value[][] = [];
+    for (const ix of info.indexes) {
+      if (!ix.constraint) continue;
+      rows.push([databaseName(), 'public', ix.name, databaseName(), 'public', ix.table.name, ix.constraint.type === 'p' ? 'PRIMARY KEY' : 'UNIQUE', 'NO', 'NO', 'YES', ix.constraint.type === 'u' ? 'YES' : null]);
+    }
+    for (const r of userRelations(info)) {
+      if (r.kind !== 'r') continue;
+      r.columns.forEach((c, i) => {
+        if (c.notNull) rows.push([databaseName(), 'public', `${NS_PUBLIC}_${r.oid}_${i + 1}_not_null`, databaseName(), 'public', r.name, 'CHECK', 'NO', 'NO', 'YES', null]);
+      });
+    }
+    return rows;
+  },
+);
+
+is(
+  'key_column_usage',
+  [['constraint_catalog', SQLID], ['constraint_schema', SQLID], ['constraint_name', SQLID], ['table_catalog', SQLID], ['table_schema', SQLID], ['table_name', SQLID], ['column_name', SQLID], ['ordinal_position', CARD], ['position_in_unique_constraint', CARD]],
+  (info) => {
+    const rows: Value[][] = [];
+    for (const ix of info.indexes) {
+      if (!ix.constraint) continue;
+      ix.keys.forEach((k, i) => rows.push([databaseName(), 'public', ix.name, databaseName(), 'public', ix.table.name, ix.table.columns[k - 1].name, i + 1, null]));
+    }
+    return rows;
+  },
+);
+
+void NS_INFORMATION_SCHEMA;
+
+// --- lookup -----------------------------------------------------------------------------------
+
+export interface SystemRelation {
+  schema: 'pg_catalog' | 'information_schema';
+  name: string;
+  columns: Col[];
+  rows: Rows;
+}
+
+/**
+ * The system relation a FROM reference names: pg_catalog is searched first for unqualified
+ * names (it is implicitly first on the search path); information_schema only when qualified.
+ */
+export function findSystemRelation(name: string, schema?: string): SystemRelation | undefined {
+  if (schema && schema !== 'pg_catalog' && schema !== 'information_schema') return undefined;
+  const s = schema ?? 'pg_catalog';
+  const d = systemDefs.find((x) => x.schema === s && x.name === name);
+  if (!d) return undefined;
+  return { schema: d.schema, name: d.name, columns: d.columns, rows: builders.get(`${s}.${name}`)! };
+}
+
+/** pg_get_indexdef(oid): `CREATE [UNIQUE] INDEX name ON public.t USING btree (a, b)`. */
+export function indexDef(oid: number, info: CatalogInfo): string | null {
+  const ix = info.index(oid);
+  if (!ix) return null;
+  const cols = ix.keys.map((k) => quoteIdentSafe(ix.table.columns[k - 1].name)).join(', ');
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdentSafe(ix.name)} ON public.${quoteIdentSafe(ix.table.name)} USING btree (${cols})`;
+}
+
+import { quoteIdent as quoteIdentSafe } from './info.js';
