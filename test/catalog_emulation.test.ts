@@ -101,13 +101,13 @@ describe('psql 15 describe queries', () => {
     expect(ixinfo).toEqual([['f', 'f', 'f', 't', 'f', 'f', 'f', 'f', 'btree', 's', null]]);
   });
 
-  it('\\d+ v shows the view definition; \\df lists no user functions', async () => {
+  it('pg_get_viewdef (as \\d+ v calls it) and \\df', async () => {
     const oid = (await rows("SELECT 'v'::regclass::oid"))[0][0];
     expect(await rows(`SELECT pg_catalog.pg_get_viewdef('${oid}'::pg_catalog.oid, true)`)).toEqual([[' SELECT id, name FROM t WHERE id > 0;']]);
     expect(await rows(Q.get('\\df')![0])).toEqual([]);
   });
 
-  it('\\d+ on a table is refused (it needs ARRAY(subquery))', async () => {
+  it('\\d+ is refused: its second query needs ARRAY(subquery)', async () => {
     const q = Q.get('\\d+ t')![1];
     await expect(db.query(q)).rejects.toMatchObject({ code: '0A000' });
   });
