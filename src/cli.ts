@@ -2,7 +2,7 @@
 
 import { createInterface } from 'node:readline';
 import { Database } from './index.js';
-import { runDemo } from './sources/demo.js';
+import { runDemo, startDemoWriter } from './sources/demo.js';
 import { parseSql } from './sql/parser.js';
 
 const HELP = `tributary — streaming SQL with incrementally maintained materialized views
@@ -14,10 +14,34 @@ Usage:
                              Live demo on an in-memory database: a generator writes orders
                              into tables, materialized views over them are maintained and
                              their changes printed as they happen. Runs N seconds (default 10).
+  tributary serve [options]  PostgreSQL wire-protocol server (psql, drivers, BI tools) on an
+                             in-memory database. \`tributary serve --help\` lists the options.
   tributary --help           This text.
   tributary --version        Print the version.
 
-Everything runs in-process on an in-memory database; no server, Kafka or Trino is needed.`;
+Everything runs in-process on an in-memory database; no Kafka or Trino is needed.`;
+
+const SERVE_HELP = `Usage: tributary serve [options]
+
+Serves an in-memory database over the PostgreSQL wire protocol (v3), e.g.
+  tributary serve --demo    then    psql -h 127.0.0.1 -p 6875
+
+Options:
+  --host HOST          Address to listen on (default 127.0.0.1, loopback only).
+  --port N             TCP port (default 6875; 0 picks a free one).
+  --demo               Load the demo tables (customers, orders) and materialized views
+                       (revenue_by_region, big_spenders, order_sizes) and keep writing orders
+                       in the background (a few hundred changes a second).
+  --tls-cert FILE      PEM certificate; with --tls-key, clients may upgrade to TLS
+  --tls-key FILE       (SSLRequest). Without them the server answers that TLS is off.
+  --user NAME          Accept only this user name (default: any).
+  --password PW        Require this password, checked with SCRAM-SHA-256 (also the
+                       TRIBUTARY_PASSWORD environment variable). Without a password, only
+                       connections from loopback addresses are accepted (trust).
+  --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
+  --help               This text.
+
+Prints one line saying where it listens; stops cleanly on SIGINT or SIGTERM.`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'shell', ...rest] = argv;
@@ -40,7 +64,59 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'shell') return shell();
+  if (cmd === 'serve') return serve(rest);
   console.error(`tributary: unknown command '${cmd}'\n\n${HELP}`);
+  return 2;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const opts: Record<string, string | true> = {};
+  const valued = new Set(['--host', '--port', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password']);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--help' || a === '-h') {
+      console.log(SERVE_HELP);
+      return 0;
+    }
+    if (a === '--demo') opts.demo = true;
+    else if (valued.has(a)) {
+      if (i + 1 >= args.length) return usageError(`${a} needs a value`);
+      opts[a.slice(2)] = args[++i];
+    } else return usageError(`unknown option '${a}'`);
+  }
+  if (opts['data-dir'] !== undefined) {
+    console.error('tributary: --data-dir is not supported yet: durable storage is not built; the server keeps its data in memory only');
+    return 2;
+  }
+  const port = opts.port === undefined ? 6875 : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('--port takes a port number (0-65535)');
+  if ((opts['tls-cert'] === undefined) !== (opts['tls-key'] === undefined)) return usageError('--tls-cert and --tls-key go together');
+  const password = (opts.password as string | undefined) ?? process.env.TRIBUTARY_PASSWORD;
+  const db = await Database.open();
+  const stopDemo = opts.demo ? await startDemoWriter(db) : () => {};
+  const host = (opts.host as string | undefined) ?? '127.0.0.1';
+  const server = await db.listen({
+    host,
+    port,
+    user: opts.user as string | undefined,
+    password,
+    tls: opts['tls-cert'] ? { certFile: opts['tls-cert'] as string, keyFile: opts['tls-key'] as string } : undefined,
+  });
+  const shown = host.includes(':') ? `[${host}]` : host;
+  console.log(`tributary: listening on ${shown}:${server.port}${opts.demo ? ' with demo data' : ''} (psql -h ${host} -p ${server.port})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  stopDemo();
+  await server.close();
+  await db.close();
+  return 0;
+}
+
+function usageError(message: string): number {
+  console.error(`tributary serve: ${message}\n\n${SERVE_HELP}`);
   return 2;
 }
 
