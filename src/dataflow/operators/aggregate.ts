@@ -114,6 +114,7 @@ export class AggregateOp extends Operator {
     const t = new Uint8Array(cap);
     t.set(this.touchedFlag);
     this.touchedFlag = t;
+    this.touched = new Int32Array(cap); // holds touched ids during one step only
     for (const a of this.aggCols) a.reserve(cap);
     this.cap = cap;
   }
@@ -127,63 +128,85 @@ export class AggregateOp extends Operator {
     }
     const gids = this.gids;
     const order = this.order;
-    let nTouched = 0;
-    const touch = (g: number) => {
-      if (this.touchedFlag[g] === 0) {
-        this.touchedFlag[g] = 1;
-        if (nTouched === this.touched.length) {
-          const t = new Int32Array(Math.max(64, nTouched * 2));
-          t.set(this.touched);
-          this.touched = t;
-        }
-        this.touched[nTouched++] = g;
-      }
-    };
-    if (!this.started) {
-      this.started = true;
-      if (this.global) touch(0);
-    }
     // Insertions before retractions: an unconsolidated delta (e.g. a self-join's) may retract a
     // value before inserting it, and per-value counts (MIN/MAX, DISTINCT) must never go negative.
     const w = b.weights;
     let m = 0;
     for (let i = 0; i < n; i++) if (w[i] > 0) order[m++] = i;
     for (let i = 0; i < n; i++) if (w[i] < 0) order[m++] = i;
-    if (this.global) {
-      for (let k = 0; k < m; k++) gids[order[k]] = 0;
-      if (m > 0) touch(0);
-    } else {
-      const gcols = this.spec.groupCols;
-      const c0 = b.columns[gcols[0]];
-      const intKey = this.intIndex !== null ? (c0.data as Int32Array) : null;
-      const intNulls = c0.nulls;
-      for (let k = 0; k < m; k++) {
-        const i = order[k];
-        let g: number;
-        let key: unknown;
-        if (intKey !== null) {
-          if (intNulls !== null && intNulls[i] === 1) {
-            key = null;
-            g = this.nullGid;
-          } else {
-            key = intKey[i];
-            g = this.intIndex!.head(key);
-          }
-        } else {
-          key = this.groupKey(b, i);
-          g = this.mapIndex!.get(key) ?? -1;
-        }
-        if (g < 0) g = this.newGroup(key, this.groupId ? null : gcols.map((c) => getValue(b.columns[c], i)));
-        const r = this.reps[g];
-        if (r !== null) r.add(this.groupId!(b, i), () => gcols.map((c) => getValue(b.columns[c], i)), w[i]);
-        gids[i] = g;
-        touch(g);
+    // 1. every row's group id, creating groups on first sight
+    if (this.global) for (let k = 0; k < m; k++) gids[order[k]] = 0;
+    else if (this.intIndex !== null && this.groupId === null) this.lookupIntKeys(b, m);
+    else this.lookupKeys(b, m);
+    // 2. the touched groups, in order of first appearance
+    const flag = this.touchedFlag;
+    const touched = this.touched;
+    let nTouched = 0;
+    if (!this.started) {
+      this.started = true;
+      if (this.global) {
+        flag[0] = 1;
+        touched[nTouched++] = 0;
       }
     }
     const cnt = this.count;
-    for (let k = 0; k < m; k++) cnt[gids[order[k]]] += w[order[k]];
+    for (let k = 0; k < m; k++) {
+      const i = order[k];
+      const g = gids[i];
+      cnt[g] += w[i];
+      if (flag[g] === 0) {
+        flag[g] = 1;
+        touched[nTouched++] = g;
+      }
+    }
+    // 3. the aggregates, one column at a time
     for (const a of this.aggCols) a.addRows(b, order, m, gids);
     return this.emit(nTouched);
+  }
+
+  /** Group ids for a single int4/int2 group column read straight from its typed array. */
+  private lookupIntKeys(b: Batch, m: number): void {
+    const col = b.columns[this.spec.groupCols[0]];
+    const keys = col.data as Int32Array;
+    const nulls = col.nulls;
+    const index = this.intIndex!;
+    const { gids, order } = this;
+    for (let k = 0; k < m; k++) {
+      const i = order[k];
+      let g: number;
+      if (nulls !== null && nulls[i] === 1) {
+        g = this.nullGid;
+        if (g < 0) g = this.newGroup(null, [null]);
+      } else {
+        const key = keys[i];
+        g = index.head(key);
+        if (g < 0) g = this.newGroup(key, [key]);
+      }
+      gids[i] = g;
+    }
+  }
+
+  private lookupKeys(b: Batch, m: number): void {
+    const gcols = this.spec.groupCols;
+    const groupRow = (i: number) => gcols.map((c) => getValue(b.columns[c], i));
+    const { gids, order } = this;
+    for (let k = 0; k < m; k++) {
+      const i = order[k];
+      let g: number;
+      if (this.intIndex !== null) {
+        const c0 = b.columns[gcols[0]];
+        const key = c0.nulls !== null && c0.nulls[i] === 1 ? null : (c0.data as Int32Array)[i];
+        g = key === null ? this.nullGid : this.intIndex.head(key);
+        if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
+      } else {
+        const key = this.groupKey(b, i);
+        g = this.mapIndex!.get(key) ?? -1;
+        if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
+      }
+      const r = this.reps[g];
+      if (r !== null) r.add(this.groupId!(b, i), () => groupRow(i), b.weights[i]);
+      gids[i] = g;
+    }
   }
 
   private emit(nTouched: number): Batch {
