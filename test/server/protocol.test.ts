@@ -230,3 +230,17 @@ describe('wire protocol', () => {
     c.end();
   });
 });
+
+describe('clients that vanish', () => {
+  it('drops a connection that disappears mid-result; the others carry on', async () => {
+    const c = await RawClient.connect(ts.port);
+    c.send(serialize.query('SELECT * FROM big'));
+    await c.next(); // the result has started
+    c.end();
+    const d = await RawClient.connect(ts.port);
+    d.send(serialize.query('SELECT count(*) FROM big'));
+    const ms = await d.readUntil('Z');
+    expect(dataRowText(ms.find((m) => m.type === 'D')!.body)).toEqual(['200000']);
+    d.end();
+  });
+});
