@@ -8,7 +8,7 @@ import type { FieldInfo } from '../engine/result.js';
 import type { StatementResult } from '../engine/statement.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { T, typeOid, type SqlType } from '../sql/types.js';
-import { decodeBinaryParam, formatOf, typeForOid, wireField } from './formats.js';
+import { decodeBinaryParam, formatOf, hasBinaryFormat, typeForOid, wireField } from './formats.js';
 import { MessageReader, noData, parameterDescription, protocolViolation, rowDescription } from './messages.js';
 import { statementHandler } from './hooks.js';
 
@@ -115,11 +115,16 @@ export class ExtendedState {
     if (nResult > 1 && nResult !== ncols) {
       throw protocolViolation(`bind message has ${nResult} result formats but query has ${ncols} columns`);
     }
+    prepared.fields?.forEach((f, i) => {
+      if (formatOf(resultFormats, i) === 1 && !hasBinaryFormat(f.sqlType)) {
+        throw new SqlError('42883', `no binary output function available for type ${f.type}`);
+      }
+    });
     if (portalName !== '' && this.portals.has(portalName)) throw new SqlError('42P03', `portal "${portalName}" already exists`);
     const params = raw.map((b, i) => {
       if (b === null) return null;
       if (formatOf(formats, i) === 0) return b.toString('utf8');
-      return decodeBinaryParam(b, prepared.paramTypes[i], prepared.declaredOids[i] ?? 0);
+      return decodeBinaryParam(b, prepared.paramTypes[i]);
     });
     this.portals.set(portalName, { prepared, params, resultFormats, sent: 0 });
   }

@@ -11,7 +11,7 @@ import { Interval } from '../expr/interval.js';
 import type { Value } from '../expr/value.js';
 import type { Decimal } from '../expr/numeric.js';
 import type { Jsonb } from '../expr/jsonb.js';
-import { TYPE_INFO, type SqlType, T, type TypeId } from '../sql/types.js';
+import { TYPE_INFO, type SqlType, T, type TypeId, type as mkType } from '../sql/types.js';
 import type { WireField } from './messages.js';
 import type { FieldInfo } from '../engine/result.js';
 
@@ -24,10 +24,17 @@ const INVALID_BINARY_REPRESENTATION = '22P03';
 const CHARACTER_NOT_IN_REPERTOIRE = '22021';
 
 const BY_OID = new Map<number, SqlType>();
-for (const id of Object.keys(TYPE_INFO) as TypeId[]) if (id !== 'unknown') BY_OID.set(TYPE_INFO[id].oid, T[id]);
+for (const id of Object.keys(TYPE_INFO) as TypeId[]) if (id !== 'unknown') BY_OID.set(TYPE_INFO[id].oid, mkType(id));
 
-/** OID 26 (oid) is an unsigned 32-bit integer; the engine has no oid type, so it binds as int8. */
-export const OID_OID = 26;
+/** Types held as unsigned 32-bit numbers and sent like oid (oidsend; regclasssend etc. are the same). */
+const OID_LIKE = new Set<string>(['oid', 'regclass', 'regtype', 'regproc', 'regnamespace', 'regrole']);
+/** Types with a binary form here; others (the catalog's array-like types) are text only. */
+const BINARY = new Set<string>(['bool', 'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar', 'name', 'char',
+  'date', 'timestamp', 'timestamptz', 'interval', 'jsonb', ...OID_LIKE]);
+
+export function hasBinaryFormat(t: SqlType): boolean {
+  return BINARY.has(t.id);
+}
 
 /**
  * The SqlType for a parameter type OID from a Parse message; undefined for 0 / unknown (the
@@ -35,7 +42,6 @@ export const OID_OID = 26;
  */
 export function typeForOid(oid: number): SqlType | undefined {
   if (oid === 0 || oid === 705) return undefined;
-  if (oid === OID_OID) return T.int8;
   const t = BY_OID.get(oid);
   if (!t) throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `parameters of type with OID ${oid} are not supported`);
   return t;
@@ -120,7 +126,14 @@ export function encodeBinary(v: Value, t: SqlType): Buffer | null {
     }
     case 'jsonb':
       return Buffer.concat([Buffer.from([1]), Buffer.from((v as Jsonb).toString(), 'utf8')]);
+    case 'char': // "char": one byte
+      return Buffer.from(String(v), 'latin1').subarray(0, 1);
     default:
+      if (OID_LIKE.has(t.id)) {
+        const b = Buffer.allocUnsafe(4);
+        b.writeUInt32BE(Number(v) >>> 0);
+        return b;
+      }
       return Buffer.from(String(v), 'utf8');
   }
 }
@@ -167,17 +180,18 @@ function badBinary(t: SqlType): SqlError {
   return new SqlError(INVALID_BINARY_REPRESENTATION, `incorrect binary data format in bind parameter`, { detail: `for type ${TYPE_INFO[t.id].name}` });
 }
 
-/**
- * A binary parameter value as the text the engine's input function would take. `oid` is the
- * declared parameter type OID when the client gave one (only needed for oid, which binds as int8).
- */
-export function decodeBinaryParam(buf: Buffer, t: SqlType, oid = 0): string {
+/** A binary parameter value as the text the engine's input function would take. */
+export function decodeBinaryParam(buf: Buffer, t: SqlType): string {
   const need = (n: number) => {
     if (buf.length !== n) throw badBinary(t);
   };
-  if (oid === OID_OID) {
+  if (OID_LIKE.has(t.id)) {
+    // reg* types are sent as their oid; as text input an oid number is accepted too
     need(4);
     return String(buf.readUInt32BE(0));
+  }
+  if (!hasBinaryFormat(t)) {
+    throw new SqlError('42883', `no binary input function available for type ${TYPE_INFO[t.id].name}`);
   }
   switch (t.id) {
     case 'bool':

@@ -152,6 +152,7 @@ describe('wire protocol', () => {
       ['timestamptz', '1999-12-31 23:59:59.5+00'],
       ['interval', '1 year 2 mons 3 days 04:05:06.789'],
       ['jsonb', '{"a": [1, 2.50, null]}'],
+      ['oid', '4000000000'],
     ];
     for (const [type, text] of values) {
       // text in, binary out
@@ -195,6 +196,7 @@ describe('wire protocol', () => {
     expect(await bin("SELECT timestamp '2000-01-01 00:00:01'")).toBe('00000000000f4240');
     expect(await bin("SELECT interval '1 mon 2 days 00:00:01'")).toBe('00000000000f4240' + '00000002' + '00000001');
     expect(await bin(`SELECT '{"a":1}'::jsonb`)).toBe('01' + Buffer.from('{"a": 1}').toString('hex'));
+    expect(await bin('SELECT 4294967295::oid')).toBe('ffffffff');
     c.end();
   });
 
