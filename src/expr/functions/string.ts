@@ -1,7 +1,7 @@
 // String functions and pattern-matching operators. Lengths and positions count code points
 // as PostgreSQL does in UTF-8. Regular expressions run on JS RegExp with the 's' flag (PG's
 // ARE lets '.' match newlines); this is close to PG for ordinary patterns but not identical
-// for ARE-only syntax (e.g. \m, \M, [[:<:]], embedded options).
+// for ARE-only syntax: patterns go through regex.ts, which refuses what it cannot translate.
 
 import { createHash } from 'node:crypto';
 import { SqlError, SQLSTATE } from '../../errors.js';
@@ -10,6 +10,7 @@ import type { Value } from '../value.js';
 import { formatValue } from '../format.js';
 import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
+import { translateAre } from './regex.js';
 
 const S = (v: Value) => v as string;
 const X = (v: Value) => v as number;
@@ -303,8 +304,9 @@ export function pgRegex(pattern: string, flags: string): RegExp {
   const key = flags + '/' + pattern;
   let re = reCache.get(key);
   if (re) return re;
+  const src = translateAre(pattern);
   try {
-    re = new RegExp(pattern, flags + 's');
+    re = new RegExp(src, [...new Set(flags + 'su')].join(''));
   } catch (e) {
     throw new SqlError('2201B', `invalid regular expression: ${(e as Error).message}`);
   }

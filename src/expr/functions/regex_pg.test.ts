@@ -1,0 +1,38 @@
+// The ARE → JS translation against PostgreSQL (PGlite): the supported subset matches the same
+// strings; constructs whose meaning differs are refused with 0A000.
+
+import { describe, expect, it } from 'vitest';
+import { usePglite } from '../pgtest.js';
+import { Database } from '../../index.js';
+
+const oracle = usePglite();
+
+const PATTERNS = [
+  '^(t)$', '^pg_', '^pg_toast', 'a|b', 'ab*c', 'a+', '^a?b$', 'a{2}', 'a{1,2}b', 'a{2,}', '[a-c]+$', '[^a-c]', '[]a]', '[a-]',
+  '^[[:digit:]]+$', '\\d+', '\\D', 'a.c', '\\.', '(ab)+', '(?:ab|cd)e', '', 'x$', '^$', '[\\]]', 'é.', 'a\\nb',
+];
+const STRINGS = ['t', 'tt', 'pg_class', 'pg_toast_1', 'abc', 'ac', 'abbbc', 'aab', 'b', '123', '12a', 'a.c', 'abab', 'cde', '', ']', '-', 'éx', 'a\nb', 'AbC', 'x'];
+
+describe('regex operators vs PostgreSQL', () => {
+  it('~ and ~* agree on the supported subset', async () => {
+    const db = await Database.open();
+    const bad: string[] = [];
+    for (const p of PATTERNS) {
+      for (const s of STRINGS) {
+        for (const op of ['~', '~*', '!~', '!~*']) {
+          const pg = (await oracle().query<{ r: boolean }>(`SELECT $1::text ${op} $2::text AS r`, [s, p])).rows[0].r;
+          const ours = (await db.query(`SELECT $1::text ${op} $2::text AS r`, [s, p])).rows[0] as { r: boolean };
+          if (ours.r !== pg) bad.push(`${JSON.stringify(s)} ${op} ${JSON.stringify(p)}: ours ${ours.r}, pg ${pg}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('refuses constructs it cannot translate faithfully', async () => {
+    const db = await Database.open();
+    for (const p of ['a*?', '\\w', '\\mfoo', '(?=a)', '(?i)a', '[[:alpha:]]', '(a)\\1', '***=a']) {
+      await expect(db.query(`SELECT 'a' ~ '${p}'`), p).rejects.toMatchObject({ code: '0A000' });
+    }
+  });
+});
