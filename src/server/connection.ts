@@ -42,6 +42,8 @@ import { negotiateStartup, type AuthConfig, type StartupIO } from './startup.js'
 
 export const SERVER_VERSION_STRING = `${PG_VERSION} (Tributary ${TRIBUTARY_VERSION})`;
 
+/** PostgreSQL's authentication_timeout default. */
+const STARTUP_TIMEOUT_MS = 60_000;
 /** Rows sent between two yields to the event loop. */
 const ROW_BATCH = 1000;
 /** Queued output flushed to the socket at this size even mid-batch. */
@@ -134,8 +136,12 @@ export class Connection {
       remoteAddress: this.socket.remoteAddress,
       cancel: (pid, secret) => this.env.cancel(pid, secret),
     };
+    // authentication_timeout: a client that never finishes its startup is dropped
+    const timer = setTimeout(() => this.socket.destroy(), STARTUP_TIMEOUT_MS);
+    timer.unref();
     try {
       const started = await negotiateStartup(io);
+      clearTimeout(timer);
       if (!started) return; // CancelRequest: close without a reply
       this.stream = started.stream;
       this.stream.on('close', () => (this.closed = true));
@@ -151,6 +157,7 @@ export class Connection {
         this.flushOut();
       }
     } finally {
+      clearTimeout(timer);
       if (this.pid) this.env.unregister(this.pid);
       this.closed = true;
       this.stream.end();
@@ -453,7 +460,8 @@ export class Connection {
       this.cancelRequested = false;
       const handler = statementHandler(nodeTag(stmt.node));
       if (handler) {
-        portal.result = { command: '' };
+        // the handler answers for itself; a later Execute of this portal has nothing left
+        portal.result = { command: 'SELECT 0', fields: [], rows: [] };
         await handler(stmt, this.handlerContext(false));
         return;
       }
@@ -466,7 +474,7 @@ export class Connection {
   private async sendPortal(portal: Portal, maxRows: number): Promise<void> {
     const result = portal.result!;
     if (!result.fields) {
-      this.send(commandComplete(portal.sent++ === 0 ? result.command : result.command));
+      this.send(commandComplete(result.command));
       return;
     }
     const rows = result.rows ?? [];
