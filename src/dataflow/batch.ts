@@ -190,9 +190,9 @@ export class BatchBuilder {
     this.weights[this.length++] = w;
   }
 
-  /** Append all rows of b (same schema) column by column, each with weight w. */
-  appendBatch(b: Batch, w: number): void {
-    const n = b.length;
+  /** Append rows [from, to) of b (same schema) column by column, each with weight w. */
+  appendBatch(b: Batch, w: number, from = 0, to = b.length): void {
+    const n = to - from;
     const at = this.length;
     if (at + n > this.cap) this.grow(at + n);
     for (let c = 0; c < this.kinds.length; c++) {
@@ -200,14 +200,14 @@ export class BatchBuilder {
       if (this.kinds[c] === 'any') {
         const d = this.data[c] as Value[];
         const sd = src.data as Value[];
-        for (let k = 0; k < n; k++) d[at + k] = sd[k];
+        for (let k = 0; k < n; k++) d[at + k] = sd[from + k];
         continue;
       }
-      (this.data[c] as Int32Array).set((src.data as Int32Array).subarray(0, n), at);
+      (this.data[c] as Int32Array).set((src.data as Int32Array).subarray(from, to), at);
       let m = this.nulls[c];
       if (src.nulls !== null) {
         if (m === null) m = this.nulls[c] = new Uint8Array(this.cap);
-        m.set(src.nulls.subarray(0, n), at);
+        m.set(src.nulls.subarray(from, to), at);
       } else if (m !== null) m.fill(0, at, at + n);
     }
     this.weights.fill(w, at, at + n);

@@ -1,10 +1,11 @@
-// The committed contents of a base table: columnar append log plus a tombstone mask.
+// The committed contents of a base table: columnar append log (in chunks) plus a tombstone mask.
 // Inserts append into typed columns (no per-row objects); deletes set a tombstone; a scan
 // yields live rows in insertion order. A primary-key index maps key → row id. The log is
 // compacted when more than half of it is dead, so space stays proportional to live rows.
 
 import type { SqlType } from '../sql/types.js';
-import { BatchBuilder, getValue, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, type Batch } from '../dataflow/batch.js';
+import { ChunkedLog } from './chunked_log.js';
 import type { Row, Value } from '../expr/value.js';
 import { compositeKeyFn } from '../expr/compare.js';
 
@@ -20,8 +21,7 @@ export interface UniqueIndex {
 
 export class TableStore {
   readonly types: readonly SqlType[];
-  private log: BatchBuilder;
-  private sealed: Batch | null = null; // cached finish() of the log
+  private log: ChunkedLog;
   private dead: Uint8Array = new Uint8Array(64);
   private liveCount = 0;
   /** Unique indexes; the primary key, when there is one, comes first. */
@@ -30,7 +30,7 @@ export class TableStore {
 
   constructor(types: readonly SqlType[], pk: { name: string; cols: readonly number[] } | null) {
     this.types = types;
-    this.log = new BatchBuilder(types, 64);
+    this.log = new ChunkedLog(types);
     this.hasPk = pk !== null;
     if (pk) this.uniques.push(this.makeUnique(pk.name, pk.cols));
   }
@@ -94,15 +94,8 @@ export class TableStore {
     }
   }
 
-  private batch(): Batch {
-    return (this.sealed ??= this.log.finish());
-  }
-
   row(id: number): Row {
-    const b = this.batch();
-    const r: Row = new Array(b.columns.length);
-    for (let c = 0; c < r.length; c++) r[c] = getValue(b.columns[c], id);
-    return r;
+    return this.log.row(id);
   }
 
   isLive(id: number): boolean {
@@ -112,8 +105,7 @@ export class TableStore {
   /** Append a row; returns its id. */
   insert(row: readonly Value[]): number {
     const id = this.log.length;
-    this.log.push(row, 1);
-    this.sealed = null;
+    this.log.push(row);
     if (id >= this.dead.length) {
       const d = new Uint8Array(this.dead.length * 2);
       d.set(this.dead);
@@ -127,8 +119,7 @@ export class TableStore {
   /** Append every row of a batch (weights must be +1); returns the first id. */
   insertBatch(b: Batch): number {
     const first = this.log.length;
-    this.log.appendBatch(b, 1);
-    this.sealed = null;
+    this.log.appendBatch(b);
     while (this.log.length > this.dead.length) {
       const d = new Uint8Array(this.dead.length * 2);
       d.set(this.dead);
@@ -163,7 +154,7 @@ export class TableStore {
 
   /** All live rows as one batch (weights 1). */
   scan(): Batch {
-    const b = this.batch();
+    const b = this.log.batch();
     if (this.liveCount === b.length) return b;
     const out = new BatchBuilder(this.types, this.liveCount);
     for (let id = 0; id < b.length; id++) if (this.dead[id] === 0) out.pushFrom(b, id, 1);
@@ -175,11 +166,10 @@ export class TableStore {
     const n = this.log.length;
     if (n < 1024 || this.liveCount * 2 > n) return;
     const live = this.scan();
-    this.log = new BatchBuilder(this.types, Math.max(64, live.length * 2));
+    this.log = new ChunkedLog(this.types);
     this.dead = new Uint8Array(Math.max(64, live.length * 2));
     this.liveCount = 0;
     for (const u of this.uniques) u.map.clear();
-    this.sealed = null;
     if (live.length > 0) this.insertBatch(live);
   }
 }
