@@ -92,4 +92,18 @@ describe('regressions found by the property tests', () => {
       'SELECT k / 0 FROM t',
     ]);
   });
+
+  // Found by sql-tests/set_ops.slt: a leaf SELECT of a set operation resolved its untyped
+  // literals to text before the set operation chose the common type.
+  it('untyped literals in set operation leaves take the common type', async () => {
+    await agree([
+      'SELECT 1 UNION SELECT NULL',
+      'SELECT NULL UNION SELECT 1 ORDER BY 1',
+      'SELECT 1 UNION SELECT 2.5 UNION SELECT NULL',
+      "SELECT 1 UNION SELECT '2'",
+      "SELECT 1 INTERSECT SELECT NULL EXCEPT SELECT '1'",
+      'SELECT NULL UNION SELECT NULL UNION SELECT 1',
+      'SELECT 1 UNION (SELECT NULL UNION SELECT NULL)',
+    ]);
+  });
 });

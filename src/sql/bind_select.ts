@@ -56,8 +56,12 @@ function bindValues(lists: any[], env: BindEnv): Plan {
 function bindSetOp(stmt: any, env: BindEnv): Plan {
   const op: string = stmt.op;
   const word = op === 'SETOP_UNION' ? 'UNION' : op === 'SETOP_INTERSECT' ? 'INTERSECT' : 'EXCEPT';
-  const left = bindQuery(stmt.larg, env);
-  const right = bindQuery(stmt.rarg, env);
+  // A leaf SELECT keeps its untyped literals untyped, so that the set operation's common type
+  // decides them (`SELECT 1 UNION SELECT NULL` is integer), as PostgreSQL's
+  // transformSetOperationTree does; a nested set operation has already resolved them to text.
+  const side = (n: any) => bindQuery(n, n.op && n.op !== 'SETOP_NONE' ? env : { ...env, keepUnknown: true });
+  const left = side(stmt.larg);
+  const right = side(stmt.rarg);
   if (left.schema.length !== right.schema.length) {
     throw new SqlError(SQLSTATE.SYNTAX_ERROR, `each ${word} query must have the same number of columns`);
   }
