@@ -106,4 +106,15 @@ describe('regressions found by the property tests', () => {
       'SELECT 1 UNION (SELECT NULL UNION SELECT NULL)',
     ]);
   });
+
+  // Found by sql-tests/errors.slt: PostgreSQL resolves a CASE's type with the ELSE result
+  // first, so its error names the ELSE type first.
+  it('CASE type mismatch names the ELSE type first', async () => {
+    await agree([
+      "SELECT CASE WHEN true THEN 1 ELSE 'a'::text END",
+      "SELECT CASE WHEN false THEN 'a'::text WHEN true THEN 2 END",
+      'SELECT CASE WHEN true THEN 1 ELSE 2.5 END',
+      "SELECT CASE WHEN true THEN 'x'::varchar ELSE 'y'::text END",
+    ]);
+  });
 });

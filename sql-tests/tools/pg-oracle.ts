@@ -19,7 +19,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import pg from 'pg';
-import { applies, normalizeExpected, parseSlt, resultLines, typeLetter, type SltRecord } from './slt-file.js';
+import { applies, errorMatches, normalizeExpected, parseSlt, resultLines, typeLetter, type SltRecord } from './slt-file.js';
 
 const ENGINE = 'postgresql';
 
@@ -72,7 +72,7 @@ async function runFile(client: pg.Client, file: string, fill: boolean): Promise<
     const last = Array.isArray(res) ? res[res.length - 1] : res;
     if (r.expect === 'error') {
       if (!err) fail(r, `expected an error matching /${r.errorRegex}/, PostgreSQL succeeded`);
-      else if (r.errorRegex && !new RegExp(r.errorRegex).test(err.message)) fail(r, `error /${r.errorRegex}/ does not match PostgreSQL's: ${err.message} (${err.code})`);
+      else if (r.errorRegex && !errorMatches(err, r.errorRegex)) fail(r, `error /${r.errorRegex}/ does not match PostgreSQL's: ${err.message} (${err.code})`);
       continue;
     }
     if (err) {

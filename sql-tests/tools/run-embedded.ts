@@ -9,7 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Database } from '../../src/index.js';
-import { applies, normalizeExpected, parseSlt, resultLines, type SltRecord } from './slt-file.js';
+import { applies, errorMatches, normalizeExpected, parseSlt, resultLines, type SltRecord } from './slt-file.js';
 
 const ENGINE = 'tributary';
 
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (r.expect === 'error') {
         if (!err) fail(r, `expected an error matching /${r.errorRegex}/, Tributary succeeded`);
-        else if (r.errorRegex && !new RegExp(r.errorRegex).test(err.message)) fail(r, `error /${r.errorRegex}/ does not match Tributary's: ${err.message} (${err.code})`);
+        else if (r.errorRegex && !errorMatches(err, r.errorRegex)) fail(r, `error /${r.errorRegex}/ does not match Tributary's: ${err.message} (${err.code})`);
         continue;
       }
       if (err) {

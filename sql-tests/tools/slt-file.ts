@@ -131,3 +131,14 @@ export function typeLetter(pgTypeOid: number): string {
     default: return 'T';
   }
 }
+
+/**
+ * Does an error satisfy `statement error <regex>`? As in the runner (src/slt/runner.ts), the
+ * regex may match the message, `SQLSTATE: message`, or the SQLSTATE alone.
+ */
+export function errorMatches(err: { message: string; code?: string }, regex: string | undefined): boolean {
+  if (!regex) return true;
+  const texts = [err.message, `${err.code ?? ''}: ${err.message}`, err.code ?? ''];
+  const re = new RegExp(regex);
+  return texts.some((t) => re.test(t));
+}

@@ -320,7 +320,8 @@ function bindCase(n: any, cx: ExprContext, pos?: number): Expr {
     return { when: cond, then: bindExpr(cw.result, cx) };
   });
   const els: Expr = n.defresult ? bindExpr(n.defresult, cx) : { kind: 'literal', value: null, type: T.unknown };
-  const t = commonType([...whens.map((w) => w.then.type), els.type], 'CASE');
+  // PostgreSQL's transformCaseExpr puts the ELSE result first (it names the types in that order).
+  const t = commonType([els.type, ...whens.map((w) => w.then.type)], 'CASE');
   return {
     kind: 'case',
     whens: whens.map((w) => ({ when: w.when, then: coerce(w.then, t, 'implicit', cx.params, pos) })),
