@@ -67,7 +67,23 @@ describe.skipIf(!PSQL)('psql describe commands', () => {
       expect(r.code, cmd).toBe(0);
     }
     expect((await psql('\\di')).stdout).toContain(' public | t_pkey  | index | tributary | t');
-    // \d+ needs ARRAY(subquery) over unnest(reloptions): refused, not approximated
-    expect((await psql('\\d+ v')).stderr).toContain('ERROR:  subquery (ARRAY_SUBLINK) is not supported');
+  });
+
+  it('\\d+ and the + variants, \\du and \\dx run', async () => {
+    const t = await psql('\\d+ t');
+    expect(t.stderr).toBe('');
+    expect(t.stdout).toContain(" name   | character varying(20) |           | not null | 'x'::character varying | extended |             |              | ");
+    expect(t.stdout).toContain('Access method: heap');
+    const v = await psql('\\d+ v');
+    expect(v.stderr).toBe('');
+    expect(v.stdout).toContain('View definition:');
+    const mv = await psql('\\d+ mv');
+    expect(mv.stderr).toBe('');
+    for (const cmd of ['\\dt+', '\\dv+', '\\dm+', '\\di+', '\\l+', '\\dn+', '\\df+', '\\dx', '\\du']) {
+      const r = await psql(cmd);
+      expect(r.stderr, cmd).toBe('');
+    }
+    expect((await psql('\\dt+')).stdout).toContain(' public | t    | table | tributary | permanent   | heap          | 0 bytes | ');
+    expect((await psql('\\du')).stdout).toMatch(/ tributary \| Superuser.* \| \{\}/);
   });
 });

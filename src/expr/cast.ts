@@ -11,7 +11,8 @@ import { dateToTimestamp, parseDate, parseTimestamp, timestampToDate } from './d
 import { formatValue } from './format.js';
 import { rint } from './interval.js';
 import { parseOid, regIn } from './reg.js';
-import { isOidType, isOpaqueType } from '../sql/types.js';
+import { isOidType, isOpaqueType, isArrayType, elementType } from '../sql/types.js';
+import { PgArray, parseArray } from './array.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 
@@ -68,6 +69,12 @@ function catalogCastKind(from: SqlType, to: SqlType): CastContext | null | undef
     if (STRING.has(f) || STRING.has(t)) return 'assignment';
     if ((f === 'char' && t === 'int4') || (f === 'int4' && t === 'char')) return 'explicit';
     return null;
+  }
+  if (isArrayType(from) && isArrayType(to)) {
+    // binary-coercible int2vector -> int2[], oidvector -> oid[]; otherwise the element cast's context
+    if ((f === 'int2vector' && t === '_int2') || (f === 'oidvector' && t === '_oid')) return 'implicit';
+    if (f.endsWith('vector') || t.endsWith('vector')) return null;
+    return castKind(elementType(from)!, elementType(to)!);
   }
   if (isOpaqueType(from) || isOpaqueType(to)) {
     if (f === 'pg_node_tree' && t === 'text') return 'implicit';
@@ -159,6 +166,8 @@ export function parseBool(text: string): boolean {
 
 /** The input function of type t (typmod applied as on assignment). */
 export function parseValue(text: string, t: SqlType): Value {
+  const et = elementType(t);
+  if (et) return parseArray(text, et, t.id.endsWith('vector'), parseValue);
   switch (t.id) {
     case 'bool':
       return parseBool(text);
@@ -362,6 +371,11 @@ const identity: Fn = (v) => v;
 
 function typmodFn(to: SqlType, explicit: boolean): Fn | null {
   if (to.typmod < 0) return null;
+  const et = elementType(to);
+  if (et) {
+    const ef = typmodFn(et, explicit);
+    return ef ? (v) => new PgArray((v as PgArray).elems.map((e) => (e === null ? null : ef(e))), (v as PgArray).lower) : null;
+  }
   if (to.id === 'numeric') return (v) => applyTypmod(v as Decimal, to.typmod);
   if (to.id === 'varchar' || to.id === 'bpchar') return (v) => applyStringTypmod(v as string, to, explicit);
   return null;
@@ -372,6 +386,11 @@ function castBase(from: SqlType, to: SqlType): Fn {
   const t = to.id;
   if (f === t) return identity;
   if (isOidType(from) && isOidType(to)) return identity;
+  if (isArrayType(from) && isArrayType(to)) {
+    if (f.endsWith('vector')) return identity;
+    const ef = castFn(elementType(from)!, elementType(to)!);
+    return (v) => new PgArray((v as PgArray).elems.map((e) => (e === null ? null : ef(e))), (v as PgArray).lower);
+  }
   if (INT_IDS.has(f) && isOidType(to)) {
     return (v) => {
       const b = BigInt(v as number | bigint);

@@ -12,11 +12,34 @@ import type { Value } from './value.js';
 import type { Decimal } from './numeric.js';
 import type { Interval } from './interval.js';
 import type { Jsonb } from './jsonb.js';
+import { arrayKey, type PgArray } from './array.js';
+import { elementType } from '../sql/types.js';
 
 export type Comparator = (a: Value, b: Value) => number;
 
 /** Compare two non-null values of type t: negative, zero or positive. */
 export function comparator(t: SqlType): Comparator {
+  const et = elementType(t);
+  if (et) {
+    // array_cmp: element by element (NULL above every value), then length, then lower bound
+    const ec = comparator(et);
+    return (a, b) => {
+      const x = a as PgArray;
+      const y = b as PgArray;
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const p = x.elems[i];
+        const q = y.elems[i];
+        if (p === null || q === null) {
+          if (p !== q) return p === null ? 1 : -1;
+          continue;
+        }
+        const c = ec(p, q);
+        if (c !== 0) return c;
+      }
+      return x.length !== y.length ? x.length - y.length : x.lower - y.lower;
+    };
+  }
   switch (t.id) {
     case 'int2':
     case 'int4':
@@ -89,6 +112,11 @@ export type KeyFn = (v: Value) => string | number | bigint | boolean | null;
 
 /** A Map key such that equalityKey(a) === equalityKey(b) iff a = b in SQL (both non-null). */
 export function equalityKeyFn(t: SqlType): KeyFn {
+  const et = elementType(t);
+  if (et) {
+    const ek = equalityKeyFn(et);
+    return (v) => (v === null ? null : arrayKey(v as PgArray, ek));
+  }
   switch (t.id) {
     case 'float4':
     case 'float8':
@@ -109,6 +137,11 @@ export function equalityKeyFn(t: SqlType): KeyFn {
 
 /** A Map key for the exact representation of a value (consolidation, row identity). */
 export function identityKeyFn(t: SqlType): KeyFn {
+  const et = elementType(t);
+  if (et) {
+    const ek = identityKeyFn(et);
+    return (v) => (v === null ? null : arrayKey(v as PgArray, ek));
+  }
   switch (t.id) {
     case 'float4':
     case 'float8':

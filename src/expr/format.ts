@@ -8,6 +8,8 @@ import type { Decimal } from './numeric.js';
 import type { Interval } from './interval.js';
 import type { Jsonb } from './jsonb.js';
 import { formatDate, formatTimestamp } from './datetime.js';
+import { formatArray, type PgArray } from './array.js';
+import { elementType, isArrayType } from '../sql/types.js';
 
 /**
  * Shortest round-trip digits in PostgreSQL's layout: fixed notation when the decimal
@@ -117,6 +119,10 @@ function isFloat32Midpoint(d: number, f: number): boolean {
 
 export function formatValue(v: Value, t: SqlType): string | null {
   if (v === null) return null;
+  if (isArrayType(t) && typeof v === 'object') {
+    const et = elementType(t)!;
+    return formatArray(v as PgArray, t.id.endsWith('vector'), (e) => formatValue(e, et)!);
+  }
   switch (t.id) {
     case 'bool':
       return v ? 't' : 'f';

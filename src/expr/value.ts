@@ -13,13 +13,15 @@
 //                        PostgreSQL's ±infinity are TS_NOBEGIN/TS_NOEND below
 //   interval             Interval           (./interval.ts)
 //   jsonb                Jsonb              (./jsonb.ts)
+//   arrays               PgArray            (./array.ts)
 //   NULL                 null (never undefined)
 
 import type { Decimal } from './numeric.js';
 import type { Interval } from './interval.js';
 import type { Jsonb } from './jsonb.js';
+import type { PgArray } from './array.js';
 
-export type Value = null | boolean | number | bigint | string | Decimal | Interval | Jsonb;
+export type Value = null | boolean | number | bigint | string | Decimal | Interval | Jsonb | PgArray;
 export type Row = Value[];
 
 /** PostgreSQL's DT_NOBEGIN / DT_NOEND: timestamps '-infinity' and 'infinity'. */

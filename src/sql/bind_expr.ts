@@ -8,7 +8,8 @@ import { commonType } from '../expr/cast.js';
 import { Decimal } from '../expr/numeric.js';
 import { nodeTag, names, strVal } from './parser.js';
 import type { Scope } from './scope.js';
-import { type SqlType, T, TYPE_INFO, isOpaqueType, type, typeIdFromName } from './types.js';
+import { type SqlType, T, TYPE_INFO, arrayTypeOf, elementType, isOpaqueType, type, typeIdFromName } from './types.js';
+import { ARRAY_CONSTRUCT, ARRAY_SUBSCRIPT, scalarArrayOp } from '../expr/functions/array.js';
 import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
 import type { AggCall, AggFn } from '../plan/logical.js';
 import { exprKey } from './expr_key.js';
@@ -36,6 +37,9 @@ export interface ExprContext {
 export const AGG_MARKER_BASE = -1_000_000;
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every']);
+
+/** PostgreSQL aggregates we do not have: refused as unsupported rather than undefined. */
+const UNSUPPORTED_AGGREGATES = new Set(['string_agg', 'array_agg', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg', 'stddev', 'variance', 'percentile_cont', 'percentile_disc', 'mode']);
 
 export function isAggregateName(name: string): boolean {
   return AGGREGATES.has(name);
@@ -97,8 +101,9 @@ export function bindExpr(node: any, cx: ExprContext): Expr {
       if (!cx.subqueries) throw unsupported(`subquery in ${cx.clause}`, pos);
       return cx.subqueries.bind(n, cx, pos);
     case 'A_ArrayExpr':
+      return bindArrayExpr(n, cx, pos);
     case 'A_Indirection':
-      throw unsupported('arrays', pos);
+      return bindIndirection(n, cx, pos);
     case 'RowExpr':
       throw unsupported('row constructors', pos);
     case 'CollateClause': {
@@ -134,6 +139,7 @@ function bindColumnRef(n: any, cx: ExprContext, pos?: number): Expr {
   else if (parts.length === 3) [, qualifier, name] = parts; // schema.table.column
   else throw unsupported(`column reference ${parts.join('.')}`, pos);
   const index = cx.scope.resolve(name, qualifier, n.location);
+  if (index < 0 && cx.scope.parent?.nullMarkers.has(index)) return { kind: 'literal', value: null, type: cx.scope.typeOf(index) };
   return { kind: 'column', index, type: cx.scope.typeOf(index) };
 }
 
@@ -159,7 +165,13 @@ function numericLiteral(text: string): Expr {
 
 /** Resolve a TypeName node to a SqlType (with typmod), refusing types we do not support. */
 export function bindTypeName(tn: any, pos?: number): SqlType {
-  if (tn.arrayBounds?.length) throw unsupported('array types', pos);
+  if (tn.arrayBounds?.length) {
+    if (tn.arrayBounds.length > 1) throw unsupported('multidimensional arrays', pos);
+    const et = bindTypeName({ ...tn, arrayBounds: undefined }, pos);
+    const at = arrayTypeOf(et);
+    if (!at) throw unsupported(`arrays of type ${TYPE_INFO[et.id].name}`, pos);
+    return at;
+  }
   const parts = names(tn.names);
   const raw = parts[parts.length - 1];
   if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`type ${parts.join('.')}`, pos);
@@ -218,7 +230,7 @@ function checkLength(name: string, n: number, pos?: number) {
 
 function bindTypeCast(n: any, cx: ExprContext, pos?: number): Expr {
   const target = bindTypeName(n.typeName, pos);
-  const arg = bindExpr(n.arg, cx);
+  const arg = nodeTag(n.arg) === 'A_ArrayExpr' && elementType(target) ? bindArrayExpr(n.arg.A_ArrayExpr, cx, pos, target) : bindExpr(n.arg, cx);
   return coerce(arg, target, 'explicit', cx.params, pos);
 }
 
@@ -294,7 +306,7 @@ function bindAExpr(n: any, cx: ExprContext, pos?: number): Expr {
     }
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw unsupported(`${op} ${kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`, pos);
+      return bindScalarArrayOp(op, kind === 'AEXPR_OP_ALL', bindExpr(n.lexpr, cx), bindExpr(n.rexpr, cx), cx, pos);
     case 'AEXPR_SIMILAR':
       throw unsupported('SIMILAR TO', pos);
     default:
@@ -330,6 +342,68 @@ function bindCase(n: any, cx: ExprContext, pos?: number): Expr {
   };
 }
 
+/** ARRAY[a, b, …]: the elements' common type; nested ARRAY[[…]] (several dimensions) is refused. */
+function bindArrayExpr(n: any, cx: ExprContext, pos?: number, target?: SqlType): Expr {
+  const items: any[] = n.elements ?? [];
+  if (items.some((it) => nodeTag(it) === 'A_ArrayExpr')) throw unsupported('multidimensional arrays', pos);
+  const elems = items.map((it) => bindExpr(it, cx));
+  let et: SqlType | undefined = target ? elementType(target) : undefined;
+  if (!et) {
+    if (elems.length === 0) {
+      throw new SqlError('42P18', 'cannot determine type of empty array', {
+        position: pos,
+        hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].',
+      });
+    }
+    et = commonType(elems.map((e) => e.type), 'ARRAY');
+  }
+  const at = arrayTypeOf(et);
+  if (!at) throw unsupported(`arrays of type ${TYPE_INFO[et.id].name}`, pos);
+  return { kind: 'call', fn: ARRAY_CONSTRUCT, args: elems.map((e) => coerce(e, type(et!.id, -1), 'implicit', cx.params, pos)), type: type(at.id, -1) };
+}
+
+/** a[i] (one subscript; slices and field selection are refused). */
+function bindIndirection(n: any, cx: ExprContext, pos?: number): Expr {
+  let e = bindExpr(n.arg, cx);
+  for (const ind of n.indirection as any[]) {
+    const tag = nodeTag(ind);
+    if (tag !== 'A_Indices') throw unsupported(tag === 'A_Star' ? 'row expansion (.*)' : 'field selection from a record', pos);
+    const ix = ind.A_Indices;
+    if (ix.is_slice) throw unsupported('array slices', pos);
+    e = resolveUnknown(e, cx.params);
+    const et = elementType(e.type);
+    if (!et) {
+      throw new SqlError('42804', `cannot subscript type ${TYPE_INFO[e.type.id].name} because it does not support subscripting`, { position: pos });
+    }
+    const sub = coerce(bindExpr(ix.uidx, cx), T.int4, 'implicit', cx.params, pos);
+    e = { kind: 'call', fn: ARRAY_SUBSCRIPT, args: [e, sub], type: et };
+  }
+  return e;
+}
+
+/** `x op ANY (array)` / `x op ALL (array)`, resolved as PostgreSQL's make_scalar_array_op. */
+function bindScalarArrayOp(op: string, all: boolean, x: Expr, arr: Expr, cx: ExprContext, pos?: number): Expr {
+  let et = elementType(arr.type);
+  if (!et && arr.type.id === 'unknown') {
+    // an untyped literal is an array of the left operand's type
+    const lt = x.type.id === 'unknown' ? T.text : x.type;
+    const at = arrayTypeOf(lt);
+    if (!at) throw unsupported(`arrays of type ${TYPE_INFO[lt.id].name}`, pos);
+    arr = coerce(arr, at, 'implicit', cx.params, pos);
+    et = elementType(at)!;
+  }
+  if (!et) {
+    throw new SqlError('42809', `op ANY/ALL (array) requires array on right side`, { position: pos });
+  }
+  const eq = applyOperator(op, x, { kind: 'column', index: 0, type: et }, cx, pos) as Extract<Expr, { kind: 'call' }>;
+  if (eq.type.id !== 'bool') throw new SqlError('42809', `op ANY/ALL (array) requires operator to yield boolean`, { position: pos });
+  const r = resolveOperator(op, eq.args[0].type, eq.args[1].type);
+  const want = arrayTypeOf(r.argTypes[1]);
+  if (!want) throw unsupported(`arrays of type ${TYPE_INFO[r.argTypes[1].id].name}`, pos);
+  const arrC = arr.type.id === want.id ? arr : coerce(arr, want, 'implicit', cx.params, pos);
+  return { kind: 'call', fn: scalarArrayOp(eq.fn, all), args: [eq.args[0], arrC], type: T.bool };
+}
+
 function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
   const parts = names(n.funcname);
   const name = parts[parts.length - 1];
@@ -338,6 +412,7 @@ function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
   if (n.agg_within_group) throw unsupported('WITHIN GROUP', pos);
   if (n.func_variadic) throw unsupported('VARIADIC', pos);
   if (AGGREGATES.has(name)) return bindAggregate(name, n, cx, pos);
+  if (UNSUPPORTED_AGGREGATES.has(name)) throw unsupported(`aggregate ${name}()`, pos);
   if (n.agg_star || n.agg_distinct || n.agg_order || n.agg_filter) {
     throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `${name} is not an aggregate function`, { position: pos });
   }

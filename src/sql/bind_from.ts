@@ -6,7 +6,12 @@ import type { Expr } from '../expr/expr.js';
 import type { Field, JoinType, Plan } from '../plan/logical.js';
 import { nodeTag, strVal } from './parser.js';
 import { Scope, type ScopeColumn } from './scope.js';
-import { T } from './types.js';
+import { T, elementType, formatType, isArrayType, type SqlType } from './types.js';
+import { columnsUsed, hasParams } from '../expr/expr.js';
+import { evalConstant } from '../expr/compile.js';
+import { parseValue } from '../expr/cast.js';
+import { PgArray } from '../expr/array.js';
+import type { Value } from '../expr/value.js';
 import { applyOperator } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
 import { coerce, coerceBoolean } from './coerce.js';
@@ -81,10 +86,81 @@ function bindFromItem(node: any, env: BindEnv): FromItem {
     case 'JoinExpr':
       return bindJoin(n, env, pos);
     case 'RangeFunction':
-      throw unsupported('functions in FROM', pos);
+      return bindRangeFunction(n, env, pos);
     default:
       throw unsupported(`FROM item ${tag}`, pos);
   }
+}
+
+/**
+ * A set-returning function in FROM: unnest(array) or generate_series(start, stop[, step]) over
+ * integers, [WITH ORDINALITY]. Arguments must be constant (no columns, no parameters); the rows
+ * are computed at bind time into a VALUES plan. Outer references are allowed only where the
+ * outer column is NULL in every row (see bind_subquery.ts), which makes the argument NULL.
+ */
+function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
+  if (n.lateral) throw unsupported('LATERAL', pos);
+  if (n.is_rowsfrom || (n.functions ?? []).length !== 1) throw unsupported('ROWS FROM', pos);
+  const [call, coldefs] = n.functions[0].List.items;
+  if (coldefs && Object.keys(coldefs).length) throw unsupported('column definition lists', pos);
+  if (nodeTag(call) !== 'FuncCall') throw unsupported('this function in FROM', pos);
+  const fc = call.FuncCall;
+  const parts: string[] = fc.funcname.map(strVal);
+  const fname = parts[parts.length - 1];
+  if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`function ${parts.join('.')} in FROM`, pos);
+  const scope = new Scope([], env.outer);
+  const args = ((fc.args ?? []) as any[]).map((a) => bindExprIn(a, scope, env, 'FROM'));
+  const constant = (e: Expr): Value => {
+    if (columnsUsed(e).size > 0 || hasParams(e)) throw unsupported(`${fname}() over columns or parameters in FROM`, pos);
+    return evalConstant(e);
+  };
+  let elemType: SqlType;
+  let values: Value[];
+  if (fname === 'unnest' && args.length === 1) {
+    const t = args[0].type;
+    if (t.id === 'unknown') {
+      throw new SqlError(SQLSTATE.AMBIGUOUS_FUNCTION, 'function unnest(unknown) is not unique', {
+        position: pos,
+        hint: 'Could not choose a best candidate function. You might need to add explicit type casts.',
+      });
+    }
+    const et = elementType(t);
+    if (!et || t.id.endsWith('vector')) {
+      throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function unnest(${formatType(t)}) does not exist`, { position: pos });
+    }
+    elemType = et;
+    const v = constant(args[0]);
+    values = v === null ? [] : [...(v as PgArray).elems];
+  } else if (fname === 'generate_series' && (args.length === 2 || args.length === 3)) {
+    const types = args.map((a) => (a.type.id === 'unknown' ? T.int4 : a.type));
+    const big = types.some((t) => t.id === 'int8');
+    if (!types.every((t) => t.id === 'int2' || t.id === 'int4' || t.id === 'int8')) {
+      throw unsupported(`generate_series(${types.map(formatType).join(', ')})`, pos);
+    }
+    elemType = big ? T.int8 : T.int4;
+    const vs = args.map((a) => coerce(a, elemType, 'implicit', env.params, pos)).map(constant);
+    values = [];
+    if (!vs.some((x) => x === null)) {
+      const [start, stop, step] = vs.map((x) => BigInt(x as number | bigint));
+      const st = step ?? 1n;
+      if (st === 0n) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'step size cannot equal zero');
+      for (let i = start; st > 0n ? i <= stop : i >= stop; i += st) {
+        values.push(big ? i : Number(i));
+        if (values.length > 10_000_000) throw unsupported('generate_series() of more than 10 million rows', pos);
+      }
+    }
+  } else {
+    throw unsupported(`function ${fname}() in FROM`, pos);
+  }
+  const alias = n.alias ?? { aliasname: fname };
+  const schema: Field[] = [{ name: n.alias && !(n.alias.colnames?.length) ? n.alias.aliasname : fname, type: elemType, nullable: true }];
+  if (n.ordinality) schema.push({ name: 'ordinality', type: T.int8, nullable: false });
+  const rows = values.map((v, i): Expr[] => {
+    const r: Expr[] = [{ kind: 'literal', value: v, type: elemType }];
+    if (n.ordinality) r.push({ kind: 'literal', value: BigInt(i + 1), type: T.int8 });
+    return r;
+  });
+  return aliased({ kind: 'values', rows, schema }, alias, pos);
 }
 
 function bindRangeVar(n: any, env: BindEnv, pos?: number): FromItem {
@@ -99,7 +175,10 @@ function bindRangeVar(n: any, env: BindEnv, pos?: number): FromItem {
     env.dependencies.add(SYSTEM_RELATION_PREFIX + sys.name);
     setActiveCatalog(env.catalog);
     const schema: Field[] = sys.columns.map(([cname, type]) => ({ name: cname, type, nullable: true }));
-    const rows = sys.rows(activeInfo()).map((r) => r.map((value, i): Expr => ({ kind: 'literal', value, type: schema[i].type })));
+    // array columns may be given in their text form
+    const rows = sys.rows(activeInfo()).map((r) =>
+      r.map((value, i): Expr => ({ kind: 'literal', value: typeof value === 'string' && isArrayType(schema[i].type) ? parseValue(value, schema[i].type) : value, type: schema[i].type })),
+    );
     return aliased({ kind: 'values', rows, schema }, n.alias ?? { aliasname: name }, pos);
   }
   let entry;

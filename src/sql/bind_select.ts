@@ -152,7 +152,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   let plan = from.plan;
 
   if (stmt.whereClause) {
-    const subs = new SubqueryCollector(env);
+    const subs = new SubqueryCollector(env, from.plan);
     let pred = coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE', undefined, subs), 'WHERE', env.params);
     if (subs.joins.length) {
       const base = plan.schema.length;
@@ -164,7 +164,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
 
   // SELECT list (aggregates and subqueries collected as markers; laid out after grouping).
   const collector: AggCollector = { aggs: [], inside: false };
-  const postSubs = new SubqueryCollector(env);
+  const postSubs = new SubqueryCollector(env, from.plan);
   const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs, isEmptyPlan(from.plan));
   const groupNodes: any[] = stmt.groupClause ?? [];
   for (const g of groupNodes) {

@@ -29,10 +29,34 @@ import { bindQuery } from './bind_select.js';
 import { coerceBoolean, resolveUnknown } from './coerce.js';
 import { nodeTag, names } from './parser.js';
 import { Scope } from './scope.js';
-import { type SqlType, T } from './types.js';
+import { type SqlType, T, arrayTypeOf, type } from './types.js';
+import { PgArray } from '../expr/array.js';
+import { isEmptyPlan } from './bind_from.js';
 import { SUBQUERY_CARDINALITY_ERROR } from '../expr/functions/internal.js';
 
 export const SUBQ_MARKER_BASE = -2_000_000;
+/** Outer columns that are NULL in every row, referenced from a subquery's FROM (bound as NULL). */
+const NULL_MARKER_BASE = -4_000_000;
+
+/** Whether column i of a plan is NULL in every row (constant rows, outer-join padding). */
+function alwaysNull(p: Plan, i: number): boolean {
+  switch (p.kind) {
+    case 'values':
+      return p.rows.every((r) => r[i].kind === 'literal' && r[i].value === null);
+    case 'filter':
+      return alwaysNull(p.input, i);
+    case 'project': {
+      const e = p.exprs[i];
+      return (e.kind === 'literal' && e.value === null) || (e.kind === 'column' && alwaysNull(p.input, e.index));
+    }
+    case 'join': {
+      const nl = p.left.schema.length;
+      return i < nl ? alwaysNull(p.left, i) : alwaysNull(p.right, i - nl);
+    }
+    default:
+      return false;
+  }
+}
 /** Outer references inside a correlated subquery: marker k is the k-th distinct outer column. */
 const OUTER_MARKER_BASE = -3_000_000;
 
@@ -61,7 +85,8 @@ export class SubqueryCollector {
   /** Whether any collected subquery references the outer query. */
   correlated = false;
 
-  constructor(private readonly env: BindEnv) {}
+  /** outerPlan: the outer query's FROM plan, when known (to see which outer columns are always NULL). */
+  constructor(private readonly env: BindEnv, private readonly outerPlan?: Plan) {}
 
   private marker(col: number, type: SqlType): Expr {
     return { kind: 'column', index: SUBQ_MARKER_BASE - col, type };
@@ -78,8 +103,17 @@ export class SubqueryCollector {
   bind(n: any, cx: ExprContext, pos?: number): Expr {
     const kind: string = n.subLinkType;
     if (kind === 'ALL_SUBLINK') throw unsupported('ALL (subquery)', pos);
-    if (kind !== 'EXPR_SUBLINK' && kind !== 'EXISTS_SUBLINK' && kind !== 'ANY_SUBLINK') throw unsupported(`subquery (${kind})`, pos);
+    if (kind !== 'EXPR_SUBLINK' && kind !== 'EXISTS_SUBLINK' && kind !== 'ANY_SUBLINK' && kind !== 'ARRAY_SUBLINK') throw unsupported(`subquery (${kind})`, pos);
     const sub = this.bindSub(n.subselect.SelectStmt, cx.scope, kind === 'EXISTS_SUBLINK', pos);
+    if (kind === 'ARRAY_SUBLINK') {
+      // ARRAY(subquery): exact only where the subquery can have no rows whatever the data (an
+      // always-empty system relation, unnest of an always-NULL catalog column): then '{}'.
+      if (sub.targets.length !== 1) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'subquery must return only one column', { position: pos });
+      const at = arrayTypeOf(sub.targets[0].type.id === 'unknown' ? T.text : sub.targets[0].type);
+      if (!at) throw unsupported(`arrays of type ${sub.targets[0].type.id}`, pos);
+      if (sub.aggs.length === 0 && isEmptyPlan(sub.from)) return { kind: 'literal', value: new PgArray([]), type: type(at.id) };
+      throw unsupported('ARRAY(subquery) over a relation that may have rows', pos);
+    }
     const r = sub.refs.length;
     if (kind === 'EXISTS_SUBLINK') {
       const c = this.add(this.grouped(sub, () => [{ fn: 'count', arg: MARK, distinct: false, type: T.int8 }], 1));
@@ -172,7 +206,15 @@ export class SubqueryCollector {
     const env: BindEnv = { ...this.env, outer, keepUnknown: false };
     // outer references are decorrelated from WHERE and the SELECT list only
     const fromOuter = new Scope(outerScope.columns, null);
-    fromOuter.correlate = () => {
+    fromOuter.correlate = (name, qualifier, location) => {
+      // an outer column that is NULL in every outer row binds as NULL (unnest(tc.reloptions) in psql)
+      const idx = outerScope.resolve(name, qualifier, location);
+      if (idx >= 0 && this.outerPlan && alwaysNull(this.outerPlan, idx)) {
+        const k = NULL_MARKER_BASE - idx;
+        fromOuter.nullMarkers.add(k);
+        fromOuter.markerTypes.set(k, outerScope.columns[idx].type);
+        return k;
+      }
       throw unsupported("outer references in a subquery's FROM clause", pos);
     };
     const from = bindFromList(stmt.fromClause ?? [], { ...env, outer: fromOuter });

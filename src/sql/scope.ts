@@ -26,6 +26,8 @@ export class Scope {
   correlate?: (name: string, qualifier: string | null, location?: number) => number;
   /** Types of the marker columns `correlate` handed out. */
   readonly markerTypes = new Map<number, SqlType>();
+  /** Markers `correlate` handed out for outer columns that are NULL in every row: they bind as NULL. */
+  readonly nullMarkers = new Set<number>();
 
   /** Type of a resolved column (a marker column's type comes from the enclosing scope). */
   typeOf(index: number): SqlType {

@@ -37,6 +37,9 @@ export type TypeId =
   | '_int2'
   | '_name'
   | '_aclitem'
+  // Arrays of our scalar types (one dimension; values are PgArray, expr/array.ts).
+  | '_bool' | '_int4' | '_int8' | '_numeric' | '_float4' | '_float8' | '_varchar' | '_bpchar'
+  | '_date' | '_timestamp' | '_timestamptz' | '_interval' | '_jsonb' | '_regclass' | '_regtype'
   /** The type of an untyped literal ('...') or NULL before context resolves it. */
   | 'unknown';
 
@@ -93,6 +96,21 @@ export const TYPE_INFO: Record<TypeId, TypeInfo> = {
   _int2: { oid: 1005, name: 'smallint[]', category: 'A', preferred: false, len: -1 },
   _name: { oid: 1003, name: 'name[]', category: 'A', preferred: false, len: -1 },
   _aclitem: { oid: 1034, name: 'aclitem[]', category: 'A', preferred: false, len: -1 },
+  _bool: { oid: 1000, name: 'boolean[]', category: 'A', preferred: false, len: -1 },
+  _int4: { oid: 1007, name: 'integer[]', category: 'A', preferred: false, len: -1 },
+  _int8: { oid: 1016, name: 'bigint[]', category: 'A', preferred: false, len: -1 },
+  _numeric: { oid: 1231, name: 'numeric[]', category: 'A', preferred: false, len: -1 },
+  _float4: { oid: 1021, name: 'real[]', category: 'A', preferred: false, len: -1 },
+  _float8: { oid: 1022, name: 'double precision[]', category: 'A', preferred: false, len: -1 },
+  _varchar: { oid: 1015, name: 'character varying[]', category: 'A', preferred: false, len: -1 },
+  _bpchar: { oid: 1014, name: 'character[]', category: 'A', preferred: false, len: -1 },
+  _date: { oid: 1182, name: 'date[]', category: 'A', preferred: false, len: -1 },
+  _timestamp: { oid: 1115, name: 'timestamp without time zone[]', category: 'A', preferred: false, len: -1 },
+  _timestamptz: { oid: 1185, name: 'timestamp with time zone[]', category: 'A', preferred: false, len: -1 },
+  _interval: { oid: 1187, name: 'interval[]', category: 'A', preferred: false, len: -1 },
+  _jsonb: { oid: 3807, name: 'jsonb[]', category: 'A', preferred: false, len: -1 },
+  _regclass: { oid: 2210, name: 'regclass[]', category: 'A', preferred: false, len: -1 },
+  _regtype: { oid: 2211, name: 'regtype[]', category: 'A', preferred: false, len: -1 },
   unknown: { oid: 705, name: 'unknown', category: 'X', preferred: false, len: -2 },
 };
 
@@ -108,7 +126,41 @@ export function isOidType(t: SqlType): boolean {
 
 /** Catalog types held as their text form that support only output and casts to text. */
 export function isOpaqueType(t: SqlType): boolean {
-  return TYPE_INFO[t.id].category === 'A' || t.id === 'pg_node_tree';
+  return t.id === '_aclitem' || t.id === 'pg_node_tree';
+}
+
+/**
+ * Array types and their element types. The array's typmod is its element's (as
+ * pg_attribute.atttypmod has it). int2vector/oidvector are arrays with lower bound 0.
+ */
+const ELEMENT: Partial<Record<TypeId, TypeId>> = {
+  _text: 'text', _oid: 'oid', _char: 'char', _int2: 'int2', _name: 'name', _bool: 'bool', _int4: 'int4',
+  _int8: 'int8', _numeric: 'numeric', _float4: 'float4', _float8: 'float8', _varchar: 'varchar', _bpchar: 'bpchar',
+  _date: 'date', _timestamp: 'timestamp', _timestamptz: 'timestamptz', _interval: 'interval', _jsonb: 'jsonb',
+  _regclass: 'regclass', _regtype: 'regtype', int2vector: 'int2', oidvector: 'oid',
+};
+const ARRAY_OF: Partial<Record<TypeId, TypeId>> = {};
+for (const [a, e] of Object.entries(ELEMENT)) if (!a.endsWith('vector')) ARRAY_OF[e as TypeId] = a as TypeId;
+
+export function isArrayType(t: SqlType): boolean {
+  return ELEMENT[t.id] !== undefined;
+}
+
+/** The element type of an array type (undefined for other types). */
+export function elementType(t: SqlType): SqlType | undefined {
+  const e = ELEMENT[t.id];
+  return e === undefined ? undefined : type(e, t.typmod);
+}
+
+/** The array type over t (undefined when we have none: arrays of arrays, of unknown, …). */
+export function arrayTypeOf(t: SqlType): SqlType | undefined {
+  const a = ARRAY_OF[t.id];
+  return a === undefined ? undefined : type(a, t.typmod);
+}
+
+/** All array type ids (for registering array functions per type). */
+export function arrayTypeIds(): TypeId[] {
+  return Object.keys(ELEMENT).filter((a) => !a.endsWith('vector')) as TypeId[];
 }
 
 const cache = new Map<TypeId, SqlType>();
@@ -155,6 +207,21 @@ export const T = {
   _int2: type('_int2'),
   _name: type('_name'),
   _aclitem: type('_aclitem'),
+  _bool: type('_bool'),
+  _int4: type('_int4'),
+  _int8: type('_int8'),
+  _numeric: type('_numeric'),
+  _float4: type('_float4'),
+  _float8: type('_float8'),
+  _varchar: type('_varchar'),
+  _bpchar: type('_bpchar'),
+  _date: type('_date'),
+  _timestamp: type('_timestamp'),
+  _timestamptz: type('_timestamptz'),
+  _interval: type('_interval'),
+  _jsonb: type('_jsonb'),
+  _regclass: type('_regclass'),
+  _regtype: type('_regtype'),
   unknown: type('unknown'),
 } as const;
 
@@ -166,6 +233,8 @@ export function typeOid(t: SqlType): number {
 export function formatType(t: SqlType): string {
   const base = TYPE_INFO[t.id].name;
   if (t.typmod < 0) return base;
+  const elem = ELEMENT[t.id];
+  if (elem !== undefined && !t.id.endsWith('vector')) return formatType(type(elem, t.typmod)) + '[]';
   switch (t.id) {
     case 'varchar':
     case 'bpchar':
@@ -198,7 +267,10 @@ export function isIntegerType(t: SqlType): boolean {
  * the SQL spelling "integer") to our TypeId. Returns undefined for types we do not support.
  */
 export function typeIdFromName(name: string): TypeId | undefined {
-  return TYPE_ALIASES[name.toLowerCase()];
+  const n = name.toLowerCase();
+  // PostgreSQL's internal array type names: _int4, _text, …
+  if (n.startsWith('_') && n !== '_aclitem' && n in TYPE_INFO) return n as TypeId;
+  return TYPE_ALIASES[n];
 }
 
 const TYPE_ALIASES: Record<string, TypeId> = {
@@ -221,5 +293,6 @@ const TYPE_ALIASES: Record<string, TypeId> = {
   timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
   interval: 'interval',
   jsonb: 'jsonb',
+  int2vector: 'int2vector', oidvector: 'oidvector',
   unknown: 'unknown',
 };

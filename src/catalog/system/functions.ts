@@ -6,6 +6,7 @@ import type { Catalog } from '../catalog.js';
 import { T, TYPE_INFO, formatType, type SqlType, type TypeId } from '../../sql/types.js';
 import { ANY, fn, SqlError, SQLSTATE } from '../../expr/functions/core.js';
 import { setRegLookup } from '../../expr/reg.js';
+import { PgArray } from '../../expr/array.js';
 import type { Value } from '../../expr/value.js';
 import { CatalogInfo, NAMESPACES, NS_PG_CATALOG, NS_PUBLIC, ROLES, ROLE_OWNER, ownerName, quoteIdent } from './info.js';
 import { indexDef, procRows } from './relations.js';
@@ -246,7 +247,7 @@ fn('pg_get_viewdef', { name: 'pg_get_viewdef_wrap', args: [O, T.int4], returns: 
 for (const name of ['pg_relation_size', 'pg_total_relation_size', 'pg_table_size', 'pg_indexes_size']) {
   fn(name, { name, args: [T.regclass], returns: T.int8, eval: () => 0n });
 }
-fn('current_schemas', { name: 'current_schemas', args: [B], returns: T._name, eval: (v) => (v[0] ? '{pg_catalog,public}' : '{public}') });
+fn('current_schemas', { name: 'current_schemas', args: [B], returns: T._name, eval: (v) => new PgArray(v[0] ? ['pg_catalog', 'public'] : ['public']) });
 
 fn('pg_get_function_result', { name: 'pg_get_function_result', args: [O], returns: TX, eval: (v) => functionResult(num(v[0])) });
 fn('pg_get_function_arguments', { name: 'pg_get_function_arguments', args: [O], returns: TX, eval: (v) => functionArgs(num(v[0])) });
@@ -300,7 +301,7 @@ export function parseArrayText(s: string): (string | null)[] {
   }
   return out;
 }
-for (const id of ['_text', '_name', '_oid', '_char', '_int2', '_aclitem'] as const) {
+for (const id of ['_aclitem'] as const) {
   fn('array_to_string', {
     name: `array_to_string${id}`,
     args: [T[id], TX],
@@ -309,3 +310,28 @@ for (const id of ['_text', '_name', '_oid', '_char', '_int2', '_aclitem'] as con
   });
 }
 void ANY;
+
+// --- sizes: an in-memory database has no relation files, so every size is 0 bytes ---
+const zeroSize = () => 0n;
+fn('pg_database_size', { name: 'pg_database_size_name', args: [T.name], returns: T.int8, eval: zeroSize });
+fn('pg_database_size', { name: 'pg_database_size_oid', args: [O], returns: T.int8, eval: zeroSize });
+
+/** pg_size_pretty(bigint), as dbsize.c prints it (10240 bytes, then kB, MB, … rounded half away from 0). */
+fn('pg_size_pretty', {
+  name: 'pg_size_pretty',
+  args: [T.int8],
+  returns: TX,
+  eval: (v) => {
+    let size = v[0] as bigint;
+    const abs = (x: bigint) => (x < 0n ? -x : x);
+    const half = (x: bigint) => (x + (x < 0n ? -1n : 1n)) / 2n;
+    if (abs(size) < 10240n) return `${size} bytes`;
+    size >>= 9n;
+    for (const unit of ['kB', 'MB', 'GB', 'TB']) {
+      if (abs(size) < 20479n) return `${half(size)} ${unit}`;
+      size >>= 10n;
+    }
+    return `${half(size)} PB`;
+  },
+});
+fn('pg_get_function_sqlbody', { name: 'pg_get_function_sqlbody', args: [O], returns: TX, eval: () => null });

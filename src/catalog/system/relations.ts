@@ -228,6 +228,12 @@ pg('pg_proc', 1255, procCols, () =>
   ]),
 );
 
+pg('pg_auth_members', 1261, [['oid', O], ['roleid', O], ['member', O], ['grantor', O], ['admin_option', B]], empty);
+pg('pg_language', 2612, [['oid', O], ['lanname', N], ['lanowner', O], ['lanispl', B], ['lanpltrusted', B], ['lanplcallfoid', O], ['laninline', O], ['lanvalidator', O], ['lanacl', T._aclitem]], () => [
+  [12, 'internal', ROLE_OWNER, false, false, 0, 0, 2246, null],
+  [13, 'c', ROLE_OWNER, false, false, 0, 0, 2247, null],
+  [14, 'sql', ROLE_OWNER, false, true, 0, 0, 2248, null],
+]);
 pg('pg_description', 2609, [['objoid', O], ['classoid', O], ['objsubid', I4], ['description', TX]], empty);
 pg('pg_shdescription', 2396, [['objoid', O], ['classoid', O], ['description', TX]], empty);
 pg('pg_am', 2601, [['oid', O], ['amname', N], ['amhandler', T.regproc], ['amtype', C]], () => [

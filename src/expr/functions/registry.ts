@@ -13,6 +13,7 @@ import './datetime.js';
 import './jsonb.js';
 import './internal.js';
 import './session_info.js';
+import './array.js';
 
 export type { FunctionImpl } from './core.js';
 export { ANY } from './core.js';
