@@ -163,11 +163,17 @@ function numericLiteral(text: string): Expr {
   return { kind: 'literal', value: Decimal.parse(text), type: T.numeric };
 }
 
-/** Resolve a TypeName node to a SqlType (with typmod), refusing types we do not support. */
+/** A column type in DDL: as bindTypeName, but array columns are refused (tables hold no arrays). */
 export function bindTypeName(tn: any, pos?: number): SqlType {
+  if (tn.arrayBounds?.length) throw unsupported('array columns', pos);
+  return bindAnyTypeName(tn, pos);
+}
+
+/** Resolve a TypeName node to a SqlType (with typmod), refusing types we do not support. */
+function bindAnyTypeName(tn: any, pos?: number): SqlType {
   if (tn.arrayBounds?.length) {
     if (tn.arrayBounds.length > 1) throw unsupported('multidimensional arrays', pos);
-    const et = bindTypeName({ ...tn, arrayBounds: undefined }, pos);
+    const et = bindAnyTypeName({ ...tn, arrayBounds: undefined }, pos);
     const at = arrayTypeOf(et);
     if (!at) throw unsupported(`arrays of type ${TYPE_INFO[et.id].name}`, pos);
     return at;
@@ -229,7 +235,7 @@ function checkLength(name: string, n: number, pos?: number) {
 }
 
 function bindTypeCast(n: any, cx: ExprContext, pos?: number): Expr {
-  const target = bindTypeName(n.typeName, pos);
+  const target = bindAnyTypeName(n.typeName, pos);
   const arg = nodeTag(n.arg) === 'A_ArrayExpr' && elementType(target) ? bindArrayExpr(n.arg.A_ArrayExpr, cx, pos, target) : bindExpr(n.arg, cx);
   return coerce(arg, target, 'explicit', cx.params, pos);
 }

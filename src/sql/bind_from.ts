@@ -109,7 +109,15 @@ function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
   const fname = parts[parts.length - 1];
   if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`function ${parts.join('.')} in FROM`, pos);
   const scope = new Scope([], env.outer);
-  const args = ((fc.args ?? []) as any[]).map((a) => bindExprIn(a, scope, env, 'FROM'));
+  const args = ((fc.args ?? []) as any[]).map((a) => {
+    try {
+      return bindExprIn(a, scope, env, 'FROM');
+    } catch (e) {
+      // PostgreSQL makes a function in FROM implicitly LATERAL: other FROM items are visible
+      if (e instanceof SqlError && (e.code === SQLSTATE.UNDEFINED_TABLE || e.code === SQLSTATE.UNDEFINED_COLUMN)) throw unsupported(`${fname}() over columns of other FROM items (LATERAL)`, pos);
+      throw e;
+    }
+  });
   const constant = (e: Expr): Value => {
     if (columnsUsed(e).size > 0 || hasParams(e)) throw unsupported(`${fname}() over columns or parameters in FROM`, pos);
     return evalConstant(e);

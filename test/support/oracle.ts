@@ -4,7 +4,9 @@
 
 import { PGlite } from '@electric-sql/pglite';
 
-const TEXT_OIDS = [16, 20, 21, 23, 25, 700, 701, 1042, 1043, 1082, 1114, 1184, 1186, 1700, 3802, 705];
+const TEXT_OIDS = [16, 20, 21, 23, 25, 700, 701, 1042, 1043, 1082, 1114, 1184, 1186, 1700, 3802, 705,
+  // array types: their text output too
+  1000, 1005, 1007, 1016, 1231, 1021, 1022, 1009, 1015, 1014, 1182, 1115, 1185, 1187, 3807, 1028, 1003, 1002, 22, 30];
 const identity = Object.fromEntries(TEXT_OIDS.map((o) => [o, (x: string) => x]));
 
 export class Oracle {
