@@ -16,6 +16,9 @@ Usage:
                              their changes printed as they happen. Runs N seconds (default 10).
   tributary serve [options]  PostgreSQL wire-protocol server (psql, drivers, BI tools) on an
                              in-memory database. \`tributary serve --help\` lists the options.
+  tributary slt [options] PATHS…
+                             Run sqllogictest files or directories (embedded or over the
+                             wire, batch or incremental). \`tributary slt --help\` lists the options.
   tributary --help           This text.
   tributary --version        Print the version.
 
@@ -65,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'shell') return shell();
   if (cmd === 'serve') return serve(rest);
+  if (cmd === 'slt') return (await import('./slt/cli.js')).sltMain(rest);
   console.error(`tributary: unknown command '${cmd}'\n\n${HELP}`);
   return 2;
 }
