@@ -33,6 +33,8 @@ export interface RunOptions {
   exclude?: ReadonlyMap<number, string>;
   /** Called before each item runs (the watchdog's heartbeat). */
   onItem?: (seq: number, line: number, file: string) => void;
+  /** Incremental mode: views alive at once in one replay of the file (default VIEWS_PER_REPLAY). */
+  viewsPerReplay?: number;
   /** Directory that file names in results are shown relative to (default: cwd). */
   baseDir?: string;
 }

@@ -127,8 +127,8 @@ describe('rules', () => {
   });
 });
 
-const run = (text: string, opts: { via?: 'embedded' | 'pgwire'; incremental?: boolean; file?: string } = {}) =>
-  runFile(opts.file ?? '/virtual/t.slt', { via: opts.via ?? 'embedded', incremental: opts.incremental ?? false }, text);
+const run = (text: string, opts: { via?: 'embedded' | 'pgwire'; incremental?: boolean; file?: string; viewsPerReplay?: number } = {}) =>
+  runFile(opts.file ?? '/virtual/t.slt', { via: opts.via ?? 'embedded', incremental: opts.incremental ?? false, viewsPerReplay: opts.viewsPerReplay }, text);
 
 const SMALL = `statement ok
 CREATE TABLE t(a int, b text)
@@ -247,8 +247,8 @@ SELECT 7
 ----
 7
 `;
-    for (const via of ['embedded', 'pgwire'] as const) {
-      const r = await run(text, { incremental: true, via });
+    for (const [via, viewsPerReplay] of [['embedded', undefined], ['pgwire', undefined], ['embedded', 1]] as const) {
+      const r = await run(text, { incremental: true, via, viewsPerReplay });
       expect(r.failures).toEqual([]);
       expect([r.passed, r.failed, r.skipped]).toEqual([4, 0, 2]);
       expect(Object.keys(r.skips).sort()).toEqual(['LIMIT/OFFSET: a view has no order', expect.stringMatching(/^cannot be maintained incrementally/)].sort());
