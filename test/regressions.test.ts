@@ -116,4 +116,14 @@ describe('regressions found by the property tests', () => {
     await db.close();
     await agree(["SELECT CASE WHEN true THEN 1 ELSE 'a'::text END", 'SELECT CASE WHEN true THEN 1 ELSE 2.5 END', "SELECT CASE WHEN true THEN 'x'::varchar ELSE 'y'::text END"]);
   });
+  // Found while testing SUBSCRIBE: a parameter used only in INSERT … SELECT's select list was
+  // never registered, so its value was missing ("there is no parameter $1").
+  it('a parameter only in the select list of INSERT … SELECT', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int, v text)');
+    await db.query('INSERT INTO t SELECT 1, $1', ['x']);
+    await db.query('INSERT INTO t SELECT k, $1 FROM (VALUES (2), (3)) AS s(k)', ['y']);
+    expect((await db.query('SELECT k, v FROM t ORDER BY k', [], { rowMode: 'array' })).rows).toEqual([[1, 'x'], [2, 'y'], [3, 'y']]);
+    await db.close();
+  });
 });

@@ -56,7 +56,7 @@ export function bindExpr(node: any, cx: ExprContext): Expr {
       return bindConst(n);
     case 'ParamRef': {
       const index = n.number - 1;
-      const known = cx.params.get(index);
+      const known = cx.params.use(index);
       return { kind: 'param', index, type: known ?? T.unknown };
     }
     case 'TypeCast':

@@ -18,6 +18,11 @@ export class ParamTypes {
   get(i: number): SqlType | undefined {
     return this.types[i];
   }
+  /** A reference to $i+1: it exists from now on (its type may still be unknown). */
+  use(i: number): SqlType | undefined {
+    if (i >= this.types.length) this.types.length = i + 1;
+    return this.types[i];
+  }
   set(i: number, t: SqlType): void {
     this.types[i] = t;
   }
