@@ -45,11 +45,15 @@ const SAME = [
 ];
 
 describe('arrays vs PostgreSQL', () => {
-  it('a materialized view computing arrays is maintained', async () => {
-    await db.query('CREATE MATERIALIZED VIEW av AS SELECT id, ARRAY[id, id + 1] AS a FROM t WHERE id = ANY(ARRAY[1, 2, 4])');
+  it('materialized views: array values are refused, array expressions yielding scalars are maintained', async () => {
+    await expect(db.query('CREATE MATERIALIZED VIEW av AS SELECT id, ARRAY[id, id + 1] AS a FROM t')).rejects.toMatchObject({
+      code: '0A000',
+      message: 'arrays in a materialized view is not supported',
+    });
+    await db.query('CREATE MATERIALIZED VIEW av AS SELECT id, array_length(ARRAY[id, id], 1) AS n FROM t WHERE id = ANY(ARRAY[1, 2, 4])');
     await db.query("INSERT INTO t VALUES (4, 'd')");
     await db.query('DELETE FROM t WHERE id = 1');
-    expect(await ours('SELECT * FROM av ORDER BY id')).toEqual([['2', '{2,3}'], ['4', '{4,5}']]);
+    expect(await ours('SELECT * FROM av ORDER BY id')).toEqual([['2', '2'], ['4', '2']]);
     await db.query('DROP MATERIALIZED VIEW av');
     await db.query('DELETE FROM t WHERE id = 4');
     await db.query("INSERT INTO t VALUES (1, 'a')");

@@ -10,6 +10,7 @@ import { optimize } from '../plan/optimizer.js';
 import { mapPlanExprs } from '../plan/rules/walk.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
 import { bindTypeName } from '../sql/bind_expr.js';
+import { isArrayType } from '../sql/types.js';
 import { bindQuery } from '../sql/bind_select.js';
 import { SYSTEM_RELATION_PREFIX } from '../sql/bind_from.js';
 import { coerce, ParamTypes } from '../sql/coerce.js';
@@ -178,9 +179,22 @@ export function createMaterializedView(engine: Engine, n: any, sql: string): Sta
   return { command: `SELECT ${mv.output.snapshot()!.length}` };
 }
 
+/**
+ * The maintainable plan of a query that is kept up to date without being a catalog object
+ * (SUBSCRIBE to a query): the same binding and checks as a materialized view.
+ */
+export function bindMaintainedQuery(engine: Engine, query: any): { plan: Plan; deps: string[] } {
+  const { plan, columns, deps } = bindViewQuery(engine, query, []);
+  checkMaintainable(plan);
+  return { plan: { ...optimize(plan), schema: columns } as Plan, deps };
+}
+
 /** Refuse what a view cannot maintain incrementally (yet), naming the construct. */
 function checkMaintainable(p: Plan): void {
   if (p.kind === 'limit') throw unsupported('LIMIT/OFFSET in a materialized view');
+  // array values flowing through the dataflow (keys, ordering, accumulators) are untested; array
+  // expressions that yield scalars (x = ANY(ARRAY[…])) are fine
+  if (p.schema.some((f) => isArrayType(f.type))) throw unsupported('arrays in a materialized view');
   mapPlanExprs(p, (e) => {
     checkVolatile(e);
     return e;
