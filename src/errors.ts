@@ -46,7 +46,9 @@ export const SQLSTATE = {
   PROTOCOL_VIOLATION: '08P01',
   INTERNAL_ERROR: 'XX000',
   QUERY_CANCELED: '57014',
+  BAD_COPY_FILE_FORMAT: '22P04',
   PROGRAM_LIMIT_EXCEEDED: '54000',
+  CONFIGURATION_LIMIT_EXCEEDED: '53400',
   INVALID_JSON_TEXT: '22P02',
   UNTRANSLATABLE_CHARACTER: '22P05',
 } as const;
@@ -58,6 +60,8 @@ export interface SqlErrorFields {
   hint?: string;
   /** 1-based character position in the query text, as in PostgreSQL's ErrorResponse. */
   position?: number;
+  /** CONTEXT: where the error happened, e.g. "COPY t, line 3, column b: \"x\"". */
+  where?: string;
   severity?: 'ERROR' | 'FATAL' | 'PANIC';
 }
 
@@ -66,6 +70,7 @@ export class SqlError extends Error {
   detail?: string;
   hint?: string;
   position?: number;
+  where?: string;
   readonly severity: 'ERROR' | 'FATAL' | 'PANIC';
 
   constructor(code: Sqlstate, message: string, fields: SqlErrorFields = {}) {
@@ -75,6 +80,7 @@ export class SqlError extends Error {
     this.detail = fields.detail;
     this.hint = fields.hint;
     this.position = fields.position;
+    this.where = fields.where;
     this.severity = fields.severity ?? 'ERROR';
   }
 }

@@ -89,7 +89,15 @@ export class Database {
     }
     const fields = e.columns.map((c) => fieldInfo(c.name, c.type));
     const toRow = (r: Row) => shapeRows([r], fields, {})[0] as R;
-    const emit = (changes: Change[]) => onChanges(changes.map((c) => ({ row: toRow(c.row), diff: c.diff, timestamp: c.timestamp })));
+    // the documented API: one entry per row copy, diff +1 or -1
+    const emit = (changes: Change[]) =>
+      onChanges(
+        changes.flatMap((c) => {
+          const row = toRow(c.row);
+          const one = { row, diff: Math.sign(c.diff), timestamp: c.timestamp };
+          return Math.abs(c.diff) === 1 ? [one] : Array.from({ length: Math.abs(c.diff) }, () => ({ ...one }));
+        }),
+      );
     if (options.snapshot ?? true) {
       const snap = e.output.snapshot()!;
       const changes: Change[] = [];

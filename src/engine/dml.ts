@@ -22,6 +22,8 @@ import { formatType } from '../sql/types.js';
 import type { Engine } from './engine.js';
 import type { Transaction } from './transaction.js';
 import type { StatementResult } from './statement.js';
+import { parseValue } from '../expr/cast.js';
+import type { CopyRecord } from './copy_format.js';
 
 export interface DmlContext {
   engine: Engine;
@@ -66,6 +68,50 @@ export function checkNotNull(t: TableEntry, row: Row): void {
       });
     }
   }
+}
+
+/**
+ * COPY … FROM: records of raw text fields (from copy_format.ts) become rows through each
+ * column's input function; unlisted columns take their defaults. `rel` is the statement's
+ * RangeVar.
+ */
+export function copyRows(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
+  const t = targetTable(cx as DmlContext, rel);
+  const cols = columns === null ? t.columns.map((_, i) => i) : columns.map((name) => {
+    const i = t.columns.findIndex((c) => c.name === name);
+    if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" of relation "${t.name}" does not exist`);
+    return i;
+  });
+  const defaults = t.columns.map((c) => (c.default ? evalConstant(c.default) : null));
+  for (const r of records) {
+    const where = `COPY ${t.name}, line ${r.line}`;
+    if (r.fields.length > cols.length) throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, 'extra data after last expected column', { where });
+    if (r.fields.length < cols.length) {
+      throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, `missing data for column "${t.columns[cols[r.fields.length]].name}"`, { where });
+    }
+    const row: Row = defaults.slice();
+    for (let k = 0; k < cols.length; k++) {
+      const text = r.fields[k];
+      if (text === null) {
+        row[cols[k]] = null;
+        continue;
+      }
+      try {
+        row[cols[k]] = parseValue(text, t.columns[cols[k]].type);
+      } catch (e) {
+        if (e instanceof SqlError) e.where ??= `${where}, column ${t.columns[cols[k]].name}: "${text}"`;
+        throw e;
+      }
+    }
+    try {
+      checkNotNull(t, row);
+    } catch (e) {
+      if (e instanceof SqlError) e.where ??= where;
+      throw e;
+    }
+    cx.txn.insert(t, row);
+  }
+  return { command: `COPY ${records.length}`, rowCount: records.length };
 }
 
 export function insert(cx: DmlContext, n: any): StatementResult {

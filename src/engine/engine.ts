@@ -15,6 +15,7 @@ import { SetOpOp } from '../dataflow/operators/set_op.js';
 import type { Row, Value } from '../expr/value.js';
 import { lower, type LowerContext } from '../plan/lower.js';
 import type { Plan } from '../plan/logical.js';
+import type { SqlType } from '../sql/types.js';
 import { consolidate } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
@@ -43,11 +44,30 @@ export interface Change {
 
 export type ChangeListener = (changes: Change[], timestamp: number) => void;
 
+/** The changes of a relation or of a query's own dataflow, from the next commit on. */
+export interface Watch {
+  /** Column types of the changes. */
+  readonly types: readonly SqlType[];
+  /** Current contents (weights ≥ 1), consistent with the changes that follow. */
+  snapshot(): Batch;
+  stop(): void;
+}
+
+interface QueryWatch {
+  output: Operator;
+  deps: ReadonlySet<string>;
+  onChanges: ChangeListener;
+  onEnd: (reason: SqlError) => void;
+}
+
 export class Engine {
   readonly catalog = new Catalog();
   readonly circuit = new Circuit();
   private arrangements = new Map<string, ArrangeOp>();
   private listeners = new Map<string, Set<ChangeListener>>();
+  /** Dataflows built for a query (not a catalog view) that someone is watching. */
+  private queryWatches = new Set<QueryWatch>();
+  private commitListeners = new Set<(timestamp: number) => void>();
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
   timestamp = 0;
 
@@ -115,6 +135,7 @@ export class Engine {
       const time = this.nextTimestamp();
       const out = this.circuit.step(time);
       this.notify(out, time);
+      for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact();
       return time;
     } catch (e) {
@@ -195,12 +216,17 @@ export class Engine {
       this.catalog.remove(e.name);
       this.listeners.delete(e.name);
     }
+    const dropped = new Set(order.map((e) => e.name));
+    for (const w of [...this.queryWatches]) {
+      const gone = [...w.deps].find((d) => dropped.has(d));
+      if (gone !== undefined) this.endQueryWatch(w, new SqlError(SQLSTATE.UNDEFINED_TABLE, `subscription ended: relation "${gone}" was dropped`));
+    }
     this.collectGarbage();
     return order;
   }
 
   private collectGarbage(): void {
-    const roots: Operator[] = [];
+    const roots: Operator[] = [...this.queryWatches].map((w) => w.output);
     for (const e of this.catalog.all()) {
       if (e.kind === 'table') roots.push(e.source);
       else if (e.kind === 'materialized view') roots.push(e.output);
@@ -213,6 +239,10 @@ export class Engine {
   private rebuildViews(): void {
     const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view');
     for (const v of views) this.catalog.remove(v.name);
+    // query dataflows saw part of the failed step: their state cannot be trusted any more
+    for (const w of [...this.queryWatches]) {
+      this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced the dataflows to be rebuilt; subscribe again'));
+    }
     this.arrangements.clear();
     this.collectGarbage();
     for (const v of views) {
@@ -270,6 +300,44 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Watch a table or materialized view (by name) or a maintainable query plan (with the
+   * relations it reads). A query gets a dataflow of its own, built now from current data and
+   * dropped by stop(); `onEnd` is called if the watch cannot go on (a relation it reads was
+   * dropped). Everything is synchronous, so the snapshot and the changes after it never
+   * overlap or leave a gap.
+   */
+  watch(target: { relation: string } | { plan: Plan; deps: readonly string[] }, onChanges: ChangeListener, onEnd: (reason: SqlError) => void): Watch {
+    if ('relation' in target) {
+      const e = this.catalog.resolve(target.relation);
+      if (e.kind === 'view') return this.watch({ plan: e.plan, deps: [e.name, ...e.dependsOn] }, onChanges, onEnd);
+      const op = e.kind === 'table' ? e.source : e.output;
+      const stop = this.listen(e.name, onChanges);
+      return { types: op.types, snapshot: () => (e.kind === 'table' ? e.store.scan() : e.output.snapshot()!), stop };
+    }
+    const built = this.buildView(target.plan);
+    const w: QueryWatch = { output: built.output, deps: new Set(target.deps), onChanges, onEnd };
+    this.queryWatches.add(w);
+    return {
+      types: built.output.types,
+      snapshot: () => built.output.snapshot()!,
+      stop: () => {
+        if (this.queryWatches.delete(w)) this.collectGarbage();
+      },
+    };
+  }
+
+  private endQueryWatch(w: QueryWatch, reason: SqlError): void {
+    this.queryWatches.delete(w);
+    w.onEnd(reason);
+  }
+
+  /** Called after every commit with its timestamp (SUBSCRIBE's progress messages). */
+  onCommit(l: (timestamp: number) => void): () => void {
+    this.commitListeners.add(l);
+    return () => this.commitListeners.delete(l);
+  }
+
   listen(view: string, l: ChangeListener): () => void {
     let set = this.listeners.get(view);
     if (!set) this.listeners.set(view, (set = new Set()));
@@ -281,14 +349,25 @@ export class Engine {
     for (const [name, set] of this.listeners) {
       if (set.size === 0) continue;
       const e = this.catalog.get(name);
-      if (!e || e.kind !== 'materialized view') continue;
-      const delta = out.get(e.output);
-      if (!delta || delta.length === 0) continue;
-      const changes: Change[] = [];
-      for (let i = 0; i < delta.length; i++) changes.push({ row: rowAt(delta, i), diff: delta.weights[i], timestamp: time });
-      for (const l of set) l(changes, time);
+      if (!e || (e.kind !== 'materialized view' && e.kind !== 'table')) continue;
+      const changes = changesOf(out.get(e.kind === 'table' ? e.source : e.output), time);
+      if (changes !== null) for (const l of set) l(changes, time);
+    }
+    for (const w of this.queryWatches) {
+      const changes = changesOf(out.get(w.output), time);
+      if (changes !== null) w.onChanges(changes, time);
     }
   }
+}
+
+/** A delta as change rows (consolidated: a step's delta may cancel out), or null when empty. */
+function changesOf(delta: Batch | undefined, time: number): Change[] | null {
+  if (!delta || delta.length === 0) return null;
+  const c = consolidate(delta);
+  if (c.length === 0) return null;
+  const changes: Change[] = [];
+  for (let i = 0; i < c.length; i++) changes.push({ row: rowAt(c, i), diff: c.weights[i], timestamp: time });
+  return changes;
 }
 
 function keepsWholeOutput(op: Operator): boolean {

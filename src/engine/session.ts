@@ -14,7 +14,8 @@ import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
 import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
-import { del, insert, truncate, update, type DmlContext } from './dml.js';
+import { copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import type { CopyRecord } from './copy_format.js';
 import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
@@ -51,12 +52,14 @@ export class Session {
     return this.txn.failed ? 'E' : 'T';
   }
 
-  /** Run every statement of a query string; stops at the first error. */
+  /** Run every statement of a query string (several: as one implicit transaction); stops at the first error. */
   execute(sql: string, params: readonly unknown[] = []): StatementResult[] {
     const stmts = parseSql(sql);
     if (stmts.length > 1 && params.length > 0) {
       throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
     }
+    // several statements in one string form one implicit transaction, as over the wire
+    if (stmts.length > 1) return this.runImplicitBlock(stmts);
     return stmts.map((s) => this.executeStatement(s, params));
   }
 
@@ -112,6 +115,24 @@ export class Session {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
     if (tag === 'TransactionStmt') return this.transactionStatement(n);
+    return this.inTransaction(tag, (txn) => this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams));
+  }
+
+  /**
+   * COPY … FROM: insert records of raw text fields into a table, as one statement with the
+   * same transaction rules as INSERT (the wire server reads the data, this converts and checks).
+   */
+  copyIn(table: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
+    const prevInfo = setActiveSessionInfo(this.info);
+    try {
+      return this.inTransaction('CopyStmt', (txn) => copyRows({ engine: this.engine, txn }, table, columns, records));
+    } finally {
+      setActiveSessionInfo(prevInfo);
+    }
+  }
+
+  /** Run one statement's work in the current transaction, or in its own (autocommit). */
+  private inTransaction(tag: string, run: (txn: Transaction) => StatementResult): StatementResult {
     if (this.txn?.failed) {
       throw new SqlError(SQLSTATE.IN_FAILED_SQL_TRANSACTION, 'current transaction is aborted, commands ignored until end of transaction block');
     }
@@ -126,8 +147,7 @@ export class Session {
     const autocommit = this.txn === null;
     const txn = this.txn ?? new Transaction(false);
     try {
-      const params = new ParamTypes(paramTypes);
-      const result = this.dispatch(tag, n, stmt, txn, params, rawParams);
+      const result = run(txn);
       if (autocommit) this.engine.commit(txn.changes());
       return result;
     } catch (e) {
@@ -250,6 +270,8 @@ export class Session {
         const lines = explainPlan(plan).split('\n');
         return { command: 'EXPLAIN', fields: [fieldInfo('QUERY PLAN', T.text)], rows: lines.map((l) => [l]), rowCount: lines.length };
       }
+      case 'CopyStmt':
+        throw unsupported('COPY outside the wire protocol (embedded programs use db.insert and db.toArrow)');
       case 'DiscardStmt':
         this.settings.reset();
         return { command: 'DISCARD ALL' };

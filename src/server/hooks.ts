@@ -45,7 +45,8 @@ export function registerStatementHandler(tag: string, handler: StatementHandler)
 
 /** Take over Query messages whose text `matches` (checked before parsing), e.g. /^\s*SUBSCRIBE\b/i. */
 export function registerQueryTextHandler(matches: RegExp | ((sql: string) => boolean), handle: QueryTextHandler): void {
-  textHandlers.push({ matches: typeof matches === 'function' ? matches : (s) => matches.test(s), handle });
+  // the latest registration wins, as for statement handlers
+  textHandlers.unshift({ matches: typeof matches === 'function' ? matches : (s) => matches.test(s), handle });
 }
 
 export function statementHandler(tag: string): StatementHandler | undefined {

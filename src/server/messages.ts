@@ -284,6 +284,7 @@ export interface Notice {
   detail?: string;
   hint?: string;
   position?: number;
+  where?: string;
 }
 
 /** ErrorResponse ('E') or NoticeResponse ('N'): S (localized) and V (never localized) severity. */
@@ -299,10 +300,26 @@ export function errorOrNotice(kind: 'E' | 'N', n: Notice): Buffer {
   field('D', n.detail);
   field('H', n.hint);
   if (n.position !== undefined) field('P', String(n.position));
+  field('W', n.where);
   w.addCString('');
   return w.flush(code(kind));
 }
 
 export function errorResponse(e: SqlError): Buffer {
-  return errorOrNotice('E', { severity: e.severity, code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: e.position });
+  return errorOrNotice('E', { severity: e.severity, code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: e.position, where: e.where });
+}
+
+/** CopyInResponse ('G') / CopyOutResponse ('H'): overall text format, n columns, all text. */
+export function copyResponse(kind: 'G' | 'H', columns: number): Buffer {
+  const w = new Writer().add(Buffer.from([0])).addInt16(columns);
+  for (let i = 0; i < columns; i++) w.addInt16(0);
+  return w.flush(code(kind));
+}
+
+export function copyData(data: Buffer | string): Buffer {
+  return new Writer().add(typeof data === 'string' ? Buffer.from(data, 'utf8') : data).flush(code('d'));
+}
+
+export function copyDone(): Buffer {
+  return new Writer().flush(code('c'));
 }

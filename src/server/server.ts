@@ -10,6 +10,9 @@ import { Connection, type ConnectionEnv } from './connection.js';
 import { DEFAULT_MAX_MESSAGE } from './messages.js';
 import { scramSecret } from './scram.js';
 import type { AuthConfig } from './startup.js';
+// statement handlers register themselves on import
+import './copy.js';
+import './subscribe.js';
 
 export interface ServerOptions {
   /** Default 127.0.0.1 (loopback only). */

@@ -1,5 +1,6 @@
-// The extension points for COPY and SUBSCRIBE: a statement handler by parse-tree tag, and a
-// query-text handler consulted before parsing. Both take over the connection for a statement.
+// The extension points COPY and SUBSCRIBE are built on: a statement handler by parse-tree tag,
+// and a query-text handler consulted before parsing. Both take over the connection for a
+// statement. Toy handlers on other statements (NOTIFY, an ECHO text) so the real ones stay.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serialize } from 'pg-protocol';
@@ -11,8 +12,8 @@ import { RawClient, startTestServer, type TestServer } from './support.js';
 
 let ts: TestServer;
 beforeAll(async () => {
-  // a toy COPY … FROM STDIN: CopyInResponse, CopyData until CopyDone, then CommandComplete
-  registerStatementHandler('CopyStmt', async (stmt, cx) => {
+  // a toy COPY-like sub-protocol: CopyInResponse, CopyData until CopyDone, then CommandComplete
+  registerStatementHandler('NotifyStmt', async (stmt, cx) => {
     cx.send(new Writer().addString('\0').addInt16(0).flush('G'.charCodeAt(0)));
     await cx.flush();
     let lines = 0;
@@ -24,7 +25,7 @@ beforeAll(async () => {
     }
     cx.send(commandComplete(`COPY ${lines}`));
   });
-  registerQueryTextHandler(/^\s*SUBSCRIBE\b/i, async (sql, cx) => {
+  registerQueryTextHandler(/^\s*ECHO\b/i, async (sql, cx) => {
     cx.send(rowDescription([{ name: 'echo', typeOid: 25, typeLen: -1, typeMod: -1, format: 0 }]));
     cx.send(dataRow([sql.trim()]));
     await cx.pace();
@@ -38,15 +39,15 @@ describe('statement handlers', () => {
   it('lets a query-text handler answer text that is not PostgreSQL grammar', async () => {
     const c = new pg.Client({ host: '127.0.0.1', port: ts.port, user: 'h' });
     await c.connect();
-    const r = await c.query('SUBSCRIBE TO mv');
-    expect(r.rows).toEqual([{ echo: 'SUBSCRIBE TO mv' }]);
+    const r = await c.query('ECHO this is not grammar');
+    expect(r.rows).toEqual([{ echo: 'ECHO this is not grammar' }]);
     expect((await c.query('SELECT 1 AS x')).rows).toEqual([{ x: 1 }]);
     await c.end();
   });
 
   it('lets a statement handler run a COPY sub-protocol', async () => {
     const c = await RawClient.connect(ts.port);
-    c.send(serialize.query('COPY t FROM STDIN'));
+    c.send(serialize.query('NOTIFY chan'));
     const start = await c.readUntil('G');
     expect(start.map((m) => m.type)).toEqual(['G']);
     c.send(serialize.copyData(Buffer.from('1\ta\n2\tb\n')));

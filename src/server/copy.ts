@@ -1,0 +1,79 @@
+// COPY over the wire: `COPY t [(cols)] FROM STDIN` reads CopyData messages until CopyDone and
+// inserts the rows as one statement; `COPY t|(query) TO STDOUT` sends a result as CopyData.
+// Text and CSV formats (engine/copy_format.ts); files and programs on the server are refused.
+
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import { copyOptions, formatCopyRow, parseCopy, type CopyOptions } from '../engine/copy_format.js';
+import { formatValue } from '../expr/format.js';
+import { parseSql, type ParsedStatement } from '../sql/parser.js';
+import { commandComplete, copyData, copyDone, copyResponse } from './messages.js';
+import { registerStatementHandler, type HandlerContext } from './hooks.js';
+
+/** Rows sent between yields to the event loop. */
+const OUT_BATCH = 1000;
+
+registerStatementHandler('CopyStmt', async (stmt, cx) => {
+  const n = stmt.node.CopyStmt;
+  if (n.filename !== undefined || n.is_program) {
+    throw unsupported(`COPY ${n.is_from ? 'from' : 'to'} a ${n.is_program ? 'program' : 'file'} on the server (use ${n.is_from ? 'FROM STDIN' : 'TO STDOUT'}, e.g. psql's \\copy)`);
+  }
+  const opts = copyOptions(n.options);
+  if (n.is_from) await copyFrom(n, opts, cx);
+  else await copyTo(n, opts, cx);
+});
+
+async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<void> {
+  if (n.query) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'COPY FROM does not support a query');
+  if (n.whereClause) throw unsupported('COPY FROM … WHERE');
+  const columns: string[] | null = n.attlist ? (n.attlist as any[]).map((a) => a.String.sval) : null;
+  // check the target before the client starts sending data
+  const target = cx.session.engine.catalog.get(n.relation.relname);
+  if (!target) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${n.relation.relname}" does not exist`);
+  if (target.kind !== 'table') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot copy to ${target.kind} "${target.name}"`);
+  cx.send(copyResponse('G', columns?.length ?? target.columns.length));
+  await cx.flush();
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const m = await cx.readMessage();
+    if (m.type === 'd') chunks.push(m.body);
+    else if (m.type === 'c') break;
+    else if (m.type === 'f') {
+      const msg = m.body.toString('utf8').replace(/\0$/, '');
+      throw new SqlError(SQLSTATE.QUERY_CANCELED, `COPY from stdin failed: ${msg}`);
+    } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
+    else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
+  }
+  const records = parseCopy(Buffer.concat(chunks).toString('utf8'), opts);
+  const result = cx.session.copyIn(n.relation, columns, records);
+  cx.send(commandComplete(result.command));
+}
+
+async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<void> {
+  let query: ParsedStatement;
+  if (n.query) {
+    query = { node: n.query, text: '' } as ParsedStatement;
+  } else {
+    const e = cx.session.engine.catalog.get(n.relation.relname);
+    if (e?.kind === 'view') {
+      throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot copy from view "${e.name}"`, { hint: 'Try the COPY (SELECT ...) TO variant.' });
+    }
+    const cols = n.attlist ? (n.attlist as any[]).map((a) => quoteIdent(a.String.sval)).join(', ') : '*';
+    query = parseSql(`SELECT ${cols} FROM ${quoteIdent(n.relation.relname)}`)[0];
+  }
+  const result = cx.session.executeStatement(query);
+  const fields = result.fields ?? [];
+  const rows = result.rows ?? [];
+  cx.send(copyResponse('H', fields.length));
+  if (opts.header) cx.send(copyData(formatCopyRow(fields.map((f) => f.name), opts)));
+  // one CopyData per row, as PostgreSQL sends them; yield to other clients every batch
+  for (let i = 0; i < rows.length; i++) {
+    cx.send(copyData(formatCopyRow(rows[i].map((v, c) => (v === null ? null : formatValue(v, fields[c].sqlType))), opts)));
+    if ((i + 1) % OUT_BATCH === 0) await cx.pace();
+  }
+  cx.send(copyDone());
+  cx.send(commandComplete(`COPY ${rows.length}`));
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,182 @@
+// SUBSCRIBE over the wire: snapshot, then every change in timestamp order, progress rows,
+// queries, ends (cancel, dropped relation), and a slow subscriber dropped without stalling writers.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { serialize } from 'pg-protocol';
+import { setSubscribeBufferLimit } from '../../src/server/subscribe.js';
+import { parseSubscribe } from '../../src/server/subscribe.js';
+import { errorFields, RawClient, startTestServer, type TestServer } from './support.js';
+
+let ts: TestServer;
+let writer: pg.Client;
+
+beforeAll(async () => {
+  ts = await startTestServer({}, [
+    'CREATE TABLE t (k int, v text)',
+    "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (2, 'b')",
+    'CREATE MATERIALIZED VIEW counts AS SELECT k, count(*) AS n FROM t GROUP BY k',
+  ]);
+  writer = new pg.Client({ host: '127.0.0.1', port: ts.port, user: 'writer' });
+  await writer.connect();
+});
+afterAll(async () => {
+  await writer.end();
+  await ts.close();
+});
+
+/** Start a SUBSCRIBE on a raw connection; returns a reader of its COPY rows (split on tabs). */
+async function subscribe(sql: string) {
+  const c = await RawClient.connect(ts.port);
+  c.send(serialize.query(sql));
+  const first = await c.next();
+  if (first?.type === 'E') return { c, error: errorFields(first.body), rows: async () => [] as string[][] };
+  expect(first?.type).toBe('H');
+  /** The next n rows; an ErrorResponse ends the stream (returned as ['ERROR', code, message]). */
+  const rows = async (n: number): Promise<string[][]> => {
+    const out: string[][] = [];
+    while (out.length < n) {
+      const m = await c.next();
+      if (!m) throw new Error('connection closed');
+      if (m.type === 'E') {
+        const f = errorFields(m.body);
+        out.push(['ERROR', f.C, f.M]);
+        break;
+      }
+      expect(m.type).toBe('d');
+      out.push(m.body.toString('utf8').replace(/\n$/, '').split('\t'));
+    }
+    return out;
+  };
+  return { c, error: null, rows };
+}
+
+const sorted = (rows: string[][]) => [...rows].sort((a, b) => a.join().localeCompare(b.join()));
+
+describe('SUBSCRIBE', () => {
+  it('streams the snapshot, then each transaction\'s changes in timestamp order', async () => {
+    const s = await subscribe('SUBSCRIBE counts');
+    const snap = await s.rows(2);
+    const t0 = Number(snap[0][0]);
+    expect(snap.every((r) => Number(r[0]) === t0)).toBe(true);
+    expect(sorted(snap).map((r) => r.slice(1))).toEqual([
+      ['1', '1', '1'],
+      ['1', '2', '2'],
+    ]);
+    await writer.query("INSERT INTO t VALUES (3, 'c')");
+    await writer.query("BEGIN; UPDATE t SET k = 3 WHERE k = 1; DELETE FROM t WHERE v = 'b'; COMMIT");
+    const first = await s.rows(1);
+    expect(first[0].slice(1)).toEqual(['1', '3', '1']);
+    const second = await s.rows(4);
+    const t1 = Number(first[0][0]);
+    const t2 = Number(second[0][0]);
+    expect(t1).toBeGreaterThan(t0);
+    expect(t2).toBeGreaterThan(t1);
+    expect(second.every((r) => Number(r[0]) === t2)).toBe(true);
+    expect(sorted(second).map((r) => r.slice(1))).toEqual([
+      ['-1', '1', '1'],
+      ['-1', '2', '2'],
+      ['-1', '3', '1'],
+      ['1', '3', '2'],
+    ]);
+    s.c.end();
+  });
+
+  it('WITH (SNAPSHOT false, PROGRESS): only changes, and progress rows that bound later timestamps', async () => {
+    const s = await subscribe('SUBSCRIBE TO counts WITH (SNAPSHOT = false, PROGRESS)');
+    const p0 = (await s.rows(1))[0];
+    expect(p0.slice(1)).toEqual(['t', '\\N', '\\N', '\\N']);
+    await writer.query("INSERT INTO t VALUES (9, 'z')");
+    const [data, progress] = await s.rows(2);
+    expect(data.slice(1)).toEqual(['f', '1', '9', '1']);
+    expect(Number(data[0])).toBeGreaterThanOrEqual(Number(p0[0]));
+    expect(progress[1]).toBe('t');
+    expect(Number(progress[0])).toBeGreaterThan(Number(data[0]));
+    s.c.end();
+  });
+
+  it('subscribes to a query and to a table; snapshot diffs count duplicates', async () => {
+    await writer.query("INSERT INTO t VALUES (5, 'dup'), (5, 'dup')");
+    const q = await subscribe("SUBSCRIBE (SELECT v, k * 10 AS k10 FROM t WHERE v = 'dup')");
+    expect((await q.rows(1))[0].slice(1)).toEqual(['2', 'dup', '50']);
+    const tbl = await subscribe('COPY (SUBSCRIBE t WITH (SNAPSHOT false)) TO STDOUT');
+    await writer.query("DELETE FROM t WHERE v = 'dup'");
+    expect((await q.rows(1))[0].slice(1)).toEqual(['-2', 'dup', '50']);
+    expect((await tbl.rows(1))[0].slice(1)).toEqual(['-2', '5', 'dup']);
+    q.c.end();
+    tbl.c.end();
+  });
+
+  it('ends with an error when a relation it reads is dropped; refuses what a view cannot maintain', async () => {
+    await writer.query('CREATE TABLE gone (x int)');
+    const s = await subscribe('SUBSCRIBE (SELECT x FROM gone)');
+    await writer.query('DROP TABLE gone');
+    expect(await s.rows(1)).toEqual([['ERROR', '42P01', 'subscription ended: relation "gone" was dropped']]);
+    s.c.end();
+    const lim = await subscribe('SUBSCRIBE (SELECT k FROM t ORDER BY k LIMIT 1)');
+    expect(lim.error?.C).toBe('0A000');
+    const opt = await subscribe('SUBSCRIBE counts WITH (SNAPSHOT false, FOO true)');
+    expect([opt.error?.C, opt.error?.M]).toEqual(['0A000', 'SUBSCRIBE option FOO is not supported']);
+    lim.c.end();
+    opt.c.end();
+  });
+
+  it('a subscriber that stops reading is dropped with a clear error; writers never wait for it', async () => {
+    setSubscribeBufferLimit(64 * 1024);
+    try {
+      const s = await subscribe('SUBSCRIBE TO t WITH (SNAPSHOT false)');
+      s.c.socket.pause(); // a client that stops reading
+      const payload = 'x'.repeat(2000);
+      const values = Array.from({ length: 20 }, (_, k) => `(${k}, '${payload}')`).join(', ');
+      for (let i = 0; i < 200; i++) await writer.query(`INSERT INTO t VALUES ${values}`);
+      // the writer went on; the other clients too
+      expect((await writer.query('SELECT count(*)::int AS n FROM t WHERE length(v) = 2000')).rows[0].n).toBe(4000);
+      s.c.socket.resume();
+      let last: string[] = [];
+      for (;;) {
+        const r = await s.rows(1000);
+        if (r.length === 0) break;
+        last = r[r.length - 1];
+        if (last[0] === 'ERROR') break;
+      }
+      expect(last[0]).toBe('ERROR');
+      expect(last[1]).toBe('53400');
+      expect(last[2]).toMatch(/^SUBSCRIBE dropped: the client fell behind/);
+      await writer.query("DELETE FROM t WHERE length(v) = 2000");
+      s.c.end();
+    } finally {
+      setSubscribeBufferLimit(64 * 1024 * 1024);
+    }
+  });
+
+  it('real psql: streams changes until cancelled', async () => {
+    // stdbuf: psql's stdout is a pipe here, so make its writes unbuffered as on a terminal
+    const p = spawn('stdbuf', ['-o0', 'psql', '-X', '-h', '127.0.0.1', '-p', String(ts.port), '-U', 'psql', '-d', 'db', '-c', 'SUBSCRIBE counts WITH (SNAPSHOT false)']);
+    let out = '';
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => (out.includes(text) ? resolve() : setTimeout(check, 20));
+        check();
+      });
+    p.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 300)); // psql connects and starts the COPY
+    await writer.query("INSERT INTO t VALUES (77, 'psql')");
+    await seen('\t1\t77\t1\n');
+    p.kill('SIGINT'); // psql sends a CancelRequest
+    const code = await new Promise<number | null>((r) => p.on('close', r));
+    expect(code).not.toBe(0);
+  });
+});
+
+describe('parseSubscribe', () => {
+  it('reads names, queries and options', () => {
+    expect(parseSubscribe('SUBSCRIBE TO "My View" WITH (snapshot = false);')).toEqual({ target: { relation: 'My View' }, snapshot: false, progress: false });
+    expect(parseSubscribe('subscribe public.mv with (progress)')).toEqual({ target: { relation: 'mv' }, snapshot: true, progress: true });
+    expect(parseSubscribe("SUBSCRIBE (SELECT ')' AS p FROM t)")).toEqual({ target: { query: "SELECT ')' AS p FROM t" }, snapshot: true, progress: false });
+    expect(parseSubscribe('COPY (SUBSCRIBE mv) TO STDOUT')).toEqual({ target: { relation: 'mv' }, snapshot: true, progress: false });
+    expect(() => parseSubscribe('SUBSCRIBE mv AS OF 5')).toThrow('SUBSCRIBE … AS OF is not supported');
+    expect(() => parseSubscribe('SUBSCRIBE mv; SELECT 1')).toThrow('not supported');
+    expect(() => parseSubscribe('SUBSCRIBE other.mv')).toThrow('relation "other.mv" does not exist');
+  });
+});
