@@ -22,6 +22,11 @@ describe('embedding API', () => {
     const db = await Database.open();
     await db.query('CREATE TABLE t (k int PRIMARY KEY, v text NOT NULL)');
     expect(() => db.insert('t', [[1, 'a'], [2, null]])).toThrow(expect.objectContaining({ code: '23502' }));
+    // the first failing row is reported, as a row-by-row INSERT would
+    await db.query('CREATE TABLE u (a int, b int NOT NULL, c int NOT NULL)');
+    expect(() => db.insert('u', [[1, 1, 1], [2, 2, null], [3, null, 3]])).toThrow(
+      expect.objectContaining({ code: '23502', message: 'null value in column "c" of relation "u" violates not-null constraint', detail: 'Failing row contains (2, 2, null).' }),
+    );
     expect(() => db.insert('t', [[1, 'a'], [1, 'b']])).toThrow(expect.objectContaining({ code: '23505' }));
     expect((await db.query('SELECT count(*) AS n FROM t', [], { format: 'text' })).rows).toEqual([{ n: '0' }]);
     db.insert('t', [[1, 'a']]);

@@ -21,10 +21,11 @@ export interface AggColumn {
   result(gid: number): Value;
   /** Whether the current result differs (in representation) from the one last written out. */
   changed(gid: number): boolean;
-  /** Write the result last written out (to retract it) into column c of out's current row. */
-  writeShown(gid: number, out: BatchBuilder, c: number): void;
-  /** Write the current result into column c of out's current row; it becomes the shown one. */
-  writeCurrent(gid: number, out: BatchBuilder, c: number): void;
+  /**
+   * Write the results of groups gids[0..n) into column c of out's rows at, at+1, …: the ones
+   * last written out (to retract them), or the current ones, which then become the shown ones.
+   */
+  writeColumn(gids: Int32Array, n: number, current: boolean, out: BatchBuilder, c: number, at: number): void;
 }
 
 export function aggColumn(spec: AggSpec): AggColumn {
@@ -69,11 +70,15 @@ class CountColumn implements AggColumn {
   changed(gid: number): boolean {
     return this.n[gid] !== this.shown[gid];
   }
-  writeShown(gid: number, out: BatchBuilder, c: number): void {
-    writeCount(out, c, this.shown[gid]);
-  }
-  writeCurrent(gid: number, out: BatchBuilder, c: number): void {
-    writeCount(out, c, (this.shown[gid] = this.n[gid]));
+  writeColumn(gids: Int32Array, n: number, current: boolean, out: BatchBuilder, c: number, at: number): void {
+    const shown = this.shown;
+    const cur = this.n;
+    for (let k = 0; k < n; k++) {
+      const g = gids[k];
+      if (current) shown[g] = cur[g];
+      if (LITTLE_ENDIAN) out.setInt64At(c, at + k, shown[g]);
+      else out.setAt(c, at + k, BigInt(shown[g]));
+    }
   }
   addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array): void {
     const n = this.n;
@@ -94,11 +99,6 @@ class CountColumn implements AggColumn {
   result(gid: number): Value {
     return BigInt(this.n[gid]);
   }
-}
-
-function writeCount(out: BatchBuilder, c: number, n: number): void {
-  if (LITTLE_ENDIAN) out.setInt64(c, n);
-  else out.set(c, BigInt(n));
 }
 
 const TWO32 = 4294967296;
@@ -153,14 +153,16 @@ class IntSumColumn implements AggColumn {
     return !sameDecimal(this.result(gid), this.shown[gid]);
   }
 
-  writeShown(gid: number, out: BatchBuilder, c: number): void {
-    out.set(c, this.shown[gid]);
+  writeColumn(gids: Int32Array, n: number, current: boolean, out: BatchBuilder, c: number, at: number): void {
+    for (let k = 0; k < n; k++) {
+      const g = gids[k];
+      if (current) this.show(g);
+      out.setAt(c, at + k, this.shown[g]);
+    }
   }
 
-  writeCurrent(gid: number, out: BatchBuilder, c: number): void {
-    const v = this.result(gid);
-    out.set(c, v);
-    this.shown[gid] = v;
+  private show(gid: number): void {
+    this.shown[gid] = this.result(gid);
     this.shownSum[gid] = this.sum[gid];
     this.shownCnt[gid] = this.cnt[gid];
     const b = this.big.size === 0 ? undefined : this.big.get(gid);
@@ -247,13 +249,12 @@ class GenericColumn implements AggColumn {
     if (x instanceof Decimal && y instanceof Decimal) return !sameDecimal(x, y);
     return this.id(x) !== this.id(y);
   }
-  writeShown(gid: number, out: BatchBuilder, c: number): void {
-    out.set(c, this.shown[gid]);
-  }
-  writeCurrent(gid: number, out: BatchBuilder, c: number): void {
-    const v = this.result(gid);
-    out.set(c, v);
-    this.shown[gid] = v;
+  writeColumn(gids: Int32Array, n: number, current: boolean, out: BatchBuilder, c: number, at: number): void {
+    for (let k = 0; k < n; k++) {
+      const g = gids[k];
+      if (current) this.shown[g] = this.result(g);
+      out.setAt(c, at + k, this.shown[g]);
+    }
   }
   addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array): void {
     const w = b.weights;

@@ -131,8 +131,17 @@ export class BatchBuilder {
 
   /** Set column c of the row being appended (call before commitRow). */
   set(c: number, v: Value): void {
-    const i = this.length;
-    if (i >= this.cap) this.grow();
+    if (this.length >= this.cap) this.grow();
+    this.setAt(c, this.length, v);
+  }
+
+  /** Room for n more rows, to be written column by column with setAt, then `advance`. */
+  reserve(n: number): void {
+    if (this.length + n > this.cap) this.grow(this.length + n);
+  }
+
+  /** Set column c of row i (below the capacity `reserve` made). */
+  setAt(c: number, i: number, v: Value): void {
     const kind = this.kinds[c];
     if (kind === 'any') {
       (this.data[c] as Value[])[i] = v;
@@ -157,8 +166,12 @@ export class BatchBuilder {
    * halves: no bigint is allocated (the fast path for numbers fed to int8 columns).
    */
   setInt64(c: number, v: number): void {
-    const i = this.length;
-    if (i >= this.cap) this.grow();
+    if (this.length >= this.cap) this.grow();
+    this.setInt64At(c, this.length, v);
+  }
+
+  /** setInt64 at row i (below the capacity `reserve` made). */
+  setInt64At(c: number, i: number, v: number): void {
     const m = this.nulls[c];
     if (m !== null) m[i] = 0;
     let h = this.halves[c];
@@ -169,6 +182,12 @@ export class BatchBuilder {
     const hi = Math.floor(v / 4294967296);
     h[2 * i] = v - hi * 4294967296;
     h[2 * i + 1] = hi;
+  }
+
+  /** Rows [length, length + n), written with setAt, are complete; each gets weight w. */
+  advance(n: number, w: number): void {
+    this.weights.fill(w, this.length, this.length + n);
+    this.length += n;
   }
 
   /** Finish the current row with weight w. */

@@ -124,20 +124,33 @@ export class Database {
     // the batch is dead once commit returns (see reusableBuilder)
     const b = reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, rows.length);
     this.insertBuffers.set(t, b);
-    const int8 = cols.map((c) => c.type.id === 'int8' && LITTLE_ENDIAN);
-    for (const r of rows) {
-      for (let c = 0; c < cols.length; c++) {
-        const x = r[c];
-        if (int8[c] && typeof x === 'number' && Number.isSafeInteger(x)) {
-          b.setInt64(c, x);
-          continue;
+    // column by column, with the common cases (numbers into int4 / int8) written directly
+    const n = rows.length;
+    b.reserve(n);
+    let firstNullViolation = n; // reported for the first such row, as a row-by-row INSERT would
+    for (let c = 0; c < cols.length; c++) {
+      const type = cols[c].type;
+      const int4 = type.id === 'int4';
+      const int8 = type.id === 'int8' && LITTLE_ENDIAN;
+      for (let i = 0; i < n; i++) {
+        const x = rows[i][c];
+        if (typeof x === 'number') {
+          if (int4 && (x | 0) === x) {
+            b.setAt(c, i, x);
+            continue;
+          }
+          if (int8 && Number.isSafeInteger(x)) {
+            b.setInt64At(c, i, x);
+            continue;
+          }
         }
-        const v = paramValue(x, cols[c].type);
-        if (v === null && cols[c].notNull) checkNotNull(t, cols.map((col, i) => paramValue(r[i], col.type)));
-        b.set(c, v);
+        const v = paramValue(x, type);
+        if (v === null && cols[c].notNull && i < firstNullViolation) firstNullViolation = i;
+        b.setAt(c, i, v);
       }
-      b.commitRow(1);
     }
+    if (firstNullViolation < n) checkNotNull(t, cols.map((col, k) => paramValue(rows[firstNullViolation][k], col.type)));
+    b.advance(n, 1);
     return this.engine.commit(new Map([[t, { deletes: [], inserts: b.finish() }]]));
   }
 

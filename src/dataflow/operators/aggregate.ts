@@ -51,6 +51,9 @@ export class AggregateOp extends Operator {
   private order = new Int32Array(0);
   private touched = new Int32Array(0);
   private outBuf: BatchBuilder | null = null;
+  private retractIds = new Int32Array(0);
+  private insertIds = new Int32Array(0);
+  private readonly pendingRows: Row[] = [];
 
   constructor(
     input: Operator,
@@ -209,33 +212,51 @@ export class AggregateOp extends Operator {
     }
   }
 
+  /**
+   * The delta of the touched groups: first which groups retract their shown row and which show
+   * a new one, then the output written column by column (all retractions, then all new rows).
+   */
   private emit(nTouched: number): Batch {
-    const out = (this.outBuf = reusableBuilder(this.outBuf, this.types, nTouched * 2));
-    const ng = this.spec.groupCols.length;
-    const aggCols = this.aggCols;
+    if (this.retractIds.length < nTouched) {
+      this.retractIds = new Int32Array(this.touched.length);
+      this.insertIds = new Int32Array(this.touched.length);
+    }
+    const { retractIds, insertIds, pendingRows } = this;
+    let nr = 0;
+    let ni = 0;
+    let nd = 0;
     for (let t = 0; t < nTouched; t++) {
       const g = this.touched[t];
       this.touchedFlag[g] = 0;
       const alive = this.count[g] > 0 || this.global;
-      const had = this.shownRow[g] !== null;
+      const shown = this.shownRow[g];
       const rep = alive ? (this.reps[g] !== null ? this.reps[g]!.pick()! : this.rows[g]!) : null;
-      if (alive && had && rep === this.shownRow[g] && !this.anyChanged(g)) continue;
-      if (had) {
-        this.writeRow(out, this.shownRow[g]!, ng);
-        for (let a = 0; a < aggCols.length; a++) aggCols[a].writeShown(g, out, ng + a);
-        out.commitRow(-1);
-      }
+      if (alive && shown !== null && rep === shown && !this.anyChanged(g)) continue;
+      if (shown !== null) retractIds[nr++] = g;
       if (alive) {
-        this.writeRow(out, rep!, ng);
-        for (let a = 0; a < aggCols.length; a++) aggCols[a].writeCurrent(g, out, ng + a);
-        out.commitRow(1);
-        this.shownRow[g] = rep;
-      } else {
-        this.shownRow[g] = null;
-        this.dropGroup(g);
-      }
+        pendingRows[ni] = rep!;
+        insertIds[ni++] = g;
+      } else this.touched[nd++] = g; // vanishing groups, dropped once written out
+    }
+    const out = (this.outBuf = reusableBuilder(this.outBuf, this.types, nr + ni));
+    out.reserve(nr + ni);
+    this.writeRows(out, retractIds, nr, false, 0);
+    for (let k = 0; k < ni; k++) this.shownRow[insertIds[k]] = pendingRows[k];
+    this.writeRows(out, insertIds, ni, true, nr);
+    out.advance(nr, -1);
+    out.advance(ni, 1);
+    for (let k = 0; k < nd; k++) {
+      this.shownRow[this.touched[k]] = null;
+      this.dropGroup(this.touched[k]);
     }
     return out.finish();
+  }
+
+  /** Rows at, at+1, … of out: the shown group columns, then each aggregate's column. */
+  private writeRows(out: BatchBuilder, gids: Int32Array, n: number, current: boolean, at: number): void {
+    const ng = this.spec.groupCols.length;
+    for (let c = 0; c < ng; c++) for (let k = 0; k < n; k++) out.setAt(c, at + k, this.shownRow[gids[k]]![c]);
+    for (let a = 0; a < this.aggCols.length; a++) this.aggCols[a].writeColumn(gids, n, current, out, ng + a, at);
   }
 
   private anyChanged(g: number): boolean {
@@ -243,21 +264,16 @@ export class AggregateOp extends Operator {
     return false;
   }
 
-  private writeRow(out: BatchBuilder, groupRow: Row, ng: number): void {
-    for (let c = 0; c < ng; c++) out.set(c, groupRow[c]);
-  }
-
   /** The current output: one row per group. The groups are the integrated state already. */
   override snapshot(): Batch {
-    const out = new BatchBuilder(this.types, this.live);
-    const ng = this.spec.groupCols.length;
-    for (let g = 0; g < this.nextGid; g++) {
-      const r = this.shownRow[g];
-      if (r === null || r === undefined) continue;
-      this.writeRow(out, r, ng);
-      for (let a = 0; a < this.aggCols.length; a++) this.aggCols[a].writeShown(g, out, ng + a);
-      out.commitRow(1);
-    }
+    const ids = new Int32Array(this.live);
+    let n = 0;
+    for (let g = 0; g < this.nextGid; g++) if (this.shownRow[g] != null) ids[n++] = g;
+    const out = new BatchBuilder(this.types, n);
+    out.reserve(n);
+    this.writeRows(out, ids, n, false, 0);
+    out.advance(n, 1);
     return out.finish();
   }
+
 }
