@@ -21,6 +21,7 @@ import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishRead, splitRead } from './read.js';
+import { materializeReadOnly } from './window.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -262,6 +263,8 @@ export class Engine {
    * batches that scans of those (non-catalog) names read.
    */
   read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): Row[] {
+    // window functions and SELECT-list set-returning functions: computed over their input's rows
+    plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tableContents, extra));
     const { body, finish } = splitRead(plan);
     const created: Operator[] = [];
     const cx: LowerContext = {

@@ -14,6 +14,7 @@ import type { Interval } from './interval.js';
 import type { Jsonb } from './jsonb.js';
 import { arrayKey, type PgArray } from './array.js';
 import { elementType } from '../sql/types.js';
+import { recordDescriptor, type PgRecord } from './record.js';
 
 export type Comparator = (a: Value, b: Value) => number;
 
@@ -38,6 +39,26 @@ export function comparator(t: SqlType): Comparator {
         if (c !== 0) return c;
       }
       return x.length !== y.length ? x.length - y.length : x.lower - y.lower;
+    };
+  }
+  if (t.id === 'record') {
+    // record_cmp: field by field, NULL above every value
+    const d = recordDescriptor(t);
+    const cmps = d ? d.types.map(comparator) : [];
+    return (a, b) => {
+      const x = (a as PgRecord).fields;
+      const y = (b as PgRecord).fields;
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const p = x[i];
+        const q = y[i];
+        if (p === null || q === null) {
+          if (p !== q) return p === null ? 1 : -1;
+          continue;
+        }
+        const c = (cmps[i] ?? compareText)(p, q);
+        if (c !== 0) return c;
+      }
+      return x.length - y.length;
     };
   }
   switch (t.id) {
@@ -112,6 +133,11 @@ export type KeyFn = (v: Value) => string | number | bigint | boolean | null;
 
 /** A Map key such that equalityKey(a) === equalityKey(b) iff a = b in SQL (both non-null). */
 export function equalityKeyFn(t: SqlType): KeyFn {
+  if (t.id === 'record') {
+    const d = recordDescriptor(t);
+    const keys = d ? d.types.map(equalityKeyFn) : [];
+    return (v) => (v === null ? null : JSON.stringify((v as PgRecord).fields.map((f, i) => { const k = f === null ? null : keys[i](f); return typeof k === 'bigint' ? `${k}n` : k; })));
+  }
   const et = elementType(t);
   if (et) {
     const ek = equalityKeyFn(et);
@@ -137,6 +163,11 @@ export function equalityKeyFn(t: SqlType): KeyFn {
 
 /** A Map key for the exact representation of a value (consolidation, row identity). */
 export function identityKeyFn(t: SqlType): KeyFn {
+  if (t.id === 'record') {
+    const d = recordDescriptor(t);
+    const keys = d ? d.types.map(identityKeyFn) : [];
+    return (v) => (v === null ? null : JSON.stringify((v as PgRecord).fields.map((f, i) => { const k = f === null ? null : keys[i](f); return typeof k === 'bigint' ? `${k}n` : k; })));
+  }
   const et = elementType(t);
   if (et) {
     const ek = identityKeyFn(et);

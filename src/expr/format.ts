@@ -9,6 +9,7 @@ import type { Interval } from './interval.js';
 import type { Jsonb } from './jsonb.js';
 import { formatDate, formatTimestamp } from './datetime.js';
 import { formatArray, type PgArray } from './array.js';
+import { formatRecord, type PgRecord } from './record.js';
 import { elementType, isArrayType } from '../sql/types.js';
 
 /**
@@ -124,6 +125,8 @@ export function formatValue(v: Value, t: SqlType): string | null {
     return formatArray(v as PgArray, t.id.endsWith('vector'), (e) => formatValue(e, et)!);
   }
   switch (t.id) {
+    case 'record':
+      return formatRecord(v as PgRecord, t, formatValue);
     case 'bool':
       return v ? 't' : 'f';
     case 'int2':

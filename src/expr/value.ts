@@ -14,14 +14,16 @@
 //   interval             Interval           (./interval.ts)
 //   jsonb                Jsonb              (./jsonb.ts)
 //   arrays               PgArray            (./array.ts)
+//   record               PgRecord           (./record.ts)
 //   NULL                 null (never undefined)
 
 import type { Decimal } from './numeric.js';
 import type { Interval } from './interval.js';
 import type { Jsonb } from './jsonb.js';
 import type { PgArray } from './array.js';
+import type { PgRecord } from './record.js';
 
-export type Value = null | boolean | number | bigint | string | Decimal | Interval | Jsonb | PgArray;
+export type Value = null | boolean | number | bigint | string | Decimal | Interval | Jsonb | PgArray | PgRecord;
 export type Row = Value[];
 
 /** PostgreSQL's DT_NOBEGIN / DT_NOEND: timestamps '-infinity' and 'infinity'. */

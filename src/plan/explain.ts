@@ -39,6 +39,10 @@ function describe(p: Plan): string {
       return p.op.replace('_all', ' all').replace(/^./, (c) => c.toUpperCase());
     case 'sort':
       return `Sort ${p.keys.map((k) => `${exprText(k.expr)}${k.desc ? ' desc' : ''}`).join(', ')}`;
+    case 'window':
+      return `Window ${p.calls.map((c) => `${c.fn}(${c.args.map(exprText).join(', ')})`).join(', ')}`;
+    case 'project_set':
+      return `ProjectSet ${p.calls.map((c) => `${c.fn}(${c.args.map(exprText).join(', ')})`).join(', ')}`;
     case 'limit':
       return `Limit ${p.limit ? exprText(p.limit) : 'all'}${p.offset ? ` offset ${exprText(p.offset)}` : ''}`;
   }

@@ -51,7 +51,44 @@ export type Plan =
   | { kind: 'setop'; op: 'intersect' | 'intersect_all' | 'except' | 'except_all'; left: Plan; right: Plan; schema: Field[] }
   /** Ad-hoc reads only: ORDER BY / LIMIT / OFFSET on the final result. */
   | { kind: 'sort'; input: Plan; keys: SortKey[]; schema: Field[] }
-  | { kind: 'limit'; input: Plan; limit: Expr | null; offset: Expr | null; schema: Field[] };
+  | { kind: 'limit'; input: Plan; limit: Expr | null; offset: Expr | null; schema: Field[] }
+  /**
+   * Ad-hoc reads only (engine/window.ts): window functions over the input rows; the output is
+   * the input's columns followed by one column per call.
+   */
+  | { kind: 'window'; input: Plan; calls: WindowCall[]; schema: Field[] }
+  /**
+   * Ad-hoc reads only: set-returning functions in a SELECT list (PostgreSQL's ProjectSet): per
+   * input row, the functions run in lockstep and the row repeats as often as the longest one
+   * returns rows (shorter ones give NULL). Output: the input's columns, then one per call.
+   */
+  | { kind: 'project_set'; input: Plan; calls: SrfCall[]; schema: Field[] };
+
+export type WindowFn =
+  | 'row_number' | 'rank' | 'dense_rank' | 'percent_rank' | 'cume_dist' | 'ntile'
+  | 'lag' | 'lead' | 'first_value' | 'last_value' | 'nth_value' | AggFn;
+
+/** A frame bound; `offset` (a constant expression) for `n PRECEDING` / `n FOLLOWING`. */
+export interface FrameBound {
+  kind: 'unbounded_preceding' | 'preceding' | 'current_row' | 'following' | 'unbounded_following';
+  offset: Expr | null;
+}
+
+export interface WindowCall {
+  fn: WindowFn;
+  /** Arguments over the window's input (an aggregate's FILTER is folded into its argument). */
+  args: Expr[];
+  partitionBy: Expr[];
+  orderBy: SortKey[];
+  frame: { mode: 'rows' | 'range'; start: FrameBound; end: FrameBound };
+  type: SqlType;
+}
+
+export interface SrfCall {
+  fn: 'unnest' | 'generate_series' | '_pg_expandarray';
+  args: Expr[];
+  type: SqlType;
+}
 
 export interface SortKey {
   expr: Expr;

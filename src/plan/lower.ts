@@ -94,6 +94,11 @@ export function lower(p: Plan, cx: LowerContext): Operator {
       return lower(p.input, cx);
     case 'limit':
       throw unsupported('LIMIT/OFFSET in a materialized view or subquery');
+    // ad-hoc reads compute these before lowering (engine/window.ts)
+    case 'window':
+      throw unsupported('window functions in materialized views');
+    case 'project_set':
+      throw unsupported('set-returning functions in the SELECT list of a materialized view');
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { Expr } from '../expr/expr.js';
 import type { Plan } from '../plan/logical.js';
-import { bindExpr, type AggCollector } from './bind_expr.js';
+import { bindExpr, type AggCollector, type PostCollector } from './bind_expr.js';
 import type { ParamTypes } from './coerce.js';
 import type { Scope } from './scope.js';
 import type { SubqueryCollector } from './bind_subquery.js';
@@ -25,8 +25,8 @@ export interface BindEnv {
   keepUnknown?: boolean;
 }
 
-export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector, subqueries?: SubqueryCollector): Expr {
+export function bindExprIn(node: any, scope: Scope, env: BindEnv, clause: string, aggs?: AggCollector, subqueries?: SubqueryCollector, post?: PostCollector): Expr {
   // reg* literals ('t'::regclass) and catalog functions read this statement's catalog
   setActiveCatalog(env.catalog);
-  return bindExpr(node, { scope, params: env.params, aggs, clause, subqueries });
+  return bindExpr(node, { scope, params: env.params, aggs, clause, subqueries, post });
 }

@@ -2,7 +2,7 @@
 // a Scope, operators and functions against the function registry, with PostgreSQL's typing.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import type { Expr } from '../expr/expr.js';
+import { type Expr, children } from '../expr/expr.js';
 import { resolveFunction, resolveOperator } from '../expr/functions/registry.js';
 import { commonType } from '../expr/cast.js';
 import { Decimal } from '../expr/numeric.js';
@@ -11,7 +11,9 @@ import type { Scope } from './scope.js';
 import { type SqlType, T, TYPE_INFO, arrayTypeOf, elementType, isOpaqueType, type, typeIdFromName } from './types.js';
 import { ARRAY_CONSTRUCT, ARRAY_SUBSCRIPT, scalarArrayOp } from '../expr/functions/array.js';
 import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
-import type { AggCall, AggFn } from '../plan/logical.js';
+import type { AggCall, AggFn, FrameBound, SortKey, SrfCall, WindowCall, WindowFn } from '../plan/logical.js';
+import { RECORD_FIELD } from '../expr/functions/internal.js';
+import { recordDescriptor, recordTypmod } from '../expr/record.js';
 import { exprKey } from './expr_key.js';
 import type { SubqueryCollector } from './bind_subquery.js';
 
@@ -31,7 +33,26 @@ export interface ExprContext {
   clause: string;
   /** Present where subqueries are allowed (WHERE, SELECT list, HAVING, ORDER BY). */
   subqueries?: SubqueryCollector;
+  /** Present where window functions and set-returning functions are allowed (SELECT list, ORDER BY). */
+  post?: PostCollector;
 }
+
+/**
+ * Window function calls and SELECT-list set-returning function calls, computed after grouping
+ * (bind_select.ts lays them out as `window` / `project_set` nodes); while bound they are marker
+ * columns at or below WINDOW_MARKER_BASE / SRF_MARKER_BASE.
+ */
+export interface PostCollector {
+  windows: WindowCall[];
+  srfs: SrfCall[];
+  /** Set while binding a window call's arguments and clauses (nested calls are errors). */
+  insideWindow: boolean;
+}
+
+export const WINDOW_MARKER_BASE = -8_000_000;
+export const SRF_MARKER_BASE = -9_000_000;
+
+const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
 
 /** Marker for the k-th aggregate, replaced by a column reference once grouping is laid out. */
 export const AGG_MARKER_BASE = -1_000_000;
@@ -373,6 +394,18 @@ function bindIndirection(n: any, cx: ExprContext, pos?: number): Expr {
   let e = bindExpr(n.arg, cx);
   for (const ind of n.indirection as any[]) {
     const tag = nodeTag(ind);
+    if (tag === 'String') {
+      const d = recordDescriptor(e.type);
+      const field = strVal(ind);
+      if (!d) {
+        if (e.type.id === 'record' || e.type.id === 'unknown') throw unsupported('field selection from a record', pos);
+        throw new SqlError('42809', `column notation .${field} applied to type ${TYPE_INFO[e.type.id].name}, which is not a composite type`, { position: pos });
+      }
+      const k = d.names.indexOf(field);
+      if (k < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `could not identify column "${field}" in record data type`, { position: pos });
+      e = { kind: 'call', fn: RECORD_FIELD, args: [e, { kind: 'literal', value: k, type: T.int4 }], type: d.types[k] };
+      continue;
+    }
     if (tag !== 'A_Indices') throw unsupported(tag === 'A_Star' ? 'row expansion (.*)' : 'field selection from a record', pos);
     const ix = ind.A_Indices;
     if (ix.is_slice) throw unsupported('array slices', pos);
@@ -413,8 +446,14 @@ function bindScalarArrayOp(op: string, all: boolean, x: Expr, arr: Expr, cx: Exp
 function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
   const parts = names(n.funcname);
   const name = parts[parts.length - 1];
-  if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`function ${parts.join('.')}`, pos);
-  if (n.over) throw unsupported('window functions', pos);
+  const expandArray = name === '_pg_expandarray' && parts.length === 2 && parts[0] === 'information_schema';
+  if (parts.length > 1 && parts[0] !== 'pg_catalog' && !expandArray) throw unsupported(`function ${parts.join('.')}`, pos);
+  if (n.over) return bindWindowCall(name, n, cx, pos);
+  if (WINDOW_ONLY.has(name)) throw new SqlError('42809', `window function ${name} requires an OVER clause`, { position: pos });
+  if (expandArray || ((name === 'unnest' || name === 'generate_series') && !n.agg_star)) {
+    const srf = bindSrfCall(expandArray ? '_pg_expandarray' : (name as 'unnest' | 'generate_series'), n, cx, pos);
+    if (srf) return srf;
+  }
   if (n.agg_within_group) throw unsupported('WITHIN GROUP', pos);
   if (n.func_variadic) throw unsupported('VARIADIC', pos);
   if (AGGREGATES.has(name)) return bindAggregate(name, n, cx, pos);
@@ -547,4 +586,205 @@ function bindSqlValueFunction(n: any, cx: ExprContext, pos?: number): Expr {
     default:
       throw unsupported(String(n.op).replace('SVFOP_', '').toLowerCase(), pos);
   }
+}
+
+// ---- window functions and SELECT-list set-returning functions ------------------------------
+
+function postMarkerContextCheck(cx: ExprContext, what: string, pos?: number): PostCollector {
+  if (!cx.post) {
+    const clause = cx.clause === 'SELECT' ? 'this context' : cx.clause;
+    throw new SqlError(what === 'window' ? '42P20' : '0A000', what === 'window' ? `window functions are not allowed in ${clause}` : `set-returning functions are not allowed in ${clause}`, { position: pos });
+  }
+  return cx.post;
+}
+
+function bindWindowCall(name: string, n: any, cx: ExprContext, pos?: number): Expr {
+  const post = postMarkerContextCheck(cx, 'window', pos);
+  if (cx.aggs?.inside) throw new SqlError(SQLSTATE.GROUPING_ERROR, 'aggregate function calls cannot contain window function calls', { position: pos });
+  if (post.insideWindow) throw new SqlError('42P20', 'window function calls cannot be nested', { position: pos });
+  const w = n.over;
+  if (w.name || w.refname) throw unsupported('named windows (OVER name)', pos);
+  if (n.agg_distinct) throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'DISTINCT is not implemented for window functions', { position: pos });
+  if (n.agg_order) throw unsupported('ORDER BY in aggregate calls', pos);
+  const inner: ExprContext = { ...cx, post: { ...post, insideWindow: true }, subqueries: undefined };
+  inner.post!.windows = post.windows;
+  inner.post!.srfs = post.srfs;
+  const argNodes: any[] = n.args ?? [];
+  const bindArg = (a: any) => resolveUnknown(bindExpr(a, inner), cx.params);
+  let fn: WindowFn;
+  let args: Expr[];
+  let t: SqlType;
+  if (AGGREGATES.has(name)) {
+    const filter = n.agg_filter ? coerceBoolean(bindExpr(n.agg_filter, { ...inner, clause: 'FILTER' }), 'FILTER', cx.params, pos) : null;
+    if (name === 'count' && n.agg_star) {
+      if (filter) {
+        fn = 'count';
+        args = [{ kind: 'case', whens: [{ when: filter, then: { kind: 'literal', value: 1, type: T.int4 } }], else: { kind: 'literal', value: null, type: T.int4 }, type: T.int4 }];
+      } else {
+        fn = 'count_star';
+        args = [];
+      }
+    } else {
+      if (argNodes.length !== 1) throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${argNodes.length === 0 ? '' : '...'}) does not exist`, { position: pos });
+      let arg = bindArg(argNodes[0]);
+      if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type };
+      fn = name === 'every' ? 'bool_and' : (name as AggFn);
+      args = [arg];
+    }
+    t = aggregateType(fn as AggFn, args[0] ?? null, name, pos);
+    if (args.length && (fn === 'bool_and' || fn === 'bool_or')) args = [coerce(args[0], T.bool, 'implicit', cx.params, pos)];
+  } else if (WINDOW_ONLY.has(name)) {
+    if (n.agg_star || n.agg_filter) throw unsupported(`${n.agg_star ? '*' : 'FILTER'} in a call of window function ${name}`, pos);
+    fn = name as WindowFn;
+    const bound = argNodes.map((a) => bindExpr(a, inner));
+    const sig = (types: string) => new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${types}) does not exist`, {
+      position: pos,
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
+    const typesText = () => bound.map((b) => formatTypeName(b.type)).join(', ');
+    const asInt = (e: Expr) => {
+      try {
+        return coerce(e, T.int4, 'implicit', cx.params, pos);
+      } catch {
+        throw sig(typesText());
+      }
+    };
+    switch (name) {
+      case 'row_number': case 'rank': case 'dense_rank': case 'percent_rank': case 'cume_dist':
+        if (bound.length) throw sig(typesText());
+        args = [];
+        t = name === 'percent_rank' || name === 'cume_dist' ? T.float8 : T.int8;
+        break;
+      case 'ntile':
+        if (bound.length !== 1) throw sig(typesText());
+        args = [asInt(bound[0])];
+        t = T.int4;
+        break;
+      case 'first_value': case 'last_value':
+        if (bound.length !== 1) throw sig(typesText());
+        args = [resolveUnknown(bound[0], cx.params)];
+        t = args[0].type;
+        break;
+      case 'nth_value':
+        if (bound.length !== 2) throw sig(typesText());
+        args = [resolveUnknown(bound[0], cx.params), asInt(bound[1])];
+        t = args[0].type;
+        break;
+      default: { // lag, lead (value [, offset [, default]]): value and default are anycompatible
+        if (bound.length < 1 || bound.length > 3) throw sig(typesText());
+        let v = bound[0];
+        if (bound.length === 3) {
+          const ct = commonType([v.type, bound[2].type], name);
+          const ct2 = ct.id === 'unknown' ? T.text : ct;
+          args = [coerce(v, ct2, 'implicit', cx.params, pos), asInt(bound[1]), coerce(bound[2], ct2, 'implicit', cx.params, pos)];
+        } else {
+          v = resolveUnknown(v, cx.params);
+          args = bound.length === 2 ? [v, asInt(bound[1])] : [v];
+        }
+        t = args[0].type;
+      }
+    }
+  } else {
+    throw new SqlError('42809', `OVER specified, but ${name} is not a window function nor an aggregate function`, { position: pos });
+  }
+  const partitionBy = ((w.partitionClause ?? []) as any[]).map((p) => resolveUnknown(bindExpr(p, inner), cx.params));
+  const orderBy: SortKey[] = ((w.orderClause ?? []) as any[]).map((s) => {
+    const sb = s.SortBy;
+    if (sb.useOp) throw unsupported('ORDER BY ... USING', pos);
+    const desc = sb.sortby_dir === 'SORTBY_DESC';
+    const nulls: string = sb.sortby_nulls;
+    return { expr: resolveUnknown(bindExpr(sb.node, inner), cx.params), desc, nullsFirst: nulls === 'SORTBY_NULLS_FIRST' ? true : nulls === 'SORTBY_NULLS_LAST' ? false : desc };
+  });
+  const frame = bindFrame(w, cx, pos);
+  const call: WindowCall = { fn, args, partitionBy, orderBy, frame, type: t };
+  const key = exprKey({ kind: 'literal', value: JSON.stringify(call, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)), type: t });
+  let k = post.windows.findIndex((c) => exprKey({ kind: 'literal', value: JSON.stringify(c, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)), type: c.type }) === key);
+  if (k < 0) {
+    k = post.windows.length;
+    post.windows.push(call);
+  }
+  return { kind: 'column', index: WINDOW_MARKER_BASE - k, type: t };
+}
+
+// frameOptions bits (nodes/parsenodes.h)
+const FO = {
+  RANGE: 0x2, ROWS: 0x4, GROUPS: 0x8,
+  START_UNBOUNDED_PRECEDING: 0x20, END_UNBOUNDED_FOLLOWING: 0x100,
+  START_CURRENT_ROW: 0x200, END_CURRENT_ROW: 0x400,
+  START_OFFSET_PRECEDING: 0x800, END_OFFSET_PRECEDING: 0x1000,
+  START_OFFSET_FOLLOWING: 0x2000, END_OFFSET_FOLLOWING: 0x4000,
+  EXCLUDE: 0x8000 | 0x10000 | 0x20000,
+};
+
+function bindFrame(w: any, cx: ExprContext, pos?: number): WindowCall['frame'] {
+  const o: number = w.frameOptions ?? 0;
+  if (o & FO.GROUPS) throw unsupported('GROUPS frames', pos);
+  if (o & FO.EXCLUDE) throw unsupported('frame EXCLUDE', pos);
+  const mode = o & FO.ROWS ? 'rows' : 'range';
+  const offset = (node: any, which: string): Expr => {
+    if (mode === 'range') throw unsupported(`RANGE with offset ${which}`, pos);
+    const e = bindExpr(node, { ...cx, post: undefined, aggs: undefined, subqueries: undefined, clause: 'ROWS' });
+    if (hasColumns(e)) throw new SqlError('42P10', 'argument of ROWS must not contain variables', { position: pos });
+    return coerce(e, T.int8, 'implicit', cx.params, pos);
+  };
+  const start: FrameBound =
+    o & FO.START_UNBOUNDED_PRECEDING ? { kind: 'unbounded_preceding', offset: null }
+    : o & FO.START_OFFSET_PRECEDING ? { kind: 'preceding', offset: offset(w.startOffset, 'PRECEDING') }
+    : o & FO.START_OFFSET_FOLLOWING ? { kind: 'following', offset: offset(w.startOffset, 'FOLLOWING') }
+    : { kind: 'current_row', offset: null };
+  const end: FrameBound =
+    o & FO.END_UNBOUNDED_FOLLOWING ? { kind: 'unbounded_following', offset: null }
+    : o & FO.END_OFFSET_PRECEDING ? { kind: 'preceding', offset: offset(w.endOffset, 'PRECEDING') }
+    : o & FO.END_OFFSET_FOLLOWING ? { kind: 'following', offset: offset(w.endOffset, 'FOLLOWING') }
+    : { kind: 'current_row', offset: null };
+  return { mode, start, end };
+}
+
+/** unnest / generate_series / information_schema._pg_expandarray in a SELECT list. */
+function bindSrfCall(fn: SrfCall['fn'], n: any, cx: ExprContext, pos?: number): Expr | null {
+  if (n.agg_distinct || n.agg_order || n.agg_filter) return null;
+  const argNodes: any[] = n.args ?? [];
+  if (!cx.post) {
+    // the FROM-clause forms are bound elsewhere; anywhere else PostgreSQL refuses them too
+    if (cx.clause === 'SELECT' || cx.clause === 'ORDER BY') return null;
+    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `set-returning functions are not allowed in ${cx.clause}`, { position: pos });
+  }
+  if (cx.post.insideWindow || cx.aggs?.inside) {
+    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `${cx.aggs?.inside ? 'aggregate' : 'window'} function calls cannot contain set-returning function calls`, { position: pos });
+  }
+  const args = argNodes.map((a) => bindExpr(a, { ...cx, post: undefined }));
+  let t: SqlType;
+  let bound: Expr[];
+  const noFn = () => new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${fn}(${args.map((a) => formatTypeName(a.type)).join(', ')}) does not exist`, { position: pos });
+  if (fn === 'generate_series') {
+    if (args.length < 2 || args.length > 3) throw noFn();
+    const ids = args.map((a) => a.type.id);
+    const big = ids.includes('int8');
+    if (!ids.every((id) => id === 'int2' || id === 'int4' || id === 'int8' || id === 'unknown')) throw unsupported(`generate_series(${args.map((a) => formatTypeName(a.type)).join(', ')}) in a SELECT list`, pos);
+    t = big ? T.int8 : T.int4;
+    bound = args.map((a) => coerce(a, t, 'implicit', cx.params, pos));
+  } else {
+    if (args.length !== 1) throw noFn();
+    const a = args[0];
+    const et = elementType(a.type);
+    if (!et) {
+      if (a.type.id === 'unknown') throw new SqlError(SQLSTATE.AMBIGUOUS_FUNCTION, `function ${fn}(unknown) is not unique`, { position: pos });
+      throw noFn();
+    }
+    bound = [a];
+    t = fn === 'unnest' ? et : { id: 'record', typmod: recordTypmod(['x', 'n'], [et, T.int4]) };
+  }
+  const call: SrfCall = { fn, args: bound, type: t };
+  const key = exprKey({ kind: 'call', fn, args: bound, type: t });
+  let k = cx.post.srfs.findIndex((c) => exprKey({ kind: 'call', fn: c.fn, args: c.args, type: c.type }) === key);
+  if (k < 0) {
+    k = cx.post.srfs.length;
+    cx.post.srfs.push(call);
+  }
+  return { kind: 'column', index: SRF_MARKER_BASE - k, type: t };
+}
+
+function hasColumns(e: Expr): boolean {
+  if (e.kind === 'column') return true;
+  return children(e).some(hasColumns);
 }

@@ -3,11 +3,11 @@
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, mapChildren } from '../expr/expr.js';
-import type { Field, Plan, SortKey } from '../plan/logical.js';
+import type { Field, Plan, SortKey, WindowCall } from '../plan/logical.js';
 import { commonType } from '../expr/cast.js';
 import { nodeTag, strVal } from './parser.js';
 import { Scope, type ScopeColumn } from './scope.js';
-import { AGG_MARKER_BASE, type AggCollector } from './bind_expr.js';
+import { AGG_MARKER_BASE, SRF_MARKER_BASE, WINDOW_MARKER_BASE, type AggCollector, type PostCollector } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
 import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
 import { bindFromList, isEmptyPlan } from './bind_from.js';
@@ -165,7 +165,8 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   // SELECT list (aggregates and subqueries collected as markers; laid out after grouping).
   const collector: AggCollector = { aggs: [], inside: false };
   const postSubs = new SubqueryCollector(env, from.plan);
-  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs, isEmptyPlan(from.plan));
+  const post: PostCollector = { windows: [], srfs: [], insideWindow: false };
+  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs, isEmptyPlan(from.plan), post);
   const groupNodes: any[] = stmt.groupClause ?? [];
   for (const g of groupNodes) {
     const t = nodeTag(g);
@@ -200,13 +201,15 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       }
       if (hits.length >= 1) return { sb, output: hits[0], expr: null };
     }
-    return { sb, output: -1, expr: bindExprIn(node, scope, env, 'ORDER BY', collector, postSubs) };
+    return { sb, output: -1, expr: bindExprIn(node, scope, env, 'ORDER BY', collector, postSubs, post) };
   });
 
   const grouped = groupBy.length > 0 || collector.aggs.length > 0 || having !== null;
   let targetExprs = targets.map((t) => t.expr);
   let orderExprs = order.map((o) => o.expr);
   let havingExpr = having;
+  // how an expression bound over the FROM columns reads the plan built so far
+  let adjust = (e: Expr): Expr => e;
   if (grouped) {
     const aggInput = plan;
     const groupKeys = groupBy.map(exprKey);
@@ -224,10 +227,12 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       const base = plan.schema.length;
       plan = postSubs.attach(plan, lift);
       const place = (e: Expr) => SubqueryCollector.place(e, base);
+      adjust = (e) => place(lift(e));
       targetExprs = targetExprs.map(place);
       orderExprs = orderExprs.map((e) => (e ? place(e) : null));
       havingExpr = havingExpr ? place(havingExpr) : null;
     }
+    else adjust = lift;
     if (havingExpr) plan = { kind: 'filter', input: plan, predicate: havingExpr, schema: plan.schema };
   } else {
     for (const e of targetExprs) checkNoMarkers(e);
@@ -236,7 +241,41 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       plan = postSubs.attach(plan);
       targetExprs = targetExprs.map((e) => SubqueryCollector.place(e, base));
       orderExprs = orderExprs.map((e) => (e ? SubqueryCollector.place(e, base) : null));
+      adjust = (e) => SubqueryCollector.place(e, base);
     }
+  }
+
+  // Window functions, then SELECT-list set-returning functions (ad-hoc reads only: see
+  // engine/window.ts), over the grouped rows; their markers become the appended columns.
+  if (post.windows.length || post.srfs.length) {
+    if (env.outer) throw unsupported('window functions and set-returning functions in a subquery used as an expression');
+    let winBase = 0;
+    let srfBase = 0;
+    const placePost = (e: Expr): Expr => {
+      if (e.kind === 'column') {
+        if (e.index <= SRF_MARKER_BASE) return { ...e, index: srfBase + (SRF_MARKER_BASE - e.index) };
+        if (e.index <= WINDOW_MARKER_BASE) return { ...e, index: winBase + (WINDOW_MARKER_BASE - e.index) };
+        return e;
+      }
+      return mapChildren(e, placePost);
+    };
+    if (post.windows.length) {
+      const calls: WindowCall[] = post.windows.map((c) => ({
+        ...c,
+        args: c.args.map(adjust),
+        partitionBy: c.partitionBy.map(adjust),
+        orderBy: c.orderBy.map((k) => ({ ...k, expr: adjust(k.expr) })),
+      }));
+      winBase = plan.schema.length;
+      plan = { kind: 'window', input: plan, calls, schema: [...plan.schema, ...calls.map((c, i) => ({ name: `?window${i}`, type: c.type, nullable: true }))] };
+    }
+    if (post.srfs.length) {
+      const calls = post.srfs.map((c) => ({ ...c, args: c.args.map((a) => placePost(adjust(a))) }));
+      srfBase = plan.schema.length;
+      plan = { kind: 'project_set', input: plan, calls, schema: [...plan.schema, ...calls.map((c, i) => ({ name: `?srf${i}`, type: c.type, nullable: true }))] };
+    }
+    targetExprs = targetExprs.map(placePost);
+    orderExprs = orderExprs.map((e) => (e ? placePost(e) : null));
   }
 
   // Projection, with hidden trailing columns for ORDER BY expressions not in the list.
@@ -280,7 +319,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
  * because it uses something unsupported (arrays, say) becomes a NULL text column instead of
  * failing the whole query. Tools' catalog queries are often of this shape.
  */
-function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector, lenient = false): Target[] {
+function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector, lenient = false, post?: PostCollector): Target[] {
   const out: Target[] = [];
   for (const item of list) {
     const rt = item.ResTarget;
@@ -292,7 +331,7 @@ function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector
     }
     let expr: Expr;
     try {
-      expr = bindExprIn(val, scope, env, 'SELECT', aggs, subs);
+      expr = bindExprIn(val, scope, env, 'SELECT', aggs, subs, post);
     } catch (e) {
       if (!lenient || !(e instanceof SqlError) || e.code !== SQLSTATE.FEATURE_NOT_SUPPORTED) throw e;
       expr = { kind: 'literal', value: null, type: T.text };
@@ -395,6 +434,10 @@ export function figureName(node: any): string {
     }
     case 'CaseExpr':
       return 'case';
+    case 'A_Indirection': {
+      const last = n.indirection[n.indirection.length - 1];
+      return nodeTag(last) === 'String' ? strVal(last) : figureName(n.arg);
+    }
     case 'CoalesceExpr':
       return 'coalesce';
     case 'MinMaxExpr':

@@ -40,6 +40,8 @@ export type TypeId =
   // Arrays of our scalar types (one dimension; values are PgArray, expr/array.ts).
   | '_bool' | '_int4' | '_int8' | '_numeric' | '_float4' | '_float8' | '_varchar' | '_bpchar'
   | '_date' | '_timestamp' | '_timestamptz' | '_interval' | '_jsonb' | '_regclass' | '_regtype'
+  /** An anonymous composite (expr/record.ts): the typmod names its registered fields. */
+  | 'record'
   /** The type of an untyped literal ('...') or NULL before context resolves it. */
   | 'unknown';
 
@@ -50,7 +52,7 @@ export interface SqlType {
 }
 
 /** Type category letters from pg_type.typcategory: drive implicit-cast preference. */
-export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'X' | 'Z' | 'A';
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'X' | 'Z' | 'A' | 'P';
 
 interface TypeInfo {
   oid: number;
@@ -111,6 +113,7 @@ export const TYPE_INFO: Record<TypeId, TypeInfo> = {
   _jsonb: { oid: 3807, name: 'jsonb[]', category: 'A', preferred: false, len: -1 },
   _regclass: { oid: 2210, name: 'regclass[]', category: 'A', preferred: false, len: -1 },
   _regtype: { oid: 2211, name: 'regtype[]', category: 'A', preferred: false, len: -1 },
+  record: { oid: 2249, name: 'record', category: 'P', preferred: false, len: -1 },
   unknown: { oid: 705, name: 'unknown', category: 'X', preferred: false, len: -2 },
 };
 
@@ -222,6 +225,7 @@ export const T = {
   _jsonb: type('_jsonb'),
   _regclass: type('_regclass'),
   _regtype: type('_regtype'),
+  record: type('record'),
   unknown: type('unknown'),
 } as const;
 

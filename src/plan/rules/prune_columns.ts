@@ -78,6 +78,13 @@ function prune(p: Plan, req: number[]): Plan {
       const all = p.schema.map((_, i) => i);
       return select({ ...p, left: prune(p.left, all), right: prune(p.right, all) }, req);
     }
+    case 'window':
+    case 'project_set': {
+      // window calls and set-returning functions read arbitrary input columns, and their
+      // outputs are appended: keep every input column and every call
+      const all = p.input.schema.map((_, i) => i);
+      return select({ ...p, input: prune(p.input, all) } as Plan, req);
+    }
     case 'distinct':
     case 'sort':
     case 'limit': {

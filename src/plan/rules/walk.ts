@@ -33,6 +33,19 @@ export function mapPlanExprs(p: Plan, f: (e: import('../../expr/expr.js').Expr) 
       return { ...p, keys: p.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
     case 'limit':
       return { ...p, limit: p.limit ? f(p.limit) : null, offset: p.offset ? f(p.offset) : null };
+    case 'window':
+      return {
+        ...p,
+        calls: p.calls.map((c) => ({
+          ...c,
+          args: c.args.map(f),
+          partitionBy: c.partitionBy.map(f),
+          orderBy: c.orderBy.map((k) => ({ ...k, expr: f(k.expr) })),
+          frame: { ...c.frame, start: { ...c.frame.start, offset: c.frame.start.offset && f(c.frame.start.offset) }, end: { ...c.frame.end, offset: c.frame.end.offset && f(c.frame.end.offset) } },
+        })),
+      };
+    case 'project_set':
+      return { ...p, calls: p.calls.map((c) => ({ ...c, args: c.args.map(f) })) };
     default:
       return p;
   }
