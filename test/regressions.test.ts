@@ -126,4 +126,22 @@ describe('regressions found by the property tests', () => {
     expect((await db.query('SELECT k, v FROM t ORDER BY k', [], { rowMode: 'array' })).rows).toEqual([[1, 'x'], [2, 'y'], [3, 'y']]);
     await db.close();
   });
+  // Found by sql-tests/types.slt: the text[] jsonb operators were missing (42883).
+  it('jsonb #>, #>>, ?| and ?& with text[] operands', async () => {
+    await agree([
+      `SELECT '{"a":[1,2,{"b":null}]}'::jsonb #> '{a,1}', '{"a":[1,2]}'::jsonb #>> '{a}', '{"a":[1,2]}'::jsonb #> '{}', '{"a":[1,2]}'::jsonb #>> '{a,-1}'`,
+      `SELECT '{"a":[1,2,{"b":null}]}'::jsonb #> '{a,2,b}', '{"a":[1,2,{"b":null}]}'::jsonb #>> '{a,2,b}', '{"a":1}'::jsonb #> '{a,x}', '"s"'::jsonb #>> '{}'`,
+      `SELECT '{"a":1}'::jsonb #> ARRAY['a', NULL], '[1,2]'::jsonb #> '{x}', '{"a":1,"b":2}'::jsonb ?| '{b,c}', '{"a":1,"b":2}'::jsonb ?& '{a,c}'`,
+      `SELECT '["a","b"]'::jsonb ?| ARRAY['b'], '["a","b"]'::jsonb ?& ARRAY['a','b',NULL], '{"a":1}'::jsonb ?| '{}'::text[], '{"a":1}'::jsonb ?& '{}'::text[]`,
+    ]);
+  });
+
+  // Found by sql-tests/subqueries.slt: (a, b) IN (SELECT x, y) was rejected as "too many columns".
+  it('row-valued IN (subquery) is refused as unsupported, not as a syntax error', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE e (a int, b int)');
+    await expect(db.query('SELECT a FROM e WHERE (a, b) IN (SELECT 1, 2)')).rejects.toMatchObject({ code: '0A000', message: 'row-valued IN (subquery) is not supported' });
+    await expect(db.query('SELECT a FROM e WHERE a IN (SELECT 1, 2)')).rejects.toMatchObject({ code: '42601', message: 'subquery has too many columns' });
+    await db.close();
+  });
 });

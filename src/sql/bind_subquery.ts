@@ -104,6 +104,8 @@ export class SubqueryCollector {
     const kind: string = n.subLinkType;
     if (kind === 'ALL_SUBLINK') throw unsupported('ALL (subquery)', pos);
     if (kind !== 'EXPR_SUBLINK' && kind !== 'EXISTS_SUBLINK' && kind !== 'ANY_SUBLINK' && kind !== 'ARRAY_SUBLINK') throw unsupported(`subquery (${kind})`, pos);
+    // checked before the subquery's columns are counted: (a, b) IN (SELECT x, y) is valid SQL
+    if (n.testexpr && nodeTag(n.testexpr) === 'RowExpr') throw unsupported('row-valued IN (subquery)', pos);
     const sub = this.bindSub(n.subselect.SelectStmt, cx.scope, kind === 'EXISTS_SUBLINK', pos);
     if (kind === 'ARRAY_SUBLINK') {
       // ARRAY(subquery): exact only where the subquery can have no rows whatever the data (an

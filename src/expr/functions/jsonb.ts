@@ -1,5 +1,5 @@
-// jsonb operators and functions. Text-array operands (#>, ?|, ?&) are not supported since
-// we have no array type; jsonb_extract_path(_text) cover path access.
+// jsonb operators and functions, including the text[] path and key-list operators
+// (#>, #>>, ?|, ?&).
 
 import { SqlError, SQLSTATE } from '../../errors.js';
 import type { SqlType } from '../../sql/types.js';
@@ -10,6 +10,7 @@ import { JsonObject, Jsonb, contains, stringify, typeOf, type JsonValue } from '
 import { formatValue, formatFloat8, formatFloat4 } from '../format.js';
 import { formatDate, formatTimestamp } from '../datetime.js';
 import { ANY, T, fn, op } from './core.js';
+import type { PgArray } from '../array.js';
 
 const J = (v: Value) => (v as Jsonb).value;
 const S = (v: Value) => v as string;
@@ -107,6 +108,13 @@ function path(j: JsonValue, keys: Value[]): JsonValue | undefined {
   }
   return cur;
 }
+op('#>', { name: 'jsonb_extract_path_op', args: [JB, T._text], returns: JB, eval: (v) => wrap(path(J(v[0]), [...(v[1] as PgArray).elems])) });
+op('#>>', { name: 'jsonb_extract_path_text_op', args: [JB, T._text], returns: T.text, eval: (v) => asText(path(J(v[0]), [...(v[1] as PgArray).elems])) });
+// NULL keys in the list are ignored, as in PostgreSQL
+const keysOf = (a: Value) => (a as PgArray).elems.filter((k): k is string => k !== null);
+op('?|', { name: 'jsonb_exists_any', args: [JB, T._text], returns: T.bool, eval: (v) => keysOf(v[1]).some((k) => exists(J(v[0]), k)) });
+op('?&', { name: 'jsonb_exists_all', args: [JB, T._text], returns: T.bool, eval: (v) => keysOf(v[1]).every((k) => exists(J(v[0]), k)) });
+
 fn('jsonb_extract_path', {
   name: 'jsonb_extract_path',
   args: [JB, T.text],
