@@ -103,7 +103,7 @@ export class Session {
   }
 
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
-    const prevInfo = setActiveSessionInfo(this.info);
+    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.executeOne(stmt, rawParams, paramTypes);
     } finally {
@@ -123,7 +123,7 @@ export class Session {
    * same transaction rules as INSERT (the wire server reads the data, this converts and checks).
    */
   copyIn(table: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
-    const prevInfo = setActiveSessionInfo(this.info);
+    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.inTransaction('CopyStmt', (txn) => copyRows({ engine: this.engine, txn }, table, columns, records));
     } finally {
@@ -168,7 +168,7 @@ export class Session {
    * dry-run in a throwaway transaction with NULL parameters, which is never committed.
    */
   describe(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[] = []): StatementDescription {
-    const prevInfo = setActiveSessionInfo(this.info);
+    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.describeOne(stmt, paramTypes);
     } finally {

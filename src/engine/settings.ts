@@ -56,6 +56,10 @@ export class Settings {
     return k === 'datestyle' ? 'ISO, MDY' : v;
   }
 
+  isSet(name: string): boolean {
+    return this.values.has(name.toLowerCase());
+  }
+
   /** Apply a VariableSetStmt parse node. */
   set(n: any): void {
     const kind: string = n.kind;

@@ -14,9 +14,8 @@ beforeAll(async () => {
     "INSERT INTO acct VALUES (1, 'ann', 100.50, '2024-01-01', '{\"vip\": true}'), (2, 'ben', 20, '2024-02-01', NULL)",
     'CREATE MATERIALIZED VIEW total AS SELECT sum(balance) AS s, count(*) AS n FROM acct',
   ]);
-  // TODO(pg_catalog emulation): drop fetch_types: false once pg_catalog.pg_type can be queried;
-  // postgres.js runs a type-discovery query against it on connect.
-  sql = postgres({ host: '127.0.0.1', port: ts.port, user: 'pgjs', database: 'bank', fetch_types: false, max: 4, onnotice: () => {} });
+  // the default fetch_types: true: postgres.js reads array types from pg_catalog.pg_type on connect
+  sql = postgres({ host: '127.0.0.1', port: ts.port, user: 'pgjs', database: 'bank', max: 4, onnotice: () => {} });
 });
 
 afterAll(async () => {
@@ -25,6 +24,12 @@ afterAll(async () => {
 });
 
 describe('postgres.js', () => {
+  it('discovers array types at connect (fetch_types) and parses array results', async () => {
+    const [{ a, t }] = await sql`SELECT ARRAY[1, 2] AS a, ARRAY['x', 'y z'] AS t`;
+    expect(a).toEqual([1, 2]);
+    expect(t).toEqual(['x', 'y z']);
+  });
+
   it('runs queries with parameters', async () => {
     const rows = await sql`SELECT id, owner, balance, opened FROM acct WHERE id = ${1}`;
     expect(rows.length).toBe(1);

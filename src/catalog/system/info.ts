@@ -232,7 +232,8 @@ export function deparseDefault(e: Expr): string {
       return `${quoteLiteral(text)}::${formatType({ id: e.type.id, typmod: -1 })}`;
     }
     case 'cast':
-      return `(${deparseDefault(e.arg)})::${formatType(e.type)}`;
+      // ruleutils hides implicit and assignment coercions (numeric(10,2) DEFAULT 1.5 → 1.5)
+      return e.explicit ? `(${deparseDefault(e.arg)})::${formatType(e.type)}` : deparseDefault(e.arg);
     case 'call':
       return `${e.fn}(${e.args.map(deparseDefault).join(', ')})`;
     default:

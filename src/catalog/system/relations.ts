@@ -7,6 +7,7 @@ import { T, TYPE_INFO, formatType, isOpaqueType, type SqlType, type TypeId } fro
 import type { Value } from '../../expr/value.js';
 import { byName } from '../../expr/functions/core.js';
 import { SERVER_VERSION } from '../../engine/settings.js';
+import { activeSessionInfo } from '../../expr/functions/session_info.js';
 import {
   ARRAY_OID, AM_BTREE, AM_HEAP, COLLATION_DEFAULT, CatalogInfo, databaseName, DATABASE_OID, NAMESPACES, NS_INFORMATION_SCHEMA,
   NS_PG_CATALOG, NS_PUBLIC, ownerName, ROLES, ROLE_OWNER, systemDefs, typCollation, typStorage, type RelationInfo,
@@ -105,27 +106,71 @@ function align(id: TypeId): string {
 }
 
 /** Our types, then the array types PostgreSQL pairs with them. */
+
+/**
+ * Each type's input/output/receive/send functions with PostgreSQL's oids (`typinput` and
+ * friends; pgJDBC's getTypeInfo compares typinput with 'pg_catalog.array_in'::regproc).
+ */
+const TYPE_IO: Record<string, [number, number, number, number]> = {
+  array: [750, 751, 2400, 2401],
+  bool: [1242, 1243, 2436, 2437],
+  bpchar: [1044, 1045, 2430, 2431],
+  char: [1245, 33, 2434, 2435],
+  date: [1084, 1085, 2468, 2469],
+  float4: [200, 201, 2424, 2425],
+  float8: [214, 215, 2426, 2427],
+  int2: [38, 39, 2404, 2405],
+  int2vector: [40, 41, 2410, 2411],
+  int4: [42, 43, 2406, 2407],
+  int8: [460, 461, 2408, 2409],
+  interval: [1160, 1161, 2478, 2479],
+  jsonb: [3806, 3804, 3805, 3803],
+  name: [34, 35, 2422, 2423],
+  numeric: [1701, 1702, 2460, 2461],
+  oid: [1798, 1799, 2418, 2419],
+  oidvector: [54, 55, 2420, 2421],
+  pg_node_tree: [195, 196, 197, 198],
+  record: [2290, 2291, 2402, 2403],
+  regclass: [2218, 2219, 2452, 2453],
+  regnamespace: [4084, 4085, 4087, 4088],
+  regproc: [44, 45, 2444, 2445],
+  regrole: [4098, 4092, 4094, 4095],
+  regtype: [2220, 2221, 2454, 2455],
+  text: [46, 47, 2414, 2415],
+  timestamp: [1312, 1313, 2474, 2475],
+  timestamptz: [1150, 1151, 2476, 2477],
+  unknown: [109, 110, 2416, 2417],
+  varchar: [1046, 1047, 2432, 2433],
+};
+/** The type I/O functions as pg_proc rows: PostgreSQL's oids and names. */
+export const IO_PROCS: [number, string][] = [[750, 'array_in'], [751, 'array_out'], [2400, 'array_recv'], [2401, 'array_send'], [1242, 'boolin'], [1243, 'boolout'], [2436, 'boolrecv'], [2437, 'boolsend'], [1044, 'bpcharin'], [1045, 'bpcharout'], [2430, 'bpcharrecv'], [2431, 'bpcharsend'], [1245, 'charin'], [33, 'charout'], [2434, 'charrecv'], [2435, 'charsend'], [1084, 'date_in'], [1085, 'date_out'], [2468, 'date_recv'], [2469, 'date_send'], [200, 'float4in'], [201, 'float4out'], [2424, 'float4recv'], [2425, 'float4send'], [214, 'float8in'], [215, 'float8out'], [2426, 'float8recv'], [2427, 'float8send'], [38, 'int2in'], [39, 'int2out'], [2404, 'int2recv'], [2405, 'int2send'], [40, 'int2vectorin'], [41, 'int2vectorout'], [2410, 'int2vectorrecv'], [2411, 'int2vectorsend'], [42, 'int4in'], [43, 'int4out'], [2406, 'int4recv'], [2407, 'int4send'], [460, 'int8in'], [461, 'int8out'], [2408, 'int8recv'], [2409, 'int8send'], [1160, 'interval_in'], [1161, 'interval_out'], [2478, 'interval_recv'], [2479, 'interval_send'], [3806, 'jsonb_in'], [3804, 'jsonb_out'], [3805, 'jsonb_recv'], [3803, 'jsonb_send'], [34, 'namein'], [35, 'nameout'], [2422, 'namerecv'], [2423, 'namesend'], [1701, 'numeric_in'], [1702, 'numeric_out'], [2460, 'numeric_recv'], [2461, 'numeric_send'], [1798, 'oidin'], [1799, 'oidout'], [2418, 'oidrecv'], [2419, 'oidsend'], [54, 'oidvectorin'], [55, 'oidvectorout'], [2420, 'oidvectorrecv'], [2421, 'oidvectorsend'], [195, 'pg_node_tree_in'], [196, 'pg_node_tree_out'], [197, 'pg_node_tree_recv'], [198, 'pg_node_tree_send'], [2290, 'record_in'], [2291, 'record_out'], [2402, 'record_recv'], [2403, 'record_send'], [2218, 'regclassin'], [2219, 'regclassout'], [2452, 'regclassrecv'], [2453, 'regclasssend'], [4084, 'regnamespacein'], [4085, 'regnamespaceout'], [4087, 'regnamespacerecv'], [4088, 'regnamespacesend'], [44, 'regprocin'], [45, 'regprocout'], [2444, 'regprocrecv'], [2445, 'regprocsend'], [4098, 'regrolein'], [4092, 'regroleout'], [4094, 'regrolerecv'], [4095, 'regrolesend'], [2220, 'regtypein'], [2221, 'regtypeout'], [2454, 'regtyperecv'], [2455, 'regtypesend'], [46, 'textin'], [47, 'textout'], [2414, 'textrecv'], [2415, 'textsend'], [1312, 'timestamp_in'], [1313, 'timestamp_out'], [2474, 'timestamp_recv'], [2475, 'timestamp_send'], [1150, 'timestamptz_in'], [1151, 'timestamptz_out'], [2476, 'timestamptz_recv'], [2477, 'timestamptz_send'], [109, 'unknownin'], [110, 'unknownout'], [2416, 'unknownrecv'], [2417, 'unknownsend'], [1046, 'varcharin'], [1047, 'varcharout'], [2432, 'varcharrecv'], [2433, 'varcharsend']];
+
+function typeIo(id: string): Value[] {
+  return TYPE_IO[id] ?? [0, 0, 0, 0];
+}
+
 function typeRows(): Value[][] {
   const rows: Value[][] = [];
   const byOid = new Map<number, TypeId>();
   for (const id of Object.keys(TYPE_INFO) as TypeId[]) byOid.set(TYPE_INFO[id].oid, id);
   for (const id of Object.keys(TYPE_INFO) as TypeId[]) {
     const ti = TYPE_INFO[id];
-    if (id === 'unknown' || id.startsWith('_')) continue;
+    if (id === 'unknown' || id === 'record' || id.startsWith('_')) continue;
     const vector = id === 'int2vector' || id === 'oidvector';
-    rows.push(typeRow(ti.oid, id === 'char' ? 'char' : id, ti.len, vector ? 'A' : ti.category, ti.preferred, vector ? (id === 'int2vector' ? 21 : 26) : 0, ARRAY_OID[id] ?? 0, typStorage(id), typCollation(id), id === 'pg_node_tree' ? 'Z' : null));
+    rows.push(typeRow(ti.oid, id === 'char' ? 'char' : id, ti.len, vector ? 'A' : ti.category, ti.preferred, vector ? (id === 'int2vector' ? 21 : 26) : 0, ARRAY_OID[id] ?? 0, typStorage(id), typCollation(id), id === 'pg_node_tree' ? 'Z' : null, 'b', typeIo(id)));
     const arr = ARRAY_OID[id];
-    if (arr !== undefined) rows.push(typeRow(arr, '_' + (id === 'char' ? 'char' : id), -1, 'A', false, ti.oid, 0, 'x', typCollation(id), null));
+    if (arr !== undefined) rows.push(typeRow(arr, '_' + (id === 'char' ? 'char' : id), -1, 'A', false, ti.oid, 0, 'x', typCollation(id), null, 'b', typeIo('array')));
   }
-  // unknown is a pseudo-type in PostgreSQL
-  rows.push(typeRow(705, 'unknown', -2, 'X', false, 0, 0, 'p', 0, null, 'p'));
+  // unknown and record are pseudo-types in PostgreSQL
+  rows.push(typeRow(705, 'unknown', -2, 'X', false, 0, 0, 'p', 0, null, 'p', typeIo('unknown')));
+  rows.push(typeRow(2249, 'record', -1, 'P', false, 0, 2287, 'x', 0, null, 'p', typeIo('record')));
   return rows;
 }
 
-function typeRow(oid: number, name: string, len: number, cat: string, preferred: boolean, elem: number, array: number, storage: string, coll: number, _z: string | null, typtype = 'b'): Value[] {
+function typeRow(oid: number, name: string, len: number, cat: string, preferred: boolean, elem: number, array: number, storage: string, coll: number, _z: string | null, typtype = 'b', io: Value[] = [0, 0, 0, 0]): Value[] {
   return [
     oid, name, NS_PG_CATALOG, ROLE_OWNER, len, len > 0 && len <= 8, typtype, cat, preferred, true, ',', 0, elem, array,
-    0, 0, 0, 0, len === 8 ? 'd' : len === 2 ? 's' : len === 1 ? 'c' : 'i', storage, false, 0, -1, 0, coll, null,
+    ...io, len === 8 ? 'd' : len === 2 ? 's' : len === 1 ? 'c' : 'i', storage, false, 0, -1, 0, coll, null,
   ];
 }
 
@@ -216,6 +261,8 @@ export function procRows(): { oid: number; name: string; args: readonly SqlType[
   for (const a of ['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every']) {
     out.push({ oid: oid++, name: a, args: [], returns: null, strict: false, volatile: false, agg: true });
   }
+  // type input/output functions (not callable from SQL here), for typinput & co and regproc
+  for (const [o, name] of IO_PROCS) out.push({ oid: o, name, args: [], returns: null, strict: true, volatile: false, agg: false });
   return out;
 }
 
@@ -327,11 +374,29 @@ pg(
   'pg_settings',
   null,
   [['name', TX], ['setting', TX], ['unit', TX], ['category', TX], ['short_desc', TX], ['extra_desc', TX], ['context', TX], ['vartype', TX], ['source', TX], ['min_val', TX], ['max_val', TX], ['enumvals', T._text], ['boot_val', TX], ['reset_val', TX], ['sourcefile', TX], ['sourceline', I4], ['pending_restart', B]],
-  () =>
-    SETTINGS.map(([name, v, type]) => [name, v, null, 'Tributary', null, null, 'user', type, 'default', null, null, null, v, v, null, null, false]),
+  () => {
+    // the executing session's values (SET), else the defaults
+    const cur = activeSessionInfo().settings;
+    return SETTINGS.map(([name, v, type, context]) => {
+      let value = v;
+      let source = 'default';
+      if (cur) {
+        try {
+          value = cur.get(name);
+          if (cur.isSet(name)) source = 'session';
+        } catch {
+          // not a setting the session knows: the fixed value
+        }
+      }
+      return [name, value, null, 'Tributary', null, null, context ?? 'user', type, source, null, null, null, v, v, null, null, false];
+    });
+  },
   'v',
 );
-const SETTINGS: [string, string, string][] = [
+const SETTINGS: [string, string, string, string?][] = [
+  ['application_name', '', 'string'], ['search_path', '"$user", public', 'string'], ['extra_float_digits', '1', 'integer'],
+  ['statement_timeout', '0', 'integer'], ['transaction_isolation', 'serializable', 'enum'],
+  ['max_index_keys', '32', 'integer', 'internal'], ['block_size', '8192', 'integer', 'internal'], ['max_connections', '100', 'integer', 'postmaster'],
   ['server_version', SERVER_VERSION, 'string'], ['server_version_num', '150000', 'integer'], ['server_encoding', 'UTF8', 'string'],
   ['client_encoding', 'UTF8', 'string'], ['DateStyle', 'ISO, MDY', 'string'], ['IntervalStyle', 'postgres', 'enum'],
   ['TimeZone', 'UTC', 'string'], ['integer_datetimes', 'on', 'bool'], ['standard_conforming_strings', 'on', 'bool'],

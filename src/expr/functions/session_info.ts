@@ -14,6 +14,20 @@ export interface SessionInfo {
   user: string;
   /** Database name from the startup packet (there is one database; any name is accepted). */
   database: string;
+  /** The session's settings (pg_settings shows them); absent outside a session. */
+  settings?: SettingsView;
+}
+
+export interface SettingsView {
+  /** The current value of a setting (PostgreSQL's name, any case). */
+  get(name: string): string;
+  /** Whether the session has SET it (pg_settings.source 'session'). */
+  isSet(name: string): boolean;
+}
+
+/** The executing session's info (catalog relations read it). */
+export function activeSessionInfo(): Readonly<SessionInfo> {
+  return active;
 }
 
 export const DEFAULT_SESSION_INFO: Readonly<SessionInfo> = Object.freeze({ user: 'tributary', database: 'tributary' });
