@@ -26,6 +26,7 @@ export function reasonGroup(reason: string | undefined): string {
   const msg = (m ? m[2] : reason)
     .replace(/"[^"]*"/g, '"…"')
     .replace(/'[^']*'/g, "'…'")
+    .replace(/\b[a-z_]+\d\w*\b/gi, '…') // generated names such as view_1_tab0_153
     .replace(/\b\d+(\.\d+)?\b/g, 'N');
   const words = msg.split(/\s+/).slice(0, 7).join(' ');
   return m ? `${m[1]}: ${words}` : words;

@@ -14,7 +14,8 @@
 // ignored (our reads always see committed writes; there is no parallelism to tune);
 // Materialize-only statements (clusters, secrets, connections, SUBSCRIBE) are skipped.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseSlt, type QueryRecord, type SltRecord, type StatementRecord } from './parser.js';
 import { compareResult, shorten, type Cell, type FormatStyle } from './format.js';
@@ -178,6 +179,7 @@ export class FileRunner {
   protected readonly shownFile: string;
   /** Whether the default connection is inside BEGIN … COMMIT (tracked from the SQL text). */
   protected inBlock = false;
+  private testDir: string | undefined;
 
   constructor(
     readonly path: string,
@@ -242,7 +244,7 @@ export class FileRunner {
       const name = (a ?? b)!;
       if (name === '__NOW__') return String(BigInt(Date.now()) * 1_000_000n);
       if (name === '__DATABASE__') return 'slt';
-      if (name === '__TEST_DIR__') return dirname(this.path);
+      if (name === '__TEST_DIR__') return (this.testDir ??= mkdtempSync(join(tmpdir(), 'tributary-slt-'))); // a scratch directory, as in sqllogictest-rs
       return this.vars.get(name) ?? m;
     });
   }

@@ -124,6 +124,7 @@ describe('rules', () => {
   it('groups failure reasons', () => {
     expect(reasonGroup('42P01: relation "t_9" does not exist')).toBe('42P01: relation "…" does not exist');
     expect(reasonGroup('wrong result (view differs)')).toBe('wrong result');
+    expect(reasonGroup('2BP01: cannot drop view view_1_tab0_153 because other objects depend on it')).toBe('2BP01: cannot drop view … because other objects');
   });
 });
 

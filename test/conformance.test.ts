@@ -1,0 +1,23 @@
+// The shared conformance corpus, fast subset (what `npm run conformance -- --quick` runs):
+// SQLite's select1–select5 (batch, and select1–2 incremental), the same over the wire, and
+// RisingWave's streaming files in batch, incremental and pgwire mode. No file may pass fewer
+// records than sql-tests/conformance-baseline.json records (raise it with
+// `npm run conformance -- --update-baseline` after an improvement). The whole corpus (SQLite's
+// random/ and index/ files too) is `npm run conformance`: it takes too long for the default run.
+
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { CORPUS, readBaseline, regressions, runSpec, runSpecs } from '../src/slt/conformance.js';
+
+describe.skipIf(!existsSync(CORPUS))('conformance corpus (fast subset) against the baseline', () => {
+  const baseline = readBaseline();
+  for (const spec of runSpecs(true)) {
+    it(`${spec.name} (${spec.files.length} files)`, async () => {
+      const run = await runSpec(spec, { jobs: 2, timeoutMs: 120_000 });
+      expect(regressions([run], baseline)).toEqual([]);
+      // the runner and the server survive every file: no record crashed a worker or hung
+      const broken = run.files.flatMap((f) => f.failures).filter((x) => /^(crash|timeout)/.test(x.reason ?? ''));
+      expect(broken.map((x) => `${x.file}:${x.line} ${x.reason}`)).toEqual([]);
+    }, 600_000);
+  }
+});
