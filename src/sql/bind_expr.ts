@@ -592,7 +592,9 @@ function bindSqlValueFunction(n: any, cx: ExprContext, pos?: number): Expr {
 
 function postMarkerContextCheck(cx: ExprContext, what: string, pos?: number): PostCollector {
   if (!cx.post) {
-    const clause = cx.clause === 'SELECT' ? 'this context' : cx.clause;
+    // a SELECT list or ORDER BY bound without a collector: a subquery used as an expression
+    if (cx.clause === 'SELECT' || cx.clause === 'ORDER BY') throw unsupported(`${what === 'window' ? 'window' : 'set-returning'} functions in a subquery used as an expression`, pos);
+    const clause = cx.clause;
     throw new SqlError(what === 'window' ? '42P20' : '0A000', what === 'window' ? `window functions are not allowed in ${clause}` : `set-returning functions are not allowed in ${clause}`, { position: pos });
   }
   return cx.post;
@@ -744,12 +746,9 @@ function bindFrame(w: any, cx: ExprContext, pos?: number): WindowCall['frame'] {
 function bindSrfCall(fn: SrfCall['fn'], n: any, cx: ExprContext, pos?: number): Expr | null {
   if (n.agg_distinct || n.agg_order || n.agg_filter) return null;
   const argNodes: any[] = n.args ?? [];
-  if (!cx.post) {
-    // the FROM-clause forms are bound elsewhere; anywhere else PostgreSQL refuses them too
-    if (cx.clause === 'SELECT' || cx.clause === 'ORDER BY') return null;
-    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `set-returning functions are not allowed in ${cx.clause}`, { position: pos });
-  }
-  if (cx.post.insideWindow || cx.aggs?.inside) {
+  // (the FROM-clause forms are bound in bind_from.ts)
+  const post = postMarkerContextCheck(cx, 'srf', pos);
+  if (post.insideWindow || cx.aggs?.inside) {
     throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `${cx.aggs?.inside ? 'aggregate' : 'window'} function calls cannot contain set-returning function calls`, { position: pos });
   }
   const args = argNodes.map((a) => bindExpr(a, { ...cx, post: undefined }));
@@ -776,10 +775,10 @@ function bindSrfCall(fn: SrfCall['fn'], n: any, cx: ExprContext, pos?: number): 
   }
   const call: SrfCall = { fn, args: bound, type: t };
   const key = exprKey({ kind: 'call', fn, args: bound, type: t });
-  let k = cx.post.srfs.findIndex((c) => exprKey({ kind: 'call', fn: c.fn, args: c.args, type: c.type }) === key);
+  let k = post.srfs.findIndex((c) => exprKey({ kind: 'call', fn: c.fn, args: c.args, type: c.type }) === key);
   if (k < 0) {
-    k = cx.post.srfs.length;
-    cx.post.srfs.push(call);
+    k = post.srfs.length;
+    post.srfs.push(call);
   }
   return { kind: 'column', index: SRF_MARKER_BASE - k, type: t };
 }
