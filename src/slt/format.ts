@@ -30,7 +30,7 @@ export function formatCell(v: Cell, type: string, style: FormatStyle): string {
   if (style === 'pg') return v;
   switch (type) {
     case 'I': {
-      if (/^-?\d+$/.test(v)) return v;
+      if (/^-?\d+$/.test(v)) return /^-0+$/.test(v) ? '0' : v; // a float -0 in an integer column is 0
       const n = Number(v);
       // numeric/float text in an integer column: SQLite converts to int64 (truncation)
       return Number.isFinite(n) ? String(Math.trunc(n)).replace(/^-0$/, '0') : v;

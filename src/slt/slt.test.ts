@@ -67,6 +67,7 @@ describe('values, sort modes and hashing', () => {
     expect(formatCell('', 'T', 'sqlite')).toBe('(empty)');
     expect(formatCell('12', 'I', 'sqlite')).toBe('12');
     expect(formatCell('-2.7', 'I', 'sqlite')).toBe('-2');
+    expect(formatCell('-0', 'I', 'sqlite')).toBe('0');
     expect(formatCell('2', 'R', 'sqlite')).toBe('2.000');
     expect(formatCell('0.1236', 'R', 'sqlite')).toBe('0.124');
     expect(formatCell('é\tx', 'T', 'sqlite')).toBe('@@@x');
