@@ -14,7 +14,7 @@ import { PgArray } from '../expr/array.js';
 import type { Value } from '../expr/value.js';
 import { applyOperator } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
-import { coerce, coerceBoolean } from './coerce.js';
+import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
 import { commonType } from '../expr/cast.js';
 import { bindQuery } from './bind_select.js';
 import { findSystemRelation } from '../catalog/system/relations.js';
@@ -158,7 +158,11 @@ function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
       }
     }
   } else {
-    throw unsupported(`function ${fname}() in FROM`, pos);
+    // a function returning one value is a relation of one row (PostgreSQL's FROM f(x) AS s)
+    const e = resolveUnknown(bindExprIn(call, scope, env, 'FROM'), env.params);
+    if (e.kind !== 'call') throw unsupported(`function ${fname}() in FROM`, pos);
+    elemType = e.type;
+    values = [constant(e)];
   }
   const alias = n.alias ?? { aliasname: fname };
   const schema: Field[] = [{ name: n.alias && !(n.alias.colnames?.length) ? n.alias.aliasname : fname, type: elemType, nullable: true }];

@@ -234,7 +234,14 @@ export class SubqueryCollector {
           });
           continue;
         }
-        targets.push(resolveUnknown(bindExprIn(val, scope, env, 'SELECT', collector), env.params));
+        try {
+          targets.push(resolveUnknown(bindExprIn(val, scope, env, 'SELECT', collector), env.params));
+        } catch (e) {
+          // a provably empty FROM (pg_inherits, say) never evaluates its SELECT list: an
+          // unsupported construct there (array_agg in DBeaver's table query) is a NULL
+          if (!isEmptyPlan(from.plan) || !(e instanceof SqlError) || e.code !== SQLSTATE.FEATURE_NOT_SUPPORTED) throw e;
+          targets.push({ kind: 'literal', value: null, type: T.text });
+        }
       }
     }
     return { from: from.plan, pred, targets, aggs: collector.aggs, refs, refTypes };

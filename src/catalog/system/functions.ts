@@ -7,6 +7,7 @@ import { T, TYPE_INFO, formatType, type SqlType, type TypeId } from '../../sql/t
 import { ANY, fn, SqlError, SQLSTATE } from '../../expr/functions/core.js';
 import { setRegLookup } from '../../expr/reg.js';
 import { PgArray } from '../../expr/array.js';
+import { formatValue } from '../../expr/format.js';
 import type { Value } from '../../expr/value.js';
 import { CatalogInfo, NAMESPACES, NS_PG_CATALOG, NS_PUBLIC, ROLES, ROLE_OWNER, ownerName, quoteIdent } from './info.js';
 import { indexDef, procRows } from './relations.js';
@@ -335,3 +336,70 @@ fn('pg_size_pretty', {
   },
 });
 fn('pg_get_function_sqlbody', { name: 'pg_get_function_sqlbody', args: [O], returns: TX, eval: () => null });
+
+// quote_literal(text) and format(fmt, VARIADIC "any") as varlena.c has them: %s, %I, %L, %%,
+// argument positions (%2$s) and widths (%-10s, %*s).
+function quoteLiteral(s: string): string {
+  const body = s.replace(/'/g, "''").replace(/\\/g, '\\\\');
+  return s.includes('\\') ? `E'${body}'` : `'${body}'`;
+}
+fn('quote_literal', { name: 'quote_literal', args: [TX], returns: TX, eval: (v) => quoteLiteral(v[0] as string) });
+fn('quote_nullable', { name: 'quote_nullable', args: [TX], returns: TX, strict: false, eval: (v) => (v[0] === null ? 'NULL' : quoteLiteral(v[0] as string)) });
+
+function textFormat(fmt: string, args: Value[], out: ((v: Value) => string)[]): string {
+  let res = '';
+  let next = 0;
+  const bad = (m: string) => new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, m);
+  for (let i = 0; i < fmt.length; i++) {
+    const ch = fmt[i];
+    if (ch !== '%') {
+      res += ch;
+      continue;
+    }
+    i++;
+    if (i >= fmt.length) throw bad('unterminated format() type specifier');
+    if (fmt[i] === '%') {
+      res += '%';
+      continue;
+    }
+    const m = /^(?:(\d+)\$)?(-)?(?:(\*)(?:(\d+)\$)?|(\d+))?([sIL])?/.exec(fmt.slice(i))!;
+    if (!m[6]) throw bad(i < fmt.length ? `unrecognized format() type specifier "${fmt[i + m[0].length] ?? fmt[i]}"` : 'unterminated format() type specifier');
+    i += m[0].length - 1;
+    let width = 0;
+    let left = !!m[2];
+    if (m[3]) {
+      const wi = m[4] ? Number(m[4]) - 1 : next++;
+      if (wi >= args.length) throw bad('too few arguments for format()');
+      const w = args[wi] === null ? 0 : Number(args[wi]);
+      if (w < 0) left = true;
+      width = Math.abs(w);
+    } else if (m[5]) width = Number(m[5]);
+    const ai = m[1] ? Number(m[1]) - 1 : next++;
+    if (m[1]) next = ai + 1;
+    if (ai < 0) throw bad('format specifies argument 0, but arguments are numbered from 1');
+    if (ai >= args.length) throw bad('too few arguments for format()');
+    const v = args[ai];
+    let s: string;
+    if (m[6] === 's') s = v === null ? '' : out[ai](v);
+    else if (m[6] === 'I') {
+      if (v === null) throw new SqlError('22004', 'null values cannot be formatted as an SQL identifier');
+      s = quoteIdent(out[ai](v));
+    } else s = v === null ? 'NULL' : quoteLiteral(out[ai](v));
+    if (s.length < width) s = left ? s.padEnd(width) : s.padStart(width);
+    res += s;
+  }
+  return res;
+}
+fn('format', { name: 'text_format_nv', args: [TX], returns: TX, strict: false, eval: (v) => (v[0] === null ? null : textFormat(v[0] as string, [], [])) });
+fn('format', {
+  name: 'text_format',
+  args: [TX, ANY],
+  variadic: true,
+  strict: false,
+  returns: TX,
+  eval: () => '',
+  evalFor: (ts) => {
+    const out = ts.slice(1).map((t) => (v: Value) => formatValue(v, t) as string);
+    return (v) => (v[0] === null ? null : textFormat(v[0] as string, v.slice(1), out));
+  },
+});

@@ -366,6 +366,24 @@ pg(
   [['oid', O], ['extname', N], ['extowner', O], ['extnamespace', O], ['extrelocatable', B], ['extversion', TX], ['extconfig', T._oid], ['extcondition', T._text]],
   empty,
 );
+// Statistics views: one row per user table and materialized view, every counter 0 (we keep no
+// access statistics; n_live_tup is PostgreSQL's estimate, not an exact count, anyway).
+pg(
+  'pg_stat_user_tables',
+  null,
+  [
+    ['relid', O], ['schemaname', N], ['relname', N], ['seq_scan', T.int8], ['seq_tup_read', T.int8], ['idx_scan', T.int8],
+    ['idx_tup_fetch', T.int8], ['n_tup_ins', T.int8], ['n_tup_upd', T.int8], ['n_tup_del', T.int8], ['n_tup_hot_upd', T.int8],
+    ['n_live_tup', T.int8], ['n_dead_tup', T.int8], ['n_mod_since_analyze', T.int8], ['n_ins_since_vacuum', T.int8],
+    ['last_vacuum', T.timestamptz], ['last_autovacuum', T.timestamptz], ['last_analyze', T.timestamptz], ['last_autoanalyze', T.timestamptz],
+    ['vacuum_count', T.int8], ['autovacuum_count', T.int8], ['analyze_count', T.int8], ['autoanalyze_count', T.int8],
+  ],
+  (info) =>
+    info.relations
+      .filter((r) => (r.kind === 'r' || r.kind === 'm') && r.namespace === NS_PUBLIC)
+      .map((r) => [r.oid, nsName(r.namespace), r.name, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, null, null, null, null, 0n, 0n, 0n, 0n]),
+  'v',
+);
 pg('pg_tablespace', 1213, [['oid', O], ['spcname', N], ['spcowner', O], ['spcacl', T._aclitem], ['spcoptions', T._text]], () => [
   [1663, 'pg_default', ROLE_OWNER, null, null],
   [1664, 'pg_global', ROLE_OWNER, null, null],

@@ -50,3 +50,19 @@ fn('version', { name: 'version', args: [], returns: T.text, volatile, eval: () =
 fn(['current_database', 'current_catalog'], { name: 'current_database', args: [], returns: T.text, volatile, eval: () => active.database });
 fn('current_schema', { name: 'current_schema', args: [], returns: T.text, volatile, eval: () => 'public' });
 fn(['current_user', 'session_user', 'user', 'current_role'], { name: 'current_user', args: [], returns: T.text, volatile, eval: () => active.user });
+
+// current_setting(name [, missing_ok]): the session's value (SHOW's)
+function currentSetting(v: (string | boolean | null)[]): string | null {
+  const name = v[0] as string;
+  const missingOk = v.length > 1 && v[1] === true;
+  const s = active.settings;
+  if (!s) return null;
+  try {
+    return s.get(name);
+  } catch (e) {
+    if (missingOk) return null;
+    throw e;
+  }
+}
+fn('current_setting', { name: 'current_setting', args: [T.text], returns: T.text, volatile, eval: (v) => currentSetting(v as string[]) });
+fn('current_setting', { name: 'current_setting_missing_ok', args: [T.text, T.bool], returns: T.text, volatile, eval: (v) => currentSetting(v as (string | boolean)[]) });

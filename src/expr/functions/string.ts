@@ -11,6 +11,7 @@ import { formatValue } from '../format.js';
 import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
 import { translateAre } from './regex.js';
+import { PgArray } from '../array.js';
 
 const S = (v: Value) => v as string;
 const X = (v: Value) => v as number;
@@ -336,3 +337,66 @@ function regexpReplace(s: string, p: string, r: string, flags: string): string {
 }
 fn('regexp_replace', { name: 'textregexreplace_noopt', args: [TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), '') });
 fn('regexp_replace', { name: 'textregexreplace', args: [TX, TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), S(v[3])) });
+
+// string_to_array(text, delimiter [, null_string]) (varlena.c text_to_array): not strict in
+// its delimiter; a NULL delimiter splits into characters, an empty one keeps the whole string.
+function stringToArray(v: Value[]): Value {
+  if (v[0] === null) return null;
+  const s = v[0] as string;
+  const d = v[1] as string | null;
+  const nullStr = v.length > 2 ? (v[2] as string | null) : null;
+  if (s === '') return new PgArray([]);
+  const parts = d === null ? chars(s) : d === '' ? [s] : s.split(d);
+  return new PgArray(parts.map((p) => (nullStr !== null && p === nullStr ? null : p)));
+}
+fn('string_to_array', { name: 'text_to_array', args: [TX, TX], returns: T._text, strict: false, eval: stringToArray });
+fn('string_to_array', { name: 'text_to_array_null', args: [TX, TX, TX], returns: T._text, strict: false, eval: stringToArray });
+
+// parse_ident(text [, strict]) (misc.c): a qualified SQL identifier split into its parts;
+// unquoted parts are down-cased, quoted ones keep their case with "" unescaped.
+function parseIdent(v: Value[]): Value {
+  const s = v[0] as string;
+  const strict = v.length > 1 ? (v[1] as boolean) : true;
+  const bad = (detail?: string) => new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `string is not a valid identifier: "${s}"`, detail ? { detail } : undefined);
+  const out: string[] = [];
+  let i = 0;
+  const ws = (c: string | undefined) => c !== undefined && /\s/.test(c);
+  while (ws(s[i])) i++;
+  for (;;) {
+    if (s[i] === '"') {
+      let part = '';
+      i++;
+      for (;;) {
+        const e = s.indexOf('"', i);
+        if (e < 0) throw bad('String has unclosed double quotes.');
+        part += s.slice(i, e);
+        i = e + 1;
+        if (s[i] === '"') {
+          part += '"';
+          i++;
+        } else break;
+      }
+      if (part === '') throw bad('Quoted identifier must not be empty.');
+      out.push(part);
+    } else {
+      const m = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/.exec(s.slice(i));
+      if (!m) {
+        if (s[i] === '.') throw bad(out.length ? 'No valid identifier after ".".' : 'No valid identifier before ".".');
+        throw bad();
+      }
+      out.push(m[0].toLowerCase());
+      i += m[0].length;
+    }
+    while (ws(s[i])) i++;
+    if (s[i] === '.') {
+      i++;
+      while (ws(s[i])) i++;
+      continue;
+    }
+    if (i < s.length && strict) throw bad();
+    break;
+  }
+  return new PgArray(out);
+}
+fn('parse_ident', { name: 'parse_ident', args: [TX], returns: T._text, eval: parseIdent });
+fn('parse_ident', { name: 'parse_ident_strict', args: [TX, T.bool], returns: T._text, eval: parseIdent });
