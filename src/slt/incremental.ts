@@ -9,7 +9,7 @@
 // Pass 2 replays the file on a fresh database. Candidate queries are the SELECT / WITH /
 // VALUES queries that ran without error in pass 1, have no LIMIT/OFFSET/FETCH (a view has no
 // order, so those are skipped with that reason) and use no `$` substitution. For each candidate
-// `CREATE MATERIALIZED VIEW slt_iv_<seq> AS <query>` is attempted at the start of the file and
+// `CREATE MATERIALIZED VIEW slt_iv_<seq> (c1, …) AS <query>` is attempted at the start of the file and
 // again after every CREATE statement that makes a relation whose name the query mentions, so a
 // view exists as soon as the relations it reads do (before their data, in SQLite's files and
 // most of RisingWave's). A candidate that can be created before any relation exists reads no
@@ -19,8 +19,10 @@
 //    statements, so the views see the data arrive in several transactions;
 //  - a statement that fails in pass 2 but succeeded in pass 1 is in conflict with one of our
 //    views (a `DROP` of a relation a view depends on; a write our engine rejects because a
-//    view's query would fail on it): all live, unchecked views are dropped, the statement is
-//    retried, and those views are created again after it ("late").
+//    view's query would fail on it): the live, unchecked views naming the dropped relation —
+//    or, failing that, all of them — are dropped and the statement retried. Views dropped for a
+//    write are created again right after it; those over a dropped relation when a relation of
+//    that name is created again. Either way they count as "late".
 // At the query's own record the view is read (`SELECT * FROM slt_iv_<seq>`) and compared with
 // the expected result as a multiset (rowsort; valuesort stays valuesort); where the expected
 // result is a hash of ordered values, the view is compared with the rows pass 1 verified.
