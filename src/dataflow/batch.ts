@@ -209,8 +209,8 @@ export class BatchBuilder {
     this.weights[this.length++] = w;
   }
 
-  /** Append rows [from, to) of b (same schema) column by column, each with weight w. */
-  appendBatch(b: Batch, w: number, from = 0, to = b.length): void {
+  /** Append rows [from, to) of b (same schema) column by column, each with weight w (null: b's own). */
+  appendBatch(b: Batch, w: number | null, from = 0, to = b.length): void {
     const n = to - from;
     const at = this.length;
     if (at + n > this.cap) this.grow(at + n);
@@ -229,7 +229,8 @@ export class BatchBuilder {
         m.set(src.nulls.subarray(from, to), at);
       } else if (m !== null) m.fill(0, at, at + n);
     }
-    this.weights.fill(w, at, at + n);
+    if (w === null) this.weights.set(b.weights.subarray(from, to), at);
+    else this.weights.fill(w, at, at + n);
     this.length = at + n;
   }
 
@@ -325,6 +326,20 @@ export function projectColumns(b: Batch, indices: readonly number[]): Batch {
     columns: indices.map((i) => b.columns[i]),
     weights: b.weights,
     length: b.length,
+  };
+}
+
+/** Rows [from, to) of a batch (zero-copy for typed columns). */
+export function sliceBatch(b: Batch, from: number, to: number): Batch {
+  return {
+    types: b.types,
+    columns: b.columns.map((c) => ({
+      kind: c.kind,
+      data: Array.isArray(c.data) ? c.data.slice(from, to) : (c.data as Int32Array).subarray(from, to),
+      nulls: c.nulls === null ? null : c.nulls.subarray(from, to),
+    })),
+    weights: b.weights.subarray(from, to),
+    length: to - from,
   };
 }
 

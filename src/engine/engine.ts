@@ -4,9 +4,9 @@
 
 import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
 import { Circuit, hydrate } from '../dataflow/circuit.js';
-import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
 import type { Operator } from '../dataflow/operator.js';
-import { SourceOp, SnapshotOp } from '../dataflow/source.js';
+import { SourceOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
@@ -54,6 +54,21 @@ export interface Watch {
   stop(): void;
 }
 
+interface ReadLeaf {
+  op: SourceOp;
+  /** The leaf's whole input, captured when the read was prepared. */
+  data: Batch;
+  /** What the leaf gives at hydration: all of data (one-shot reads) or nothing (chunked). */
+  hydrateWith: Batch | null;
+}
+
+interface PreparedRead {
+  created: Operator[];
+  root: Operator;
+  finish: ReturnType<typeof splitRead>['finish'];
+  leaves: ReadLeaf[];
+}
+
 interface QueryWatch {
   output: Operator;
   deps: ReadonlySet<string>;
@@ -69,6 +84,8 @@ export class Engine {
   /** Dataflows built for a query (not a catalog view) that someone is watching. */
   private queryWatches = new Set<QueryWatch>();
   private commitListeners = new Set<(timestamp: number) => void>();
+  /** Input rows per chunk of a chunked (yielding) read. */
+  readChunkRows = 16384;
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
   timestamp = 0;
 
@@ -263,37 +280,78 @@ export class Engine {
    * batches that scans of those (non-catalog) names read.
    */
   read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): Row[] {
+    return this.runPrepared(this.prepareRead(plan, params, tableContents, extra), params);
+  }
+
+  /** A prepared read in one go: every leaf's whole input at hydration. */
+  private runPrepared(r: PreparedRead, params: readonly Value[]): Row[] {
+    for (const l of r.leaves) l.hydrateWith = l.data;
+    const outputs = hydrate(r.created, this.timestamp);
+    const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
+    return this.finishRead(r, result, params);
+  }
+
+  /**
+   * read(), for long queries: the inputs (captured now, so the result is of this timestamp
+   * whatever commits meanwhile) are fed through the read's dataflow in chunks, awaiting
+   * `pause()` between chunks so other clients are served. The dataflow is incremental, so the
+   * sum of its outputs over the chunks is the result of the whole input.
+   */
+  async readChunked(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, pause: () => Promise<void>): Promise<Row[]> {
+    const chunkRows = this.readChunkRows;
+    const r = this.prepareRead(plan, params, tableContents);
+    const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
+    if (total <= chunkRows) return this.runPrepared(r, params);
+    const time = this.timestamp;
+    // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
+    const sum = new BatchBuilder(r.root.types, 64);
+    sum.appendBatch(hydrate(r.created, time).get(r.root)!, null); // empty inputs: e.g. a global aggregate's row
+    const circuit = new Circuit();
+    circuit.add(r.created);
+    for (let from = 0; from < total; from += chunkRows) {
+      await pause();
+      for (const l of r.leaves) if (from < l.data.length) l.op.push(sliceBatch(l.data, from, Math.min(l.data.length, from + chunkRows)));
+      const out = circuit.step(time).get(r.root);
+      if (out) sum.appendBatch(out, null);
+    }
+    return this.finishRead(r, consolidate(sum.finish()), params);
+  }
+
+  /** A read's dataflow, with each leaf's input captured now. */
+  private prepareRead(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): PreparedRead {
     // window functions and SELECT-list set-returning functions: computed over their input's rows
     plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tableContents, extra));
     const { body, finish } = splitRead(plan);
     const created: Operator[] = [];
+    const leaves: ReadLeaf[] = [];
+    const leafOf = (data: Batch): Operator => {
+      const leaf: ReadLeaf = { op: new SourceOp(data.types, () => leaf.hydrateWith ?? emptyBatch(data.types), 'read'), data, hydrateWith: null };
+      leaves.push(leaf);
+      created.push(leaf.op);
+      return leaf.op;
+    };
     const cx: LowerContext = {
       leaf: (rel) => {
         const given = extra?.get(rel);
-        if (given) {
-          const op = new SnapshotOp(given.types, () => given);
-          created.push(op);
-          return op;
-        }
+        if (given) return leafOf(given);
         const e = this.catalog.resolve(rel);
-        let op: Operator;
-        if (e.kind === 'table') op = new SnapshotOp(e.source.types, () => tableContents(e));
-        else if (e.kind === 'materialized view') op = new SnapshotOp(e.output.types, () => e.output.snapshot()!);
-        else throw internalError(`view ${rel} was not inlined`);
-        created.push(op);
-        return op;
+        if (e.kind === 'table') return leafOf(tableContents(e));
+        if (e.kind === 'materialized view') return leafOf(e.output.snapshot()!);
+        throw internalError(`view ${rel} was not inlined`);
       },
       params,
       created,
     };
     const root = lower(body, cx);
-    const outputs = hydrate(created, this.timestamp);
-    const result = created.length === 0 ? emptyBatch(root.types) : outputs.get(root)!;
+    return { created, root, finish, leaves };
+  }
+
+  private finishRead(r: PreparedRead, result: Batch, params: readonly Value[]): Row[] {
     // Consolidate only when needed: without retractions the rows keep their scan order, as a
     // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
     let positive = true;
     for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
-    return finishRead(expand(positive ? result : consolidate(result)), finish, params, root.types);
+    return finishRead(expand(positive ? result : consolidate(result)), r.finish, params, r.root.types);
   }
 
   /** Materialized views whose contents depend on a table (to know when a read must inline them). */

@@ -133,6 +133,56 @@ export class Session {
 
   /** Run one statement's work in the current transaction, or in its own (autocommit). */
   private inTransaction(tag: string, run: (txn: Transaction) => StatementResult): StatementResult {
+    const t = this.enterStatement(tag);
+    try {
+      const result = run(t.txn);
+      if (t.autocommit) this.engine.commit(t.txn.changes());
+      return result;
+    } catch (e) {
+      throw this.statementFailed(t, e);
+    }
+  }
+
+  /**
+   * executeStatement, except that a SELECT is evaluated in chunks, awaiting `pause()` between
+   * them (the wire server serves other clients and notices a cancel there). Same results.
+   */
+  async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>): Promise<StatementResult> {
+    const tag = nodeTag(stmt.node);
+    if (tag !== 'SelectStmt' || this.txn?.failed) return this.executeStatement(stmt, rawParams, paramTypes);
+    const mine = { ...this.info, settings: this.settings };
+    let prevInfo = setActiveSessionInfo(mine);
+    // other sessions run during the pauses: the active session is ours again after each
+    let pauseError: unknown;
+    const ourPause = async () => {
+      setActiveSessionInfo(prevInfo);
+      try {
+        await pause();
+      } catch (e) {
+        pauseError = e; // a cancel, or the client went away: passed on as it is
+        throw e;
+      }
+      prevInfo = setActiveSessionInfo(mine);
+    };
+    const t = this.enterStatement(tag);
+    try {
+      const params = new ParamTypes(paramTypes);
+      const plan = this.bindSelect(stmt.node.SelectStmt, params);
+      const values = params.resolved().map((ty, i) => paramValue(rawParams[i], ty));
+      const optimized = optimize(this.withPendingViewsInlined(plan, t.txn));
+      const rows = await this.engine.readChunked(optimized, values, (tb) => t.txn.contents(tb), ourPause);
+      const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
+      return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+    } catch (e) {
+      const err = this.statementFailed(t, e);
+      throw e === pauseError ? e : err;
+    } finally {
+      setActiveSessionInfo(prevInfo);
+    }
+  }
+
+  /** Start a statement: in the open transaction, the implicit block's, or one of its own. */
+  private enterStatement(tag: string): { txn: Transaction; autocommit: boolean } {
     if (this.txn?.failed) {
       throw new SqlError(SQLSTATE.IN_FAILED_SQL_TRANSACTION, 'current transaction is aborted, commands ignored until end of transaction block');
     }
@@ -145,21 +195,19 @@ export class Session {
       this.implicit = true;
     }
     const autocommit = this.txn === null;
-    const txn = this.txn ?? new Transaction(false);
-    try {
-      const result = run(txn);
-      if (autocommit) this.engine.commit(txn.changes());
-      return result;
-    } catch (e) {
-      if (this.implicit) {
-        // an error rolls back the whole implicit transaction
-        this.txn = null;
-        this.implicit = false;
-      } else if (!autocommit) txn.failed = true;
-      // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
-      if (!(e instanceof SqlError)) throw new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
-      throw e;
-    }
+    return { txn: this.txn ?? new Transaction(false), autocommit };
+  }
+
+  /** A statement failed: the transaction's state afterwards, and the error to report. */
+  private statementFailed(t: { txn: Transaction; autocommit: boolean }, e: unknown): SqlError {
+    if (this.implicit) {
+      // an error rolls back the whole implicit transaction
+      this.txn = null;
+      this.implicit = false;
+    } else if (!t.autocommit) t.txn.failed = true;
+    // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
+    if (!(e instanceof SqlError)) return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
+    return e;
   }
 
   /**

@@ -372,7 +372,8 @@ export class Connection {
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
     const handler = statementHandler(nodeTag(stmt.node));
     if (handler) return handler(stmt, this.handlerContext(true));
-    const result = this.session.executeStatement(stmt);
+    // a long SELECT is evaluated in chunks; other clients (and a cancel) get their turn between
+    const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace());
     this.sendNotices(result);
     if (result.fields) {
       this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
@@ -465,7 +466,7 @@ export class Connection {
         await handler(stmt, this.handlerContext(false));
         return;
       }
-      portal.result = this.session.executeStatement(stmt, portal.params, portal.prepared.paramTypes);
+      portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
       this.sendNotices(portal.result);
     }
     await this.sendPortal(portal, maxRows);
