@@ -14,8 +14,10 @@ export class Circuit {
   private ops: Operator[] = [];
 
   add(ops: readonly Operator[]): void {
-    this.ops.push(...ops);
-    this.ops.sort((a, b) => a.id - b.id);
+    // new operators are normally newer than all others: appending keeps the order
+    const last = this.ops.length ? this.ops[this.ops.length - 1].id : -Infinity;
+    for (const op of ops) this.ops.push(op);
+    if (ops.some((op) => op.id <= last) || !isSorted(ops)) this.ops.sort((a, b) => a.id - b.id);
   }
 
   remove(ops: readonly Operator[]): void {
@@ -88,4 +90,9 @@ export function hydrate(newOps: readonly Operator[], time: number): Map<Operator
     out.set(op, op.step(inputs, ctx));
   }
   return out;
+}
+
+function isSorted(ops: readonly Operator[]): boolean {
+  for (let i = 1; i < ops.length; i++) if (ops[i - 1].id > ops[i].id) return false;
+  return true;
 }
