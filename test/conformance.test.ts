@@ -7,11 +7,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CORPUS, readBaseline, regressions, runSpec, runSpecs } from '../src/slt/conformance.js';
 
-describe.skipIf(!existsSync(CORPUS))('conformance corpus (fast subset) against the baseline', () => {
+const present = existsSync(join(CORPUS, 'sqlite'));
+if (!present) console.warn(`conformance corpus not found at ${CORPUS}: its baseline check is skipped (set TRIBUTARY_CONFORMANCE)`);
+
+describe.skipIf(!present)('conformance corpus (fast subset) against the baseline', () => {
   const baseline = readBaseline();
-  for (const spec of runSpecs(true)) {
+  // the describe body runs even when skipped, so list the files only when they are there
+  for (const spec of present ? runSpecs(true) : []) {
     it(`${spec.name} (${spec.files.length} files)`, async () => {
       const run = await runSpec(spec, { jobs: 2, timeoutMs: 120_000 });
       expect(regressions([run], baseline)).toEqual([]);

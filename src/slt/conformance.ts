@@ -28,7 +28,14 @@ export interface RunSpec {
   files: string[];
 }
 
-export const CORPUS = resolve(process.env.TRIBUTARY_CONFORMANCE ?? join(process.cwd(), '..', 'shared', 'conformance'));
+/** The corpus: $TRIBUTARY_CONFORMANCE, else beside the project, else the workplace's shared copy. */
+export const CORPUS = findCorpus();
+
+function findCorpus(): string {
+  if (process.env.TRIBUTARY_CONFORMANCE) return resolve(process.env.TRIBUTARY_CONFORMANCE);
+  const candidates = [join(process.cwd(), '..', 'shared', 'conformance'), '/work/shared/conformance'];
+  return resolve(candidates.find((c) => existsSync(join(c, 'sqlite'))) ?? candidates[0]);
+}
 export const BASELINE = join(process.cwd(), 'sql-tests', 'conformance-baseline.json');
 
 const SELECTS = [1, 2, 3, 4, 5].map((k) => `sqlite/select${k}.test`);
