@@ -7,8 +7,7 @@
 // possible). After a few such restarts the rest of the file is given up as failed.
 
 import { Worker } from 'node:worker_threads';
-import { relative } from 'node:path';
-import type { FileResult, RunOptions } from './runner.js';
+import { wholeFileFailure, type FileResult, type RunOptions } from './runner.js';
 
 export interface IsolateOptions {
   /** Per-record timeout in milliseconds. */
@@ -122,16 +121,7 @@ export async function runFileIsolated(path: string, opts: RunOptions, lane: Work
     }
     if (a.seq < 0 || exclude.has(a.seq) || k >= maxRestarts) {
       // failed before any record, or again at the same place: give the file up
-      const shown = relative(opts.baseDir ?? process.cwd(), path) || path;
-      return {
-        file: shown,
-        passed: 0,
-        failed: 1,
-        skipped: 0,
-        failures: [{ file: relative(opts.baseDir ?? process.cwd(), a.file) || a.file, line: a.line, seq: a.seq, status: 'fail', reason: `${a.reason} (file abandoned)` }],
-        skips: {},
-        ms: performance.now() - t0,
-      };
+      return wholeFileFailure(path, opts, a.file, a.line, a.seq, `${a.reason} (file abandoned)`, performance.now() - t0);
     }
     exclude.set(a.seq, a.reason);
   }

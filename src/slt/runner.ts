@@ -381,16 +381,7 @@ export async function runFile(path: string, opts: RunOptions, text?: string): Pr
   try {
     items = loadItems(path, text);
   } catch (e) {
-    const shown = relative(opts.baseDir ?? process.cwd(), path) || path;
-    return {
-      file: shown,
-      passed: 0,
-      failed: 1,
-      skipped: 0,
-      failures: [{ file: shown, line: (e as { line?: number }).line ?? 0, seq: 0, status: 'fail', reason: `cannot load: ${(e as Error).message}` }],
-      skips: {},
-      ms: 0,
-    };
+    return wholeFileFailure(path, opts, path, (e as { line?: number }).line ?? 0, 0, `cannot load: ${(e as Error).message}`, 0);
   }
   if (opts.incremental) {
     const { runIncremental } = await import('./incremental.js');
@@ -400,6 +391,12 @@ export async function runFile(path: string, opts: RunOptions, text?: string): Pr
 }
 
 /** One line for a failed record: file:line, reason, the SQL, expected vs actual, shortened. */
+/** The result of a file that could not be run: one failure at `file:line`. */
+export function wholeFileFailure(path: string, opts: RunOptions, file: string, line: number, seq: number, reason: string, ms: number): FileResult {
+  const shown = (f: string) => relative(opts.baseDir ?? process.cwd(), f) || f;
+  return { file: shown(path), passed: 0, failed: 1, skipped: 0, failures: [{ file: shown(file), line, seq, status: 'fail', reason }], skips: {}, ms };
+}
+
 export function failureLine(f: RecordResult): string {
   let s = `${f.file}:${f.line}: ${shorten(f.reason ?? 'failed', 120)}`;
   if (f.sql) s += ` | ${shorten(f.sql, 160)}`;
