@@ -44,7 +44,9 @@ Options:
   --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
   --help               This text.
 
-Prints one line saying where it listens; stops cleanly on SIGINT or SIGTERM.`;
+Prints one line saying where it listens; stops cleanly on SIGINT or SIGTERM. Clients get
+SQL, COPY … FROM STDIN / TO STDOUT (text, CSV) and SUBSCRIBE to views, tables or queries
+(e.g. psql -c 'SUBSCRIBE revenue_by_region'; Ctrl-C ends it). See README.md, "Server".`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'shell', ...rest] = argv;
