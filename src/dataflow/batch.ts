@@ -184,6 +184,14 @@ export class BatchBuilder {
     h[2 * i + 1] = hi;
   }
 
+  /**
+   * Column c's Int32Array, for writing non-NULL int4/int2 values straight into rows at or
+   * after `length` (below the capacity `reserve` made); null for other storage kinds.
+   */
+  int32Column(c: number): Int32Array | null {
+    return this.kinds[c] === 'i32' ? (this.data[c] as Int32Array) : null;
+  }
+
   /** Rows [length, length + n), written with setAt, are complete; each gets weight w. */
   advance(n: number, w: number): void {
     this.weights.fill(w, this.length, this.length + n);

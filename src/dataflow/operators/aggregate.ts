@@ -255,7 +255,14 @@ export class AggregateOp extends Operator {
   /** Rows at, at+1, … of out: the shown group columns, then each aggregate's column. */
   private writeRows(out: BatchBuilder, gids: Int32Array, n: number, current: boolean, at: number): void {
     const ng = this.spec.groupCols.length;
-    for (let c = 0; c < ng; c++) for (let k = 0; k < n; k++) out.setAt(c, at + k, this.shownRow[gids[k]]![c]);
+    for (let c = 0; c < ng; c++) {
+      const ints = out.int32Column(c);
+      for (let k = 0; k < n; k++) {
+        const v = this.shownRow[gids[k]]![c];
+        if (ints !== null && v !== null) ints[at + k] = v as number;
+        else out.setAt(c, at + k, v);
+      }
+    }
     for (let a = 0; a < this.aggCols.length; a++) this.aggCols[a].writeColumn(gids, n, current, out, ng + a, at);
   }
 
