@@ -5,7 +5,7 @@ import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, mapChildren } from '../expr/expr.js';
 import type { Field, Plan, SortKey, WindowCall } from '../plan/logical.js';
 import { commonType } from '../expr/cast.js';
-import { nodeTag, strVal } from './parser.js';
+import { nodeTag, parseSql, strVal } from './parser.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { AGG_MARKER_BASE, SRF_MARKER_BASE, WINDOW_MARKER_BASE, type AggCollector, type PostCollector } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
@@ -166,7 +166,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   const collector: AggCollector = { aggs: [], inside: false };
   const postSubs = new SubqueryCollector(env, from.plan);
   const post: PostCollector = { windows: [], srfs: [], insideWindow: false };
-  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs, isEmptyPlan(from.plan), post);
+  const targets = bindTargets(stmt.targetList ?? [], scope, env, collector, postSubs, isEmptyPlan(from.plan), post, (stmt.groupClause ?? []).length > 0);
   const groupNodes: any[] = stmt.groupClause ?? [];
   for (const g of groupNodes) {
     const t = nodeTag(g);
@@ -319,8 +319,9 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
  * because it uses something unsupported (arrays, say) becomes a NULL text column instead of
  * failing the whole query. Tools' catalog queries are often of this shape.
  */
-function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector, lenient = false, post?: PostCollector): Target[] {
+function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector, subs: SubqueryCollector, lenient = false, post?: PostCollector, grouped = false): Target[] {
   const out: Target[] = [];
+  const lenientItems = new LenientTargets(grouped);
   for (const item of list) {
     const rt = item.ResTarget;
     const val = rt.val;
@@ -333,13 +334,53 @@ function bindTargets(list: any[], scope: Scope, env: BindEnv, aggs: AggCollector
     try {
       expr = bindExprIn(val, scope, env, 'SELECT', aggs, subs, post);
     } catch (e) {
-      if (!lenient || !(e instanceof SqlError) || e.code !== SQLSTATE.FEATURE_NOT_SUPPORTED) throw e;
-      expr = { kind: 'literal', value: null, type: T.text };
+      if (!lenient) throw e;
+      expr = lenientItems.replace(val, e, (node) => bindExprIn(node, scope, env, 'SELECT', aggs, subs, post));
     }
     const nullable = !(expr.kind === 'column' && expr.index >= 0 && !scope.columns[expr.index].nullable);
     out.push({ expr, name: rt.name ?? figureName(val), nullable });
   }
+  lenientItems.check(aggs.aggs.length > 0);
   return out;
+}
+
+let NULL_AGGREGATE: any;
+
+/** Aggregates whose value over no rows is NULL (so an unsupported one over no rows is NULL too). */
+const NULL_WHEN_EMPTY = new Set(['array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg', 'xmlagg', 'bit_and', 'bit_or', 'bit_xor', 'every']);
+
+/**
+ * SELECT items over a provably empty FROM that could not be bound (0A000) become NULL, but only
+ * where no item is ever evaluated: without aggregation there are no rows (nor with GROUP BY);
+ * with aggregation there is one row, where only an aggregate that is NULL over no rows may stand
+ * in as NULL. Anything else re-raises the original error.
+ */
+export class LenientTargets {
+  private firstError: SqlError | null = null;
+  private nonAggregate = false;
+  private aggregate = false;
+  constructor(private readonly grouped: boolean) {}
+
+  /** The stand-in for item `val` that failed with `e`; `bind` binds a parse tree in its place. */
+  replace(val: any, e: unknown, bind: (node: any) => Expr): Expr {
+    if (!(e instanceof SqlError) || e.code !== SQLSTATE.FEATURE_NOT_SUPPORTED) throw e;
+    this.firstError ??= e;
+    const f = val.FuncCall;
+    const name = f ? strVal(f.funcname[f.funcname.length - 1]).toLowerCase() : '';
+    if (f && NULL_WHEN_EMPTY.has(name) && !f.over) {
+      // still an aggregate, so the query still gives its one row: max(NULL::text), NULL over no rows
+      this.aggregate = true;
+      return bind((NULL_AGGREGATE ??= parseSql('SELECT max(NULL::text)')[0].node.SelectStmt.targetList[0].ResTarget.val));
+    }
+    this.nonAggregate = true;
+    return { kind: 'literal', value: null, type: T.text };
+  }
+
+  /** After all items: `aggregated` = some other item is an aggregate. */
+  check(aggregated: boolean): void {
+    if (this.firstError === null || this.grouped) return;
+    if ((aggregated || this.aggregate) && this.nonAggregate) throw this.firstError;
+  }
 }
 
 function expandStar(qual: string[], scope: Scope, location?: number): Target[] {

@@ -25,7 +25,7 @@ import type { AggCall, Field, Plan } from '../plan/logical.js';
 import { AGG_MARKER_BASE, applyOperator, bindExpr, type AggCollector, type ExprContext } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
 import { bindFromList } from './bind_from.js';
-import { bindQuery } from './bind_select.js';
+import { bindQuery, LenientTargets } from './bind_select.js';
 import { coerceBoolean, resolveUnknown } from './coerce.js';
 import { nodeTag, names } from './parser.js';
 import { Scope } from './scope.js';
@@ -224,6 +224,7 @@ export class SubqueryCollector {
     const pred = stmt.whereClause ? coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE'), 'WHERE', env.params) : null;
     const collector: AggCollector = { aggs: [], inside: false };
     const targets: Expr[] = [];
+    const lenient = new LenientTargets((stmt.groupClause ?? []).length > 0);
     if (!isExists) {
       for (const item of stmt.targetList ?? []) {
         const val = item.ResTarget.val;
@@ -237,13 +238,14 @@ export class SubqueryCollector {
         try {
           targets.push(resolveUnknown(bindExprIn(val, scope, env, 'SELECT', collector), env.params));
         } catch (e) {
-          // a provably empty FROM (pg_inherits, say) never evaluates its SELECT list: an
-          // unsupported construct there (array_agg in DBeaver's table query) is a NULL
-          if (!isEmptyPlan(from.plan) || !(e instanceof SqlError) || e.code !== SQLSTATE.FEATURE_NOT_SUPPORTED) throw e;
-          targets.push({ kind: 'literal', value: null, type: T.text });
+          // over a provably empty FROM (pg_inherits, say) an unsupported item may be NULL when
+          // it is never evaluated (array_agg in DBeaver's table query): see LenientTargets
+          if (!isEmptyPlan(from.plan)) throw e;
+          targets.push(lenient.replace(val, e, (node) => resolveUnknown(bindExprIn(node, scope, env, 'SELECT', collector), env.params)));
         }
       }
     }
+    lenient.check(collector.aggs.length > 0);
     return { from: from.plan, pred, targets, aggs: collector.aggs, refs, refTypes };
   }
 
