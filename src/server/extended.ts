@@ -124,7 +124,7 @@ export class ExtendedState {
     const params = raw.map((b, i) => {
       if (b === null) return null;
       if (formatOf(formats, i) === 0) return b.toString('utf8');
-      return decodeBinaryParam(b, prepared.paramTypes[i]);
+      return decodeBinaryParam(b, prepared.paramTypes[i], i + 1);
     });
     this.portals.set(portalName, { prepared, params, resultFormats, sent: 0 });
   }

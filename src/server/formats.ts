@@ -176,12 +176,22 @@ function numericSend(text: string): Buffer {
 
 // ---- input ------------------------------------------------------------------------------
 
-function badBinary(t: SqlType): SqlError {
-  return new SqlError(INVALID_BINARY_REPRESENTATION, `incorrect binary data format in bind parameter`, { detail: `for type ${TYPE_INFO[t.id].name}` });
+function badBinary(_t: SqlType): SqlError {
+  return new SqlError(INVALID_BINARY_REPRESENTATION, 'incorrect binary data format in bind parameter');
 }
 
 /** A binary parameter value as the text the engine's input function would take. */
-export function decodeBinaryParam(buf: Buffer, t: SqlType): string {
+export function decodeBinaryParam(buf: Buffer, t: SqlType, paramNumber = 1): string {
+  try {
+    return decodeBinary(buf, t);
+  } catch (e) {
+    // PostgreSQL's words name the parameter
+    if (e instanceof SqlError && e.code === INVALID_BINARY_REPRESENTATION) e.message = `${e.message} ${paramNumber}`;
+    throw e;
+  }
+}
+
+function decodeBinary(buf: Buffer, t: SqlType): string {
   const need = (n: number) => {
     if (buf.length !== n) throw badBinary(t);
   };
