@@ -48,7 +48,9 @@ const raw = { getTypeParser: () => (v: unknown) => v } as never;
 
 async function binaryResult(c: pg.Client, expr: string): Promise<string> {
   try {
-    const r = await c.query({ text: `SELECT ${expr} AS v`, binary: true, types: raw, rowMode: 'array' });
+    // `binary` (all results in binary format) is a node-postgres option its types do not list
+    const config = { text: `SELECT ${expr} AS v`, binary: true, types: raw, rowMode: 'array' } as unknown as pg.QueryArrayConfig;
+    const r = await c.query(config);
     const v = r.rows[0][0] as Buffer | null;
     return `${r.fields[0].dataTypeID}:${v === null ? 'NULL' : v.toString('hex')}`;
   } catch (e) {
