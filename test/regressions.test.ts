@@ -157,4 +157,14 @@ describe('regressions found by the property tests', () => {
     await expect(db.query('SELECT array_agg(polname), ARRAY(SELECT relname FROM pg_class) FROM pg_policy')).rejects.toMatchObject({ code: '0A000' });
     await db.close();
   });
+  // Compared with PostgreSQL 15 over the wire: a parameter referred to but not supplied was
+  // read as NULL; PostgreSQL refuses the statement.
+  it('a parameter that was not supplied is an error (42P02)', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE p (k int)');
+    await expect(db.query('SELECT * FROM p WHERE k = $1')).rejects.toMatchObject({ code: '42P02', message: 'there is no parameter $1' });
+    await expect(db.query('INSERT INTO p VALUES ($2)', [1])).rejects.toMatchObject({ code: '42P02', message: 'there is no parameter $2' });
+    expect((await db.query('SELECT $1::int AS x', [5])).rows).toEqual([{ x: 5 }]);
+    await db.close();
+  });
 });

@@ -168,7 +168,7 @@ export class Session {
     try {
       const params = new ParamTypes(paramTypes);
       const plan = this.bindSelect(stmt.node.SelectStmt, params);
-      const values = params.resolved().map((ty, i) => paramValue(rawParams[i], ty));
+      const values = paramValues(params, rawParams);
       const optimized = optimize(this.withPendingViewsInlined(plan, t.txn));
       const rows = await this.engine.readChunked(optimized, values, (tb) => t.txn.contents(tb), ourPause);
       const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
@@ -269,7 +269,7 @@ export class Session {
   }
 
   private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Transaction, params: ParamTypes, raw: readonly unknown[]): StatementResult {
-    const values = () => params.resolved().map((t, i) => paramValue(raw[i], t));
+    const values = () => paramValues(params, raw);
     switch (tag) {
       case 'SelectStmt': {
         const plan = this.bindSelect(n, params);
@@ -421,4 +421,11 @@ import { mapPlanChildren } from '../plan/rules/walk.js';
 
 function statementName(tag: string): string {
   return tag.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+/** The statement's parameter values; referring to one that was not supplied is an error. */
+function paramValues(params: ParamTypes, raw: readonly unknown[]): Value[] {
+  const types = params.resolved();
+  if (types.length > raw.length) throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, `there is no parameter $${types.length}`);
+  return types.map((t, i) => paramValue(raw[i], t));
 }
