@@ -160,8 +160,10 @@ function badFormat(typeName: string, text: string): SqlError {
   return new SqlError(SQLSTATE.INVALID_DATETIME_FORMAT, `invalid input syntax for type ${typeName}: "${text}"`);
 }
 
-function fieldOverflow(text: string): SqlError {
-  return new SqlError(SQLSTATE.DATETIME_FIELD_OVERFLOW, `date/time field value out of range: "${text}"`);
+function fieldOverflow(text: string, badMonth = false): SqlError {
+  // a month out of range may be a day and month written in the other order
+  const hint = badMonth ? 'Perhaps you need a different "datestyle" setting.' : undefined;
+  return new SqlError(SQLSTATE.DATETIME_FIELD_OVERFLOW, `date/time field value out of range: "${text}"`, { hint });
 }
 
 interface Parsed {
@@ -238,7 +240,8 @@ function parseDateTime(text: string, typeName: string, allowTime: boolean): Pars
     if (y === 0) throw fieldOverflow(text);
     y = 1 - y;
   } else if (y === 0) throw fieldOverflow(text);
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) throw fieldOverflow(text);
+  if (m < 1 || m > 12) throw fieldOverflow(text, true);
+  if (d < 1 || d > daysInMonth(y, m)) throw fieldOverflow(text);
   return { year: y, month: m, day: d, micros, tzSeconds };
 }
 

@@ -8,7 +8,8 @@ import type { Value } from './value.js';
 
 export type Expr =
   | { kind: 'column'; index: number; type: SqlType }
-  | { kind: 'literal'; value: Value; type: SqlType }
+  /** position: where an untyped literal stands in the query text (for errors in its input). */
+  | { kind: 'literal'; value: Value; type: SqlType; position?: number }
   /** $n parameter, 0-based index. */
   | { kind: 'param'; index: number; type: SqlType }
   /** A resolved function or operator implementation (see functions/registry.ts). */

@@ -74,7 +74,7 @@ export function bindExpr(node: any, cx: ExprContext): Expr {
     case 'ColumnRef':
       return bindColumnRef(n, cx, pos);
     case 'A_Const':
-      return bindConst(n);
+      return bindConst(n, pos);
     case 'ParamRef': {
       const index = n.number - 1;
       const known = cx.params.use(index);
@@ -164,12 +164,12 @@ function bindColumnRef(n: any, cx: ExprContext, pos?: number): Expr {
   return { kind: 'column', index, type: cx.scope.typeOf(index) };
 }
 
-export function bindConst(n: any): Expr {
+export function bindConst(n: any, position?: number): Expr {
   if (n.isnull) return { kind: 'literal', value: null, type: T.unknown };
   if (n.ival !== undefined) return { kind: 'literal', value: n.ival.ival ?? 0, type: T.int4 };
   if (n.fval !== undefined) return numericLiteral(n.fval.fval);
   if (n.boolval !== undefined) return { kind: 'literal', value: n.boolval.boolval ?? false, type: T.bool };
-  if (n.sval !== undefined) return { kind: 'literal', value: n.sval.sval ?? '', type: T.unknown };
+  if (n.sval !== undefined) return { kind: 'literal', value: n.sval.sval ?? '', type: T.unknown, position };
   if (n.bsval !== undefined) throw unsupported('bit string literals');
   throw unsupported('this constant');
 }

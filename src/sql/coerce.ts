@@ -52,9 +52,15 @@ export function tryCoerce(e: Expr, to: SqlType, ctx: CoercionContext, params: Pa
     if (e.value === null) return { kind: 'literal', value: null, type: to };
     // The input function of the base type, then the length/precision coercion of the context.
     const base = { id: to.id, typmod: -1 } as SqlType;
-    const v = parseValue(e.value as string, base);
-    if (to.typmod < 0) return { kind: 'literal', value: v, type: to };
-    return { kind: 'literal', value: castFn(base, to, ctx === 'explicit')(v), type: to };
+    try {
+      const v = parseValue(e.value as string, base);
+      if (to.typmod < 0) return { kind: 'literal', value: v, type: to };
+      return { kind: 'literal', value: castFn(base, to, ctx === 'explicit')(v), type: to };
+    } catch (err) {
+      // PostgreSQL points at the literal
+      if (err instanceof SqlError && err.position === undefined) err.position = e.position;
+      throw err;
+    }
   }
   if (e.kind === 'param' && e.type.id === 'unknown') {
     const known = params.get(e.index);
