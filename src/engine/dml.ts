@@ -121,7 +121,7 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     ? n.cols.map((c: any) => {
         const name = c.ResTarget.name;
         const i = t.columns.findIndex((x) => x.name === name);
-        if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" of relation "${t.name}" does not exist`);
+        if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" of relation "${t.name}" does not exist`, { position: at(c.ResTarget) });
         return i;
       })
     : t.columns.map((_, i) => i);
@@ -345,7 +345,7 @@ function bindSetColumns(t: TableEntry, n: any): number[] {
   return (n.targetList as any[]).map((rt) => {
     const r = rt.ResTarget;
     const col = t.columns.findIndex((c) => c.name === r.name);
-    if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`);
+    if (col < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${r.name}" of relation "${t.name}" does not exist`, { position: at(r) });
     return col;
   });
 }
@@ -460,4 +460,9 @@ export function truncate(cx: DmlContext, n: any): StatementResult {
     for (const v of cx.txn.visibleRows(t)) cx.txn.delete(t, v.id);
   }
   return { command: 'TRUNCATE TABLE' };
+}
+
+/** 1-based position of a parse node in the query text, for errors. */
+function at(node: { location?: number }): number | undefined {
+  return node.location !== undefined && node.location >= 0 ? node.location + 1 : undefined;
 }

@@ -426,6 +426,10 @@ function statementName(tag: string): string {
 /** The statement's parameter values; referring to one that was not supplied is an error. */
 function paramValues(params: ParamTypes, raw: readonly unknown[]): Value[] {
   const types = params.resolved();
-  if (types.length > raw.length) throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, `there is no parameter $${types.length}`);
+  if (types.length > raw.length) {
+    const missing = params.positions.findIndex((p, i) => i >= raw.length && p !== undefined);
+    const k = missing >= 0 ? missing : types.length - 1;
+    throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, `there is no parameter $${k + 1}`, { position: params.positions[k] });
+  }
   return types.map((t, i) => paramValue(raw[i], t));
 }

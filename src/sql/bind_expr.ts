@@ -77,7 +77,7 @@ export function bindExpr(node: any, cx: ExprContext): Expr {
       return bindConst(n, pos);
     case 'ParamRef': {
       const index = n.number - 1;
-      const known = cx.params.use(index);
+      const known = cx.params.use(index, pos);
       return { kind: 'param', index, type: known ?? T.unknown };
     }
     case 'TypeCast':

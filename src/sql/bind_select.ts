@@ -129,7 +129,7 @@ function ordinalOrExpr(node: any, outputs: Expr[], bind: () => Expr): Expr {
   if (c && c.ival !== undefined) {
     const k = c.ival.ival ?? 0;
     if (k < 1 || k > outputs.length) {
-      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`);
+      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`, { position: c.location + 1 });
     }
     return outputs[k - 1];
   }
@@ -188,7 +188,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
     if (c && c.ival !== undefined) {
       const k = c.ival.ival ?? 0;
       if (k < 1 || k > targets.length) {
-        throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`);
+        throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`, { position: c.location + 1 });
       }
       return { sb, output: k - 1, expr: null as Expr | null };
     }
@@ -403,7 +403,7 @@ function bindGroupItem(node: any, targets: Target[], scope: Scope, env: BindEnv)
   if (c && c.ival !== undefined) {
     const k = c.ival.ival ?? 0;
     if (k < 1 || k > targets.length) {
-      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `GROUP BY position ${k} is not in select list`);
+      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `GROUP BY position ${k} is not in select list`, { position: c.location + 1 });
     }
     const e = targets[k - 1].expr;
     if (containsMarker(e)) throw new SqlError(SQLSTATE.GROUPING_ERROR, 'aggregate functions are not allowed in GROUP BY');

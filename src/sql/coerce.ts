@@ -18,9 +18,12 @@ export class ParamTypes {
   get(i: number): SqlType | undefined {
     return this.types[i];
   }
+  /** Where each parameter is first referred to (1-based), for errors. */
+  readonly positions: (number | undefined)[] = [];
   /** A reference to $i+1: it exists from now on (its type may still be unknown). */
-  use(i: number): SqlType | undefined {
+  use(i: number, position?: number): SqlType | undefined {
     if (i >= this.types.length) this.types.length = i + 1;
+    this.positions[i] ??= position;
     return this.types[i];
   }
   set(i: number, t: SqlType): void {
