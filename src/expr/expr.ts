@@ -7,7 +7,8 @@ import type { SqlType } from '../sql/types.js';
 import type { Value } from './value.js';
 
 export type Expr =
-  | { kind: 'column'; index: number; type: SqlType }
+  /** position: where a column reference was written (for errors about it). */
+  | { kind: 'column'; index: number; type: SqlType; position?: number }
   /** position: where an untyped literal stands in the query text (for errors in its input). */
   | { kind: 'literal'; value: Value; type: SqlType; position?: number }
   /** $n parameter, 0-based index. */

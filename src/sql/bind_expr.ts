@@ -161,7 +161,7 @@ function bindColumnRef(n: any, cx: ExprContext, pos?: number): Expr {
   else throw unsupported(`column reference ${parts.join('.')}`, pos);
   const index = cx.scope.resolve(name, qualifier, n.location);
   if (index < 0 && cx.scope.parent?.nullMarkers.has(index)) return { kind: 'literal', value: null, type: cx.scope.typeOf(index) };
-  return { kind: 'column', index, type: cx.scope.typeOf(index) };
+  return { kind: 'column', index, type: cx.scope.typeOf(index), position: pos };
 }
 
 export function bindConst(n: any, position?: number): Expr {
@@ -699,8 +699,10 @@ function bindWindowCall(name: string, n: any, cx: ExprContext, pos?: number): Ex
   });
   const frame = bindFrame(w, cx, pos);
   const call: WindowCall = { fn, args, partitionBy, orderBy, frame, type: t };
-  const key = exprKey({ kind: 'literal', value: JSON.stringify(call, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)), type: t });
-  let k = post.windows.findIndex((c) => exprKey({ kind: 'literal', value: JSON.stringify(c, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)), type: c.type }) === key);
+  // the same window call written twice is computed once (where it was written does not matter)
+  const text = (c: object) => JSON.stringify(c, (k, v) => (k === 'position' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
+  const key = exprKey({ kind: 'literal', value: text(call), type: t });
+  let k = post.windows.findIndex((c) => exprKey({ kind: 'literal', value: text(c), type: c.type }) === key);
   if (k < 0) {
     k = post.windows.length;
     post.windows.push(call);

@@ -437,7 +437,7 @@ function liftOverAggregate(e: Expr, groupKeys: string[], nGroups: number, cols: 
     if (e.index <= AGG_MARKER_BASE) return { kind: 'column', index: nGroups + (AGG_MARKER_BASE - e.index), type: e.type };
     const c = cols[e.index] ?? scope.columns[e.index];
     const name = c.qualifier ? `${c.qualifier}.${c.name}` : c.name;
-    throw new SqlError(SQLSTATE.GROUPING_ERROR, `column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`);
+    throw new SqlError(SQLSTATE.GROUPING_ERROR, `column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`, { position: e.position });
   }
   return mapChildren(e, (ch) => liftOverAggregate(ch, groupKeys, nGroups, cols, scope));
 }
