@@ -5,7 +5,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startTestServer, type TestServer } from './support.js';
+import { connect } from 'node:net';
+import { serialize } from 'pg-protocol';
+import { RawClient, startTestServer, type TestServer } from './support.js';
 
 const SOCKET = process.env.PG15_HOST ?? '/var/run/postgresql';
 let real: pg.Client | null = null;
@@ -111,7 +113,58 @@ async function errorFields(c: pg.Client, q: string): Promise<string> {
   }
 }
 
+// Parse + Describe of unnamed statements: inferred parameter types and result columns
+// (ParameterDescription / RowDescription: names, type OIDs, typmods).
+const DESCRIBE_SETUP = 'CREATE TABLE dt (k int PRIMARY KEY, v text, n numeric(5,2), b bigint, ts timestamptz, f float8)';
+const DESCRIBED = [
+  'SELECT $1 + 1', 'SELECT $1', 'SELECT $1::numeric', 'INSERT INTO dt VALUES ($1, $2, $3, $4, $5, $6)', 'SELECT * FROM dt WHERE v LIKE $1',
+  'SELECT k FROM dt WHERE b > $1 AND n = $2', 'UPDATE dt SET v = $1 WHERE k = $2', 'SELECT $1 || $2', 'SELECT count(*), sum(b), avg(k) FROM dt WHERE ts < $1',
+  'SELECT coalesce($1, k) FROM dt', 'DELETE FROM dt WHERE f = $1 RETURNING k, v', "SELECT $1 = 'a'",
+];
+
+async function described(c: RawClient, sql: string): Promise<string> {
+  c.send(serialize.parse({ name: '', text: sql, types: [] }));
+  c.send(serialize.describe({ type: 'S', name: '' }));
+  c.send(serialize.sync());
+  const parts: string[] = [];
+  for (const m of await c.readUntil('Z')) {
+    if (m.type === 't') parts.push('params ' + Array.from({ length: m.body.readInt16BE(0) }, (_, i) => m.body.readInt32BE(2 + 4 * i)).join(','));
+    else if (m.type === 'T') {
+      let off = 2;
+      const cols: string[] = [];
+      for (let i = 0; i < m.body.readInt16BE(0); i++) {
+        const end = m.body.indexOf(0, off);
+        cols.push(`${m.body.toString('utf8', off, end)}:${m.body.readInt32BE(end + 7)}/${m.body.readInt32BE(end + 13)}`);
+        off = end + 19;
+      }
+      parts.push('columns ' + cols.join(','));
+    } else if (m.type === 'n') parts.push('no data');
+    else if (m.type === 'E') parts.push('error');
+  }
+  return parts.join('; ');
+}
+
 describe('wire formats, compared with PostgreSQL 15', () => {
+  it('Describe: parameter types and result columns as PostgreSQL infers them', async (cx) => {
+    if (!real) return cx.skip();
+    const socket = connect(`${SOCKET}/.s.PGSQL.5432`);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const theirs = new RawClient(socket);
+    theirs.send(serialize.startup({ user: process.env.PG15_USER ?? 'root', database: 'postgres' }));
+    await theirs.readUntil('Z');
+    const mine = await RawClient.connect(ts.port);
+    theirs.send(serialize.query(`BEGIN; ${DESCRIBE_SETUP}`)); // rolled back when the session ends
+    mine.send(serialize.query(DESCRIBE_SETUP)); // (DDL in a transaction block is refused here)
+    await theirs.readUntil('Z');
+    await mine.readUntil('Z');
+    try {
+      for (const q of DESCRIBED) expect([q, await described(mine, q)]).toEqual([q, await described(theirs, q)]);
+    } finally {
+      theirs.end();
+      mine.end();
+    }
+  });
+
   it('errors: code, message, position, detail and hint as PostgreSQL sends them', async (cx) => {
     if (!real) return cx.skip();
     await real.query('BEGIN'); // PostgreSQL's side is rolled back at the end
