@@ -13,7 +13,7 @@ const ALLOWED_SKIPS = [/^skipif tributary$/, /^cannot be maintained incrementall
 const files = collectFiles([join(import.meta.dirname, '..', 'sql-tests')]).filter((f) => f.endsWith('.slt'));
 
 describe('sql-tests', () => {
-  if (files.length === 0) it.skip('no .slt files yet', () => {});
+  it('finds the suite', () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     const name = file.slice(file.lastIndexOf('sql-tests'));
     for (const via of ['embedded', 'pgwire'] as const) {
