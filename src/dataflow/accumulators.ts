@@ -41,12 +41,29 @@ class CountAcc implements Acc {
   }
 }
 
+export type IntSumMode = 'int8' | 'numeric' | 'avg';
+
+/** How sum/avg of an int2/int4/int8 argument is typed (PostgreSQL: int8, numeric, numeric). */
+export function intSumMode(spec: AggSpec): IntSumMode {
+  return spec.fn === 'avg' ? 'avg' : spec.argType.id === 'int8' ? 'numeric' : 'int8';
+}
+
+/** The value of an exact integer sum of `count` (> 0) inputs, as its result type. */
+export function intSumValue(total: bigint, count: number, mode: IntSumMode): Value {
+  if (mode === 'int8') {
+    if (total > INT8_MAX || total < INT8_MIN) throw outOfRange('bigint');
+    return total;
+  }
+  const d = Decimal.fromBigInt(total);
+  return mode === 'numeric' ? d : d.div(Decimal.fromInt(count));
+}
+
 /** Exact integer sum: a JS number while it stays safe, spilling into a bigint otherwise. */
 class IntSumAcc implements Acc {
   n = 0;
   cnt = 0;
   big = 0n;
-  constructor(private readonly mode: 'int8' | 'numeric' | 'avg') {}
+  constructor(private readonly mode: IntSumMode) {}
 
   add(v: Value, w: number): void {
     this.cnt += w;
@@ -70,14 +87,7 @@ class IntSumAcc implements Acc {
   }
 
   result(): Value {
-    if (this.cnt === 0) return null;
-    const t = this.total();
-    if (this.mode === 'int8') {
-      if (t > INT8_MAX || t < INT8_MIN) throw outOfRange('bigint');
-      return t;
-    }
-    if (this.mode === 'numeric') return Decimal.fromBigInt(t);
-    return Decimal.fromBigInt(t).div(Decimal.fromInt(this.cnt));
+    return this.cnt === 0 ? null : intSumValue(this.total(), this.cnt, this.mode);
   }
 }
 
@@ -252,9 +262,10 @@ function baseFactory(spec: AggSpec): () => Acc {
       switch (t) {
         case 'int2':
         case 'int4':
-          return () => new IntSumAcc(avg ? 'avg' : 'int8');
-        case 'int8':
-          return () => new IntSumAcc(avg ? 'avg' : 'numeric');
+        case 'int8': {
+          const mode = intSumMode(spec);
+          return () => new IntSumAcc(mode);
+        }
         case 'numeric':
           return () => new NumericSumAcc(avg);
         case 'float4':

@@ -6,10 +6,9 @@
 
 import type { Value } from '../expr/value.js';
 import { Decimal } from '../expr/numeric.js';
-import { outOfRange } from '../errors.js';
 import { getValue, LITTLE_ENDIAN, type Batch, type BatchBuilder, type Column } from './batch.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
-import { accFactory, type Acc, type AggSpec } from './accumulators.js';
+import { accFactory, intSumMode, intSumValue, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
 
 export interface AggColumn {
   /** Group ids below cap are valid from now on. */
@@ -34,7 +33,7 @@ export function aggColumn(spec: AggSpec): AggColumn {
     if (spec.fn === 'count') return new CountColumn(spec.arg);
     const t = spec.argType.id;
     if ((spec.fn === 'sum' || spec.fn === 'avg') && (t === 'int2' || t === 'int4' || (t === 'int8' && LITTLE_ENDIAN))) {
-      return new IntSumColumn(spec.arg, spec.fn === 'avg' ? 'avg' : t === 'int8' ? 'numeric' : 'int8');
+      return new IntSumColumn(spec.arg, intSumMode(spec));
     }
   }
   return new GenericColumn(spec);
@@ -103,8 +102,6 @@ class CountColumn implements AggColumn {
 
 const TWO32 = 4294967296;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const INT8_MIN = -(2n ** 63n);
-const INT8_MAX = 2n ** 63n - 1n;
 
 /**
  * Exact SUM/AVG of integers: a double per group while the running sum stays a safe integer,
@@ -121,7 +118,7 @@ class IntSumColumn implements AggColumn {
   private readonly shown: Value[] = [];
   constructor(
     private readonly arg: number,
-    private readonly mode: 'int8' | 'numeric' | 'avg',
+    private readonly mode: IntSumMode,
   ) {}
 
   reserve(cap: number): void {
@@ -215,14 +212,8 @@ class IntSumColumn implements AggColumn {
   result(gid: number): Value {
     if (this.cnt[gid] === 0) return null;
     const extra = this.big.size === 0 ? undefined : this.big.get(gid);
-    const s = this.sum[gid];
-    if (this.mode === 'int8') {
-      const t = extra === undefined ? BigInt(s) : extra + BigInt(s);
-      if (t > INT8_MAX || t < INT8_MIN) throw outOfRange('bigint');
-      return t;
-    }
-    const t = Decimal.fromBigInt(extra === undefined ? BigInt(s) : extra + BigInt(s));
-    return this.mode === 'numeric' ? t : t.div(Decimal.fromInt(this.cnt[gid]));
+    const s = BigInt(this.sum[gid]);
+    return intSumValue(extra === undefined ? s : extra + s, this.cnt[gid], this.mode);
   }
 }
 
