@@ -8,6 +8,7 @@ import { formatValue } from '../expr/format.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
 import { commandComplete, copyData, copyDone, copyResponse } from './messages.js';
 import { registerStatementHandler, type HandlerContext } from './hooks.js';
+import { quoteIdent } from '../catalog/system/info.js';
 
 /** Rows sent between yields to the event loop. */
 const OUT_BATCH = 1000;
@@ -72,8 +73,4 @@ async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<vo
   }
   cx.send(copyDone());
   cx.send(commandComplete(`COPY ${rows.length}`));
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -9,7 +9,7 @@ import { setRegLookup } from '../../expr/reg.js';
 import { PgArray } from '../../expr/array.js';
 import { formatValue } from '../../expr/format.js';
 import type { Value } from '../../expr/value.js';
-import { CatalogInfo, NAMESPACES, NS_PG_CATALOG, NS_PUBLIC, ROLES, ROLE_OWNER, ownerName, quoteIdent } from './info.js';
+import { CatalogInfo, NAMESPACES, NS_PG_CATALOG, NS_PUBLIC, ROLES, ROLE_OWNER, keyColumnList, ownerName, quoteIdent } from './info.js';
 import { indexDef, procRows } from './relations.js';
 
 let activeCatalog: Catalog | null = null;
@@ -229,8 +229,7 @@ fn('pg_get_indexdef', {
 function constraintDef(oid: number): string | null {
   const ix = activeInfo().constraint(oid);
   if (!ix) return null;
-  const cols = ix.keys.map((k) => quoteIdent(ix.table.columns[k - 1].name)).join(', ');
-  return `${ix.constraint!.type === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols})`;
+  return `${ix.constraint!.type === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${keyColumnList(ix)})`;
 }
 fn('pg_get_constraintdef', { name: 'pg_get_constraintdef', args: [O], returns: TX, eval: (v) => constraintDef(num(v[0])) });
 fn('pg_get_constraintdef', { name: 'pg_get_constraintdef_ext', args: [O, B], returns: TX, eval: (v) => constraintDef(num(v[0])) });

@@ -253,6 +253,11 @@ const RESERVED = new Set(
     'symmetric system_user table then to trailing true union unique user using variadic when where window with').split(' '),
 );
 
+/** An index's key columns as a deparsed list, `a, "B c"`. */
+export function keyColumnList(ix: IndexInfo): string {
+  return ix.keys.map((k) => quoteIdent(ix.table.columns[k - 1].name)).join(', ');
+}
+
 /** quote_ident: double-quote unless a plain lower-case identifier that is not reserved. */
 export function quoteIdent(s: string): string {
   if (/^[a-z_][a-z0-9_$]*$/.test(s) && !RESERVED.has(s)) return s;

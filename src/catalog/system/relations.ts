@@ -10,7 +10,7 @@ import { SERVER_VERSION } from '../../engine/settings.js';
 import { activeSessionInfo } from '../../expr/functions/session_info.js';
 import {
   ARRAY_OID, AM_BTREE, AM_HEAP, COLLATION_DEFAULT, CatalogInfo, databaseName, DATABASE_OID, NAMESPACES, NS_INFORMATION_SCHEMA,
-  NS_PG_CATALOG, NS_PUBLIC, ownerName, ROLES, ROLE_OWNER, systemDefs, typCollation, typStorage, type RelationInfo,
+  NS_PG_CATALOG, NS_PUBLIC, keyColumnList, ownerName, quoteIdent, ROLES, ROLE_OWNER, systemDefs, typCollation, typStorage, type RelationInfo,
 } from './info.js';
 
 type Col = [string, SqlType];
@@ -582,8 +582,5 @@ export function findSystemRelation(name: string, schema?: string): SystemRelatio
 export function indexDef(oid: number, info: CatalogInfo): string | null {
   const ix = info.index(oid);
   if (!ix) return null;
-  const cols = ix.keys.map((k) => quoteIdentSafe(ix.table.columns[k - 1].name)).join(', ');
-  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdentSafe(ix.name)} ON public.${quoteIdentSafe(ix.table.name)} USING btree (${cols})`;
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(ix.name)} ON public.${quoteIdent(ix.table.name)} USING btree (${keyColumnList(ix)})`;
 }
-
-import { quoteIdent as quoteIdentSafe } from './info.js';
