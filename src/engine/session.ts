@@ -3,7 +3,7 @@
 // a COMMIT applies all of the block's writes at one timestamp.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import type { Value } from '../expr/value.js';
+import type { Row, Value } from '../expr/value.js';
 import { optimize } from '../plan/optimizer.js';
 import { explainPlan } from '../plan/explain.js';
 import type { Plan } from '../plan/logical.js';
@@ -169,10 +169,8 @@ export class Session {
       const params = new ParamTypes(paramTypes);
       const plan = this.bindSelect(stmt.node.SelectStmt, params);
       const values = paramValues(params, rawParams);
-      const optimized = optimize(this.withPendingViewsInlined(plan, t.txn));
-      const rows = await this.engine.readChunked(optimized, values, (tb) => t.txn.contents(tb), ourPause);
-      const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
-      return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+      const rows = await this.engine.readChunked(this.readPlan(plan, t.txn), values, (tb) => t.txn.contents(tb), ourPause);
+      return selectResult(plan, rows);
     } catch (e) {
       const err = this.statementFailed(t, e);
       throw e === pauseError ? e : err;
@@ -335,10 +333,12 @@ export class Session {
 
   /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
   private runRead(plan: Plan, params: readonly Value[], txn: Transaction): StatementResult {
-    const optimized = optimize(this.withPendingViewsInlined(plan, txn));
-    const rows = this.engine.read(optimized, params, (t) => txn.contents(t));
-    const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
-    return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+    return selectResult(plan, this.engine.read(this.readPlan(plan, txn), params, (t) => txn.contents(t)));
+  }
+
+  /** The plan a read of `plan` evaluates in this transaction. */
+  private readPlan(plan: Plan, txn: Transaction): Plan {
+    return optimize(this.withPendingViewsInlined(plan, txn));
   }
 
   /**
@@ -432,4 +432,9 @@ function paramValues(params: ParamTypes, raw: readonly unknown[]): Value[] {
     throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, `there is no parameter $${k + 1}`, { position: params.positions[k] });
   }
   return types.map((t, i) => paramValue(raw[i], t));
+}
+
+function selectResult(plan: Plan, rows: Row[]): StatementResult {
+  const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
+  return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
 }
