@@ -1,7 +1,7 @@
 // AggregateOp: GROUP BY with invertible per-group accumulators. Each input row updates its
 // group's accumulators by ±weight; per touched group emit −old output row / +new one (nothing
 // when unchanged). Groups whose row count reaches 0 vanish; a global aggregate always has 1 row.
-import type { Row, Value } from '../../expr/value.js';
+import type { Row } from '../../expr/value.js';
 import { BatchBuilder, getValue, reusableBuilder, storageKind, type Batch } from '../batch.js';
 import type { AggSpec } from '../accumulators.js';
 import { aggColumn, type AggColumn } from '../agg_columns.js';
