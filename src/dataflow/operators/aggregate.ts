@@ -139,7 +139,7 @@ export class AggregateOp extends Operator {
     for (let i = 0; i < n; i++) if (w[i] < 0) order[m++] = i;
     // 1. every row's group id, creating groups on first sight
     if (this.global) for (let k = 0; k < m; k++) gids[order[k]] = 0;
-    else if (this.intIndex !== null && this.groupId === null) this.lookupIntKeys(b, m);
+    else if (this.intIndex !== null) this.lookupIntKeys(b, m); // an int key is its own identity: no reps
     else this.lookupKeys(b, m);
     // 2. the touched groups, in order of first appearance
     const flag = this.touchedFlag;
@@ -195,17 +195,9 @@ export class AggregateOp extends Operator {
     const { gids, order } = this;
     for (let k = 0; k < m; k++) {
       const i = order[k];
-      let g: number;
-      if (this.intIndex !== null) {
-        const c0 = b.columns[gcols[0]];
-        const key = c0.nulls !== null && c0.nulls[i] === 1 ? null : (c0.data as Int32Array)[i];
-        g = key === null ? this.nullGid : this.intIndex.head(key);
-        if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
-      } else {
-        const key = this.groupKey(b, i);
-        g = this.mapIndex!.get(key) ?? -1;
-        if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
-      }
+      const key = this.groupKey(b, i);
+      let g = this.mapIndex!.get(key) ?? -1;
+      if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
       const r = this.reps[g];
       if (r !== null) r.add(this.groupId!(b, i), () => groupRow(i), b.weights[i]);
       gids[i] = g;
