@@ -1,0 +1,104 @@
+// Runs plain .sql scripts statement by statement on an embedded Tributary and on a real
+// PostgreSQL, and prints every statement whose outcome differs (rows as sorted text, or the
+// SQLSTATE), plus the final contents of every table and materialized view. Materialized
+// views are refreshed on the PostgreSQL side before each statement, so they stand in for an
+// always-current incremental engine. For checking repro scripts such as ../shared/repros/.
+//
+//   npx tsx sql-tests/tools/compare-sql.ts FILE.sql …      (exit code 1 when anything differs)
+//
+// Connection as pg-oracle.ts (PGHOST, PGDATABASE, …; default database slt_oracle). Statements
+// are split on `;` at the end of a line.
+
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { Database } from '../../src/index.js';
+
+interface Outcome {
+  error?: string;
+  rows?: string[];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const files = argv.filter((a) => !a.startsWith('--'));
+  const client = new pg.Client({
+    host: process.env.PGHOST ?? '/var/run/postgresql',
+    database: process.env.PGDATABASE ?? 'slt_oracle',
+    user: process.env.PGUSER ?? userInfo().username,
+    types: { getTypeParser: () => (v: string) => v } as never,
+  });
+  await client.connect();
+  let differing = 0;
+  for (const file of files) {
+    const diffs = await compareFile(client, file);
+    if (diffs.length === 0) console.log(`${file}: agrees`);
+    else {
+      differing++;
+      console.log(`${file}: ${diffs.length} difference(s)`);
+      for (const d of diffs) console.log('  ' + d.replace(/\n/g, '\n  '));
+    }
+  }
+  await client.end();
+  return differing === 0 ? 0 : 1;
+}
+
+function statements(text: string): string[] {
+  return text
+    .split(/;\s*\n/)
+    .map((s) => s.replace(/--[^\n]*/g, '').trim().replace(/;$/, ''))
+    .filter((s) => s.length > 0);
+}
+
+async function compareFile(client: pg.Client, file: string): Promise<string[]> {
+  await client.query("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1");
+  const db = await Database.open();
+  const diffs: string[] = [];
+  const matviews: string[] = [];
+  const ours = async (sql: string): Promise<Outcome> => {
+    try {
+      const r = await db.query(sql, [], { rowMode: 'array', format: 'text' });
+      return { rows: sorted(r.rows as unknown as unknown[][]) };
+    } catch (e: any) {
+      return { error: `${e.code}: ${e.message}` };
+    }
+  };
+  const theirs = async (sql: string): Promise<Outcome> => {
+    try {
+      for (const v of matviews) await client.query(`REFRESH MATERIALIZED VIEW ${v}`).catch(() => undefined);
+      const r = await client.query({ text: sql, rowMode: 'array' });
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return { rows: sorted((last.rows ?? []) as unknown[][]) };
+    } catch (e: any) {
+      return { error: `${e.code}: ${e.message}` };
+    }
+  };
+  const compare = (label: string, a: Outcome, b: Outcome) => {
+    const code = (o: Outcome) => o.error?.slice(0, 5);
+    if (a.error || b.error) {
+      if (code(a) !== code(b)) diffs.push(`${label}\n  tributary:  ${a.error ?? 'ok ' + JSON.stringify(a.rows)}\n  postgresql: ${b.error ?? 'ok ' + JSON.stringify(b.rows)}`);
+      return;
+    }
+    if (JSON.stringify(a.rows) !== JSON.stringify(b.rows)) diffs.push(`${label}\n  tributary:  ${JSON.stringify(a.rows)}\n  postgresql: ${JSON.stringify(b.rows)}`);
+  };
+  for (const sql of statements(readFileSync(file, 'utf8'))) {
+    const a = await ours(sql);
+    const b = await theirs(sql);
+    compare(sql, a, b);
+    const mv = /create\s+materialized\s+view\s+(\w+)/i.exec(sql);
+    if (mv && !b.error) matviews.push(mv[1]);
+  }
+  // Final state of every relation PostgreSQL has.
+  const rels = await client.query<[string]>({
+    text: "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm') ORDER BY 1",
+    rowMode: 'array',
+  });
+  for (const [name] of rels.rows) compare(`final contents of ${name}`, await ours(`SELECT * FROM ${name}`), await theirs(`SELECT * FROM ${name}`));
+  await db.close();
+  return diffs;
+}
+
+function sorted(rows: unknown[][]): string[] {
+  return rows.map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v))))).sort();
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
