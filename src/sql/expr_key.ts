@@ -1,16 +1,17 @@
-// Canonical text of an expression, for structural equality (GROUP BY matching, dedup).
+// Canonical text of bound structures, for structural equality at bind time: GROUP BY
+// matching, and computing an aggregate, window call or set-returning call written twice once.
+//
+// Two structures get the same key exactly when they are equal as data (structuralKey is
+// injective). Literal values compare by representation, as PostgreSQL's equal() compares
+// Const datums: 1.5 and 1.50, or -0 and 0, are different expressions.
 
 import type { Expr } from '../expr/expr.js';
+import { structuralKey } from '../expr/structural_key.js';
+
+export { structuralKey };
 
 export function exprKey(e: Expr): string {
-  return JSON.stringify(e, (k, v) => {
-    if (k === 'position') return undefined; // where a literal was written does not change it
-    if (typeof v === 'bigint') return `${v}n`;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && v.constructor !== Object) {
-      return `${v.constructor.name}:${String(v)}`;
-    }
-    return v;
-  });
+  return structuralKey(e);
 }
 
 export function exprEquals(a: Expr, b: Expr): boolean {
