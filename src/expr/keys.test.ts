@@ -18,6 +18,7 @@ import { Jsonb } from './jsonb.js';
 import { IDENTITY_KEY } from './functions/internal.js';
 import { getFunctionImpl } from './functions/registry.js';
 import type { Value } from './value.js';
+import type { Expr } from './expr.js';
 
 /** Keys of every value: equal within a class, different across classes. */
 function expectClasses(key: (v: Value) => unknown, classes: Value[][]): void {
@@ -102,6 +103,15 @@ describe('exprKey', () => {
     const plus = (x: number) => exprKey({ kind: 'call', fn: 'float8pl', args: [{ kind: 'column', index: 0, type: T.float8 }, { kind: 'literal', value: x, type: T.float8 }], type: T.float8 });
     expect(plus(NaN)).not.toBe(plus(Infinity));
     expect(plus(NaN)).toBe(plus(NaN));
+  });
+
+  it('ignores how a cast was written, except where an explicit cast truncates', () => {
+    const a: Expr = { kind: 'column', index: 0, type: T.int4 };
+    const cast = (type: SqlType, explicit?: boolean): Expr => ({ kind: 'cast', arg: a, type, explicit });
+    expect(exprKey(cast(T.numeric, true))).toBe(exprKey(cast(T.numeric)));
+    const vc3: SqlType = { id: 'varchar', typmod: 3 };
+    expect(exprKey(cast(vc3, true))).not.toBe(exprKey(cast(vc3, false)));
+    expect(exprKey(cast(T.varchar, true))).toBe(exprKey(cast(T.varchar, false)));
   });
 });
 
