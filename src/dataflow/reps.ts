@@ -3,22 +3,9 @@
 // must output one of the representations actually present. A Reps counts each representation
 // and keeps the chosen one stable while it remains present.
 
-import type { SqlType } from '../sql/types.js';
 import type { Row } from '../expr/value.js';
 
-/** Whether the identity key of t coincides with its equality key (no representation choice). */
-export function identityIsEquality(t: SqlType): boolean {
-  switch (t.id) {
-    case 'numeric':
-    case 'float4':
-    case 'float8':
-    case 'interval':
-    case 'bpchar':
-      return false;
-    default:
-      return true;
-  }
-}
+export { identityIsEquality } from '../expr/compare.js';
 
 export class Reps {
   private readonly byId = new Map<unknown, { row: Row; count: number }>();

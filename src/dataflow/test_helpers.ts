@@ -5,6 +5,7 @@ import type { SqlType } from '../sql/types.js';
 import type { Row } from '../expr/value.js';
 import { batchFromRows, batchToRows, emptyBatch, type Batch } from './batch.js';
 import { rowIdentity } from './keys.js';
+import { encodePart, type KeyPart } from '../expr/compare.js';
 import { Operator, type StepContext } from './operator.js';
 
 export class InputOp extends Operator {
@@ -56,8 +57,9 @@ export class ZSet {
   readonly m = new Map<string, { row: Row; w: number }>();
   private readonly id: (r: readonly unknown[]) => unknown;
   constructor(readonly types: readonly SqlType[]) {
+    // an injective string: a single column's key is a bare value (NaN, ±Infinity, null), so encode it
     const f = rowIdentity(types);
-    this.id = (r) => JSON.stringify(f(r as Row), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    this.id = types.length === 1 ? (r) => encodePart(f(r as Row) as KeyPart) : (r) => f(r as Row);
   }
   add(row: Row, w: number): this {
     const k = this.id(row) as string;

@@ -10,7 +10,7 @@ import { planChildren } from '../plan/logical.js';
 import { mapPlanChildren } from '../plan/rules/walk.js';
 import type { Row, Value } from '../expr/value.js';
 import type { Expr } from '../expr/expr.js';
-import { comparator, equalityKeyFn, type Comparator } from '../expr/compare.js';
+import { comparator, compositeKeyFn, type Comparator } from '../expr/compare.js';
 import { batchFromRows } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { accFactory, type Acc } from '../dataflow/accumulators.js';
@@ -73,10 +73,11 @@ export function computeWindows(rows: Row[], types: readonly SqlType[], calls: re
     const avals = evalAll(rows, types, call.args, params);
     // partitions by equality of their key; ordered by the key (ascending, NULLs last) and then
     // by the window's ORDER BY, ties in input order — PostgreSQL sorts by exactly these keys
-    const pkeys = call.partitionBy.map((e) => equalityKeyFn(e.type));
-    const parts = new Map<string, number[]>();
+    // (NULL, NaN and ±Infinity are apart; -0 and 0, 1.5 and 1.50 together)
+    const pkey = compositeKeyFn(call.partitionBy.map((e) => e.type), 'equality');
+    const parts = new Map<unknown, number[]>();
     for (let i = 0; i < n; i++) {
-      const key = JSON.stringify(pvals[i].map((v, k) => { const x = pkeys[k](v); return typeof x === 'bigint' ? `${x}n` : x; }));
+      const key = pkey(pvals[i]);
       let list = parts.get(key);
       if (!list) parts.set(key, (list = []));
       list.push(i);

@@ -2,10 +2,14 @@
 // - numeric 1.0 = 1.00 (equal, same group), though they print differently;
 // - float: NaN equals NaN and sorts above every other value; -0 = 0;
 // - bpchar: trailing blanks are insignificant; text compares by code point (C collation);
-// - interval: compared as a span with 1 month = 30 days and 1 day = 24 hours.
+// - interval: compared as a span with 1 month = 30 days and 1 day = 24 hours;
+// - jsonb: numbers compare as numerics, so '1.0' = '1.00' too.
 //
 // Two key kinds: an *equality key* (SQL equality: grouping, joins, DISTINCT) and an
 // *identity key* (exact representation: Z-set consolidation must not merge 1.0 and 1.00).
+// Both are injective on their classes, for one type: a single key is a number, string,
+// bigint or boolean (NULL is null, apart from NaN and ±Infinity); several are joined by
+// encodePart.
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from './value.js';
@@ -129,14 +133,15 @@ function rtrim(s: string): string {
   return e === s.length ? s : s.slice(0, e);
 }
 
-export type KeyFn = (v: Value) => string | number | bigint | boolean | null;
+export type KeyPart = string | number | bigint | boolean | null;
+export type KeyFn = (v: Value) => KeyPart;
 
 /** A Map key such that equalityKey(a) === equalityKey(b) iff a = b in SQL (both non-null). */
 export function equalityKeyFn(t: SqlType): KeyFn {
   if (t.id === 'record') {
     const d = recordDescriptor(t);
     const keys = d ? d.types.map(equalityKeyFn) : [];
-    return (v) => (v === null ? null : JSON.stringify((v as PgRecord).fields.map((f, i) => { const k = f === null ? null : keys[i](f); return typeof k === 'bigint' ? `${k}n` : k; })));
+    return (v) => (v === null ? null : recordKey(v as PgRecord, keys));
   }
   const et = elementType(t);
   if (et) {
@@ -166,7 +171,7 @@ export function identityKeyFn(t: SqlType): KeyFn {
   if (t.id === 'record') {
     const d = recordDescriptor(t);
     const keys = d ? d.types.map(identityKeyFn) : [];
-    return (v) => (v === null ? null : JSON.stringify((v as PgRecord).fields.map((f, i) => { const k = f === null ? null : keys[i](f); return typeof k === 'bigint' ? `${k}n` : k; })));
+    return (v) => (v === null ? null : recordKey(v as PgRecord, keys));
   }
   const et = elementType(t);
   if (et) {
@@ -183,9 +188,28 @@ export function identityKeyFn(t: SqlType): KeyFn {
     case 'interval':
       return (v) => (v === null ? null : (v as Interval).identityKey());
     case 'jsonb':
-      return (v) => (v === null ? null : (v as Jsonb).key());
+      // the text form: numbers keep their scale ('1.0' and '1.00' are equal but print apart)
+      return (v) => (v === null ? null : (v as Jsonb).toString());
     default:
       return (v) => v as string | number | bigint | boolean | null;
+  }
+}
+
+/** Whether the identity key of t coincides with its equality key (no representation choice). */
+export function identityIsEquality(t: SqlType): boolean {
+  const et = elementType(t);
+  if (et) return identityIsEquality(et);
+  if (t.id === 'record') return recordDescriptor(t)?.types.every(identityIsEquality) ?? false;
+  switch (t.id) {
+    case 'numeric':
+    case 'float4':
+    case 'float8':
+    case 'interval':
+    case 'bpchar':
+    case 'jsonb':
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -206,8 +230,23 @@ export function compositeKeyFn(types: readonly SqlType[], kind: 'equality' | 'id
   };
 }
 
-/** Unambiguous string encoding of one key part (type-tagged, length-prefixed strings). */
-export function encodePart(k: string | number | bigint | boolean | null): string {
+/** A record's key: its fields' keys, each encoded by encodePart (NULL fields included). */
+function recordKey(r: PgRecord, keys: readonly KeyFn[]): string {
+  let s = '';
+  for (let i = 0; i < r.fields.length; i++) {
+    const f = r.fields[i];
+    s += encodePart(f === null ? null : keys[i](f));
+  }
+  return s;
+}
+
+/**
+ * Unambiguous string encoding of one key part: type-tagged, strings length-prefixed, so the
+ * concatenation of parts is injective (no separator to collide with). Numbers print with
+ * String, which keeps NaN and ±Infinity apart and merges -0 with 0: right for equality keys,
+ * and identity keys give float -0 as the string '-0'.
+ */
+export function encodePart(k: KeyPart): string {
   switch (typeof k) {
     case 'number':
       return 'n' + k + ';';

@@ -14,7 +14,7 @@ import { coerce, coerceBoolean, ParamTypes, resolveUnknown } from './coerce.js';
 import type { AggCall, AggFn, FrameBound, SortKey, SrfCall, WindowCall, WindowFn } from '../plan/logical.js';
 import { RECORD_FIELD } from '../expr/functions/internal.js';
 import { recordDescriptor, recordTypmod } from '../expr/record.js';
-import { exprKey } from './expr_key.js';
+import { structuralKey } from './expr_key.js';
 import type { SubqueryCollector } from './bind_subquery.js';
 
 /** Collects aggregate calls while binding a grouped query's SELECT list / HAVING / ORDER BY. */
@@ -509,8 +509,8 @@ function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Exp
   if (arg && (fn === 'bool_and' || fn === 'bool_or')) arg = coerce(arg, T.bool, 'implicit', cx.params, pos);
   // The same aggregate written twice (SELECT list and HAVING, say) is computed once.
   const call: AggCall = { fn, arg, distinct: !!n.agg_distinct, type: t };
-  const key = exprKey({ kind: 'call', fn: `${fn}:${call.distinct}`, args: arg ? [arg] : [], type: t });
-  let k = cx.aggs.aggs.findIndex((a) => exprKey({ kind: 'call', fn: `${a.fn}:${a.distinct}`, args: a.arg ? [a.arg] : [], type: a.type }) === key);
+  const key = structuralKey(call);
+  let k = cx.aggs.aggs.findIndex((a) => structuralKey(a) === key);
   if (k < 0) {
     k = cx.aggs.aggs.length;
     cx.aggs.aggs.push(call);
@@ -700,9 +700,8 @@ function bindWindowCall(name: string, n: any, cx: ExprContext, pos?: number): Ex
   const frame = bindFrame(w, cx, pos);
   const call: WindowCall = { fn, args, partitionBy, orderBy, frame, type: t };
   // the same window call written twice is computed once (where it was written does not matter)
-  const text = (c: object) => JSON.stringify(c, (k, v) => (k === 'position' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
-  const key = exprKey({ kind: 'literal', value: text(call), type: t });
-  let k = post.windows.findIndex((c) => exprKey({ kind: 'literal', value: text(c), type: c.type }) === key);
+  const key = structuralKey(call);
+  let k = post.windows.findIndex((c) => structuralKey(c) === key);
   if (k < 0) {
     k = post.windows.length;
     post.windows.push(call);
@@ -776,8 +775,8 @@ function bindSrfCall(fn: SrfCall['fn'], n: any, cx: ExprContext, pos?: number): 
     t = fn === 'unnest' ? et : { id: 'record', typmod: recordTypmod(['x', 'n'], [et, T.int4]) };
   }
   const call: SrfCall = { fn, args: bound, type: t };
-  const key = exprKey({ kind: 'call', fn, args: bound, type: t });
-  let k = post.srfs.findIndex((c) => exprKey({ kind: 'call', fn: c.fn, args: c.args, type: c.type }) === key);
+  const key = structuralKey(call);
+  let k = post.srfs.findIndex((c) => structuralKey(c) === key);
   if (k < 0) {
     k = post.srfs.length;
     post.srfs.push(call);

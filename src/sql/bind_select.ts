@@ -125,15 +125,24 @@ function sortKey(expr: Expr, sb: any): SortKey {
 }
 
 function ordinalOrExpr(node: any, outputs: Expr[], bind: () => Expr): Expr {
+  const k = outputOrdinal(node, 'ORDER BY', outputs.length);
+  return k >= 0 ? outputs[k] : bind();
+}
+
+/**
+ * A constant written as a GROUP BY or ORDER BY item names an output column by its position
+ * (findTargetlistEntrySQL92): the 0-based column, or -1 when the item is not a constant. Only
+ * an integer is a position (`2.5`, `'a'`, NULL, true are errors); parentheses do not matter,
+ * a cast or an expression (`1::int`, `+1`) is an ordinary expression.
+ */
+function outputOrdinal(node: any, clause: 'GROUP BY' | 'ORDER BY', count: number): number {
   const c = node.A_Const;
-  if (c && c.ival !== undefined) {
-    const k = c.ival.ival ?? 0;
-    if (k < 1 || k > outputs.length) {
-      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`, { position: c.location + 1 });
-    }
-    return outputs[k - 1];
-  }
-  return bind();
+  if (!c) return -1;
+  const position = c.location !== undefined ? c.location + 1 : undefined;
+  if (c.ival === undefined) throw new SqlError(SQLSTATE.SYNTAX_ERROR, `non-integer constant in ${clause}`, { position });
+  const k: number = c.ival.ival ?? 0;
+  if (k < 1 || k > count) throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `${clause} position ${k} is not in select list`, { position });
+  return k - 1;
 }
 
 interface Target {
@@ -184,14 +193,8 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   const order = sortNodes.map((s) => {
     const sb = s.SortBy;
     const node = sb.node;
-    const c = node.A_Const;
-    if (c && c.ival !== undefined) {
-      const k = c.ival.ival ?? 0;
-      if (k < 1 || k > targets.length) {
-        throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `ORDER BY position ${k} is not in select list`, { position: c.location + 1 });
-      }
-      return { sb, output: k - 1, expr: null as Expr | null };
-    }
+    const k = outputOrdinal(node, 'ORDER BY', targets.length);
+    if (k >= 0) return { sb, output: k, expr: null as Expr | null };
     const cr = node.ColumnRef;
     if (cr && cr.fields.length === 1 && nodeTag(cr.fields[0]) === 'String') {
       const name = strVal(cr.fields[0]);
@@ -399,13 +402,9 @@ function expandStar(qual: string[], scope: Scope, location?: number): Target[] {
 
 /** GROUP BY item: an ordinal, an output alias, or an expression over the FROM columns. */
 function bindGroupItem(node: any, targets: Target[], scope: Scope, env: BindEnv): Expr {
-  const c = node.A_Const;
-  if (c && c.ival !== undefined) {
-    const k = c.ival.ival ?? 0;
-    if (k < 1 || k > targets.length) {
-      throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, `GROUP BY position ${k} is not in select list`, { position: c.location + 1 });
-    }
-    const e = targets[k - 1].expr;
+  const k = outputOrdinal(node, 'GROUP BY', targets.length);
+  if (k >= 0) {
+    const e = targets[k].expr;
     if (containsMarker(e)) throw new SqlError(SQLSTATE.GROUPING_ERROR, 'aggregate functions are not allowed in GROUP BY');
     return resolveUnknown(e, env.params);
   }

@@ -6,8 +6,11 @@
 // A correlated subquery is decorrelated over the *domain* D of its outer references (the
 // distinct values they take in the outer input): for every d in D it is evaluated by
 // D LEFT JOIN (subquery FROM, marked) ON (its WHERE), grouped by D, and the outer input is
-// joined back on D with a NULL-safe equality. An uncorrelated subquery is the case of an
-// empty domain (one group). Per subquery, grouped by D:
+// joined back on D with a NULL-safe equality. Where SQL equality merges representations
+// (numeric 1.5 = 1.50, float -0 = 0, interval, bpchar, jsonb) the subquery could still tell
+// them apart (`a.n::text`), so D also holds each such reference's identity key (text, never
+// NULL) and the join back matches on that key instead. An uncorrelated subquery is the case
+// of an empty domain (one group). Per subquery, grouped by D:
 //
 //   scalar aggregate   the aggregates, then the SELECT expression over them
 //   scalar otherwise   count of rows n, max(value) m      → CASE n > 1 → error 21000, else m
@@ -32,7 +35,8 @@ import { Scope } from './scope.js';
 import { type SqlType, T, arrayTypeOf, type } from './types.js';
 import { PgArray } from '../expr/array.js';
 import { isEmptyPlan } from './bind_from.js';
-import { SUBQUERY_CARDINALITY_ERROR } from '../expr/functions/internal.js';
+import { IDENTITY_KEY, SUBQUERY_CARDINALITY_ERROR } from '../expr/functions/internal.js';
+import { identityIsEquality } from '../expr/compare.js';
 
 export const SUBQ_MARKER_BASE = -2_000_000;
 /** Outer columns that are NULL in every row, referenced from a subquery's FROM (bound as NULL). */
@@ -116,7 +120,7 @@ export class SubqueryCollector {
       if (sub.aggs.length === 0 && isEmptyPlan(sub.from)) return { kind: 'literal', value: new PgArray([]), type: type(at.id) };
       throw unsupported('ARRAY(subquery) over a relation that may have rows', pos);
     }
-    const r = sub.refs.length;
+    const r = domainWidth(sub);
     if (kind === 'EXISTS_SUBLINK') {
       const c = this.add(this.grouped(sub, () => [{ fn: 'count', arg: MARK, distinct: false, type: T.int8 }], 1));
       return applyOperator('>', this.marker(c + r, T.int8), lit(0n, T.int8), cx, pos);
@@ -198,7 +202,7 @@ export class SubqueryCollector {
     // Nested subqueries are bound by the whole-query path too (they must then be uncorrelated).
     const simple = (!stmt.op || stmt.op === 'SETOP_NONE') && !stmt.valuesLists && !stmt.withClause && !stmt.groupClause?.length &&
       !stmt.havingClause && !stmt.distinctClause && !stmt.limitCount && !stmt.limitOffset && !stmt.windowClause?.length &&
-      !JSON.stringify([stmt.whereClause ?? null, stmt.targetList ?? null]).includes('"SubLink"');
+      !containsNode([stmt.whereClause, stmt.targetList], 'SubLink');
     if (!simple) {
       // anything beyond SELECT … FROM … WHERE is bound as a whole query: it must be uncorrelated
       const plan = bindQuery(stmt, { ...this.env, outer: outerScope, keepUnknown: false });
@@ -255,7 +259,7 @@ export class SubqueryCollector {
    * when `select` is given, projected through it. Output: D columns, then `width` values.
    */
   private grouped(sub: BoundSub, makeAggs: (arg: (e: Expr) => Expr) => AggCall[], width: number, select?: Expr): SubqueryJoin {
-    const r = sub.refs.length;
+    const r = domainWidth(sub);
     return {
       width: r + width,
       build: (input) => {
@@ -264,7 +268,7 @@ export class SubqueryCollector {
         // a NULL-padded row (no match for this d) must not count: arguments become NULL there
         const arg = (e: Expr): Expr => ({ kind: 'case', whens: [{ when: { kind: 'isnull', arg: marker, negated: true, type: T.bool }, then: toJoined(e) }], else: lit(null, e.type), type: e.type });
         const aggs = makeAggs(arg).map((a) => (a.arg === MARK ? { ...a, arg: marker } : a));
-        const groupBy = sub.refs.map((_, k): Expr => ({ kind: 'column', index: k, type: sub.refTypes[k] }));
+        const groupBy = domainColumns(sub);
         const agg: Plan = {
           kind: 'aggregate',
           input: joined,
@@ -290,7 +294,7 @@ export class SubqueryCollector {
 
   /** Distinct (D, value, true) pairs of an IN subquery, left-joined on D and x = value. */
   private pairs(sub: BoundSub, v: Expr, outerKey: Expr, eqFn: string): SubqueryJoin {
-    const r = sub.refs.length;
+    const r = domainWidth(sub);
     return {
       width: r + 2,
       build: (input, mapOuter) => {
@@ -300,7 +304,7 @@ export class SubqueryCollector {
         const proj: Plan = {
           kind: 'project',
           input: joined,
-          exprs: [...sub.refs.map((_, k): Expr => ({ kind: 'column', index: k, type: sub.refTypes[k] })), value, lit(true, T.bool)],
+          exprs: [...domainColumns(sub), value, lit(true, T.bool)],
           schema: fields,
         };
         const plan: Plan = { kind: 'distinct', input: proj, schema: fields };
@@ -353,8 +357,33 @@ function lit(value: boolean | bigint | null, type: SqlType): Expr {
   return { kind: 'literal', value, type };
 }
 
+/** References whose type has representations that SQL equality merges: keyed by identity. */
+function keyedRefs(sub: BoundSub): number[] {
+  const out: number[] = [];
+  sub.refTypes.forEach((t, k) => {
+    if (!identityIsEquality(t)) out.push(k);
+  });
+  return out;
+}
+
+/** D's columns: the references' values (column k is reference k), then their identity keys. */
+function domainWidth(sub: BoundSub): number {
+  return sub.refs.length + keyedRefs(sub).length;
+}
+
 function domainFields(sub: BoundSub): Field[] {
-  return sub.refTypes.map((t, k) => ({ name: `?d${k}`, type: t, nullable: true }));
+  return [
+    ...sub.refTypes.map((t, k): Field => ({ name: `?d${k}`, type: t, nullable: true })),
+    ...keyedRefs(sub).map((k): Field => ({ name: `?id${k}`, type: T.text, nullable: false })),
+  ];
+}
+
+function domainColumns(sub: BoundSub): Expr[] {
+  return domainFields(sub).map((f, i): Expr => ({ kind: 'column', index: i, type: f.type }));
+}
+
+function identityKey(e: Expr): Expr {
+  return { kind: 'call', fn: IDENTITY_KEY, args: [e], type: T.text };
 }
 
 /**
@@ -362,13 +391,14 @@ function domainFields(sub: BoundSub): Field[] {
  * marker column (true on real rows), on the subquery's WHERE. Layout: D, FROM columns, marker.
  */
 function domainJoin(sub: BoundSub, input: Plan, type: 'left' | 'inner') {
-  const r = sub.refs.length;
+  const r = domainWidth(sub);
   const nf = sub.from.schema.length;
   const toJoined = (e: Expr): Expr => remapSub(e, r);
   const dFields = domainFields(sub);
+  const refs = sub.refs.map((i, k): Expr => ({ kind: 'column', index: i, type: sub.refTypes[k] }));
   const domain: Plan = {
     kind: 'distinct',
-    input: { kind: 'project', input, exprs: sub.refs.map((i, k): Expr => ({ kind: 'column', index: i, type: sub.refTypes[k] })), schema: dFields },
+    input: { kind: 'project', input, exprs: [...refs, ...keyedRefs(sub).map((k) => identityKey(refs[k]))], schema: dFields },
     schema: dFields,
   };
   const marked: Plan = {
@@ -390,7 +420,7 @@ function domainJoin(sub: BoundSub, input: Plan, type: 'left' | 'inner') {
   return { joined, nf, toJoined };
 }
 
-/** Subquery expression → over (D, FROM…): FROM columns shift by r, outer markers become D columns. */
+/** Subquery expression → over (D, FROM…): FROM columns shift by r (D's width), outer marker k becomes D column k. */
 function remapSub(e: Expr, r: number): Expr {
   if (e.kind === 'column') {
     if (e.index <= OUTER_MARKER_BASE) return { ...e, index: OUTER_MARKER_BASE - e.index };
@@ -400,7 +430,7 @@ function remapSub(e: Expr, r: number): Expr {
   return mapChildren(e, (c) => remapSub(c, r));
 }
 
-/** The SELECT expression of an aggregate subquery over (D, aggregates). */
+/** The SELECT expression of an aggregate subquery over (D, aggregates); r is D's width. */
 function liftSelect(e: Expr, r: number): Expr {
   if (e.kind === 'column') {
     if (e.index <= OUTER_MARKER_BASE) return { ...e, index: OUTER_MARKER_BASE - e.index };
@@ -419,12 +449,20 @@ function rewriteAgg(a: AggCall, arg: (e: Expr) => Expr): AggCall {
 /**
  * Outer input column refs[k] = D column k, NULL-safe: (x IS NULL) = (d IS NULL) and
  * COALESCE(x, c) = COALESCE(d, c) are both plain equi-join keys and match NULL with NULL.
+ * A reference keyed by identity matches on identity_key(x) = its key column instead.
  */
 function nullSafeDomainOn(sub: BoundSub, nl: number): Expr | null {
   const conds: Expr[] = [];
+  const keyed = keyedRefs(sub);
   sub.refs.forEach((i, k) => {
     const t = sub.refTypes[k];
     const o: Expr = { kind: 'column', index: i, type: t };
+    const j = keyed.indexOf(k);
+    if (j >= 0) {
+      const key: Expr = { kind: 'column', index: nl + sub.refs.length + j, type: T.text };
+      conds.push(applyOperator('=', identityKey(o), key, { params: NO_PARAMS }));
+      return;
+    }
     const d: Expr = { kind: 'column', index: nl + k, type: t };
     const isNull = (x: Expr): Expr => ({ kind: 'isnull', arg: x, negated: false, type: T.bool });
     const filler: Expr = { kind: 'literal', value: fillerValue(t), type: t };
@@ -447,6 +485,14 @@ function shiftRight(e: Expr, from: number, by: number): Expr {
   if (by === 0) return e;
   if (e.kind === 'column') return e.index >= from ? { ...e, index: e.index + by } : e;
   return mapChildren(e, (c) => shiftRight(c, from, by));
+}
+
+/** Whether a parse tree holds a node of this kind (as a key: a string constant with its name is not one). */
+function containsNode(tree: unknown, tag: string): boolean {
+  if (tree === null || typeof tree !== 'object') return false;
+  if (Array.isArray(tree)) return tree.some((x) => containsNode(x, tag));
+  for (const [k, v] of Object.entries(tree)) if (k === tag || containsNode(v, tag)) return true;
+  return false;
 }
 
 export function hasMarker(e: Expr): boolean {

@@ -3,6 +3,7 @@
 import { SqlError, SQLSTATE } from '../../errors.js';
 import { T, impls } from './core.js';
 import type { PgRecord } from '../record.js';
+import { structuralKey } from '../structural_key.js';
 
 /** Raised when a scalar subquery yields more than one row (its value is then undefined). */
 export const SUBQUERY_CARDINALITY_ERROR = 'subquery_cardinality_error';
@@ -26,4 +27,19 @@ impls.set(RECORD_FIELD, {
   returns: T.unknown,
   strict: true,
   eval: (v) => (v[0] as PgRecord).fields[v[1] as number] ?? null,
+});
+
+/**
+ * The exact representation of a value as text, NULL included (never NULL itself): a
+ * correlated subquery's domain is keyed by it where SQL equality merges values that print
+ * differently (1.5 = 1.50, but `x::text` tells them apart).
+ */
+export const IDENTITY_KEY = 'identity_key';
+
+impls.set(IDENTITY_KEY, {
+  name: IDENTITY_KEY,
+  argTypes: [],
+  returns: T.text,
+  strict: false,
+  eval: (v) => structuralKey(v[0]),
 });
