@@ -27,6 +27,7 @@
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Oracle } from './support/oracle.js';
+import { differentialStats } from './support/differential.js';
 import { FEATURES } from './property/features.js';
 import { differentialSpec } from './property/oracle_spec.js';
 import type { Cfg } from './property/query.js';
@@ -38,9 +39,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await oracle?.close();
+  if (process.env.PROPERTY_DEBUG) console.log(Object.fromEntries([...differentialStats].sort((a, b) => b[1] - a[1])));
 });
 
-const check = (name: string, cfg: Cfg, runs = 50) => checkProperty(differentialSpec(name, cfg, () => oracle), runs);
+const check = (name: string, cfg: Cfg, runs = 100) => checkProperty(differentialSpec(name, cfg, () => oracle), runs);
 const valueFeatures = ['float', 'interval', 'scales', 'nonfinite', 'reps', 'textNumbers'] as const;
 
 describe('differential properties (Tributary vs PostgreSQL)', () => {
@@ -106,7 +108,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
           txns: [6, 14],
           values: true,
         },
-        80,
+        200,
       );
     },
     TEST_TIMEOUT,
@@ -128,7 +130,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
           txns: [6, 14],
           errors: true,
         },
-        80,
+        150,
       );
     },
     TEST_TIMEOUT,

@@ -87,9 +87,10 @@ export function expr(g: G, scope: Scope, cat: Cat, d: number): E {
 }
 
 /** Take one unit of the error budget with probability p. */
-function wantErr(g: G, p = 0.3): boolean {
-  if (g.errs <= 0 || !g.r.bool(p)) return false;
+function wantErr(g: G, scale = 1): boolean {
+  if (g.errs <= 0 || !g.r.bool(g.errP * scale)) return false;
   g.errs--;
+  g.made++;
   return true;
 }
 
@@ -154,7 +155,9 @@ export function numExpr(g: G, scope: Scope, d: number): E {
     }
     case 'cast': {
       const a = numExpr(g, scope, d - 1);
-      return r.bool()
+      // numeric NaN and ±Infinity do not convert to bigint (0A000)
+      const toBig = r.bool() && !(a.ty === 'numeric' && has(g, 'nonfinite'));
+      return toBig
         ? { sql: `CAST(${a.sql} AS bigint)`, ty: 'bigint', scale: 0, err: a.err }
         : { sql: `(${a.sql})::numeric`, ty: 'numeric', scale: a.scale, err: a.err };
     }
@@ -462,7 +465,7 @@ export function boolExpr(g: G, scope: Scope, d: number): E {
   const r = g.r;
   const texts = scope.filter((c) => catOf(c.ty) === 'text');
   const baseTexts = texts.filter((c) => c.base);
-  if (baseTexts.length && wantErr(g, 0.15)) return { sql: `CAST(${r.pick(baseTexts).sql} AS boolean)`, ty: 'bool', scale: 0, err: true };
+  if (baseTexts.length && wantErr(g, 0.5)) return { sql: `CAST(${r.pick(baseTexts).sql} AS boolean)`, ty: 'bool', scale: 0, err: true };
   const hasCol = scope.some((c) => c.ty === 'bool');
   const k = d > 0 ? 1 : 0;
   const what = r.weighted([

@@ -51,7 +51,7 @@ export function genProgram(g: G, cfg: Cfg): Program {
     const stmt = `CREATE MATERIALIZED VIEW ${name} AS ${sel.sql}`;
     stmts.push(stmt);
     views.set(stmt, sel.meta);
-    env.views.push({ name, cols: sel.cols, deps: [...new Set(sel.sql.match(/\bv\d+\b/g) ?? [])], meta: sel.meta });
+    env.views.push({ name, cols: sel.cols, deps: [...new Set(sel.sql.match(/\bv\d+\b/g) ?? [])], meta: sel.meta, err: sel.err });
   };
   const dropView = () => {
     const v = r.pick(env.views);

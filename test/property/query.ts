@@ -37,6 +37,8 @@ export interface Sel {
   sql: string;
   cols: ColInfo[];
   meta: QueryMeta;
+  /** has error-prone expressions */
+  err?: boolean;
 }
 
 export function relScope(alias: string, cols: ColInfo[], base = false): Scope {
@@ -254,8 +256,17 @@ function aggErr(g: G): { sql: string; out: E } {
 }
 
 export function genSelect(g: G, env: Env, cfg: Cfg): Sel {
+  const made = g.made;
+  const sel = genSelectIn(g, { ...env, views: env.views.filter((v) => !v.err) }, cfg);
+  return { ...sel, err: g.made > made };
+}
+
+function genSelectIn(g: G, env: Env, cfg: Cfg): Sel {
   const r = g.r;
+  // one error-prone node per query: with two, which error PostgreSQL meets first depends on
+  // the order it reads rows in
   const errs = cfg.errors && has(g, 'errors') ? 1 : 0;
+  if (errs) g.errP = 0.5;
   const kind = r.weighted([
     [cfg.kinds.agg, 'agg'],
     [cfg.kinds.proj, 'proj'],
@@ -272,7 +283,7 @@ export function genSelect(g: G, env: Env, cfg: Cfg): Sel {
   g.sub = env.tables;
   let whereE: E | null = null;
   try {
-    if (hasWhere) whereE = withErrs(g, whereErrs, () => boolExpr(g, from.scope, whereErrs ? 0 : 2));
+    if (hasWhere) whereE = withErrs(g, whereErrs, () => boolExpr(g, from.scope, whereErrs && !has(g, 'errorsQuals') ? 0 : 2));
   } finally {
     g.sub = null;
   }
@@ -281,7 +292,7 @@ export function genSelect(g: G, env: Env, cfg: Cfg): Sel {
   const errsLeft = whereE?.err ? 0 : errs;
   const input = `FROM ${from.sql}${where}`;
   const pickOf = (e: E, filter = '') => `SELECT ${e.sql} AS x ${input}${filter ? (where ? ` AND (${filter})` : ` WHERE ${filter}`) : ''}`;
-  const ordered = from.singleTable && !subqueryInWhere;
+  const ordered = from.singleTable && !subqueryInWhere && has(g, 'repsOrdered');
   if (kind === 'proj') {
     const es = withErrs(g, errsLeft, () => {
       g.scalar = has(g, 'errorsSubquery') ? env.tables : null;
@@ -306,6 +317,7 @@ export function genSelect(g: G, env: Env, cfg: Cfg): Sel {
     if (g.errs > 0 && r.bool(0.3)) {
       items.push(aggErr(g));
       g.errs--;
+      g.made++;
     }
     const ordinal = r.bool(0.3);
     const groupBy = keys.length ? ` GROUP BY ${keys.map((k, i) => (ordinal ? String(i + 1) : k.sql)).join(', ')}` : '';
@@ -359,12 +371,9 @@ function genSetOp(g: G, env: Env, cfg: Cfg, errs: number): Sel {
     const es = withErrs(g, branchErrs, () =>
       cats.map((c) => {
         let e = expr(g, scope, c, r.bool(0.3) ? 1 : 0);
-        // without `reps`, multi-representation values are normalised where picked (also
-        // single-scale ones: the two inputs' scales may differ)
-        if (picking && !has(g, 'reps') && ((c === 'num' && e.ty === 'numeric') || c === 'float' || c === 'ivl')) {
-          if (c === 'num') e = { sql: `CAST(${e.sql} AS bigint)`, ty: 'bigint', scale: 0, err: e.err };
-          else e = { sql: `CAST(${e.sql} AS text)`, ty: 'text', scale: 0, err: e.err };
-        }
+        // without `reps`, values that may print differently are compared as their text where
+        // a representative is picked (in both inputs: their scales may differ too)
+        if (picking && !has(g, 'reps') && c !== 'text' && c !== 'bool') e = { sql: `CAST(${e.sql} AS text)`, ty: 'text', scale: 0, err: e.err };
         return e;
       }),
     );
@@ -387,6 +396,6 @@ function genSetOp(g: G, env: Env, cfg: Cfg, errs: number): Sel {
     cols: outCols(out),
     // INTERSECT may read its right input first (PostgreSQL puts the input with fewer
     // estimated groups first), so only UNION and EXCEPT follow creation order
-    meta: { picks: inherited.concat(picks), ordered: b1.source.isTable && b2.source.isTable && setOp !== 'INTERSECT' },
+    meta: { picks: inherited.concat(picks), ordered: b1.source.isTable && b2.source.isTable && setOp !== 'INTERSECT' && has(g, 'repsOrdered') },
   };
 }

@@ -41,7 +41,7 @@ export const TEST_TIMEOUT = TIME_LIMIT + 180_000;
 export const EXPLORE = !!process.env.PROPERTY_EXPLORE;
 const TIMING = !!process.env.PROPERTY_TIMING;
 
-export const newGen = (gv: fc.GeneratorValue): G => ({ r: new R(gv), f: FEATURES, sub: null, errs: 0, scalar: null });
+export const newGen = (gv: fc.GeneratorValue): G => ({ r: new R(gv), f: FEATURES, sub: null, errs: 0, errP: 0.3, made: 0, scalar: null });
 
 /** Greedy statement-level minimisation of a failing program (keeps the same kind of failure). */
 export async function minimise(spec: PropertySpec, found: Found, deadline: number): Promise<Found> {

@@ -9,7 +9,7 @@
 import { boolExpr, floatExpr, numExpr } from './expr.js';
 import { has, isInt, withErrs, type Env, type G, type Scope, type Table, type Ty, SQL_TYPE } from './types.js';
 
-const PREFIX: Record<Ty, string> = { int: 'i', smallint: 'h', bigint: 'b', numeric: 'n', text: 's', varchar: 'w', bool: 'f', float8: 'd', real: 'r', interval: 'v' };
+const PREFIX: Record<Ty, string> = { int: 'i', smallint: 'h', bigint: 'b', numeric: 'n', text: 's', varchar: 'w', bool: 'f', float8: 'd', real: 'r', interval: 'iv' };
 
 /**
  * `values`: mostly columns whose equal values print differently (when their features are on).
@@ -122,7 +122,7 @@ function genWhere(g: G, t: Table): string {
 function updateValue(g: G, t: Table, c: Table['cols'][number]): string {
   const r = g.r;
   if (c.name === 'id' || !r.bool(0.4)) return value(g, t, c);
-  if (has(g, 'errors') && r.bool(0.2)) {
+  if (has(g, 'errors') && r.bool(0.3)) {
     // error-prone (overflow, division by zero): the whole statement fails on both sides
     const e = withErrs(g, 1, () => (c.ty === 'float8' ? floatExpr(g, tableScope(t), 1) : numExpr(g, tableScope(t), 1)));
     if (e.err && (isInt(c.ty) || c.ty === 'numeric' || c.ty === 'float8')) return e.sql;

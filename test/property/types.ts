@@ -79,6 +79,12 @@ export interface Rel {
   /** Views this one reads. */
   deps: string[];
   meta: QueryMeta;
+  /**
+   * Has error-prone expressions: no other query reads it, since PostgreSQL (reading the
+   * oracle's plain view) would evaluate them again where the reader's filters are pushed,
+   * on rows the view itself never computes.
+   */
+  err?: boolean;
 }
 export interface Env {
   tables: Table[];
@@ -93,6 +99,10 @@ export interface G {
   sub: Table[] | null;
   /** How many error-prone nodes the expression being generated may still get. */
   errs: number;
+  /** The chance that an expression node where errors are allowed is an error-prone one. */
+  errP: number;
+  /** Error-prone nodes generated so far. */
+  made: number;
   /** Tables a SELECT list may read in scalar subqueries (error-prone: 21000). */
   scalar: Table[] | null;
 }

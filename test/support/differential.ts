@@ -53,6 +53,9 @@ interface Outcome {
   alternatives?: string[];
 }
 
+/** Outcomes by statement kind and SQLSTATE, for tuning generators (PROPERTY_DEBUG). */
+export const differentialStats = new Map<string, number>();
+
 type Kind = 'begin' | 'commit' | 'rollback' | 'write' | 'read' | 'createMv' | 'dropMv' | 'other';
 
 function kindOf(sql: string): Kind {
@@ -102,6 +105,8 @@ export class Differential {
     if (meta && kind === 'createMv') this.declareView(/^\s*create\s+materialized\s+view\s+(\w+)/i.exec(sql)![1], meta);
     const ours = await this.runOurs(sql);
     const theirs = await this.runTheirs(sql, kind);
+    const stat = `${kind} ${theirs.error ?? 'ok'}`;
+    differentialStats.set(stat, (differentialStats.get(stat) ?? 0) + 1);
     const out: Mismatch[] = [];
     const codeOk = ours.error === theirs.error || (ours.error !== null && (theirs.alternatives ?? []).includes(ours.error));
     if (!codeOk) out.push({ statement: sql, what: 'error code', ours: ours.error, theirs: theirs.error });
