@@ -52,7 +52,7 @@ describe('metamorphic properties (TLP, NoREC)', () => {
         txns: [8, 20],
         groups: [2, 4],
       }),
-      300,
+      200,
     );
   }, TEST_TIMEOUT);
 
@@ -67,7 +67,7 @@ describe('metamorphic properties (TLP, NoREC)', () => {
         txns: [8, 20],
         groups: [2, 4],
       }),
-      300,
+      200,
     );
   }, TEST_TIMEOUT);
 });

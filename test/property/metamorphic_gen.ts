@@ -35,6 +35,7 @@ function genGroup(g: G, env: Env, cfg: MetaCfg): { m: MetaGroup; cols: ColInfo[]
   };
   const where = r.bool(0.3) ? pred(1) : undefined;
   const p = pred(2);
+  const scanOrdered = from.singleTable && !/\bSELECT\b/.test(`${where ?? ''} ${p}`);
   const kind = r.weighted([
     [3, 'proj'],
     [2, 'distinct'],
@@ -43,11 +44,11 @@ function genGroup(g: G, env: Env, cfg: MetaCfg): { m: MetaGroup; cols: ColInfo[]
   ] as const);
   if (kind === 'proj' || kind === 'norec') {
     const es = Array.from({ length: r.int(1, 3) }, () => expr(g, from.scope, someCat(g, from.scope, [5, 3, 2]), r.int(0, 2)));
-    return { m: { kind, list: list(es), from: from.sql, where, p }, cols: colsOf(es) };
+    return { m: { kind, list: list(es), from: from.sql, where, p, scanOrdered }, cols: colsOf(es) };
   }
   if (kind === 'distinct') {
     const es = Array.from({ length: r.int(1, 3) }, () => keyExpr(g, from.scope, 1));
-    return { m: { kind, list: list(es), from: from.sql, where, p }, cols: colsOf(es) };
+    return { m: { kind, list: list(es), from: from.sql, where, p, scanOrdered }, cols: colsOf(es) };
   }
   // aggregates that combine over partitions: count, sum (exact: no inexact floats), min, max
   const keys = Array.from({ length: r.weighted([[2, 1], [1, 0], [1, 2]] as const) }, () => keyExpr(g, from.scope, 1));
@@ -63,7 +64,7 @@ function genGroup(g: G, env: Env, cfg: MetaCfg): { m: MetaGroup; cols: ColInfo[]
     combine.push(how);
   }
   const groupBy = keys.length ? keys.map((k) => k.sql).join(', ') : undefined;
-  return { m: { kind: 'agg', list: list(items), from: from.sql, where, p, groupBy, combine }, cols: colsOf(items) };
+  return { m: { kind: 'agg', list: list(items), from: from.sql, where, p, groupBy, combine, scanOrdered }, cols: colsOf(items) };
 }
 
 function aggArg(g: G, scope: Scope, sum: boolean): E {

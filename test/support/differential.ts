@@ -373,7 +373,7 @@ export function canonical(v: string | null): string | null {
 
 /** PostgreSQL's interval output (IntervalStyle postgres) as microseconds, months as 30 days. */
 function intervalMicros(v: string): bigint | null {
-  const m = /^(?:(-?\d+) years? ?)?(?:(-?\d+) mons? ?)?(?:(-?\d+) days? ?)?(?:([+-])?(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?)?$/.exec(v);
+  const m = /^(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?(?:([+-]?\d+) days? ?)?(?:([+-])?(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?)?$/.exec(v);
   if (!m || v === '') return null;
   const [, y, mo, d, sign, h, mi, s, frac] = m;
   const day = 86_400_000_000n;
