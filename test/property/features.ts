@@ -42,6 +42,10 @@ export const FEATURE_LIST = {
   errorsQuals: { on: false, waitsFor: 'the planner branch (conditions run cheapest first)' },
   /** scalar subqueries returning more than one row (21000) in SELECT lists. */
   errorsSubquery: { on: false, waitsFor: '15, 15b (scalar subquery gating) and the strict-operator fix' },
+  /** transactions with SAVEPOINT / ROLLBACK TO / RELEASE, COMMIT AND CHAIN, BEGIN READ ONLY. */
+  txnControl: { on: false, waitsFor: '' },
+  /** PRIMARY KEY columns updated by expressions (id + 1): PostgreSQL checks uniqueness row by row. */
+  pkUpdates: { on: false, waitsFor: '16 (the planner branch: unique keys checked in scan order)' },
   /** TLP and NoREC checks run on materialized views maintained through transactions. */
   metamorphicViews: { on: true, waitsFor: '' },
 } as const;

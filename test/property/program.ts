@@ -5,7 +5,7 @@
 import type { ViewMeta } from '../support/differential.js';
 import { genSelect, type Cfg } from './query.js';
 import { createTableSql, genDml, genTables } from './schema.js';
-import type { Env, G } from './types.js';
+import { has, type Env, type G } from './types.js';
 
 export interface Program {
   stmts: string[];
@@ -29,9 +29,17 @@ function genTxn(g: G, env: Env, cfg: Cfg, views: Map<string, ViewMeta>): string[
     [1, 'rollback'],
   ] as const);
   if (mode === 'auto') return [genDml(g, env)];
-  const n = r.int(1, 5);
-  const body = Array.from({ length: n }, () => (r.bool(0.05) ? read(true) : genDml(g, env)));
-  return ['BEGIN', ...body, mode === 'commit' ? 'COMMIT' : 'ROLLBACK'];
+  const body = (n: number) => Array.from({ length: n }, () => (r.bool(0.05) ? read(true) : genDml(g, env)));
+  if (!has(g, 'txnControl') || r.bool(0.5)) return ['BEGIN', ...body(r.int(1, 5)), mode === 'commit' ? 'COMMIT' : 'ROLLBACK'];
+  // savepoints, chained blocks, read-only blocks (writes there fail with 25006)
+  const out = [r.bool(0.15) ? 'BEGIN READ ONLY' : r.pick(['BEGIN', 'START TRANSACTION']), ...body(r.int(0, 2))];
+  if (r.bool(0.7)) {
+    out.push('SAVEPOINT s1', ...body(r.int(1, 3)));
+    out.push(r.bool(0.6) ? 'ROLLBACK TO SAVEPOINT s1' : 'RELEASE SAVEPOINT s1', ...body(r.int(0, 2)));
+  }
+  if (r.bool(0.3)) out.push(r.pick(['COMMIT AND CHAIN', 'ROLLBACK AND CHAIN']), ...body(r.int(1, 2)));
+  out.push(mode === 'commit' ? 'COMMIT' : 'ROLLBACK');
+  return out;
 }
 
 export function genProgram(g: G, cfg: Cfg): Program {

@@ -121,6 +121,7 @@ function genWhere(g: G, t: Table): string {
 /** A new value for column c in an UPDATE: a constant, or an expression of the old value. */
 function updateValue(g: G, t: Table, c: Table['cols'][number]): string {
   const r = g.r;
+  if (c.name === 'id' && t.pk && has(g, 'pkUpdates') && r.bool(0.5)) return r.pick(['id + 1', 'id - 1', '- id', '9 - id']);
   if (c.name === 'id' || !r.bool(0.4)) return value(g, t, c);
   if (has(g, 'errors') && r.bool(0.3)) {
     // error-prone (overflow, division by zero): the whole statement fails on both sides

@@ -56,14 +56,15 @@ interface Outcome {
 /** Outcomes by statement kind and SQLSTATE, for tuning generators (PROPERTY_DEBUG). */
 export const differentialStats = new Map<string, number>();
 
-type Kind = 'begin' | 'commit' | 'rollback' | 'write' | 'read' | 'createMv' | 'dropMv' | 'other';
+type Kind = 'begin' | 'commit' | 'rollback' | 'rollbackTo' | 'write' | 'read' | 'createMv' | 'dropMv' | 'other';
 
 function kindOf(sql: string): Kind {
   const s = sql.trim().toLowerCase();
   if (/;\s*\S/.test(s)) return 'other'; // several statements: run as they are
   if (/^(begin|start\s+transaction)\b/.test(s)) return 'begin';
   if (/^(commit|end)\b/.test(s)) return 'commit';
-  if (/^(rollback|abort)\b/.test(s) && !/^rollback\s+(work\s+|transaction\s+)?to\b/.test(s)) return 'rollback';
+  if (/^rollback\s+(work\s+|transaction\s+)?to\b/.test(s)) return 'rollbackTo';
+  if (/^(rollback|abort)\b/.test(s)) return 'rollback';
   if (/^(insert|update|delete|truncate)\b/.test(s)) return 'write';
   if (/^(select|values|with|table)\b/.test(s)) return /\b(insert|update|delete)\b/.test(s) ? 'write' : 'read';
   if (/^create\s+materialized\s+view\b/.test(s)) return 'createMv';
@@ -153,7 +154,14 @@ export class Differential {
       }
       case 'rollback': {
         const r = await this.attempt(sql);
-        this.block = null;
+        if (!/\band\s+chain\b/i.test(sql)) this.block = null;
+        else if (this.block) this.block.aborted = false;
+        return r;
+      }
+      case 'rollbackTo': {
+        // a savepoint undoes the failure: the block is usable again
+        const r = await this.attempt(sql);
+        if (!r.error && this.block) this.block.aborted = false;
         return r;
       }
       case 'write': {
