@@ -1,6 +1,8 @@
 // A session: one client's connection state (transaction, settings) and statement dispatch.
 // Autocommit statements run in a transaction of their own; BEGIN … COMMIT groups them, and
-// a COMMIT applies all of the block's writes at one timestamp.
+// a COMMIT applies all of the block's writes at one timestamp. As in PostgreSQL, any error
+// inside a block aborts it: every statement but COMMIT/ROLLBACK/ROLLBACK TO then fails with
+// 25P02 until the block ends (COMMIT then reports ROLLBACK) or ROLLBACK TO recovers it.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Row, Value } from '../expr/value.js';
@@ -19,8 +21,9 @@ import type { CopyRecord } from './copy_format.js';
 import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
-import { Transaction } from './transaction.js';
-import { Settings } from './settings.js';
+import { readOnlyError, Transaction } from './transaction.js';
+import { CHARACTERISTICS, Settings, type SetContext, type SettingsSnapshot } from './settings.js';
+import { abortedError, isTransactionExit, readOnlyRefusal, takesSnapshot } from './transaction_control.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
 import type { FieldInfo } from './result.js';
 
@@ -34,13 +37,20 @@ export interface StatementDescription {
 
 const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
 
+type Txn = Transaction<SettingsSnapshot>;
+
 export class Session {
-  private txn: Transaction | null = null;
+  private txn: Txn | null = null;
   readonly settings = new Settings();
   /** The connection's user and database, read by current_user / current_database(). */
   info: SessionInfo = { ...DEFAULT_SESSION_INFO };
   /** Inside beginImplicitBlock … endImplicitBlock (one simple-query message, or up to Sync). */
   private inImplicitBlock = false;
+  /**
+   * The implicit transaction is a block in PostgreSQL's sense (several statements in one
+   * Query message): SET LOCAL and SET TRANSACTION apply in it rather than warn.
+   */
+  private implicitIsBlock = false;
   /** this.txn is the implicit transaction of that block (not a BEGIN … COMMIT block). */
   private implicit = false;
 
@@ -54,9 +64,15 @@ export class Session {
 
   /** Run every statement of a query string (several: as one implicit transaction); stops at the first error. */
   execute(sql: string, params: readonly unknown[] = []): StatementResult[] {
-    const stmts = parseSql(sql);
-    if (stmts.length > 1 && params.length > 0) {
-      throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+    let stmts: ParsedStatement[];
+    try {
+      stmts = parseSql(sql);
+      if (stmts.length > 1 && params.length > 0) {
+        throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+      }
+    } catch (e) {
+      this.abortOnError(); // a syntax error aborts the block too
+      throw e;
     }
     // several statements in one string form one implicit transaction, as over the wire
     if (stmts.length > 1) return this.runImplicitBlock(stmts);
@@ -71,7 +87,7 @@ export class Session {
    * it commits the statements before it and runs on its own. Stops at the first error.
    */
   runImplicitBlock(stmts: readonly ParsedStatement[]): StatementResult[] {
-    this.beginImplicitBlock();
+    this.beginImplicitBlock(stmts.length > 1);
     const out: StatementResult[] = [];
     try {
       for (const s of stmts) out.push(this.executeStatement(s));
@@ -83,23 +99,78 @@ export class Session {
     return out;
   }
 
-  /** Start an implicit block; statements then run through executeStatement one at a time. */
-  beginImplicitBlock(): void {
+  /**
+   * Start an implicit block; statements then run through executeStatement one at a time.
+   * `multiStatement`: several statements of one Query message (PostgreSQL's implicit
+   * transaction block), not a single statement or the extended protocol's messages up to Sync.
+   */
+  beginImplicitBlock(multiStatement = false): void {
     this.inImplicitBlock = true;
+    this.implicitIsBlock = multiStatement;
   }
 
   /**
-   * End the implicit block: commit its transaction (`commit`) or discard it. An explicit
-   * block opened inside stays open. The commit can fail (e.g. a view's query errors on the
-   * new data); the changes are then rolled back and the error thrown.
+   * End the implicit block: commit its transaction (`commit`), or, after an error (`!commit`),
+   * discard it. An explicit block opened inside stays open, and after an error it is
+   * aborted: whatever failed (a statement, parsing, a protocol message, COPY) fails the block.
+   * The commit can fail (e.g. a view's query errors on the new data); the changes are then
+   * rolled back and the error thrown.
    */
   endImplicitBlock(commit: boolean): void {
     this.inImplicitBlock = false;
+    this.implicitIsBlock = false;
+    if (!commit) return this.abortOnError();
     if (!this.implicit) return;
+    this.finishTransaction(true);
+  }
+
+  /**
+   * An error happened in the current command: an explicit block is aborted (25P02 until it
+   * ends), an implicit transaction rolled back.
+   */
+  abortOnError(): void {
+    if (!this.txn) return;
+    if (this.implicit) this.finishTransaction(false);
+    else this.txn.failed = true;
+  }
+
+  /** Throws 25P02 if the block is aborted and `stmt` is not one that ends or recovers it. */
+  checkNotAborted(stmt: ParsedStatement | null): void {
+    if (this.txn?.failed && !isTransactionExit(stmt)) throw abortedError();
+  }
+
+  /** Throws 25006 if the current transaction is read-only (`command`: PostgreSQL's name for the write). */
+  checkWritable(command: string): void {
+    if (this.settings.readOnly) throw readOnlyError(command);
+  }
+
+  /** A new transaction (a BEGIN block or an implicit one) with its characteristics fixed. */
+  private startTransaction(explicit: boolean): Txn {
+    const txn: Txn = new Transaction(explicit);
+    txn.savedAtStart = this.settings.snapshot();
+    this.settings.beginTransaction();
+    this.txn = txn;
+    this.implicit = !explicit;
+    return txn;
+  }
+
+  /**
+   * End the current transaction: commit its changes or discard them (with the settings it
+   * changed). A failing commit discards them too, and throws.
+   */
+  private finishTransaction(commit: boolean): void {
     const txn = this.txn!;
     this.txn = null;
     this.implicit = false;
-    if (commit) this.engine.commit(txn.changes());
+    try {
+      if (commit) this.engine.commit(txn.changes());
+    } catch (e) {
+      commit = false;
+      throw e;
+    } finally {
+      if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
+      this.settings.endTransaction();
+    }
   }
 
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
@@ -114,7 +185,15 @@ export class Session {
   private executeOne(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
-    if (tag === 'TransactionStmt') return this.transactionStatement(n);
+    if (tag === 'TransactionStmt') {
+      try {
+        this.checkNotAborted(stmt);
+        return this.transactionStatement(n);
+      } catch (e) {
+        this.abortOnError();
+        throw e;
+      }
+    }
     return this.inTransaction(tag, (txn) => this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams));
   }
 
@@ -125,14 +204,17 @@ export class Session {
   copyIn(table: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
     const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
-      return this.inTransaction('CopyStmt', (txn) => copyRows({ engine: this.engine, txn }, table, columns, records));
+      return this.inTransaction('CopyStmt', (txn) => {
+        this.checkWritable('COPY FROM');
+        return copyRows({ engine: this.engine, txn }, table, columns, records);
+      });
     } finally {
       setActiveSessionInfo(prevInfo);
     }
   }
 
   /** Run one statement's work in the current transaction, or in its own (autocommit). */
-  private inTransaction(tag: string, run: (txn: Transaction) => StatementResult): StatementResult {
+  private inTransaction(tag: string, run: (txn: Txn) => StatementResult): StatementResult {
     const t = this.enterStatement(tag);
     try {
       const result = run(t.txn);
@@ -180,29 +262,23 @@ export class Session {
   }
 
   /** Start a statement: in the open transaction, the implicit block's, or one of its own. */
-  private enterStatement(tag: string): { txn: Transaction; autocommit: boolean } {
-    if (this.txn?.failed) {
-      throw new SqlError(SQLSTATE.IN_FAILED_SQL_TRANSACTION, 'current transaction is aborted, commands ignored until end of transaction block');
-    }
+  private enterStatement(tag: string): { txn: Txn; autocommit: boolean } {
+    if (this.txn?.failed) throw abortedError();
     if (this.implicit && DDL_TAGS.has(tag)) {
       // DDL applies at once (not transactional): commit what precedes it, then run it alone
-      this.endImplicitBlock(true);
-      this.inImplicitBlock = true;
+      this.finishTransaction(true);
     } else if (this.inImplicitBlock && !this.txn && !DDL_TAGS.has(tag)) {
-      this.txn = new Transaction(false);
-      this.implicit = true;
+      this.startTransaction(false);
     }
     const autocommit = this.txn === null;
-    return { txn: this.txn ?? new Transaction(false), autocommit };
+    const txn: Txn = this.txn ?? new Transaction(false);
+    if (takesSnapshot(tag)) txn.snapshotTaken = true;
+    return { txn, autocommit };
   }
 
   /** A statement failed: the transaction's state afterwards, and the error to report. */
-  private statementFailed(t: { txn: Transaction; autocommit: boolean }, e: unknown): SqlError {
-    if (this.implicit) {
-      // an error rolls back the whole implicit transaction
-      this.txn = null;
-      this.implicit = false;
-    } else if (!t.autocommit) t.txn.failed = true;
+  private statementFailed(t: { txn: Txn; autocommit: boolean }, e: unknown): SqlError {
+    if (!t.autocommit) this.abortOnError();
     // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
     if (!(e instanceof SqlError)) return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
     return e;
@@ -214,6 +290,7 @@ export class Session {
    * dry-run in a throwaway transaction with NULL parameters, which is never committed.
    */
   describe(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[] = []): StatementDescription {
+    this.checkNotAborted(stmt);
     const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.describeOne(stmt, paramTypes);
@@ -266,8 +343,10 @@ export class Session {
     }
   }
 
-  private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Transaction, params: ParamTypes, raw: readonly unknown[]): StatementResult {
+  private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Txn, params: ParamTypes, raw: readonly unknown[]): StatementResult {
     const values = () => paramValues(params, raw);
+    const refused = this.settings.readOnly ? readOnlyRefusal(tag, n) : null;
+    if (refused) throw readOnlyError(refused);
     switch (tag) {
       case 'SelectStmt': {
         const plan = this.bindSelect(n, params);
@@ -279,7 +358,8 @@ export class Session {
         // Parameter values are converted when evaluation needs them, i.e. after binding has
         // settled the types of the parameters used so far.
         const cx: DmlContext = { engine: this.engine, txn, params, values };
-        return tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n);
+        const run = () => (tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n));
+        return this.settings.readOnly ? refuseWrite(txn, statementName(tag), run) : run();
       }
       case 'CreateStmt':
         this.noDdlInBlock('CREATE TABLE');
@@ -305,8 +385,7 @@ export class Session {
         return drop(this.engine, n);
       }
       case 'VariableSetStmt':
-        this.settings.set(n);
-        return { command: 'SET' };
+        return { command: 'SET', notices: this.settings.set(n, this.setContext()) };
       case 'VariableShowStmt':
         return this.show(n.name);
       case 'ExplainStmt': {
@@ -319,6 +398,7 @@ export class Session {
       case 'CopyStmt':
         throw unsupported('COPY outside the wire protocol (embedded programs use db.insert and db.toArrow)');
       case 'DiscardStmt':
+        if (this.txn && !this.implicit) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'DISCARD ALL cannot run inside a transaction block');
         this.settings.reset();
         return { command: 'DISCARD ALL' };
       default:
@@ -332,12 +412,12 @@ export class Session {
   }
 
   /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
-  private runRead(plan: Plan, params: readonly Value[], txn: Transaction): StatementResult {
+  private runRead(plan: Plan, params: readonly Value[], txn: Txn): StatementResult {
     return selectResult(plan, this.engine.read(this.readPlan(plan, txn), params, (t) => txn.contents(t)));
   }
 
   /** The plan a read of `plan` evaluates in this transaction. */
-  private readPlan(plan: Plan, txn: Transaction): Plan {
+  private readPlan(plan: Plan, txn: Txn): Plan {
     return optimize(this.withPendingViewsInlined(plan, txn));
   }
 
@@ -346,7 +426,7 @@ export class Session {
    * to one of its inputs, a read computes the view's query over the transaction's own view of
    * the tables instead, as PostgreSQL's own (non-materialized) semantics would.
    */
-  private withPendingViewsInlined(plan: Plan, txn: Transaction): Plan {
+  private withPendingViewsInlined(plan: Plan, txn: Txn): Plan {
     if (!txn.hasWrites) return plan;
     const stale = new Set<string>();
     for (const e of this.engine.catalog.all()) {
@@ -369,40 +449,75 @@ export class Session {
     }
   }
 
+  /** Where a SET runs, for the GUC checks on the transaction characteristics. */
+  private setContext(): SetContext {
+    const txn = this.txn;
+    return {
+      inBlock: !!txn && (!this.implicit || this.implicitIsBlock),
+      subtransaction: !!txn?.inSavepoint,
+      snapshotTaken: !!txn?.snapshotTaken,
+    };
+  }
+
+  /** In a BEGIN block (not an implicit transaction). */
+  private get inBlock(): boolean {
+    return this.txn !== null && !this.implicit;
+  }
+
   private transactionStatement(n: any): StatementResult {
+    const options: any[] = n.options ?? [];
+    const outsideBlock = (what: string) => new SqlError(SQLSTATE.NO_ACTIVE_SQL_TRANSACTION, `${what} can only be used in transaction blocks`);
     switch (n.kind as string) {
       case 'TRANS_STMT_BEGIN':
-      case 'TRANS_STMT_START':
+      case 'TRANS_STMT_START': {
+        let notices: string[] = [];
         if (this.implicit) {
           // the implicit transaction becomes the explicit block, statements so far included
           this.implicit = false;
-          return { command: 'BEGIN' };
-        }
-        if (this.txn) return { command: 'BEGIN', notices: ['there is already a transaction in progress'] };
-        this.txn = new Transaction(true);
-        return { command: 'BEGIN' };
-      case 'TRANS_STMT_COMMIT': {
-        const txn = this.txn;
-        const wasImplicit = this.implicit;
-        this.txn = null;
-        this.implicit = false;
-        if (!txn) return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
-        if (wasImplicit) {
-          this.engine.commit(txn.changes());
-          return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
-        }
-        if (txn.failed) return { command: 'ROLLBACK' };
-        this.engine.commit(txn.changes());
-        return { command: 'COMMIT' };
+        } else if (this.txn) notices = ['there is already a transaction in progress'];
+        else this.startTransaction(true);
+        this.settings.setTransactionOptions(options, this.setContext());
+        return { command: 'BEGIN', notices };
       }
+      case 'TRANS_STMT_COMMIT':
       case 'TRANS_STMT_ROLLBACK': {
-        const had = this.txn !== null && !this.implicit;
-        this.txn = null;
-        this.implicit = false;
-        return { command: 'ROLLBACK', notices: had ? [] : ['there is no transaction in progress'] };
+        const commit = n.kind === 'TRANS_STMT_COMMIT';
+        const word = commit ? 'COMMIT' : 'ROLLBACK';
+        if (!this.inBlock) {
+          if (n.chain) throw outsideBlock(`${word} AND CHAIN`);
+          // COMMIT ends an implicit transaction normally, ROLLBACK discards it
+          if (this.txn) this.finishTransaction(commit);
+          return { command: word, notices: ['there is no transaction in progress'] };
+        }
+        const failed = this.txn!.failed;
+        const characteristics = Object.keys(CHARACTERISTICS).map((k) => [k, this.settings.get(k)] as const);
+        this.finishTransaction(commit && !failed);
+        if (n.chain) {
+          // a new block at once, with the same characteristics
+          this.startTransaction(true);
+          for (const [k, v] of characteristics) this.settings.setLocal(k, v);
+        }
+        return { command: commit && !failed ? 'COMMIT' : 'ROLLBACK' };
+      }
+      case 'TRANS_STMT_SAVEPOINT':
+        if (!this.inBlock) throw outsideBlock('SAVEPOINT');
+        this.txn!.savepoint(String(n.savepoint_name), this.settings.snapshot());
+        return { command: 'SAVEPOINT' };
+      case 'TRANS_STMT_RELEASE': {
+        if (!this.inBlock) throw outsideBlock('RELEASE SAVEPOINT');
+        const sp = this.txn!.release(String(n.savepoint_name));
+        // as PostgreSQL's CommitSubTransaction: a read-only mode set inside does not outlive it
+        this.settings.setLocal('transaction_read_only', sp.saved.local.get('transaction_read_only') ?? 'off');
+        return { command: 'RELEASE' };
+      }
+      case 'TRANS_STMT_ROLLBACK_TO': {
+        if (!this.inBlock) throw outsideBlock('ROLLBACK TO SAVEPOINT');
+        const sp = this.txn!.rollbackTo(String(n.savepoint_name));
+        this.settings.restore(sp.saved);
+        return { command: 'ROLLBACK' };
       }
       default:
-        throw unsupported(`transaction statement ${String(n.kind).replace('TRANS_STMT_', '')}`);
+        throw unsupported(`transaction statement ${String(n.kind).replace('TRANS_STMT_', '').replace('_', ' ')}`);
     }
   }
 
@@ -432,6 +547,21 @@ function paramValues(params: ParamTypes, raw: readonly unknown[]): Value[] {
     throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, `there is no parameter $${k + 1}`, { position: params.positions[k] });
   }
   return types.map((t, i) => paramValue(raw[i], t));
+}
+
+/**
+ * A write statement in a read-only transaction: it binds and evaluates as usual (so its
+ * binding errors come first, as PostgreSQL's parse analysis does), but its first write, or
+ * its end if it writes nothing, is 25006.
+ */
+function refuseWrite(txn: Txn, command: string, run: () => StatementResult): StatementResult {
+  txn.readOnlyCommand = command;
+  try {
+    run();
+  } finally {
+    txn.readOnlyCommand = null;
+  }
+  throw readOnlyError(command);
 }
 
 function selectResult(plan: Plan, rows: Row[]): StatementResult {
