@@ -129,9 +129,12 @@ export class Session {
    * ends), an implicit transaction rolled back.
    */
   abortOnError(): void {
-    if (!this.txn) return;
-    if (this.implicit) this.finishTransaction(false);
-    else this.txn.failed = true;
+    const txn = this.txn;
+    if (!txn) return;
+    if (this.implicit) return this.finishTransaction(false);
+    // PostgreSQL aborts the (sub)transaction at once, undoing the SETs made since it began
+    if (!txn.failed) this.settings.restore(txn.innermostSaved ?? txn.savedAtStart!);
+    txn.failed = true;
   }
 
   /** Throws 25P02 if the block is aborted and `stmt` is not one that ends or recovers it. */
@@ -384,8 +387,10 @@ export class Session {
         this.noDdlInBlock('DROP');
         return drop(this.engine, n);
       }
-      case 'VariableSetStmt':
-        return { command: 'SET', notices: this.settings.set(n, this.setContext()) };
+      case 'VariableSetStmt': {
+        const notices = this.settings.set(n, this.setContext());
+        return { command: n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET', notices };
+      }
       case 'VariableShowStmt':
         return this.show(n.name);
       case 'ExplainStmt': {
@@ -493,9 +498,11 @@ export class Session {
         const characteristics = Object.keys(CHARACTERISTICS).map((k) => [k, this.settings.get(k)] as const);
         this.finishTransaction(commit && !failed);
         if (n.chain) {
-          // a new block at once, with the same characteristics
-          this.startTransaction(true);
+          // a new block at once, with the same characteristics (which, unlike BEGIN's options,
+          // an abort of the new block keeps: they are part of what it started with)
+          const txn = this.startTransaction(true);
           for (const [k, v] of characteristics) this.settings.setLocal(k, v);
+          txn.savedAtStart = this.settings.snapshot();
         }
         return { command: commit && !failed ? 'COMMIT' : 'ROLLBACK' };
       }

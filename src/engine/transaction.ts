@@ -148,6 +148,11 @@ export class Transaction<S = unknown> {
     return this.savepoints.length > 0;
   }
 
+  /** What the innermost savepoint saved, if there is one. */
+  get innermostSaved(): S | undefined {
+    return this.savepoints[this.savepoints.length - 1]?.saved;
+  }
+
   savepoint(name: string, saved: S): void {
     this.undo ??= [];
     this.savepoints.push({ name, mark: this.undo.length, saved });
