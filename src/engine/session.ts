@@ -476,6 +476,7 @@ export class Session {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START': {
         let notices: string[] = [];
+        this.settings.checkTransactionOptions(options);
         if (this.implicit) {
           // the implicit transaction becomes the explicit block, statements so far included
           this.implicit = false;

@@ -160,6 +160,11 @@ export class Settings {
     throw unsupported(`SET ${name.toUpperCase()}`);
   }
 
+  /** Throws if an option of BEGIN's list has a value we refuse (so no block starts). */
+  checkTransactionOptions(options: any[]): void {
+    for (const d of options) normalize(String(d.DefElem.defname), argText(d.DefElem.arg));
+  }
+
   /** BEGIN's / SET TRANSACTION's option list (DefElems named transaction_…). */
   setTransactionOptions(options: any[], cx: SetContext): void {
     for (const d of options) {
