@@ -16,7 +16,8 @@ import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
 import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
-import { copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import { checkNotNull, copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
@@ -214,6 +215,21 @@ export class Session {
     } finally {
       setActiveSessionInfo(prevInfo);
     }
+  }
+
+  /**
+   * Rows already converted to the table's types (db.insert's), inserted as an INSERT
+   * statement of this session: in its open block if there is one, refused if read-only.
+   */
+  insertRows(table: TableEntry, rows: readonly Row[]): StatementResult {
+    return this.inTransaction('InsertStmt', (txn) => {
+      this.checkWritable('INSERT');
+      for (const r of rows) {
+        checkNotNull(table, r);
+        txn.insert(table, r);
+      }
+      return { command: `INSERT 0 ${rows.length}`, rowCount: rows.length };
+    });
   }
 
   /** Run one statement's work in the current transaction, or in its own (autocommit). */
