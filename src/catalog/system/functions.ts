@@ -207,6 +207,56 @@ for (const [name, check] of [
   }
 }
 
+// pg_has_role([user,] role, privilege), which psql 15.20's \l+ calls. The session's user is a
+// superuser and so has every role, existing or not; another role has itself and the roles
+// PostgreSQL makes it a member of. A role named by text must exist.
+const ROLE_MEMBERSHIPS: Record<string, string[]> = { pg_monitor: ['pg_read_all_settings', 'pg_read_all_stats', 'pg_stat_scan_tables'] };
+const ROLE_PRIVILEGES = ['usage', 'member', 'usage with grant option', 'usage with admin option', 'member with grant option', 'member with admin option'];
+function roleOid(v: Value, type: SqlType): number {
+  if (type.id === 'oid') return num(v);
+  if (v === ownerName()) return ROLE_OWNER;
+  const r = ROLES.find((x) => x.name === v);
+  if (!r) throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `role "${v}" does not exist`);
+  return r.oid;
+}
+function checkRolePrivilege(list: string): void {
+  for (const part of list.split(',')) {
+    const p = part.trim();
+    if (!ROLE_PRIVILEGES.includes(p.toLowerCase())) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `unrecognized privilege type: "${p}"`);
+  }
+}
+function hasRole(user: number, role: number): boolean {
+  if (user === ROLE_OWNER || user === role) return true;
+  const member = roleName(role);
+  return member !== null && (ROLE_MEMBERSHIPS[roleName(user) ?? ''] ?? []).includes(member);
+}
+for (const roleType of [T.name, O]) {
+  const r = roleType.id === 'oid' ? 'id' : 'name';
+  fn('pg_has_role', {
+    name: `pg_has_role_${r}`,
+    args: [roleType, TX],
+    returns: B,
+    eval: (v) => {
+      const role = roleOid(v[0], roleType);
+      checkRolePrivilege(v[1] as string);
+      return hasRole(ROLE_OWNER, role);
+    },
+  });
+  for (const userType of [T.name, O]) {
+    fn('pg_has_role', {
+      name: `pg_has_role_${userType.id === 'oid' ? 'id' : 'name'}_${r}`,
+      args: [userType, roleType, TX],
+      returns: B,
+      eval: (v) => {
+        const user = roleOid(v[0], userType);
+        const role = roleOid(v[1], roleType);
+        checkRolePrivilege(v[2] as string);
+        return hasRole(user, role);
+      },
+    });
+  }
+}
+
 fn('pg_get_expr', { name: 'pg_get_expr', args: [T.pg_node_tree, O], returns: TX, eval: (v) => v[0] });
 fn('pg_get_expr', { name: 'pg_get_expr_ext', args: [T.pg_node_tree, O, B], returns: TX, eval: (v) => v[0] });
 
