@@ -159,6 +159,16 @@ fn('format_type', {
 
 fn('pg_get_userbyid', { name: 'pg_get_userbyid', args: [O], returns: T.name, eval: (v) => roleName(num(v[0])) ?? `unknown (OID=${v[0]})` });
 fn('pg_encoding_to_char', { name: 'pg_encoding_to_char', args: [T.int4], returns: T.name, eval: (v) => (v[0] === 6 ? 'UTF8' : v[0] === 0 ? 'SQL_ASCII' : '') });
+fn('pg_char_to_encoding', { name: 'pg_char_to_encoding', args: [T.name], returns: T.int4, eval: (v) => (/^utf-?8$/i.test(v[0] as string) ? 6 : /^sql_ascii$/i.test(v[0] as string) ? 0 : -1) });
+fn('getdatabaseencoding', { name: 'getdatabaseencoding', args: [], returns: T.name, eval: () => 'UTF8' });
+// the default tablespaces live in the data directory: PostgreSQL reports ''
+fn('pg_tablespace_location', { name: 'pg_tablespace_location', args: [O], returns: TX, eval: () => '' });
+// there are no extended statistics objects
+fn('pg_statistics_obj_is_visible', { name: 'pg_statistics_obj_is_visible', args: [O], returns: B, eval: () => null });
+fn('pg_tablespace_size', { name: 'pg_tablespace_size_oid', args: [O], returns: T.int8, eval: () => 0n });
+fn('pg_tablespace_size', { name: 'pg_tablespace_size_name', args: [T.name], returns: T.int8, eval: () => 0n });
+// default, C and POSIX: all in pg_catalog
+fn('pg_collation_is_visible', { name: 'pg_collation_is_visible', args: [O], returns: B, eval: (v) => ([100, 950, 951].includes(num(v[0])) ? true : null) });
 
 fn('pg_table_is_visible', {
   name: 'pg_table_is_visible',
