@@ -318,6 +318,7 @@ export class Connection {
           // CopyData/CopyDone/CopyFail outside COPY: ignored, as PostgreSQL does
           break;
         case 'F':
+          this.session.abortOnError(); // like any error, it aborts an open block
           this.send(errorResponse(new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'the function call protocol is not supported')));
           this.send(readyForQuery(this.session.transactionStatus));
           this.flushOut();
@@ -341,7 +342,10 @@ export class Connection {
     let ok = true;
     try {
       const textHandler = queryTextHandler(sql);
-      if (textHandler) await textHandler(sql, this.handlerContext(true));
+      if (textHandler) {
+        session.checkNotAborted(null);
+        await textHandler(sql, this.handlerContext(true));
+      }
       else {
         const stmts = parseStatements(sql);
         // several statements form an implicit transaction block, as in PostgreSQL
