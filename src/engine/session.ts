@@ -23,8 +23,9 @@ import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
 import { readOnlyError, Transaction } from './transaction.js';
-import { CHARACTERISTICS, Settings, type SetContext, type SettingsSnapshot } from './settings.js';
-import { abortedError, isTransactionExit, readOnlyRefusal, takesSnapshot } from './transaction_control.js';
+import { Settings } from './settings.js';
+import { readOnlyRefusal } from './transaction_control.js';
+import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
 import type { FieldInfo } from './result.js';
 
@@ -36,31 +37,19 @@ export interface StatementDescription {
   fields: FieldInfo[] | null;
 }
 
-const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
-
-type Txn = Transaction<SettingsSnapshot>;
-
 export class Session {
-  private txn: Txn | null = null;
   readonly settings = new Settings();
   /** The connection's user and database, read by current_user / current_database(). */
   info: SessionInfo = { ...DEFAULT_SESSION_INFO };
-  /** Inside beginImplicitBlock … endImplicitBlock (one simple-query message, or up to Sync). */
-  private inImplicitBlock = false;
-  /**
-   * The implicit transaction is a block in PostgreSQL's sense (several statements in one
-   * Query message): SET LOCAL and SET TRANSACTION apply in it rather than warn.
-   */
-  private implicitIsBlock = false;
-  /** this.txn is the implicit transaction of that block (not a BEGIN … COMMIT block). */
-  private implicit = false;
+  private readonly block: TransactionBlock;
 
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine) {
+    this.block = new TransactionBlock(engine, this.settings);
+  }
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
   get transactionStatus(): 'I' | 'T' | 'E' {
-    if (!this.txn) return 'I';
-    return this.txn.failed ? 'E' : 'T';
+    return this.block.status;
   }
 
   /** Run every statement of a query string (several: as one implicit transaction); stops at the first error. */
@@ -106,75 +95,30 @@ export class Session {
    * transaction block), not a single statement or the extended protocol's messages up to Sync.
    */
   beginImplicitBlock(multiStatement = false): void {
-    this.inImplicitBlock = true;
-    this.implicitIsBlock = multiStatement;
+    this.block.beginImplicit(multiStatement);
   }
 
   /**
-   * End the implicit block: commit its transaction (`commit`), or, after an error (`!commit`),
-   * discard it. An explicit block opened inside stays open, and after an error it is
-   * aborted: whatever failed (a statement, parsing, a protocol message, COPY) fails the block.
-   * The commit can fail (e.g. a view's query errors on the new data); the changes are then
-   * rolled back and the error thrown.
+   * End the implicit block: commit its transaction (`commit`), or after an error discard it;
+   * an open BEGIN block is aborted then (TransactionBlock.endImplicit).
    */
   endImplicitBlock(commit: boolean): void {
-    this.inImplicitBlock = false;
-    this.implicitIsBlock = false;
-    if (!commit) return this.abortOnError();
-    if (!this.implicit) return;
-    this.finishTransaction(true);
+    this.block.endImplicit(commit);
   }
 
-  /**
-   * An error happened in the current command: an explicit block is aborted (25P02 until it
-   * ends), an implicit transaction rolled back.
-   */
+  /** An error happened in the current command (whatever it was): the block fails. */
   abortOnError(): void {
-    const txn = this.txn;
-    if (!txn) return;
-    if (this.implicit) return this.finishTransaction(false);
-    // PostgreSQL aborts the (sub)transaction at once, undoing the SETs made since it began
-    if (!txn.failed) this.settings.restore(txn.innermostSaved ?? txn.savedAtStart!);
-    txn.failed = true;
+    this.block.abortOnError();
   }
 
   /** Throws 25P02 if the block is aborted and `stmt` is not one that ends or recovers it. */
   checkNotAborted(stmt: ParsedStatement | null): void {
-    if (this.txn?.failed && !isTransactionExit(stmt)) throw abortedError();
+    this.block.checkNotAborted(stmt);
   }
 
   /** Throws 25006 if the current transaction is read-only (`command`: PostgreSQL's name for the write). */
   checkWritable(command: string): void {
     if (this.settings.readOnly) throw readOnlyError(command);
-  }
-
-  /** A new transaction (a BEGIN block or an implicit one) with its characteristics fixed. */
-  private startTransaction(explicit: boolean): Txn {
-    const txn: Txn = new Transaction(explicit);
-    txn.savedAtStart = this.settings.snapshot();
-    this.settings.beginTransaction();
-    this.txn = txn;
-    this.implicit = !explicit;
-    return txn;
-  }
-
-  /**
-   * End the current transaction: commit its changes or discard them (with the settings it
-   * changed). A failing commit discards them too, and throws.
-   */
-  private finishTransaction(commit: boolean): void {
-    const txn = this.txn!;
-    this.txn = null;
-    this.implicit = false;
-    try {
-      if (commit) this.engine.commit(txn.changes());
-    } catch (e) {
-      commit = false;
-      throw e;
-    } finally {
-      if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
-      this.settings.endTransaction();
-    }
   }
 
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
@@ -189,15 +133,7 @@ export class Session {
   private executeOne(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
-    if (tag === 'TransactionStmt') {
-      try {
-        this.checkNotAborted(stmt);
-        return this.transactionStatement(n);
-      } catch (e) {
-        this.abortOnError();
-        throw e;
-      }
-    }
+    if (tag === 'TransactionStmt') return this.block.run(stmt);
     return this.inTransaction(tag, (txn) => this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams));
   }
 
@@ -234,7 +170,7 @@ export class Session {
 
   /** Run one statement's work in the current transaction, or in its own (autocommit). */
   private inTransaction(tag: string, run: (txn: Txn) => StatementResult): StatementResult {
-    const t = this.enterStatement(tag);
+    const t = this.block.enter(tag);
     try {
       const result = run(t.txn);
       if (t.autocommit) this.engine.commit(t.txn.changes());
@@ -250,7 +186,7 @@ export class Session {
    */
   async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>): Promise<StatementResult> {
     const tag = nodeTag(stmt.node);
-    if (tag !== 'SelectStmt' || this.txn?.failed) return this.executeStatement(stmt, rawParams, paramTypes);
+    if (tag !== 'SelectStmt' || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
     const mine = { ...this.info, settings: this.settings };
     let prevInfo = setActiveSessionInfo(mine);
     // other sessions run during the pauses: the active session is ours again after each
@@ -265,7 +201,7 @@ export class Session {
       }
       prevInfo = setActiveSessionInfo(mine);
     };
-    const t = this.enterStatement(tag);
+    const t = this.block.enter(tag);
     try {
       const params = new ParamTypes(paramTypes);
       const plan = this.bindSelect(stmt.node.SelectStmt, params);
@@ -278,21 +214,6 @@ export class Session {
     } finally {
       setActiveSessionInfo(prevInfo);
     }
-  }
-
-  /** Start a statement: in the open transaction, the implicit block's, or one of its own. */
-  private enterStatement(tag: string): { txn: Txn; autocommit: boolean } {
-    if (this.txn?.failed) throw abortedError();
-    if (this.implicit && DDL_TAGS.has(tag)) {
-      // DDL applies at once (not transactional): commit what precedes it, then run it alone
-      this.finishTransaction(true);
-    } else if (this.inImplicitBlock && !this.txn && !DDL_TAGS.has(tag)) {
-      this.startTransaction(false);
-    }
-    const autocommit = this.txn === null;
-    const txn: Txn = this.txn ?? new Transaction(false);
-    if (takesSnapshot(tag)) txn.snapshotTaken = true;
-    return { txn, autocommit };
   }
 
   /** A statement failed: the transaction's state afterwards, and the error to report. */
@@ -404,7 +325,7 @@ export class Session {
         return drop(this.engine, n);
       }
       case 'VariableSetStmt': {
-        const notices = this.settings.set(n, this.setContext());
+        const notices = this.settings.set(n, this.block.setContext());
         return { command: n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET', notices };
       }
       case 'VariableShowStmt':
@@ -419,7 +340,7 @@ export class Session {
       case 'CopyStmt':
         throw unsupported('COPY outside the wire protocol (embedded programs use db.insert and db.toArrow)');
       case 'DiscardStmt':
-        if (this.txn && !this.implicit) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'DISCARD ALL cannot run inside a transaction block');
+        if (this.block.inBlock) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'DISCARD ALL cannot run inside a transaction block');
         this.settings.reset();
         return { command: 'DISCARD ALL' };
       default:
@@ -465,83 +386,8 @@ export class Session {
   }
 
   private noDdlInBlock(what: string): void {
-    if (this.txn) {
+    if (this.block.txn) {
       throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, `${what} cannot run inside a transaction block`);
-    }
-  }
-
-  /** Where a SET runs, for the GUC checks on the transaction characteristics. */
-  private setContext(): SetContext {
-    const txn = this.txn;
-    return {
-      inBlock: !!txn && (!this.implicit || this.implicitIsBlock),
-      subtransaction: !!txn?.inSavepoint,
-      snapshotTaken: !!txn?.snapshotTaken,
-    };
-  }
-
-  /** In a BEGIN block (not an implicit transaction). */
-  private get inBlock(): boolean {
-    return this.txn !== null && !this.implicit;
-  }
-
-  private transactionStatement(n: any): StatementResult {
-    const options: any[] = n.options ?? [];
-    const outsideBlock = (what: string) => new SqlError(SQLSTATE.NO_ACTIVE_SQL_TRANSACTION, `${what} can only be used in transaction blocks`);
-    switch (n.kind as string) {
-      case 'TRANS_STMT_BEGIN':
-      case 'TRANS_STMT_START': {
-        let notices: string[] = [];
-        this.settings.checkTransactionOptions(options);
-        if (this.implicit) {
-          // the implicit transaction becomes the explicit block, statements so far included
-          this.implicit = false;
-        } else if (this.txn) notices = ['there is already a transaction in progress'];
-        else this.startTransaction(true);
-        this.settings.setTransactionOptions(options, this.setContext());
-        return { command: 'BEGIN', notices };
-      }
-      case 'TRANS_STMT_COMMIT':
-      case 'TRANS_STMT_ROLLBACK': {
-        const commit = n.kind === 'TRANS_STMT_COMMIT';
-        const word = commit ? 'COMMIT' : 'ROLLBACK';
-        if (!this.inBlock) {
-          if (n.chain) throw outsideBlock(`${word} AND CHAIN`);
-          // COMMIT ends an implicit transaction normally, ROLLBACK discards it
-          if (this.txn) this.finishTransaction(commit);
-          return { command: word, notices: ['there is no transaction in progress'] };
-        }
-        const failed = this.txn!.failed;
-        const characteristics = Object.keys(CHARACTERISTICS).map((k) => [k, this.settings.get(k)] as const);
-        this.finishTransaction(commit && !failed);
-        if (n.chain) {
-          // a new block at once, with the same characteristics (which, unlike BEGIN's options,
-          // an abort of the new block keeps: they are part of what it started with)
-          const txn = this.startTransaction(true);
-          for (const [k, v] of characteristics) this.settings.setLocal(k, v);
-          txn.savedAtStart = this.settings.snapshot();
-        }
-        return { command: commit && !failed ? 'COMMIT' : 'ROLLBACK' };
-      }
-      case 'TRANS_STMT_SAVEPOINT':
-        if (!this.inBlock) throw outsideBlock('SAVEPOINT');
-        this.txn!.savepoint(String(n.savepoint_name), this.settings.snapshot());
-        return { command: 'SAVEPOINT' };
-      case 'TRANS_STMT_RELEASE': {
-        if (!this.inBlock) throw outsideBlock('RELEASE SAVEPOINT');
-        const sp = this.txn!.release(String(n.savepoint_name));
-        // as PostgreSQL's CommitSubTransaction: a read-only mode set inside does not outlive it
-        this.settings.setLocal('transaction_read_only', sp.saved.local.get('transaction_read_only') ?? 'off');
-        return { command: 'RELEASE' };
-      }
-      case 'TRANS_STMT_ROLLBACK_TO': {
-        if (!this.inBlock) throw outsideBlock('ROLLBACK TO SAVEPOINT');
-        const sp = this.txn!.rollbackTo(String(n.savepoint_name));
-        this.settings.restore(sp.saved);
-        return { command: 'ROLLBACK' };
-      }
-      default:
-        throw unsupported(`transaction statement ${String(n.kind).replace('TRANS_STMT_', '').replace('_', ' ')}`);
     }
   }
 
