@@ -64,7 +64,10 @@ async function compareFile(client: pg.Client, file: string): Promise<string[]> {
   };
   const theirs = async (sql: string): Promise<Outcome> => {
     try {
-      for (const v of matviews) await client.query(`REFRESH MATERIALIZED VIEW ${v}`).catch(() => undefined);
+      // a refresh would fail, and abort the block, in a read-only (or already aborted) transaction
+      // (SHOW, unlike a SELECT, does not count as the transaction's first query)
+      const canWrite = await client.query('SHOW transaction_read_only').then((r) => r.rows[0].transaction_read_only === 'off', () => false);
+      if (canWrite) for (const v of matviews) await client.query(`REFRESH MATERIALIZED VIEW ${v}`).catch(() => undefined);
       const r = await client.query({ text: sql, rowMode: 'array' });
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: sorted((last.rows ?? []) as unknown[][]) };

@@ -116,6 +116,10 @@ async function runFile(client: pg.Client, file: string, fill: boolean): Promise<
 
 async function refresh(client: pg.Client, matviews: string[]): Promise<void> {
   if (matviews.length === 0) return;
+  // a read-only (or aborted) transaction cannot refresh: its views cannot have changed in it
+  // (SHOW, unlike a SELECT, does not count as the transaction's first query)
+  const ro = await client.query('SHOW transaction_read_only').then((r) => r.rows[0].transaction_read_only === 'on', () => true);
+  if (ro) return;
   const { rows } = await client.query<{ n: string }>("SELECT matviewname AS n FROM pg_matviews WHERE schemaname = 'public'");
   const live = new Set(rows.map((x) => x.n));
   for (const mv of matviews) {
