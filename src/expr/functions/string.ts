@@ -11,6 +11,7 @@ import { formatValue } from '../format.js';
 import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
 import { translateAre } from './regex.js';
+import { likeEscape, likeMatch } from './like.js';
 import { PgArray } from '../array.js';
 
 const S = (v: Value) => v as string;
@@ -22,14 +23,41 @@ function chars(s: string): string[] {
   return charLength(s) === s.length ? s.split('') : Array.from(s);
 }
 
-/** Case mapping per code point (towupper-like: no expansions such as ß -> SS). */
+/**
+ * Case mapping per code point, as towupper/towlower (glibc's C.UTF-8): Unicode's simple
+ * mappings, never an expansion such as ß -> SS. JS gives the full mapping; where that
+ * expands, the simple one is the single code point near c that maps back to c (ᾀ -> ᾈ),
+ * or none (ß stays ß); İ's simple lower case is a plain i.
+ */
 function mapCase(s: string, upper: boolean): string {
   let out = '';
   for (const c of s) {
     const m = upper ? c.toUpperCase() : c.toLowerCase();
-    out += [...m].length === 1 ? m : c;
+    out += m.length === 1 || [...m].length === 1 ? m : simpleCase(c, upper);
   }
   return out;
+}
+
+const simpleCases = new Map<string, string>();
+function simpleCase(c: string, upper: boolean): string {
+  const key = (upper ? 'U' : 'L') + c;
+  let r = simpleCases.get(key);
+  if (r === undefined) {
+    r = c;
+    if (!upper && c === '\u0130') r = 'i';
+    else if (upper) {
+      const cp = c.codePointAt(0)!;
+      for (let d = Math.max(0, cp - 0x100); d <= cp + 0x100; d++) {
+        const dc = String.fromCodePoint(d);
+        if (d !== cp && dc.toLowerCase() === c && dc.toUpperCase() === c.toUpperCase()) {
+          r = dc;
+          break;
+        }
+      }
+    }
+    simpleCases.set(key, r);
+  }
+  return r;
 }
 
 function rtrimBlank(s: string): string {
@@ -235,68 +263,19 @@ fn('concat_ws', {
   },
 });
 
-// --- LIKE / ILIKE ---
+// --- LIKE / ILIKE (like.ts) ---
 
-const likeCache = new Map<string, RegExp>();
-function likeRegex(pattern: string, ci: boolean): RegExp {
-  const key = (ci ? 'i' : 'c') + pattern;
-  let re = likeCache.get(key);
-  if (re) return re;
-  let src = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      if (i + 1 >= pattern.length) {
-        throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'LIKE pattern must not end with escape character');
-      }
-      src += escapeRe(pattern[++i]);
-    } else if (c === '%') src += '.*';
-    else if (c === '_') src += '.';
-    else src += escapeRe(c);
-  }
-  re = new RegExp('^' + src + '$', ci ? 'isu' : 'su');
-  if (likeCache.size > 1000) likeCache.clear();
-  likeCache.set(key, re);
-  return re;
-}
-
-function escapeRe(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
-}
-
-function like(s: string, p: string, ci: boolean): boolean {
-  return likeRegex(p, ci).test(s);
-}
+// ILIKE lower-cases both sides (as PostgreSQL does in a multibyte encoding), then matches
+const ilike = (s: string, p: string) => likeMatch(mapCase(s, false), mapCase(p, false));
 
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
-  op('~~', { name: prefix + 'like', args: [lt, TX], returns: T.bool, eval: (v) => like(S(v[0]), S(v[1]), false) });
-  op('!~~', { name: prefix + 'nlike', args: [lt, TX], returns: T.bool, eval: (v) => !like(S(v[0]), S(v[1]), false) });
-  op('~~*', { name: prefix + 'iclike', args: [lt, TX], returns: T.bool, eval: (v) => like(S(v[0]), S(v[1]), true) });
-  op('!~~*', { name: prefix + 'icnlike', args: [lt, TX], returns: T.bool, eval: (v) => !like(S(v[0]), S(v[1]), true) });
+  op('~~', { name: prefix + 'like', args: [lt, TX], returns: T.bool, eval: (v) => likeMatch(S(v[0]), S(v[1])) });
+  op('!~~', { name: prefix + 'nlike', args: [lt, TX], returns: T.bool, eval: (v) => !likeMatch(S(v[0]), S(v[1])) });
+  op('~~*', { name: prefix + 'iclike', args: [lt, TX], returns: T.bool, eval: (v) => ilike(S(v[0]), S(v[1])) });
+  op('!~~*', { name: prefix + 'icnlike', args: [lt, TX], returns: T.bool, eval: (v) => !ilike(S(v[0]), S(v[1])) });
 }
 
-/** like_escape(pattern, escape): rewrite a pattern with a custom escape to backslash form. */
-fn('like_escape', {
-  name: 'like_escape',
-  args: [TX, TX],
-  returns: TX,
-  eval: (v) => {
-    const p = S(v[0]);
-    const e = chars(S(v[1]));
-    if (e.length > 1) throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'invalid escape string', { hint: 'Escape string must be empty or one character.' });
-    let out = '';
-    const cs = chars(p);
-    for (let i = 0; i < cs.length; i++) {
-      const c = cs[i];
-      if (e.length === 0) out += c === '\\' ? '\\\\' : c;
-      else if (c === e[0]) {
-        if (i + 1 >= cs.length) throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'LIKE pattern must not end with escape character');
-        out += '\\' + cs[++i];
-      } else out += c === '\\' ? '\\\\' : c;
-    }
-    return out;
-  },
-});
+fn('like_escape', { name: 'like_escape', args: [TX, TX], returns: TX, eval: (v) => likeEscape(S(v[0]), S(v[1])) });
 
 // --- POSIX regular expressions ---
 
