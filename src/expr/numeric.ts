@@ -99,8 +99,8 @@ export class Decimal {
   }
 
   static tryParse(text: string): Decimal | null {
-    // PostgreSQL 16+ also accepts underscores between digits
-    const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d(?:_?\d)*)(?:\.((?:\d(?:_?\d)*)?))?|\.(\d(?:_?\d)*))(?:[eE]([+-]?\d(?:_?\d)*))?[ \t\n\r\v\f]*$/.exec(text);
+    // PostgreSQL 15: no underscores between digits (16 accepts them)
+    const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?[ \t\n\r\v\f]*$/.exec(text);
     if (!m) {
       const s = text.trim().toLowerCase();
       if (s === 'nan') return Decimal.NAN;
@@ -108,9 +108,9 @@ export class Decimal {
       if (s === '-infinity' || s === '-inf') return Decimal.NEG_INFINITY;
       return null;
     }
-    const intPart = (m[2] ?? '').replace(/_/g, '');
-    const frac = (m[3] ?? m[4] ?? '').replace(/_/g, '');
-    let exp = m[5] ? Number(m[5].replace(/_/g, '')) : 0;
+    const intPart = m[2] ?? '';
+    const frac = m[3] ?? m[4] ?? '';
+    let exp = m[5] ? Number(m[5]) : 0;
     if (!Number.isFinite(exp) || Math.abs(exp) > 1000) return null;
     let coef = BigInt((intPart + frac) || '0');
     let scale = frac.length - exp;
