@@ -12,6 +12,7 @@ import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
 import { translateAre } from './regex.js';
 import { likeEscape, likeMatch } from './like.js';
+import { mapCase } from '../case_map.js';
 import { PgArray } from '../array.js';
 
 const S = (v: Value) => v as string;
@@ -21,43 +22,6 @@ const I4 = T.int4;
 
 function chars(s: string): string[] {
   return charLength(s) === s.length ? s.split('') : Array.from(s);
-}
-
-/**
- * Case mapping per code point, as towupper/towlower (glibc's C.UTF-8): Unicode's simple
- * mappings, never an expansion such as ß -> SS. JS gives the full mapping; where that
- * expands, the simple one is the single code point near c that maps back to c (ᾀ -> ᾈ),
- * or none (ß stays ß); İ's simple lower case is a plain i.
- */
-function mapCase(s: string, upper: boolean): string {
-  let out = '';
-  for (const c of s) {
-    const m = upper ? c.toUpperCase() : c.toLowerCase();
-    out += m.length === 1 || [...m].length === 1 ? m : simpleCase(c, upper);
-  }
-  return out;
-}
-
-const simpleCases = new Map<string, string>();
-function simpleCase(c: string, upper: boolean): string {
-  const key = (upper ? 'U' : 'L') + c;
-  let r = simpleCases.get(key);
-  if (r === undefined) {
-    r = c;
-    if (!upper && c === '\u0130') r = 'i';
-    else if (upper) {
-      const cp = c.codePointAt(0)!;
-      for (let d = Math.max(0, cp - 0x100); d <= cp + 0x100; d++) {
-        const dc = String.fromCodePoint(d);
-        if (d !== cp && dc.toLowerCase() === c && dc.toUpperCase() === c.toUpperCase()) {
-          r = dc;
-          break;
-        }
-      }
-    }
-    simpleCases.set(key, r);
-  }
-  return r;
 }
 
 function rtrimBlank(s: string): string {
@@ -284,7 +248,7 @@ export function pgRegex(pattern: string, flags: string): RegExp {
   const key = flags + '/' + pattern;
   let re = reCache.get(key);
   if (re) return re;
-  const src = translateAre(pattern);
+  const src = translateAre(pattern, flags.includes('i'));
   try {
     re = new RegExp(src, [...new Set(flags + 'su')].join(''));
   } catch (e) {
@@ -298,24 +262,7 @@ export function pgRegex(pattern: string, flags: string): RegExp {
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
   op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), '').test(S(v[0])) });
   op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), '').test(S(v[0])) });
-  op('~*', { name: prefix + 'icregexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), 'i').test(S(v[0])) });
-  op('!~*', { name: prefix + 'icregexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), 'i').test(S(v[0])) });
 }
-
-function regexpReplace(s: string, p: string, r: string, flags: string): string {
-  let jsFlags = '';
-  for (const f of flags) {
-    if (f === 'g') jsFlags += 'g';
-    else if (f === 'i') jsFlags += 'i';
-    else if (f !== 'c') throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid regular expression option: "${f}"`);
-  }
-  const re = pgRegex(p, [...new Set(jsFlags)].join(''));
-  // PG replacement syntax: \1..\9 and \& ; '$' is literal
-  const rep = r.replace(/\$/g, '$$$$').replace(/\\([1-9&\\])/g, (_, c: string) => (c === '&' ? '$&' : c === '\\' ? '\\' : '$' + c));
-  return s.replace(re, rep);
-}
-fn('regexp_replace', { name: 'textregexreplace_noopt', args: [TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), '') });
-fn('regexp_replace', { name: 'textregexreplace', args: [TX, TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), S(v[3])) });
 
 // string_to_array(text, delimiter [, null_string]) (varlena.c text_to_array): not strict in
 // its delimiter; a NULL delimiter splits into characters, an empty one keeps the whole string.
