@@ -150,74 +150,130 @@ function compile(n: ReNode, reverse: boolean, mode: number): Nfa {
   return nfa;
 }
 
-/** Runs the NFA over text from `from` towards `limit` (forward or backward). */
+/**
+ * Runs one NFA over texts. The ε-closure of each state is computed once per boundary context
+ * (whether ^ and $ hold there) and cached; the work lists and marks are reused across calls,
+ * so a match allocates almost nothing.
+ */
 class Runner {
+  private readonly n: number;
   private readonly mark: Int32Array;
   private gen = 0;
+  /** closures[ctx][state]: the CHAR and MATCH states reachable by ε-moves; ctx bit 1 = ^ holds, 2 = $ holds */
+  private readonly closures: (Int32Array | undefined)[][] = [[], [], [], []];
+  private list: Int32Array;
+  private next: Int32Array;
+  private tags: Int32Array;
+  private nextTags: Int32Array;
+  private out = new Uint8Array(64);
+  private text: Int32Array = new Int32Array(0);
 
-  constructor(
-    readonly nfa: Nfa,
-    readonly text: Int32Array,
-  ) {
-    this.mark = new Int32Array(nfa.kind.length);
+  constructor(readonly nfa: Nfa) {
+    this.n = nfa.kind.length;
+    this.mark = new Int32Array(this.n);
+    this.list = new Int32Array(this.n);
+    this.next = new Int32Array(this.n);
+    this.tags = new Int32Array(this.n);
+    this.nextTags = new Int32Array(this.n);
   }
 
-  /** Add the ε-closure of s at boundary position pos to list (each state once per step). */
-  private close(s: number, pos: number, list: number[]): void {
-    const nfa = this.nfa;
-    const stack = [s];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (this.mark[x] === this.gen) continue;
-      this.mark[x] = this.gen;
-      switch (nfa.kind[x]) {
-        case Nfa.SPLIT:
-          stack.push(nfa.out2[x], nfa.out1[x]);
-          break;
-        case Nfa.JUMP:
-          stack.push(nfa.out1[x]);
-          break;
-        case Nfa.BOL:
-          if (pos === 0 || (nfa.nlanch && this.text[pos - 1] === NEWLINE)) stack.push(nfa.out1[x]);
-          break;
-        case Nfa.EOL:
-          if (pos === this.text.length || (nfa.nlanch && this.text[pos] === NEWLINE)) stack.push(nfa.out1[x]);
-          break;
-        default:
-          list.push(x);
+  private ctx(pos: number): number {
+    const t = this.text;
+    const nl = this.nfa.nlanch;
+    const bol = pos === 0 || (nl && t[pos - 1] === NEWLINE);
+    const eol = pos === t.length || (nl && t[pos] === NEWLINE);
+    return (bol ? 1 : 0) | (eol ? 2 : 0);
+  }
+
+  private closure(s: number, ctx: number): Int32Array {
+    let c = this.closures[ctx][s];
+    if (!c) {
+      const nfa = this.nfa;
+      const seen = new Uint8Array(this.n);
+      const out: number[] = [];
+      const stack = [s];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (seen[x]) continue;
+        seen[x] = 1;
+        switch (nfa.kind[x]) {
+          case Nfa.SPLIT:
+            stack.push(nfa.out2[x], nfa.out1[x]);
+            break;
+          case Nfa.JUMP:
+            stack.push(nfa.out1[x]);
+            break;
+          case Nfa.BOL:
+            if (ctx & 1) stack.push(nfa.out1[x]);
+            break;
+          case Nfa.EOL:
+            if (ctx & 2) stack.push(nfa.out1[x]);
+            break;
+          default:
+            out.push(x);
+        }
       }
+      c = Int32Array.from(out);
+      this.closures[ctx][s] = c;
     }
+    return c;
   }
 
   /**
    * Positions p between `from` and `limit` (inclusive) such that the (sub)pattern matches
-   * text[from, p) (forward NFA) or text[p, from) (reverse NFA, limit <= from).
+   * text[from, p) (forward NFA) or text[p, from) (reverse NFA, limit <= from). The array is
+   * reused by the next call on this runner.
    */
-  reach(from: number, limit: number): Uint8Array {
+  reach(text: Int32Array, from: number, limit: number): Uint8Array {
+    this.text = text;
     const dir = limit >= from ? 1 : -1;
-    const out = new Uint8Array(this.text.length + 1);
+    if (this.out.length < text.length + 1) this.out = new Uint8Array(Math.max(text.length + 1, 2 * this.out.length));
+    const out = this.out;
+    out.fill(0, 0, text.length + 1);
     const nfa = this.nfa;
-    let list: number[] = [];
+    const kind = nfa.kind;
+    const test = nfa.test;
+    const out1 = nfa.out1;
+    let list = this.list;
+    let next = this.next;
+    let len = 0;
     this.gen++;
-    this.close(nfa.start, from, list);
-    for (let pos = from; ; pos += dir) {
-      const next: number[] = [];
-      const atEnd = pos === limit;
-      const cp = atEnd ? -1 : this.text[dir > 0 ? pos : pos - 1];
-      this.gen++;
-      for (const s of list) {
-        if (nfa.kind[s] === Nfa.MATCH) out[pos] = 1;
-        else if (!atEnd && nfa.test[s]!(cp)) this.close(nfa.out1[s], pos + dir, next);
-      }
-      if (atEnd || next.length === 0) break;
-      list = next;
+    for (const x of this.closure(nfa.start, this.ctx(from))) {
+      this.mark[x] = this.gen;
+      list[len++] = x;
     }
+    for (let pos = from; ; pos += dir) {
+      const atEnd = pos === limit;
+      const cp = atEnd ? -1 : text[dir > 0 ? pos : pos - 1];
+      const nctx = atEnd ? 0 : this.ctx(pos + dir);
+      let nlen = 0;
+      this.gen++;
+      for (let k = 0; k < len; k++) {
+        const s = list[k];
+        if (kind[s] === Nfa.MATCH) out[pos] = 1;
+        else if (!atEnd && test[s]!(cp)) {
+          for (const x of this.closure(out1[s], nctx)) {
+            if (this.mark[x] !== this.gen) {
+              this.mark[x] = this.gen;
+              next[nlen++] = x;
+            }
+          }
+        }
+      }
+      if (atEnd || nlen === 0) break;
+      const t = list;
+      list = next;
+      next = t;
+      len = nlen;
+    }
+    this.list = list;
+    this.next = next;
     return out;
   }
 
   /** The longest match from `from` ending at or before limit, or -1. */
-  longest(from: number, limit: number): number {
-    const r = this.reach(from, limit);
+  longest(text: Int32Array, from: number, limit: number): number {
+    const r = this.reach(text, from, limit);
     for (let p = limit; p >= from; p--) if (r[p]) return p;
     return -1;
   }
@@ -227,27 +283,34 @@ class Runner {
    * the position they started at; a state reached twice keeps the earlier start (the later
    * one can never win), so one pass suffices.
    */
-  search(start: number): [number, number] | null {
+  search(text: Int32Array, start: number): [number, number] | null {
+    this.text = text;
     const nfa = this.nfa;
-    const len = this.text.length;
-    let list: number[] = [];
-    let tags: number[] = [];
+    const kind = nfa.kind;
+    const test = nfa.test;
+    const out1 = nfa.out1;
+    const tlen = text.length;
+    let list = this.list;
+    let tags = this.tags;
+    let next = this.next;
+    let nextTags = this.nextTags;
+    let len = 0;
     let bestS = -1;
     let bestE = -1;
-    for (let pos = start; pos <= len; pos++) {
+    this.gen++;
+    for (let pos = start; pos <= tlen; pos++) {
       if (bestS < 0) {
         // seed a thread starting here (states already present started earlier)
-        const seeded: number[] = [];
-        this.gen++;
-        for (const s of list) this.mark[s] = this.gen;
-        this.close(nfa.start, pos, seeded);
-        for (const s of seeded) {
-          list.push(s);
-          tags.push(pos);
+        for (const x of this.closure(nfa.start, this.ctx(pos))) {
+          if (this.mark[x] !== this.gen) {
+            this.mark[x] = this.gen;
+            list[len] = x;
+            tags[len++] = pos;
+          }
         }
       }
-      for (let k = 0; k < list.length; k++) {
-        if (nfa.kind[list[k]] === Nfa.MATCH) {
+      for (let k = 0; k < len; k++) {
+        if (kind[list[k]] === Nfa.MATCH) {
           const s = tags[k];
           if (bestS < 0 || s < bestS || (s === bestS && pos > bestE)) {
             bestS = s;
@@ -255,26 +318,46 @@ class Runner {
           }
         }
       }
-      if (pos === len) break;
-      const next: number[] = [];
-      const nextTags: number[] = [];
-      const cp = this.text[pos];
+      if (pos === tlen) break;
+      const cp = text[pos];
+      const nctx = this.ctx(pos + 1);
+      let nlen = 0;
       this.gen++;
-      // list is ordered by start, so the first thread to reach a state has the earliest start
-      for (let k = 0; k < list.length; k++) {
+      // the list is ordered by start, so the first thread to reach a state started earliest
+      for (let k = 0; k < len; k++) {
         const s = list[k];
         if (bestS >= 0 && tags[k] > bestS) continue;
-        if (nfa.kind[s] !== Nfa.CHAR || !nfa.test[s]!(cp)) continue;
-        const before = next.length;
-        this.close(nfa.out1[s], pos + 1, next);
-        for (let q = before; q < next.length; q++) nextTags.push(tags[k]);
+        if (kind[s] !== Nfa.CHAR || !test[s]!(cp)) continue;
+        for (const x of this.closure(out1[s], nctx)) {
+          if (this.mark[x] !== this.gen) {
+            this.mark[x] = this.gen;
+            next[nlen] = x;
+            nextTags[nlen++] = tags[k];
+          }
+        }
       }
+      let t = list;
       list = next;
+      next = t;
+      t = tags;
       tags = nextTags;
-      if (list.length === 0 && bestS >= 0) break;
+      nextTags = t;
+      len = nlen;
+      if (len === 0 && bestS >= 0) break;
     }
+    this.list = list;
+    this.next = next;
+    this.tags = tags;
+    this.nextTags = nextTags;
     return bestS < 0 ? null : [bestS, bestE];
   }
+}
+
+const runners = new WeakMap<Nfa, Runner>();
+function runnerOf(nfa: Nfa): Runner {
+  let r = runners.get(nfa);
+  if (!r) runners.set(nfa, (r = new Runner(nfa)));
+  return r;
 }
 
 /**
@@ -297,6 +380,46 @@ export function greediness(n: ReNode): 'greedy' | 'lazy' | null {
       return n.attr === 'atom' ? greediness(n.node) : n.attr;
     default:
       return null;
+  }
+}
+
+const lengthMemo = new WeakMap<ReNode, number | null>();
+/** The length every match of n has, or null if it varies. */
+function fixedLength(n: ReNode): number | null {
+  let r = lengthMemo.get(n);
+  if (r === undefined) lengthMemo.set(n, (r = computeFixedLength(n)));
+  return r;
+}
+
+function computeFixedLength(n: ReNode): number | null {
+  switch (n.t) {
+    case 'char':
+    case 'any':
+    case 'class':
+      return 1;
+    case 'bol':
+    case 'eol':
+      return 0;
+    case 'group':
+      return fixedLength(n.node);
+    case 'cat': {
+      let sum = 0;
+      for (const x of n.items) {
+        const l = fixedLength(x);
+        if (l === null) return null;
+        sum += l;
+      }
+      return sum;
+    }
+    case 'alt': {
+      const l = fixedLength(n.items[0]);
+      return l !== null && n.items.every((x) => fixedLength(x) === l) ? l : null;
+    }
+    case 'rep': {
+      if (n.min !== n.max) return null;
+      const l = fixedLength(n.node);
+      return l === null ? null : l * n.min;
+    }
   }
 }
 
@@ -344,8 +467,6 @@ export interface Match {
 
 /** A parsed RE bound to one text: searches and dissects matches. */
 export class ReMatcher {
-  private readonly runners = new Map<ReNode, Runner>();
-  private readonly reverseRunners = new Map<ReNode, Runner>();
   private readonly withGroups: boolean;
 
   constructor(
@@ -358,25 +479,38 @@ export class ReMatcher {
   }
 
   private runner(n: ReNode): Runner {
-    let r = this.runners.get(n);
-    if (!r) this.runners.set(n, (r = new Runner(compile(n, false, this.mode), this.text)));
-    return r;
+    return runnerOf(compile(n, false, this.mode));
   }
 
   private reverseRunner(n: ReNode): Runner {
-    let r = this.reverseRunners.get(n);
-    if (!r) this.reverseRunners.set(n, (r = new Runner(compile(n, true, this.mode), this.text)));
-    return r;
+    return runnerOf(compile(n, true, this.mode));
   }
 
-  /** The first match starting at or after `start` (code points), with its groups. */
-  exec(start: number): Match | null {
-    const m = this.runner(this.root).search(start);
-    if (!m) return null;
-    // a non-greedy RE takes the shortest match at that start
-    if (greediness(this.root) === 'lazy') {
-      const r = this.runner(this.root).reach(m[0], this.text.length);
-      m[1] = r.indexOf(1, m[0]);
+  /**
+   * The first match starting at or after `start` (code points), with its groups.
+   * `findStart`, when given, answers where the leftmost match starts (a JS RegExp over the
+   * same language finds the same position, faster); the engine then finds its extent.
+   */
+  exec(start: number, findStart?: (from: number) => number): Match | null {
+    let m: [number, number] | null;
+    const lazy = greediness(this.root) === 'lazy';
+    if (findStart) {
+      const so = findStart(start);
+      if (so < 0) return null;
+      const r = this.runner(this.root).reach(this.text, so, this.text.length);
+      let eo = -1;
+      if (lazy) eo = r.indexOf(1, so);
+      else for (let p = this.text.length; p >= so; p--) if (r[p]) { eo = p; break; }
+      if (eo < 0) return null; // cannot happen: findStart found a match there
+      m = [so, eo];
+    } else {
+      m = this.runner(this.root).search(this.text, start);
+      if (!m) return null;
+      // a non-greedy RE takes the shortest match at that start
+      if (lazy) {
+        const r = this.runner(this.root).reach(this.text, m[0], this.text.length);
+        m[1] = r.indexOf(1, m[0]);
+      }
     }
     const caps = new Int32Array(2 * (this.ngroups + 1)).fill(-1);
     caps[0] = m[0];
@@ -386,7 +520,9 @@ export class ReMatcher {
   }
 
   private matchesExactly(n: ReNode, b: number, e: number): boolean {
-    return this.runner(n).reach(b, e)[e] === 1;
+    const f = fixedLength(n);
+    if (f !== null && f !== e - b) return false;
+    return this.runner(n).reach(this.text, b, e)[e] === 1;
   }
 
   private dissect(n: ReNode, b: number, e: number, caps: Int32Array): void {
@@ -434,8 +570,13 @@ export class ReMatcher {
 
   /** Where `left` ends and `right` starts in [b, e]: the last such point, or the first (lazy). */
   private split(left: ReNode, right: ReNode, b: number, e: number, lazy: boolean): number {
-    const ends = this.runner(left).reach(b, e);
-    const starts = this.reverseRunner(right).reach(e, b);
+    // a part of fixed length leaves one possible split (the whole extent is a match)
+    const fl = fixedLength(left);
+    if (fl !== null) return b + fl <= e ? b + fl : -1;
+    const fr = fixedLength(right);
+    if (fr !== null) return e - fr >= b ? e - fr : -1;
+    const ends = this.runner(left).reach(this.text, b, e);
+    const starts = this.reverseRunner(right).reach(this.text, e, b);
     if (lazy) {
       for (let p = b; p <= e; p++) if (ends[p] && starts[p]) return p;
     } else {
@@ -465,7 +606,7 @@ export class ReMatcher {
     let k = 1;
     let limit = e;
     while (k > 0) {
-      endpts[k] = child.longest(endpts[k - 1], limit);
+      endpts[k] = child.longest(this.text, endpts[k - 1], limit);
       let backtrack = false;
       if (endpts[k] < 0) {
         k--;
@@ -542,16 +683,32 @@ function chainOf(n: Extract<ReNode, { t: 'cat' }>): Chain {
   return c;
 }
 
-/** Code points of a string, and the string offset of each code point position. */
-export function codePoints(s: string): { cps: Int32Array; offsets: Int32Array } {
-  const cps: number[] = [];
+/**
+ * Code points of a string, and the string offset of each code point position (null when
+ * the string has no surrogate pairs: position k is offset k).
+ */
+export function codePoints(s: string): { cps: Int32Array; offsets: Int32Array | null } {
+  const n = s.length;
+  const cps = new Int32Array(n);
+  let k = 0;
+  let surrogates = false;
+  for (let i = 0; i < n; i++, k++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      surrogates = true;
+      break;
+    }
+    cps[k] = c;
+  }
+  if (!surrogates) return { cps, offsets: null };
+  const points: number[] = [];
   const offsets: number[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < n; ) {
     const cp = s.codePointAt(i)!;
-    cps.push(cp);
+    points.push(cp);
     offsets.push(i);
     i += cp > 0xffff ? 2 : 1;
   }
-  offsets.push(s.length);
-  return { cps: Int32Array.from(cps), offsets: Int32Array.from(offsets) };
+  offsets.push(n);
+  return { cps: Int32Array.from(points), offsets: Int32Array.from(offsets) };
 }

@@ -10,8 +10,8 @@ import { SqlError, SQLSTATE } from '../../errors.js';
 import { PgArray } from '../array.js';
 import type { Value } from '../value.js';
 import { T, fn, op } from './core.js';
-import { parseAre, type ParsedRe, type ReNode } from './regex.js';
-import { ICASE, NLANCH, NLSTOP, ReMatcher, codePoints, greediness } from './regex_engine.js';
+import { parseAre, translateAre, type ParsedRe, type ReNode } from './regex.js';
+import { ICASE, NLANCH, NLSTOP, ReMatcher, codePoints, greediness, type Match } from './regex_engine.js';
 
 const S = (v: Value) => v as string;
 const I = (v: Value) => v as number;
@@ -94,39 +94,130 @@ function isAnchored(n: ReNode): boolean {
   return n.t === 'cat' && n.items.length > 1 && n.items[0].t === 'bol' && n.items[n.items.length - 1].t === 'eol';
 }
 
-interface Found {
-  m: ReMatcher;
-  /** code point → string offset */
-  offsets: Int32Array;
-  text: string;
+const jsCache = new Map<string, RegExp | null>();
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A JS RegExp over the same language, to find where the leftmost match starts: JS and
+ * PostgreSQL agree on that (not on where it ends). Case-insensitively only for ASCII text
+ * and pattern, where JS's folding is PostgreSQL's; not in newline-sensitive modes.
+ */
+function jsFinder(pattern: string, f: ReFlags, text: string): RegExp | null {
+  if (f.quote || (f.mode & (NLSTOP | NLANCH)) !== 0) return null;
+  const icase = (f.mode & ICASE) !== 0;
+  if (icase && !(ASCII.test(text) && ASCII.test(pattern))) return null;
+  const key = (icase ? 'i' : 'c') + pattern;
+  let re = jsCache.get(key);
+  if (re === undefined) {
+    try {
+      re = new RegExp(translateAre(pattern, icase), icase ? 'gisu' : 'gsu');
+    } catch {
+      re = null;
+    }
+    if (jsCache.size > 1000) jsCache.clear();
+    jsCache.set(key, re);
+  }
+  return re;
 }
 
-function matcher(text: string, pattern: string, f: ReFlags, existenceOnly = false): Found & { ngroups: number } {
-  const re = compilePattern(pattern, f, existenceOnly);
-  const { cps, offsets } = codePoints(text);
-  return { m: new ReMatcher(re.root, re.ngroups, f.mode, cps), offsets, text, ngroups: re.ngroups };
+/** One text matched against one pattern; the engine's structures are built on first use. */
+class Found {
+  private engine: ReMatcher | null = null;
+  private cps: Int32Array | null = null;
+  /** code point → string offset (null: the same) */
+  private offs: Int32Array | null = null;
+
+  constructor(
+    readonly text: string,
+    private readonly re: ParsedRe,
+    private readonly mode: number,
+    private readonly js: RegExp | null,
+  ) {}
+
+  get ngroups(): number {
+    return this.re.ngroups;
+  }
+
+  private get m(): ReMatcher {
+    if (!this.engine) {
+      const { cps, offsets } = codePoints(this.text);
+      this.cps = cps;
+      this.offs = offsets;
+      this.engine = new ReMatcher(this.re.root, this.re.ngroups, this.mode, cps);
+    }
+    return this.engine;
+  }
+
+  /** length in code points */
+  get len(): number {
+    this.m;
+    return this.cps!.length;
+  }
+
+  /** whether there is a match at all */
+  exists(): boolean {
+    if (this.js) {
+      this.js.lastIndex = 0;
+      return this.js.test(this.text);
+    }
+    return this.m.exec(0) !== null;
+  }
+
+  /** the first match at or after a code point position */
+  exec(start: number): Match | null {
+    const m = this.m;
+    const js = this.js;
+    if (!js) return m.exec(start);
+    const offs = this.offs;
+    return m.exec(start, (from) => {
+      js.lastIndex = offs ? offs[from] : from;
+      const r = js.exec(this.text);
+      if (!r) return -1;
+      return offs ? codePointIndex(offs, r.index) : r.index;
+    });
+  }
+
+  /** the text between two code point positions */
+  slice(so: number, eo: number): string {
+    this.m;
+    const o = this.offs;
+    return o ? this.text.slice(o[so], o[eo]) : this.text.slice(so, eo);
+  }
 }
 
-function slice(found: Found, so: number, eo: number): string {
-  return found.text.slice(found.offsets[so], found.offsets[eo]);
+function matcher(text: string, pattern: string, f: ReFlags, existenceOnly = false): Found {
+  return new Found(text, compilePattern(pattern, f, existenceOnly), f.mode, jsFinder(pattern, f, text));
 }
+
+/** The code point position of a string offset (offsets ascending). */
+function codePointIndex(offsets: Int32Array, offset: number): number {
+  let lo = 0;
+  let hi = offsets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 
 /**
  * setup_regexp_matches: the matches from `start` (code points), each as [so, eo, …] of the
  * whole match or, with subpatterns, of each group.
  */
 function allMatches(
-  found: Found & { ngroups: number },
+  found: Found,
   start: number,
   glob: boolean,
   subpatterns: boolean,
   ignoreDegenerate: boolean,
 ): Int32Array[] {
-  const len = found.offsets.length - 1;
+  const len = found.len;
   const out: Int32Array[] = [];
   let prevMatchEnd = 0;
   while (start <= len) {
-    const r = found.m.exec(start);
+    const r = found.exec(start);
     if (!r) break;
     const so = r.caps[0];
     const eo = r.caps[1];
@@ -148,7 +239,7 @@ function checkParam(name: string, value: number, ok: boolean): void {
 // RegExp's i flag does not reproduce, so these run on the engine ---
 
 function icMatch(s: string, p: string): boolean {
-  return matcher(s, p, { mode: ICASE, glob: false, quote: false }, true).m.exec(0) !== null;
+  return matcher(s, p, { mode: ICASE, glob: false, quote: false }, true).exists();
 }
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
   op('~*', { name: prefix + 'icregexeq', args: [lt, TX], returns: T.bool, eval: (v) => icMatch(S(v[0]), S(v[1])) });
@@ -159,12 +250,12 @@ for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
 
 function regexSubstr(s: string, p: string): Value {
   const found = matcher(s, p, { mode: 0, glob: false, quote: false });
-  const r = found.m.exec(0);
+  const r = found.exec(0);
   if (!r) return null;
   const k = found.ngroups > 0 ? 1 : 0;
   const so = r.caps[2 * k];
   const eo = r.caps[2 * k + 1];
-  return so < 0 || eo < 0 ? null : slice(found, so, eo);
+  return so < 0 || eo < 0 ? null : found.slice(so, eo);
 }
 fn('substring', { name: 'textregexsubstr', args: [TX, TX], returns: TX, eval: (v) => regexSubstr(S(v[0]), S(v[1])) });
 // substring(s SIMILAR p ESCAPE e) = substring(s, similar_to_escape(p, e)), a SQL function
@@ -184,7 +275,7 @@ function regexpMatch(v: Value[]): Value {
   const [m] = allMatches(found, 0, false, true, false);
   if (!m) return null;
   const elems: Value[] = [];
-  for (let k = 0; k < m.length; k += 2) elems.push(m[k] < 0 || m[k + 1] < 0 ? null : slice(found, m[k], m[k + 1]));
+  for (let k = 0; k < m.length; k += 2) elems.push(m[k] < 0 || m[k + 1] < 0 ? null : found.slice(m[k], m[k + 1]));
   return new PgArray(elems);
 }
 fn('regexp_match', { name: 'regexp_match_noopts', args: [TX, TX], returns: T._text, eval: regexpMatch });
@@ -222,20 +313,20 @@ function appendReplacement(out: string[], rep: string, caps: Int32Array, found: 
     i++;
     const so = 2 * k < caps.length ? caps[2 * k] : -1;
     const eo = 2 * k < caps.length ? caps[2 * k + 1] : -1;
-    if (so >= 0 && eo >= 0) out.push(slice(found, so, eo));
+    if (so >= 0 && eo >= 0) out.push(found.slice(so, eo));
   }
 }
 
 /** replace_text_regexp: replace the n-th match (n = 0: every match) at or after `start`. */
 function replaceRegexp(s: string, p: string, rep: string, f: ReFlags, start: number, n: number): string {
   const found = matcher(s, p, f);
-  const len = found.offsets.length - 1;
+  const len = found.len;
   const out: string[] = [];
   let dataPos = 0;
   let searchStart = start;
   let nmatches = 0;
   while (searchStart <= len) {
-    const r = found.m.exec(searchStart);
+    const r = found.exec(searchStart);
     if (!r) break;
     const so = r.caps[0];
     const eo = r.caps[1];
@@ -244,13 +335,13 @@ function replaceRegexp(s: string, p: string, rep: string, f: ReFlags, start: num
       searchStart = eo + (so === eo ? 1 : 0);
       continue;
     }
-    if (so > dataPos) out.push(slice(found, dataPos, so));
+    if (so > dataPos) out.push(found.slice(dataPos, so));
     appendReplacement(out, rep, r.caps, found);
     dataPos = eo;
     if (n > 0) break;
     searchStart = eo + (so === eo ? 1 : 0);
   }
-  if (dataPos < len) out.push(slice(found, dataPos, len));
+  if (dataPos < len) out.push(found.slice(dataPos, len));
   return out.join('');
 }
 
@@ -301,10 +392,10 @@ function splitToArray(v: Value[]): Value {
   const parts: Value[] = [];
   let from = 0;
   for (const m of matches) {
-    parts.push(slice(found, from, m[0]));
+    parts.push(found.slice(from, m[0]));
     from = m[1];
   }
-  parts.push(slice(found, from, found.offsets.length - 1));
+  parts.push(found.slice(from, found.len));
   return new PgArray(parts);
 }
 fn('regexp_split_to_array', { name: 'regexp_split_to_array_no_flags', args: [TX, TX], returns: T._text, eval: splitToArray });
@@ -315,7 +406,7 @@ fn('regexp_split_to_array', { name: 'regexp_split_to_array', args: [TX, TX, TX],
 function regexpLike(v: Value[]): Value {
   const f = parseFlags(v.length > 2 ? S(v[2]) : null);
   noGlobal(f, 'regexp_like()');
-  return matcher(S(v[0]), S(v[1]), f, true).m.exec(0) !== null;
+  return matcher(S(v[0]), S(v[1]), f, true).exists();
 }
 fn('regexp_like', { name: 'regexp_like_no_flags', args: [TX, TX], returns: T.bool, eval: regexpLike });
 fn('regexp_like', { name: 'regexp_like', args: [TX, TX, TX], returns: T.bool, eval: regexpLike });
@@ -387,7 +478,7 @@ fn('regexp_instr', { name: 'regexp_instr', args: [TX, TX, I4, I4, I4, TX, I4], r
 function regexpSubstr(v: Value[]): Value {
   const { loc, found } = nthMatch(v, 'regexp_substr()', 3, 4, 5);
   if (!loc || loc[0] < 0 || loc[1] < 0) return null;
-  return slice(found, loc[0], loc[1]);
+  return found.slice(loc[0], loc[1]);
 }
 fn('regexp_substr', { name: 'regexp_substr_no_start', args: [TX, TX], returns: TX, eval: regexpSubstr });
 fn('regexp_substr', { name: 'regexp_substr_no_n', args: [TX, TX, I4], returns: TX, eval: regexpSubstr });

@@ -40,6 +40,9 @@ describe('regular expression functions vs PostgreSQL', () => {
     await fc.assert(
       fc.asyncProperty(text, pattern, async (s, p) => {
         await same(F('regexp_match', tx(s), tx(p)));
+        // flag n: PostgreSQL's answer is the same on text without newlines, but the engine
+        // then also finds where the match starts (no JS RegExp helps)
+        await same(F('regexp_match', tx(s), tx(p), tx('n')));
         await same(F('substring', tx(s), tx(p)));
         await same(F('regexp_replace', tx(s), tx(p), tx('<\\&|\\1>'), tx('g')));
         await same(F('regexp_split_to_array', tx(s), tx(p)));
@@ -53,7 +56,7 @@ describe('regular expression functions vs PostgreSQL', () => {
 
   it('case-insensitive and anchored forms', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.stringMatching(/^[aAbB]{0,6}$/), pattern, async (s, p) => {
+      fc.asyncProperty(fc.stringMatching(/^[aAbBéÉ]{0,6}$/), pattern, async (s, p) => {
         await same(F('regexp_match', tx(s), tx(p), tx('i')));
         await same(F('regexp_match', tx(s), tx(`^(${p})$`)));
       }),
