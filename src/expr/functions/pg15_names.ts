@@ -75,6 +75,15 @@ export function pg15TypeName(typname: string): string | undefined {
   return loadTypes().get(typname.toLowerCase())?.formatted;
 }
 
+/** As pg15TypeName, also accepting the formatted name ("time without time zone"). */
+export function pg15TypeNameAny(name: string): string | undefined {
+  const n = name.toLowerCase();
+  const direct = pg15TypeName(n);
+  if (direct) return direct;
+  for (const t of loadTypes().values()) if (t.formatted === n) return t.formatted;
+  return undefined;
+}
+
 function isArray(t: SqlType): boolean {
   return TYPE_INFO[t.id].category === 'A';
 }
