@@ -3,7 +3,9 @@
 // run (setActiveCatalog, called by the binder; everything runs synchronously).
 
 import type { Catalog } from '../catalog.js';
-import { T, TYPE_INFO, formatType, type SqlType, type TypeId } from '../../sql/types.js';
+import { T, TYPE_INFO, formatType, typeIdFromName, type SqlType, type TypeId } from '../../sql/types.js';
+import { unsupported } from '../../errors.js';
+import { pg15TypeNameAny } from '../../expr/functions/pg15_names.js';
 import { ANY, fn, SqlError, SQLSTATE } from '../../expr/functions/core.js';
 import { setRegLookup } from '../../expr/reg.js';
 import { PgArray } from '../../expr/array.js';
@@ -98,6 +100,11 @@ setRegLookup({
         for (const id of Object.keys(TYPE_INFO) as TypeId[]) {
           if (id !== 'unknown' && (TYPE_INFO[id].name === name || id === name)) return TYPE_INFO[id].oid;
         }
+        const alias = typeIdFromName(name);
+        if (alias && alias !== 'unknown') return TYPE_INFO[alias].oid;
+        // a type PostgreSQL 15 has but Tributary does not: refused, not unknown
+        const known = pg15TypeNameAny(name);
+        if (known) throw unsupported(`type ${known}`);
         throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `type "${text.trim()}" does not exist`);
       }
       case 'regnamespace': {
