@@ -183,7 +183,8 @@ export function identityKeyFn(t: SqlType): KeyFn {
     case 'interval':
       return (v) => (v === null ? null : (v as Interval).identityKey());
     case 'jsonb':
-      return (v) => (v === null ? null : (v as Jsonb).key());
+      // its text: 1.0 and 1.00 are equal but print differently
+      return (v) => (v === null ? null : (v as Jsonb).toString());
     default:
       return (v) => v as string | number | bigint | boolean | null;
   }
