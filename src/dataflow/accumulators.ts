@@ -352,9 +352,16 @@ export function accFactory(spec: AggSpec): () => Acc {
   return () => new DistinctAcc(base(), key, id);
 }
 
-/** Whether the accumulators of spec want a step's retractions before its insertions. */
+/**
+ * Whether the accumulators of spec want a step's retractions before its insertions: those
+ * that show the representation present longest (DISTINCT, bpchar's min/max), so that an
+ * updated row's moves behind the others. The rest want insertions first, so that per-value
+ * counts never dip below zero on unconsolidated deltas.
+ */
 export function retractionsFirst(spec: AggSpec): boolean {
-  return spec.distinct && spec.fn !== 'count_star' && spec.fn !== 'count' && !identityIsEquality(spec.argType);
+  if (identityIsEquality(spec.argType)) return false;
+  if (spec.distinct) return spec.fn !== 'count_star' && spec.fn !== 'count';
+  return (spec.fn === 'min' || spec.fn === 'max') && spec.argType.id === 'bpchar';
 }
 
 function baseFactory(spec: AggSpec, replay = true): () => Acc {

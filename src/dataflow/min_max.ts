@@ -110,16 +110,21 @@ class RepMinMaxAcc implements Acc {
     const k = this.id(v);
     let e = this.byId.get(k);
     if (e === undefined) {
-      e = { v, count: 0, stamp: ++this.clock };
+      e = { v, count: 0, stamp: 0 };
       this.byId.set(k, e);
-    } else if (w > 0 && this.latest) {
-      // a new copy makes this representation the latest: re-stamp it (its key changes)
-      if (e.count > 0) this.set.add(e, -e.count);
-      e.stamp = ++this.clock;
-      if (e.count > 0) this.set.add(e, e.count);
     }
-    this.set.add(e, w);
-    if ((e.count += w) === 0) this.byId.delete(k);
+    // the multiset holds the representations present (count > 0); counts may dip below zero
+    // within a step, as bpchar's callers apply retractions first (an update moves a row last)
+    const before = e.count;
+    const after = (e.count += w);
+    const restamp = before <= 0 || (this.latest && w > 0);
+    if (before > 0 && (after <= 0 || restamp)) this.set.add(e, -before); // its key may change
+    if (after > 0) {
+      if (restamp) {
+        e.stamp = ++this.clock;
+        this.set.add(e, after);
+      } else this.set.add(e, w);
+    } else if (after === 0) this.byId.delete(k);
   }
 
   result(): Value {

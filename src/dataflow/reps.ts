@@ -55,6 +55,7 @@ export class Reps<T = Row> {
    * first sight). Counts may dip below zero within a step (unconsolidated deltas).
    */
   add(id: unknown, make: () => T, w: number, rank = 0): void {
+    if (rank !== 0) id = `${rank}|${String(id)}`; // each rank counts its own copies
     const e = this.byId.get(id);
     if (e === undefined) {
       this.byId.set(id, { value: make(), count: w, rank });
