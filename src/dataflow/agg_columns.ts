@@ -259,18 +259,20 @@ class GenericColumn implements AggColumn {
       for (let k = 0; k < len; k++) accs[gids[order[k]]].add(null, w[order[k]]);
       return;
     }
-    const col = b.columns[this.spec.arg];
-    const add = (from: number, to: number) => {
-      for (let k = from; k < to; k++) {
-        const i = order[k];
-        const v = getValue(col, i);
-        if (v !== null) accs[gids[i]].add(v, w[i]);
-      }
-    };
     if (this.retractionsFirst) {
-      add(nIns, len);
-      add(0, nIns);
-    } else add(0, len);
+      this.addRange(b, order, nIns, len, gids);
+      this.addRange(b, order, 0, nIns, gids);
+    } else this.addRange(b, order, 0, len, gids);
+  }
+  private addRange(b: Batch, order: Int32Array, from: number, to: number, gids: Int32Array): void {
+    const w = b.weights;
+    const accs = this.accs;
+    const col = b.columns[this.spec.arg];
+    for (let k = from; k < to; k++) {
+      const i = order[k];
+      const v = getValue(col, i);
+      if (v !== null) accs[gids[i]].add(v, w[i]);
+    }
   }
   result(gid: number): Value {
     return this.accs[gid].result();
