@@ -117,7 +117,8 @@ class RepMinMaxAcc implements Acc {
     // within a step, as bpchar's callers apply retractions first (an update moves a row last)
     const before = e.count;
     const after = (e.count += w);
-    const restamp = before <= 0 || (this.latest && w > 0);
+    // (already the latest insertion: nothing to move)
+    const restamp = before <= 0 || (this.latest && w > 0 && e.stamp !== this.clock);
     if (before > 0 && (after <= 0 || restamp)) this.set.add(e, -before); // its key may change
     if (after > 0) {
       if (restamp) {

@@ -203,14 +203,13 @@ export class AggregateOp extends Operator {
       if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
       gids[i] = g;
     }
-    if (this.groupId === null) return;
+    const groupId = this.groupId;
+    if (groupId === null) return;
     // representations: retractions first, so an updated row's moves behind the others (reps.ts)
-    const addRep = (k: number) => {
-      const i = order[k];
-      this.reps[gids[i]]!.add(this.groupId!(b, i), () => groupRow(i), b.weights[i]);
-    };
-    for (let k = nIns; k < m; k++) addRep(k);
-    for (let k = 0; k < nIns; k++) addRep(k);
+    for (let k = nIns; k < m + nIns; k++) {
+      const i = order[k < m ? k : k - m];
+      this.reps[gids[i]]!.add(groupId(b, i), () => groupRow(i), b.weights[i]);
+    }
   }
 
   /**
