@@ -84,6 +84,8 @@ export function lower(p: Plan, cx: LowerContext): Operator {
       );
     }
     case 'distinct':
+      // UNION: one DistinctOp over the branches, which know their order (distinct.ts)
+      if (p.input.kind === 'union') return make(new DistinctOp(unionBranches(p.input).map((b) => lower(b, cx))));
       return make(new DistinctOp(lower(p.input, cx)));
     case 'union':
       return make(new UnionOp(p.inputs.map((i) => lower(i, cx))));
@@ -167,3 +169,7 @@ function isIntegrated(op: Operator): boolean {
   return op instanceof SourceOp || op instanceof IntegrateOp;
 }
 
+/** The branches of nested UNION ALLs, in scan order (PostgreSQL flattens them into one Append). */
+function unionBranches(p: Plan): Plan[] {
+  return p.kind === 'union' ? p.inputs.flatMap(unionBranches) : [p];
+}
