@@ -28,7 +28,11 @@ export type Plan =
   | { kind: 'scan'; relation: string; relKind: 'table' | 'materialized view'; schema: Field[] }
   | { kind: 'values'; rows: Expr[][]; schema: Field[] }
   | { kind: 'filter'; input: Plan; predicate: Expr; schema: Field[] }
-  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[] }
+  /**
+   * opaque: a query level that PostgreSQL plans apart (a CTE it materializes), so constant
+   * folding does not look through it.
+   */
+  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[]; opaque?: boolean }
   | {
       kind: 'join';
       type: JoinType;

@@ -17,13 +17,13 @@ import { T } from './types.js';
 
 export function bindQuery(stmt: any, env: BindEnv): Plan {
   let inner = env;
-  if (stmt.withClause) inner = bindWith(stmt.withClause, env);
+  if (stmt.withClause) inner = bindWith(stmt.withClause, env, stmt);
   if (stmt.op && stmt.op !== 'SETOP_NONE') return bindSetOp(stmt, inner);
   if (stmt.valuesLists) return withOrderLimit(bindValues(stmt.valuesLists, inner), stmt, inner);
   return bindSimpleSelect(stmt, inner);
 }
 
-function bindWith(w: any, env: BindEnv): BindEnv {
+function bindWith(w: any, env: BindEnv, stmt: any): BindEnv {
   if (w.recursive) throw unsupported('WITH RECURSIVE');
   const ctes = new Map(env.ctes);
   const next: BindEnv = { ...env, ctes, keepUnknown: false };
@@ -34,9 +34,31 @@ function bindWith(w: any, env: BindEnv): BindEnv {
     let plan = bindQuery(q.SelectStmt, next);
     const names: string[] = (cte.aliascolnames ?? []).map(strVal);
     if (names.length) plan = { ...plan, schema: plan.schema.map((f, i) => ({ ...f, name: names[i] ?? f.name })) } as Plan;
+    if (materializedCte(cte, stmt)) plan = { kind: 'project', input: plan, exprs: plan.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type })), schema: plan.schema, opaque: true };
     ctes.set(cte.ctename, plan);
   }
   return next;
+}
+
+/**
+ * Whether PostgreSQL plans a CTE apart instead of inlining it (PostgreSQL 12+): when it is
+ * MATERIALIZED, or referenced more than once and not NOT MATERIALIZED. Only constant folding
+ * can tell the difference (it does not see through a materialized CTE).
+ */
+function materializedCte(cte: any, stmt: any): boolean {
+  if (cte.ctematerialized === 'CTEMaterializeAlways') return true;
+  if (cte.ctematerialized === 'CTEMaterializeNever') return false;
+  let refs = 0;
+  const visit = (n: any): void => {
+    if (Array.isArray(n)) n.forEach(visit);
+    else if (n && typeof n === 'object') {
+      const rv = n.RangeVar;
+      if (rv && rv.relname === cte.ctename && !rv.schemaname) refs++;
+      for (const v of Object.values(n)) visit(v);
+    }
+  };
+  visit(stmt);
+  return refs > 1;
 }
 
 function bindValues(lists: any[], env: BindEnv): Plan {
