@@ -5,7 +5,9 @@ import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, columnsUsed, conjuncts } from '../expr/expr.js';
 import { resolveOperator } from '../expr/functions/registry.js';
 import type { Row, Value } from '../expr/value.js';
-import { compileExpr, evalConstant } from '../expr/compile.js';
+import { compileExpr, compileQual, evalConstant } from '../expr/compile.js';
+import { foldConstants } from '../plan/rules/fold_constants.js';
+import { ordered } from '../plan/rules/order_quals.js';
 import { formatValue } from '../expr/format.js';
 import { batchFromRows } from '../dataflow/batch.js';
 import { optimize } from '../plan/optimizer.js';
@@ -237,7 +239,7 @@ function onConflict(cx: DmlContext, t: TableEntry, c: any): ConflictHandler {
     const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'ON CONFLICT DO UPDATE');
     return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values()) };
   });
-  const where = c.whereClause ? compileExpr(coerceBoolean(bindExprIn(c.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values()) : null;
+  const where = c.whereClause ? compileQual(ordered(coerceBoolean(bindExprIn(c.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params)), cx.values()) : null;
   const types = [...t.store.types, ...t.store.types];
   const touched = new Set<number>();
   const handle = (row: Row): Row | null | undefined => {
@@ -276,7 +278,8 @@ function targetRows(cx: DmlContext, t: TableEntry, n: any) {
   const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
   let where: ((i: number) => boolean) | null = null;
   if (pred) {
-    const f = compileExpr(pred, cx.values());
+    // folded (errors included) and ordered as PostgreSQL plans a scan's quals
+    const f = compileQual(ordered(foldConstants(pred)), cx.values());
     where = (i) => f(batch, i) === true;
   }
   return { scope, visible, batch, where };
@@ -306,7 +309,7 @@ export function update(cx: DmlContext, n: any): StatementResult {
   const t = targetTable(cx, n.relation);
   if (n.fromClause?.length) return updateFrom(cx, t, n);
   const { scope, visible, batch, where } = targetRows(cx, t, n);
-  const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(s.expr, cx.values()) }));
+  const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(foldConstants(s.expr), cx.values()) }));
   const updated: Row[] = [];
   for (let i = 0; i < visible.length; i++) {
     if (where && !where(i)) continue;

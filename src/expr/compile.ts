@@ -5,7 +5,7 @@
 import type { Batch, Column } from '../dataflow/batch.js';
 import { storageKind } from '../dataflow/batch.js';
 import { SqlError, SQLSTATE } from '../errors.js';
-import type { Expr } from './expr.js';
+import { type Expr, conjuncts } from './expr.js';
 import type { Value } from './value.js';
 import { castFn } from './cast.js';
 import { getFunctionImpl } from './functions/registry.js';
@@ -201,6 +201,20 @@ function compileCall(name: string, args: Evaluator[]): Evaluator {
 }
 
 /** Evaluate an expression that references no columns (constant folding, LIMIT, VALUES). */
+/**
+ * A WHERE / join condition: its top-level conjuncts in order, stopping at the first that is not
+ * TRUE — NULL included, as PostgreSQL's ExecQual does (an AND inside an expression goes on past
+ * NULL), so a later conjunct's error is not raised for a row an earlier one rejects.
+ */
+export function compileQual(e: Expr, params: readonly Value[] = []): Evaluator {
+  const parts = conjuncts(e).map((c) => compileExpr(c, params));
+  if (parts.length === 1) return parts[0];
+  return (b, i) => {
+    for (let k = 0; k < parts.length; k++) if (parts[k](b, i) !== true) return false;
+    return true;
+  };
+}
+
 export function evalConstant(e: Expr, params: readonly Value[] = []): Value {
   return compileExpr(e, params)(EMPTY_BATCH, 0);
 }

@@ -7,6 +7,7 @@ import { reorderJoins } from './rules/reorder_joins.js';
 import { extractJoinKeys } from './rules/join_keys.js';
 import { pruneColumns } from './rules/prune_columns.js';
 import { mergeProjections } from './rules/merge_projections.js';
+import { orderQuals } from './rules/order_quals.js';
 
 export function optimize(p: Plan): Plan {
   let q = foldPlan(p);
@@ -15,5 +16,6 @@ export function optimize(p: Plan): Plan {
   q = extractJoinKeys(q);
   q = pruneColumns(q);
   q = mergeProjections(q);
+  q = orderQuals(q);
   return q;
 }

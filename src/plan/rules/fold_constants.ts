@@ -233,6 +233,8 @@ function foldNode(p: Plan): { plan: Plan; consts: Constants } {
     case 'join': {
       const left = foldNode(p.left);
       const right = foldNode(p.right);
+      // a one-time filter that folded to true: the query is its left side
+      if (p.gate === 'left' && p.right.schema.length === 0 && isOneRow(right.plan)) return left;
       const l = p.type === 'inner' || p.type === 'left' ? visible(left.consts, p.left) : nulls(p.left);
       const r = p.type === 'inner' || p.type === 'right' ? visible(right.consts, p.right) : nulls(p.right);
       const both = [...l, ...r];
@@ -272,6 +274,12 @@ function foldNode(p: Plan): { plan: Plan; consts: Constants } {
       // distinct, union, setop: boundaries
       return { plan: mapPlanChildren(p, foldPlan), consts: NONE };
   }
+}
+
+/** A plan that is exactly one row whatever the data (VALUES of one row, projected). */
+function isOneRow(p: Plan): boolean {
+  if (p.kind === 'values') return p.rows.length === 1;
+  return p.kind === 'project' && isOneRow(p.input);
 }
 
 function visible(c: Constants, p: Plan): readonly (Expr | null)[] {
