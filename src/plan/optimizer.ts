@@ -8,9 +8,11 @@ import { extractJoinKeys } from './rules/join_keys.js';
 import { pruneColumns } from './rules/prune_columns.js';
 import { mergeProjections } from './rules/merge_projections.js';
 import { orderQuals } from './rules/order_quals.js';
+import { liftProjections } from './rules/lift_projections.js';
 
 export function optimize(p: Plan): Plan {
   let q = foldPlan(p);
+  q = liftProjections(q);
   q = reorderJoins(q);
   q = pushDownPredicates(q);
   q = extractJoinKeys(q);
