@@ -4,15 +4,16 @@
 // all, and so whether a failing one raises: in `WHERE 1/x > 0 AND y = 2` PostgreSQL checks
 // `y = 2` first (one operator against two) and never divides for the rows it rejects.
 // Cost is cost_qual_eval's count of function and operator calls (all of ours have
-// procost 1 but a few catalog lookups); a cast through text calls two functions.
+// procost 1 but a few catalog lookups); a cast through text calls two functions. Equalities
+// come last among equal costs (see isEquivalence).
 
 import { type Expr, children, conjuncts } from '../../expr/expr.js';
-import { getFunctionImpl } from '../../expr/functions/registry.js';
+import { getFunctionImpl, resolveOperator } from '../../expr/functions/registry.js';
 import { SUBQUERY_CARDINALITY_ERROR } from '../../expr/functions/internal.js';
 import type { SqlType } from '../../sql/types.js';
 import { isOidType, isStringType } from '../../sql/types.js';
 import type { Plan } from '../logical.js';
-import { andOf } from './pushdown.js';
+import { andOf, isPure } from './pushdown.js';
 import { mapPlanChildren } from './walk.js';
 
 export function orderQuals(p: Plan): Plan {
@@ -27,9 +28,25 @@ export function ordered(e: Expr): Expr {
   const parts = conjuncts(e);
   if (parts.length < 2) return e;
   const costs = parts.map(qualCost);
-  const order = parts.map((_, i) => i).sort((a, b) => costs[a] - costs[b] || a - b);
+  const late = parts.map(isEquivalence);
+  const order = parts.map((_, i) => i).sort((a, b) => costs[a] - costs[b] || Number(late[a]) - Number(late[b]) || a - b);
   if (order.every((k, i) => k === i)) return e;
   return andOf(order.map((k) => parts[k]))!;
+}
+
+/**
+ * An equality (`x = 1`, `a.k + 0 = b.k`): PostgreSQL files it into an equivalence class and
+ * re-creates it after the other conditions of the relation, so among equally costly
+ * conditions it comes last.
+ */
+function isEquivalence(e: Expr): boolean {
+  if (e.kind !== 'call' || e.args.length !== 2) return false;
+  const [a, b] = e.args;
+  try {
+    return resolveOperator('=', a.type, b.type).impl.name === e.fn && isPure(a) && isPure(b);
+  } catch {
+    return false;
+  }
 }
 
 /** pg_proc.procost where it is not 1. */
