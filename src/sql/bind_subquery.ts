@@ -262,9 +262,9 @@ export class SubqueryCollector {
       width: r + width,
       correlated: r > 0,
       build: (input) => {
-        // a scalar subquery is PostgreSQL's SubPlan, run per outer row: its WHERE is checked on
-        // the rows the correlation selects, so it stays on the join (see keepOn)
-        const { joined, nf, toJoined } = domainJoin(sub, input, 'left', scalar);
+        // a correlated scalar subquery is PostgreSQL's SubPlan, run per outer row: its WHERE is
+        // checked on the rows the correlation selects, so it stays on the join (see keepOn)
+        const { joined, nf, toJoined } = domainJoin(sub, input, 'left', scalar && r > 0);
         const marker: Expr = { kind: 'column', index: r + nf, type: T.bool };
         // a NULL-padded row (no match for this d) must not count: arguments become NULL there
         const arg = (e: Expr): Expr => ({ kind: 'case', whens: [{ when: { kind: 'isnull', arg: marker, negated: true, type: T.bool }, then: toJoined(e) }], else: lit(null, e.type), type: e.type });
