@@ -9,7 +9,7 @@ import { type Expr, children, columnsUsed, conjuncts, remapColumns, substituteCo
 import type { Plan } from '../logical.js';
 import { T } from '../../sql/types.js';
 import { mapPlanChildren } from './walk.js';
-import { getFunctionImpl } from '../../expr/functions/registry.js';
+import { candidatesFor, getFunctionImpl } from '../../expr/functions/registry.js';
 import { qualCost } from './order_quals.js';
 
 export function pushDownPredicates(p: Plan): Plan {
@@ -73,9 +73,10 @@ function pushFilter(input: Plan, preds: Expr[]): Plan {
         const side = sideOf(c, nl);
         const pure = isPure(c);
         // a gated subquery side is read only for the outer rows that reach it: a condition on
-        // it alone stays above the join, checked per joined row (see logical.ts, gate)
-        if (side === 'left' && pure && (input.type === 'inner' || input.type === 'left') && input.gate !== 'left') toLeft.push(c);
-        else if (side === 'right' && pure && (input.type === 'inner' || input.type === 'right') && input.gate !== 'right') toRight.push(remapColumns(c, (i) => i - nl));
+        // it alone that might fail stays above the join, checked per joined row (logical.ts, gate)
+        const into = input.gate !== side || cannotFail(c);
+        if (side === 'left' && pure && (input.type === 'inner' || input.type === 'left') && into) toLeft.push(c);
+        else if (side === 'right' && pure && (input.type === 'inner' || input.type === 'right') && into) toRight.push(remapColumns(c, (i) => i - nl));
         else if (input.type === 'inner' && pure && side !== input.gate) toOn.push(c);
         else stay.push(c);
       }
@@ -104,6 +105,18 @@ function pushFilter(input: Plan, preds: Expr[]): Plan {
       break;
   }
   return wrap(input, preds);
+}
+
+/** Comparisons of two values of one type (EXISTS's `count > 0`, say) raise no error. */
+let comparisons: Set<string> | null = null;
+function cannotFail(e: Expr): boolean {
+  if (e.kind === 'call') {
+    comparisons ??= new Set(['=', '<>', '<', '<=', '>', '>='].flatMap((op) => candidatesFor('op:' + op).filter((f) => f.argTypes.length === 2 && f.argTypes[0].id === f.argTypes[1].id && f.argTypes[0].typmod !== -2).map((f) => f.name)));
+    if (!comparisons.has(e.fn)) return false;
+  } else if (e.kind !== 'column' && e.kind !== 'literal' && e.kind !== 'and' && e.kind !== 'or' && e.kind !== 'not' && e.kind !== 'isnull' && e.kind !== 'istruth') {
+    return false;
+  }
+  return children(e).every(cannotFail);
 }
 
 /** The join of an uncorrelated scalar or EXISTS subquery: its right side is one row, read once. */
