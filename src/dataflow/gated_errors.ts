@@ -26,6 +26,7 @@ export class GatedErrors {
   /** Record `e` (thrown by a row of the given weight); anything but a SqlError is a bug and rethrown. */
   record(e: unknown, weight: number): void {
     if (!(e instanceof SqlError)) throw e;
+    if (weight === 0) return;
     const key = `${e.code}\u0000${e.message}`;
     const r = this.recorded.get(key);
     if (!r) this.recorded.set(key, { error: e, weight });
