@@ -552,7 +552,7 @@ function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Exp
       throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${argNodes.length === 0 ? '' : '...'}) does not exist`, { position: pos });
     }
     arg = resolveUnknown(bindExpr(argNodes[0], inner), cx.params);
-    if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type };
+    if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type, aggFilter: true };
     fn = name === 'every' ? 'bool_and' : (name as AggFn);
   }
   const t = aggregateType(fn, arg, name, pos);
@@ -679,7 +679,7 @@ function bindWindowCall(name: string, n: any, cx: ExprContext, pos?: number): Ex
     } else {
       if (argNodes.length !== 1) throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${argNodes.length === 0 ? '' : '...'}) does not exist`, { position: pos });
       let arg = bindArg(argNodes[0]);
-      if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type };
+      if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type, aggFilter: true };
       fn = name === 'every' ? 'bool_and' : (name as AggFn);
       args = [arg];
     }

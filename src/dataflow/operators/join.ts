@@ -9,6 +9,7 @@ import { assemblePairs, type PairList } from '../pairs.js';
 import type { Arrangement } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
+import type { GatedErrors } from '../gated_errors.js';
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full';
 
@@ -16,6 +17,8 @@ export interface JoinSpec {
   type: JoinType;
   /** Non-equi part of ON over the combined row (left columns then right columns). */
   residual?: (b: Batch, i: number) => Value;
+  /** Record the residual's errors instead of raising them (gated_errors.ts). */
+  errors?: GatedErrors | null;
 }
 
 const E1 = 0; // ΔA row × B_new entry
@@ -39,6 +42,26 @@ export class JoinOp extends Operator {
     const t = spec.type;
     this.lOuter = t === 'left' || t === 'full' ? new OuterSide(left.arrangement, 0, w) : null;
     this.rOuter = t === 'right' || t === 'full' ? new OuterSide(right.arrangement, this.nl, w) : null;
+    this.gatedErrors = spec.errors ?? null;
+  }
+
+  /** Indices of the candidate pairs whose residual condition holds. */
+  private residualHolds(cb: Batch, res: (b: Batch, i: number) => Value): { sel: Int32Array; n: number } {
+    const sel = new Int32Array(cb.length);
+    let n = 0;
+    const errors = this.gatedErrors;
+    if (errors === null) {
+      for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
+      return { sel, n };
+    }
+    for (let k = 0; k < cb.length; k++) {
+      try {
+        if (res(cb, k) === true) sel[n++] = k;
+      } catch (e) {
+        errors.record(e, cb.weights[k]);
+      }
+    }
+    return { sel, n };
   }
 
   get name(): string {
@@ -126,9 +149,8 @@ export class JoinOp extends Operator {
     const res = this.spec.residual;
     let matched: Int32Array | null = null;
     if (res !== undefined) {
-      matched = new Int32Array(cb.length);
-      let n = 0;
-      for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) matched[n++] = k;
+      const { sel, n } = this.residualHolds(cb, res);
+      matched = sel;
       inner = gather(cb, matched, n);
     }
     if (lo === null && ro === null) return inner;
@@ -174,9 +196,7 @@ export class JoinOp extends Operator {
     const cb = assemblePairs(this.types, this.nl, lists);
     const res = this.spec.residual;
     if (res === undefined) return cb;
-    const sel = new Int32Array(cb.length);
-    let n = 0;
-    for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
+    const { sel, n } = this.residualHolds(cb, res);
     return gather(cb, sel, n);
   }
 }
