@@ -2,13 +2,13 @@
 // the binary (test/support/psql.ts), so a newer 15.x minor release can be checked too.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PSQL, runPsql } from './support/psql.js';
+import { PSQL, PSQLS, runPsql } from './support/psql.js';
 import { startTestServer, type TestServer } from './server/support.js';
 
 let ts: TestServer;
 
-function psql(cmd: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runPsql(['-h', '127.0.0.1', '-p', String(ts.port), '-U', 'tributary', '-d', 'tributary', '-X', ...extra, '-c', cmd], undefined, { PGSSLMODE: 'disable' });
+function psql(cmd: string, extra: string[] = [], binary = PSQL!): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runPsql(['-h', '127.0.0.1', '-p', String(ts.port), '-U', 'tributary', '-d', 'tributary', '-X', ...extra, '-c', cmd], undefined, { PGSSLMODE: 'disable' }, binary);
 }
 
 describe.skipIf(!PSQL)('psql describe commands', () => {
@@ -94,7 +94,7 @@ const BACKSLASH_COMMANDS = [
   '\\db', '\\db+', '\\dO', '\\dO+', '\\dX',
 ];
 
-describe.skipIf(!PSQL)('psql backslash commands', () => {
+describe.skipIf(PSQLS.length === 0).each(PSQLS)('psql backslash commands (%s)', (binary) => {
   beforeAll(async () => {
     ts = await startTestServer({}, [
       'CREATE TABLE t (id int PRIMARY KEY, name text)',
@@ -111,7 +111,7 @@ describe.skipIf(!PSQL)('psql backslash commands', () => {
     // a few at a time: each is a psql process of its own
     for (let i = 0; i < BACKSLASH_COMMANDS.length; i += 8) {
       const batch = BACKSLASH_COMMANDS.slice(i, i + 8);
-      const results = await Promise.all(batch.map((cmd) => psql(cmd, ['-v', 'VERBOSITY=verbose'])));
+      const results = await Promise.all(batch.map((cmd) => psql(cmd, ['-v', 'VERBOSITY=verbose'], binary)));
       results.forEach((r, k) => {
         // (psql exits 1 for "Did not find any …" too: the error text is what tells)
         if (r.code > 1 || /ERROR|FATAL/.test(r.stderr)) failed.push(`${batch[k]}: ${r.stderr.trim()}`);
