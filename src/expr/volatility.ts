@@ -33,11 +33,12 @@ const STABLE = new Set([
   'pg_encoding_to_char', 'pg_function_is_visible', 'pg_table_is_visible', 'pg_type_is_visible', 'pg_relation_is_publishable',
   'to_regclass', 'to_regnamespace', 'to_regtype', 'pg_get_userbyid', 'pg_get_serial_sequence',
   'pg_database_size_name', 'pg_database_size_oid', 'pg_indexes_size', 'pg_is_in_recovery', 'pg_relation_size',
-  'pg_table_size', 'pg_total_relation_size',
+  'pg_table_size', 'pg_total_relation_size', 'pg_char_to_encoding', 'getdatabaseencoding', 'pg_tablespace_location',
+  'pg_statistics_obj_is_visible', 'pg_collation_is_visible',
 ]);
 
 /** Prefixes of families of stable implementations (one per type or variant). */
-const STABLE_PREFIXES = ['array_to_string_', 'has_any_column_privilege', 'has_database_privilege', 'has_schema_privilege', 'has_table_privilege', 'pg_get_'];
+const STABLE_PREFIXES = ['array_to_string_', 'pg_has_role_', 'has_any_column_privilege', 'has_database_privilege', 'has_schema_privilege', 'has_table_privilege', 'pg_get_'];
 
 export function functionVolatility(fn: string): Volatility {
   const impl = getFunctionImpl(fn);

@@ -4,7 +4,7 @@
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, children } from '../expr/expr.js';
 import { resolveFunction, resolveOperator } from '../expr/functions/registry.js';
-import { commonType } from '../expr/cast.js';
+import { canCast, commonType } from '../expr/cast.js';
 import { Decimal } from '../expr/numeric.js';
 import { nodeTag, names, strVal } from './parser.js';
 import type { Scope } from './scope.js';
@@ -516,6 +516,8 @@ function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
   try {
     r = resolveFunction(name, args.map((a) => a.type));
   } catch (e) {
+    const cast = args.length === 1 && !n.agg_star ? functionStyleCast(name, args[0], cx, pos) : null;
+    if (cast) return cast;
     if (e instanceof SqlError && e.position === undefined) e.position = pos;
     throw e;
   }
@@ -525,6 +527,20 @@ function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
     args: args.map((a, i) => coerce(a, r.argTypes[i], 'implicit', cx.params, pos)),
     type: r.returnType,
   };
+}
+
+/**
+ * `text(x)`, `numeric(x)`, `date(x)`: a call of one argument named after a type, where no
+ * function matches, is a cast (func_get_detail's FUNCDETAIL_COERCION). PostgreSQL also has
+ * functions of those names for most casts (int8(integer), date(timestamp)), which behave as
+ * the cast does; only pg_type's own names count, not SQL spellings such as integer.
+ */
+function functionStyleCast(name: string, arg: Expr, cx: ExprContext, pos?: number): Expr | null {
+  const id = typeIdFromName(name);
+  if (!id || id !== name.toLowerCase() || id === 'unknown' || elementType(type(id))) return null;
+  const target = type(id);
+  if (arg.type.id !== 'unknown' && !canCast(arg.type, target, 'explicit')) return null;
+  return coerce(arg, target, 'explicit', cx.params, pos);
 }
 
 function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Expr {

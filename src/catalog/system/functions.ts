@@ -172,8 +172,8 @@ fn('getdatabaseencoding', { name: 'getdatabaseencoding', args: [], returns: T.na
 fn('pg_tablespace_location', { name: 'pg_tablespace_location', args: [O], returns: TX, eval: () => '' });
 // there are no extended statistics objects
 fn('pg_statistics_obj_is_visible', { name: 'pg_statistics_obj_is_visible', args: [O], returns: B, eval: () => null });
-fn('pg_tablespace_size', { name: 'pg_tablespace_size_oid', args: [O], returns: T.int8, eval: () => 0n });
-fn('pg_tablespace_size', { name: 'pg_tablespace_size_name', args: [T.name], returns: T.int8, eval: () => 0n });
+fn('pg_tablespace_size', { name: 'pg_tablespace_size_oid', args: [O], returns: T.int8, volatile: true, eval: () => 0n });
+fn('pg_tablespace_size', { name: 'pg_tablespace_size_name', args: [T.name], returns: T.int8, volatile: true, eval: () => 0n });
 // default, C and POSIX: all in pg_catalog
 fn('pg_collation_is_visible', { name: 'pg_collation_is_visible', args: [O], returns: B, eval: (v) => ([100, 950, 951].includes(num(v[0])) ? true : null) });
 
