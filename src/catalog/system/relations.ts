@@ -275,7 +275,7 @@ pg('pg_proc', 1255, procCols, () =>
   ]),
 );
 
-pg('pg_auth_members', 1261, [['oid', O], ['roleid', O], ['member', O], ['grantor', O], ['admin_option', B]], empty);
+pg('pg_auth_members', 1261, [['roleid', O], ['member', O], ['grantor', O], ['admin_option', B]], empty);
 pg('pg_language', 2612, [['oid', O], ['lanname', N], ['lanowner', O], ['lanispl', B], ['lanpltrusted', B], ['lanplcallfoid', O], ['laninline', O], ['lanvalidator', O], ['lanacl', T._aclitem]], () => [
   [12, 'internal', ROLE_OWNER, false, false, 0, 0, 2246, null],
   [13, 'c', ROLE_OWNER, false, false, 0, 0, 2247, null],
