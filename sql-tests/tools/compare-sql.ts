@@ -12,8 +12,8 @@
 // are split on `;` at the end of a line.
 
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectOracle } from './pg-client.js';
 import { Database } from '../../src/index.js';
 
 interface Outcome {
@@ -23,13 +23,7 @@ interface Outcome {
 
 async function main(argv: string[]): Promise<number> {
   const files = argv.filter((a) => !a.startsWith('--'));
-  const client = new pg.Client({
-    host: process.env.PGHOST ?? '/var/run/postgresql',
-    database: process.env.PGDATABASE ?? 'slt_oracle',
-    user: process.env.PGUSER ?? userInfo().username,
-    types: { getTypeParser: () => (v: string) => v } as never,
-  });
-  await client.connect();
+  const client = await connectOracle();
   let differing = 0;
   for (const file of files) {
     const diffs = await compareFile(client, file);

@@ -17,8 +17,8 @@
 // `statement count N` records get PostgreSQL's row count.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectOracle } from './pg-client.js';
 import { applies, errorMatches, normalizeExpected, parseSlt, resultLines, typeLetter, type SltRecord } from './slt-file.js';
 
 const ENGINE = 'postgresql';
@@ -30,13 +30,7 @@ async function main(argv: string[]): Promise<number> {
     console.error('usage: pg-oracle.ts [--fill|--check] FILE.slt …');
     return 2;
   }
-  const client = new pg.Client({
-    host: process.env.PGHOST ?? '/var/run/postgresql',
-    database: process.env.PGDATABASE ?? 'slt_oracle',
-    user: process.env.PGUSER ?? userInfo().username,
-    types: { getTypeParser: () => (v: string) => v } as never,
-  });
-  await client.connect();
+  const client = await connectOracle();
   let failures = 0;
   for (const file of files) failures += await runFile(client, file, fill);
   await client.end();
