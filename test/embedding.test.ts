@@ -34,6 +34,21 @@ describe('embedding API', () => {
   });
 });
 
+describe('db.query with several statements', () => {
+  it('is one implicit transaction: an error undoes them all, but DDL commits what came before it', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int)');
+    await expect(db.query('INSERT INTO t VALUES (1); INSERT INTO t VALUES (1/0)')).rejects.toMatchObject({ code: '22012' });
+    expect((await db.query('SELECT * FROM t')).rows).toEqual([]);
+    // DDL is not transactional yet (README): the CREATE commits the INSERT before it
+    await expect(db.query('INSERT INTO t VALUES (1); CREATE TABLE u (k int); INSERT INTO t VALUES (2); INSERT INTO u VALUES (1/0)')).rejects.toMatchObject({ code: '22012' });
+    expect((await db.query('SELECT * FROM t')).rows).toEqual([{ k: 1 }]);
+    expect((await db.query('SELECT * FROM u')).rows).toEqual([]);
+    await expect(db.query('BEGIN; CREATE TABLE w (k int)')).rejects.toMatchObject({ code: '25001' });
+    await db.close();
+  });
+});
+
 describe('db.insert fast paths', () => {
   it('numbers fed to bigint columns keep their exact value (sign, 32-bit boundaries, 2^53-1)', async () => {
     const db = await Database.open();
@@ -48,5 +63,90 @@ describe('db.insert fast paths', () => {
     expect(s.rows[0].sum).toBe(String(total));
     expect(s.rows[0].count).toBe(BigInt(vals.length));
     await db.close();
+  });
+});
+
+describe('db.insert row shapes', () => {
+  const err = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return { code: (e as { code: string }).code, message: (e as Error).message };
+    }
+    return null;
+  };
+
+  it('takes objects keyed by column name: omitted columns get their DEFAULT, unknown keys are 42703', async () => {
+    const db = await Database.open();
+    await db.query("CREATE TABLE t (k int PRIMARY KEY, v bigint, s text DEFAULT 'dflt', n numeric(5,2) NOT NULL DEFAULT 1.5)");
+    await db.query('CREATE MATERIALIZED VIEW m AS SELECT count(*) AS c, sum(v) AS sv FROM t');
+    expect(db.insert('t', [{ k: 1, v: 2 }, { s: 'x', k: 2, n: '3.25' }, { k: 3, v: undefined, s: null }])).toBe(3);
+    expect((await db.query('SELECT * FROM t ORDER BY k', [], { format: 'text' })).rows).toEqual([
+      { k: '1', v: '2', s: 'dflt', n: '1.50' },
+      { k: '2', v: null, s: 'x', n: '3.25' },
+      { k: '3', v: null, s: null, n: '1.50' },
+    ]);
+    expect((await db.query('SELECT * FROM m', [], { format: 'text' })).rows).toEqual([{ c: '3', sv: '2' }]);
+    // arrays and objects mix
+    expect(db.insert('t', [[4, 5, 'arr', 2], { k: 5 }])).toBe(2);
+    expect(err(() => db.insert('t', [{ k: 6, nosuch: 1 }]))).toEqual({ code: '42703', message: 'column "nosuch" of relation "t" does not exist' });
+    // NOT NULL without a default fails as INSERT would; nothing of the call is stored
+    await db.query('CREATE TABLE u (a int NOT NULL, b int)');
+    expect(err(() => db.insert('u', [{ a: 1 }, { b: 2 }]))?.code).toBe('23502');
+    expect(err(() => db.insert('u', [{ a: null }]))?.code).toBe('23502');
+    expect((await db.query('SELECT count(*) AS n FROM u')).rows).toEqual([{ n: 0n }]);
+    // an empty object is a row of defaults (INSERT … DEFAULT VALUES): here k, the key, is NULL
+    expect(err(() => db.insert('t', [{}]))?.message).toBe('null value in column "k" of relation "t" violates not-null constraint');
+    expect(db.insert('u', [{ a: 7 }])).toBe(1);
+    expect((await db.query('SELECT * FROM u')).rows).toEqual([{ a: 7, b: null }]);
+  });
+
+  it('refuses anything else with a clear error, storing nothing', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int, v text)');
+    const bad: unknown[][] = [
+      [[1]],
+      [[1, 'a', 'extra']],
+      [[1, 'a'], 'row'],
+      [[1, 'a'], null],
+      [new Map([['k', 1]])],
+      [new Date()],
+      [42],
+      [Int32Array.of(1, 2)],
+    ];
+    for (const rows of bad) {
+      const e = err(() => db.insert('t', rows as never));
+      expect(e?.code, String(rows[rows.length - 1])).toBe('22023');
+    }
+    expect(err(() => db.insert('t', { k: 1, v: 'a' } as never))?.message).toBe('db.insert takes an array of rows, not an Object');
+    expect(err(() => db.insert('t', [[1]]))?.message).toBe('row 0 of db.insert has 1 value, but table "t" has 2 columns (an object keyed by column name may give only some of them)');
+    expect(err(() => db.insert('t', [[1, 'a'], new Map()] as never))?.message).toBe('row 1 of db.insert is a Map, not an array of values or a plain object keyed by column name');
+    expect((await db.query('SELECT count(*) AS n FROM t')).rows).toEqual([{ n: 0n }]);
+    expect(db.insert('t', [])).toBe(0);
+  });
+
+  it('joins the default session\'s open block and honours its read-only mode', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int PRIMARY KEY)');
+    await db.query('BEGIN');
+    expect(db.insert('t', [[1], { k: 2 }])).toBe(2);
+    expect((await db.query('SELECT count(*) AS n FROM t')).rows).toEqual([{ n: 2n }]);
+    await db.query('ROLLBACK');
+    expect((await db.query('SELECT count(*) AS n FROM t')).rows).toEqual([{ n: 0n }]);
+    await db.query('SET default_transaction_read_only = on');
+    expect(err(() => db.insert('t', [[1]]))).toEqual({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' });
+    await db.query('RESET default_transaction_read_only');
+    await db.query('BEGIN');
+    await expect(db.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    expect(err(() => db.insert('t', [[1]]))?.code).toBe('25P02');
+    await db.query('ROLLBACK');
+    expect(db.insert('t', [[1]])).toBe(1);
+  });
+
+  it('insertArrow: columns the Arrow table lacks take their DEFAULT', async () => {
+    const db = await Database.open();
+    await db.query("CREATE TABLE t (k int, s text DEFAULT 'dflt')");
+    expect(db.insertArrow('t', tableFromArrays({ k: Int32Array.from([1, 2]) }))).toBe(2);
+    expect((await db.query('SELECT * FROM t ORDER BY k')).rows).toEqual([{ k: 1, s: 'dflt' }, { k: 2, s: 'dflt' }]);
   });
 });

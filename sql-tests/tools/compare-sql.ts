@@ -2,7 +2,9 @@
 // PostgreSQL, and prints every statement whose outcome differs (rows as sorted text, or the
 // SQLSTATE), plus the final contents of every table and materialized view. Materialized
 // views are refreshed on the PostgreSQL side before each statement, so they stand in for an
-// always-current incremental engine. For checking repro scripts such as ../shared/repros/.
+// always-current incremental engine: a write (or COMMIT) that makes a refresh fail is rolled
+// back and reported with the refresh's error, as Tributary rejects a write that a view's query
+// cannot be computed on. For checking repro scripts such as ../shared/repros/.
 //
 //   npx tsx sql-tests/tools/compare-sql.ts FILE.sql …      (exit code 1 when anything differs)
 //
@@ -10,8 +12,8 @@
 // are split on `;` at the end of a line.
 
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectOracle } from './pg-client.js';
 import { Database } from '../../src/index.js';
 
 interface Outcome {
@@ -21,13 +23,7 @@ interface Outcome {
 
 async function main(argv: string[]): Promise<number> {
   const files = argv.filter((a) => !a.startsWith('--'));
-  const client = new pg.Client({
-    host: process.env.PGHOST ?? '/var/run/postgresql',
-    database: process.env.PGDATABASE ?? 'slt_oracle',
-    user: process.env.PGUSER ?? userInfo().username,
-    types: { getTypeParser: () => (v: string) => v } as never,
-  });
-  await client.connect();
+  const client = await connectOracle();
   let differing = 0;
   for (const file of files) {
     const diffs = await compareFile(client, file);
@@ -62,9 +58,37 @@ async function compareFile(client: pg.Client, file: string): Promise<string[]> {
       return { error: `${e.code}: ${e.message}` };
     }
   };
+  let inBlock = false;
+  const refreshAll = async () => {
+    for (const v of matviews) await client.query(`REFRESH MATERIALIZED VIEW ${v}`);
+  };
   const theirs = async (sql: string): Promise<Outcome> => {
+    const write = /^\s*(insert|update|delete|truncate|copy)\b/i.test(sql);
+    const commit = /^\s*(commit|end)\b(?!.*\bchain\b)/i.test(sql);
+    const begin = /^\s*(begin|start)\b/i.test(sql);
+    const rollback = /^\s*(rollback|abort)\b(?!\s+to\b)(?!.*\bchain\b)/i.test(sql);
+    if (matviews.length > 0 && ((write && !inBlock) || (commit && inBlock))) {
+      // maintained views: the write commits only if every view can be recomputed after it
+      try {
+        if (!inBlock) await client.query('BEGIN');
+        if (write) await client.query(sql);
+        await refreshAll();
+        await client.query('COMMIT');
+        inBlock = false;
+        return { rows: [] };
+      } catch (e: any) {
+        await client.query('ROLLBACK');
+        inBlock = false;
+        return { error: `${e.code}: ${e.message}` };
+      }
+    }
+    if (begin) inBlock = true;
+    if (commit || rollback) inBlock = false;
     try {
-      for (const v of matviews) await client.query(`REFRESH MATERIALIZED VIEW ${v}`).catch(() => undefined);
+      // a refresh would fail, and abort the block, in a read-only (or already aborted) transaction
+      // (SHOW, unlike a SELECT, does not count as the transaction's first query)
+      const canWrite = await client.query('SHOW transaction_read_only').then((r) => r.rows[0].transaction_read_only === 'off', () => false);
+      if (canWrite) for (const v of matviews) await client.query(`REFRESH MATERIALIZED VIEW ${v}`).catch(() => undefined);
       const r = await client.query({ text: sql, rowMode: 'array' });
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: sorted((last.rows ?? []) as unknown[][]) };

@@ -17,8 +17,8 @@
 // `statement count N` records get PostgreSQL's row count.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectOracle } from './pg-client.js';
 import { applies, errorMatches, normalizeExpected, parseSlt, resultLines, typeLetter, type SltRecord } from './slt-file.js';
 
 const ENGINE = 'postgresql';
@@ -30,13 +30,7 @@ async function main(argv: string[]): Promise<number> {
     console.error('usage: pg-oracle.ts [--fill|--check] FILE.slt …');
     return 2;
   }
-  const client = new pg.Client({
-    host: process.env.PGHOST ?? '/var/run/postgresql',
-    database: process.env.PGDATABASE ?? 'slt_oracle',
-    user: process.env.PGUSER ?? userInfo().username,
-    types: { getTypeParser: () => (v: string) => v } as never,
-  });
-  await client.connect();
+  const client = await connectOracle();
   let failures = 0;
   for (const file of files) failures += await runFile(client, file, fill);
   await client.end();
@@ -116,6 +110,10 @@ async function runFile(client: pg.Client, file: string, fill: boolean): Promise<
 
 async function refresh(client: pg.Client, matviews: string[]): Promise<void> {
   if (matviews.length === 0) return;
+  // a read-only (or aborted) transaction cannot refresh: its views cannot have changed in it
+  // (SHOW, unlike a SELECT, does not count as the transaction's first query)
+  const ro = await client.query('SHOW transaction_read_only').then((r) => r.rows[0].transaction_read_only === 'on', () => true);
+  if (ro) return;
   const { rows } = await client.query<{ n: string }>("SELECT matviewname AS n FROM pg_matviews WHERE schemaname = 'public'");
   const live = new Set(rows.map((x) => x.n));
   for (const mv of matviews) {

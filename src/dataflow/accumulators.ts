@@ -4,12 +4,13 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
-import { comparator, equalityKeyFn, identityKeyFn, type KeyFn } from '../expr/compare.js';
+import { equalityKeyFn, identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { Decimal } from '../expr/numeric.js';
 import { Interval } from '../expr/interval.js';
 import { internalError, outOfRange, SqlError, SQLSTATE } from '../errors.js';
 import { ExactFloatSum } from './exact_sum.js';
-import { OrderedMultiset } from './ordered_multiset.js';
+import { minMaxAcc } from './min_max.js';
+import { Reps, identityIsEquality } from './reps.js';
 
 export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or';
 
@@ -135,25 +136,90 @@ class NumericSumAcc implements Acc {
   }
 }
 
+/**
+ * Float sum/avg. PostgreSQL adds in scan order (float8pl/float4pl from the first value; avg's
+ * float8_accum from 0, with its Youngs-Cramer Sxx), so the last bits and even an overflow
+ * error depend on the order of the rows. While a group has only gained rows since it was last
+ * empty, this replays exactly that arithmetic in arrival order, which for a table's rows is
+ * scan order (creation order). After a retraction no order can be replayed: the result is the
+ * correctly rounded sum of the current multiset (ExactFloatSum), and a sum is -0 exactly when
+ * every value is -0, as float8pl gives. See docs/compatibility.md.
+ */
 class FloatSumAcc implements Acc {
-  private readonly sum = new ExactFloatSum();
+  private readonly exact = new ExactFloatSum();
   private cnt = 0;
-  constructor(private readonly mode: 'float4' | 'float8' | 'avg') {}
+  private negZeros = 0;
+  /** Whether the group has only gained rows, in order: then the replayed state is current. */
+  private ordered: boolean;
+  private n = 0;
+  private sx = 0;
+  private sxx = 0;
+  private overflow = false;
+  constructor(
+    private readonly mode: 'float4' | 'float8' | 'avg',
+    private readonly replay = true,
+  ) {
+    this.ordered = replay;
+  }
 
   add(v: Value, w: number): void {
+    const x = v as number;
+    if (this.ordered) {
+      if (w > 0 && w <= 1024) for (let k = 0; k < w; k++) this.replayAdd(x);
+      else this.ordered = false;
+    }
     this.cnt += w;
-    this.sum.add(v as number, w);
+    this.exact.add(x, w);
+    if (x === 0 && 1 / x < 0) this.negZeros += w;
+    if (this.cnt === 0) {
+      this.ordered = this.replay;
+      this.n = this.sx = this.sxx = 0;
+      this.overflow = false;
+    }
+  }
+
+  /** One step of float8pl / float4pl (sum) or float8_accum (avg), overflow check included. */
+  private replayAdd(x: number): void {
+    const prev = this.sx;
+    const n = ++this.n;
+    if (this.mode !== 'avg') {
+      if (n === 1) this.sx = x;
+      else {
+        const r = this.mode === 'float4' ? Math.fround(prev + x) : prev + x;
+        if (isInf(r) && !isInf(prev) && !isInf(x)) this.overflow = true;
+        this.sx = r;
+      }
+      return;
+    }
+    this.sx = prev + x;
+    if (n > 1) {
+      const tmp = x * n - this.sx;
+      this.sxx += (tmp * tmp) / (n * (n - 1));
+      if (isInf(this.sx) || isInf(this.sxx)) {
+        if (!isInf(prev) && !isInf(x)) this.overflow = true;
+        this.sxx = NaN;
+      }
+    } else if (!Number.isFinite(x)) this.sxx = NaN;
   }
 
   result(): Value {
     if (this.cnt === 0) return null;
-    const s = this.sum.value();
-    if (this.mode === 'avg') return s / this.cnt;
+    if (this.ordered) {
+      if (this.overflow) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: overflow');
+      return this.mode === 'avg' ? this.sx / this.n : this.sx;
+    }
+    const s = this.exact.value();
+    if (this.mode === 'avg') return (s + 0) / this.cnt; // float8_accum starts from 0: never -0 from -0s
+    if (this.negZeros === this.cnt) return -0;
     if (this.mode === 'float8') return s;
     const f = Math.fround(s);
     if (!Number.isFinite(f) && Number.isFinite(s)) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: overflow');
     return f;
   }
+}
+
+function isInf(x: number): boolean {
+  return x === Infinity || x === -Infinity;
 }
 
 class IntervalSumAcc implements Acc {
@@ -176,31 +242,6 @@ class IntervalSumAcc implements Acc {
   }
 }
 
-class MinMaxAcc implements Acc {
-  private readonly set: OrderedMultiset<Value>;
-  constructor(
-    t: SqlType,
-    private readonly isMax: boolean,
-  ) {
-    const cmp = comparator(t);
-    const id = identityKeyFn(t);
-    // ties (1.0 vs 1.00) broken by representation so each is counted separately
-    this.set = new OrderedMultiset<Value>((a, b) => cmp(a, b) || tieBreak(id, a, b));
-  }
-  add(v: Value, w: number): void {
-    this.set.add(v, w);
-  }
-  result(): Value {
-    return (this.isMax ? this.set.max() : this.set.min()) ?? null;
-  }
-}
-
-function tieBreak(id: KeyFn, a: Value, b: Value): number {
-  const x = String(id(a));
-  const y = String(id(b));
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 class BoolAcc implements Acc {
   private t = 0;
   private f = 0;
@@ -215,42 +256,115 @@ class BoolAcc implements Acc {
   }
 }
 
-/** DISTINCT: feeds the inner accumulator one copy of each distinct (SQL-equal) value. */
+/**
+ * DISTINCT: feeds the inner accumulator one value per class of SQL-equal values. PostgreSQL
+ * sorts a group's values and keeps the first of each run of equal ones; its sort is stable on
+ * small inputs, so that is the representation of the earliest-created row. Where values can be
+ * equal but print differently, each class keeps its representations in a Reps and feeds the
+ * chosen one, swapping it (−old, +new) when the chosen one leaves; counts may then dip below
+ * zero within a step, as the caller applies retractions first (see reps.ts).
+ */
 class DistinctAcc implements Acc {
-  private readonly seen = new Map<unknown, { v: Value; n: number }>();
+  private readonly classes = new Map<unknown, DistinctClass>();
+  private readonly dirty: DistinctClass[] = [];
   constructor(
     private readonly inner: Acc,
     private readonly key: KeyFn,
+    /** Identity key, when representations can differ. */
+    private readonly id: KeyFn | null,
   ) {}
+
   add(v: Value, w: number): void {
     const k = this.key(v);
-    const e = this.seen.get(k);
-    if (e === undefined) {
-      if (w < 0) throw internalError('DISTINCT aggregate: negative count');
-      this.seen.set(k, { v, n: w });
-      this.inner.add(v, 1);
+    let c = this.classes.get(k);
+    if (this.id === null) {
+      if (c === undefined) {
+        if (w < 0) throw internalError('DISTINCT aggregate: negative count');
+        this.classes.set(k, { key: k, n: w, fed: v, reps: null, dirty: false });
+        this.inner.add(v, 1);
+        return;
+      }
+      c.n += w;
+      if (c.n === 0) {
+        this.classes.delete(k);
+        this.inner.add(c.fed as Value, -1);
+      } else if (c.n < 0) throw internalError('DISTINCT aggregate: negative count');
       return;
     }
-    e.n += w;
-    if (e.n === 0) {
-      this.seen.delete(k);
-      this.inner.add(e.v, -1);
-    } else if (e.n < 0) throw internalError('DISTINCT aggregate: negative count');
+    if (c === undefined) {
+      c = { key: k, n: 0, fed: undefined, fedId: undefined, reps: new Reps<Value>(), dirty: false };
+      this.classes.set(k, c);
+    }
+    c.n += w;
+    c.reps!.add(this.id(v), () => v, w);
+    if (!c.dirty) {
+      c.dirty = true;
+      this.dirty.push(c);
+    }
   }
+
+  /** Bring the inner accumulator up to date with the classes changed since the last call. */
+  private flush(): void {
+    for (const c of this.dirty) {
+      c.dirty = false;
+      if (c.n < 0) throw internalError('DISTINCT aggregate: negative count');
+      const next = c.n > 0 ? c.reps!.pick() : null;
+      const nextId = c.reps!.pickedId;
+      if (c.fed !== undefined && (next === null || nextId !== c.fedId)) {
+        this.inner.add(c.fed, -1);
+        c.fed = undefined;
+      }
+      if (next !== null && c.fed === undefined) {
+        this.inner.add(next, 1);
+        c.fed = next;
+        c.fedId = nextId;
+      }
+      if (c.n === 0) this.classes.delete(c.key);
+    }
+    this.dirty.length = 0;
+  }
+
   result(): Value {
+    if (this.dirty.length > 0) this.flush();
     return this.inner.result();
   }
 }
 
-/** A factory of fresh accumulators for one aggregate. */
-export function accFactory(spec: AggSpec): () => Acc {
-  const base = baseFactory(spec);
-  if (!spec.distinct || spec.fn === 'count_star' || spec.fn === 'min' || spec.fn === 'max') return base;
-  const key = equalityKeyFn(spec.argType);
-  return () => new DistinctAcc(base(), key);
+interface DistinctClass {
+  key: unknown;
+  /** Number of rows of the class. */
+  n: number;
+  /** The value fed to the inner accumulator (undefined: none). */
+  fed: Value | undefined;
+  fedId?: unknown;
+  reps: Reps<Value> | null;
+  dirty: boolean;
 }
 
-function baseFactory(spec: AggSpec): () => Acc {
+/** A factory of fresh accumulators for one aggregate. */
+export function accFactory(spec: AggSpec): () => Acc {
+  if (!spec.distinct || spec.fn === 'count_star') return baseFactory(spec);
+  // PostgreSQL sums DISTINCT values in sorted order, which an incremental sum cannot replay
+  const base = baseFactory(spec, false);
+  const key = equalityKeyFn(spec.argType);
+  // count(DISTINCT) shows no value, so which representation is counted does not matter
+  const id = spec.fn === 'count' || identityIsEquality(spec.argType) ? null : identityKeyFn(spec.argType);
+  return () => new DistinctAcc(base(), key, id);
+}
+
+/**
+ * Whether the accumulators of spec want a step's retractions before its insertions: those
+ * that show the representation present longest (DISTINCT, bpchar's min/max), so that an
+ * updated row's moves behind the others. The rest want insertions first, so that per-value
+ * counts never dip below zero on unconsolidated deltas.
+ */
+export function retractionsFirst(spec: AggSpec): boolean {
+  if (identityIsEquality(spec.argType)) return false;
+  if (spec.distinct) return spec.fn !== 'count_star' && spec.fn !== 'count';
+  return (spec.fn === 'min' || spec.fn === 'max') && spec.argType.id === 'bpchar';
+}
+
+function baseFactory(spec: AggSpec, replay = true): () => Acc {
   const t = spec.argType.id;
   switch (spec.fn) {
     case 'count_star':
@@ -269,9 +383,9 @@ function baseFactory(spec: AggSpec): () => Acc {
         case 'numeric':
           return () => new NumericSumAcc(avg);
         case 'float4':
-          return () => new FloatSumAcc(avg ? 'avg' : 'float4');
+          return () => new FloatSumAcc(avg ? 'avg' : 'float4', replay);
         case 'float8':
-          return () => new FloatSumAcc(avg ? 'avg' : 'float8');
+          return () => new FloatSumAcc(avg ? 'avg' : 'float8', replay);
         case 'interval':
           return () => new IntervalSumAcc(avg);
         default:
@@ -280,7 +394,7 @@ function baseFactory(spec: AggSpec): () => Acc {
     }
     case 'min':
     case 'max':
-      return () => new MinMaxAcc(spec.argType, spec.fn === 'max');
+      return minMaxAcc(spec.argType, spec.fn === 'max');
     case 'bool_and':
     case 'bool_or':
       return () => new BoolAcc(spec.fn === 'bool_and');

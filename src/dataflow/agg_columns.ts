@@ -8,15 +8,18 @@ import type { Value } from '../expr/value.js';
 import { Decimal } from '../expr/numeric.js';
 import { getValue, LITTLE_ENDIAN, type Batch, type BatchBuilder, type Column } from './batch.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
-import { accFactory, intSumMode, intSumValue, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
+import { accFactory, intSumMode, intSumValue, retractionsFirst, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
 
 export interface AggColumn {
   /** Group ids below cap are valid from now on. */
   reserve(cap: number): void;
   /** A new (or reused) group id starts from the empty state. */
   reset(gid: number): void;
-  /** Fold rows order[0..n) of b into groups gids[row], with the rows' weights. */
-  addRows(b: Batch, order: Int32Array, n: number, gids: Int32Array): void;
+  /**
+   * Fold rows order[0..n) of b into groups gids[row], with the rows' weights. The first nIns
+   * of order are the insertions, then come the retractions.
+   */
+  addRows(b: Batch, order: Int32Array, n: number, gids: Int32Array, nIns: number): void;
   result(gid: number): Value;
   /** Whether the current result differs (in representation) from the one last written out. */
   changed(gid: number): boolean;
@@ -223,9 +226,11 @@ class GenericColumn implements AggColumn {
   private readonly shown: Value[] = [];
   private readonly make: () => Acc;
   private readonly id: KeyFn;
+  private readonly retractionsFirst: boolean;
   constructor(private readonly spec: AggSpec) {
     this.make = accFactory(spec);
     this.id = identityKeyFn(spec.resultType);
+    this.retractionsFirst = retractionsFirst(spec);
   }
   reserve(_cap: number): void {}
   reset(gid: number): void {
@@ -235,7 +240,7 @@ class GenericColumn implements AggColumn {
   changed(gid: number): boolean {
     const x = this.result(gid);
     const y = this.shown[gid];
-    if (x === y) return false;
+    if (Object.is(x, y)) return false; // -0 is not 0 here
     if (x === null || y === null) return true;
     if (x instanceof Decimal && y instanceof Decimal) return !sameDecimal(x, y);
     return this.id(x) !== this.id(y);
@@ -247,15 +252,23 @@ class GenericColumn implements AggColumn {
       out.setAt(c, at + k, this.shown[g]);
     }
   }
-  addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array): void {
+  addRows(b: Batch, order: Int32Array, len: number, gids: Int32Array, nIns: number): void {
     const w = b.weights;
     const accs = this.accs;
     if (this.spec.fn === 'count_star') {
       for (let k = 0; k < len; k++) accs[gids[order[k]]].add(null, w[order[k]]);
       return;
     }
+    if (this.retractionsFirst) {
+      this.addRange(b, order, nIns, len, gids);
+      this.addRange(b, order, 0, nIns, gids);
+    } else this.addRange(b, order, 0, len, gids);
+  }
+  private addRange(b: Batch, order: Int32Array, from: number, to: number, gids: Int32Array): void {
+    const w = b.weights;
+    const accs = this.accs;
     const col = b.columns[this.spec.arg];
-    for (let k = 0; k < len; k++) {
+    for (let k = from; k < to; k++) {
       const i = order[k];
       const v = getValue(col, i);
       if (v !== null) accs[gids[i]].add(v, w[i]);

@@ -8,21 +8,28 @@
 
 import { emptyBatch, type Batch } from './batch.js';
 import type { Operator, StepContext } from './operator.js';
+import type { GatedErrors } from './gated_errors.js';
 import { internalError } from '../errors.js';
 
 export class Circuit {
   private ops: Operator[] = [];
+  /** The operators that record gated errors (their gates may open in any later step). */
+  private gated = new Set<GatedErrors>();
 
   add(ops: readonly Operator[]): void {
     // new operators are normally newer than all others: appending keeps the order
     const last = this.ops.length ? this.ops[this.ops.length - 1].id : -Infinity;
-    for (const op of ops) this.ops.push(op);
+    for (const op of ops) {
+      this.ops.push(op);
+      if (op.gatedErrors) this.gated.add(op.gatedErrors);
+    }
     if (ops.some((op) => op.id <= last) || !isSorted(ops)) this.ops.sort((a, b) => a.id - b.id);
   }
 
   remove(ops: readonly Operator[]): void {
     const dead = new Set(ops);
     this.ops = this.ops.filter((o) => !dead.has(o));
+    for (const op of ops) if (op.gatedErrors) this.gated.delete(op.gatedErrors);
   }
 
   /** Operators that read `op` (to know whether a shared operator is still in use). */
@@ -48,6 +55,7 @@ export class Circuit {
       if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
       out.set(op, op.step(inputs, ctx));
     }
+    raiseDue(this.gated);
     return out;
   }
 
@@ -62,6 +70,7 @@ export class Circuit {
     roots.forEach(visit);
     const dead = this.ops.filter((o) => !live.has(o));
     this.ops = this.ops.filter((o) => live.has(o));
+    for (const op of dead) if (op.gatedErrors) this.gated.delete(op.gatedErrors);
     return dead;
   }
 
@@ -89,7 +98,19 @@ export function hydrate(newOps: readonly Operator[], time: number): Map<Operator
     });
     out.set(op, op.step(inputs, ctx));
   }
+  raiseDue(newOps.flatMap((op) => (op.gatedErrors ? [op.gatedErrors] : [])));
   return out;
+}
+
+/**
+ * After a step: raise an error recorded by a gated operator whose gates are all open (the
+ * state the step reached is one PostgreSQL could not read). The caller undoes the step.
+ */
+function raiseDue(gated: Iterable<GatedErrors>): void {
+  for (const g of gated) {
+    const e = g.due();
+    if (e) throw e;
+  }
 }
 
 function isSorted(ops: readonly Operator[]): boolean {

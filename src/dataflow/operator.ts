@@ -11,6 +11,7 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Batch } from './batch.js';
+import type { GatedErrors } from './gated_errors.js';
 
 export interface StepContext {
   /** Logical timestamp of this step. */
@@ -27,6 +28,8 @@ export abstract class Operator {
   readonly inputs: readonly Operator[];
   /** Output schema. */
   readonly types: readonly SqlType[];
+  /** Errors this operator's expressions recorded instead of raising (gated_errors.ts). */
+  gatedErrors: GatedErrors | null = null;
 
   constructor(inputs: readonly Operator[], types: readonly SqlType[]) {
     this.inputs = inputs;

@@ -18,6 +18,7 @@ import { BatchBuilder, batchFromRows, LITTLE_ENDIAN, reusableBuilder, rowAt } fr
 import { batchToArrow } from '../dataflow/arrow.js';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
+import { columnDefaults, convertRow, rowsAsArrays, USE_DEFAULT, type InsertRow } from './insert_rows.js';
 import type { ListeningServer, ServerOptions } from '../server/server.js';
 
 export interface OpenOptions {
@@ -112,20 +113,30 @@ export class Database {
   }
 
   /**
-   * Insert rows into a table as one transaction, without going through SQL text: the fast
-   * path for programs and sources. Values are converted like query parameters.
+   * Insert rows into a table without going through SQL text: the fast path for programs and
+   * sources. A row is an array of values in column order (one per column), or a plain object
+   * keyed by column name (columns it omits take their DEFAULT, NULL without one); values are
+   * converted like query parameters. Returns the number of rows inserted. The rows form one
+   * transaction, or join the default session's open BEGIN block (and its read-only mode).
    */
-  insert(table: string, rows: readonly (readonly unknown[])[]): number {
+  insert(table: string, rows: readonly InsertRow[]): number {
     this.checkOpen();
     const t = this.engine.catalog.get(table);
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
+    const raw = rowsAsArrays(t, rows);
+    const defaults = columnDefaults(t);
+    if (this.session.transactionStatus !== 'I' || this.session.settings.readOnly) {
+      // as an INSERT of the default session: in its block, refused if read-only or aborted
+      this.session.insertRows(t, raw.map((r) => convertRow(t, r, defaults)));
+      return raw.length;
+    }
     // straight into a columnar batch: no intermediate row per value
     const cols = t.columns;
     // the batch is dead once commit returns (see reusableBuilder)
-    const b = reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, rows.length);
+    const b = reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, raw.length);
     this.insertBuffers.set(t, b);
     // column by column, with the common cases (numbers into int4 / int8) written directly
-    const n = rows.length;
+    const n = raw.length;
     b.reserve(n);
     let firstNullViolation = n; // reported for the first such row, as a row-by-row INSERT would
     for (let c = 0; c < cols.length; c++) {
@@ -133,7 +144,7 @@ export class Database {
       const int4 = type.id === 'int4';
       const int8 = type.id === 'int8' && LITTLE_ENDIAN;
       for (let i = 0; i < n; i++) {
-        const x = rows[i][c];
+        const x = raw[i][c];
         if (typeof x === 'number') {
           if (int4 && (x | 0) === x) {
             b.setAt(c, i, x);
@@ -144,19 +155,20 @@ export class Database {
             continue;
           }
         }
-        const v = paramValue(x, type);
+        const v = x === USE_DEFAULT ? defaults[c] : paramValue(x, type);
         if (v === null && cols[c].notNull && i < firstNullViolation) firstNullViolation = i;
         b.setAt(c, i, v);
       }
     }
-    if (firstNullViolation < n) checkNotNull(t, cols.map((col, k) => paramValue(rows[firstNullViolation][k], col.type)));
+    if (firstNullViolation < n) checkNotNull(t, convertRow(t, raw[firstNullViolation], defaults));
     b.advance(n, 1);
-    return this.engine.commit(new Map([[t, { deletes: [], inserts: b.finish() }]]));
+    this.engine.commit(new Map([[t, { deletes: [], inserts: b.finish() }]]));
+    return n;
   }
 
   /**
-   * Insert the rows of an Apache Arrow table (columns matched by name; missing columns are
-   * NULL) as one transaction. Values convert like query parameters.
+   * Insert the rows of an Apache Arrow table (columns matched by name; missing columns take
+   * their DEFAULT) as db.insert does. Values convert like query parameters.
    */
   insertArrow(table: string, data: ArrowTable): number {
     this.checkOpen();
@@ -169,7 +181,7 @@ export class Database {
       }
     }
     const rows: unknown[][] = [];
-    for (let i = 0; i < data.numRows; i++) rows.push(vectors.map((v) => (v ? v.get(i) : null)));
+    for (let i = 0; i < data.numRows; i++) rows.push(vectors.map((v) => (v ? v.get(i) : USE_DEFAULT)));
     return this.insert(table, rows);
   }
 

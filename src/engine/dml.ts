@@ -5,7 +5,9 @@ import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, columnsUsed, conjuncts } from '../expr/expr.js';
 import { resolveOperator } from '../expr/functions/registry.js';
 import type { Row, Value } from '../expr/value.js';
-import { compileExpr, evalConstant } from '../expr/compile.js';
+import { compileExpr, compileQual, evalConstant } from '../expr/compile.js';
+import { foldConstants } from '../plan/rules/fold_constants.js';
+import { ordered } from '../plan/rules/order_quals.js';
 import { formatValue } from '../expr/format.js';
 import { batchFromRows } from '../dataflow/batch.js';
 import { optimize } from '../plan/optimizer.js';
@@ -237,7 +239,7 @@ function onConflict(cx: DmlContext, t: TableEntry, c: any): ConflictHandler {
     const e = nodeTag(r.val) === 'SetToDefault' ? t.columns[col].default ?? { kind: 'literal' as const, value: null, type: t.columns[col].type } : bindExprIn(r.val, scope, env(cx), 'ON CONFLICT DO UPDATE');
     return { col, fn: compileExpr(assign(e, t, col, cx.params), cx.values()) };
   });
-  const where = c.whereClause ? compileExpr(coerceBoolean(bindExprIn(c.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params), cx.values()) : null;
+  const where = c.whereClause ? compileQual(ordered(coerceBoolean(bindExprIn(c.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params)), cx.values()) : null;
   const types = [...t.store.types, ...t.store.types];
   const touched = new Set<number>();
   const handle = (row: Row): Row | null | undefined => {
@@ -276,7 +278,8 @@ function targetRows(cx: DmlContext, t: TableEntry, n: any) {
   const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
   let where: ((i: number) => boolean) | null = null;
   if (pred) {
-    const f = compileExpr(pred, cx.values());
+    // folded (errors included) and ordered as PostgreSQL plans a scan's quals
+    const f = compileQual(ordered(foldConstants(pred)), cx.values());
     where = (i) => f(batch, i) === true;
   }
   return { scope, visible, batch, where };
@@ -306,16 +309,28 @@ export function update(cx: DmlContext, n: any): StatementResult {
   const t = targetTable(cx, n.relation);
   if (n.fromClause?.length) return updateFrom(cx, t, n);
   const { scope, visible, batch, where } = targetRows(cx, t, n);
-  const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(s.expr, cx.values()) }));
-  const changed: { id: number; row: Row }[] = [];
+  const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(foldConstants(s.expr), cx.values()) }));
+  const updated: Row[] = [];
   for (let i = 0; i < visible.length; i++) {
     if (where && !where(i)) continue;
     const row = visible[i].row.slice();
     for (const s of sets) row[s.col] = s.fn(batch, i);
-    checkNotNull(t, row);
-    changed.push({ id: visible[i].id, row });
+    updated.push(replaceRow(cx, t, visible[i].id, row));
   }
-  return applyUpdates(cx, t, n, changed);
+  return withReturning(cx, t, n, updated, { command: `UPDATE ${updated.length}`, rowCount: updated.length });
+}
+
+/**
+ * Replace one row by its new version, as PostgreSQL's UPDATE does row by row in scan order:
+ * the new version is checked against the unique indexes when it is inserted, while the rows
+ * not updated yet still hold their old keys (`UPDATE r SET id = id + 1` fails on rows 1, 2, 3
+ * stored in that order, and succeeds on 3, 2, 1). The old version's own key is free.
+ */
+function replaceRow(cx: DmlContext, t: TableEntry, id: number, row: Row): Row {
+  checkNotNull(t, row);
+  cx.txn.delete(t, id);
+  cx.txn.insert(t, row);
+  return row;
 }
 
 /** UPDATE … FROM: each target row with a partner satisfying WHERE, updated from its first one. */
@@ -323,22 +338,15 @@ function updateFrom(cx: DmlContext, t: TableEntry, n: any): StatementResult {
   const visible = cx.txn.visibleRows(t);
   const hits = joinedTargets(cx, t, n, n.fromClause, visible, (scope) => bindSets(cx, t, n, scope).map((s) => s.expr));
   const sets = bindSetColumns(t, n);
-  const changed: { id: number; row: Row }[] = [];
-  for (const [i, vals] of hits) {
+  const updated: Row[] = [];
+  // in the target's scan order (PostgreSQL's follows its join plan; with the target scanned
+  // first, as for small tables, it is the same)
+  for (const [i, vals] of [...hits].sort((a, b) => a[0] - b[0])) {
     const row = visible[i].row.slice();
     sets.forEach((col, k) => (row[col] = vals[k]));
-    checkNotNull(t, row);
-    changed.push({ id: visible[i].id, row });
+    updated.push(replaceRow(cx, t, visible[i].id, row));
   }
-  return applyUpdates(cx, t, n, changed);
-}
-
-function applyUpdates(cx: DmlContext, t: TableEntry, n: any, changed: { id: number; row: Row }[]): StatementResult {
-  // Delete every old version before inserting the new ones, so that keys may move between rows.
-  for (const c of changed) cx.txn.delete(t, c.id);
-  for (const c of changed) cx.txn.insert(t, c.row);
-  const result = { command: `UPDATE ${changed.length}`, rowCount: changed.length };
-  return withReturning(cx, t, n, changed.map((c) => c.row), result);
+  return withReturning(cx, t, n, updated, { command: `UPDATE ${updated.length}`, rowCount: updated.length });
 }
 
 function bindSetColumns(t: TableEntry, n: any): number[] {

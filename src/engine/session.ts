@@ -1,6 +1,8 @@
 // A session: one client's connection state (transaction, settings) and statement dispatch.
 // Autocommit statements run in a transaction of their own; BEGIN … COMMIT groups them, and
-// a COMMIT applies all of the block's writes at one timestamp.
+// a COMMIT applies all of the block's writes at one timestamp. As in PostgreSQL, any error
+// inside a block aborts it: every statement but COMMIT/ROLLBACK/ROLLBACK TO then fails with
+// 25P02 until the block ends (COMMIT then reports ROLLBACK) or ROLLBACK TO recovers it.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Row, Value } from '../expr/value.js';
@@ -14,13 +16,16 @@ import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
 import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
-import { copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import { checkNotNull, copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine } from './engine.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
-import { Transaction } from './transaction.js';
+import { readOnlyError, Transaction } from './transaction.js';
 import { Settings } from './settings.js';
+import { readOnlyRefusal } from './transaction_control.js';
+import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
 import type { FieldInfo } from './result.js';
 
@@ -32,31 +37,32 @@ export interface StatementDescription {
   fields: FieldInfo[] | null;
 }
 
-const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
-
 export class Session {
-  private txn: Transaction | null = null;
   readonly settings = new Settings();
   /** The connection's user and database, read by current_user / current_database(). */
   info: SessionInfo = { ...DEFAULT_SESSION_INFO };
-  /** Inside beginImplicitBlock … endImplicitBlock (one simple-query message, or up to Sync). */
-  private inImplicitBlock = false;
-  /** this.txn is the implicit transaction of that block (not a BEGIN … COMMIT block). */
-  private implicit = false;
+  private readonly block: TransactionBlock;
 
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine) {
+    this.block = new TransactionBlock(engine, this.settings);
+  }
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
   get transactionStatus(): 'I' | 'T' | 'E' {
-    if (!this.txn) return 'I';
-    return this.txn.failed ? 'E' : 'T';
+    return this.block.status;
   }
 
   /** Run every statement of a query string (several: as one implicit transaction); stops at the first error. */
   execute(sql: string, params: readonly unknown[] = []): StatementResult[] {
-    const stmts = parseSql(sql);
-    if (stmts.length > 1 && params.length > 0) {
-      throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+    let stmts: ParsedStatement[];
+    try {
+      stmts = parseSql(sql);
+      if (stmts.length > 1 && params.length > 0) {
+        throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+      }
+    } catch (e) {
+      this.abortOnError(); // a syntax error aborts the block too
+      throw e;
     }
     // several statements in one string form one implicit transaction, as over the wire
     if (stmts.length > 1) return this.runImplicitBlock(stmts);
@@ -71,7 +77,7 @@ export class Session {
    * it commits the statements before it and runs on its own. Stops at the first error.
    */
   runImplicitBlock(stmts: readonly ParsedStatement[]): StatementResult[] {
-    this.beginImplicitBlock();
+    this.beginImplicitBlock(stmts.length > 1);
     const out: StatementResult[] = [];
     try {
       for (const s of stmts) out.push(this.executeStatement(s));
@@ -83,23 +89,36 @@ export class Session {
     return out;
   }
 
-  /** Start an implicit block; statements then run through executeStatement one at a time. */
-  beginImplicitBlock(): void {
-    this.inImplicitBlock = true;
+  /**
+   * Start an implicit block; statements then run through executeStatement one at a time.
+   * `multiStatement`: several statements of one Query message (PostgreSQL's implicit
+   * transaction block), not a single statement or the extended protocol's messages up to Sync.
+   */
+  beginImplicitBlock(multiStatement = false): void {
+    this.block.beginImplicit(multiStatement);
   }
 
   /**
-   * End the implicit block: commit its transaction (`commit`) or discard it. An explicit
-   * block opened inside stays open. The commit can fail (e.g. a view's query errors on the
-   * new data); the changes are then rolled back and the error thrown.
+   * End the implicit block: commit its transaction (`commit`), or after an error discard it;
+   * an open BEGIN block is aborted then (TransactionBlock.endImplicit).
    */
   endImplicitBlock(commit: boolean): void {
-    this.inImplicitBlock = false;
-    if (!this.implicit) return;
-    const txn = this.txn!;
-    this.txn = null;
-    this.implicit = false;
-    if (commit) this.engine.commit(txn.changes());
+    this.block.endImplicit(commit);
+  }
+
+  /** An error happened in the current command (whatever it was): the block fails. */
+  abortOnError(): void {
+    this.block.abortOnError();
+  }
+
+  /** Throws 25P02 if the block is aborted and `stmt` is not one that ends or recovers it. */
+  checkNotAborted(stmt: ParsedStatement | null): void {
+    this.block.checkNotAborted(stmt);
+  }
+
+  /** Throws 25006 if the current transaction is read-only (`command`: PostgreSQL's name for the write). */
+  checkWritable(command: string): void {
+    if (this.settings.readOnly) throw readOnlyError(command);
   }
 
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
@@ -114,7 +133,7 @@ export class Session {
   private executeOne(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
-    if (tag === 'TransactionStmt') return this.transactionStatement(n);
+    if (tag === 'TransactionStmt') return this.block.run(stmt);
     return this.inTransaction(tag, (txn) => this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams));
   }
 
@@ -125,15 +144,33 @@ export class Session {
   copyIn(table: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
     const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
-      return this.inTransaction('CopyStmt', (txn) => copyRows({ engine: this.engine, txn }, table, columns, records));
+      return this.inTransaction('CopyStmt', (txn) => {
+        this.checkWritable('COPY FROM');
+        return copyRows({ engine: this.engine, txn }, table, columns, records);
+      });
     } finally {
       setActiveSessionInfo(prevInfo);
     }
   }
 
+  /**
+   * Rows already converted to the table's types (db.insert's), inserted as an INSERT
+   * statement of this session: in its open block if there is one, refused if read-only.
+   */
+  insertRows(table: TableEntry, rows: readonly Row[]): StatementResult {
+    return this.inTransaction('InsertStmt', (txn) => {
+      this.checkWritable('INSERT');
+      for (const r of rows) {
+        checkNotNull(table, r);
+        txn.insert(table, r);
+      }
+      return { command: `INSERT 0 ${rows.length}`, rowCount: rows.length };
+    });
+  }
+
   /** Run one statement's work in the current transaction, or in its own (autocommit). */
-  private inTransaction(tag: string, run: (txn: Transaction) => StatementResult): StatementResult {
-    const t = this.enterStatement(tag);
+  private inTransaction(tag: string, run: (txn: Txn) => StatementResult): StatementResult {
+    const t = this.block.enter(tag);
     try {
       const result = run(t.txn);
       if (t.autocommit) this.engine.commit(t.txn.changes());
@@ -149,7 +186,7 @@ export class Session {
    */
   async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>): Promise<StatementResult> {
     const tag = nodeTag(stmt.node);
-    if (tag !== 'SelectStmt' || this.txn?.failed) return this.executeStatement(stmt, rawParams, paramTypes);
+    if (tag !== 'SelectStmt' || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
     const mine = { ...this.info, settings: this.settings };
     let prevInfo = setActiveSessionInfo(mine);
     // other sessions run during the pauses: the active session is ours again after each
@@ -164,7 +201,7 @@ export class Session {
       }
       prevInfo = setActiveSessionInfo(mine);
     };
-    const t = this.enterStatement(tag);
+    const t = this.block.enter(tag);
     try {
       const params = new ParamTypes(paramTypes);
       const plan = this.bindSelect(stmt.node.SelectStmt, params);
@@ -179,30 +216,9 @@ export class Session {
     }
   }
 
-  /** Start a statement: in the open transaction, the implicit block's, or one of its own. */
-  private enterStatement(tag: string): { txn: Transaction; autocommit: boolean } {
-    if (this.txn?.failed) {
-      throw new SqlError(SQLSTATE.IN_FAILED_SQL_TRANSACTION, 'current transaction is aborted, commands ignored until end of transaction block');
-    }
-    if (this.implicit && DDL_TAGS.has(tag)) {
-      // DDL applies at once (not transactional): commit what precedes it, then run it alone
-      this.endImplicitBlock(true);
-      this.inImplicitBlock = true;
-    } else if (this.inImplicitBlock && !this.txn && !DDL_TAGS.has(tag)) {
-      this.txn = new Transaction(false);
-      this.implicit = true;
-    }
-    const autocommit = this.txn === null;
-    return { txn: this.txn ?? new Transaction(false), autocommit };
-  }
-
   /** A statement failed: the transaction's state afterwards, and the error to report. */
-  private statementFailed(t: { txn: Transaction; autocommit: boolean }, e: unknown): SqlError {
-    if (this.implicit) {
-      // an error rolls back the whole implicit transaction
-      this.txn = null;
-      this.implicit = false;
-    } else if (!t.autocommit) t.txn.failed = true;
+  private statementFailed(t: { txn: Txn; autocommit: boolean }, e: unknown): SqlError {
+    if (!t.autocommit) this.abortOnError();
     // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
     if (!(e instanceof SqlError)) return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
     return e;
@@ -214,6 +230,7 @@ export class Session {
    * dry-run in a throwaway transaction with NULL parameters, which is never committed.
    */
   describe(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[] = []): StatementDescription {
+    this.checkNotAborted(stmt);
     const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.describeOne(stmt, paramTypes);
@@ -266,8 +283,10 @@ export class Session {
     }
   }
 
-  private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Transaction, params: ParamTypes, raw: readonly unknown[]): StatementResult {
+  private dispatch(tag: string, n: any, stmt: ParsedStatement, txn: Txn, params: ParamTypes, raw: readonly unknown[]): StatementResult {
     const values = () => paramValues(params, raw);
+    const refused = this.settings.readOnly ? readOnlyRefusal(tag, n) : null;
+    if (refused) throw readOnlyError(refused);
     switch (tag) {
       case 'SelectStmt': {
         const plan = this.bindSelect(n, params);
@@ -279,7 +298,8 @@ export class Session {
         // Parameter values are converted when evaluation needs them, i.e. after binding has
         // settled the types of the parameters used so far.
         const cx: DmlContext = { engine: this.engine, txn, params, values };
-        return tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n);
+        const run = () => (tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n));
+        return this.settings.readOnly ? refuseWrite(txn, statementName(tag), run) : run();
       }
       case 'CreateStmt':
         this.noDdlInBlock('CREATE TABLE');
@@ -304,9 +324,10 @@ export class Session {
         this.noDdlInBlock('DROP');
         return drop(this.engine, n);
       }
-      case 'VariableSetStmt':
-        this.settings.set(n);
-        return { command: 'SET' };
+      case 'VariableSetStmt': {
+        const notices = this.settings.set(n, this.block.setContext());
+        return { command: n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET', notices };
+      }
       case 'VariableShowStmt':
         return this.show(n.name);
       case 'ExplainStmt': {
@@ -319,6 +340,7 @@ export class Session {
       case 'CopyStmt':
         throw unsupported('COPY outside the wire protocol (embedded programs use db.insert and db.toArrow)');
       case 'DiscardStmt':
+        if (this.block.inBlock) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'DISCARD ALL cannot run inside a transaction block');
         this.settings.reset();
         return { command: 'DISCARD ALL' };
       default:
@@ -332,12 +354,12 @@ export class Session {
   }
 
   /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
-  private runRead(plan: Plan, params: readonly Value[], txn: Transaction): StatementResult {
+  private runRead(plan: Plan, params: readonly Value[], txn: Txn): StatementResult {
     return selectResult(plan, this.engine.read(this.readPlan(plan, txn), params, (t) => txn.contents(t)));
   }
 
   /** The plan a read of `plan` evaluates in this transaction. */
-  private readPlan(plan: Plan, txn: Transaction): Plan {
+  private readPlan(plan: Plan, txn: Txn): Plan {
     return optimize(this.withPendingViewsInlined(plan, txn));
   }
 
@@ -346,7 +368,7 @@ export class Session {
    * to one of its inputs, a read computes the view's query over the transaction's own view of
    * the tables instead, as PostgreSQL's own (non-materialized) semantics would.
    */
-  private withPendingViewsInlined(plan: Plan, txn: Transaction): Plan {
+  private withPendingViewsInlined(plan: Plan, txn: Txn): Plan {
     if (!txn.hasWrites) return plan;
     const stale = new Set<string>();
     for (const e of this.engine.catalog.all()) {
@@ -364,45 +386,8 @@ export class Session {
   }
 
   private noDdlInBlock(what: string): void {
-    if (this.txn) {
+    if (this.block.txn) {
       throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, `${what} cannot run inside a transaction block`);
-    }
-  }
-
-  private transactionStatement(n: any): StatementResult {
-    switch (n.kind as string) {
-      case 'TRANS_STMT_BEGIN':
-      case 'TRANS_STMT_START':
-        if (this.implicit) {
-          // the implicit transaction becomes the explicit block, statements so far included
-          this.implicit = false;
-          return { command: 'BEGIN' };
-        }
-        if (this.txn) return { command: 'BEGIN', notices: ['there is already a transaction in progress'] };
-        this.txn = new Transaction(true);
-        return { command: 'BEGIN' };
-      case 'TRANS_STMT_COMMIT': {
-        const txn = this.txn;
-        const wasImplicit = this.implicit;
-        this.txn = null;
-        this.implicit = false;
-        if (!txn) return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
-        if (wasImplicit) {
-          this.engine.commit(txn.changes());
-          return { command: 'COMMIT', notices: ['there is no transaction in progress'] };
-        }
-        if (txn.failed) return { command: 'ROLLBACK' };
-        this.engine.commit(txn.changes());
-        return { command: 'COMMIT' };
-      }
-      case 'TRANS_STMT_ROLLBACK': {
-        const had = this.txn !== null && !this.implicit;
-        this.txn = null;
-        this.implicit = false;
-        return { command: 'ROLLBACK', notices: had ? [] : ['there is no transaction in progress'] };
-      }
-      default:
-        throw unsupported(`transaction statement ${String(n.kind).replace('TRANS_STMT_', '')}`);
     }
   }
 
@@ -432,6 +417,21 @@ function paramValues(params: ParamTypes, raw: readonly unknown[]): Value[] {
     throw new SqlError(SQLSTATE.UNDEFINED_PARAMETER, `there is no parameter $${k + 1}`, { position: params.positions[k] });
   }
   return types.map((t, i) => paramValue(raw[i], t));
+}
+
+/**
+ * A write statement in a read-only transaction: it binds and evaluates as usual (so its
+ * binding errors come first, as PostgreSQL's parse analysis does), but its first write, or
+ * its end if it writes nothing, is 25006.
+ */
+function refuseWrite(txn: Txn, command: string, run: () => StatementResult): StatementResult {
+  txn.readOnlyCommand = command;
+  try {
+    run();
+  } finally {
+    txn.readOnlyCommand = null;
+  }
+  throw readOnlyError(command);
 }
 
 function selectResult(plan: Plan, rows: Row[]): StatementResult {

@@ -2,6 +2,11 @@
 // are here with PostgreSQL's defaults; settings that change semantics we have not built
 // (DateStyle other than ISO, TimeZone other than UTC, IntervalStyle …) are refused rather
 // than accepted and ignored.
+//
+// As in PostgreSQL, settings are transactional: the session keeps its values in `values`,
+// a transaction's SET LOCAL values and its characteristics (transaction_read_only,
+// _isolation, _deferrable) in `local`; the session snapshots both at BEGIN and SAVEPOINT and
+// restores them on ROLLBACK [TO].
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { strVal } from '../sql/parser.js';
@@ -22,13 +27,29 @@ const DEFAULTS: Record<string, string> = {
   search_path: '"$user", public',
   extra_float_digits: '1',
   statement_timeout: '0',
-  transaction_isolation: 'serializable',
-  default_transaction_isolation: 'serializable',
+  default_transaction_isolation: 'read committed',
+  default_transaction_read_only: 'off',
+  default_transaction_deferrable: 'off',
   is_superuser: 'on',
   max_identifier_length: '63',
   lc_collate: 'C',
   lc_ctype: 'C.UTF-8',
+  // accepted and ignored (no memory limit applies), shown as PostgreSQL's default
+  work_mem: '4MB',
 };
+
+/**
+ * A transaction's characteristics, each taken from its default when the transaction starts
+ * (outside a block, every statement is a transaction of its own, so reading one gives the default).
+ */
+export const CHARACTERISTICS: Record<string, string> = {
+  transaction_read_only: 'default_transaction_read_only',
+  transaction_isolation: 'default_transaction_isolation',
+  transaction_deferrable: 'default_transaction_deferrable',
+};
+
+const BOOLEANS = new Set(['default_transaction_read_only', 'transaction_read_only', 'default_transaction_deferrable', 'transaction_deferrable']);
+const ISOLATION_LEVELS = ['serializable', 'repeatable read', 'read committed', 'read uncommitted'];
 
 /** Only these values are accepted for settings that would change results. */
 const FIXED: Record<string, (v: string) => boolean> = {
@@ -42,12 +63,31 @@ const FIXED: Record<string, (v: string) => boolean> = {
 /** Peers' session knobs that have no meaning here; accepted and ignored. */
 const IGNORED_PREFIXES = ['streaming_', 'rw_', 'batch_', 'query_mode', 'enable_', 'cluster', 'transaction_', 'lock_timeout', 'idle_', 'synchronous_commit', 'work_mem', 'jit', 'row_security', 'client_min_messages', 'bytea_output', 'xmloption', 'default_'];
 
+/** Where a SET runs, for the checks PostgreSQL makes on the transaction characteristics. */
+export interface SetContext {
+  /** Inside a BEGIN block (or a multi-statement implicit transaction). */
+  inBlock: boolean;
+  /** Inside a savepoint. */
+  subtransaction: boolean;
+  /** The transaction has run a query (PostgreSQL's FirstSnapshotSet). */
+  snapshotTaken: boolean;
+}
+
+export interface SettingsSnapshot {
+  values: Map<string, string>;
+  local: Map<string, string>;
+}
+
 export class Settings {
   private values = new Map<string, string>();
+  private local = new Map<string, string>();
 
   get(name: string): string {
     const k = name.toLowerCase();
     if (k === 'all') throw unsupported('SHOW ALL');
+    const local = this.local.get(k);
+    if (local !== undefined) return local;
+    if (k in CHARACTERISTICS) return this.get(CHARACTERISTICS[k]);
     const v = this.values.get(k) ?? DEFAULTS[k];
     if (v === undefined) {
       if (IGNORED_PREFIXES.some((p) => k.startsWith(p))) return '';
@@ -56,37 +96,192 @@ export class Settings {
     return k === 'datestyle' ? 'ISO, MDY' : v;
   }
 
-  isSet(name: string): boolean {
-    return this.values.has(name.toLowerCase());
+  /** The current transaction is read-only (transaction_read_only). */
+  get readOnly(): boolean {
+    return this.get('transaction_read_only') === 'on';
   }
 
-  /** Apply a VariableSetStmt parse node. */
-  set(n: any): void {
+  isSet(name: string): boolean {
+    const k = name.toLowerCase();
+    return this.values.has(k) || this.local.has(k);
+  }
+
+  /** pg_settings.source. */
+  source(name: string): string {
+    const k = name.toLowerCase();
+    if (k in CHARACTERISTICS) return this.explicit.has(k) ? 'session' : 'override';
+    return this.isSet(k) ? 'session' : 'default';
+  }
+
+  /** Characteristics set by SET or BEGIN's options in this transaction (pg_settings.source). */
+  private explicit = new Set<string>();
+
+  /**
+   * Apply a VariableSetStmt parse node; returns PostgreSQL's warnings. SET LOCAL and SET
+   * TRANSACTION outside a block do nothing (with a warning), as in PostgreSQL.
+   */
+  set(n: any, cx: SetContext): string[] {
     const kind: string = n.kind;
-    if (kind === 'VAR_RESET_ALL') return this.reset();
-    const name = String(n.name ?? '').toLowerCase();
+    if (kind === 'VAR_RESET_ALL') {
+      this.reset();
+      return [];
+    }
+    const given = String(n.name ?? '').toLowerCase();
+    const name = given === 'time zone' ? 'timezone' : given;
+    if (kind === 'VAR_SET_MULTI') return this.setMulti(name, n.args ?? [], cx);
+    if (n.is_local && !cx.inBlock) return ['SET LOCAL can only be used in transaction blocks'];
     if (kind === 'VAR_RESET' || kind === 'VAR_SET_DEFAULT') {
-      this.values.delete(name);
+      // transaction_read_only resets to off (its boot value), as in PostgreSQL
+      if (name === 'transaction_read_only') this.put(name, 'off', cx, true);
+      else if (!(name in CHARACTERISTICS)) {
+        if (n.is_local) this.local.set(name, DEFAULTS[name] ?? '');
+        else {
+          this.values.delete(name);
+          this.local.delete(name);
+        }
+      }
+      return [];
+    }
+    if (kind !== 'VAR_SET_VALUE') throw unsupported(`SET ${name} ${kind === 'VAR_SET_CURRENT' ? 'FROM CURRENT' : ''}`.trim());
+    const value = ((n.args ?? []) as any[]).map(argText).join(', ');
+    this.put(name, value, cx, !!n.is_local);
+    return [];
+  }
+
+  /** SET TRANSACTION …, SET SESSION CHARACTERISTICS AS TRANSACTION … (and BEGIN's options). */
+  private setMulti(name: string, args: any[], cx: SetContext): string[] {
+    if (name === 'transaction') {
+      if (!cx.inBlock) return ['SET TRANSACTION can only be used in transaction blocks'];
+      this.setTransactionOptions(args, cx);
+      return [];
+    }
+    if (name === 'session characteristics') {
+      for (const d of args) this.put(`default_${d.DefElem.defname}`, argText(d.DefElem.arg), cx, false);
+      return [];
+    }
+    throw unsupported(`SET ${name.toUpperCase()}`);
+  }
+
+  /** Throws if an option of BEGIN's list has a value we refuse (so no block starts). */
+  checkTransactionOptions(options: any[]): void {
+    for (const d of options) normalize(String(d.DefElem.defname), argText(d.DefElem.arg));
+  }
+
+  /** BEGIN's / SET TRANSACTION's option list (DefElems named transaction_…). */
+  setTransactionOptions(options: any[], cx: SetContext): void {
+    for (const d of options) {
+      const name = String(d.DefElem.defname);
+      this.put(name, argText(d.DefElem.arg), cx, true);
+      this.explicit.add(name);
+    }
+  }
+
+  private put(name: string, raw: string, cx: SetContext, local: boolean): void {
+    const value = normalize(name, raw);
+    if (name in CHARACTERISTICS) {
+      // these live only as long as their transaction (outside a block: this statement's)
+      checkCharacteristic(name, value, this.get(name), cx);
+      if (cx.inBlock) this.local.set(name, value);
       return;
     }
-    if (kind === 'VAR_SET_MULTI') return; // SET TRANSACTION … / SET SESSION CHARACTERISTICS
-    const value = ((n.args ?? []) as any[]).map(argText).join(', ');
-    if (name === 'time zone' || name === 'timezone') return this.put('timezone', value);
-    this.put(name, value);
-  }
-
-  private put(name: string, value: string): void {
     const check = FIXED[name];
     if (check && !check(value)) throw unsupported(`${name} = '${value}'`);
     if (!(name in DEFAULTS) && !IGNORED_PREFIXES.some((p) => name.startsWith(p)) && !name.includes('.')) {
       throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `unrecognized configuration parameter "${name}"`);
     }
-    this.values.set(name, value);
+    if (local) this.local.set(name, value);
+    else {
+      // a session-level SET overrides an earlier SET LOCAL in the same transaction
+      this.values.set(name, value);
+      this.local.delete(name);
+    }
   }
 
+  /** RESET ALL / DISCARD ALL: session values back to their defaults (not the transaction's characteristics). */
   reset(): void {
     this.values.clear();
+    for (const k of [...this.local.keys()]) if (!(k in CHARACTERISTICS)) this.local.delete(k);
   }
+
+  /** A transaction block starts: its characteristics are fixed from their defaults. */
+  beginTransaction(): void {
+    this.local.clear();
+    this.explicit.clear();
+    for (const [k, d] of Object.entries(CHARACTERISTICS)) this.local.set(k, this.get(d));
+  }
+
+  /** Set a transaction-local value without the checks SET makes (COMMIT AND CHAIN, RELEASE). */
+  setLocal(name: string, value: string): void {
+    this.local.set(name, value);
+  }
+
+  /** The transaction ended: SET LOCAL values and its characteristics go. */
+  endTransaction(): void {
+    this.local.clear();
+    this.explicit.clear();
+  }
+
+  snapshot(): SettingsSnapshot {
+    return { values: new Map(this.values), local: new Map(this.local) };
+  }
+
+  restore(s: SettingsSnapshot): void {
+    this.values = new Map(s.values);
+    this.local = new Map(s.local);
+  }
+}
+
+/** PostgreSQL's GUC check hooks for the transaction characteristics (check_transaction_read_only …). */
+function checkCharacteristic(name: string, value: string, current: string, cx: SetContext): void {
+  const refuse = (message: string) => {
+    throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, message);
+  };
+  if (name === 'transaction_read_only') {
+    if (value === 'off' && current === 'on') {
+      if (cx.subtransaction) refuse('cannot set transaction read-write mode inside a read-only transaction');
+      if (cx.snapshotTaken) refuse('transaction read-write mode must be set before any query');
+    }
+  } else if (name === 'transaction_isolation') {
+    if (value !== current) {
+      if (cx.snapshotTaken) refuse('SET TRANSACTION ISOLATION LEVEL must be called before any query');
+      if (cx.subtransaction) refuse('SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction');
+    }
+  } else if (name === 'transaction_deferrable') {
+    if (cx.subtransaction) refuse('SET TRANSACTION [NOT] DEFERRABLE cannot be called within a subtransaction');
+    if (cx.snapshotTaken) refuse('SET TRANSACTION [NOT] DEFERRABLE must be called before any query');
+  }
+}
+
+/** A value as SHOW prints it, checked as PostgreSQL checks booleans and the isolation enum. */
+function normalize(name: string, raw: string): string {
+  if (BOOLEANS.has(name)) {
+    const b = parseBool(raw);
+    if (b === null) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `parameter "${name}" requires a Boolean value`);
+    return b ? 'on' : 'off';
+  }
+  if (name === 'transaction_isolation' || name === 'default_transaction_isolation') {
+    const v = raw.toLowerCase();
+    if (!ISOLATION_LEVELS.includes(v)) {
+      throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for parameter "${name}": "${raw}"`, {
+        hint: `Available values: ${ISOLATION_LEVELS.join(', ')}.`,
+      });
+    }
+    // A block's reads see what other sessions commit meanwhile: READ COMMITTED (which READ
+    // UNCOMMITTED is in PostgreSQL too). Snapshot isolation is not built, so it is not promised.
+    if (v === 'repeatable read' || v === 'serializable') throw unsupported(`transaction isolation level ${v.toUpperCase()} (transactions run at READ COMMITTED)`);
+    return v;
+  }
+  return raw;
+}
+
+/** PostgreSQL's parse_bool: true/false, yes/no, on/off, 1/0 and unambiguous prefixes, any case. */
+function parseBool(s: string): boolean | null {
+  const v = s.toLowerCase();
+  if (v.length === 0) return null;
+  const prefixOf = (word: string, min = 1) => v.length >= min && word.startsWith(v);
+  if (prefixOf('true') || prefixOf('yes') || prefixOf('on', 2) || v === '1') return true;
+  if (prefixOf('false') || prefixOf('no') || prefixOf('off', 2) || v === '0') return false;
+  return null;
 }
 
 function argText(a: any): string {

@@ -1,7 +1,12 @@
 // A session's open transaction: its pending changes per table, and the view of each table
 // that the session reads (committed rows minus its deletes plus its inserts).
+//
+// Savepoints: while one exists, every change is also recorded in an undo log, and ROLLBACK TO
+// undoes the log back to the savepoint's mark (without savepoints nothing is logged, so plain
+// transactions pay nothing). RELEASE just forgets the savepoint (and its inner ones).
 
 import type { TableEntry } from '../catalog/catalog.js';
+import { SqlError, SQLSTATE } from '../errors.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
 import type { TableChanges } from './engine.js';
@@ -26,13 +31,35 @@ class PendingTable {
   }
 }
 
-export class Transaction {
+/** One change to undo: a pending insert, a delete of a committed row, or of a pending one. */
+type UndoEntry =
+  | { kind: 'inserted'; t: TableEntry; id: number }
+  | { kind: 'deleted'; t: TableEntry; id: number; row?: Row };
+
+export interface Savepoint<S> {
+  name: string;
+  /** Undo-log length when it was made. */
+  mark: number;
+  /** The session's state to restore with it (settings). */
+  saved: S;
+}
+
+export class Transaction<S = unknown> {
   private tables = new Map<TableEntry, PendingTable>();
   private nextLocal = -1;
   /** True for BEGIN … COMMIT blocks; false for a single autocommit statement. */
   constructor(readonly explicit: boolean) {}
   /** Set when a statement failed inside an explicit block: PostgreSQL's aborted state. */
   failed = false;
+  /** A query has run in this transaction (PostgreSQL's FirstSnapshotSet). */
+  snapshotTaken = false;
+  /** The session's state when the transaction started (restored by ROLLBACK). */
+  savedAtStart: S | null = null;
+  /** Set while a write statement runs in a read-only transaction: writing is then 25006. */
+  readOnlyCommand: string | null = null;
+  private readonly savepoints: Savepoint<S>[] = [];
+  /** Recorded only while a savepoint exists. */
+  private undo: UndoEntry[] | null = null;
 
   get hasWrites(): boolean {
     for (const p of this.tables.values()) if (p.deletes.size || p.inserts.size) return true;
@@ -85,6 +112,7 @@ export class Transaction {
 
   /** Insert a row (checking unique keys); returns its pending id. */
   insert(t: TableEntry, row: Row): number {
+    if (this.readOnlyCommand !== null) throw readOnlyError(this.readOnlyCommand);
     const p = this.pending(t);
     const keys = t.store.uniques.map((u) => u.keyOf(row));
     t.store.uniques.forEach((u, k) => {
@@ -98,23 +126,72 @@ export class Transaction {
     t.store.uniques.forEach((u, k) => {
       if (keys[k] !== undefined) p.keys(u).set(keys[k], id);
     });
+    this.undo?.push({ kind: 'inserted', t, id });
     return id;
   }
 
   delete(t: TableEntry, id: number): void {
+    if (this.readOnlyCommand !== null) throw readOnlyError(this.readOnlyCommand);
     const p = this.pending(t);
     if (id >= 0) {
+      if (!p.deletes.has(id)) this.undo?.push({ kind: 'deleted', t, id });
       p.deletes.add(id);
       return;
     }
-    const row = p.inserts.get(id);
-    p.inserts.delete(id);
-    if (row) {
-      for (const u of t.store.uniques) {
-        const key = u.keyOf(row);
-        if (key !== undefined) p.keys(u).delete(key);
-      }
+    const row = removePending(t, p, id);
+    if (row) this.undo?.push({ kind: 'deleted', t, id, row });
+  }
+
+  // ---- savepoints ----------------------------------------------------------------------
+
+  get inSavepoint(): boolean {
+    return this.savepoints.length > 0;
+  }
+
+  /** What the innermost savepoint saved, if there is one. */
+  get innermostSaved(): S | undefined {
+    return this.savepoints[this.savepoints.length - 1]?.saved;
+  }
+
+  savepoint(name: string, saved: S): void {
+    this.undo ??= [];
+    this.savepoints.push({ name, mark: this.undo.length, saved });
+  }
+
+  /** RELEASE: forget the innermost savepoint of that name and every one made after it. */
+  release(name: string): Savepoint<S> {
+    const i = this.findSavepoint(name);
+    const sp = this.savepoints[i];
+    this.savepoints.length = i;
+    // with no savepoint left, nothing can be undone separately any more
+    if (i === 0) this.undo = null;
+    return sp;
+  }
+
+  /**
+   * ROLLBACK TO: undo every change since the savepoint was made, drop the savepoints made
+   * after it (it stays), and leave the aborted state.
+   */
+  rollbackTo(name: string): Savepoint<S> {
+    const i = this.findSavepoint(name);
+    const sp = this.savepoints[i];
+    this.savepoints.length = i + 1;
+    const undo = this.undo!;
+    while (undo.length > sp.mark) {
+      const e = undo.pop()!;
+      const p = this.tables.get(e.t);
+      if (!p) continue;
+      if (e.kind === 'inserted') removePending(e.t, p, e.id);
+      else if (e.row) addPending(e.t, p, e.id, e.row);
+      else p.deletes.delete(e.id);
     }
+    this.failed = false;
+    return sp;
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i].name === name) return i;
+    throw new SqlError(SQLSTATE.INVALID_SAVEPOINT_SPECIFICATION, `savepoint "${name}" does not exist`);
   }
 
   changes(): Map<TableEntry, TableChanges> {
@@ -130,4 +207,28 @@ export class Transaction {
   forget(t: TableEntry): void {
     this.tables.delete(t);
   }
+}
+
+function addPending(t: TableEntry, p: PendingTable, id: number, row: Row): void {
+  p.inserts.set(id, row);
+  for (const u of t.store.uniques) {
+    const key = u.keyOf(row);
+    if (key !== undefined) p.keys(u).set(key, id);
+  }
+}
+
+function removePending(t: TableEntry, p: PendingTable, id: number): Row | undefined {
+  const row = p.inserts.get(id);
+  p.inserts.delete(id);
+  if (row) {
+    for (const u of t.store.uniques) {
+      const key = u.keyOf(row);
+      if (key !== undefined) p.keys(u).delete(key);
+    }
+  }
+  return row;
+}
+
+export function readOnlyError(command: string): SqlError {
+  return new SqlError(SQLSTATE.READ_ONLY_SQL_TRANSACTION, `cannot execute ${command} in a read-only transaction`);
 }

@@ -246,11 +246,15 @@ function computePartition(
       if (v !== null) acc.add(v, w);
     }
   };
+  // PostgreSQL has no inverse for these: when the frame's start moves it aggregates the frame
+  // afresh, so float sums add in frame order and bpchar ties keep the frame's first
+  const restart = ((fn === 'sum' || fn === 'avg') && (argType.id === 'float4' || argType.id === 'float8')) ||
+    ((fn === 'min' || fn === 'max') && argType.id === 'bpchar');
   for (let i = 0; i < len; i++) {
     const s = frameStart(i);
     const t = Math.max(frameEnd(i), s);
-    if (s >= b) {
-      // no overlap with the previous frame: start afresh (also keeps float sums exact)
+    if (s >= b || (restart && s > a)) {
+      // no overlap with the previous frame (or no inverse): start afresh
       acc = make();
       a = b = s;
     }

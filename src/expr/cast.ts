@@ -105,17 +105,16 @@ function intBounds(id: TypeId): [bigint, bigint, string] {
   return [-(2n ** 63n), 2n ** 63n - 1n, 'bigint'];
 }
 
-/** pg_strtoint16/32/64 (PostgreSQL 16+ also accepts 0x/0o/0b prefixes and digit underscores). */
+/**
+ * pg_strtoint16/32/64 of PostgreSQL 15: optional sign and decimal digits only (PostgreSQL 16
+ * added 0x/0o/0b prefixes and underscores between digits; 15 rejects them with 22P02).
+ */
 export function parseIntText(text: string, id: 'int2' | 'int4' | 'int8'): bigint {
   const [min, max, name] = intBounds(id);
   const s = text.replace(WS, '');
-  const m = /^([+-]?)(?:0[xX]((?:_?[0-9a-fA-F])+)|0[oO]((?:_?[0-7])+)|0[bB]((?:_?[01])+)|(\d(?:_?\d)*))$/.exec(s);
+  const m = /^([+-]?)(\d+)$/.exec(s);
   if (!m) throw invalidInput(name, text);
-  let v: bigint;
-  if (m[2] !== undefined) v = BigInt('0x' + m[2].replace(/_/g, ''));
-  else if (m[3] !== undefined) v = BigInt('0o' + m[3].replace(/_/g, ''));
-  else if (m[4] !== undefined) v = BigInt('0b' + m[4].replace(/_/g, ''));
-  else v = BigInt(m[5].replace(/_/g, ''));
+  let v = BigInt(m[2]);
   if (m[1] === '-') v = -v;
   if (v < min || v > max) {
     throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, `value "${text}" is out of range for type ${name}`);
@@ -131,7 +130,8 @@ export function parseFloatText(text: string, id: 'float4' | 'float8'): number {
   if (sp) return sp[2] === 'nan' ? NaN : sp[1] === '-' ? -Infinity : Infinity;
   let x: number;
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) x = Number(s);
-  else if (/^[+-]?0x[0-9a-f]*(\.[0-9a-f]*)?(p[+-]?\d+)?$/.test(low)) x = parseHexFloat(low);
+  // strtod's hexadecimal form: at least one hex digit
+  else if (/^[+-]?0x(?=\.?[0-9a-f])[0-9a-f]*(\.[0-9a-f]*)?(p[+-]?\d+)?$/.test(low)) x = parseHexFloat(low);
   else throw invalidInput(name, text);
   const r = id === 'float4' ? Math.fround(x) : x;
   const nonzero = /[1-9]/.test(s.replace(/[eE].*$/, ''));

@@ -5,7 +5,7 @@
 import type { Batch, Column } from '../dataflow/batch.js';
 import { storageKind } from '../dataflow/batch.js';
 import { SqlError, SQLSTATE } from '../errors.js';
-import type { Expr } from './expr.js';
+import { type Expr, conjuncts } from './expr.js';
 import type { Value } from './value.js';
 import { castFn } from './cast.js';
 import { getFunctionImpl } from './functions/registry.js';
@@ -127,10 +127,10 @@ export function compileExpr(e: Expr, params: readonly Value[] = []): Evaluator {
       const r = compileExpr(e.right, params);
       const eq = getFunctionImpl(e.eq).eval;
       return (b, i) => {
+        // both arguments are evaluated, as in PostgreSQL (an error in the second one counts)
         const x = l(b, i);
-        if (x === null) return null;
         const y = r(b, i);
-        return y !== null && eq([x, y]) === true ? null : x;
+        return x !== null && y !== null && eq([x, y]) === true ? null : x;
       };
     }
   }
@@ -177,28 +177,44 @@ function compileCall(name: string, args: Evaluator[]): Evaluator {
       return x === null ? null : f([x]);
     };
   }
+  // PostgreSQL evaluates every argument before a strict function looks for NULLs, so an
+  // argument's error is raised even when another argument is NULL
   if (n === 2) {
     const a0 = args[0];
     const a1 = args[1];
     return (b, i) => {
       const x = a0(b, i);
-      if (x === null) return null;
       const y = a1(b, i);
-      return y === null ? null : f([x, y]);
+      return x === null || y === null ? null : f([x, y]);
     };
   }
   return (b, i) => {
     const vals: Value[] = new Array(n);
+    let sawNull = false;
     for (let k = 0; k < n; k++) {
       const v = args[k](b, i);
-      if (v === null) return null;
+      if (v === null) sawNull = true;
       vals[k] = v;
     }
-    return f(vals);
+    return sawNull ? null : f(vals);
   };
 }
 
 /** Evaluate an expression that references no columns (constant folding, LIMIT, VALUES). */
+/**
+ * A WHERE / join condition: its top-level conjuncts in order, stopping at the first that is not
+ * TRUE — NULL included, as PostgreSQL's ExecQual does (an AND inside an expression goes on past
+ * NULL), so a later conjunct's error is not raised for a row an earlier one rejects.
+ */
+export function compileQual(e: Expr, params: readonly Value[] = []): Evaluator {
+  const parts = conjuncts(e).map((c) => compileExpr(c, params));
+  if (parts.length === 1) return parts[0];
+  return (b, i) => {
+    for (let k = 0; k < parts.length; k++) if (parts[k](b, i) !== true) return false;
+    return true;
+  };
+}
+
 export function evalConstant(e: Expr, params: readonly Value[] = []): Value {
   return compileExpr(e, params)(EMPTY_BATCH, 0);
 }

@@ -5,7 +5,8 @@
 //   date         days since 1970-01-01, ±Infinity for 'infinity'
 //   timestamp    bigint microseconds since 1970-01-01 00:00 (UTC for timestamptz)
 
-import { SqlError, SQLSTATE } from '../errors.js';
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import { zoneWord } from './time_zones.js';
 import { TS_NOBEGIN, TS_NOEND } from './value.js';
 import { Interval, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC, fraction, pad2, rint } from './interval.js';
 
@@ -225,11 +226,19 @@ function parseDateTime(text: string, typeName: string, allowTime: boolean): Pars
     micros = BigInt(h) * USECS_PER_HOUR + BigInt(mi) * USECS_PER_MINUTE + BigInt(sec) * USECS_PER_SEC + BigInt(frac);
     rest = rest.slice(tm[0].length);
   }
+  let zoneUnsupported = false;
   if (rest.length) {
-    const z = /^\s*(?:(z|utc|gmt|ut)|([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?)$/.exec(rest);
+    const z = /^\s*(?:([a-z][a-z0-9_/+:-]*)|([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?)$/.exec(rest);
     if (!z || (!tm && !allowTime)) throw badFormat(typeName, text);
-    if (z[1]) tzSeconds = 0;
-    else {
+    if (z[1]) {
+      const w = zoneWord(z[1]);
+      if (!w) throw badFormat(typeName, text);
+      if (w.kind === 'unrecognized') {
+        throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `time zone "${z[1]}" not recognized`);
+      }
+      if (w.kind === 'offset') tzSeconds = w.seconds;
+      else zoneUnsupported = true;
+    } else {
       tzSeconds = (Number(z[3]) * 3600 + Number(z[4] ?? 0) * 60 + Number(z[5] ?? 0)) * (z[2] === '-' ? -1 : 1);
       if (Math.abs(tzSeconds) > 15 * 3600 + 59 * 60 + 59) {
         throw new SqlError(SQLSTATE.INVALID_DATETIME_FORMAT, `time zone displacement out of range: "${text}"`);
@@ -242,6 +251,9 @@ function parseDateTime(text: string, typeName: string, allowTime: boolean): Pars
   } else if (y === 0) throw fieldOverflow(text);
   if (m < 1 || m > 12) throw fieldOverflow(text, true);
   if (d < 1 || d > daysInMonth(y, m)) throw fieldOverflow(text);
+  if (zoneUnsupported && typeName === 'timestamp with time zone') {
+    throw unsupported(`time zone "${rest.trim()}" in timestamp with time zone input`);
+  }
   return { year: y, month: m, day: d, micros, tzSeconds };
 }
 

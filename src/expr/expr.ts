@@ -25,7 +25,11 @@ export type Expr =
   | { kind: 'istruth'; arg: Expr; truth: boolean | null; negated: boolean; type: SqlType }
   /** a IS [NOT] DISTINCT FROM b; `eq` is the resolved '=' implementation. */
   | { kind: 'distinct'; left: Expr; right: Expr; eq: string; negated: boolean; type: SqlType }
-  | { kind: 'case'; whens: { when: Expr; then: Expr }[]; else: Expr; type: SqlType }
+  /**
+   * aggFilter: an aggregate's argument under its FILTER (`agg(x) FILTER (WHERE f)` is
+   * `agg(CASE WHEN f THEN x END)`); PostgreSQL simplifies x whatever f folds to.
+   */
+  | { kind: 'case'; whens: { when: Expr; then: Expr }[]; else: Expr; type: SqlType; aggFilter?: boolean }
   | { kind: 'coalesce'; args: Expr[]; type: SqlType }
   /** GREATEST/LEAST: `cmp` is the resolved '>' ('greatest') or '<' ('least') implementation. */
   | { kind: 'minmax'; op: 'greatest' | 'least'; args: Expr[]; cmp: string; type: SqlType }

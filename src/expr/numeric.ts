@@ -99,8 +99,8 @@ export class Decimal {
   }
 
   static tryParse(text: string): Decimal | null {
-    // PostgreSQL 16+ also accepts underscores between digits
-    const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d(?:_?\d)*)(?:\.((?:\d(?:_?\d)*)?))?|\.(\d(?:_?\d)*))(?:[eE]([+-]?\d(?:_?\d)*))?[ \t\n\r\v\f]*$/.exec(text);
+    // PostgreSQL 15: no underscores between digits (16 accepts them)
+    const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?[ \t\n\r\v\f]*$/.exec(text);
     if (!m) {
       const s = text.trim().toLowerCase();
       if (s === 'nan') return Decimal.NAN;
@@ -108,9 +108,9 @@ export class Decimal {
       if (s === '-infinity' || s === '-inf') return Decimal.NEG_INFINITY;
       return null;
     }
-    const intPart = (m[2] ?? '').replace(/_/g, '');
-    const frac = (m[3] ?? m[4] ?? '').replace(/_/g, '');
-    let exp = m[5] ? Number(m[5].replace(/_/g, '')) : 0;
+    const intPart = m[2] ?? '';
+    const frac = m[3] ?? m[4] ?? '';
+    let exp = m[5] ? Number(m[5]) : 0;
     if (!Number.isFinite(exp) || Math.abs(exp) > 1000) return null;
     let coef = BigInt((intPart + frac) || '0');
     let scale = frac.length - exp;
@@ -584,14 +584,24 @@ function numericPower(base: Decimal, e: Decimal): Decimal {
     throw new SqlError('2201F', 'zero raised to a negative power is undefined');
   }
   const isInt = e.trunc(0).compare(e) === 0;
-  if (base.coef < 0n && !isInt) {
-    throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
-  }
   if (isInt) {
     const n = e.trunc(0).coef;
-    if (n >= -2147483648n && n <= 2147483647n) return powerInt(base, Number(n), e.scale);
+    if (n >= -2147483648n && n <= 2147483647n) {
+      // PostgreSQL 15's power_var: an int32 exponent ignores the exponent's own scale
+      // (PostgreSQL 16 changed this to power_var's general rule)
+      const rscale = clampScale(Math.max(MIN_SIG_DIGITS, base.scale));
+      return powerInt(base, Number(n), rscale);
+    }
   }
   if (base.isZero()) return Decimal.of(0n, MIN_SIG_DIGITS);
+  let negate = false;
+  if (base.coef < 0n) {
+    if (!isInt) {
+      throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+    }
+    negate = e.trunc(0).coef % 2n !== 0n;
+    base = base.abs();
+  }
   // result = exp(e * ln(base))
   const lnd = estimateLnDweight(base);
   const local = Math.max(8 - lnd, 0);
@@ -611,36 +621,72 @@ function numericPower(base: Decimal, e: Decimal): Decimal {
   const prodScale = p + e.dweight() + 5 + e.scale;
   const prod = lnb * e.coef;
   const x = prodScale >= p ? divRound(prod, pow10(prodScale - p)) : prod * pow10(p - prodScale);
-  return Decimal.of(divRound(expBig(x, p), pow10(p - rscale)), rscale);
+  const r = Decimal.of(divRound(expBig(x, p), pow10(p - rscale)), rscale);
+  return negate ? r.neg() : r;
 }
 
-function powerInt(base: Decimal, exp: number, expScale: number): Decimal {
-  let f = 0;
-  if (!base.isZero()) {
-    // base ~= f * 10^p using up to 4 base-10000 digits, as power_var_int does
-    const w = nbaseWeight(base);
-    const e = base.scale + DEC_DIGITS * (w - 3);
-    const a = babs(base.coef);
-    const top = e >= 0 ? a / pow10(e) : a * pow10(-e);
-    let digits = Number(top);
-    let p = (w - 3) * DEC_DIGITS;
-    // drop trailing zero base-10000 digits PostgreSQL would not store
-    while (p < w * DEC_DIGITS && digits % 10000 === 0) {
-      digits /= 10000;
-      p += DEC_DIGITS;
-    }
-    f = exp * (Math.log10(digits) + p);
+/** Decimal digits as a rounding of the exact product to `rscale` (mul_var). */
+function mulRound(a: Decimal, b: Decimal, rscale: number): Decimal {
+  return Decimal.of(a.coef * b.coef, a.scale + b.scale).round(rscale);
+}
+
+/**
+ * power_var_int of PostgreSQL 15: binary exponentiation whose intermediate products keep
+ * only the digits the result needs (so a huge exponent costs no more than its precision),
+ * then a rounding (or a division, for a negative exponent) to rscale.
+ */
+function powerInt(base: Decimal, exp: number, rscale: number): Decimal {
+  switch (exp) {
+    case 0:
+      return Decimal.of(pow10(rscale), rscale);
+    case 1:
+      return base.round(rscale);
+    case -1:
+      return Decimal.ONE.divScale(base, rscale);
+    case 2:
+      return mulRound(base, base, rscale);
   }
-  if (f > 131072 * 1.0001) throw overflowError();
-  if (f + 1 < -MAX_DISPLAY_SCALE) return Decimal.of(0n, MAX_DISPLAY_SCALE);
-  const rscale = clampScale(Math.max(MIN_SIG_DIGITS - Math.trunc(f), base.scale, expScale));
-  if (exp === 0) return Decimal.of(pow10(rscale), rscale);
-  const n = Math.abs(exp);
-  const pc = base.coef ** BigInt(n);
-  const ps = base.scale * n;
-  if (exp > 0) return Decimal.of(pc, ps).round(rscale);
-  if (pc === 0n) throw divisionByZero();
-  return Decimal.ONE.divScale(Decimal.of(pc, ps), rscale);
+  if (base.isZero()) {
+    if (exp < 0) throw divisionByZero();
+    return Decimal.of(0n, rscale);
+  }
+  // base ~= f * 10^p using up to 4 base-10000 digits (trailing zero digits are not stored)
+  const w = nbaseWeight(base);
+  const e = base.scale + DEC_DIGITS * (w - 3);
+  const a = babs(base.coef);
+  let digits = Number(e >= 0 ? a / pow10(e) : a * pow10(-e));
+  let p = (w - 3) * DEC_DIGITS;
+  while (p < w * DEC_DIGITS && digits % 10000 === 0) {
+    digits /= 10000;
+    p += DEC_DIGITS;
+  }
+  const f = exp * (Math.log10(digits) + p);
+  if (f > 3 * 32767 * DEC_DIGITS) throw overflowError();
+  if (f + 1 < -rscale || f + 1 < -MAX_DISPLAY_SCALE) return Decimal.of(0n, rscale);
+  const sigDigits = 1 + rscale + Math.trunc(f) + Math.trunc(Math.log(Math.abs(exp))) + 8;
+  let neg = exp < 0;
+  let mask = Math.abs(exp);
+  let prod = base;
+  let result = mask & 1 ? base : Decimal.ONE;
+  while ((mask = Math.floor(mask / 2)) > 0) {
+    let local = sigDigits - 2 * nbaseWeight(prod) * DEC_DIGITS;
+    local = Math.max(Math.min(local, 2 * prod.scale), 0);
+    prod = mulRound(prod, prod, local);
+    if (mask & 1) {
+      local = sigDigits - (nbaseWeight(prod) + nbaseWeight(result)) * DEC_DIGITS;
+      local = Math.max(Math.min(local, prod.scale + result.scale), 0);
+      result = mulRound(prod, result, local);
+    }
+    // past int16 weights the result certainly overflows (or underflows, for exp < 0)
+    if (nbaseWeight(prod) > 32767 || nbaseWeight(result) > 32767) {
+      if (!neg) throw overflowError();
+      result = Decimal.ZERO;
+      neg = false;
+      break;
+    }
+  }
+  if (neg) return Decimal.ONE.divScale(result, rscale);
+  return result.round(rscale);
 }
 
 function powerSpecial(base: Decimal, e: Decimal): Decimal {

@@ -140,7 +140,7 @@ export function runOurs(n: Node): Outcome {
   }
 }
 
-const RAW_OIDS = [16, 20, 21, 23, 25, 700, 701, 1042, 1043, 1082, 1114, 1184, 1186, 1700, 3802, 705];
+const RAW_OIDS = [16, 20, 21, 23, 25, 700, 701, 1042, 1043, 1082, 1114, 1184, 1186, 1700, 3802, 705, 1007, 1009];
 const raw: Record<number, (x: string) => string> = {};
 for (const o of RAW_OIDS) raw[o] = (x) => x;
 

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { C, F, L, O, runOurs, runPg, type Node , usePglite } from './pgtest.js';
+import { Decimal } from './numeric.js';
 
 const oracle = usePglite();
 
@@ -45,10 +46,34 @@ describe('numeric properties', () => {
         await same(F('ln', L(a, 'numeric')));
         await same(F('log', L(a, 'numeric')));
         await same(F('exp', L(b.slice(0, 6), 'numeric')));
-        await same(F('power', L(a, 'numeric'), L(b.slice(0, 4), 'numeric')));
+        // an integer exponent takes PostgreSQL 15's result scale, not PGlite's (18): below
+        const e = b.slice(0, 4);
+        if (!/^\d+$|\.0*$/.test(e)) await same(F('power', L(a, 'numeric'), L(e, 'numeric')));
         await same(C(L(a, 'numeric'), 'float8'));
       }),
       { numRuns: 120 },
+    );
+  });
+});
+
+describe('numeric power with an integer exponent (PostgreSQL 15 rules)', () => {
+  // power_var_int rounds its intermediate products; the result must still be the exact
+  // power rounded half away from zero to max(16, scale of the base) digits
+  it('equals the exact power rounded to the result scale', () => {
+    const base = fc
+      .tuple(fc.bigInt({ min: -999999999n, max: 999999999n }), fc.integer({ min: 0, max: 12 }))
+      .filter(([c]) => c !== 0n);
+    fc.assert(
+      fc.property(base, fc.integer({ min: -40, max: 40 }), ([coef, scale], n) => {
+        const text = Decimal.of(coef, scale).toString();
+        const rscale = Math.max(16, scale);
+        const pc = coef ** BigInt(Math.abs(n));
+        const ps = scale * Math.abs(n);
+        const exact = n >= 0 ? Decimal.of(pc, ps).round(rscale) : Decimal.ONE.divScale(Decimal.of(pc, ps), rscale);
+        const ours = runOurs(O('^', L(text, 'numeric'), L(String(n), 'numeric')));
+        expect(ours, `${text} ^ ${n}`).toEqual({ text: exact.toString(), type: '1700' });
+      }),
+      { numRuns: 500 },
     );
   });
 });

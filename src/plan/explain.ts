@@ -25,7 +25,8 @@ function describe(p: Plan): string {
       return `Project ${p.exprs.map(exprText).join(', ')}`;
     case 'join': {
       const keys = p.leftKeys.map((k, i) => `${exprText(k)} = ${exprText(p.rightKeys[i])}`).join(', ');
-      return `Join ${p.type}${keys ? ` keys [${keys}]` : ''}${p.on ? ` on ${exprText(p.on)}` : ''}`;
+      const flags = `${p.gate ? ` gate ${p.gate}` : ''}${p.keepOn ? ' keep-on' : ''}`;
+      return `Join ${p.type}${flags}${keys ? ` keys [${keys}]` : ''}${p.on ? ` on ${exprText(p.on)}` : ''}`;
     }
     case 'aggregate':
       return `Aggregate group [${p.groupBy.map(exprText).join(', ')}] aggs [${p.aggs

@@ -28,7 +28,11 @@ export type Plan =
   | { kind: 'scan'; relation: string; relKind: 'table' | 'materialized view'; schema: Field[] }
   | { kind: 'values'; rows: Expr[][]; schema: Field[] }
   | { kind: 'filter'; input: Plan; predicate: Expr; schema: Field[] }
-  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[] }
+  /**
+   * opaque: a query level that PostgreSQL plans apart (a CTE it materializes), so constant
+   * folding does not look through it.
+   */
+  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[]; opaque?: boolean }
   | {
       kind: 'join';
       type: JoinType;
@@ -43,6 +47,19 @@ export type Plan =
       leftKeys: Expr[];
       rightKeys: Expr[];
       schema: Field[];
+      /**
+       * An error raised while computing this side (a filter, a computed column, a join
+       * condition inside it) counts only while the other side has rows: PostgreSQL does not
+       * read a subquery that no outer row needs, nor the query below a one-time filter that is
+       * false (see docs/compatibility.md, "When errors are raised"). Never reordered.
+       */
+      gate?: 'left' | 'right';
+      /**
+       * ON conjuncts stay on the join, checked on candidate pairs only, instead of moving into
+       * the right side: a correlated scalar subquery's WHERE, which PostgreSQL evaluates on the
+       * rows its correlation selects.
+       */
+      keepOn?: boolean;
     }
   | { kind: 'aggregate'; input: Plan; groupBy: Expr[]; aggs: AggCall[]; schema: Field[] }
   | { kind: 'distinct'; input: Plan; schema: Field[] }

@@ -8,7 +8,7 @@ import type { Plan } from './logical.js';
 import type { Operator } from '../dataflow/operator.js';
 import type { Value } from '../expr/value.js';
 import { type Expr, remapColumns } from '../expr/expr.js';
-import { compileExpr, evalConstant } from '../expr/compile.js';
+import { compileExpr, compileQual, evalConstant } from '../expr/compile.js';
 import { batchFromRows } from '../dataflow/batch.js';
 import { SnapshotOp, SourceOp } from '../dataflow/source.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
@@ -22,6 +22,7 @@ import { DistinctOp } from '../dataflow/operators/distinct.js';
 import { UnionOp } from '../dataflow/operators/union.js';
 import { SetOpOp } from '../dataflow/operators/set_op.js';
 import { unsupported } from '../errors.js';
+import { GatedErrors, type Gate } from '../dataflow/gated_errors.js';
 import { schemaTypes } from './logical.js';
 
 export interface LowerContext {
@@ -34,6 +35,25 @@ export interface LowerContext {
   created: Operator[];
   /** Arrangements created by this lowering that may be shared later. */
   sharedArrangements?: ArrangeOp[];
+  /** Gates of the gated join sides being lowered (plan/logical.ts, gate); set by lower(). */
+  gates?: Gate[];
+}
+
+/** Where the operators being made record their errors: nowhere (they raise) outside gated sides. */
+function errorsFor(cx: LowerContext): GatedErrors | null {
+  return cx.gates?.length ? new GatedErrors(cx.gates) : null;
+}
+
+/** Lower `f` inside a gated join side: its operators' errors count while `gate` is open. */
+function gated<T>(cx: LowerContext, gate: Gate | null, f: () => T): T {
+  if (!gate) return f();
+  const saved = cx.gates;
+  cx.gates = [...(saved ?? []), gate];
+  try {
+    return f();
+  } finally {
+    cx.gates = saved;
+  }
 }
 
 export function lower(p: Plan, cx: LowerContext): Operator {
@@ -52,7 +72,7 @@ export function lower(p: Plan, cx: LowerContext): Operator {
     }
     case 'filter': {
       const input = lower(p.input, cx);
-      return make(new FilterOp(input, compileExpr(p.predicate, cx.params)));
+      return make(new FilterOp(input, compileQual(p.predicate, cx.params), errorsFor(cx)));
     }
     case 'project': {
       const input = lower(p.input, cx);
@@ -84,6 +104,8 @@ export function lower(p: Plan, cx: LowerContext): Operator {
       );
     }
     case 'distinct':
+      // UNION: one DistinctOp over the branches, which know their order (distinct.ts)
+      if (p.input.kind === 'union') return make(new DistinctOp(unionBranches(p.input).map((b) => lower(b, cx))));
       return make(new DistinctOp(lower(p.input, cx)));
     case 'union':
       return make(new UnionOp(p.inputs.map((i) => lower(i, cx))));
@@ -108,19 +130,25 @@ function projectOp(input: Operator, exprs: readonly Expr[], cx: LowerContext, ma
     if (idx.length === input.types.length && idx.every((c, i) => c === i)) return input;
     return make(new ProjectOp(input, idx));
   }
-  return make(new MapOp(input, exprs.map((e) => compileExpr(e, cx.params)), exprs.map((e) => e.type)));
+  return make(new MapOp(input, exprs.map((e) => compileExpr(e, cx.params)), exprs.map((e) => e.type), errorsFor(cx)));
 }
 
 function lowerJoin(p: Extract<Plan, { kind: 'join' }>, cx: LowerContext, make: <T extends Operator>(op: T) => T): Operator {
-  const left = arrangeSide(lower(p.left, cx), p.leftKeys, cx, make);
-  const right = arrangeSide(lower(p.right, cx), p.rightKeys, cx, make);
+  // a gated side's errors count while the other side's arrangement has rows (the right one is
+  // made after the left side is lowered, hence the late binding)
+  let rightArr: ArrangeOp | null = null;
+  const leftGate: Gate | null = p.gate === 'left' ? () => rightArr!.arrangement.size > 0 : null;
+  const left = gated(cx, leftGate, () => arrangeSide(lower(p.left, cx), p.leftKeys, cx, make));
+  const rightGate: Gate | null = p.gate === 'right' ? () => left.arr.arrangement.size > 0 : null;
+  const right = gated(cx, rightGate, () => arrangeSide(lower(p.right, cx), p.rightKeys, cx, make));
+  rightArr = right.arr;
   // The join's output is the arranged rows side by side; plan column i of a side lives at
   // position map[i] of its arranged rows.
   const nl = left.arr.types.length;
   const planLeft = p.left.schema.length;
   const toArranged = (i: number) => (i < planLeft ? left.map[i] : nl + right.map[i - planLeft]);
-  const residual = p.on ? compileExpr(remapColumns(p.on, toArranged), cx.params) : undefined;
-  const join = make(new JoinOp(left.arr, right.arr, { type: p.type, residual }));
+  const residual = p.on ? compileQual(remapColumns(p.on, toArranged), cx.params) : undefined;
+  const join = make(new JoinOp(left.arr, right.arr, { type: p.type, residual, errors: residual ? errorsFor(cx) : null }));
   const keep = p.schema.map((_, i) => toArranged(i));
   if (keep.length === join.types.length && keep.every((c, i) => c === i)) return join;
   return make(new ProjectOp(join, keep));
@@ -167,3 +195,7 @@ function isIntegrated(op: Operator): boolean {
   return op instanceof SourceOp || op instanceof IntegrateOp;
 }
 
+/** The branches of nested UNION ALLs, in scan order (PostgreSQL flattens them into one Append). */
+function unionBranches(p: Plan): Plan[] {
+  return p.kind === 'union' ? p.inputs.flatMap(unionBranches) : [p];
+}

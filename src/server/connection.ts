@@ -65,7 +65,7 @@ const REPORTED: [wire: string, setting: string | null][] = [
   ['application_name', 'application_name'],
   ['client_encoding', 'client_encoding'],
   ['DateStyle', 'datestyle'],
-  ['default_transaction_read_only', null],
+  ['default_transaction_read_only', 'default_transaction_read_only'],
   ['in_hot_standby', null],
   ['integer_datetimes', 'integer_datetimes'],
   ['IntervalStyle', 'intervalstyle'],
@@ -318,6 +318,7 @@ export class Connection {
           // CopyData/CopyDone/CopyFail outside COPY: ignored, as PostgreSQL does
           break;
         case 'F':
+          this.session.abortOnError(); // like any error, it aborts an open block
           this.send(errorResponse(new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'the function call protocol is not supported')));
           this.send(readyForQuery(this.session.transactionStatus));
           this.flushOut();
@@ -341,9 +342,14 @@ export class Connection {
     let ok = true;
     try {
       const textHandler = queryTextHandler(sql);
-      if (textHandler) await textHandler(sql, this.handlerContext(true));
+      if (textHandler) {
+        session.checkNotAborted(null);
+        await textHandler(sql, this.handlerContext(true));
+      }
       else {
         const stmts = parseStatements(sql);
+        // several statements form an implicit transaction block, as in PostgreSQL
+        session.beginImplicitBlock(stmts.length > 1);
         if (stmts.length === 0) this.send(emptyQueryResponse());
         for (const stmt of stmts) {
           await this.pace();
@@ -371,7 +377,10 @@ export class Connection {
 
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
     const handler = statementHandler(nodeTag(stmt.node));
-    if (handler) return handler(stmt, this.handlerContext(true));
+    if (handler) {
+      this.session.checkNotAborted(stmt);
+      return handler(stmt, this.handlerContext(true));
+    }
     // a long SELECT is evaluated in chunks; other clients (and a cancel) get their turn between
     const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace());
     this.sendNotices(result);
@@ -387,7 +396,7 @@ export class Connection {
   private sendNotices(result: StatementResult): void {
     for (const message of result.notices ?? []) {
       // the engine's notices are PostgreSQL's transaction-state WARNINGs
-      const code = /no transaction in progress/.test(message) ? '25P01' : /already a transaction/.test(message) ? '25001' : '01000';
+      const code = /no transaction in progress|can only be used in transaction blocks/.test(message) ? '25P01' : /already a transaction/.test(message) ? '25001' : '01000';
       this.send(errorOrNotice('N', { severity: code === '01000' ? 'NOTICE' : 'WARNING', code, message }));
     }
   }
@@ -419,11 +428,11 @@ export class Connection {
           this.send(parseComplete());
           break;
         case 'B':
-          this.extended.bind(frame.body);
+          this.extended.bind(frame.body, this.session);
           this.send(bindComplete());
           break;
         case 'D':
-          for (const m of this.extended.describe(frame.body)) this.send(m);
+          for (const m of this.extended.describe(frame.body, this.session)) this.send(m);
           break;
         case 'E':
           await this.execute(frame.body);
@@ -455,6 +464,7 @@ export class Connection {
       this.send(emptyQueryResponse());
       return;
     }
+    this.session.checkNotAborted(stmt);
     // Messages up to Sync form one implicit transaction, as in PostgreSQL.
     this.session.beginImplicitBlock();
     if (!portal.result) {

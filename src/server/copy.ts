@@ -31,6 +31,7 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   const target = cx.session.engine.catalog.get(n.relation.relname);
   if (!target) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${n.relation.relname}" does not exist`);
   if (target.kind !== 'table') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot copy to ${target.kind} "${target.name}"`);
+  cx.session.checkWritable('COPY FROM');
   cx.send(copyResponse('G', columns?.length ?? target.columns.length));
   await cx.flush();
   const chunks: Buffer[] = [];

@@ -11,6 +11,7 @@ import { T, typeOid, type SqlType } from '../sql/types.js';
 import { decodeBinaryParam, formatOf, hasBinaryFormat, typeForOid, wireField } from './formats.js';
 import { MessageReader, noData, parameterDescription, protocolViolation, rowDescription } from './messages.js';
 import { statementHandler } from './hooks.js';
+import { abortedError, isTransactionExit } from '../engine/transaction_control.js';
 
 export interface PreparedStatement {
   /** null for an empty query string (Execute answers EmptyQueryResponse). */
@@ -68,6 +69,7 @@ export class ExtendedState {
     const stmts = parseStatements(sql);
     if (stmts.length > 1) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
     const declared = declaredOids.map(typeForOid);
+    if (stmts.length > 0) session.checkNotAborted(stmts[0]);
     let prepared: PreparedStatement;
     if (stmts.length === 0) {
       prepared = { stmt: null, declaredOids, paramTypes: declared.map((t) => t ?? T.text), fields: null };
@@ -81,7 +83,7 @@ export class ExtendedState {
     this.statements.set(name, prepared);
   }
 
-  bind(body: Buffer): void {
+  bind(body: Buffer, session: Session): void {
     const r = new MessageReader(body);
     const portalName = r.cstring();
     const stmtName = r.cstring();
@@ -120,6 +122,8 @@ export class ExtendedState {
         throw new SqlError('42883', `no binary output function available for type ${f.type}`);
       }
     });
+    // an aborted block binds only COMMIT/ROLLBACK without parameters, as PostgreSQL's exec_bind_message
+    if (session.transactionStatus === 'E' && (!isTransactionExit(prepared.stmt) || nParams > 0)) throw abortedError();
     if (portalName !== '' && this.portals.has(portalName)) throw new SqlError('42P03', `portal "${portalName}" already exists`);
     const params = raw.map((b, i) => {
       if (b === null) return null;
@@ -130,14 +134,17 @@ export class ExtendedState {
   }
 
   /** Describe: ParameterDescription + RowDescription/NoData for 'S', RowDescription/NoData for 'P'. */
-  describe(body: Buffer): Buffer[] {
+  describe(body: Buffer, session: Session): Buffer[] {
     const r = new MessageReader(body);
     const kind = String.fromCharCode(r.byte());
     const name = r.cstring();
     r.end();
+    // an aborted block cannot describe result columns (PostgreSQL would need the catalogs)
+    const aborted = session.transactionStatus === 'E';
     if (kind === 'S') {
       const p = this.statements.get(name);
       if (!p) throw new SqlError('26000', `${unnamedOrQuoted('prepared statement', name)} does not exist`);
+      if (aborted && p.fields) throw abortedError();
       const oids = p.paramTypes.map((t, i) => p.declaredOids[i] || typeOid(t));
       // formats are not known before Bind: describe the columns as text
       return [parameterDescription(oids), p.fields ? rowDescription(p.fields.map((f) => wireField(f, 0))) : noData()];
@@ -146,6 +153,7 @@ export class ExtendedState {
       const p = this.portals.get(name);
       if (!p) throw new SqlError('34000', `portal "${name}" does not exist`);
       const fields = p.prepared.fields;
+      if (aborted && fields) throw abortedError();
       return [fields ? rowDescription(fields.map((f, i) => wireField(f, formatOf(p.resultFormats, i)))) : noData()];
     }
     throw protocolViolation(`invalid DESCRIBE message subtype ${kind.charCodeAt(0)}`);

@@ -23,6 +23,8 @@
 //    or, failing that, all of them — are dropped and the statement retried. Views dropped for a
 //    write are created again right after it; those over a dropped relation when a relation of
 //    that name is created again. Either way they count as "late".
+// A query inside a transaction block runs as a plain query: views can be neither created nor
+// dropped there (the refusal would abort the file's block).
 // At the query's own record the view is read (`SELECT * FROM slt_iv_<seq>`) and compared with
 // the expected result as a multiset (rowsort; valuesort stays valuesort); where the expected
 // result is a hash of ordered values, the view is compared with the rows pass 1 verified.
@@ -281,7 +283,9 @@ class IncrementalRunner extends FileRunner {
   protected override async execQuery(item: Item, rec: QueryRecord, sql: string): Promise<void> {
     const c = this.cands.get(item.seq);
     if (!c && (this.all.has(item.seq) || !this.primary)) return; // another replay's record
-    if (!c || c.state === 'plain') {
+    // inside a transaction block a view cannot be created or dropped (our DDL is refused
+    // there, and the refusal aborts the block): the query runs as it is
+    if (!c || c.state === 'plain' || this.inBlock) {
       // a LIMIT query that ran in batch mode cannot be a view; one that failed fails here too
       if (!rec.error && LIMITED.test(rec.sql) && isQueryText(rec.sql) && this.batch.get(item.seq)?.ok) {
         return this.record(item, 'skip', 'LIMIT/OFFSET: a view has no order');

@@ -266,7 +266,8 @@ export class FileRunner {
     if (!ok || (rec.connection ?? 'default') !== 'default') return;
     const s = sql.trim().toLowerCase();
     if (/^(begin|start\s+transaction)\b/.test(s)) this.inBlock = true;
-    else if (/^(commit|end|rollback|abort)\b/.test(s)) this.inBlock = false;
+    // ROLLBACK TO keeps the block, and so does … AND CHAIN (a new one starts at once)
+    else if (/^(commit|end|rollback|abort)\b/.test(s) && !/^rollback\s+to\b/.test(s) && !/\band\s+chain\s*;?$/.test(s)) this.inBlock = false;
   }
 
   /** Returns 'halt' to stop the file. */

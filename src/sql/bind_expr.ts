@@ -4,7 +4,7 @@
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, children } from '../expr/expr.js';
 import { resolveFunction, resolveOperator } from '../expr/functions/registry.js';
-import { commonType } from '../expr/cast.js';
+import { canCast, commonType } from '../expr/cast.js';
 import { Decimal } from '../expr/numeric.js';
 import { nodeTag, names, strVal } from './parser.js';
 import type { Scope } from './scope.js';
@@ -15,6 +15,7 @@ import type { AggCall, AggFn, FrameBound, SortKey, SrfCall, WindowCall, WindowFn
 import { RECORD_FIELD } from '../expr/functions/internal.js';
 import { recordDescriptor, recordTypmod } from '../expr/record.js';
 import { structuralKey } from './expr_key.js';
+import { pg15IsAggregate, pg15TypeName } from '../expr/functions/pg15_names.js';
 import type { SubqueryCollector } from './bind_subquery.js';
 
 /** Collects aggregate calls while binding a grouped query's SELECT list / HAVING / ORDER BY. */
@@ -58,9 +59,6 @@ const WINDOW_ONLY = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank',
 export const AGG_MARKER_BASE = -1_000_000;
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every']);
-
-/** PostgreSQL aggregates we do not have: refused as unsupported rather than undefined. */
-const UNSUPPORTED_AGGREGATES = new Set(['string_agg', 'array_agg', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg', 'stddev', 'variance', 'percentile_cont', 'percentile_disc', 'mode']);
 
 export function isAggregateName(name: string): boolean {
   return AGGREGATES.has(name);
@@ -204,6 +202,8 @@ function bindAnyTypeName(tn: any, pos?: number): SqlType {
   if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`type ${parts.join('.')}`, pos);
   const id = typeIdFromName(raw);
   if (!id || id === 'unknown') {
+    const known = pg15TypeName(raw);
+    if (known && (parts.length === 1 || parts[0] === 'pg_catalog')) throw unsupported(`type ${known}`, pos);
     throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `type "${raw}" does not exist`, { position: pos });
   }
   const mods: number[] = (tn.typmods ?? []).map((m: any) => {
@@ -263,6 +263,10 @@ function bindTypeCast(n: any, cx: ExprContext, pos?: number): Expr {
 
 /** Apply a binary (or prefix, when left is null) operator with PostgreSQL's resolution. */
 export function applyOperator(op: string, left: Expr | null, right: Expr, cx: { params: ParamTypes }, pos?: number): Expr {
+  if (op === '||' && left) {
+    const concat = bindArrayConcat(left, right, cx, pos);
+    if (concat) return concat;
+  }
   let r;
   try {
     r = resolveOperator(op, left ? left.type : null, right.type);
@@ -276,6 +280,47 @@ export function applyOperator(op: string, left: Expr | null, right: Expr, cx: { 
   const args = left ? [left, right] : [right];
   const cast = args.map((a, i) => coerce(a, r.argTypes[i], 'implicit', cx.params, pos));
   return { kind: 'call', fn: r.impl.name, args: cast, type: r.returnType };
+}
+
+/**
+ * `||` with an array operand: array_cat(anycompatiblearray, anycompatiblearray),
+ * array_append(anycompatiblearray, anycompatible) or array_prepend(anycompatible,
+ * anycompatiblearray), the operands unified to their common element type as PostgreSQL's
+ * anycompatible polymorphism does (varchar[] || text is a text[]). No common type: the
+ * operator does not exist, as in PostgreSQL (text || int[] is not text concatenation).
+ */
+function bindArrayConcat(left: Expr, right: Expr, cx: { params: ParamTypes }, pos?: number): Expr | null {
+  const le = elementType(left.type);
+  const re = elementType(right.type);
+  if (!le && !re) return null;
+  const lu = left.type.id === 'unknown';
+  const ru = right.type.id === 'unknown';
+  // an untyped operand is taken as an array (array_cat), as func_select_candidate decides
+  const lElem = le ?? (lu ? null : left.type);
+  const rElem = re ?? (ru ? null : right.type);
+  const lArray = !!le || lu;
+  const rArray = !!re || ru;
+  let common: SqlType;
+  try {
+    common = commonType([lElem, rElem].filter((t): t is SqlType => t !== null), 'ARRAY');
+  } catch {
+    throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `operator does not exist: ${TYPE_INFO[left.type.id].name} || ${TYPE_INFO[right.type.id].name}`, {
+      position: pos,
+      hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+    });
+  }
+  const at = arrayTypeOf(common);
+  if (!at) throw unsupported(`arrays of type ${TYPE_INFO[common.id].name}`, pos);
+  const r =
+    lArray && rArray ? resolveOperator('||', at, at)
+    : lArray ? resolveFunction('array_append', [at, common])
+    : resolveFunction('array_prepend', [common, at]);
+  return {
+    kind: 'call',
+    fn: r.impl.name,
+    args: [coerce(left, r.argTypes[0], 'implicit', cx.params, pos), coerce(right, r.argTypes[1], 'implicit', cx.params, pos)],
+    type: r.returnType,
+  };
 }
 
 function bindAExpr(n: any, cx: ExprContext, pos?: number): Expr {
@@ -334,8 +379,13 @@ function bindAExpr(n: any, cx: ExprContext, pos?: number): Expr {
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
       return bindScalarArrayOp(op, kind === 'AEXPR_OP_ALL', bindExpr(n.lexpr, cx), bindExpr(n.rexpr, cx), cx, pos);
-    case 'AEXPR_SIMILAR':
-      throw unsupported('SIMILAR TO', pos);
+    case 'AEXPR_SIMILAR': {
+      // the grammar already made the pattern similar_to_escape(pattern [, escape]); the
+      // operator is ~ or !~ (NOT SIMILAR TO)
+      const left = bindExpr(n.lexpr, cx);
+      const right = bindExpr(n.rexpr, cx);
+      return applyOperator(op, left, right, cx, pos);
+    }
     default:
       throw unsupported(kind, pos);
   }
@@ -457,7 +507,7 @@ function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
   if (n.agg_within_group) throw unsupported('WITHIN GROUP', pos);
   if (n.func_variadic) throw unsupported('VARIADIC', pos);
   if (AGGREGATES.has(name)) return bindAggregate(name, n, cx, pos);
-  if (UNSUPPORTED_AGGREGATES.has(name)) throw unsupported(`aggregate ${name}()`, pos);
+  if (pg15IsAggregate(name)) throw unsupported(`aggregate ${name}()`, pos);
   if (n.agg_star || n.agg_distinct || n.agg_order || n.agg_filter) {
     throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `${name} is not an aggregate function`, { position: pos });
   }
@@ -466,6 +516,8 @@ function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
   try {
     r = resolveFunction(name, args.map((a) => a.type));
   } catch (e) {
+    const cast = args.length === 1 && !n.agg_star ? functionStyleCast(name, args[0], cx, pos) : null;
+    if (cast) return cast;
     if (e instanceof SqlError && e.position === undefined) e.position = pos;
     throw e;
   }
@@ -475,6 +527,20 @@ function bindFuncCall(n: any, cx: ExprContext, pos?: number): Expr {
     args: args.map((a, i) => coerce(a, r.argTypes[i], 'implicit', cx.params, pos)),
     type: r.returnType,
   };
+}
+
+/**
+ * `text(x)`, `numeric(x)`, `date(x)`: a call of one argument named after a type, where no
+ * function matches, is a cast (func_get_detail's FUNCDETAIL_COERCION). PostgreSQL also has
+ * functions of those names for most casts (int8(integer), date(timestamp)), which behave as
+ * the cast does; only pg_type's own names count, not SQL spellings such as integer.
+ */
+function functionStyleCast(name: string, arg: Expr, cx: ExprContext, pos?: number): Expr | null {
+  const id = typeIdFromName(name);
+  if (!id || id !== name.toLowerCase() || id === 'unknown' || elementType(type(id))) return null;
+  const target = type(id);
+  if (arg.type.id !== 'unknown' && !canCast(arg.type, target, 'explicit')) return null;
+  return coerce(arg, target, 'explicit', cx.params, pos);
 }
 
 function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Expr {
@@ -502,7 +568,7 @@ function bindAggregate(name: string, n: any, cx: ExprContext, pos?: number): Exp
       throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${argNodes.length === 0 ? '' : '...'}) does not exist`, { position: pos });
     }
     arg = resolveUnknown(bindExpr(argNodes[0], inner), cx.params);
-    if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type };
+    if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type, aggFilter: true };
     fn = name === 'every' ? 'bool_and' : (name as AggFn);
   }
   const t = aggregateType(fn, arg, name, pos);
@@ -629,7 +695,7 @@ function bindWindowCall(name: string, n: any, cx: ExprContext, pos?: number): Ex
     } else {
       if (argNodes.length !== 1) throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${name}(${argNodes.length === 0 ? '' : '...'}) does not exist`, { position: pos });
       let arg = bindArg(argNodes[0]);
-      if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type };
+      if (filter) arg = { kind: 'case', whens: [{ when: filter, then: arg }], else: { kind: 'literal', value: null, type: arg.type }, type: arg.type, aggFilter: true };
       fn = name === 'every' ? 'bool_and' : (name as AggFn);
       args = [arg];
     }

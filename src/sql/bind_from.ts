@@ -7,7 +7,9 @@ import type { Field, JoinType, Plan } from '../plan/logical.js';
 import { nodeTag, strVal } from './parser.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { T, elementType, formatType, isArrayType, type SqlType } from './types.js';
-import { columnsUsed, hasParams } from '../expr/expr.js';
+import { columnsUsed, conjuncts, hasParams } from '../expr/expr.js';
+import { andOf, isPure } from '../plan/rules/pushdown.js';
+import { foldConstants } from '../plan/rules/fold_constants.js';
 import { evalConstant } from '../expr/compile.js';
 import { parseValue } from '../expr/cast.js';
 import { PgArray } from '../expr/array.js';
@@ -238,6 +240,12 @@ function joinItems(left: FromItem, right: FromItem, type: JoinType, on: Expr | n
   };
 }
 
+/** No column (of this query or an outer one), nothing volatile, not already TRUE or FALSE. */
+function isConstantQual(e: Expr): boolean {
+  if (e.kind === 'literal') return e.value !== true && e.value !== false;
+  return columnsUsed(e).size === 0 && isPure(e);
+}
+
 function bindJoin(n: any, env: BindEnv, pos?: number): FromItem {
   const left = bindFromItem(n.larg, env);
   const right = bindFromItem(n.rarg, env);
@@ -254,8 +262,17 @@ function bindJoin(n: any, env: BindEnv, pos?: number): FromItem {
 
   if (using.length === 0 && !n.isNatural) {
     const scope = new Scope([...left.columns, ...right.columns], env.outer);
-    const on = n.quals ? coerceBoolean(bindExprIn(n.quals, scope, env, 'JOIN/ON'), 'JOIN/ON', env.params, pos) : null;
+    let on = n.quals ? coerceBoolean(bindExprIn(n.quals, scope, env, 'JOIN/ON'), 'JOIN/ON', env.params, pos) : null;
+    // PostgreSQL checks an inner join's ON conjunct that reads no column once, as a one-time
+    // filter above the join (an outer join checks it on pairs of rows, like the rest)
+    const gating = type === 'inner' && on && foldConstants(on).kind !== 'literal' ? conjuncts(on).filter(isConstantQual) : [];
+    if (gating.length) on = andOf(conjuncts(on!).filter((c) => !gating.includes(c)));
     let item = joinItems(left, right, type, on);
+    if (gating.length) {
+      const filter: Plan = { kind: 'filter', input: { kind: 'values', rows: [[]], schema: [] }, predicate: andOf(gating)!, schema: [] };
+      const gate: Plan = { kind: 'project', input: filter, exprs: [], schema: [] };
+      item = { ...item, plan: { kind: 'join', type: 'inner', left: item.plan, right: gate, on: null, leftKeys: [], rightKeys: [], schema: item.plan.schema, gate: 'left' } };
+    }
     if (n.alias) item = aliased(item.plan, n.alias, pos);
     return item;
   }

@@ -2,7 +2,10 @@
 // ORDER BY/LIMIT, plus VALUES, set operations and WITH, into a logical plan.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import { type Expr, mapChildren } from '../expr/expr.js';
+import { type Expr, children, conjuncts, mapChildren } from '../expr/expr.js';
+import { getFunctionImpl } from '../expr/functions/registry.js';
+import { andOf } from '../plan/rules/pushdown.js';
+import { foldConstants } from '../plan/rules/fold_constants.js';
 import type { Field, Plan, SortKey, WindowCall } from '../plan/logical.js';
 import { commonType } from '../expr/cast.js';
 import { nodeTag, parseSql, strVal } from './parser.js';
@@ -17,13 +20,13 @@ import { T } from './types.js';
 
 export function bindQuery(stmt: any, env: BindEnv): Plan {
   let inner = env;
-  if (stmt.withClause) inner = bindWith(stmt.withClause, env);
+  if (stmt.withClause) inner = bindWith(stmt.withClause, env, stmt);
   if (stmt.op && stmt.op !== 'SETOP_NONE') return bindSetOp(stmt, inner);
   if (stmt.valuesLists) return withOrderLimit(bindValues(stmt.valuesLists, inner), stmt, inner);
   return bindSimpleSelect(stmt, inner);
 }
 
-function bindWith(w: any, env: BindEnv): BindEnv {
+function bindWith(w: any, env: BindEnv, stmt: any): BindEnv {
   if (w.recursive) throw unsupported('WITH RECURSIVE');
   const ctes = new Map(env.ctes);
   const next: BindEnv = { ...env, ctes, keepUnknown: false };
@@ -34,9 +37,31 @@ function bindWith(w: any, env: BindEnv): BindEnv {
     let plan = bindQuery(q.SelectStmt, next);
     const names: string[] = (cte.aliascolnames ?? []).map(strVal);
     if (names.length) plan = { ...plan, schema: plan.schema.map((f, i) => ({ ...f, name: names[i] ?? f.name })) } as Plan;
+    if (materializedCte(cte, stmt)) plan = { kind: 'project', input: plan, exprs: plan.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type })), schema: plan.schema, opaque: true };
     ctes.set(cte.ctename, plan);
   }
   return next;
+}
+
+/**
+ * Whether PostgreSQL plans a CTE apart instead of inlining it (PostgreSQL 12+): when it is
+ * MATERIALIZED, or referenced more than once and not NOT MATERIALIZED. Only constant folding
+ * can tell the difference (it does not see through a materialized CTE).
+ */
+function materializedCte(cte: any, stmt: any): boolean {
+  if (cte.ctematerialized === 'CTEMaterializeAlways') return true;
+  if (cte.ctematerialized === 'CTEMaterializeNever') return false;
+  let refs = 0;
+  const visit = (n: any): void => {
+    if (Array.isArray(n)) n.forEach(visit);
+    else if (n && typeof n === 'object') {
+      const rv = n.RangeVar;
+      if (rv && rv.relname === cte.ctename && !rv.schemaname) refs++;
+      for (const v of Object.values(n)) visit(v);
+    }
+  };
+  visit(stmt);
+  return refs > 1;
 }
 
 function bindValues(lists: any[], env: BindEnv): Plan {
@@ -115,6 +140,46 @@ function withLimit(plan: Plan, stmt: any, env: BindEnv): Plan {
   return { kind: 'limit', input: plan, limit: bindCount(stmt.limitCount), offset: bindCount(stmt.limitOffset), schema: plan.schema };
 }
 
+/** A WHERE conjunct PostgreSQL makes a one-time (gating) filter: no column of this query's FROM, no correlated subquery, nothing volatile. */
+function isGatingQual(e: Expr, subs: SubqueryCollector): boolean {
+  switch (e.kind) {
+    case 'column':
+      return e.index <= SUBQ_MARKER_BASE && !subs.correlatedMarker(e.index) && !isOtherMarker(e.index);
+    case 'call':
+      if (getFunctionImpl(e.fn).volatile) return false;
+      break;
+    case 'literal':
+      // WHERE true / false: folded by the optimizer anyway
+      return e.value !== true && e.value !== false;
+    default:
+      break;
+  }
+  return children(e).every((c) => c.kind === 'literal' || isGatingQual(c, subs));
+}
+
+/** Marker ranges below the subquery columns' (outer references of an enclosing subquery, …). */
+function isOtherMarker(index: number): boolean {
+  return index <= SUBQ_MARKER_BASE - 1_000_000;
+}
+
+function subqueryMarkers(e: Expr, out: Set<number>): void {
+  if (e.kind === 'column') {
+    if (e.index <= SUBQ_MARKER_BASE) out.add(e.index);
+    return;
+  }
+  for (const c of children(e)) subqueryMarkers(c, out);
+}
+
+/**
+ * The one-time filter: the gating conjuncts over their subqueries, evaluated over one row (so
+ * whatever the FROM holds), projected to no column. The query joins it with `gate: 'left'`.
+ */
+function gatingPlan(subs: SubqueryCollector, preds: Expr[]): Plan {
+  let plan: Plan = subs.attach({ kind: 'values', rows: [[]], schema: [] });
+  plan = { kind: 'filter', input: plan, predicate: SubqueryCollector.place(andOf(preds)!, 0), schema: plan.schema };
+  return { kind: 'project', input: plan, exprs: [], schema: [] };
+}
+
 function sortKey(expr: Expr, sb: any): SortKey {
   if (sb.useOp) throw unsupported('ORDER BY ... USING');
   const desc = sb.sortby_dir === 'SORTBY_DESC';
@@ -162,13 +227,31 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
 
   if (stmt.whereClause) {
     const subs = new SubqueryCollector(env, from.plan);
-    let pred = coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE', undefined, subs), 'WHERE', env.params);
+    const pred = coerceBoolean(bindExprIn(stmt.whereClause, scope, env, 'WHERE', undefined, subs), 'WHERE', env.params);
+    let rest = conjuncts(pred);
+    // PostgreSQL evaluates a conjunct that reads no column of this query (and no volatile
+    // function) once, as a one-time filter above the whole FROM: its uncorrelated subqueries
+    // run even when the FROM has no rows, and a false one means the FROM is never read
+    // (unless it simplifies to FALSE first: then nothing after the FALSE is looked at)
+    const alwaysFalse = rest.length > 1 && foldConstants(pred).kind === 'literal';
+    const gating = alwaysFalse ? [] : rest.filter((c) => isGatingQual(c, subs));
+    let gate: Plan | null = null;
+    if (gating.length) {
+      rest = rest.filter((c) => !gating.includes(c));
+      const markers = new Set<number>();
+      for (const c of gating) subqueryMarkers(c, markers);
+      const { taken, renumber } = subs.split(markers);
+      rest = rest.map(renumber);
+      gate = gatingPlan(taken, gating.map(renumber));
+    }
+    let restPred = andOf(rest);
     if (subs.joins.length) {
       const base = plan.schema.length;
       plan = subs.attach(plan);
-      pred = SubqueryCollector.place(pred, base);
+      restPred = restPred && SubqueryCollector.place(restPred, base);
     }
-    plan = { kind: 'filter', input: plan, predicate: pred, schema: plan.schema };
+    if (gate) plan = { kind: 'join', type: 'inner', left: plan, right: gate, on: null, leftKeys: [], rightKeys: [], schema: plan.schema, gate: 'left' };
+    if (restPred) plan = { kind: 'filter', input: plan, predicate: restPred, schema: plan.schema };
   }
 
   // SELECT list (aggregates and subqueries collected as markers; laid out after grouping).
@@ -211,6 +294,22 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   let targetExprs = targets.map((t) => t.expr);
   let orderExprs = order.map((o) => o.expr);
   let havingExpr = having;
+  if (having && groupBy.length > 0) {
+    // PostgreSQL moves a HAVING conjunct without aggregates into WHERE; one that reads no
+    // column then gates the FROM like a WHERE one (see isGatingQual)
+    const parts = conjuncts(having);
+    const gating = parts.filter((c) => isGatingQual(c, postSubs));
+    if (gating.length) {
+      const markers = new Set<number>();
+      for (const c of gating) subqueryMarkers(c, markers);
+      const { taken, renumber } = postSubs.split(markers);
+      havingExpr = andOf(parts.filter((c) => !gating.includes(c)).map(renumber));
+      targetExprs = targetExprs.map(renumber);
+      orderExprs = orderExprs.map((e) => (e ? renumber(e) : null));
+      const gate = gatingPlan(taken, gating.map(renumber));
+      plan = { kind: 'join', type: 'inner', left: plan, right: gate, on: null, leftKeys: [], rightKeys: [], schema: plan.schema, gate: 'left' };
+    }
+  }
   // how an expression bound over the FROM columns reads the plan built so far
   let adjust = (e: Expr): Expr => e;
   if (grouped) {
@@ -219,7 +318,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
     const lift = (e: Expr) => liftOverAggregate(e, groupKeys, groupBy.length, from.columns, scope);
     targetExprs = targetExprs.map(lift);
     orderExprs = orderExprs.map((e) => (e ? lift(e) : null));
-    havingExpr = having ? lift(having) : null;
+    havingExpr = havingExpr ? lift(havingExpr) : null;
     const schema: Field[] = [
       ...groupBy.map((g, i) => ({ name: `group${i}`, type: g.type, nullable: true })),
       ...collector.aggs.map((a, i) => ({ name: `agg${i}`, type: a.type, nullable: a.fn !== 'count' && a.fn !== 'count_star' })),

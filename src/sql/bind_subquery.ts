@@ -67,6 +67,8 @@ const OUTER_MARKER_BASE = -3_000_000;
 /** How one subquery's columns join the outer input. */
 interface SubqueryJoin {
   width: number;
+  /** Whether the subquery references the outer query (else it is evaluated once). */
+  correlated: boolean;
   /** Build the right-hand plan and ON condition, given the outer input it joins. */
   build(input: Plan, mapOuter: (e: Expr) => Expr): { plan: Plan; type: 'inner' | 'left'; on: Expr | null };
 }
@@ -122,7 +124,7 @@ export class SubqueryCollector {
     }
     const r = domainWidth(sub);
     if (kind === 'EXISTS_SUBLINK') {
-      const c = this.add(this.grouped(sub, () => [{ fn: 'count', arg: MARK, distinct: false, type: T.int8 }], 1));
+      const c = this.add(this.grouped(sub, () => [{ fn: 'count', arg: MARK, distinct: false, type: T.int8 }], 1, false));
       return applyOperator('>', this.marker(c + r, T.int8), lit(0n, T.int8), cx, pos);
     }
     if (sub.targets.length !== 1) {
@@ -132,13 +134,13 @@ export class SubqueryCollector {
     if (kind === 'EXPR_SUBLINK') {
       if (sub.aggs.length > 0) {
         // one row per outer value: the aggregates, then the SELECT expression over them
-        const c = this.add(this.grouped(sub, (arg) => sub.aggs.map((a) => rewriteAgg(a, arg)), 1, v));
+        const c = this.add(this.grouped(sub, (arg) => sub.aggs.map((a) => rewriteAgg(a, arg)), 1, true, v));
         return this.marker(c + r, v.type);
       }
       const c = this.add(this.grouped(sub, (arg) => [
         { fn: 'count', arg: MARK, distinct: false, type: T.int8 },
         { fn: 'max', arg: arg(v), distinct: false, type: v.type },
-      ], 2));
+      ], 2, true));
       const tooMany = applyOperator('>', this.marker(c + r, T.int8), lit(1n, T.int8), cx, pos);
       return {
         kind: 'case',
@@ -161,7 +163,7 @@ export class SubqueryCollector {
     const s = this.add(this.grouped(sub, (arg) => [
       { fn: 'count', arg: MARK, distinct: false, type: T.int8 },
       { fn: 'count', arg: arg(vEq), distinct: false, type: T.int8 },
-    ], 2));
+    ], 2, false));
     const m = this.add(this.pairs(sub, vEq, outerKey, eq.fn));
     const total = this.marker(s + r, T.int8);
     const nonNull = this.marker(s + r + 1, T.int8);
@@ -258,12 +260,15 @@ export class SubqueryCollector {
    * with the given aggregates (their arguments read only rows that really matched) and,
    * when `select` is given, projected through it. Output: D columns, then `width` values.
    */
-  private grouped(sub: BoundSub, makeAggs: (arg: (e: Expr) => Expr) => AggCall[], width: number, select?: Expr): SubqueryJoin {
+  private grouped(sub: BoundSub, makeAggs: (arg: (e: Expr) => Expr) => AggCall[], width: number, scalar: boolean, select?: Expr): SubqueryJoin {
     const r = domainWidth(sub);
     return {
       width: r + width,
+      correlated: r > 0,
       build: (input) => {
-        const { joined, nf, toJoined } = domainJoin(sub, input, 'left');
+        // a correlated scalar subquery is PostgreSQL's SubPlan, run per outer row: its WHERE is
+        // checked on the rows the correlation selects, so it stays on the join (see keepOn)
+        const { joined, nf, toJoined } = domainJoin(sub, input, 'left', scalar && r > 0);
         const marker: Expr = { kind: 'column', index: r + nf, type: T.bool };
         // a NULL-padded row (no match for this d) must not count: arguments become NULL there
         const arg = (e: Expr): Expr => ({ kind: 'case', whens: [{ when: { kind: 'isnull', arg: marker, negated: true, type: T.bool }, then: toJoined(e) }], else: lit(null, e.type), type: e.type });
@@ -297,6 +302,7 @@ export class SubqueryCollector {
     const r = domainWidth(sub);
     return {
       width: r + 2,
+      correlated: r > 0,
       build: (input, mapOuter) => {
         const { joined, toJoined } = domainJoin(sub, input, 'inner');
         const value = toJoined(v);
@@ -329,6 +335,8 @@ export class SubqueryCollector {
       const nl = plan.schema.length;
       // ON conditions were built against `input`; shift their right-hand columns past earlier joins
       const on = built.on ? shiftRight(built.on, input.schema.length, nl - input.schema.length) : null;
+      // PostgreSQL reads a subquery only when an outer row needs it (a semi-join's inner side,
+      // a SubPlan, an initPlan run on first use): its errors count while `input` has rows
       plan = {
         kind: 'join',
         type: built.type,
@@ -338,9 +346,54 @@ export class SubqueryCollector {
         leftKeys: [],
         rightKeys: [],
         schema: [...plan.schema, ...built.plan.schema.map((f) => ({ ...f, nullable: true }))],
+        gate: 'right',
       };
     }
     return plan;
+  }
+
+  /** Whether marker column `index` belongs to a subquery that references the outer query. */
+  correlatedMarker(index: number): boolean {
+    let col = SUBQ_MARKER_BASE - index;
+    for (const j of this.joins) {
+      if (col < j.width) return j.correlated;
+      col -= j.width;
+    }
+    return false;
+  }
+
+  /**
+   * Move the subqueries whose columns `markers` (marker column indices) reads into a collector
+   * of their own, to be attached elsewhere (PostgreSQL's gating quals: see bind_select.ts).
+   * Returns it and a function renumbering markers of either collector's expressions.
+   */
+  split(markers: ReadonlySet<number>): { taken: SubqueryCollector; renumber: (e: Expr) => Expr } {
+    const taken = new SubqueryCollector(this.env, this.outerPlan);
+    const kept: SubqueryJoin[] = [];
+    const moved = new Map<number, number>(); // old appended column → new one (in its collector)
+    let old = 0;
+    let keptWidth = 0;
+    for (const j of this.joins) {
+      const take = [...markers].some((m) => SUBQ_MARKER_BASE - m >= old && SUBQ_MARKER_BASE - m < old + j.width);
+      const into = take ? taken.width : keptWidth;
+      for (let k = 0; k < j.width; k++) moved.set(old + k, into + k);
+      if (take) taken.add(j);
+      else {
+        kept.push(j);
+        keptWidth += j.width;
+      }
+      old += j.width;
+    }
+    this.joins.splice(0, this.joins.length, ...kept);
+    this.width = keptWidth;
+    const renumber = (e: Expr): Expr => {
+      if (e.kind === 'column') {
+        if (e.index <= SUBQ_MARKER_BASE && e.index > OUTER_MARKER_BASE) return { ...e, index: SUBQ_MARKER_BASE - moved.get(SUBQ_MARKER_BASE - e.index)! };
+        return e;
+      }
+      return mapChildren(e, renumber);
+    };
+    return { taken, renumber };
   }
 
   /** Replace markers by positions: appended column k sits at `base + k`. */
@@ -390,7 +443,7 @@ function identityKey(e: Expr): Expr {
  * D (distinct outer-reference values of `input`) joined with the subquery's FROM plus a
  * marker column (true on real rows), on the subquery's WHERE. Layout: D, FROM columns, marker.
  */
-function domainJoin(sub: BoundSub, input: Plan, type: 'left' | 'inner') {
+function domainJoin(sub: BoundSub, input: Plan, type: 'left' | 'inner', keepOn = false) {
   const r = domainWidth(sub);
   const nf = sub.from.schema.length;
   const toJoined = (e: Expr): Expr => remapSub(e, r);
@@ -416,6 +469,7 @@ function domainJoin(sub: BoundSub, input: Plan, type: 'left' | 'inner') {
     leftKeys: [],
     rightKeys: [],
     schema: [...dFields, ...marked.schema.map((f) => ({ ...f, nullable: true }))],
+    ...(keepOn ? { keepOn } : {}),
   };
   return { joined, nf, toJoined };
 }

@@ -3,6 +3,8 @@
 
 import { loadModule, parseSync } from 'libpg-query';
 import { SqlError, SQLSTATE } from '../errors.js';
+import { checkPg15Tokens, pg15ErrorAt } from './pg15_tokens.js';
+import { TextOffsets, locationsToChars } from './locations.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -17,25 +19,35 @@ export interface ParsedStatement {
   node: any;
   /** The statement's own text (for view definitions and error positions). */
   text: string;
-  /** Offset of `text` in the whole query string (0-based). */
+  /** Index of the statement in the whole query string (0-based, UTF-16 units). */
   offset: number;
 }
 
 export function parseSql(sql: string): ParsedStatement[] {
+  const offsets = new TextOffsets(sql);
   let tree: any;
   try {
     tree = parseSync(sql);
   } catch (e: any) {
-    const pos = e?.sqlDetails?.cursorPosition;
+    const pos = e?.sqlDetails?.cursorPosition; // 0-based, in characters
+    if (typeof pos === 'number') {
+      const pg15 = pg15ErrorAt(offsets, offsets.indexOfChar(pos));
+      if (pg15) throw new SqlError(SQLSTATE.SYNTAX_ERROR, pg15.message, { position: pg15.position });
+    }
     throw new SqlError(SQLSTATE.SYNTAX_ERROR, e?.message ?? String(e), {
       position: typeof pos === 'number' ? pos + 1 : undefined,
     });
   }
+  checkPg15Tokens(tree, offsets);
+  // from here on, a node's location is a character offset, as PostgreSQL reports positions
+  locationsToChars(tree, offsets);
   const stmts: any[] = tree.stmts ?? [];
-  return stmts.map((s) => {
-    const offset = s.stmt_location ?? 0;
-    const len = s.stmt_len ?? sql.length - offset;
-    return { node: s.stmt, text: sql.slice(offset, len === 0 ? undefined : offset + len).trim(), offset };
+  const bounds = stmts.flatMap((s) => [s.stmt_location ?? 0, (s.stmt_location ?? 0) + (s.stmt_len ?? 0)]);
+  const { index } = offsets.convert(bounds);
+  return stmts.map((s, k) => {
+    const offset = index[2 * k];
+    const end = s.stmt_len ? index[2 * k + 1] : sql.length;
+    return { node: s.stmt, text: sql.slice(offset, end).trim(), offset };
   });
 }
 

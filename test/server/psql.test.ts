@@ -1,23 +1,14 @@
-// The server through the real psql (PostgreSQL 15 client), when it is installed.
+// The server through the real psql (PostgreSQL 15 client), when it is installed; $PSQL picks
+// another binary (test/support/psql.ts).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { PSQL, runPsql } from '../support/psql.js';
 import { startTestServer, type TestServer } from './support.js';
 
-const PSQL = ['/usr/bin/psql', '/usr/lib/postgresql/15/bin/psql'].find((p) => existsSync(p));
 let ts: TestServer;
 
 function psql(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      PSQL!,
-      ['-h', '127.0.0.1', '-p', String(ts.port), '-U', 'psqluser', '-d', 'demo', '-X', ...args],
-      { env: { ...process.env, PGCONNECT_TIMEOUT: '10', PGSSLMODE: 'prefer', PGAPPNAME: 'psql-test' } },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin!.end(input);
-  });
+  return runPsql(['-h', '127.0.0.1', '-p', String(ts.port), '-U', 'psqluser', '-d', 'demo', '-X', ...args], input, { PGSSLMODE: 'prefer', PGAPPNAME: 'psql-test' });
 }
 
 describe.skipIf(!PSQL)('psql', () => {

@@ -8,6 +8,7 @@ import { serialize } from 'pg-protocol';
 import { setSubscribeBufferLimit } from '../../src/server/subscribe.js';
 import { parseSubscribe } from '../../src/server/subscribe.js';
 import { errorFields, RawClient, startTestServer, type TestServer } from './support.js';
+import { PSQL } from '../support/psql.js';
 
 let ts: TestServer;
 let writer: pg.Client;
@@ -152,7 +153,7 @@ describe('SUBSCRIBE', () => {
 
   it('real psql: streams changes until cancelled', async () => {
     // stdbuf: psql's stdout is a pipe here, so make its writes unbuffered as on a terminal
-    const p = spawn('stdbuf', ['-o0', 'psql', '-X', '-h', '127.0.0.1', '-p', String(ts.port), '-U', 'psql', '-d', 'db', '-c', 'SUBSCRIBE counts WITH (SNAPSHOT false)']);
+    const p = spawn('stdbuf', ['-o0', PSQL ?? 'psql', '-X', '-h', '127.0.0.1', '-p', String(ts.port), '-U', 'psql', '-d', 'db', '-c', 'SUBSCRIBE counts WITH (SNAPSHOT false)']);
     let out = '';
     const seen = (text: string) =>
       new Promise<void>((resolve) => {

@@ -3,7 +3,9 @@
 // run (setActiveCatalog, called by the binder; everything runs synchronously).
 
 import type { Catalog } from '../catalog.js';
-import { T, TYPE_INFO, formatType, type SqlType, type TypeId } from '../../sql/types.js';
+import { T, TYPE_INFO, formatType, typeIdFromName, type SqlType, type TypeId } from '../../sql/types.js';
+import { unsupported } from '../../errors.js';
+import { pg15TypeNameAny } from '../../expr/functions/pg15_names.js';
 import { ANY, fn, SqlError, SQLSTATE } from '../../expr/functions/core.js';
 import { setRegLookup } from '../../expr/reg.js';
 import { PgArray } from '../../expr/array.js';
@@ -98,6 +100,11 @@ setRegLookup({
         for (const id of Object.keys(TYPE_INFO) as TypeId[]) {
           if (id !== 'unknown' && (TYPE_INFO[id].name === name || id === name)) return TYPE_INFO[id].oid;
         }
+        const alias = typeIdFromName(name);
+        if (alias && alias !== 'unknown') return TYPE_INFO[alias].oid;
+        // a type PostgreSQL 15 has but Tributary does not: refused, not unknown
+        const known = pg15TypeNameAny(name);
+        if (known) throw unsupported(`type ${known}`);
         throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `type "${text.trim()}" does not exist`);
       }
       case 'regnamespace': {
@@ -159,6 +166,16 @@ fn('format_type', {
 
 fn('pg_get_userbyid', { name: 'pg_get_userbyid', args: [O], returns: T.name, eval: (v) => roleName(num(v[0])) ?? `unknown (OID=${v[0]})` });
 fn('pg_encoding_to_char', { name: 'pg_encoding_to_char', args: [T.int4], returns: T.name, eval: (v) => (v[0] === 6 ? 'UTF8' : v[0] === 0 ? 'SQL_ASCII' : '') });
+fn('pg_char_to_encoding', { name: 'pg_char_to_encoding', args: [T.name], returns: T.int4, eval: (v) => (/^utf-?8$/i.test(v[0] as string) ? 6 : /^sql_ascii$/i.test(v[0] as string) ? 0 : -1) });
+fn('getdatabaseencoding', { name: 'getdatabaseencoding', args: [], returns: T.name, eval: () => 'UTF8' });
+// the default tablespaces live in the data directory: PostgreSQL reports ''
+fn('pg_tablespace_location', { name: 'pg_tablespace_location', args: [O], returns: TX, eval: () => '' });
+// there are no extended statistics objects
+fn('pg_statistics_obj_is_visible', { name: 'pg_statistics_obj_is_visible', args: [O], returns: B, eval: () => null });
+fn('pg_tablespace_size', { name: 'pg_tablespace_size_oid', args: [O], returns: T.int8, volatile: true, eval: () => 0n });
+fn('pg_tablespace_size', { name: 'pg_tablespace_size_name', args: [T.name], returns: T.int8, volatile: true, eval: () => 0n });
+// default, C and POSIX: all in pg_catalog
+fn('pg_collation_is_visible', { name: 'pg_collation_is_visible', args: [O], returns: B, eval: (v) => ([100, 950, 951].includes(num(v[0])) ? true : null) });
 
 fn('pg_table_is_visible', {
   name: 'pg_table_is_visible',
@@ -204,6 +221,56 @@ for (const [name, check] of [
     const suffix = objType.id === 'oid' ? '_id' : '_name';
     fn(name, { name: `${name}${suffix}`, args: [objType, TX], returns: B, eval: (v) => (check(v[0], objType), true) });
     fn(name, { name: `${name}_name${suffix}`, args: [T.name, objType, TX], returns: B, eval: (v) => (check(v[1], objType), true) });
+  }
+}
+
+// pg_has_role([user,] role, privilege), which psql 15.20's \l+ calls. The session's user is a
+// superuser and so has every role, existing or not; another role has itself and the roles
+// PostgreSQL makes it a member of. A role named by text must exist.
+const ROLE_MEMBERSHIPS: Record<string, string[]> = { pg_monitor: ['pg_read_all_settings', 'pg_read_all_stats', 'pg_stat_scan_tables'] };
+const ROLE_PRIVILEGES = ['usage', 'member', 'usage with grant option', 'usage with admin option', 'member with grant option', 'member with admin option'];
+function roleOid(v: Value, type: SqlType): number {
+  if (type.id === 'oid') return num(v);
+  if (v === ownerName()) return ROLE_OWNER;
+  const r = ROLES.find((x) => x.name === v);
+  if (!r) throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `role "${v}" does not exist`);
+  return r.oid;
+}
+function checkRolePrivilege(list: string): void {
+  for (const part of list.split(',')) {
+    const p = part.trim();
+    if (!ROLE_PRIVILEGES.includes(p.toLowerCase())) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `unrecognized privilege type: "${p}"`);
+  }
+}
+function hasRole(user: number, role: number): boolean {
+  if (user === ROLE_OWNER || user === role) return true;
+  const member = roleName(role);
+  return member !== null && (ROLE_MEMBERSHIPS[roleName(user) ?? ''] ?? []).includes(member);
+}
+for (const roleType of [T.name, O]) {
+  const r = roleType.id === 'oid' ? 'id' : 'name';
+  fn('pg_has_role', {
+    name: `pg_has_role_${r}`,
+    args: [roleType, TX],
+    returns: B,
+    eval: (v) => {
+      const role = roleOid(v[0], roleType);
+      checkRolePrivilege(v[1] as string);
+      return hasRole(ROLE_OWNER, role);
+    },
+  });
+  for (const userType of [T.name, O]) {
+    fn('pg_has_role', {
+      name: `pg_has_role_${userType.id === 'oid' ? 'id' : 'name'}_${r}`,
+      args: [userType, roleType, TX],
+      returns: B,
+      eval: (v) => {
+        const user = roleOid(v[0], userType);
+        const role = roleOid(v[1], roleType);
+        checkRolePrivilege(v[2] as string);
+        return hasRole(user, role);
+      },
+    });
   }
 }
 

@@ -35,9 +35,16 @@ export const NAMESPACES: { oid: number; name: string; owner: number }[] = [
   { oid: NS_PG_TOAST, name: 'pg_toast', owner: ROLE_OWNER },
 ];
 
+/** The session's user (a superuser, ROLE_OWNER) and PostgreSQL 15's predefined roles. */
 export const ROLES: { oid: number; name: string; superuser: boolean; login: boolean }[] = [
   { oid: ROLE_OWNER, name: 'tributary', superuser: true, login: true },
-  { oid: ROLE_DATABASE_OWNER, name: 'pg_database_owner', superuser: false, login: false },
+  ...(
+    [
+      [3373, 'pg_monitor'], [3374, 'pg_read_all_settings'], [3375, 'pg_read_all_stats'], [3377, 'pg_stat_scan_tables'],
+      [4200, 'pg_signal_backend'], [4544, 'pg_checkpoint'], [4569, 'pg_read_server_files'], [4570, 'pg_write_server_files'],
+      [4571, 'pg_execute_server_program'], [ROLE_DATABASE_OWNER, 'pg_database_owner'], [6181, 'pg_read_all_data'], [6182, 'pg_write_all_data'],
+    ] as const
+  ).map(([oid, name]) => ({ oid, name, superuser: false, login: false })),
 ];
 
 /** pg_type.typarray of our types (0: none). */

@@ -275,7 +275,7 @@ pg('pg_proc', 1255, procCols, () =>
   ]),
 );
 
-pg('pg_auth_members', 1261, [['oid', O], ['roleid', O], ['member', O], ['grantor', O], ['admin_option', B]], empty);
+pg('pg_auth_members', 1261, [['roleid', O], ['member', O], ['grantor', O], ['admin_option', B]], empty);
 pg('pg_language', 2612, [['oid', O], ['lanname', N], ['lanowner', O], ['lanispl', B], ['lanpltrusted', B], ['lanplcallfoid', O], ['laninline', O], ['lanvalidator', O], ['lanacl', T._aclitem]], () => [
   [12, 'internal', ROLE_OWNER, false, false, 0, 0, 2246, null],
   [13, 'c', ROLE_OWNER, false, false, 0, 0, 2247, null],
@@ -401,7 +401,7 @@ pg(
       if (cur) {
         try {
           value = cur.get(name);
-          if (cur.isSet(name)) source = 'session';
+          source = cur.source?.(name) ?? (cur.isSet(name) ? 'session' : 'default');
         } catch {
           // not a setting the session knows: the fixed value
         }
@@ -413,13 +413,14 @@ pg(
 );
 const SETTINGS: [string, string, string, string?][] = [
   ['application_name', '', 'string'], ['search_path', '"$user", public', 'string'], ['extra_float_digits', '1', 'integer'],
-  ['statement_timeout', '0', 'integer'], ['transaction_isolation', 'serializable', 'enum'],
+  ['statement_timeout', '0', 'integer'], ['transaction_isolation', 'read committed', 'enum'],
   ['max_index_keys', '32', 'integer', 'internal'], ['block_size', '8192', 'integer', 'internal'], ['max_connections', '100', 'integer', 'postmaster'],
   ['server_version', SERVER_VERSION, 'string'], ['server_version_num', '150000', 'integer'], ['server_encoding', 'UTF8', 'string'],
   ['client_encoding', 'UTF8', 'string'], ['DateStyle', 'ISO, MDY', 'string'], ['IntervalStyle', 'postgres', 'enum'],
   ['TimeZone', 'UTC', 'string'], ['integer_datetimes', 'on', 'bool'], ['standard_conforming_strings', 'on', 'bool'],
   ['max_identifier_length', '63', 'integer'], ['lc_collate', 'C', 'string'], ['lc_ctype', 'C.UTF-8', 'string'],
-  ['default_transaction_isolation', 'serializable', 'enum'],
+  ['default_transaction_isolation', 'read committed', 'enum'], ['default_transaction_read_only', 'off', 'bool'],
+  ['transaction_read_only', 'off', 'bool'], ['default_transaction_deferrable', 'off', 'bool'], ['transaction_deferrable', 'off', 'bool'],
 ];
 
 // Always empty here: no row-level security, extended statistics, publications, rules,

@@ -42,6 +42,8 @@ export class AggregateOp extends Operator {
   private reps: (Reps | null)[] = [];
   /** Group columns of the row currently emitted (null: the group has no output row). */
   private shownRow: (Row | null)[] = [];
+  /** Identity key of the shown group columns, when representations can differ. */
+  private shownId: unknown[] = [];
   private live = 0;
   private readonly free: number[] = [];
   private nextGid = 0;
@@ -136,11 +138,12 @@ export class AggregateOp extends Operator {
     const w = b.weights;
     let m = 0;
     for (let i = 0; i < n; i++) if (w[i] > 0) order[m++] = i;
+    const nIns = m;
     for (let i = 0; i < n; i++) if (w[i] < 0) order[m++] = i;
     // 1. every row's group id, creating groups on first sight
     if (this.global) for (let k = 0; k < m; k++) gids[order[k]] = 0;
     else if (this.intIndex !== null) this.lookupIntKeys(b, m); // an int key is its own identity: no reps
-    else this.lookupKeys(b, m);
+    else this.lookupKeys(b, m, nIns);
     // 2. the touched groups, in order of first appearance
     const flag = this.touchedFlag;
     const touched = this.touched;
@@ -163,7 +166,7 @@ export class AggregateOp extends Operator {
       }
     }
     // 3. the aggregates, one column at a time
-    for (const a of this.aggCols) a.addRows(b, order, m, gids);
+    for (const a of this.aggCols) a.addRows(b, order, m, gids, nIns);
     return this.emit(nTouched);
   }
 
@@ -189,7 +192,7 @@ export class AggregateOp extends Operator {
     }
   }
 
-  private lookupKeys(b: Batch, m: number): void {
+  private lookupKeys(b: Batch, m: number, nIns: number): void {
     const gcols = this.spec.groupCols;
     const groupRow = (i: number) => gcols.map((c) => getValue(b.columns[c], i));
     const { gids, order } = this;
@@ -198,9 +201,14 @@ export class AggregateOp extends Operator {
       const key = this.groupKey(b, i);
       let g = this.mapIndex!.get(key) ?? -1;
       if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
-      const r = this.reps[g];
-      if (r !== null) r.add(this.groupId!(b, i), () => groupRow(i), b.weights[i]);
       gids[i] = g;
+    }
+    const groupId = this.groupId;
+    if (groupId === null) return;
+    // representations: retractions first, so an updated row's moves behind the others (reps.ts)
+    for (let k = nIns; k < m + nIns; k++) {
+      const i = order[k < m ? k : k - m];
+      this.reps[gids[i]]!.add(groupId(b, i), () => groupRow(i), b.weights[i]);
     }
   }
 
@@ -222,7 +230,13 @@ export class AggregateOp extends Operator {
       this.touchedFlag[g] = 0;
       const alive = this.count[g] > 0 || this.global;
       const shown = this.shownRow[g];
-      const rep = alive ? (this.reps[g] !== null ? this.reps[g]!.pick()! : this.rows[g]!) : null;
+      const reps = this.reps[g];
+      let rep = alive ? (reps !== null ? reps.pick()! : this.rows[g]!) : null;
+      if (reps !== null && rep !== null) {
+        // the same representation re-added (an updated row) is a new object: keep showing the old
+        if (shown !== null && rep !== shown && reps.pickedId === this.shownId[g]) rep = shown;
+        this.shownId[g] = reps.pickedId;
+      }
       if (alive && shown !== null && rep === shown && !this.anyChanged(g)) continue;
       if (shown !== null) retractIds[nr++] = g;
       if (alive) {

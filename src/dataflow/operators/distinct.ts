@@ -1,5 +1,7 @@
 // DistinctOp: each class of SQL-equal rows appears once while its integrated weight is
 // positive. Per touched class: emit −old representative / +new one only when they differ.
+// With several inputs it is UNION (distinct) over the branches: PostgreSQL hashes the Append
+// of the branches in order, so a class shows a representation of the first branch holding one.
 import type { Row } from '../../expr/value.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
 import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
@@ -22,35 +24,44 @@ export class DistinctOp extends Operator {
   private readonly eqKey: BatchKeyFn;
   private readonly idKey: BatchKeyFn | null;
 
-  constructor(input: Operator) {
-    super([input], input.types);
-    const all = input.types.map((_, i) => i);
-    this.eqKey = batchKeyFn(input.types, all, 'equality');
-    this.idKey = input.types.every(identityIsEquality) ? null : batchRowIdentity(input.types);
+  /** One input: SELECT DISTINCT; several: the branches of a UNION, in order. */
+  constructor(input: Operator | readonly Operator[]) {
+    const inputs = Array.isArray(input) ? (input as readonly Operator[]) : [input as Operator];
+    super(inputs, inputs[0].types);
+    const types = inputs[0].types;
+    this.eqKey = batchKeyFn(types, types.map((_, i) => i), 'equality');
+    this.idKey = types.every(identityIsEquality) ? null : batchRowIdentity(types);
   }
 
   get name(): string {
-    return 'Distinct';
+    return this.inputs.length > 1 ? 'Distinct[union]' : 'Distinct';
   }
 
   step(inputs: readonly Batch[]): Batch {
-    const b = inputs[0];
     const touched: [unknown, ClassState][] = [];
-    for (let i = 0; i < b.length; i++) {
-      const w = b.weights[i];
-      if (w === 0) continue;
-      const k = this.eqKey(b, i);
-      let s = this.classes.get(k);
-      if (s === undefined) {
-        s = { total: 0, emitted: null, emittedId: undefined, row: rowAt(b, i), reps: this.idKey ? new Reps() : null, touched: false };
-        this.classes.set(k, s);
+    const visit = (b: Batch, rank: number, sign: number) => {
+      for (let i = 0; i < b.length; i++) {
+        const w = b.weights[i];
+        if (w === 0 || (sign > 0 && w < 0) || (sign < 0 && w > 0)) continue;
+        const k = this.eqKey(b, i);
+        let s = this.classes.get(k);
+        if (s === undefined) {
+          s = { total: 0, emitted: null, emittedId: undefined, row: rowAt(b, i), reps: this.idKey ? new Reps() : null, touched: false };
+          this.classes.set(k, s);
+        }
+        s.total += w;
+        if (s.reps !== null) s.reps.add(this.idKey!(b, i), () => rowAt(b, i), w, rank);
+        if (!s.touched) {
+          s.touched = true;
+          touched.push([k, s]);
+        }
       }
-      s.total += w;
-      if (s.reps !== null) s.reps.add(this.idKey!(b, i), () => rowAt(b, i), w);
-      if (!s.touched) {
-        s.touched = true;
-        touched.push([k, s]);
-      }
+    };
+    if (this.idKey === null) inputs.forEach((b, r) => visit(b, r, 0));
+    else {
+      // retractions first, so an updated row's representation moves behind the others (reps.ts)
+      inputs.forEach((b, r) => visit(b, r, -1));
+      inputs.forEach((b, r) => visit(b, r, 1));
     }
     const out = new BatchBuilder(this.types, touched.length * 2);
     for (const [k, s] of touched) {

@@ -51,6 +51,21 @@ function reference(type: JoinType, A: ZSet, B: ZSet, residual: boolean, keyed = 
 }
 
 describe('JoinOp', () => {
+  it('outputs a consolidated delta when both sides change in one step (no +1 +1 −1 for a new pair)', () => {
+    for (const type of ['inner', 'left', 'full'] as const) {
+      const { l, r, j, c } = setup(type, true);
+      l.feed([[1, 'a']]);
+      r.feed([[2, 1]]);
+      c.step();
+      l.feed([[2, 'b'], [1, 'c']]);
+      r.feed([[2, 3], [1, 4]]);
+      const out = c.step().get(j)!;
+      const rows = Array.from({ length: out.length }, (_, i) => JSON.stringify([out.columns.map((col) => getValue(col, i)), out.weights[i]]));
+      expect(new Set(rows.map((x) => x.slice(0, x.lastIndexOf(',')))).size, type).toBe(rows.length);
+      expect(Array.from(out.weights).every((w) => w !== 0), type).toBe(true);
+    }
+  });
+
   it('inner join with NULL keys never matching', () => {
     const { l, r, j, c } = setup('inner', false);
     l.feed([[1, 'a'], [null, 'n']]);

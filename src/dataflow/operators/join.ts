@@ -1,5 +1,8 @@
 // JoinOp: Δ(A⋈B) = ΔA⋈B_new + A_new⋈ΔB − ΔA⋈ΔB over already-updated arrangements (hydrating:
 // ΔA⋈B_new only); outer sides add NULL-padded rows for rows whose match count is 0 (OuterSide).
+// When both deltas have matching rows, a pair of two new rows comes out +1 +1 −1: the output is
+// consolidated then, so operators downstream never see a row leave and come back within a step
+// (it would move a representation behind the others, or end a float sum's scan-order replay).
 import type { Value } from '../../expr/value.js';
 import { BatchBuilder, concatBatches, getValue, type Batch } from '../batch.js';
 import { consolidate } from '../consolidate.js';
@@ -9,6 +12,7 @@ import { assemblePairs, type PairList } from '../pairs.js';
 import type { Arrangement } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
+import type { GatedErrors } from '../gated_errors.js';
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full';
 
@@ -16,6 +20,8 @@ export interface JoinSpec {
   type: JoinType;
   /** Non-equi part of ON over the combined row (left columns then right columns). */
   residual?: (b: Batch, i: number) => Value;
+  /** Record the residual's errors instead of raising them (gated_errors.ts). */
+  errors?: GatedErrors | null;
 }
 
 const E1 = 0; // ΔA row × B_new entry
@@ -39,6 +45,26 @@ export class JoinOp extends Operator {
     const t = spec.type;
     this.lOuter = t === 'left' || t === 'full' ? new OuterSide(left.arrangement, 0, w) : null;
     this.rOuter = t === 'right' || t === 'full' ? new OuterSide(right.arrangement, this.nl, w) : null;
+    this.gatedErrors = spec.errors ?? null;
+  }
+
+  /** Indices of the candidate pairs whose residual condition holds. */
+  private residualHolds(cb: Batch, res: (b: Batch, i: number) => Value): { sel: Int32Array; n: number } {
+    const sel = new Int32Array(cb.length);
+    let n = 0;
+    const errors = this.gatedErrors;
+    if (errors === null) {
+      for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
+      return { sel, n };
+    }
+    for (let k = 0; k < cb.length; k++) {
+      try {
+        if (res(cb, k) === true) sel[n++] = k;
+      } catch (e) {
+        errors.record(e, cb.weights[k]);
+      }
+    }
+    return { sel, n };
   }
 
   get name(): string {
@@ -67,6 +93,7 @@ export class JoinOp extends Operator {
     const ro = this.rOuter;
     // per-candidate bookkeeping is only needed to maintain outer joins' match counts
     const track = lo !== null || ro !== null;
+    let crossed = false;
 
     // E1: ΔA × B_new
     for (let i = 0; i < dA.length; i++) {
@@ -105,6 +132,7 @@ export class JoinOp extends Operator {
       }
       // E3: ΔA × ΔB
       const pairs = deltaPairs(dA, A, dB, B);
+      crossed = pairs.left.length > 0;
       for (let k = 0; k < pairs.left.length; k++) {
         const i = pairs.left[k];
         const j = pairs.right[k];
@@ -126,12 +154,11 @@ export class JoinOp extends Operator {
     const res = this.spec.residual;
     let matched: Int32Array | null = null;
     if (res !== undefined) {
-      matched = new Int32Array(cb.length);
-      let n = 0;
-      for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) matched[n++] = k;
+      const { sel, n } = this.residualHolds(cb, res);
+      matched = sel;
       inner = gather(cb, matched, n);
     }
-    if (lo === null && ro === null) return inner;
+    if (lo === null && ro === null) return crossed ? consolidate(inner) : inner;
 
     const count = matched !== null ? inner.length : cb.length;
     for (let m = 0; m < count; m++) {
@@ -155,7 +182,8 @@ export class JoinOp extends Operator {
     const padded = new BatchBuilder(this.types, 16);
     lo?.finish(padded, hyd);
     ro?.finish(padded, hyd);
-    return concatBatches(this.types, [inner, padded.finish()]);
+    const out = concatBatches(this.types, [inner, padded.finish()]);
+    return crossed ? consolidate(out) : out;
   }
 
   /** Inner joins keep no per-row state: list the matching pairs, then assemble by column. */
@@ -164,20 +192,23 @@ export class JoinOp extends Operator {
     const B = this.right.arrangement;
     const [dA, dB] = inputs;
     const lists: PairList[] = [probe(dA, A, B, true)]; // ΔA × B_new
+    let crossed = false;
     if (!ctx.hydrating && dB.length > 0) {
       lists.push(probe(dB, B, A, false)); // A_new × ΔB
       // − ΔA × ΔB
       const pairs = deltaPairs(dA, A, dB, B);
+      crossed = pairs.left.length > 0;
       const w3 = pairs.left.map((i, k) => -(dA.weights[i] * dB.weights[pairs.right[k]]));
       lists.push({ left: { batch: dA, idx: pairs.left }, right: { batch: dB, idx: pairs.right }, weights: w3 });
     }
     const cb = assemblePairs(this.types, this.nl, lists);
     const res = this.spec.residual;
-    if (res === undefined) return cb;
-    const sel = new Int32Array(cb.length);
-    let n = 0;
-    for (let k = 0; k < cb.length; k++) if (res(cb, k) === true) sel[n++] = k;
-    return gather(cb, sel, n);
+    let out = cb;
+    if (res !== undefined) {
+      const { sel, n } = this.residualHolds(cb, res);
+      out = gather(cb, sel, n);
+    }
+    return crossed ? consolidate(out) : out;
   }
 }
 

@@ -2,16 +2,24 @@
 // compare) keep the left and right multiplicities a and b; the output multiplicity is
 // min(a, b) for INTERSECT ALL, max(a − b, 0) for EXCEPT ALL, and 0/1 for the set forms.
 // Per touched class emit −old multiplicity / +new one.
+// Every output copy of a class is one left row: PostgreSQL's SetOp copies the first tuple of
+// the input it reads first (the left one; see docs/compatibility.md for INTERSECT), so where
+// representations can differ the class keeps its left representations in a Reps.
 import type { Row } from '../../expr/value.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
-import { batchKeyFn, type BatchKeyFn } from '../keys.js';
+import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
 import { Operator } from '../operator.js';
+import { Reps, identityIsEquality } from '../reps.js';
 
 export type SetOpKind = 'intersect' | 'intersect_all' | 'except' | 'except_all';
 
 interface ClassState {
   key: unknown;
-  row: Row;
+  /** The row output (with reps: the one output now, null while none is). */
+  row: Row | null;
+  rowId: unknown;
+  /** The class's left representations, when they can differ. */
+  reps: Reps | null;
   a: number;
   b: number;
   out: number;
@@ -28,6 +36,7 @@ const MULTIPLICITY: Record<SetOpKind, (a: number, b: number) => number> = {
 export class SetOpOp extends Operator {
   private readonly classes = new Map<unknown, ClassState>();
   private readonly key: BatchKeyFn;
+  private readonly idKey: BatchKeyFn | null;
   private readonly mult: (a: number, b: number) => number;
 
   constructor(
@@ -37,6 +46,7 @@ export class SetOpOp extends Operator {
   ) {
     super([left, right], left.types);
     this.key = batchKeyFn(left.types, left.types.map((_, i) => i), 'equality');
+    this.idKey = left.types.every(identityIsEquality) ? null : batchRowIdentity(left.types);
     this.mult = MULTIPLICITY[kind];
   }
 
@@ -46,29 +56,53 @@ export class SetOpOp extends Operator {
 
   step(inputs: readonly Batch[]): Batch {
     const touched: ClassState[] = [];
-    inputs.forEach((b, side) => {
+    const visit = (b: Batch, left: boolean, sign: number) => {
       for (let i = 0; i < b.length; i++) {
         const w = b.weights[i];
-        if (w === 0) continue;
+        if (w === 0 || (sign > 0 && w < 0) || (sign < 0 && w > 0)) continue;
         const k = this.key(b, i);
         let s = this.classes.get(k);
         if (s === undefined) {
-          s = { key: k, row: rowAt(b, i), a: 0, b: 0, out: 0, touched: false };
+          const reps = this.idKey ? new Reps() : null;
+          s = { key: k, row: reps ? null : rowAt(b, i), rowId: undefined, reps, a: 0, b: 0, out: 0, touched: false };
           this.classes.set(k, s);
         }
-        if (side === 0) s.a += w;
-        else s.b += w;
+        if (left) {
+          s.a += w;
+          if (s.reps !== null) s.reps.add(this.idKey!(b, i), () => rowAt(b, i), w);
+        } else s.b += w;
         if (!s.touched) {
           s.touched = true;
           touched.push(s);
         }
       }
-    });
+    };
+    if (this.idKey === null) {
+      visit(inputs[0], true, 0);
+      visit(inputs[1], false, 0);
+    } else {
+      // retractions first, so an updated row's representation moves behind the others (reps.ts)
+      visit(inputs[0], true, -1);
+      visit(inputs[0], true, 1);
+      visit(inputs[1], false, 0);
+    }
     const out = new BatchBuilder(this.types, touched.length);
     for (const s of touched) {
       s.touched = false;
       const m = this.mult(s.a, s.b);
-      if (m !== s.out) out.push(s.row, m - s.out);
+      if (s.reps === null) {
+        if (m !== s.out) out.push(s.row!, m - s.out);
+      } else {
+        const next = m > 0 ? s.reps.pick() : null;
+        const nextId = s.reps.pickedId;
+        if (s.out > 0 && (m === 0 || nextId !== s.rowId)) {
+          out.push(s.row!, -s.out);
+          s.out = 0;
+        }
+        if (m !== s.out) out.push(s.out > 0 ? s.row! : next!, m - s.out);
+        s.row = m > 0 ? (s.out > 0 ? s.row : next) : null;
+        s.rowId = m > 0 ? nextId : undefined;
+      }
       s.out = m;
       if (s.a === 0 && s.b === 0) this.classes.delete(s.key);
     }
@@ -77,7 +111,7 @@ export class SetOpOp extends Operator {
 
   override snapshot(): Batch {
     const out = new BatchBuilder(this.types, this.classes.size);
-    for (const s of this.classes.values()) if (s.out > 0) out.push(s.row, s.out);
+    for (const s of this.classes.values()) if (s.out > 0) out.push(s.row!, s.out);
     return out.finish();
   }
 }

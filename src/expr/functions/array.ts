@@ -38,8 +38,9 @@ for (const id of arrayTypeIds()) {
   fn('array_upper', { name: `array_upper${id}`, args: [at, T.int4], returns: T.int4, eval: (v) => dim(v, (a) => a.lower + a.length - 1) });
   fn('array_ndims', { name: `array_ndims${id}`, args: [at], returns: T.int4, eval: (v) => (A(v[0]).length === 0 ? null : 1) });
   fn('cardinality', { name: `cardinality${id}`, args: [at], returns: T.int4, eval: (v) => A(v[0]).length });
-  // array || array (array_cat keeps the non-NULL side); array || element is not an operator here
-  // (PostgreSQL resolves it with anycompatible polymorphism, which we do not have)
+  // array || array (array_cat keeps the non-NULL side); array || element and element ||
+  // array are bound by the binder (bind_expr.ts bindArrayConcat) with PostgreSQL's
+  // anycompatible rules, which concrete per-type operators would not reproduce
   const cat: FunctionImpl['eval'] = (v) => {
     if (v[0] === null) return v[1];
     if (v[1] === null) return v[0];
@@ -51,9 +52,11 @@ for (const id of arrayTypeIds()) {
   op('||', { name: `array_cat${id}`, args: [at, at], returns: at, strict: false, eval: cat });
   fn('array_cat', { name: `array_cat${id}`, args: [at, at], returns: at, strict: false, eval: cat });
   const append: FunctionImpl['eval'] = (v) => (v[0] === null ? new PgArray([v[1]]) : new PgArray([...A(v[0]).elems, v[1]], A(v[0]).lower));
-  const prepend: FunctionImpl['eval'] = (v) => (v[1] === null ? new PgArray([v[0]]) : new PgArray([v[0], ...A(v[1]).elems]));
+  // array_prepend keeps the array's lower bound ('[0:1]={1,2}' gives '[0:2]={0,1,2}')
+  const prepend: FunctionImpl['eval'] = (v) => (v[1] === null ? new PgArray([v[0]]) : new PgArray([v[0], ...A(v[1]).elems], A(v[1]).lower));
   fn('array_append', { name: `array_append${id}`, args: [at, et], returns: at, strict: false, eval: append });
   fn('array_prepend', { name: `array_prepend${id}`, args: [et, at], returns: at, strict: false, eval: prepend });
+
   const cmp = comparator(at);
   const key = equalityKeyFn(at);
   op('=', { name: `array_eq${id}`, args: [at, at], returns: T.bool, eval: (v) => key(v[0]) === key(v[1]) });

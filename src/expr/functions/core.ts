@@ -25,6 +25,8 @@ export interface FunctionImpl {
    * named `name|type,type` built from this.
    */
   readonly evalFor?: (argTypes: readonly SqlType[]) => (args: Value[]) => Value;
+  /** An untyped literal passed to an "any" parameter stays unknown (pg_typeof), not text. */
+  readonly keepsUnknown?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export interface Def {
   volatile?: boolean;
   variadic?: boolean;
   evalFor?: FunctionImpl['evalFor'];
+  keepsUnknown?: boolean;
 }
 
 function add(key: string, d: Def): FunctionImpl {
@@ -66,6 +69,7 @@ function add(key: string, d: Def): FunctionImpl {
       ...(d.volatile ? { volatile: true } : {}),
       ...(d.variadic ? { variadic: true } : {}),
       ...(d.evalFor ? { evalFor: d.evalFor } : {}),
+      ...(d.keepsUnknown ? { keepsUnknown: true } : {}),
     };
     impls.set(d.name, impl);
   } else if (impl.eval !== d.eval) {

@@ -20,10 +20,19 @@ function field(j: JsonValue, key: string): JsonValue | undefined {
   return j instanceof JsonObject ? j.get(key) : undefined;
 }
 
+/** jsonb -> int: a scalar is stored as a one-element array, so it answers index 0 and -1. */
 function element(j: JsonValue, i: number): JsonValue | undefined {
-  if (!Array.isArray(j)) return undefined;
-  const k = i < 0 ? j.length + i : i;
-  return k >= 0 && k < j.length ? j[k] : undefined;
+  if (j instanceof JsonObject) return undefined;
+  const arr = Array.isArray(j) ? j : [j];
+  const k = i < 0 ? arr.length + i : i;
+  return k >= 0 && k < arr.length ? arr[k] : undefined;
+}
+
+/** A path step into an array is an int4 as strtoint reads it, else the path yields NULL. */
+function pathIndex(s: string): number | null {
+  if (!/^[ \t\n\v\f\r]*[+-]?\d+$/.test(s)) return null;
+  const n = Number(s.trim());
+  return n >= -2147483648 && n <= 2147483647 ? n : null;
 }
 
 function asText(j: JsonValue | undefined): Value {
@@ -101,9 +110,9 @@ function path(j: JsonValue, keys: Value[]): JsonValue | undefined {
   for (const k of keys) {
     if (cur === undefined || k === null) return undefined;
     if (Array.isArray(cur)) {
-      const s = S(k).trim();
-      if (!/^-?\d+$/.test(s)) return undefined;
-      cur = element(cur, Number(s));
+      const n = pathIndex(S(k));
+      if (n === null) return undefined;
+      cur = element(cur, n);
     } else cur = field(cur, S(k));
   }
   return cur;
@@ -137,14 +146,15 @@ function stripNulls(j: JsonValue): JsonValue {
 }
 fn('jsonb_strip_nulls', { name: 'jsonb_strip_nulls', args: [JB], returns: JB, eval: (v) => new Jsonb(stripNulls(J(v[0]))) });
 
+// An empty container still gets its line break: jsonb_pretty('[]') is "[\n]".
 function pretty(j: JsonValue, indent: string): string {
   if (Array.isArray(j)) {
-    if (j.length === 0) return '[]';
+    if (j.length === 0) return '[\n' + indent + ']';
     const inner = indent + '    ';
     return '[\n' + j.map((x) => inner + pretty(x, inner)).join(',\n') + '\n' + indent + ']';
   }
   if (j instanceof JsonObject) {
-    if (j.entries.length === 0) return '{}';
+    if (j.entries.length === 0) return '{\n' + indent + '}';
     const inner = indent + '    ';
     return '{\n' + j.entries.map(([k, x]) => inner + stringify(k) + ': ' + pretty(x, inner)).join(',\n') + '\n' + indent + '}';
   }

@@ -1,11 +1,45 @@
-// PostgreSQL ARE patterns → JS RegExp source, for the subset whose meaning is the same in
-// both: literals, `.`, anchors `^ $`, greedy `* + ? {m} {m,} {m,n}`, alternation, groups
-// `( )` `(?: )`, bracket expressions (ranges, negation, `[:digit:]`), escapes of punctuation,
+// PostgreSQL ARE patterns, for the subset whose meaning Tributary reproduces exactly:
+// literals, `.`, anchors `^ $`, greedy `* + ? {m} {m,} {m,n}`, alternation, groups `( )`
+// `(?: )`, bracket expressions (ranges, negation, `[:digit:]`), escapes of punctuation,
 // `\d \D` and `\n \t \r \f \v`. Anything else (non-greedy quantifiers, whose greediness rules
 // differ; back references; locale-dependent classes and `\w \s`; `\m \M \y`; lookaround;
 // embedded options; collating elements) is refused with 0A000 rather than approximated.
+//
+// parseAre gives a syntax tree. The boolean operators (~, ~*) run it as a JS RegExp
+// (translateAre): whether a match exists is the same in both. Where the extent of a match
+// or its parenthesized parts matter (substring, regexp_match, regexp_replace…), JS's
+// leftmost-first answers differ from PostgreSQL's leftmost-longest ones, so those run the
+// tree on regex_engine.ts instead.
 
 import { SqlError, SQLSTATE } from '../../errors.js';
+import { CLASSES } from '../pg15_ctype.js';
+
+export type ReNode =
+  | { t: 'char'; cp: number }
+  | { t: 'any' }
+  /**
+   * ranges: [lo0, hi0, lo1, hi1, …] code points; neg: complemented; icaseRanges: the ranges
+   * to use case-insensitively, where [[:upper:]] and [[:lower:]] mean [[:alpha:]]
+   */
+  | { t: 'class'; neg: boolean; ranges: number[]; icaseRanges?: number[] }
+  | { t: 'bol' }
+  | { t: 'eol' }
+  | { t: 'cat'; items: ReNode[] }
+  | { t: 'alt'; items: ReNode[] }
+  /**
+   * attr: the greediness PostgreSQL gives the quantified atom: {m} and {m}? keep the atom's
+   * own ('atom'); {m,m}? is non-greedy ('lazy', the one non-greedy form supported, which
+   * SIMILAR TO's translation uses); every other quantifier is greedy.
+   */
+  | { t: 'rep'; node: ReNode; min: number; max: number; text: string; attr: 'atom' | 'greedy' | 'lazy' }
+  /** cap: the 1-based number of a capturing group, 0 for (?: ) */
+  | { t: 'group'; node: ReNode; cap: number };
+
+export interface ParsedRe {
+  root: ReNode;
+  /** number of capturing groups */
+  ngroups: number;
+}
 
 function refuse(what: string): SqlError {
   return new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `regular expression ${what} is not supported`);
@@ -14,140 +48,312 @@ function invalid(msg: string): SqlError {
   return new SqlError('2201B', `invalid regular expression: ${msg}`);
 }
 
-const SYNTAX = new Set([...'^$\\.*+?()[]{}|/']);
-const esc = (c: string) => (SYNTAX.has(c) || c === '-' ? '\\' + c : c);
-const CTRL: Record<string, string> = { n: '\\n', t: '\\t', r: '\\r', f: '\\f', v: '\\v' };
+const CTRL: Record<string, number> = { n: 10, t: 9, r: 13, f: 12, v: 11 };
 
-export function translateAre(p: string): string {
+let ctype: Map<string, number[]> | undefined;
+/** The code points of a character class, as PostgreSQL 15 matches them (pg15_ctype.ts). */
+function classRanges(name: string): number[] | undefined {
+  if (!ctype) {
+    ctype = new Map();
+    for (const line of CLASSES.split('\n')) {
+      if (!line) continue;
+      const [n, list] = line.split('|');
+      const r: number[] = [];
+      for (const part of list.split(',')) {
+        const [lo, hi] = part.split('-');
+        r.push(parseInt(lo, 16), parseInt(hi ?? lo, 16));
+      }
+      ctype.set(n, r);
+    }
+    ctype.set('word', merge([...ctype.get('alnum')!, 0x5f, 0x5f]));
+  }
+  return ctype.get(name);
+}
+
+function merge(r: number[]): number[] {
+  const pairs: [number, number][] = [];
+  for (let k = 0; k < r.length; k += 2) pairs.push([r[k], r[k + 1]]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [lo, hi] of pairs) {
+    if (out.length && lo <= out[out.length - 1] + 1) out[out.length - 1] = Math.max(out[out.length - 1], hi);
+    else out.push(lo, hi);
+  }
+  return out;
+}
+
+function complement(r: number[]): number[] {
+  const out: number[] = [];
+  let next = 0;
+  for (let k = 0; k < r.length; k += 2) {
+    if (r[k] > next) out.push(next, r[k] - 1);
+    next = r[k + 1] + 1;
+  }
+  if (next <= 0x10ffff) out.push(next, 0x10ffff);
+  return out;
+}
+
+/** \d \s \w and their complements \D \S \W. */
+const ESCAPE_CLASS: Record<string, string> = { d: 'digit', s: 'space', w: 'word' };
+function escapeClass(d: string): number[] | undefined {
+  const name = ESCAPE_CLASS[d.toLowerCase()];
+  if (!name) return undefined;
+  const r = classRanges(name)!;
+  return d === d.toLowerCase() ? r : complement(r);
+}
+
+const cache = new Map<string, ParsedRe>();
+
+export function parseAre(p: string): ParsedRe {
+  let r = cache.get(p);
+  if (!r) {
+    r = parse(p);
+    if (cache.size > 1000) cache.clear();
+    cache.set(p, r);
+  }
+  return r;
+}
+
+function parse(p: string): ParsedRe {
   if (p.startsWith('***')) throw refuse('director ***');
   const cs = Array.from(p);
-  let out = '';
   let i = 0;
+  let ngroups = 0;
   let depth = 0;
-  let canQuantify = false;
-  while (i < cs.length) {
+
+  // alternation := branch ('|' branch)*
+  const alternation = (): ReNode => {
+    const branches = [branch()];
+    while (cs[i] === '|') {
+      i++;
+      branches.push(branch());
+    }
+    return branches.length === 1 ? branches[0] : { t: 'alt', items: branches };
+  };
+
+  // branch := (atom quantifier?)*
+  const branch = (): ReNode => {
+    const items: ReNode[] = [];
+    let canQuantify = false;
+    while (i < cs.length && cs[i] !== '|' && !(cs[i] === ')' && depth > 0)) {
+      const c = cs[i];
+      if (c === ')') throw invalid('parentheses () not balanced');
+      if (c === '*' || c === '+' || c === '?' || c === '{') {
+        let min: number;
+        let max: number;
+        let text = c;
+        let j = i + 1;
+        let fixed = false;
+        if (c === '{') {
+          const m = /^\{(\d+)(,(\d*))?\}/.exec(cs.slice(i).join(''));
+          if (!m) throw invalid('invalid repetition count(s)');
+          if (Number(m[1]) > 255 || (m[3] && Number(m[3]) > 255)) throw invalid('invalid repetition count(s)');
+          if (m[3] && Number(m[3]) < Number(m[1])) throw invalid('invalid repetition count(s)');
+          min = Number(m[1]);
+          max = m[2] === undefined ? min : m[3] ? Number(m[3]) : Infinity;
+          fixed = m[2] === undefined;
+          text = m[0];
+          j = i + Array.from(m[0]).length;
+        } else {
+          min = c === '+' ? 1 : 0;
+          max = c === '?' ? 1 : Infinity;
+        }
+        if (!canQuantify) throw invalid('quantifier operand invalid');
+        let attr: 'atom' | 'greedy' | 'lazy' = fixed ? 'atom' : 'greedy';
+        if (cs[j] === '?') {
+          // a non-greedy quantifier changes which match is found; only the fixed counts,
+          // whose one effect is the greediness of what contains them, are supported
+          if (min !== max) throw refuse('non-greedy quantifiers');
+          if (!fixed) attr = 'lazy';
+          text += '?';
+          j++;
+        }
+        if (cs[j] === '*' || cs[j] === '+' || cs[j] === '{' || cs[j] === '?') throw invalid('quantifier operand invalid');
+        items.push({ t: 'rep', node: items.pop()!, min, max, text, attr });
+        i = j;
+        canQuantify = false;
+        continue;
+      }
+      const a = atom();
+      items.push(a);
+      // PostgreSQL rejects quantified anchors; keep them unquantifiable
+      canQuantify = a.t !== 'bol' && a.t !== 'eol';
+    }
+    return items.length === 1 ? items[0] : { t: 'cat', items };
+  };
+
+  const atom = (): ReNode => {
     const c = cs[i];
     if (c === '\\') {
       const d = cs[i + 1];
       if (d === undefined) throw invalid('invalid escape \\ sequence');
-      if (d === 'd' || d === 'D') out += '\\' + d;
-      else if (CTRL[d]) out += CTRL[d];
-      else if (/[A-Za-z0-9]/.test(d)) throw refuse(`escape \\${d}`);
-      else out += esc(d);
       i += 2;
-      canQuantify = true;
-      continue;
+      const cls = escapeClass(d);
+      if (cls) return { t: 'class', neg: false, ranges: cls };
+      if (CTRL[d] !== undefined) return { t: 'char', cp: CTRL[d] };
+      if (/[A-Za-z0-9]/.test(d)) throw refuse(`escape \\${d}`);
+      return { t: 'char', cp: d.codePointAt(0)! };
     }
-    if (c === '[') {
-      const [src, next] = bracket(cs, i);
-      out += src;
-      i = next;
-      canQuantify = true;
-      continue;
-    }
+    if (c === '[') return bracket();
     if (c === '(') {
+      let cap = 0;
       if (cs[i + 1] === '?') {
         if (cs[i + 2] !== ':') throw refuse(`construct (?${cs[i + 2] ?? ''}`);
-        out += '(?:';
         i += 3;
       } else {
-        out += '(';
         i++;
+        cap = ++ngroups;
       }
       depth++;
-      canQuantify = false;
-      continue;
-    }
-    if (c === ')') {
-      if (depth === 0) throw invalid('parentheses () not balanced');
+      const node = alternation();
+      if (cs[i] !== ')') throw invalid('parentheses () not balanced');
+      i++;
       depth--;
-      out += ')';
-      i++;
-      canQuantify = true;
-      continue;
+      return { t: 'group', node, cap };
     }
-    if (c === '*' || c === '+' || c === '?' || c === '{') {
-      let q = c;
-      let j = i + 1;
-      if (c === '{') {
-        const m = /^\{(\d+)(,(\d*))?\}/.exec(cs.slice(i).join(''));
-        if (!m) throw invalid('invalid repetition count(s)');
-        if (Number(m[1]) > 255 || (m[3] && Number(m[3]) > 255)) throw invalid('invalid repetition count(s)');
-        if (m[3] && Number(m[3]) < Number(m[1])) throw invalid('invalid repetition count(s)');
-        q = m[0];
-        j = i + Array.from(m[0]).length;
-      }
-      if (!canQuantify) throw invalid('quantifier operand invalid');
-      if (cs[j] === '?') throw refuse('non-greedy quantifiers');
-      if (cs[j] === '*' || cs[j] === '+' || cs[j] === '{' || (cs[j] === '?' && c !== '?')) throw invalid('quantifier operand invalid');
-      out += q;
-      i = j;
-      canQuantify = false;
-      continue;
-    }
-    if (c === '|') {
-      out += '|';
-      i++;
-      canQuantify = false;
-      continue;
-    }
-    if (c === '^' || c === '$') {
-      out += c;
-      i++;
-      canQuantify = false; // PostgreSQL rejects quantified anchors? keep them unquantified
-      continue;
-    }
-    if (c === '.') {
-      out += '.';
-      i++;
-      canQuantify = true;
-      continue;
-    }
-    out += esc(c);
     i++;
-    canQuantify = true;
-  }
-  if (depth !== 0) throw invalid('parentheses () not balanced');
-  return out;
+    if (c === '^') return { t: 'bol' };
+    if (c === '$') return { t: 'eol' };
+    if (c === '.') return { t: 'any' };
+    return { t: 'char', cp: c.codePointAt(0)! };
+  };
+
+  const bracket = (): ReNode => {
+    i++;
+    let neg = false;
+    if (cs[i] === '^') {
+      neg = true;
+      i++;
+    }
+    let ranges: number[] = [];
+    // case-insensitively, [[:upper:]] and [[:lower:]] are [[:alpha:]] (regc_locale.c cclass)
+    let icaseRanges: number[] | null = null;
+    // the last item, if it was a single character (a range can start from it)
+    let single: number | null = null;
+    let first = true;
+    for (;;) {
+      const c = cs[i];
+      if (c === undefined) throw invalid('brackets [] not balanced');
+      if (c === ']' && !first) {
+        i++;
+        ranges = merge(ranges);
+        if (!icaseRanges) return { t: 'class', neg, ranges };
+        return { t: 'class', neg, ranges, icaseRanges: merge(icaseRanges) };
+      }
+      first = false;
+      if (c === '[' && (cs[i + 1] === ':' || cs[i + 1] === '.' || cs[i + 1] === '=')) {
+        const kind = cs[i + 1];
+        const end = cs.join('').indexOf(kind + ']', i + 2);
+        if (end < 0) throw invalid('brackets [] not balanced');
+        const name = cs.slice(i + 2, end).join('');
+        if (kind !== ':') throw refuse(`bracket element [${kind}${name}${kind}]`);
+        const r = classRanges(name);
+        if (!r || name === 'word') throw invalid('invalid character class');
+        if (name === 'upper' || name === 'lower') {
+          icaseRanges ??= ranges.slice();
+          icaseRanges.push(...classRanges('alpha')!);
+          ranges.push(...r);
+        } else {
+          ranges.push(...r);
+          icaseRanges?.push(...r);
+        }
+        i = end + 2;
+        single = null;
+        continue;
+      }
+      let cp: number;
+      if (c === '\\') {
+        const d = cs[i + 1];
+        i += 2;
+        const cls = d === undefined ? undefined : escapeClass(d);
+        if (cls) {
+          ranges.push(...cls);
+          icaseRanges?.push(...cls);
+          single = null;
+          continue;
+        }
+        if (d === undefined || /[A-Za-z0-9]/.test(d)) throw refuse(`escape \\${d ?? ''} in brackets`);
+        cp = d.codePointAt(0)!;
+      } else if (c === '-' && cs[i + 1] !== ']' && single !== null) {
+        // a range from the previous character to the next one
+        i++;
+        let hi: number;
+        const n = cs[i];
+        if (n === '\\') {
+          const d = cs[i + 1];
+          if (d === undefined || /[A-Za-z0-9]/.test(d)) throw refuse(`escape \\${d ?? ''} in brackets`);
+          hi = d.codePointAt(0)!;
+          i += 2;
+        } else if (n === '[') {
+          throw refuse('bracket element as a range bound');
+        } else {
+          hi = n.codePointAt(0)!;
+          i++;
+        }
+        if (hi < single) throw invalid('invalid character range');
+        ranges[ranges.length - 1] = hi;
+        if (icaseRanges) icaseRanges[icaseRanges.length - 1] = hi;
+        single = null;
+        continue;
+      } else {
+        cp = c.codePointAt(0)!;
+        i++;
+      }
+      ranges.push(cp, cp);
+      icaseRanges?.push(cp, cp);
+      single = cp;
+    }
+  };
+
+  const root = alternation();
+  if (i < cs.length) throw invalid('parentheses () not balanced');
+  return { root, ngroups };
 }
 
-function bracket(cs: string[], start: number): [string, number] {
-  let i = start + 1;
-  let out = '[';
-  if (cs[i] === '^') {
-    out += '^';
-    i++;
+// --- the tree as a JS RegExp source (for ~ and ~*: only whether a match exists) ---
+
+// (with the u flag, JS accepts an escaped '-' only inside a class)
+const SYNTAX = new Set([...'^$\\.*+?()[]{}|/']);
+
+function escChar(cp: number, inClass = false): string {
+  const c = String.fromCodePoint(cp);
+  if (SYNTAX.has(c) || (inClass && c === '-')) return '\\' + c;
+  if (cp < 0x20 || cp === 0x7f) return `\\u{${cp.toString(16)}}`;
+  return c;
+}
+
+function toJs(n: ReNode, icase: boolean): string {
+  switch (n.t) {
+    case 'char':
+      return escChar(n.cp);
+    case 'any':
+      return '.';
+    case 'class': {
+      const r = icase && n.icaseRanges ? n.icaseRanges : n.ranges;
+      let s = n.neg ? '[^' : '[';
+      for (let k = 0; k < r.length; k += 2) {
+        const lo = escChar(r[k], true);
+        s += r[k] === r[k + 1] ? lo : lo + '-' + escChar(r[k + 1], true);
+      }
+      // an empty class matches nothing (its complement, anything)
+      return r.length === 0 ? (n.neg ? '[^]' : '[]') : s + ']';
+    }
+    case 'bol':
+      return '^';
+    case 'eol':
+      return '$';
+    case 'cat':
+      return n.items.map((x) => (x.t === 'alt' ? `(?:${toJs(x, icase)})` : toJs(x, icase))).join('');
+    case 'alt':
+      return n.items.map((x) => toJs(x, icase)).join('|');
+    case 'rep':
+      return toJs(n.node, icase) + n.text;
+    case 'group':
+      return (n.cap ? '(' : '(?:') + toJs(n.node, icase) + ')';
   }
-  let first = true;
-  for (;;) {
-    const c = cs[i];
-    if (c === undefined) throw invalid('brackets [] not balanced');
-    if (c === ']' && !first) return [out + ']', i + 1];
-    first = false;
-    if (c === '[' && (cs[i + 1] === ':' || cs[i + 1] === '.' || cs[i + 1] === '=')) {
-      const kind = cs[i + 1];
-      const end = cs.join('').indexOf(kind + ']', i + 2);
-      if (end < 0) throw invalid('brackets [] not balanced');
-      const name = cs.slice(i + 2, end).join('');
-      if (kind === ':' && name === 'digit') out += '0-9';
-      else throw refuse(`bracket element [${kind}${name}${kind}]`);
-      i = end + 2;
-      continue;
-    }
-    if (c === '\\') {
-      const d = cs[i + 1];
-      if (d === 'd') out += '0-9';
-      else if (d !== undefined && !/[A-Za-z0-9]/.test(d)) out += esc(d);
-      else throw refuse(`escape \\${d ?? ''} in brackets`);
-      i += 2;
-      continue;
-    }
-    if (c === '-' && cs[i + 1] !== ']' && out.length > 1 && !out.endsWith('[^')) {
-      out += '-';
-      i++;
-      continue;
-    }
-    out += esc(c);
-    i++;
-  }
+}
+
+/** JS RegExp source (for the u and s flags, plus i when case-insensitive). */
+export function translateAre(p: string, icase = false): string {
+  return toJs(parseAre(p).root, icase);
 }

@@ -2,10 +2,11 @@
 // exact match, then an unknown literal taking the other operand's type, then candidates
 // reachable by implicit casts narrowed by func_select_candidate's heuristics.
 
-import { SqlError, SQLSTATE } from '../../errors.js';
+import { SqlError, SQLSTATE, unsupported } from '../../errors.js';
 import { T, TYPE_INFO, type as mkType, type SqlType, type TypeCategory, type TypeId } from '../../sql/types.js';
 import { canCast } from '../cast.js';
 import { byName, impls, isAny, type FunctionImpl } from './core.js';
+import { pg15HasFunction, pg15HasOperator } from './pg15_names.js';
 import './operators.js';
 import './math.js';
 import './string.js';
@@ -14,6 +15,8 @@ import './jsonb.js';
 import './internal.js';
 import './session_info.js';
 import './array.js';
+import './pg_typeof.js';
+import './regexp.js';
 
 export type { FunctionImpl } from './core.js';
 export { ANY } from './core.js';
@@ -76,8 +79,11 @@ export function resolveOperator(op: string, left: SqlType | null, right: SqlType
     });
   }
   if (!r) {
+    if (pg15HasOperator(op, left, right)) throw unsupported(`operator ${sig}`);
     throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `operator does not exist: ${sig}`, {
-      hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+      hint: left
+        ? 'No operator matches the given name and argument types. You might need to add explicit type casts.'
+        : 'No operator matches the given name and argument type. You might need to add an explicit type cast.',
     });
   }
   return r;
@@ -93,6 +99,7 @@ export function resolveFunction(name: string, args: readonly SqlType[]): Resolve
     });
   }
   if (!r) {
+    if (pg15HasFunction(name.toLowerCase(), args)) throw unsupported(`function ${sig}`);
     throw new SqlError(SQLSTATE.UNDEFINED_FUNCTION, `function ${sig} does not exist`, {
       hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
     });
@@ -225,7 +232,9 @@ function selectCandidate(cands: Cand[], inputs: readonly SqlType[]): Cand | null
 
 function finish(impl: FunctionImpl, inputs: readonly SqlType[], declared: readonly SqlType[]): Resolved {
   // "any" parameters take the input type as is (unknown literals become text)
-  const argTypes = declared.map((d, i) => (isAny(d) ? (inputs[i].id === 'unknown' ? textType : inputs[i]) : d));
+  const argTypes = declared.map((d, i) =>
+    isAny(d) ? (inputs[i].id === 'unknown' && !impl.keepsUnknown ? textType : inputs[i]) : d,
+  );
   const returnType = typeof impl.returns === 'function' ? impl.returns(argTypes) : impl.returns;
   return { impl: impl.evalFor ? specialise(impl, argTypes) : impl, argTypes, returnType };
 }

@@ -23,6 +23,8 @@ export interface SettingsView {
   get(name: string): string;
   /** Whether the session has SET it (pg_settings.source 'session'). */
   isSet(name: string): boolean;
+  /** pg_settings.source, where it is not simply 'session' or 'default'. */
+  source?(name: string): string;
 }
 
 /** The executing session's info (catalog relations read it). */

@@ -11,6 +11,8 @@ import { formatValue } from '../format.js';
 import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
 import { translateAre } from './regex.js';
+import { likeEscape, likeMatch } from './like.js';
+import { mapCase } from '../case_map.js';
 import { PgArray } from '../array.js';
 
 const S = (v: Value) => v as string;
@@ -20,16 +22,6 @@ const I4 = T.int4;
 
 function chars(s: string): string[] {
   return charLength(s) === s.length ? s.split('') : Array.from(s);
-}
-
-/** Case mapping per code point (towupper-like: no expansions such as ß -> SS). */
-function mapCase(s: string, upper: boolean): string {
-  let out = '';
-  for (const c of s) {
-    const m = upper ? c.toUpperCase() : c.toLowerCase();
-    out += [...m].length === 1 ? m : c;
-  }
-  return out;
 }
 
 function rtrimBlank(s: string): string {
@@ -235,68 +227,19 @@ fn('concat_ws', {
   },
 });
 
-// --- LIKE / ILIKE ---
+// --- LIKE / ILIKE (like.ts) ---
 
-const likeCache = new Map<string, RegExp>();
-function likeRegex(pattern: string, ci: boolean): RegExp {
-  const key = (ci ? 'i' : 'c') + pattern;
-  let re = likeCache.get(key);
-  if (re) return re;
-  let src = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      if (i + 1 >= pattern.length) {
-        throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'LIKE pattern must not end with escape character');
-      }
-      src += escapeRe(pattern[++i]);
-    } else if (c === '%') src += '.*';
-    else if (c === '_') src += '.';
-    else src += escapeRe(c);
-  }
-  re = new RegExp('^' + src + '$', ci ? 'isu' : 'su');
-  if (likeCache.size > 1000) likeCache.clear();
-  likeCache.set(key, re);
-  return re;
-}
-
-function escapeRe(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
-}
-
-function like(s: string, p: string, ci: boolean): boolean {
-  return likeRegex(p, ci).test(s);
-}
+// ILIKE lower-cases both sides (as PostgreSQL does in a multibyte encoding), then matches
+const ilike = (s: string, p: string) => likeMatch(mapCase(s, false), mapCase(p, false));
 
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
-  op('~~', { name: prefix + 'like', args: [lt, TX], returns: T.bool, eval: (v) => like(S(v[0]), S(v[1]), false) });
-  op('!~~', { name: prefix + 'nlike', args: [lt, TX], returns: T.bool, eval: (v) => !like(S(v[0]), S(v[1]), false) });
-  op('~~*', { name: prefix + 'iclike', args: [lt, TX], returns: T.bool, eval: (v) => like(S(v[0]), S(v[1]), true) });
-  op('!~~*', { name: prefix + 'icnlike', args: [lt, TX], returns: T.bool, eval: (v) => !like(S(v[0]), S(v[1]), true) });
+  op('~~', { name: prefix + 'like', args: [lt, TX], returns: T.bool, eval: (v) => likeMatch(S(v[0]), S(v[1])) });
+  op('!~~', { name: prefix + 'nlike', args: [lt, TX], returns: T.bool, eval: (v) => !likeMatch(S(v[0]), S(v[1])) });
+  op('~~*', { name: prefix + 'iclike', args: [lt, TX], returns: T.bool, eval: (v) => ilike(S(v[0]), S(v[1])) });
+  op('!~~*', { name: prefix + 'icnlike', args: [lt, TX], returns: T.bool, eval: (v) => !ilike(S(v[0]), S(v[1])) });
 }
 
-/** like_escape(pattern, escape): rewrite a pattern with a custom escape to backslash form. */
-fn('like_escape', {
-  name: 'like_escape',
-  args: [TX, TX],
-  returns: TX,
-  eval: (v) => {
-    const p = S(v[0]);
-    const e = chars(S(v[1]));
-    if (e.length > 1) throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'invalid escape string', { hint: 'Escape string must be empty or one character.' });
-    let out = '';
-    const cs = chars(p);
-    for (let i = 0; i < cs.length; i++) {
-      const c = cs[i];
-      if (e.length === 0) out += c === '\\' ? '\\\\' : c;
-      else if (c === e[0]) {
-        if (i + 1 >= cs.length) throw new SqlError(SQLSTATE.INVALID_ESCAPE_SEQUENCE, 'LIKE pattern must not end with escape character');
-        out += '\\' + cs[++i];
-      } else out += c === '\\' ? '\\\\' : c;
-    }
-    return out;
-  },
-});
+fn('like_escape', { name: 'like_escape', args: [TX, TX], returns: TX, eval: (v) => likeEscape(S(v[0]), S(v[1])) });
 
 // --- POSIX regular expressions ---
 
@@ -305,7 +248,7 @@ export function pgRegex(pattern: string, flags: string): RegExp {
   const key = flags + '/' + pattern;
   let re = reCache.get(key);
   if (re) return re;
-  const src = translateAre(pattern);
+  const src = translateAre(pattern, flags.includes('i'));
   try {
     re = new RegExp(src, [...new Set(flags + 'su')].join(''));
   } catch (e) {
@@ -319,24 +262,7 @@ export function pgRegex(pattern: string, flags: string): RegExp {
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
   op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), '').test(S(v[0])) });
   op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), '').test(S(v[0])) });
-  op('~*', { name: prefix + 'icregexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), 'i').test(S(v[0])) });
-  op('!~*', { name: prefix + 'icregexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), 'i').test(S(v[0])) });
 }
-
-function regexpReplace(s: string, p: string, r: string, flags: string): string {
-  let jsFlags = '';
-  for (const f of flags) {
-    if (f === 'g') jsFlags += 'g';
-    else if (f === 'i') jsFlags += 'i';
-    else if (f !== 'c') throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid regular expression option: "${f}"`);
-  }
-  const re = pgRegex(p, [...new Set(jsFlags)].join(''));
-  // PG replacement syntax: \1..\9 and \& ; '$' is literal
-  const rep = r.replace(/\$/g, '$$$$').replace(/\\([1-9&\\])/g, (_, c: string) => (c === '&' ? '$&' : c === '\\' ? '\\' : '$' + c));
-  return s.replace(re, rep);
-}
-fn('regexp_replace', { name: 'textregexreplace_noopt', args: [TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), '') });
-fn('regexp_replace', { name: 'textregexreplace', args: [TX, TX, TX, TX], returns: TX, eval: (v) => regexpReplace(S(v[0]), S(v[1]), S(v[2]), S(v[3])) });
 
 // string_to_array(text, delimiter [, null_string]) (varlena.c text_to_array): not strict in
 // its delimiter; a NULL delimiter splits into characters, an empty one keeps the whole string.

@@ -26,7 +26,8 @@ export function reorderJoins(p: Plan): Plan {
 }
 
 function isInnerJoin(p: Plan): p is Extract<Plan, { kind: 'join' }> {
-  return p.kind === 'join' && p.type === 'inner' && p.leftKeys.length === 0;
+  // a gated join is a unit: which side gates the other must not change
+  return p.kind === 'join' && p.type === 'inner' && p.leftKeys.length === 0 && !p.gate;
 }
 
 function flatten(p: Plan, offset: number, leaves: Leaf[], conds: Expr[]): void {

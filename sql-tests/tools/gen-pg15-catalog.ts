@@ -1,0 +1,181 @@
+// Generates two checked-in tables from a PostgreSQL 15 installation:
+// - src/expr/functions/pg15_catalog.ts, from its own catalogs: the built-in types, functions,
+//   operators and implicit casts of pg_catalog. Tributary consults it when a type, function
+//   or operator does not resolve, to tell a construct PostgreSQL 15 has but Tributary does
+//   not implement (0A000) from one PostgreSQL 15 does not know either (42704 / 42883).
+// - src/expr/tz_names.ts: the time zone abbreviations of its `Default` set (timezonesets/
+//   Default) and the time zone names it knows (pg_timezone_names), for datetime input.
+// - src/expr/pg15_ctype.ts: the code points each regular expression character
+//   class ([[:alpha:]], \s, \w…) matches, as its regex engine sees them under the
+//   database's locale (the oracle database is C.UTF-8).
+//
+//   PGDATABASE=<db> npx tsx sql-tests/tools/gen-pg15-catalog.ts
+//
+// Connection as pg-oracle.ts (PGHOST, PGDATABASE, …). Run it again only to move to a new
+// PostgreSQL 15 minor release; the output is checked in.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+
+const OUT = new URL('../../src/expr/functions/pg15_catalog.ts', import.meta.url);
+const TZ_OUT = new URL('../../src/expr/tz_names.ts', import.meta.url);
+const CTYPE_OUT = new URL('../../src/expr/pg15_ctype.ts', import.meta.url);
+const CLASSES = ['alnum', 'alpha', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'xdigit'];
+const TZ_SET = process.env.PG_TZ_SET ?? '/usr/share/postgresql/15/timezonesets/Default';
+
+// argument and result types no SQL call can supply or use
+const UNCALLABLE = `('internal', 'cstring', 'language_handler', 'fdw_handler', 'index_am_handler',
+  'tsm_handler', 'table_am_handler', 'trigger', 'event_trigger')`;
+
+async function main(): Promise<void> {
+  const client = new pg.Client({
+    host: process.env.PGHOST ?? '/var/run/postgresql',
+    database: process.env.PGDATABASE ?? 'slt_oracle',
+    user: process.env.PGUSER ?? userInfo().username,
+  });
+  await client.connect();
+  const version = (await client.query('SHOW server_version')).rows[0].server_version as string;
+  if (!version.startsWith('15.')) throw new Error(`PostgreSQL 15 expected, connected to ${version}`);
+
+  const types = await client.query(`
+    SELECT t.typname, format_type(t.oid, NULL) AS formatted, t.typcategory, t.typispreferred, e.typname AS elem
+    FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+    WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typtype <> 'c' AND t.typisdefined
+    ORDER BY t.typname`);
+  const funcs = await client.query(`
+    SELECT p.proname, p.prokind, p.pronargdefaults, p.provariadic <> 0 AS variadic,
+           coalesce((SELECT string_agg(t.typname, ' ' ORDER BY a.i)
+                     FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(oid, i) JOIN pg_type t ON t.oid = a.oid), '') AS args
+    FROM pg_proc p
+    WHERE p.pronamespace = 'pg_catalog'::regnamespace
+      AND p.prorettype::regtype::text NOT IN ${UNCALLABLE}
+      AND NOT EXISTS (SELECT 1 FROM unnest(p.proargtypes::oid[]) a WHERE a::regtype::text IN ${UNCALLABLE})
+    ORDER BY 1, 5, 2`);
+  const ops = await client.query(`
+    SELECT o.oprname, coalesce(l.typname, '') AS l, r.typname AS r
+    FROM pg_operator o LEFT JOIN pg_type l ON l.oid = o.oprleft JOIN pg_type r ON r.oid = o.oprright
+    WHERE o.oprnamespace = 'pg_catalog'::regnamespace AND o.oprcode <> 0
+    ORDER BY 1, 2, 3`);
+  const casts = await client.query(`
+    SELECT s.typname AS s, t.typname AS t
+    FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+    WHERE c.castcontext = 'i'
+    ORDER BY 1, 2`);
+  const zones = await client.query(`SELECT name FROM pg_timezone_names ORDER BY name`);
+  const ctype: string[] = [];
+  for (const c of CLASSES) {
+    const r = await client.query(`
+      SELECT i FROM generate_series(1, 1114111) i
+      WHERE (i < 55296 OR i > 57343) AND chr(i) ~ '[[:${c}:]]' ORDER BY i`);
+    ctype.push(`${c}|${ranges(r.rows.map((x) => x.i as number))}`);
+  }
+  const collation = (await client.query(`SELECT datctype FROM pg_database WHERE datname = current_database()`)).rows[0].datctype;
+  // towlower/towupper of every code point that has a case mapping (lower() and upper() map
+  // one character at a time in a UTF-8 database)
+  const cased = await client.query(`
+    SELECT i, ascii(lower(chr(i))) AS lo, ascii(upper(chr(i))) AS up FROM generate_series(1, 1114111) i
+    WHERE (i < 55296 OR i > 57343) AND (lower(chr(i)) <> chr(i) OR upper(chr(i)) <> chr(i)) ORDER BY i`);
+  const caseLines = cased.rows.map((r) => [r.i, r.lo, r.up].map((x: number) => x.toString(16)).join(' '));
+  await client.end();
+  writeTimeZones(version, zones.rows.map((r) => r.name as string));
+  writeFileSync(
+    CTYPE_OUT,
+    `// Generated by sql-tests/tools/gen-pg15-catalog.ts from PostgreSQL ${version} (LC_CTYPE ${collation}); do not edit.
+// The code points each regular expression character class matches, as hexadecimal ranges.
+
+/** class|lo-hi,lo-hi,… */
+export const CLASSES = \`
+${ctype.join('\n')}
+\`;
+
+/** "code-point towlower towupper" for each code point with a case mapping (hexadecimal) */
+export const CASE_MAP = \`
+${caseLines.join('\n')}
+\`;
+`,
+  );
+  console.log(`${ctype.length} character classes`);
+
+  const typeLines = types.rows.map((r) =>
+    [r.typname, r.formatted, r.typcategory + (r.typispreferred ? '+' : ''), r.elem ?? ''].join('|'),
+  );
+  const funcLines = funcs.rows.map((r) =>
+    [r.proname, r.prokind, r.args, r.pronargdefaults, r.variadic ? 'v' : ''].join('|'),
+  );
+  const opLines = ops.rows.map((r) => [r.oprname, r.l, r.r].join('|'));
+  const castLines = casts.rows.map((r) => `${r.s}|${r.t}`);
+  const block = (lines: string[]) => '`\n' + lines.join('\n').replace(/[`\\$]/g, (c) => '\\' + c) + '\n`';
+
+  writeFileSync(
+    OUT,
+    `// Generated by sql-tests/tools/gen-pg15-catalog.ts from PostgreSQL ${version}'s catalogs; do not edit.
+// PostgreSQL 15's built-in (pg_catalog) types, SQL-callable functions, operators and implicit
+// casts, consulted by pg15_names.ts when something does not resolve in Tributary.
+
+/** typname|format_type|typcategory (+ if preferred)|element typname (arrays) */
+export const TYPES = ${block(typeLines)};
+
+/** proname|prokind (f, a, w)|argument typnames|number of defaults|v if variadic */
+export const FUNCTIONS = ${block(funcLines)};
+
+/** oprname|left typname (empty for a prefix operator)|right typname */
+export const OPERATORS = ${block(opLines)};
+
+/** source typname|target typname of each implicit cast */
+export const IMPLICIT_CASTS = ${block(castLines)};
+`,
+  );
+  console.log(`${typeLines.length} types, ${funcLines.length} functions, ${opLines.length} operators, ${castLines.length} implicit casts`);
+}
+
+function ranges(cps: number[]): string {
+  const out: string[] = [];
+  for (let k = 0; k < cps.length; ) {
+    let j = k;
+    while (j + 1 < cps.length && cps[j + 1] === cps[j] + 1) j++;
+    out.push(cps[k] === cps[j] ? cps[k].toString(16) : `${cps[k].toString(16)}-${cps[j].toString(16)}`);
+    k = j + 1;
+  }
+  return out.join(',');
+}
+
+function writeTimeZones(version: string, names: string[]): void {
+  const fixed: string[] = [];
+  const dynamic: string[] = [];
+  for (const raw of readFileSync(TZ_SET, 'utf8').split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line === '') continue;
+    if (line.startsWith('@')) throw new Error(`${TZ_SET}: @INCLUDE/@OVERRIDE not handled: ${line}`);
+    const [abbrev, value, dst] = line.split(/\s+/);
+    if (/^[+-]?\d+$/.test(value)) fixed.push(`${abbrev.toLowerCase()} ${value}${dst === 'D' ? ' D' : ''}`);
+    else dynamic.push(`${abbrev.toLowerCase()} ${value}`);
+  }
+  // "posix/X" duplicates X: keep X (the reader accepts the prefix)
+  const plain = new Set(names.filter((n) => !n.startsWith('posix/')));
+  for (const n of names) {
+    if (n.startsWith('posix/') && !plain.has(n.slice(6))) throw new Error(`${n} has no plain twin`);
+  }
+  const block = (lines: string[]) => '`\n' + lines.join('\n') + '\n`';
+  writeFileSync(
+    TZ_OUT,
+    `// Generated by sql-tests/tools/gen-pg15-catalog.ts from PostgreSQL ${version} (${TZ_SET} and
+// pg_timezone_names); do not edit.
+
+/** Fixed-offset abbreviations: "abbrev seconds-east-of-UTC [D if daylight time]". */
+export const FIXED_ABBREVIATIONS = ${block(fixed)};
+
+/** Abbreviations whose offset depends on the date, by their zone: "abbrev zone". */
+export const DYNAMIC_ABBREVIATIONS = ${block(dynamic)};
+
+/** Time zone names (also accepted with a "posix/" prefix). */
+export const ZONE_NAMES = ${block([...plain])};
+`,
+  );
+  console.log(`${fixed.length} fixed and ${dynamic.length} dynamic abbreviations, ${plain.size} zone names`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+// Errors as data, for expressions PostgreSQL evaluates only when another input has rows.
+//
+// PostgreSQL does not read a subquery that no outer row needs (a semi-join whose outer side is
+// empty, an initPlan never used) nor anything below a one-time filter that is false, so an
+// error in such an expression (`b.d - b.d` on an infinite date inside an EXISTS over an empty
+// table) is not raised. The planner marks such join sides (`gate` in plan/logical.ts); an
+// operator lowered inside one records the errors of its rows here instead of throwing: each
+// distinct error with the integrated weight of the rows raising it (a row inserted +1, its
+// deletion −1: the expression is evaluated again and fails again). At the end of a step (and
+// of a hydration) the circuit raises an error still recorded whose gates are all open — every
+// enclosing gated join's other side has rows — and the transaction fails as any failed step
+// does. An erroring row is dropped from the operator's output: while it is there, either a
+// gate is closed, so nothing downstream of the gated join can see it, or the step fails.
+// Nothing is done for rows that do not fail.
+
+import { SqlError } from '../errors.js';
+
+/** A gate: open while the other side of a gated join has rows. */
+export type Gate = () => boolean;
+
+export class GatedErrors {
+  private readonly recorded = new Map<string, { error: SqlError; weight: number }>();
+
+  constructor(readonly gates: readonly Gate[]) {}
+
+  /** Record `e` (thrown by a row of the given weight); anything but a SqlError is a bug and rethrown. */
+  record(e: unknown, weight: number): void {
+    if (!(e instanceof SqlError)) throw e;
+    if (weight === 0) return;
+    const key = `${e.code}\u0000${e.message}`;
+    const r = this.recorded.get(key);
+    if (!r) this.recorded.set(key, { error: e, weight });
+    else if ((r.weight += weight) === 0) this.recorded.delete(key);
+  }
+
+  /** Some error is recorded (whether or not its gates are open). */
+  get live(): boolean {
+    return this.recorded.size > 0;
+  }
+
+  /** The error to raise now: a recorded one, when every gate is open. */
+  due(): SqlError | null {
+    if (this.recorded.size === 0) return null;
+    for (const g of this.gates) if (!g()) return null;
+    return this.recorded.values().next().value!.error;
+  }
+}

@@ -1,0 +1,135 @@
+// MIN/MAX accumulators under inserts and deletes: an ordered multiset of the values, O(log n)
+// per change and O(1) to read.
+//
+// Ties between values that are equal but print differently (numeric 1.5 and 1.50, float 0 and
+// -0, interval '1 day' and '24 hours') are decided as PostgreSQL's transition functions decide
+// them: numeric_larger, float8smaller, interval_larger, … return their second (new) argument on
+// a tie, so the result is the tie scanned last; bpchar_larger/bpchar_smaller return the first.
+// Rows arrive in scan order (creation order: an UPDATE writes a new version at the end), so
+// "scanned last" is the representation inserted most recently, and "scanned first" the one
+// present longest. A deletion does not move a representation: with several copies of it, the
+// deleted copy is assumed not to be the deciding one (rows carry no creation time).
+
+import type { SqlType } from '../sql/types.js';
+import type { Value } from '../expr/value.js';
+import { comparator, compareFloat, identityKeyFn, type KeyFn } from '../expr/compare.js';
+import { OrderedMultiset } from './ordered_multiset.js';
+import { identityIsEquality } from './reps.js';
+import type { Acc } from './accumulators.js';
+
+export function minMaxAcc(t: SqlType, isMax: boolean): () => Acc {
+  if (t.id === 'float4' || t.id === 'float8') return () => new FloatMinMaxAcc(isMax);
+  if (identityIsEquality(t)) {
+    const cmp = comparator(t);
+    return () => new PlainMinMaxAcc(cmp, isMax);
+  }
+  const cmp = comparator(t);
+  const id = identityKeyFn(t);
+  const latest = t.id !== 'bpchar';
+  return () => new RepMinMaxAcc(cmp, id, isMax, latest);
+}
+
+/** Types whose equal values are identical: no tie to decide. */
+class PlainMinMaxAcc implements Acc {
+  private readonly set: OrderedMultiset<Value>;
+  constructor(
+    cmp: (a: Value, b: Value) => number,
+    private readonly isMax: boolean,
+  ) {
+    this.set = new OrderedMultiset<Value>(cmp);
+  }
+  add(v: Value, w: number): void {
+    this.set.add(v, w);
+  }
+  result(): Value {
+    return (this.isMax ? this.set.max() : this.set.min()) ?? null;
+  }
+}
+
+/** float4/float8: only zero has two representations, tracked beside the multiset. */
+class FloatMinMaxAcc implements Acc {
+  private readonly set = new OrderedMultiset<number>(compareFloat);
+  private posZeros = 0;
+  private negZeros = 0;
+  /** Insertion clock values of the latest +0 and -0. */
+  private posStamp = 0;
+  private negStamp = 0;
+  private clock = 0;
+  constructor(private readonly isMax: boolean) {}
+
+  add(v: Value, w: number): void {
+    const x = v as number;
+    if (x === 0) {
+      if (1 / x < 0) {
+        this.negZeros += w;
+        if (w > 0) this.negStamp = ++this.clock;
+      } else {
+        this.posZeros += w;
+        if (w > 0) this.posStamp = ++this.clock;
+      }
+      this.set.add(0, w);
+    } else this.set.add(x, w);
+  }
+
+  result(): Value {
+    const x = this.isMax ? this.set.max() : this.set.min();
+    if (x === undefined) return null;
+    if (x !== 0) return x;
+    if (this.negZeros > 0 && (this.posZeros === 0 || this.negStamp > this.posStamp)) return -0;
+    return 0;
+  }
+}
+
+interface RepEntry {
+  v: Value;
+  count: number;
+  stamp: number;
+}
+
+/**
+ * One multiset element per representation, ordered by value and then by stamp so that the
+ * deciding tie sits at the end read: the latest insertion (or, for bpchar, the representation
+ * present longest).
+ */
+class RepMinMaxAcc implements Acc {
+  private readonly set: OrderedMultiset<RepEntry>;
+  private readonly byId = new Map<unknown, RepEntry>();
+  private clock = 0;
+  constructor(
+    cmp: (a: Value, b: Value) => number,
+    private readonly id: KeyFn,
+    private readonly isMax: boolean,
+    private readonly latest: boolean,
+  ) {
+    // the winning tie must be the extreme element: last for max, first for min
+    const dir = isMax === latest ? 1 : -1;
+    this.set = new OrderedMultiset<RepEntry>((a, b) => cmp(a.v, b.v) || dir * (a.stamp - b.stamp));
+  }
+
+  add(v: Value, w: number): void {
+    const k = this.id(v);
+    let e = this.byId.get(k);
+    if (e === undefined) {
+      e = { v, count: 0, stamp: 0 };
+      this.byId.set(k, e);
+    }
+    // the multiset holds the representations present (count > 0); counts may dip below zero
+    // within a step, as bpchar's callers apply retractions first (an update moves a row last)
+    const before = e.count;
+    const after = (e.count += w);
+    // (already the latest insertion: nothing to move)
+    const restamp = before <= 0 || (this.latest && w > 0 && e.stamp !== this.clock);
+    if (before > 0 && (after <= 0 || restamp)) this.set.add(e, -before); // its key may change
+    if (after > 0) {
+      if (restamp) {
+        e.stamp = ++this.clock;
+        this.set.add(e, after);
+      } else this.set.add(e, w);
+    } else if (after === 0) this.byId.delete(k);
+  }
+
+  result(): Value {
+    const e = this.isMax ? this.set.max() : this.set.min();
+    return e === undefined ? null : e.v;
+  }
+}

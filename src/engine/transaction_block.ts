@@ -1,0 +1,215 @@
+// A session's transaction state, as PostgreSQL's xact.c keeps it: no transaction (each
+// statement then commits on its own), an implicit transaction (the statements of one Query
+// message, or the extended protocol's up to Sync), or a BEGIN block, possibly aborted, with
+// savepoints. Transaction statements (BEGIN, COMMIT/ROLLBACK [AND CHAIN], SAVEPOINT, RELEASE,
+// ROLLBACK TO) run here; settings are snapshotted and restored with the transaction.
+
+import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import type { ParsedStatement } from '../sql/parser.js';
+import type { Engine } from './engine.js';
+import { CHARACTERISTICS, type SetContext, type Settings, type SettingsSnapshot } from './settings.js';
+import type { StatementResult } from './statement.js';
+import { Transaction } from './transaction.js';
+import { abortedError, isTransactionExit, takesSnapshot } from './transaction_control.js';
+
+export type Txn = Transaction<SettingsSnapshot>;
+
+/** Statements the engine applies at once (not transactionally). */
+const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
+
+export class TransactionBlock {
+  /** The open transaction: a BEGIN block's, or the implicit one's. */
+  txn: Txn | null = null;
+  /** txn is the implicit transaction (not a BEGIN … COMMIT block). */
+  private implicit = false;
+  /** Inside beginImplicit … endImplicit (one simple-query message, or up to Sync). */
+  private inImplicit = false;
+  /**
+   * The implicit transaction is a block in PostgreSQL's sense (several statements in one
+   * Query message): SET LOCAL and SET TRANSACTION apply in it rather than warn.
+   */
+  private implicitIsBlock = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly settings: Settings,
+  ) {}
+
+  /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
+  get status(): 'I' | 'T' | 'E' {
+    if (!this.txn) return 'I';
+    return this.txn.failed ? 'E' : 'T';
+  }
+
+  /** In a BEGIN block (not an implicit transaction). */
+  get inBlock(): boolean {
+    return this.txn !== null && !this.implicit;
+  }
+
+  /**
+   * Start an implicit block; statements then run one at a time. `multiStatement`: several
+   * statements of one Query message (PostgreSQL's implicit transaction block), not a single
+   * statement or the extended protocol's messages up to Sync.
+   */
+  beginImplicit(multiStatement: boolean): void {
+    this.inImplicit = true;
+    this.implicitIsBlock = multiStatement;
+  }
+
+  /**
+   * End the implicit block: commit its transaction (`commit`), or, after an error (`!commit`),
+   * discard it. A BEGIN block opened inside stays open, and after an error it is aborted:
+   * whatever failed (a statement, parsing, a protocol message, COPY) fails the block. The
+   * commit can fail (e.g. a view's query errors on the new data); the changes are then
+   * rolled back and the error thrown.
+   */
+  endImplicit(commit: boolean): void {
+    this.inImplicit = false;
+    this.implicitIsBlock = false;
+    if (!commit) return this.abortOnError();
+    if (this.implicit) this.finish(true);
+  }
+
+  /**
+   * An error happened in the current command: a BEGIN block is aborted (25P02 until it
+   * ends), an implicit transaction rolled back.
+   */
+  abortOnError(): void {
+    const txn = this.txn;
+    if (!txn) return;
+    if (this.implicit) return this.finish(false);
+    // PostgreSQL aborts the (sub)transaction at once, undoing the SETs made since it began
+    if (!txn.failed) this.settings.restore(txn.innermostSaved ?? txn.savedAtStart!);
+    txn.failed = true;
+  }
+
+  /** Throws 25P02 if the block is aborted and `stmt` is not one that ends or recovers it. */
+  checkNotAborted(stmt: ParsedStatement | null): void {
+    if (this.txn?.failed && !isTransactionExit(stmt)) throw abortedError();
+  }
+
+  /** Start a statement: in the open transaction, the implicit block's, or one of its own. */
+  enter(tag: string): { txn: Txn; autocommit: boolean } {
+    if (this.txn?.failed) throw abortedError();
+    if (this.implicit && DDL_TAGS.has(tag)) {
+      // DDL applies at once (not transactional): commit what precedes it, then run it alone
+      this.finish(true);
+    } else if (this.inImplicit && !this.txn && !DDL_TAGS.has(tag)) {
+      this.start(false);
+    }
+    const autocommit = this.txn === null;
+    const txn: Txn = this.txn ?? new Transaction(false);
+    if (takesSnapshot(tag)) txn.snapshotTaken = true;
+    return { txn, autocommit };
+  }
+
+  /** Where a SET runs, for the GUC checks on the transaction characteristics. */
+  setContext(): SetContext {
+    const txn = this.txn;
+    return {
+      inBlock: !!txn && (!this.implicit || this.implicitIsBlock),
+      subtransaction: !!txn?.inSavepoint,
+      snapshotTaken: !!txn?.snapshotTaken,
+    };
+  }
+
+  /** A TransactionStmt; an error in it aborts the block like any other. */
+  run(stmt: ParsedStatement): StatementResult {
+    try {
+      this.checkNotAborted(stmt);
+      return this.transactionStatement(stmt.node.TransactionStmt);
+    } catch (e) {
+      this.abortOnError();
+      throw e;
+    }
+  }
+
+  private transactionStatement(n: any): StatementResult {
+    const options: any[] = n.options ?? [];
+    const outsideBlock = (what: string) => new SqlError(SQLSTATE.NO_ACTIVE_SQL_TRANSACTION, `${what} can only be used in transaction blocks`);
+    switch (n.kind as string) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START': {
+        let notices: string[] = [];
+        this.settings.checkTransactionOptions(options);
+        if (this.implicit) {
+          // the implicit transaction becomes the BEGIN block, statements so far included
+          this.implicit = false;
+        } else if (this.txn) notices = ['there is already a transaction in progress'];
+        else this.start(true);
+        this.settings.setTransactionOptions(options, this.setContext());
+        return { command: 'BEGIN', notices };
+      }
+      case 'TRANS_STMT_COMMIT':
+      case 'TRANS_STMT_ROLLBACK': {
+        const commit = n.kind === 'TRANS_STMT_COMMIT';
+        const word = commit ? 'COMMIT' : 'ROLLBACK';
+        if (!this.inBlock) {
+          if (n.chain) throw outsideBlock(`${word} AND CHAIN`);
+          // COMMIT ends an implicit transaction normally, ROLLBACK discards it
+          if (this.txn) this.finish(commit);
+          return { command: word, notices: ['there is no transaction in progress'] };
+        }
+        const failed = this.txn!.failed;
+        const characteristics = Object.keys(CHARACTERISTICS).map((k) => [k, this.settings.get(k)] as const);
+        this.finish(commit && !failed);
+        if (n.chain) {
+          // a new block at once, with the same characteristics (which, unlike BEGIN's options,
+          // an abort of the new block keeps: they are part of what it started with)
+          const txn = this.start(true);
+          for (const [k, v] of characteristics) this.settings.setLocal(k, v);
+          txn.savedAtStart = this.settings.snapshot();
+        }
+        return { command: commit && !failed ? 'COMMIT' : 'ROLLBACK' };
+      }
+      case 'TRANS_STMT_SAVEPOINT':
+        if (!this.inBlock) throw outsideBlock('SAVEPOINT');
+        this.txn!.savepoint(String(n.savepoint_name), this.settings.snapshot());
+        return { command: 'SAVEPOINT' };
+      case 'TRANS_STMT_RELEASE': {
+        if (!this.inBlock) throw outsideBlock('RELEASE SAVEPOINT');
+        const sp = this.txn!.release(String(n.savepoint_name));
+        // as PostgreSQL's CommitSubTransaction: a read-only mode set inside does not outlive it
+        this.settings.setLocal('transaction_read_only', sp.saved.local.get('transaction_read_only') ?? 'off');
+        return { command: 'RELEASE' };
+      }
+      case 'TRANS_STMT_ROLLBACK_TO': {
+        if (!this.inBlock) throw outsideBlock('ROLLBACK TO SAVEPOINT');
+        const sp = this.txn!.rollbackTo(String(n.savepoint_name));
+        this.settings.restore(sp.saved);
+        return { command: 'ROLLBACK' };
+      }
+      default:
+        throw unsupported(`transaction statement ${String(n.kind).replace('TRANS_STMT_', '').replace('_', ' ')}`);
+    }
+  }
+
+  /** A new transaction (a BEGIN block or an implicit one) with its characteristics fixed. */
+  private start(explicit: boolean): Txn {
+    const txn: Txn = new Transaction(explicit);
+    txn.savedAtStart = this.settings.snapshot();
+    this.settings.beginTransaction();
+    this.txn = txn;
+    this.implicit = !explicit;
+    return txn;
+  }
+
+  /**
+   * End the current transaction: commit its changes or discard them (with the settings it
+   * changed). A failing commit discards them too, and throws.
+   */
+  private finish(commit: boolean): void {
+    const txn = this.txn!;
+    this.txn = null;
+    this.implicit = false;
+    try {
+      if (commit) this.engine.commit(txn.changes());
+    } catch (e) {
+      commit = false;
+      throw e;
+    } finally {
+      if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
+      this.settings.endTransaction();
+    }
+  }
+}
