@@ -31,8 +31,13 @@ function genTxn(g: G, env: Env, cfg: Cfg, views: Map<string, ViewMeta>): string[
   if (mode === 'auto') return [genDml(g, env)];
   const body = (n: number) => Array.from({ length: n }, () => (r.bool(0.05) ? read(true) : genDml(g, env)));
   if (!has(g, 'txnControl') || r.bool(0.5)) return ['BEGIN', ...body(r.int(1, 5)), mode === 'commit' ? 'COMMIT' : 'ROLLBACK'];
-  // savepoints, chained blocks, read-only blocks (writes there fail with 25006)
-  const out = [r.bool(0.15) ? 'BEGIN READ ONLY' : r.pick(['BEGIN', 'START TRANSACTION']), ...body(r.int(0, 2))];
+  // savepoints, chained blocks, read-only blocks (writes there fail with 25006; only ones that
+  // cannot fail otherwise: which error a read-only write reports is a documented difference)
+  if (r.bool(0.15)) {
+    const t = r.pick(env.tables);
+    return ['BEGIN READ ONLY', read(true), `DELETE FROM ${t.name} WHERE id = ${r.int(1, 5)}`, r.pick(['COMMIT', 'ROLLBACK'])];
+  }
+  const out = [r.pick(['BEGIN', 'START TRANSACTION']), ...body(r.int(0, 2))];
   if (r.bool(0.7)) {
     out.push('SAVEPOINT s1', ...body(r.int(1, 3)));
     out.push(r.bool(0.6) ? 'ROLLBACK TO SAVEPOINT s1' : 'RELEASE SAVEPOINT s1', ...body(r.int(0, 2)));

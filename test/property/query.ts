@@ -280,7 +280,9 @@ function genSelectIn(g: G, env: Env, cfg: Cfg): Sel {
   // and pushes them into join inputs it may never read.
   const whereErrs = from.singleTable && r.bool(0.5) ? errs : 0;
   const hasWhere = r.bool(0.5);
-  g.sub = env.tables;
+  // no subquery beside an error-prone condition: PostgreSQL turns a top-level IN/EXISTS into
+  // a semi-join and does not read the outer side when the subquery is empty
+  g.sub = whereErrs ? null : env.tables;
   let whereE: E | null = null;
   try {
     if (hasWhere) whereE = withErrs(g, whereErrs, () => boolExpr(g, from.scope, whereErrs && !has(g, 'errorsQuals') ? 0 : 2));
