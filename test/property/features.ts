@@ -10,7 +10,7 @@
 
 export const FEATURE_LIST = {
   /** float8/real columns and expressions: ±Infinity, NaN, -0, 0 and small dyadic values (exact sums). */
-  float: { on: false, waitsFor: '03, 03b, 07 (float -0 in sums and averages)' },
+  float: { on: true, waitsFor: '' },
   /** interval columns and expressions ('1 day' = '24 hours', '1 mon' = '30 days'). */
   interval: { on: true, waitsFor: '' },
   /** numeric columns whose equal values print differently (1.5/1.50/1.500, 0/0.00/-0.0). */
@@ -22,7 +22,7 @@ export const FEATURE_LIST = {
    * DISTINCT, set operations, min/max, DISTINCT aggregates); see the header of differential.ts
    * for how they are compared.
    */
-  reps: { on: false, waitsFor: '01, 02, 02b, 10 (representatives)' },
+  reps: { on: true, waitsFor: '' },
   /**
    * With `reps`: where PostgreSQL's pick follows creation order (one table, hashing), the
    * representative must be the same as PostgreSQL's even while several printed forms are
@@ -30,22 +30,22 @@ export const FEATURE_LIST = {
    * projections (see the report of the test helper: a representation held by several row
    * versions, the oldest updated).
    */
-  repsOrdered: { on: false, waitsFor: '10 (min/max ties), and the several-versions case' },
+  repsOrdered: { on: false, waitsFor: 'several row versions of one printed form (test/regressions_property.test.ts)' },
   /** text values that look like numbers, and correlations on CAST(x AS text). */
   textNumbers: { on: true, waitsFor: '' },
   /** error-prone expressions (division by zero, overflow, bad casts) in views, reads and writes. */
-  errors: { on: false, waitsFor: 'the planner branch (strict operators evaluate every argument: `k + 1/x` with k NULL)' },
+  errors: { on: true, waitsFor: '' },
   /**
    * with `errors`: error-prone conditions anywhere in a single table's WHERE, under AND/OR/NOT
    * (PostgreSQL evaluates the conjuncts cheapest first: order_qual_clauses).
    */
-  errorsQuals: { on: false, waitsFor: 'the planner branch (conditions run cheapest first)' },
+  errorsQuals: { on: true, waitsFor: '' },
   /** scalar subqueries returning more than one row (21000) in SELECT lists. */
-  errorsSubquery: { on: false, waitsFor: '15, 15b (scalar subquery gating) and the strict-operator fix' },
+  errorsSubquery: { on: true, waitsFor: '' },
   /** transactions with SAVEPOINT / ROLLBACK TO / RELEASE, COMMIT AND CHAIN, BEGIN READ ONLY. */
-  txnControl: { on: false, waitsFor: '' },
+  txnControl: { on: true, waitsFor: '' },
   /** PRIMARY KEY columns updated by expressions (id + 1): PostgreSQL checks uniqueness row by row. */
-  pkUpdates: { on: false, waitsFor: '16 (the planner branch: unique keys checked in scan order)' },
+  pkUpdates: { on: true, waitsFor: '' },
   /** TLP and NoREC checks run on materialized views maintained through transactions. */
   metamorphicViews: { on: true, waitsFor: '' },
 } as const;

@@ -275,9 +275,9 @@ function genSelectIn(g: G, env: Env, cfg: Cfg): Sel {
   ] as const);
   if (kind === 'union') return genSetOp(g, env, cfg, errs);
   const from = genFrom(g, env, cfg);
-  // A WHERE may raise errors only over a single table and as one predicate (no AND, OR or
-  // NOT at its top): PostgreSQL orders top-level conjuncts by cost (a NULL constant first)
-  // and pushes them into join inputs it may never read.
+  // A WHERE may raise errors only over a single table (PostgreSQL pushes conditions into join
+  // inputs it may never read) and, without `errorsQuals`, as one predicate (no AND, OR or NOT
+  // at its top: PostgreSQL runs top-level conjuncts cheapest first, a NULL constant first).
   const whereErrs = from.singleTable && r.bool(0.5) ? errs : 0;
   const hasWhere = r.bool(0.5);
   // no subquery beside an error-prone condition: PostgreSQL turns a top-level IN/EXISTS into
