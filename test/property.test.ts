@@ -8,22 +8,27 @@
 // The generator avoids what PostgreSQL itself answers nondeterministically or what its version
 // 18 (PGlite) answers differently from 15:
 //  - float sums and averages only over values whose sums are exact in any order (small
-//    integers, halves, quarters, ±0, ±Infinity, NaN): PostgreSQL adds in scan order, Tributary
-//    exactly (docs/compatibility.md); no infinite intervals (new in 17);
+//    integers, halves, quarters, ±0, ±Infinity, NaN): PostgreSQL adds in scan order
+//    (docs/compatibility.md); no infinite intervals (new in 17);
 //  - without the `reps` feature, values that compare equal but print differently (3 vs 3.00,
 //    0 vs -0, '1 day' vs '24:00:00') never meet in a position that picks a representative;
 //    with it they do, and differential.ts decides when the representative must match exactly;
 //  - error-prone expressions (`errors` feature) only where PostgreSQL evaluates them whatever
 //    its plan: SELECT lists, aggregate arguments, GROUP BY keys, HAVING, and a WHERE over a
-//    single table as one predicate (no AND/OR/NOT at its top: PostgreSQL reorders conjuncts
-//    by cost); never below a join, in a derived table, in an INTERSECT input or EXCEPT's
-//    right input (PostgreSQL may not read them), on a view's column (the view may be a
-//    constant that PostgreSQL folds after inlining it), and no NOT NULL columns (PostgreSQL
-//    17 folds `x IS NOT NULL` on them, 15 does not);
-//  - PRIMARY KEY columns are only updated to constants (PostgreSQL checks uniqueness row by row).
+//    single table without subqueries (as one predicate unless `errorsQuals`: PostgreSQL runs
+//    conjuncts cheapest first); never below a join, in a derived table, in an INTERSECT input
+//    or EXCEPT's right input (PostgreSQL may not read them), on a view's column (it may be a
+//    constant PostgreSQL folds once it inlines the view), in a view another query reads
+//    (PostgreSQL would evaluate it again where the reader's filters are pushed), two in one
+//    query (which fails first depends on row order), and no NOT NULL columns (PostgreSQL 17
+//    folds `x IS NOT NULL` on them, 15 does not);
+//  - in a READ ONLY block only writes that cannot fail otherwise (which error such a write
+//    reports is a documented difference); PRIMARY KEY columns updated by expressions only with
+//    `pkUpdates` (PostgreSQL checks uniqueness row by row).
 //
 // On failure the counterexample that fast-check shrank is minimised further statement by
 // statement, and the error message prints it as a test for test/regressions.test.ts.
+// docs/testing.md explains the layers of tests and how to run these longer.
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Oracle } from './support/oracle.js';

@@ -91,7 +91,7 @@ describe('window functions over special values', () => {
         const { ours, theirs } = await both(db, q);
         expect({ q, setup: setup[2], rows: ours }).toEqual({ q, setup: setup[2], rows: theirs });
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? process.env.FC_RUNS ?? 300) },
     );
     await db.close();
   }, 180_000);
