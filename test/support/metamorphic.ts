@@ -61,7 +61,7 @@ export function groupQueries(m: MetaGroup): Record<string, string> {
 type Rows = string[];
 
 /** How many checks ran and how many were skipped because Tributary refused a part (PROPERTY_DEBUG). */
-export const metamorphicStats = { checked: 0, refused: 0, incomplete: 0 };
+export const metamorphicStats = { checked: 0, refused: 0, incomplete: 0, failedStatements: {} as Record<string, number> };
 
 async function read(db: Database, sql: string): Promise<Rows | { error: string }> {
   try {
@@ -154,8 +154,10 @@ export async function runMetamorphic(stmts: string[], groups: Record<string, Met
       }
       try {
         await db.query(s);
-      } catch {
-        /* statements may fail; the checks below must hold whatever happened */
+      } catch (e: any) {
+        // statements may fail; the checks below must hold whatever happened
+        const key = `${s.split(' ').slice(0, s.startsWith('CREATE') ? 3 : 1).join(' ')} ${e.code}`;
+        metamorphicStats.failedStatements[key] = (metamorphicStats.failedStatements[key] ?? 0) + 1;
       }
       for (const [name, m] of Object.entries(groups)) {
         const parts = Object.fromEntries(Object.keys(groupQueries(m)).map((k) => [k, `${name}_${k}`]));
