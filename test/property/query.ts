@@ -223,7 +223,13 @@ function genAgg(g: G, scope: Scope): Agg {
         [floats ? 3 : 0, 'float'],
         [ivls ? 2 : 0, 'ivl'],
       ] as const);
-      const e = argOf(cat, true);
+      let e = argOf(cat, true);
+      // min/max of a constant with errors about: PostgreSQL plans it as `LIMIT 1` over the
+      // input (planagg.c) and stops evaluating the WHERE at the first row that passes
+      if (has(g, 'errors') && !/[a-z]\w*\.\w+/.test(e.sql)) {
+        const cols = scope.filter((c) => keyFit(g, c));
+        if (cols.length) e = r.pick(cols);
+      }
       const f = filter();
       return { sql: `${what}(${e.sql})${f}`, out: { sql: '', ty: e.ty, scale: e.scale }, pick: multiRep(e) ? { arg: e, filter: filterSql } : undefined };
     }
