@@ -227,7 +227,7 @@ function genAgg(g: G, scope: Scope): Agg {
       // min/max of a constant with errors about: PostgreSQL plans it as `LIMIT 1` over the
       // input (planagg.c) and stops evaluating the WHERE at the first row that passes
       if (has(g, 'errors') && !/[a-z]\w*\.\w+/.test(e.sql)) {
-        const cols = scope.filter((c) => keyFit(g, c));
+        const cols = scope.filter((c) => keyFit(g, c) && c.ty !== 'bool');
         if (cols.length) e = r.pick(cols);
       }
       const f = filter();
