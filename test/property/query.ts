@@ -67,7 +67,8 @@ export function genSource(g: G, env: Env, cfg: Cfg, alias: string, d = 0): Sourc
   }
   if (what === 'view') {
     const v = r.pick(env.views);
-    return { sql: `${v.name} ${alias}`, alias, cols: v.cols, isTable: false, picks: v.meta.ordered ? [] : v.meta.picks };
+    // PostgreSQL inlines the (plain) view and may plan its picks differently inside this query
+    return { sql: `${v.name} ${alias}`, alias, cols: v.cols, isTable: false, picks: v.meta.picks };
   }
   const inner = genSource(g, env, cfg, 'q', d + 1);
   const scope = relScope('q', inner.cols);
