@@ -177,13 +177,23 @@ export class Transaction<S = unknown> {
     const sp = this.savepoints[i];
     this.savepoints.length = i + 1;
     const undo = this.undo!;
+    const readded = new Set<PendingTable>();
     while (undo.length > sp.mark) {
       const e = undo.pop()!;
       const p = this.tables.get(e.t);
       if (!p) continue;
       if (e.kind === 'inserted') removePending(e.t, p, e.id);
-      else if (e.row) addPending(e.t, p, e.id, e.row);
-      else p.deletes.delete(e.id);
+      else if (e.row) {
+        addPending(e.t, p, e.id, e.row);
+        readded.add(p);
+      } else p.deletes.delete(e.id);
+    }
+    // pending rows are read (and committed) in creation order, which is the order of their ids
+    // (-1, -2, …); rows deleted and restored here went to the end of the map
+    for (const p of readded) {
+      const rows = [...p.inserts].sort((a, b) => b[0] - a[0]);
+      p.inserts.clear();
+      for (const [id, row] of rows) p.inserts.set(id, row);
     }
     this.failed = false;
     return sp;

@@ -346,14 +346,8 @@ function bindAExpr(n: any, cx: ExprContext, pos?: number): Expr {
       const left = resolveUnknown(eq.args[0], cx.params);
       return { kind: 'nullif', left, right: eq.args[1], eq: eq.fn, type: left.type };
     }
-    case 'AEXPR_IN': {
-      const left = bindExpr(n.lexpr, cx);
-      const items: any[] = n.rexpr.List?.items ?? [];
-      const negated = op === '<>';
-      const parts = items.map((it) => applyOperator(negated ? '<>' : '=', left, bindExpr(it, cx), cx, pos));
-      if (parts.length === 1) return parts[0];
-      return { kind: negated ? 'and' : 'or', args: parts, type: T.bool };
-    }
+    case 'AEXPR_IN':
+      return bindInList(n, op === '<>', cx, pos);
     case 'AEXPR_LIKE':
     case 'AEXPR_ILIKE': {
       const left = bindExpr(n.lexpr, cx);
@@ -468,6 +462,51 @@ function bindIndirection(n: any, cx: ExprContext, pos?: number): Expr {
     e = { kind: 'call', fn: ARRAY_SUBSCRIPT, args: [e, sub], type: et };
   }
   return e;
+}
+
+/**
+ * `x [NOT] IN (a, b, …)` as transformAExprIn builds it: the items without a column of this
+ * query become one `x = ANY (ARRAY[…])` (`<> ALL` for NOT IN) over their common type with x,
+ * when there are at least two of them and such a type exists; each other item is its own
+ * comparison, ORed (ANDed) after it. The form decides what runs: the array's elements are
+ * all evaluated, and `x NOT IN (1, NULL)` stays a comparison that evaluates x on every row.
+ */
+function bindInList(n: any, negated: boolean, cx: ExprContext, pos?: number): Expr {
+  const op = negated ? '<>' : '=';
+  const left = bindExpr(n.lexpr, cx);
+  const items = ((n.rexpr.List?.items ?? []) as any[]).map((it) => bindExpr(it, cx));
+  const nonVars = items.filter((e) => !hasOwnColumns(e));
+  let rest = items;
+  const parts: Expr[] = [];
+  if (nonVars.length > 1) {
+    let et: SqlType | undefined;
+    try {
+      et = commonType([left.type, ...nonVars.map((e) => e.type)], 'IN');
+    } catch {
+      et = undefined; // no common type: every item is compared on its own
+    }
+    const at = et && et.id !== 'record' ? arrayTypeOf(et) : undefined;
+    if (et && at) {
+      const elemType = type(et.id, -1);
+      const arr: Expr = { kind: 'call', fn: ARRAY_CONSTRUCT, args: nonVars.map((e) => coerce(e, elemType, 'implicit', cx.params, pos)), type: type(at.id, -1) };
+      parts.push(bindScalarArrayOp(op, negated, left, arr, cx, pos));
+      rest = items.filter((e) => hasOwnColumns(e));
+    }
+  }
+  for (const e of rest) parts.push(applyOperator(op, left, e, cx, pos));
+  if (parts.length === 1) return parts[0];
+  return { kind: negated ? 'and' : 'or', args: parts, type: T.bool };
+}
+
+/**
+ * Whether e reads a column of the query being bound (PostgreSQL's contain_vars_of_level(e, 0)):
+ * an input column, or a marker of an aggregate, subquery (-1M down to -3M; conservatively, even
+ * an uncorrelated one), window or set-returning call. The markers of outer references
+ * (bind_subquery.ts: -3M and below, above the window markers) are the enclosing query's.
+ */
+function hasOwnColumns(e: Expr): boolean {
+  if (e.kind === 'column') return e.index > -3_000_000 || e.index <= WINDOW_MARKER_BASE;
+  return children(e).some(hasOwnColumns);
 }
 
 /** `x op ANY (array)` / `x op ALL (array)`, resolved as PostgreSQL's make_scalar_array_op. */

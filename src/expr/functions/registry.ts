@@ -240,3 +240,33 @@ function finish(impl: FunctionImpl, inputs: readonly SqlType[], declared: readon
 }
 
 const textType: SqlType = T.text;
+
+/** Pairs of operators that are each other's negator (pg_operator.oprnegate). */
+const NEGATORS: Record<string, string> = {
+  '=': '<>', '<>': '=', '<': '>=', '>=': '<', '>': '<=', '<=': '>',
+  '~~': '!~~', '!~~': '~~', '~~*': '!~~*', '!~~*': '~~*', '~': '!~', '!~': '~', '~*': '!~*', '!~*': '~*',
+};
+let operatorOf: Map<string, string> | null = null;
+
+/**
+ * The implementation of the negator of binary operator implementation `fn` for the same
+ * argument types (`int4lt` → `int4ge`), or undefined when it has none: what negate_clause
+ * uses to turn NOT (a < b) into a >= b.
+ */
+export function negatorImpl(fn: string): string | undefined {
+  if (operatorOf === null) {
+    operatorOf = new Map();
+    for (const [key, list] of byName) {
+      if (!key.startsWith('op:')) continue;
+      for (const impl of list) if (impl.argTypes.length === 2 && !operatorOf.has(impl.name)) operatorOf.set(impl.name, key.slice(3));
+    }
+  }
+  const sym = operatorOf.get(fn);
+  const neg = sym !== undefined ? NEGATORS[sym] : undefined;
+  if (neg === undefined) return undefined;
+  const impl = impls.get(fn)!;
+  const match = (byName.get('op:' + neg) ?? []).find(
+    (c) => c.argTypes.length === 2 && c.argTypes.every((t, i) => !isAny(t) && t.id === impl.argTypes[i].id && !isAny(impl.argTypes[i])),
+  );
+  return match?.name;
+}

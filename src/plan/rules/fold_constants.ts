@@ -3,7 +3,8 @@
 // `CASE WHEN x > 0 THEN 1 ELSE 1/0 END`, whose ELSE arm is simplified like any other. What is
 // *not* simplified never raises: PostgreSQL walks CASE arms and COALESCE arguments in order
 // and stops at the first constant TRUE condition / non-NULL constant, dropping the rest
-// unseen (`COALESCE(1, 1/0)` is 1), and an AND (OR) stops at a constant FALSE (TRUE).
+// unseen (`COALESCE(1, 1/0)` is 1), and an AND (OR) stops at a constant FALSE (TRUE). A NOT
+// is pushed into its argument where it can be (negate_clause.ts).
 // Only IMMUTABLE functions and casts are evaluated (volatility.ts): a STABLE one such as
 // timestamptz arithmetic waits for a row.
 //
@@ -18,6 +19,7 @@ import { SUBQUERY_CARDINALITY_ERROR } from '../../expr/functions/internal.js';
 import { castVolatility, functionVolatility } from '../../expr/volatility.js';
 import type { Plan } from '../logical.js';
 import { mapPlanChildren, mapPlanExprs } from './walk.js';
+import { negateClause } from './negate_clause.js';
 
 export type ColumnConstants = readonly (Expr | null)[] | null;
 
@@ -38,6 +40,8 @@ export function foldConstants(e: Expr, consts: ColumnConstants = null): Expr {
       return foldCase(e, fold);
     case 'coalesce':
       return foldCoalesce(e, fold);
+    case 'not':
+      return negateClause(fold(e.arg));
     case 'call': {
       const args = e.args.map(fold);
       const impl = getFunctionImpl(e.fn);
