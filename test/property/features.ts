@@ -39,7 +39,7 @@ export const FEATURE_LIST = {
    * with `errors`: error-prone conditions anywhere in a single table's WHERE, under AND/OR/NOT
    * (PostgreSQL evaluates the conjuncts cheapest first: order_qual_clauses).
    */
-  errorsQuals: { on: false, waitsFor: 'NOT (a OR b) in WHERE (test/regressions_property.test.ts)' },
+  errorsQuals: { on: true, waitsFor: '' },
   /** scalar subqueries returning more than one row (21000) in SELECT lists. */
   errorsSubquery: { on: true, waitsFor: '' },
   /** transactions with SAVEPOINT / ROLLBACK TO / RELEASE, COMMIT AND CHAIN, BEGIN READ ONLY. */
