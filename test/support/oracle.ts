@@ -28,6 +28,12 @@ export class Oracle {
     return r.rows.map((row) => row.map((v) => (v === null ? null : String(v))));
   }
 
+  /** The first value of the first row, as PGlite parses it (json as objects). */
+  async json(sql: string): Promise<unknown> {
+    const r = await this.pg.query<unknown[]>(sql, [], { rowMode: 'array' });
+    return r.rows[0][0];
+  }
+
   /** Run and return the SQLSTATE of the error, or null if it succeeded. */
   async errorCode(sql: string): Promise<string | null> {
     try {

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Oracle } from './oracle.js';
-import { Differential } from './differential.js';
+import { Differential, type ViewMeta } from './differential.js';
 
 export interface OracleSuite {
   oracle(): Oracle;
@@ -12,7 +12,12 @@ export interface OracleSuite {
   reset(): Promise<void>;
   /** A fresh Tributary database paired with the (reset) oracle. */
   differential(): Promise<Differential>;
-  agree(stmts: string[]): Promise<void>;
+  /**
+   * Run statements on both sides; every result, error code, view and table must match.
+   * `meta` declares how views and reads pick representatives, by statement (as the property
+   * tests generate them; see differential.ts).
+   */
+  agree(stmts: string[], opts?: { meta?: Record<string, ViewMeta> }): Promise<void>;
 }
 
 export function useOracle(): OracleSuite {
@@ -33,9 +38,11 @@ export function useOracle(): OracleSuite {
       await suite.reset();
       return Differential.create(oracle!);
     },
-    async agree(stmts) {
+    async agree(stmts, opts) {
       const d = await suite.differential();
-      const mismatches = await d.runAll(stmts);
+      const mismatches = [];
+      for (const s of stmts) mismatches.push(...(await d.run(s, opts?.meta?.[s])));
+      mismatches.push(...(await d.finish()));
       await d.db.close();
       expect(mismatches).toEqual([]);
     },
