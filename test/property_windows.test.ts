@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Database } from '../src/index.js';
-import { Oracle } from './support/oracle.js';
+import { Oracle, bothRows } from './support/oracle.js';
 import { FEATURES } from './property/features.js';
 
 let oracle: Oracle;
@@ -22,21 +22,6 @@ afterAll(async () => {
   await oracle?.close();
 });
 
-async function both(db: Database, q: string): Promise<{ ours: unknown; theirs: unknown }> {
-  let ours: unknown;
-  let theirs: unknown;
-  try {
-    ours = (await db.query(q, [], { rowMode: 'array', format: 'text' })).rows;
-  } catch (e: any) {
-    ours = `error ${e.code}`;
-  }
-  try {
-    theirs = await oracle.rows(q);
-  } catch (e: any) {
-    theirs = `error ${e.code}`;
-  }
-  return { ours, theirs };
-}
 
 interface Col {
   name: string;
@@ -88,7 +73,7 @@ describe('window functions over special values', () => {
           await db.query(s);
           await oracle.exec(s);
         }
-        const { ours, theirs } = await both(db, q);
+        const { ours, theirs } = await bothRows(db, oracle, q);
         expect({ q, setup: setup[2], rows: ours }).toEqual({ q, setup: setup[2], rows: theirs });
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? process.env.FC_RUNS ?? 300) },

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Database } from '../src/index.js';
-import { Oracle } from './support/oracle.js';
+import { Oracle, bothRows } from './support/oracle.js';
 
 let oracle: Oracle;
 beforeAll(async () => {
@@ -29,21 +29,6 @@ async function fresh(): Promise<Database> {
   return db;
 }
 
-async function both(db: Database, q: string): Promise<{ ours: unknown; theirs: unknown }> {
-  let ours: unknown;
-  let theirs: unknown;
-  try {
-    ours = (await db.query(q, [], { rowMode: 'array', format: 'text' })).rows;
-  } catch (e: any) {
-    ours = `error ${e.code}`;
-  }
-  try {
-    theirs = await oracle.rows(q);
-  } catch (e: any) {
-    theirs = `error ${e.code}`;
-  }
-  return { ours, theirs };
-}
 
 // Every query orders its result completely, so rows are compared in order.
 const ORDERED = [
@@ -89,7 +74,7 @@ describe('window functions vs PostgreSQL', () => {
   it('fixed queries agree, in order', async () => {
     const db = await fresh();
     for (const q of ORDERED) {
-      const { ours, theirs } = await both(db, q);
+      const { ours, theirs } = await bothRows(db, oracle, q);
       expect({ q, rows: ours }).toEqual({ q, rows: theirs });
     }
     await db.close();
@@ -99,7 +84,7 @@ describe('window functions vs PostgreSQL', () => {
     const db = await fresh();
     const sorted = (x: unknown) => (Array.isArray(x) ? x.map((r) => JSON.stringify(r)).sort() : x);
     for (const q of UNORDERED) {
-      const { ours, theirs } = await both(db, q);
+      const { ours, theirs } = await bothRows(db, oracle, q);
       expect({ q, rows: sorted(ours) }).toEqual({ q, rows: sorted(theirs) });
     }
     await db.close();
@@ -165,7 +150,7 @@ describe('window functions vs PostgreSQL', () => {
           await db.query(s);
           await oracle.exec(s);
         }
-        const { ours, theirs } = await both(db, q);
+        const { ours, theirs } = await bothRows(db, oracle, q);
         expect({ q, rows: ours }).toEqual({ q, rows: theirs });
       }),
       { numRuns: 60 },

@@ -3,6 +3,7 @@
 // `{ format: 'text' }` results.
 
 import { PGlite } from '@electric-sql/pglite';
+import type { Database } from '../../src/index.js';
 
 const TEXT_OIDS = [16, 20, 21, 23, 25, 700, 701, 1042, 1043, 1082, 1114, 1184, 1186, 1700, 3802, 705,
   // array types: their text output too
@@ -52,4 +53,21 @@ export class Oracle {
 /** Multiset comparison helper: rows sorted by their text form. */
 export function sortedRows(rows: (string | null)[][]): string[] {
   return rows.map((r) => JSON.stringify(r)).sort();
+}
+
+/** One read on Tributary and on the oracle: text rows in their order, or `error <SQLSTATE>`. */
+export async function bothRows(db: Database, oracle: Oracle, q: string): Promise<{ ours: unknown; theirs: unknown }> {
+  let ours: unknown;
+  let theirs: unknown;
+  try {
+    ours = (await db.query(q, [], { rowMode: 'array', format: 'text' })).rows;
+  } catch (e: any) {
+    ours = `error ${e.code}`;
+  }
+  try {
+    theirs = await oracle.rows(q);
+  } catch (e: any) {
+    theirs = `error ${e.code}`;
+  }
+  return { ours, theirs };
 }
