@@ -151,7 +151,7 @@ export function createTableAs(engine: Engine, n: any): StatementResult {
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   }
   const { plan, columns } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
-  const rows = into.skipData ? [] : engine.read(optimize(plan), [], (t) => t.store.scan());
+  const rows = into.skipData ? [] : engine.read(optimize(plan), [], { contents: (t) => t.store.scan() });
   const table = engine.addTable({
     kind: 'table',
     name,
@@ -210,8 +210,9 @@ function checkVolatile(e: Expr): void {
 }
 
 export function createIndex(engine: Engine, n: any): StatementResult {
-  // A plain index changes no result: Tributary records it (for catalogs and tools) and reads
-  // stay as they are. A UNIQUE index is a constraint, enforced by the table's store.
+  // An index changes no result. On plain columns it serves reads (index_read.ts); on
+  // expressions it is only recorded, for catalogs and tools. UNIQUE is a constraint,
+  // enforced by the table's store.
   checkSchema(n.relation);
   const rel = engine.catalog.resolve(n.relation.relname);
   if (n.unique && rel.kind !== 'table') throw unsupported('UNIQUE indexes on views');
@@ -240,6 +241,12 @@ export function createIndex(engine: Engine, n: any): StatementResult {
       });
     }
   }
+  // plain column indexes serve reads: an ordered index on a table, an arrangement on a view
+  const cols = columns.map((c) => rel.columns.findIndex((x) => x.name === c));
+  if (!cols.includes(-1)) {
+    if (rel.kind === 'table' && !n.unique) rel.store.addOrdered(name, cols);
+    else if (rel.kind === 'materialized view') engine.addViewIndex(name, rel, cols);
+  }
   engine.catalog.indexes.set(name, { name, oid: engine.catalog.allocOid(), relation: rel.name, columns, unique: !!n.unique });
   return { command: 'CREATE INDEX' };
 }
@@ -250,11 +257,16 @@ function dropIndexes(engine: Engine, n: any): StatementResult & { dropped: strin
     const parts = names(obj.List?.items ?? []);
     const name = parts[parts.length - 1];
     const ix = engine.catalog.indexes.get(name);
-    if (ix?.unique) {
+    if (ix) {
       const rel = engine.catalog.get(ix.relation);
-      if (rel?.kind === 'table') rel.store.dropUnique(name);
+      if (rel?.kind === 'table') {
+        if (ix.unique) rel.store.dropUnique(name);
+        else rel.store.dropOrdered(name);
+      }
     }
-    if (!engine.catalog.indexes.delete(name)) {
+    const removed = engine.catalog.indexes.delete(name);
+    if (removed) engine.dropViewIndex(name);
+    if (!removed) {
       if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not an index`, { hint: 'Use DROP TABLE to remove a table.' });
       if (n.missing_ok) notices.push(`index "${name}" does not exist, skipping`);
       else throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `index "${name}" does not exist`);

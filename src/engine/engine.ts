@@ -22,6 +22,9 @@ import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishRead, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
+import type { TableReader } from './transaction.js';
+import { chooseAccessPath, scansUnderFilters, type AccessPath, type IndexInfo } from '../plan/access_path.js';
+import { tableCandidates, tableIndexes, viewCandidates } from './index_read.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -80,10 +83,14 @@ export class Engine {
   readonly catalog = new Catalog();
   readonly circuit = new Circuit();
   private arrangements = new Map<string, ArrangeOp>();
+  /** Indexes on materialized views: each an arrangement of the view's contents by its columns. */
+  private viewIndexes = new Map<string, { view: string; cols: readonly number[]; op: ArrangeOp }>();
   private listeners = new Map<string, Set<ChangeListener>>();
   /** Dataflows built for a query (not a catalog view) that someone is watching. */
   private queryWatches = new Set<QueryWatch>();
   private commitListeners = new Set<(timestamp: number) => void>();
+  /** Reads may use indexes (off only to compare with full scans in tests and benchmarks). */
+  useIndexes = true;
   /** Input rows per chunk of a chunked (yielding) read. */
   readChunkRows = 16384;
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
@@ -208,6 +215,39 @@ export class Engine {
     return { output, created };
   }
 
+  /** CREATE INDEX on a materialized view: arrange its contents by `cols`, kept up to date from now on. */
+  addViewIndex(name: string, view: MaterializedViewEntry, cols: readonly number[]): void {
+    this.viewIndexes.set(name, { view: view.name, cols, op: this.arrangeView(view, cols) });
+  }
+
+  dropViewIndex(name: string): void {
+    if (this.viewIndexes.delete(name)) this.collectGarbage();
+  }
+
+  private arrangeView(view: MaterializedViewEntry, cols: readonly number[]): ArrangeOp {
+    const input = view.output;
+    const key = arrangementKey(input, cols);
+    const shared = this.arrangements.get(key);
+    if (shared) return shared;
+    const op = new ArrangeOp(input, cols);
+    hydrate([op], this.timestamp);
+    this.circuit.add([op]);
+    if (input instanceof SourceOp || input instanceof IntegrateOp) this.arrangements.set(key, op);
+    return op;
+  }
+
+  /** The indexes of a materialized view, for access paths: hash lookups by all their columns. */
+  private viewIndexInfo(view: string): IndexInfo[] {
+    const out: IndexInfo[] = [];
+    for (const [name, ix] of this.viewIndexes) if (ix.view === view) out.push({ name, cols: ix.cols, hash: true, ordered: false });
+    return out;
+  }
+
+  private viewIndexCandidates(v: MaterializedViewEntry, path: AccessPath, params: readonly Value[]): Batch | null {
+    const ix = this.viewIndexes.get(path.index.name);
+    return ix ? viewCandidates(v, ix.op.arrangement, path, params) : null;
+  }
+
   private leafOperator(relation: string): Operator {
     const e = this.catalog.resolve(relation);
     if (e.kind === 'table') return e.source;
@@ -244,7 +284,9 @@ export class Engine {
   }
 
   private collectGarbage(): void {
-    const roots: Operator[] = [...this.queryWatches].map((w) => w.output);
+    // an index goes with its view (the catalog drops a relation's indexes with it)
+    for (const [name, ix] of this.viewIndexes) if (!this.catalog.indexes.has(name) || this.catalog.get(ix.view)?.kind !== 'materialized view') this.viewIndexes.delete(name);
+    const roots: Operator[] = [...[...this.queryWatches].map((w) => w.output), ...[...this.viewIndexes.values()].map((ix) => ix.op)];
     for (const e of this.catalog.all()) {
       if (e.kind === 'table') roots.push(e.source);
       else if (e.kind === 'materialized view') roots.push(e.output);
@@ -256,7 +298,12 @@ export class Engine {
   /** Recreate every view's dataflow from the tables (after a failed step left state torn). */
   private rebuildViews(): void {
     const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view');
+    // the views' indexes stay: set aside while the views are out of the catalog
+    const names = new Set(views.map((v) => v.name));
+    const indexes = [...this.catalog.indexes.values()].filter((ix) => names.has(ix.relation));
+    const viewIndexes = new Map(this.viewIndexes);
     for (const v of views) this.catalog.remove(v.name);
+    this.viewIndexes.clear();
     // query dataflows saw part of the failed step: their state cannot be trusted any more
     for (const w of [...this.queryWatches]) {
       this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced the dataflows to be rebuilt; subscribe again'));
@@ -270,6 +317,8 @@ export class Engine {
       v.operators = built.created;
       this.catalog.add(v);
     }
+    for (const ix of indexes) this.catalog.indexes.set(ix.name, ix);
+    for (const [name, ix] of viewIndexes) this.addViewIndex(name, this.catalog.get(ix.view) as MaterializedViewEntry, ix.cols);
   }
 
   // ---- reads and subscriptions --------------------------------------------------------------
@@ -279,8 +328,8 @@ export class Engine {
    * so a session sees its own uncommitted writes; views as of the last commit). `extra` names
    * batches that scans of those (non-catalog) names read.
    */
-  read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): Row[] {
-    return this.runPrepared(this.prepareRead(plan, params, tableContents, extra), params);
+  read(plan: Plan, params: readonly Value[], tables: TableReader, extra?: Map<string, Batch>): Row[] {
+    return this.runPrepared(this.prepareRead(plan, params, tables, extra), params);
   }
 
   /** A prepared read in one go: every leaf's whole input at hydration. */
@@ -297,9 +346,9 @@ export class Engine {
    * `pause()` between chunks so other clients are served. The dataflow is incremental, so the
    * sum of its outputs over the chunks is the result of the whole input.
    */
-  async readChunked(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, pause: () => Promise<void>): Promise<Row[]> {
+  async readChunked(plan: Plan, params: readonly Value[], tables: TableReader, pause: () => Promise<void>): Promise<Row[]> {
     const chunkRows = this.readChunkRows;
-    const r = this.prepareRead(plan, params, tableContents);
+    const r = this.prepareRead(plan, params, tables);
     const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
     if (total <= chunkRows) return this.runPrepared(r, params);
     const time = this.timestamp;
@@ -318,10 +367,11 @@ export class Engine {
   }
 
   /** A read's dataflow, with each leaf's input captured now. */
-  private prepareRead(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): PreparedRead {
+  private prepareRead(plan: Plan, params: readonly Value[], tables: TableReader, extra?: Map<string, Batch>): PreparedRead {
     // window functions and SELECT-list set-returning functions: computed over their input's rows
-    plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tableContents, extra));
+    plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tables, extra));
     const { body, finish } = splitRead(plan);
+    const narrowed = this.indexReads(body, params, tables);
     const created: Operator[] = [];
     const leaves: ReadLeaf[] = [];
     const leafOf = (data: Batch): Operator => {
@@ -331,11 +381,13 @@ export class Engine {
       return leaf.op;
     };
     const cx: LowerContext = {
-      leaf: (rel) => {
+      leaf: (rel, scan) => {
         const given = extra?.get(rel);
         if (given) return leafOf(given);
+        const viaIndex = scan && narrowed.get(scan);
+        if (viaIndex) return leafOf(viaIndex);
         const e = this.catalog.resolve(rel);
-        if (e.kind === 'table') return leafOf(tableContents(e));
+        if (e.kind === 'table') return leafOf(tables.contents(e));
         if (e.kind === 'materialized view') return leafOf(e.output.snapshot()!);
         throw internalError(`view ${rel} was not inlined`);
       },
@@ -344,6 +396,36 @@ export class Engine {
     };
     const root = lower(body, cx);
     return { created, root, finish, leaves };
+  }
+
+  /** Scans of a read that an index narrows, with the candidate rows read through it. */
+  private indexReads(body: Plan, params: readonly Value[], tables: TableReader): Map<Plan, Batch> {
+    const out = new Map<Plan, Batch>();
+    for (const { scan, path } of this.accessPaths(body)) {
+      const e = this.catalog.resolve(scan.relation);
+      const rows =
+        e.kind === 'table'
+          ? tableCandidates(e, path, params, tables)
+          : e.kind === 'materialized view'
+            ? this.viewIndexCandidates(e, path, params)
+            : null;
+      if (rows) out.set(scan, rows);
+    }
+    return out;
+  }
+
+  /** The access path of each scan under a filter that an index can serve (also for EXPLAIN). */
+  accessPaths(body: Plan): { scan: Plan & { kind: 'scan' }; path: AccessPath }[] {
+    const out: { scan: Plan & { kind: 'scan' }; path: AccessPath }[] = [];
+    if (!this.useIndexes) return out;
+    scansUnderFilters(body, (scan, pred) => {
+      const e = this.catalog.get(scan.relation);
+      if (!e || (e.kind !== 'table' && e.kind !== 'materialized view')) return;
+      const indexes = e.kind === 'table' ? tableIndexes(e) : this.viewIndexInfo(e.name);
+      const path = chooseAccessPath(pred, scan.schema.map((f) => f.type), indexes);
+      if (path) out.push({ scan, path });
+    });
+    return out;
   }
 
   private finishRead(r: PreparedRead, result: Batch, params: readonly Value[]): Row[] {

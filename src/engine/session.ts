@@ -8,6 +8,7 @@ import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Row, Value } from '../expr/value.js';
 import { optimize } from '../plan/optimizer.js';
 import { explainPlan } from '../plan/explain.js';
+import { accessPathText } from '../plan/access_path.js';
 import type { Plan } from '../plan/logical.js';
 import type { BindEnv } from '../sql/bind_env.js';
 import { bindQuery } from '../sql/bind_select.js';
@@ -206,7 +207,7 @@ export class Session {
       const params = new ParamTypes(paramTypes);
       const plan = this.bindSelect(stmt.node.SelectStmt, params);
       const values = paramValues(params, rawParams);
-      const rows = await this.engine.readChunked(this.readPlan(plan, t.txn), values, (tb) => t.txn.contents(tb), ourPause);
+      const rows = await this.engine.readChunked(this.readPlan(plan, t.txn), values, t.txn, ourPause);
       return selectResult(plan, rows);
     } catch (e) {
       const err = this.statementFailed(t, e);
@@ -334,7 +335,8 @@ export class Session {
         const q = n.query;
         if (nodeTag(q) !== 'SelectStmt') throw unsupported('EXPLAIN of this statement');
         const plan = optimize(this.bindSelect(q.SelectStmt, params));
-        const lines = explainPlan(plan).split('\n');
+        const paths = new Map<Plan, string>(this.engine.accessPaths(plan).map((a) => [a.scan, accessPathText(a.scan.relation, a.path)]));
+        const lines = explainPlan(plan, 0, (scan) => paths.get(scan)).split('\n');
         return { command: 'EXPLAIN', fields: [fieldInfo('QUERY PLAN', T.text)], rows: lines.map((l) => [l]), rowCount: lines.length };
       }
       case 'CopyStmt':
@@ -355,7 +357,7 @@ export class Session {
 
   /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
   private runRead(plan: Plan, params: readonly Value[], txn: Txn): StatementResult {
-    return selectResult(plan, this.engine.read(this.readPlan(plan, txn), params, (t) => txn.contents(t)));
+    return selectResult(plan, this.engine.read(this.readPlan(plan, txn), params, txn));
   }
 
   /** The plan a read of `plan` evaluates in this transaction. */

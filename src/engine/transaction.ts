@@ -19,7 +19,20 @@ export interface VisibleRow {
   row: Row;
 }
 
-class PendingTable {
+/** What a transaction has changed in one table and not committed yet. */
+export interface PendingRows {
+  readonly deletes: ReadonlySet<number>;
+  /** Pending rows by (negative) id, in insertion order. */
+  readonly inserts: ReadonlyMap<number, Row>;
+}
+
+/** How a read sees tables: their contents, and the changes under them when narrowing by index. */
+export interface TableReader {
+  contents(t: TableEntry): Batch;
+  pendingFor?(t: TableEntry): PendingRows | null;
+}
+
+class PendingTable implements PendingRows {
   readonly deletes = new Set<number>();
   readonly inserts = new Map<number, Row>();
   /** Per unique index of the table (same order): key → pending row id. */
@@ -100,6 +113,12 @@ export class Transaction<S = unknown> {
     const local = p?.keys(u).get(key);
     if (local !== undefined) out.push({ id: local, row: p!.inserts.get(local)! });
     return out;
+  }
+
+  /** This transaction's pending deletes (committed ids) and inserts of t, if any. */
+  pendingFor(t: TableEntry): PendingRows | null {
+    const p = this.tables.get(t);
+    return p && (p.deletes.size > 0 || p.inserts.size > 0) ? p : null;
   }
 
   contents(t: TableEntry): Batch {

@@ -6,10 +6,11 @@ import type { Plan } from './logical.js';
 import { planChildren } from './logical.js';
 import { formatValue } from '../expr/format.js';
 
-export function explainPlan(p: Plan, depth = 0): string {
+/** `scanText` may describe a scan differently (a read through an index). */
+export function explainPlan(p: Plan, depth = 0, scanText?: (scan: Plan) => string | undefined): string {
   const pad = '  '.repeat(depth);
-  const lines = [pad + describe(p)];
-  for (const c of planChildren(p)) lines.push(explainPlan(c, depth + 1));
+  const lines = [pad + ((p.kind === 'scan' && scanText?.(p)) || describe(p))];
+  for (const c of planChildren(p)) lines.push(explainPlan(c, depth + 1, scanText));
   return lines.join('\n');
 }
 

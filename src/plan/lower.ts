@@ -27,7 +27,8 @@ import { schemaTypes } from './logical.js';
 
 export interface LowerContext {
   /** The operator producing a scanned relation's changes (must keep integrated contents). */
-  leaf(relation: string): Operator;
+  /** The operator reading a relation; `scan` is the plan node (reads may narrow it by index). */
+  leaf(relation: string, scan?: Plan): Operator;
   /** Existing arrangement of `input` by `keys`, if any (shared arrangements). */
   findArrangement?(input: Operator, keys: number[]): ArrangeOp | undefined;
   params: readonly Value[];
@@ -63,7 +64,7 @@ export function lower(p: Plan, cx: LowerContext): Operator {
   };
   switch (p.kind) {
     case 'scan':
-      return cx.leaf(p.relation);
+      return cx.leaf(p.relation, p);
     case 'values': {
       const rows = p.rows.map((r) => r.map((e) => evalConstant(e, cx.params)));
       const types = schemaTypes(p);

@@ -4,7 +4,7 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Row, Value } from '../expr/value.js';
-import { BatchBuilder, rowAt, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, getValue, rowAt, type Batch } from '../dataflow/batch.js';
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
@@ -61,6 +61,11 @@ export class ChunkedLog {
 
   row(id: number): Row {
     return rowAt(this.chunk(id >>> CHUNK_BITS), id & CHUNK_MASK);
+  }
+
+  /** One column's value of one row. */
+  valueAt(id: number, col: number): Value {
+    return getValue(this.chunk(id >>> CHUNK_BITS).columns[col], id & CHUNK_MASK);
   }
 
   /** All rows as one batch: zero-copy while the log fits in one chunk, else a copy (cached). */

@@ -8,6 +8,7 @@ import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import { ChunkedLog } from './chunked_log.js';
 import type { Row, Value } from '../expr/value.js';
 import { compositeKeyFn } from '../expr/compare.js';
+import { OrderedIndex } from './ordered_index.js';
 
 /** A unique index (the primary key, or a UNIQUE constraint or index): key → live row id. */
 export interface UniqueIndex {
@@ -27,12 +28,30 @@ export class TableStore {
   /** Unique indexes; the primary key, when there is one, comes first. */
   readonly uniques: UniqueIndex[] = [];
   private readonly hasPk: boolean;
+  /** Ordered indexes (the primary key's, unique ones' and plain ones'), for reads by key range. */
+  readonly ordered: OrderedIndex[] = [];
 
   constructor(types: readonly SqlType[], pk: { name: string; cols: readonly number[] } | null) {
     this.types = types;
     this.log = new ChunkedLog(types);
     this.hasPk = pk !== null;
-    if (pk) this.uniques.push(this.makeUnique(pk.name, pk.cols));
+    if (pk) {
+      this.uniques.push(this.makeUnique(pk.name, pk.cols));
+      this.addOrdered(pk.name, pk.cols);
+    }
+  }
+
+  /** Build an ordered index over the live rows (and keep it up to date from now on). */
+  addOrdered(name: string, cols: readonly number[]): OrderedIndex {
+    const ix = new OrderedIndex(name, cols, this.types, (id, col) => this.log.valueAt(id, col));
+    ix.insertMany([...this.liveIds()]);
+    this.ordered.push(ix);
+    return ix;
+  }
+
+  dropOrdered(name: string): void {
+    const i = this.ordered.findIndex((x) => x.name === name);
+    if (i >= 0) this.ordered.splice(i, 1);
   }
 
   private makeUnique(name: string, cols: readonly number[]): UniqueIndex {
@@ -59,12 +78,14 @@ export class TableStore {
       u.map.set(k, id);
     }
     this.uniques.push(u);
+    this.addOrdered(name, cols);
     return null;
   }
 
   dropUnique(name: string): void {
     const i = this.uniques.findIndex((u) => u.name === name);
     if (i >= 0) this.uniques.splice(i, 1);
+    this.dropOrdered(name);
   }
 
   get size(): number {
@@ -113,6 +134,7 @@ export class TableStore {
     }
     this.liveCount++;
     if (this.uniques.length) this.index(row, id);
+    for (const ix of this.ordered) ix.insert(id);
     return id;
   }
 
@@ -127,11 +149,17 @@ export class TableStore {
     }
     this.liveCount += b.length;
     if (this.uniques.length) for (let id = first; id < this.log.length; id++) this.index(this.row(id), id);
+    if (this.ordered.length) {
+      const ids = new Int32Array(b.length);
+      for (let k = 0; k < ids.length; k++) ids[k] = first + k;
+      for (const ix of this.ordered) ix.insertMany(ids);
+    }
     return first;
   }
 
   delete(id: number): Row {
     const row = this.row(id);
+    for (const ix of this.ordered) ix.delete(id);
     this.dead[id] = 1;
     this.liveCount--;
     if (this.uniques.length) this.unindex(row);
@@ -144,6 +172,7 @@ export class TableStore {
     this.dead[id] = 0;
     this.liveCount++;
     if (this.uniques.length) this.index(this.row(id), id);
+    for (const ix of this.ordered) ix.insert(id);
   }
 
   /** Ids of live rows in insertion order. */
@@ -170,6 +199,7 @@ export class TableStore {
     this.dead = new Uint8Array(Math.max(64, live.length * 2));
     this.liveCount = 0;
     for (const u of this.uniques) u.map.clear();
+    for (const ix of this.ordered) ix.clear();
     if (live.length > 0) this.insertBatch(live);
   }
 }

@@ -1,0 +1,141 @@
+// Reading a relation through an index (plan/access_path.ts chose which): the candidate rows a
+// read's filter is then checked on. Tables answer from their unique hash indexes and ordered
+// indexes, seen through the reading transaction (its deletes hidden, its inserts added);
+// materialized views from the arrangements their indexes keep.
+
+import type { MaterializedViewEntry, TableEntry } from '../catalog/catalog.js';
+import type { AccessPath, IndexInfo } from '../plan/access_path.js';
+import type { Row, Value } from '../expr/value.js';
+import { evalConstant } from '../expr/compile.js';
+import { PgArray } from '../expr/array.js';
+import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
+import type { Bound } from '../storage/ordered_index.js';
+import type { TableReader } from './transaction.js';
+import type { SqlType } from '../sql/types.js';
+import type { Arrangement } from '../dataflow/arrangement.js';
+import { batchKeyFn } from '../dataflow/keys.js';
+
+/** More key combinations than this (IN lists on several columns) are read by a full scan. */
+const MAX_KEYS = 10_000;
+
+/** The indexes of a table an access path may use. */
+export function tableIndexes(t: TableEntry): IndexInfo[] {
+  const hashNames = new Set(t.store.uniques.map((u) => u.name));
+  const out: IndexInfo[] = t.store.ordered.map((ix) => ({ name: ix.name, cols: ix.cols, hash: hashNames.has(ix.name), ordered: true }));
+  return out;
+}
+
+/**
+ * Key values of a path, evaluated now: a list of key tuples for the equality prefix (several
+ * with `= ANY`), plus range bounds. Null: evaluation failed or a value does not convert
+ * exactly to its column's type, so the caller reads everything (and the filter decides,
+ * raising the error where a full scan would). 'empty': no row can match (a NULL key).
+ */
+function evaluateKeys(path: AccessPath, params: readonly Value[]): { keys: Value[][]; lower: Bound | null; upper: Bound | null } | null | 'empty' {
+  try {
+    let keys: Value[][] = [[]];
+    for (let k = 0; k < path.eq.length; k++) {
+      const e = path.eq[k];
+      const v = evalConstant(e.expr, params);
+      if (v === null) return 'empty';
+      const values = e.any ? (v as PgArray).elems.filter((x) => x !== null) : [v];
+      const conv: Value[] = [];
+      for (const x of values) {
+        const c = convert(x, e.expr.type, path.keyTypes[k], e.any);
+        if (c === undefined) return null;
+        if (c !== OUT_OF_RANGE) conv.push(c);
+      }
+      if (conv.length === 0) return 'empty';
+      if (keys.length * conv.length > MAX_KEYS) return null;
+      keys = keys.flatMap((prefix) => conv.map((c) => [...prefix, c]));
+    }
+    const bound = (b: AccessPath['lower']): Bound | null | 'empty' | undefined => {
+      if (!b) return null;
+      const v = evalConstant(b.expr, params);
+      if (v === null) return 'empty';
+      const c = convert(v, b.expr.type, path.keyTypes[path.eq.length], false);
+      if (c === undefined || c === OUT_OF_RANGE) return undefined; // clamping is not worth it: read all
+      return { value: c, inclusive: b.inclusive };
+    };
+    const lower = bound(path.lower);
+    const upper = bound(path.upper);
+    if (lower === 'empty' || upper === 'empty') return 'empty';
+    if (lower === undefined || upper === undefined) return null;
+    return { keys, lower, upper };
+  } catch {
+    return null;
+  }
+}
+
+const OUT_OF_RANGE = Symbol('out of range');
+
+/** A key value in its column's type: only integer widths differ (access_path.ts allows no other mix). */
+function convert(v: Value, from: SqlType, to: SqlType, element: boolean): Value | undefined | typeof OUT_OF_RANGE {
+  const fromId = element ? (from.id.startsWith('_') ? from.id.slice(1) : from.id) : from.id;
+  if (fromId === to.id) return v;
+  const n = typeof v === 'bigint' ? v : BigInt(v as number);
+  const [min, max] = to.id === 'int2' ? [-32768n, 32767n] : to.id === 'int4' ? [-2147483648n, 2147483647n] : [-(2n ** 63n), 2n ** 63n - 1n];
+  if (n < min || n > max) return OUT_OF_RANGE;
+  return to.id === 'int8' ? n : Number(n);
+}
+
+/** Candidate rows of table t for a read through `path`, as `tables` sees t; null for a full read. */
+export function tableCandidates(t: TableEntry, path: AccessPath, params: readonly Value[], tables: TableReader): Batch | null {
+  const k = evaluateKeys(path, params);
+  if (k === null) return null;
+  const pending = tables.pendingFor?.(t) ?? null;
+  if (k === 'empty') return pendingBatch(t, pending, []);
+  const unique = path.index.hash && path.eq.length === path.index.cols.length ? t.store.uniques.find((u) => u.name === path.index.name) : undefined;
+  const ids: number[] = [];
+  if (unique) {
+    const row: Value[] = t.columns.map(() => null);
+    for (const key of k.keys) {
+      path.index.cols.forEach((c, i) => (row[c] = key[i]));
+      const id = unique.map.get(unique.keyOf(row));
+      if (id !== undefined) ids.push(id);
+    }
+  } else {
+    const ix = t.store.ordered.find((x) => x.name === path.index.name);
+    if (!ix) return null;
+    for (const key of k.keys) ix.scan(key, k.lower, k.upper, ids);
+  }
+  // creation order, as a full scan reads them (representations and float sums depend on it)
+  ids.sort((a, b) => a - b);
+  return pendingBatch(t, pending, ids);
+}
+
+/** Committed rows `ids` minus the transaction's deletes, then all its pending inserts (the filter checks them). */
+function pendingBatch(t: TableEntry, pending: ReturnType<NonNullable<TableReader['pendingFor']>>, ids: readonly number[]): Batch {
+  const b = new BatchBuilder(t.store.types, ids.length + (pending?.inserts.size ?? 0));
+  let last = -1;
+  for (const id of ids) {
+    if (id === last || pending?.deletes.has(id)) continue;
+    last = id;
+    b.push(t.store.row(id), 1);
+  }
+  if (pending) for (const row of pending.inserts.values()) b.push(row, 1);
+  return b.finish();
+}
+
+/** Candidate rows of a materialized view through one of its index arrangements; null for a full read. */
+export function viewCandidates(v: MaterializedViewEntry, arrangement: Arrangement, path: AccessPath, params: readonly Value[]): Batch | null {
+  const k = evaluateKeys(path, params);
+  if (k === null || (k !== 'empty' && path.eq.length !== arrangement.keyCols.length)) return null;
+  const rows: Row[] = [];
+  const weights: number[] = [];
+  if (k !== 'empty') {
+    // a probe batch holding just the key columns, keyed as the arrangement keys its rows
+    const probe = batchFromRows(path.keyTypes, k.keys);
+    const keyCols = path.keyTypes.map((_, i) => i);
+    const keyOf = batchKeyFn(probe.types, keyCols, 'equality');
+    for (let i = 0; i < probe.length; i++) {
+      for (let s = arrangement.headFor(probe, i, keyOf, keyCols); s >= 0; s = arrangement.nextOf(s)) {
+        const w = arrangement.weight(s);
+        if (w <= 0) continue;
+        rows.push(arrangement.row(s));
+        weights.push(w);
+      }
+    }
+  }
+  return batchFromRows(v.columns.map((c) => c.type), rows, weights);
+}
