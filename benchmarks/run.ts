@@ -9,6 +9,7 @@ import { markdownTable, type BenchResult } from './common.js';
 import { groupby } from './groupby.js';
 import { join } from './join.js';
 import { updateLatency } from './update_latency.js';
+import { serving } from './serving.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -20,6 +21,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['groupby', () => groupby(quick ? { events: 100_000, runs: 2, pgliteBatches: 5, tributaryOnly } : { runs: 5, tributaryOnly })],
   ['join', () => join(quick ? { rowsPerSide: 20_000, runs: 2, tributaryOnly } : { runs: 3, tributaryOnly })],
   ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
+  ['serving', () => serving(quick ? { sizes: [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2 } : {})],
 ];
 
 const machine = {

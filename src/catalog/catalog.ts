@@ -108,7 +108,11 @@ export class Catalog {
     return e;
   }
 
+  /** Bumped by every change of the relations, so cached plans know they are stale. */
+  version = 0;
+
   add(entry: CatalogEntry): void {
+    this.version++;
     if (this.entries.has(entry.name) || this.indexes.has(entry.name)) {
       throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${entry.name}" already exists`);
     }
@@ -116,6 +120,7 @@ export class Catalog {
   }
 
   remove(name: string): void {
+    this.version++;
     this.entries.delete(name);
     for (const [k, ix] of this.indexes) if (ix.relation === name) this.indexes.delete(k);
   }

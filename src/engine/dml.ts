@@ -33,6 +33,8 @@ export interface DmlContext {
   params: ParamTypes;
   /** Parameter values, converted to the parameter types inferred so far. */
   values: () => readonly Value[];
+  /** Describe (Parse) only: bind everything, read and evaluate nothing (txn then sees no rows). */
+  describeOnly?: boolean;
 }
 
 function targetTable(cx: DmlContext, rel: any): TableEntry {
@@ -154,14 +156,14 @@ export function insert(cx: DmlContext, n: any): StatementResult {
       );
     });
     const vals = cx.values();
-    sourceRows = bound.map((r) => r.map((e, k) => (e === null ? defaults[cols[k]] : evalConstant(e, vals))));
+    sourceRows = cx.describeOnly ? [] : bound.map((r) => r.map((e, k) => (e === null ? defaults[cols[k]] : evalConstant(e, vals))));
   } else {
     const plan = bindQuery(sel, { ...env(cx), keepUnknown: true });
     if (plan.schema.length > cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
     if (!n.cols?.length && plan.schema.length < cols.length) cols.length = plan.schema.length;
     if (plan.schema.length < cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
     const exprs = plan.schema.map((f, k) => assign({ kind: 'column', index: k, type: f.type }, t, cols[k], cx.params));
-    const rows = cx.engine.read(optimize(plan), cx.values(), cx.txn);
+    const rows = cx.describeOnly ? [] : cx.engine.read(optimize(plan), cx.values(), cx.txn);
     const batch = batchFromRows(plan.schema.map((f) => f.type), rows);
     const fns = exprs.map((e) => compileExpr(e, cx.values()));
     sourceRows = rows.map((_, i) => fns.map((f) => f(batch, i)));
@@ -403,7 +405,7 @@ function joinedTargets(cx: DmlContext, t: TableEntry, n: any, items: any[], visi
   if (pred) plan = { kind: 'filter', input: plan, predicate: pred, schema: plan.schema };
   const out: Expr[] = [{ kind: 'column', index: t.columns.length, type: idType }, ...exprs];
   plan = { kind: 'project', input: plan, exprs: out, schema: out.map((e, i) => ({ name: `c${i}`, type: e.type, nullable: true })) };
-  const rows = cx.engine.read(optimize(plan), cx.values(), cx.txn, new Map([['?target', target]]));
+  const rows = cx.describeOnly ? [] : cx.engine.read(optimize(plan), cx.values(), cx.txn, new Map([['?target', target]]));
   const hits = new Map<number, Value[]>();
   for (const r of rows) if (!hits.has(r[0] as number)) hits.set(r[0] as number, r.slice(1));
   return hits;

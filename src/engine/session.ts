@@ -12,6 +12,7 @@ import { accessPathText } from '../plan/access_path.js';
 import type { Plan } from '../plan/logical.js';
 import type { BindEnv } from '../sql/bind_env.js';
 import { bindQuery } from '../sql/bind_select.js';
+import { SYSTEM_RELATION_PREFIX } from '../sql/bind_from.js';
 import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
@@ -135,7 +136,63 @@ export class Session {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
     if (tag === 'TransactionStmt') return this.block.run(stmt);
-    return this.inTransaction(tag, (txn) => this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams));
+    return this.inTransaction(tag, (txn) => {
+      if (tag === 'SelectStmt' && !this.settings.readOnly) {
+        const c = this.selectPlan(stmt, paramTypes);
+        return this.runRead(c, paramValues(c.params, rawParams), txn);
+      }
+      return this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams);
+    });
+  }
+
+  /**
+   * A SELECT's bound and optimized plan, cached on its parse tree while the catalog is
+   * unchanged. Binding sees parameter types, never values, so one plan serves every execution
+   * with the same declared types. Plans reading system catalogs are not cached: those are bound
+   * as constants of the moment.
+   */
+  private selectPlan(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[]): CachedSelect {
+    const key = paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : '')).join(',');
+    const version = this.engine.catalog.version;
+    let byKey = selectPlans.get(stmt);
+    const hit = byKey?.get(key);
+    if (hit && hit.version === version) return hit;
+    const params = new ParamTypes(paramTypes);
+    const env: BindEnv = { catalog: this.engine.catalog, params, ctes: new Map(), outer: null, dependencies: new Set() };
+    const plan = bindQuery(stmt.node.SelectStmt, env);
+    const c: CachedSelect = { version, key, params, plan, optimized: optimize(plan) };
+    if (![...env.dependencies].some((d) => d.startsWith(SYSTEM_RELATION_PREFIX))) {
+      if (!byKey) selectPlans.set(stmt, (byKey = new Map()));
+      if (byKey.size >= 4) byKey.clear(); // a statement is bound with one or two sets of types
+      byKey.set(key, c);
+    }
+    return c;
+  }
+
+  /** selectPlan, or null when optimizing fails (the error is the Execute's to report). */
+  private selectPlanLenient(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[]): CachedSelect | null {
+    try {
+      return this.selectPlan(stmt, paramTypes);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The result columns a SELECT would have now (null for other statements). A prepared
+   * statement whose columns changed since Parse fails as PostgreSQL's does (0A000), rather
+   * than sending rows the client would decode with the old description.
+   */
+  checkResultType(stmt: ParsedStatement, paramTypes: readonly SqlType[], described: readonly FieldInfo[] | null): void {
+    if (nodeTag(stmt.node) !== 'SelectStmt' || described === null) return;
+    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+    try {
+      const schema = this.selectPlan(stmt, paramTypes).plan.schema;
+      const same = schema.length === described.length && schema.every((f, i) => fieldInfo(f.name, f.type).dataTypeID === described[i].dataTypeID && f.type.typmod === described[i].sqlType.typmod);
+      if (!same) throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'cached plan must not change result type');
+    } finally {
+      setActiveSessionInfo(prevInfo);
+    }
   }
 
   /**
@@ -204,11 +261,10 @@ export class Session {
     };
     const t = this.block.enter(tag);
     try {
-      const params = new ParamTypes(paramTypes);
-      const plan = this.bindSelect(stmt.node.SelectStmt, params);
-      const values = paramValues(params, rawParams);
-      const rows = await this.engine.readChunked(this.readPlan(plan, t.txn), values, t.txn, ourPause);
-      return selectResult(plan, rows);
+      const c = this.selectPlan(stmt, paramTypes);
+      const values = paramValues(c.params, rawParams);
+      const rows = await this.engine.readChunked(this.readPlan(c.plan, t.txn, c.optimized), values, t.txn, ourPause);
+      return selectResult(c.plan, rows);
     } catch (e) {
       const err = this.statementFailed(t, e);
       throw e === pauseError ? e : err;
@@ -226,9 +282,9 @@ export class Session {
   }
 
   /**
-   * Parameter types and result columns of a statement, without running it: binds (and, for
-   * SELECT, optimizes) the plan. INSERT/UPDATE/DELETE bind while they execute, so they are
-   * dry-run in a throwaway transaction with NULL parameters, which is never committed.
+   * Parameter types and result columns of a statement, without running it: binds the plan.
+   * INSERT/UPDATE/DELETE bind while they execute, so they run in a throwaway transaction that
+   * sees no rows, with nothing evaluated, and is never committed.
    */
   describe(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[] = []): StatementDescription {
     this.checkNotAborted(stmt);
@@ -247,8 +303,10 @@ export class Session {
     const done = (fields: FieldInfo[] | null): StatementDescription => ({ paramTypes: params.resolved(), fields });
     switch (tag) {
       case 'SelectStmt': {
-        // binding only: planning errors (constant folding) surface at Execute, as PostgreSQL
-        // reports them at Bind/Execute rather than at Parse
+        // binding only (optimizing cannot fail at Parse: an error that folding raises, such as
+        // 1/0, is reported at Execute); the plan is cached for the executions to come
+        const c = this.selectPlanLenient(stmt, paramTypes);
+        if (c) return { paramTypes: c.params.resolved(), fields: c.plan.schema.map((f) => fieldInfo(f.name, f.type)) };
         const plan = this.bindSelect(n, params);
         return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
       }
@@ -262,22 +320,12 @@ export class Session {
       case 'InsertStmt':
       case 'UpdateStmt':
       case 'DeleteStmt': {
-        const txn = new Transaction(false);
+        // INSERT/UPDATE/DELETE bind as they execute: run them over no rows, evaluating nothing
+        const txn = new Transaction(false, true);
         const values = () => params.resolved().map(() => null);
-        const cx: DmlContext = { engine: this.engine, txn, params, values };
-        const returning = (n.returningList ?? []).length > 0;
-        try {
-          const r = tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n);
-          return done(returning ? (r.fields ?? []) : null);
-        } catch (e) {
-          // binding errors are the statement's errors; data errors come from the NULL parameters
-          const code = e instanceof SqlError ? String(e.code) : '';
-          if (!/^(22|23|40|21)/.test(code)) throw e;
-          if (!returning) return done(null);
-          const from = [{ RangeVar: n.relation }, ...(n.fromClause ?? []), ...(n.usingClause ?? [])];
-          const plan = this.bindSelect({ targetList: n.returningList, fromClause: from, limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' }, params);
-          return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
-        }
+        const cx: DmlContext = { engine: this.engine, txn, params, values, describeOnly: true };
+        const r = tag === 'InsertStmt' ? insert(cx, n) : tag === 'UpdateStmt' ? update(cx, n) : del(cx, n);
+        return done((n.returningList ?? []).length > 0 ? (r.fields ?? []) : null);
       }
       default:
         return done(null);
@@ -291,7 +339,7 @@ export class Session {
     switch (tag) {
       case 'SelectStmt': {
         const plan = this.bindSelect(n, params);
-        return this.runRead(plan, values(), txn);
+        return this.runRead({ plan, optimized: null }, values(), txn);
       }
       case 'InsertStmt':
       case 'UpdateStmt':
@@ -356,13 +404,14 @@ export class Session {
   }
 
   /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
-  private runRead(plan: Plan, params: readonly Value[], txn: Txn): StatementResult {
-    return selectResult(plan, this.engine.read(this.readPlan(plan, txn), params, txn));
+  private runRead(c: { plan: Plan; optimized: Plan | null }, params: readonly Value[], txn: Txn): StatementResult {
+    return selectResult(c.plan, this.engine.read(this.readPlan(c.plan, txn, c.optimized), params, txn));
   }
 
-  /** The plan a read of `plan` evaluates in this transaction. */
-  private readPlan(plan: Plan, txn: Txn): Plan {
-    return optimize(this.withPendingViewsInlined(plan, txn));
+  /** The plan a read of `plan` evaluates in this transaction (`optimized`: plan, already optimized). */
+  private readPlan(plan: Plan, txn: Txn, optimized: Plan | null = null): Plan {
+    const p = this.withPendingViewsInlined(plan, txn);
+    return p === plan && optimized ? optimized : optimize(p);
   }
 
   /**
@@ -405,6 +454,18 @@ export class Session {
 }
 
 import { mapPlanChildren } from '../plan/rules/walk.js';
+
+interface CachedSelect {
+  version: number;
+  /** The declared parameter types it was bound with. */
+  key: string;
+  /** The parameter types binding settled. */
+  params: ParamTypes;
+  plan: Plan;
+  optimized: Plan;
+}
+
+const selectPlans = new WeakMap<ParsedStatement, Map<string, CachedSelect>>();
 
 function statementName(tag: string): string {
   return tag.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();

@@ -60,8 +60,14 @@ export interface Savepoint<S> {
 export class Transaction<S = unknown> {
   private tables = new Map<TableEntry, PendingTable>();
   private nextLocal = -1;
-  /** True for BEGIN … COMMIT blocks; false for a single autocommit statement. */
-  constructor(readonly explicit: boolean) {}
+  /**
+   * `explicit`: a BEGIN … COMMIT block, not a single autocommit statement. `blind`: sees no
+   * rows at all (describing a statement binds it without reading anything).
+   */
+  constructor(
+    readonly explicit: boolean,
+    private readonly blind = false,
+  ) {}
   /** Set when a statement failed inside an explicit block: PostgreSQL's aborted state. */
   failed = false;
   /** A query has run in this transaction (PostgreSQL's FirstSnapshotSet). */
@@ -94,6 +100,7 @@ export class Transaction<S = unknown> {
   visibleRows(t: TableEntry): VisibleRow[] {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
+    if (this.blind) return out;
     for (const id of t.store.liveIds()) if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
     if (p) for (const [id, row] of p.inserts) out.push({ id, row });
     return out;
@@ -108,6 +115,7 @@ export class Transaction<S = unknown> {
   rowsWithUniqueKey(t: TableEntry, u: UniqueIndex, key: unknown): VisibleRow[] {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
+    if (this.blind) return out;
     const id = u.map.get(key);
     if (id !== undefined && !p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
     const local = p?.keys(u).get(key);
@@ -122,6 +130,7 @@ export class Transaction<S = unknown> {
   }
 
   contents(t: TableEntry): Batch {
+    if (this.blind) return new BatchBuilder(t.store.types, 0).finish();
     const p = this.tables.get(t);
     if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return t.store.scan();
     const b = new BatchBuilder(t.store.types, t.store.size + p.inserts.size);

@@ -476,6 +476,7 @@ export class Connection {
         await handler(stmt, this.handlerContext(false));
         return;
       }
+      this.session.checkResultType(stmt, portal.prepared.paramTypes, portal.prepared.fields);
       portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
       this.sendNotices(portal.result);
     }

@@ -23,7 +23,31 @@ export interface ParsedStatement {
   offset: number;
 }
 
+/**
+ * Parse trees by query text, most recently used last: applications send the same texts again
+ * and again (the extended protocol's unnamed statements are parsed anew each time). Trees are
+ * never modified after parsing, as prepared statements already reuse them.
+ */
+const parsed = new Map<string, ParsedStatement[]>();
+const PARSE_CACHE_ENTRIES = 512;
+const PARSE_CACHE_MAX_TEXT = 16384;
+
 export function parseSql(sql: string): ParsedStatement[] {
+  const hit = parsed.get(sql);
+  if (hit) {
+    parsed.delete(sql);
+    parsed.set(sql, hit);
+    return hit;
+  }
+  const stmts = parseUncached(sql);
+  if (sql.length <= PARSE_CACHE_MAX_TEXT) {
+    if (parsed.size >= PARSE_CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
+    parsed.set(sql, stmts);
+  }
+  return stmts;
+}
+
+function parseUncached(sql: string): ParsedStatement[] {
   const offsets = new TextOffsets(sql);
   let tree: any;
   try {

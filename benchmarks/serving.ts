@@ -1,0 +1,172 @@
+// Serving reads over the wire, pgbench against Tributary and the machine's PostgreSQL 15 in
+// the same run, with the same scripts: point SELECTs by primary key, a 100-row range by
+// primary key, and a lookup by key in an indexed materialized view. pgbench is the client for
+// both (simple, extended and prepared protocol), so the comparison includes each server's
+// protocol handling. PostgreSQL runs one backend process per client on all cores; Tributary
+// serves every client from one Node thread.
+//
+// Needs PostgreSQL 15's pgbench and a running cluster reachable over its Unix socket as the
+// current user (.ci/run sets that up); without them only Tributary's figures are given.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
+import { Database } from '../src/index.js';
+import { fmtInt, fmtNum, percentile, type BenchResult, type Row } from './common.js';
+
+const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
+const PG_SOCKET = '/var/run/postgresql';
+const PG_DB = 'tributary_bench';
+// both servers are reached over loopback TCP (PostgreSQL's Unix socket would skip TCP's cost)
+const PG_ROLE = 'tributary_bench';
+const PG_TCP = ['-h', '127.0.0.1', '-p', '5432', '-U', PG_ROLE, PG_DB];
+
+export interface ServingOptions {
+  sizes?: number[];
+  clients?: number[];
+  modes?: ('simple' | 'extended' | 'prepared')[];
+  seconds?: number;
+}
+
+interface Script {
+  name: string;
+  text: (rows: number) => string;
+}
+
+const SCRIPTS: Script[] = [
+  { name: 'point', text: () => '\\set aid random(1, :rows)\nSELECT abalance FROM pk WHERE aid = :aid;\n' },
+  { name: 'range 100', text: () => '\\set aid random(1, :rows - 99)\nSELECT aid, abalance FROM pk WHERE aid BETWEEN :aid AND :aid + 99;\n' },
+  { name: 'view point', text: () => '\\set k random(0, 9999)\nSELECT c, s FROM mv WHERE k = :k;\n' },
+];
+
+const SETUP_VIEW = ['CREATE MATERIALIZED VIEW mv AS SELECT aid % 10000 AS k, count(*) AS c, sum(abalance) AS s FROM pk GROUP BY aid % 10000', 'CREATE INDEX mv_k ON mv (k)'];
+
+function havePostgres(): boolean {
+  try {
+    execFileSync(PGBENCH, ['--version'], { stdio: 'ignore' });
+    execFileSync('psql', ['-h', PG_SOCKET, '-d', 'postgres', '-Atc', 'SELECT 1'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Run statements one by one (each its own transaction). */
+function psql(db: string, ...sqls: string[]): void {
+  const args = ['-h', PG_SOCKET, '-d', db, '-v', 'ON_ERROR_STOP=1', '-qAt', ...sqls.flatMap((s) => ['-c', s])];
+  execFileSync('psql', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function setupPostgres(rows: number): void {
+  psql('postgres', `DROP DATABASE IF EXISTS ${PG_DB}`, `DROP ROLE IF EXISTS ${PG_ROLE}`, `CREATE ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_ROLE}'`, `CREATE DATABASE ${PG_DB} OWNER ${PG_ROLE}`);
+  psql(PG_DB, `SET ROLE ${PG_ROLE}; CREATE TABLE pk (aid int PRIMARY KEY, abalance int NOT NULL, filler text); INSERT INTO pk SELECT g, g % 1000, 'x' FROM generate_series(1, ${rows}) g`);
+  psql(PG_DB, [`SET ROLE ${PG_ROLE}`, ...SETUP_VIEW].join('; '));
+  psql(PG_DB, 'VACUUM ANALYZE pk', 'VACUUM ANALYZE mv');
+}
+
+async function setupTributary(rows: number): Promise<{ db: Database; port: number; close: () => Promise<void> }> {
+  const db = await Database.open();
+  await db.query('CREATE TABLE pk (aid int PRIMARY KEY, abalance int NOT NULL, filler text)');
+  const chunk = 100_000;
+  for (let from = 1; from <= rows; from += chunk) {
+    const batch: unknown[][] = [];
+    for (let i = from; i < Math.min(rows + 1, from + chunk); i++) batch.push([i, i % 1000, 'x']);
+    await db.insert('pk', batch);
+  }
+  for (const s of SETUP_VIEW) await db.query(s);
+  const server = await db.listen({ port: 0 });
+  return { db, port: server.port, close: async () => { await server.close(); await db.close(); } };
+}
+
+interface Run {
+  tps: number;
+  p99ms: number | null;
+}
+
+/** One pgbench run; latencies from its per-transaction log when `latency`. */
+function pgbench(target: string[], script: string, clients: number, mode: string, seconds: number, rows: number, latency: boolean): Promise<Run> {
+  const dir = mkdtempSync(pathJoin(tmpdir(), 'pgbench-'));
+  const file = pathJoin(dir, 'script.sql');
+  writeFileSync(file, script);
+  const args = [...target, '-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), '-M', mode, '-D', `rows=${rows}`];
+  if (latency) args.push('-l', '--log-prefix', pathJoin(dir, 'log'));
+  return new Promise((resolve, reject) => {
+    const p = spawn(PGBENCH, args, { cwd: dir, env: { ...process.env, PGPASSWORD: PG_ROLE } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', (code) => {
+      try {
+        const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+        if (code !== 0 || !m) throw new Error(`pgbench failed (${code}): ${out.slice(-800)}`);
+        let p99ms: number | null = null;
+        if (latency) {
+          const lat: number[] = [];
+          for (const f of readdirSync(dir).filter((f) => f.startsWith('log'))) {
+            for (const line of readFileSync(pathJoin(dir, f), 'utf8').split('\n')) {
+              const parts = line.split(' ');
+              if (parts.length > 2) lat.push(Number(parts[2]) / 1000);
+            }
+          }
+          p99ms = percentile(lat, 99);
+        }
+        resolve({ tps: Number(m[1]), p99ms });
+      } catch (e) {
+        reject(e);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+export async function serving(opts: ServingOptions = {}): Promise<BenchResult> {
+  const sizes = opts.sizes ?? [100_000, 10_000_000];
+  const clients = opts.clients ?? [1, 8, 64];
+  const modes = opts.modes ?? ['simple', 'prepared'];
+  const seconds = opts.seconds ?? 5;
+  const pg = havePostgres();
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  if (!pg) notes.push('PostgreSQL 15 or pgbench not reachable: Tributary only.');
+  const raw: Record<string, unknown> = {};
+  for (const size of sizes) {
+    const t0 = performance.now();
+    const trib = await setupTributary(size);
+    const loadS = (performance.now() - t0) / 1000;
+    if (pg) setupPostgres(size);
+    notes.push(`${fmtInt(size)} rows: Tributary loaded in ${fmtNum(loadS, 1)} s, heap ${fmtInt(process.memoryUsage().heapUsed / 2 ** 20)} MiB after load`);
+    for (const script of SCRIPTS) {
+      for (const mode of modes) {
+        for (const c of clients) {
+          const ours = await pgbench(['-h', '127.0.0.1', '-p', String(trib.port), '-U', 'bench', 'bench'], script.text(size), c, mode, seconds, size, c === 1);
+          const theirs = pg ? await pgbench(PG_TCP, script.text(size), c, mode, seconds, size, c === 1) : null;
+          const row: Row = {
+            rows: fmtInt(size),
+            query: script.name,
+            mode,
+            clients: c,
+            'Tributary TPS': fmtInt(ours.tps),
+            'PostgreSQL TPS': theirs ? fmtInt(theirs.tps) : '-',
+            ratio: theirs ? fmtNum(ours.tps / theirs.tps) : '-',
+            'p99 ms (1 client)': ours.p99ms === null ? '' : `${fmtNum(ours.p99ms, 3)} / ${theirs?.p99ms === null || !theirs ? '-' : fmtNum(theirs.p99ms, 3)}`,
+          };
+          rows.push(row);
+          raw[`${size} ${script.name} ${mode} ${c}`] = { ours, theirs };
+          console.log(JSON.stringify(row));
+        }
+      }
+    }
+    await trib.close();
+  }
+  return {
+    name: 'serving',
+    title: 'Serving reads over the wire (pgbench, Tributary vs PostgreSQL 15, same machine and scripts)',
+    columns: ['rows', 'query', 'mode', 'clients', 'Tributary TPS', 'PostgreSQL TPS', 'ratio', 'p99 ms (1 client)'],
+    rows,
+    notes,
+    correct: true,
+    raw,
+  };
+}
