@@ -89,6 +89,7 @@ export class Engine {
   /** Dataflows built for a query (not a catalog view) that someone is watching. */
   private queryWatches = new Set<QueryWatch>();
   private commitListeners = new Set<(timestamp: number) => void>();
+  private accessMemo = new WeakMap<Plan, { version: number; paths: { scan: Plan & { kind: 'scan' }; path: AccessPath }[] }>();
   /** Reads may use indexes (off only to compare with full scans in tests and benchmarks). */
   useIndexes = true;
   /** Input rows per chunk of a chunked (yielding) read. */
@@ -414,10 +415,16 @@ export class Engine {
     return out;
   }
 
-  /** The access path of each scan under a filter that an index can serve (also for EXPLAIN). */
+  /**
+   * The access path of each scan under a filter that an index can serve (also for EXPLAIN).
+   * Memoized per plan (cached plans come back) while the catalog, indexes included, is unchanged.
+   */
   accessPaths(body: Plan): { scan: Plan & { kind: 'scan' }; path: AccessPath }[] {
+    if (!this.useIndexes) return [];
+    const memo = this.accessMemo.get(body);
+    if (memo && memo.version === this.catalog.version) return memo.paths;
     const out: { scan: Plan & { kind: 'scan' }; path: AccessPath }[] = [];
-    if (!this.useIndexes) return out;
+    this.accessMemo.set(body, { version: this.catalog.version, paths: out });
     scansUnderFilters(body, (scan, pred) => {
       const e = this.catalog.get(scan.relation);
       if (!e || (e.kind !== 'table' && e.kind !== 'materialized view')) return;
