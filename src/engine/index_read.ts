@@ -111,7 +111,7 @@ function pendingBatch(t: TableEntry, pending: ReturnType<NonNullable<TableReader
   for (const id of ids) {
     if (id === last || pending?.deletes.has(id)) continue;
     last = id;
-    b.push(t.store.row(id), 1);
+    t.store.copyRow(id, b);
   }
   if (pending) for (const row of pending.inserts.values()) b.push(row, 1);
   return b.finish();

@@ -63,6 +63,11 @@ export class ChunkedLog {
     return rowAt(this.chunk(id >>> CHUNK_BITS), id & CHUNK_MASK);
   }
 
+  /** Append row `id` to a builder of the same schema, column by column (no row array). */
+  copyRow(id: number, out: BatchBuilder): void {
+    out.pushFrom(this.chunk(id >>> CHUNK_BITS), id & CHUNK_MASK, 1);
+  }
+
   /** One column's value of one row. */
   valueAt(id: number, col: number): Value {
     return getValue(this.chunk(id >>> CHUNK_BITS).columns[col], id & CHUNK_MASK);

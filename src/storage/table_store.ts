@@ -119,6 +119,11 @@ export class TableStore {
     return this.log.row(id);
   }
 
+  /** Append row `id` to a builder of the table's schema. */
+  copyRow(id: number, out: BatchBuilder): void {
+    this.log.copyRow(id, out);
+  }
+
   isLive(id: number): boolean {
     return id < this.log.length && this.dead[id] === 0;
   }
