@@ -9,6 +9,7 @@ import type { Row, Value } from '../expr/value.js';
 import { optimize } from '../plan/optimizer.js';
 import { explainPlan } from '../plan/explain.js';
 import { accessPathText } from '../plan/access_path.js';
+import { PreparedStatements } from './prepared.js';
 import type { Plan } from '../plan/logical.js';
 import type { BindEnv } from '../sql/bind_env.js';
 import { bindQuery } from '../sql/bind_select.js';
@@ -44,6 +45,7 @@ export class Session {
   /** The connection's user and database, read by current_user / current_database(). */
   info: SessionInfo = { ...DEFAULT_SESSION_INFO };
   private readonly block: TransactionBlock;
+  private readonly prepared = new PreparedStatements();
 
   constructor(readonly engine: Engine) {
     this.block = new TransactionBlock(engine, this.settings);
@@ -136,6 +138,7 @@ export class Session {
     const tag = nodeTag(stmt.node);
     const n = stmt.node[tag];
     if (tag === 'TransactionStmt') return this.block.run(stmt);
+    if (tag === 'PrepareStmt' || tag === 'ExecuteStmt' || tag === 'DeallocateStmt') return this.preparedStatement(tag, n, stmt, rawParams, paramTypes);
     return this.inTransaction(tag, (txn) => {
       if (tag === 'SelectStmt' && !this.settings.readOnly) {
         const c = this.selectPlan(stmt, paramTypes);
@@ -143,6 +146,24 @@ export class Session {
       }
       return this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams);
     });
+  }
+
+  /** PREPARE / EXECUTE / DEALLOCATE: EXECUTE runs the prepared statement as itself. */
+  private preparedStatement(tag: string, n: any, stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult {
+    try {
+      this.checkNotAborted(stmt);
+      if (tag === 'PrepareStmt') {
+        this.prepared.prepare(n, stmt, (s, types) => this.describe(s, types));
+        return { command: 'PREPARE' };
+      }
+      if (tag === 'DeallocateStmt') return { command: this.prepared.deallocate(n) };
+      const outer = new ParamTypes(paramTypes);
+      const e = this.prepared.bindExecute(n, this.engine.catalog, outer, () => paramValues(outer, rawParams));
+      return this.executeOne(e.stmt, e.params, e.paramTypes);
+    } catch (e) {
+      if (this.block.inBlock) this.abortOnError(); // an implicit block is ended by its caller
+      throw e;
+    }
   }
 
   /**
@@ -313,6 +334,10 @@ export class Session {
       case 'ExplainStmt':
         if (nodeTag(n.query) === 'SelectStmt') this.bindSelect(n.query.SelectStmt, params);
         return done([fieldInfo('QUERY PLAN', T.text)]);
+      case 'ExecuteStmt': {
+        const p = this.prepared.bindExecute(n, this.engine.catalog, params, null);
+        return done(this.describeOne(p.stmt, p.paramTypes).fields);
+      }
       case 'VariableShowStmt': {
         const name = String(n.name);
         return done([fieldInfo(['tables', 'views', 'materialized_views'].includes(name) ? 'name' : name, T.text)]);
@@ -392,6 +417,7 @@ export class Session {
       case 'DiscardStmt':
         if (this.block.inBlock) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'DISCARD ALL cannot run inside a transaction block');
         this.settings.reset();
+        this.prepared.clear();
         return { command: 'DISCARD ALL' };
       default:
         throw unsupported(statementName(tag));

@@ -64,6 +64,14 @@ describe('serving reads', () => {
     expect([[{ k: 1, b: 'b', a: 3 }], '0A000']).toContainEqual(after);
   });
 
+  it('PREPARE and EXECUTE over the wire, in both protocols', async () => {
+    await client.query('PREPARE bal (int) AS SELECT abalance FROM acct WHERE aid = $1');
+    expect((await client.query('EXECUTE bal (5)')).rows).toEqual([{ abalance: 5 }]);
+    expect((await client.query({ text: 'EXECUTE bal ($1)', values: [6] })).rows).toEqual([{ abalance: 6 }]);
+    await client.query('DEALLOCATE bal');
+    await expect(client.query('EXECUTE bal (5)')).rejects.toMatchObject({ code: '26000' });
+  });
+
   it('EXPLAIN names the index used', async () => {
     const r = await client.query('EXPLAIN SELECT * FROM acct WHERE tag = $1 AND abalance > 5');
     expect(r.rows.map((x) => x['QUERY PLAN']).join('\n')).toContain('Index Scan using acct_tag on acct (#2 = $1, #1 > 5::int4)');

@@ -211,7 +211,7 @@ export class Differential {
    * leaves the transaction usable; otherwise an error inside a block aborts it, as in PostgreSQL.
    */
   private async attempt(sql: string, protect = false, keepOrder = false): Promise<Outcome> {
-    const returnsRows = /^\s*(select|values|with|table|explain)\b/i.test(sql) || /\breturning\b/i.test(sql);
+    const returnsRows = /^\s*(select|values|with|table|explain|execute)\b/i.test(sql) || /\breturning\b/i.test(sql);
     const savepoint = protect && (this.block !== null || this.ownTxn);
     if (savepoint) await this.oracle.exec('SAVEPOINT differential_check');
     try {
