@@ -32,6 +32,8 @@ Serves an in-memory database over the PostgreSQL wire protocol (v3), e.g.
 Options:
   --host HOST          Address to listen on (default 127.0.0.1, loopback only).
   --port N             TCP port (default 6875; 0 picks a free one).
+  --unix-socket-dir D  Also listen on the Unix-domain socket D/.s.PGSQL.<port>, as
+                       PostgreSQL does (psql -h D -p <port>); local, like loopback.
   --demo               Load the demo tables (customers, orders) and materialized views
                        (revenue_by_region, big_spenders, order_sizes) and keep writing orders
                        in the background (a few hundred changes a second).
@@ -77,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
-  const valued = new Set(['--host', '--port', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password']);
+  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -104,12 +106,14 @@ async function serve(args: string[]): Promise<number> {
   const server = await db.listen({
     host,
     port,
+    unixSocketDir: opts['unix-socket-dir'] as string | undefined,
     user: opts.user as string | undefined,
     password,
     tls: opts['tls-cert'] ? { certFile: opts['tls-cert'] as string, keyFile: opts['tls-key'] as string } : undefined,
   });
   const shown = host.includes(':') ? `[${host}]` : host;
-  console.log(`tributary: listening on ${shown}:${server.port}${opts.demo ? ' with demo data' : ''} (psql -h ${host} -p ${server.port})`);
+  const unixNote = opts['unix-socket-dir'] ? ` and on ${opts['unix-socket-dir']}/.s.PGSQL.${server.port}` : '';
+  console.log(`tributary: listening on ${shown}:${server.port}${unixNote}${opts.demo ? ' with demo data' : ''} (psql -h ${host} -p ${server.port})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

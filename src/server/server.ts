@@ -1,7 +1,9 @@
 // The listener: accepts connections, gives each its own Session, and keeps the registry
 // that routes CancelRequests (process id + secret key) to the connection running the query.
 
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,6 +21,12 @@ export interface ServerOptions {
   host?: string;
   /** Default 6875; 0 picks a free port. */
   port?: number;
+  /**
+   * Also listen on a Unix-domain socket in this directory, named as PostgreSQL names its own
+   * (`.s.PGSQL.<port>`), so `psql -h DIR -p PORT` connects without TCP. Connections there are
+   * local (trusted without a password, like loopback).
+   */
+  unixSocketDir?: string;
   /** PEM certificate and key (contents, or paths with certFile/keyFile) to offer TLS. */
   tls?: { cert: string | Buffer; key: string | Buffer } | { certFile: string; keyFile: string };
   /** Only this user may connect (any user name is accepted when unset). */
@@ -83,7 +91,7 @@ export async function startServer(newSession: () => Session, options: ServerOpti
     },
   };
 
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {}); // reset by peer etc.: the connection's own handlers clean up
@@ -93,28 +101,66 @@ export async function startServer(newSession: () => Session, options: ServerOpti
       .run()
       .catch(() => {}) // run() reports its own errors; nothing may escape and take the server down
       .finally(() => open.delete(conn));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 6875, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  };
+  const server: Server = createServer(onConnection);
+  await listenOn(server, options.port ?? 6875, host);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (options.port ?? 6875);
+  let unix: { server: Server; path: string } | null = null;
+  if (options.unixSocketDir !== undefined) {
+    const path = joinPath(options.unixSocketDir, `.s.PGSQL.${port}`);
+    await removeStaleSocket(path);
+    const us = createServer(onConnection);
+    try {
+      await listenOn(us, path);
+      chmodSync(path, 0o777); // as PostgreSQL's unix_socket_permissions default
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+    unix = { server: us, path };
+  }
   let closing: Promise<void> | null = null;
   return {
     host,
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        let pending = unix ? 2 : 1;
+        const done = () => --pending === 0 && resolve();
+        server.close(done);
+        unix?.server.close(done); // removes the socket file
         for (const c of open) c.terminate();
         for (const s of sockets) s.destroy();
       });
       return closing;
     },
   };
+}
+
+function listenOn(server: Server, portOrPath: number | string, host?: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const ready = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (typeof portOrPath === 'string') server.listen(portOrPath, ready);
+    else server.listen(portOrPath, host, ready);
+  });
+}
+
+/** A socket file left by a server that is gone (nothing accepts on it) is removed. */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`another server is listening on ${path}`);
+  unlinkSync(path);
 }

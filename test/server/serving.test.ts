@@ -103,3 +103,31 @@ describe('serving reads', () => {
     }
   });
 });
+
+describe('Unix-domain socket', () => {
+  it('serves psql and node-postgres on DIR/.s.PGSQL.<port>, and removes the file on close', async () => {
+    const { mkdtempSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const dir = mkdtempSync(join(tmpdir(), 'trib-sock-'));
+    const s = await startTestServer({ unixSocketDir: dir }, ['CREATE TABLE u (k int PRIMARY KEY)', 'INSERT INTO u VALUES (7)']);
+    const path = join(dir, `.s.PGSQL.${s.port}`);
+    expect(existsSync(path)).toBe(true);
+    const c = new pg.Client({ host: dir, port: s.port, user: 'u', database: 'd' });
+    await c.connect();
+    expect((await c.query('SELECT k FROM u WHERE k = 7')).rows).toEqual([{ k: 7 }]);
+    await c.end();
+    let psqlOut: string | null = null;
+    try {
+      // not execFileSync: the server runs in this process
+      psqlOut = (await promisify(execFile)('psql', ['-h', dir, '-p', String(s.port), '-U', 'u', '-d', 'd', '-Atc', 'SELECT count(*) FROM u'])).stdout;
+    } catch (e: any) {
+      if (e.code !== 'ENOENT') throw e; // psql not installed here
+    }
+    if (psqlOut !== null) expect(psqlOut.trim()).toBe('1');
+    await s.close();
+    expect(existsSync(path)).toBe(false);
+  });
+});
