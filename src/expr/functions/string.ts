@@ -10,7 +10,7 @@ import type { Value } from '../value.js';
 import { formatValue } from '../format.js';
 import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
-import { translateAre } from './regex.js';
+import { reExists } from './regex_dfa.js';
 import { likeEscape, likeMatch } from './like.js';
 import { mapCase } from '../case_map.js';
 import { PgArray } from '../array.js';
@@ -243,25 +243,9 @@ fn('like_escape', { name: 'like_escape', args: [TX, TX], returns: TX, eval: (v) 
 
 // --- POSIX regular expressions ---
 
-const reCache = new Map<string, RegExp>();
-export function pgRegex(pattern: string, flags: string): RegExp {
-  const key = flags + '/' + pattern;
-  let re = reCache.get(key);
-  if (re) return re;
-  const src = translateAre(pattern, flags.includes('i'));
-  try {
-    re = new RegExp(src, [...new Set(flags + 'su')].join(''));
-  } catch (e) {
-    throw new SqlError('2201B', `invalid regular expression: ${(e as Error).message}`);
-  }
-  if (reCache.size > 1000) reCache.clear();
-  reCache.set(key, re);
-  return re;
-}
-
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
-  op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), '').test(S(v[0])) });
-  op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), '').test(S(v[0])) });
+  op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => reExists(S(v[0]), S(v[1]), 0) });
+  op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !reExists(S(v[0]), S(v[1]), 0) });
 }
 
 // string_to_array(text, delimiter [, null_string]) (varlena.c text_to_array): not strict in
