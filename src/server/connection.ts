@@ -10,7 +10,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
-import { SqlError, SQLSTATE } from '../errors.js';
+import { SqlError, SQLSTATE, toSqlError } from '../errors.js';
 import type { Session } from '../engine/session.js';
 import type { StatementResult } from '../engine/statement.js';
 import type { FieldInfo } from '../engine/result.js';
@@ -81,10 +81,7 @@ function cancelError(): SqlError {
   return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to user request');
 }
 
-function asSqlError(e: unknown): SqlError {
-  if (e instanceof SqlError) return e;
-  return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
-}
+const asSqlError = toSqlError;
 
 export class Connection {
   private stream: Duplex;

@@ -1,7 +1,6 @@
 // String functions and pattern-matching operators. Lengths and positions count code points
-// as PostgreSQL does in UTF-8. Regular expressions run on JS RegExp with the 's' flag (PG's
-// ARE lets '.' match newlines); this is close to PG for ordinary patterns but not identical
-// for ARE-only syntax: patterns go through regex.ts, which refuses what it cannot translate.
+// as PostgreSQL does in UTF-8. The regular expression operators ~ and !~ run on regex_dfa.ts
+// (no backtracking). Functions that build big strings check the size first (limits.ts).
 
 import { createHash } from 'node:crypto';
 import { SqlError, SQLSTATE } from '../../errors.js';
@@ -14,6 +13,7 @@ import { reExists } from './regex_dfa.js';
 import { likeEscape, likeMatch } from './like.js';
 import { mapCase } from '../case_map.js';
 import { PgArray } from '../array.js';
+import { MAX_ALLOC_SIZE, MAX_ARRAY_SIZE, MAX_ENCODING_LENGTH, StringBuilder, VARHDRSZ, checkArraySize, checkStringLength, requestedLengthTooLarge } from '../limits.js';
 
 const S = (v: Value) => v as string;
 const X = (v: Value) => v as number;
@@ -73,11 +73,28 @@ function strpos(s: string, sub: string): number {
   return charLength(s.slice(0, i)) + 1;
 }
 fn(['strpos', 'position'], { name: 'textpos', args: [TX, TX], returns: I4, eval: (v) => strpos(S(v[0]), S(v[1])) });
+/** replace (varlena.c): every occurrence of `from`, left to right; the size checked first. */
+function replaceText(s: string, from: string, to: string): string {
+  if (from === '' || s === '') return s;
+  let count = 0;
+  for (let i = s.indexOf(from); i >= 0; i = s.indexOf(from, i + from.length)) count++;
+  if (count === 0) return s;
+  checkStringLength(s.length + count * (to.length - from.length));
+  const out = new StringBuilder();
+  let at = 0;
+  for (let i = s.indexOf(from); i >= 0; i = s.indexOf(from, at)) {
+    out.append(s.slice(at, i));
+    out.append(to);
+    at = i + from.length;
+  }
+  out.append(s.slice(at));
+  return out.finish();
+}
 fn('replace', {
   name: 'replace_text',
   args: [TX, TX, TX],
   returns: TX,
-  eval: (v) => (S(v[1]) === '' ? S(v[0]) : S(v[0]).split(S(v[1])).join(S(v[2]))),
+  eval: (v) => replaceText(S(v[0]), S(v[1]), S(v[2])),
 });
 
 function trimSet(s: string, set: string, left: boolean, right: boolean): string {
@@ -95,20 +112,39 @@ for (const [name, l, r] of [['btrim', true, true], ['ltrim', true, false], ['rtr
   fn(names, { name, args: [TX, TX], returns: TX, eval: (v) => trimSet(S(v[0]), S(v[1]), l, r) });
 }
 
+/** lpad/rpad (oracle_compat.c): to n characters, truncating or filling with `fill`. */
 function pad(s: string, n: number, fill: string, left: boolean): string {
-  if (n <= 0) return '';
-  const cs = chars(s);
-  if (cs.length >= n) return cs.slice(0, n).join('');
-  const fc = chars(fill);
-  if (fc.length === 0) return s;
-  let p = '';
-  for (let i = 0; i < n - cs.length; i++) p += fc[i % fc.length];
-  return left ? p + s : s + p;
+  let len = Math.max(n, 0);
+  const slen = charLength(s);
+  const keep = Math.min(slen, len);
+  if (fill === '') len = keep; // nothing to pad with
+  // PostgreSQL allocates for the worst case of 4 bytes a character
+  if (len * MAX_ENCODING_LENGTH + VARHDRSZ > MAX_ALLOC_SIZE) throw requestedLengthTooLarge();
+  const kept = keep === slen ? s : slen === s.length ? s.slice(0, keep) : chars(s).slice(0, keep).join('');
+  const k = len - keep;
+  if (k === 0) return kept;
+  const fillLen = charLength(fill);
+  const whole = Math.floor(k / fillLen);
+  const rest = k % fillLen;
+  const part = rest === 0 ? '' : fillLen === fill.length ? fill.slice(0, rest) : chars(fill).slice(0, rest).join('');
+  checkStringLength(kept.length + whole * fill.length + part.length);
+  const p = fill.repeat(whole) + part;
+  return left ? p + kept : kept + p;
+}
+// lpad(text, int) and rpad(text, int) are SQL functions in PostgreSQL, which name themselves
+// in an error's CONTEXT
+function padSql(name: string, s: string, n: number, left: boolean): string {
+  try {
+    return pad(s, n, ' ', left);
+  } catch (e) {
+    if (e instanceof SqlError) e.where ??= `SQL function "${name}" statement 1`;
+    throw e;
+  }
 }
 fn('lpad', { name: 'lpad', args: [TX, I4, TX], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), S(v[2]), true) });
-fn('lpad', { name: 'lpad1', args: [TX, I4], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), ' ', true) });
+fn('lpad', { name: 'lpad1', args: [TX, I4], returns: TX, eval: (v) => padSql('lpad', S(v[0]), X(v[1]), true) });
 fn('rpad', { name: 'rpad', args: [TX, I4, TX], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), S(v[2]), false) });
-fn('rpad', { name: 'rpad1', args: [TX, I4], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), ' ', false) });
+fn('rpad', { name: 'rpad1', args: [TX, I4], returns: TX, eval: (v) => padSql('rpad', S(v[0]), X(v[1]), false) });
 
 fn('left', {
   name: 'text_left',
@@ -136,8 +172,11 @@ fn('repeat', {
   returns: TX,
   eval: (v) => {
     const n = X(v[1]);
-    if (n > 0 && S(v[0]).length * n > 1073741823) throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, 'requested length too large');
-    return n <= 0 ? '' : S(v[0]).repeat(n);
+    if (n <= 0) return '';
+    // repeat (oracle_compat.c): the result's bytes plus a header must be a valid allocation
+    if (Buffer.byteLength(S(v[0]), 'utf8') * n + VARHDRSZ > MAX_ALLOC_SIZE) throw requestedLengthTooLarge();
+    checkStringLength(S(v[0]).length * n);
+    return S(v[0]).repeat(n);
   },
 });
 fn('reverse', { name: 'text_reverse', args: [TX], returns: TX, eval: (v) => chars(S(v[0])).reverse().join('') });
@@ -180,12 +219,12 @@ fn('translate', {
   eval: (v) => {
     const from = chars(S(v[1]));
     const to = chars(S(v[2]));
-    let out = '';
-    for (const c of chars(S(v[0]))) {
+    const out = new StringBuilder();
+    for (const c of S(v[0])) {
       const i = from.indexOf(c);
-      out += i < 0 ? c : i < to.length ? to[i] : '';
+      out.append(i < 0 ? c : i < to.length ? to[i] : '');
     }
-    return out;
+    return out.finish();
   },
 });
 
@@ -256,6 +295,13 @@ function stringToArray(v: Value[]): Value {
   const d = v[1] as string | null;
   const nullStr = v.length > 2 ? (v[2] as string | null) : null;
   if (s === '') return new PgArray([]);
+  // the element count first: PostgreSQL's limit, and no huge array built only to fail
+  if (d === null) checkArraySize(charLength(s));
+  else if (d !== '') {
+    let n = 1;
+    for (let i = s.indexOf(d); i >= 0 && n <= MAX_ARRAY_SIZE; i = s.indexOf(d, i + d.length)) n++;
+    checkArraySize(n);
+  }
   const parts = d === null ? chars(s) : d === '' ? [s] : s.split(d);
   return new PgArray(parts.map((p) => (nullStr !== null && p === nullStr ? null : p)));
 }
