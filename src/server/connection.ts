@@ -27,6 +27,7 @@ import {
   closeComplete,
   commandComplete,
   dataRow,
+  decodeUtf8,
   emptyQueryResponse,
   errorOrNotice,
   errorResponse,
@@ -329,7 +330,6 @@ export class Connection {
   private async simpleQuery(frame: Frame): Promise<void> {
     const end = frame.body.indexOf(0);
     if (end !== frame.body.length - 1) throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, 'invalid message format', { severity: 'FATAL' });
-    const sql = frame.body.toString('utf8', 0, end);
     this.cancelRequested = false;
     // a Query message discards the unnamed statement and portal
     this.extended.statements.delete('');
@@ -338,6 +338,8 @@ export class Connection {
     session.beginImplicitBlock();
     let ok = true;
     try {
+      // invalid UTF-8 is an ERROR of this query (it aborts an open block), as in PostgreSQL
+      const sql = decodeUtf8(frame.body, 0, end);
       const textHandler = queryTextHandler(sql);
       if (textHandler) {
         session.checkNotAborted(null);

@@ -6,7 +6,7 @@ import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { copyOptions, formatCopyRow, parseCopy, type CopyOptions } from '../engine/copy_format.js';
 import { formatValue } from '../expr/format.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
-import { commandComplete, copyData, copyDone, copyResponse } from './messages.js';
+import { commandComplete, copyData, copyDone, copyResponse, decodeUtf8, firstInvalidUtf8 } from './messages.js';
 import { registerStatementHandler, type HandlerContext } from './hooks.js';
 import { quoteIdent } from '../catalog/system/info.js';
 
@@ -45,9 +45,23 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
     } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
     else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
   }
-  const records = parseCopy(Buffer.concat(chunks).toString('utf8'), opts);
+  const records = parseCopy(copyText(Buffer.concat(chunks), n.relation.relname), opts);
   const result = cx.session.copyIn(n.relation, columns, records);
   cx.send(commandComplete(result.command));
+}
+
+/** The COPY data as text: invalid UTF-8 is 22021 with the line it is on as CONTEXT. */
+function copyText(data: Buffer, table: string): string {
+  try {
+    return decodeUtf8(data);
+  } catch (e) {
+    if (e instanceof SqlError) {
+      let line = 1;
+      for (let i = data.indexOf(10), at = firstInvalidUtf8(data); i >= 0 && i < at; i = data.indexOf(10, i + 1)) line++;
+      e.where ??= `COPY ${table}, line ${line}`;
+    }
+    throw e;
+  }
 }
 
 async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<void> {
