@@ -163,6 +163,11 @@ describe('tributary serve with a small heap survives the worst single statements
       [`SELECT ${'('.repeat(100000)}1${')'.repeat(100000)}`, '42601'],
       ["SELECT 'a' ~ '((a{1,200}){1,200}){1,200}'", '2201B'],
       ["SELECT cardinality(string_to_array(repeat(',', 140000000), ','))", '54000'],
+      // within PostgreSQL's limits, but beyond what a 384 MB heap holds: refused before building
+      ["SELECT length(repeat('x', 500000000))", '53200'],
+      ["SELECT length(upper(repeat('é', 150000000)))", '53200'],
+      ["SELECT length(reverse(repeat('ab', 100000000)))", '53200'],
+      ["SELECT cardinality(string_to_array(repeat('a,', 30000000), ','))", '53200'],
     ];
     for (const [q, code] of worst) {
       await expect(c.query(q), q.slice(0, 60)).rejects.toMatchObject({ code });

@@ -5,6 +5,7 @@
 // fails with an error instead of exhausting the heap (which would kill the server).
 
 import { constants } from 'node:buffer';
+import { getHeapStatistics } from 'node:v8';
 import { SqlError, SQLSTATE, outOfMemory } from '../errors.js';
 
 /** The longest JavaScript string, in UTF-16 code units (2^29 - 24 on 64-bit V8). */
@@ -23,18 +24,47 @@ export function requestedLengthTooLarge(): SqlError {
   return new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, 'requested length too large');
 }
 
-/** 53200 unless a string of `units` UTF-16 code units can exist. */
-export function checkStringLength(units: number): void {
-  if (units > MAX_STRING_LENGTH) {
-    throw outOfMemory(`A string of ${units} UTF-16 code units exceeds the longest string this server can hold (${MAX_STRING_LENGTH}).`);
+/** allocations below this size are not checked against the heap */
+const HEAP_CHECK_FROM = 16 << 20;
+
+/**
+ * 53200 if an allocation of `bytes` would leave the JavaScript heap nearly exhausted: V8 ends
+ * the process when the heap is full, so a value that cannot fit must be refused before it
+ * is built. The allocation may take at most half of what the heap has left (values are often
+ * copied once more, e.g. flattened or joined).
+ */
+export function checkHeapFor(bytes: number): void {
+  if (bytes < HEAP_CHECK_FROM) return;
+  const h = getHeapStatistics();
+  const left = h.heap_size_limit - h.used_heap_size;
+  if (bytes > left / 2) {
+    throw outOfMemory(`Failed on request of size ${bytes} bytes: the JavaScript heap has ${left} bytes left (heap limit ${h.heap_size_limit}).`);
   }
 }
 
+/**
+ * 53200 unless a string of `units` UTF-16 code units can exist (V8's maximum length) and fits
+ * in the heap (`bytesPerUnit`: 1 for Latin-1 text, 2 otherwise).
+ */
+export function checkStringLength(units: number, bytesPerUnit = 2): void {
+  if (units > MAX_STRING_LENGTH) {
+    throw outOfMemory(`A string of ${units} UTF-16 code units exceeds the longest string this server can hold (${MAX_STRING_LENGTH}).`);
+  }
+  checkHeapFor(units * bytesPerUnit);
+}
+
+/** 1 if every code unit of the strings is Latin-1 (V8 stores them in one byte), else 2. */
+export function bytesPerUnit(...ss: string[]): number {
+  for (const s of ss) if (/[^\x00-\xff]/.test(s)) return 2;
+  return 1;
+}
+
 /** 54000 `array size exceeds the maximum allowed` unless an array may have n elements. */
-export function checkArraySize(n: number): void {
+export function checkArraySize(n: number, bytesPerElement = 8): void {
   if (n > MAX_ARRAY_SIZE) {
     throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, `array size exceeds the maximum allowed (${MAX_ARRAY_SIZE})`);
   }
+  checkHeapFor(n * bytesPerElement);
 }
 
 /**
@@ -49,8 +79,11 @@ export class StringBuilder {
 
   append(s: string): void {
     if (s.length === 0) return;
+    const before = this.length;
     this.length += s.length;
-    checkStringLength(this.length);
+    if (this.length > MAX_STRING_LENGTH) checkStringLength(this.length);
+    // every 16M code units: the pieces so far and their final join must fit in the heap
+    if (this.length >>> 24 !== before >>> 24) checkHeapFor(4 * this.length);
     this.pieces.push(s);
     if (this.pieces.length === 1024) {
       this.chunks.push(this.pieces.join(''));

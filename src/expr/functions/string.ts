@@ -13,7 +13,7 @@ import { reExists } from './regex_dfa.js';
 import { likeEscape, likeMatch } from './like.js';
 import { mapCase } from '../case_map.js';
 import { PgArray } from '../array.js';
-import { MAX_ALLOC_SIZE, MAX_ARRAY_SIZE, MAX_ENCODING_LENGTH, StringBuilder, VARHDRSZ, checkArraySize, checkStringLength, requestedLengthTooLarge } from '../limits.js';
+import { MAX_ALLOC_SIZE, MAX_ARRAY_SIZE, MAX_ENCODING_LENGTH, StringBuilder, VARHDRSZ, bytesPerUnit, checkArraySize, checkStringLength, requestedLengthTooLarge } from '../limits.js';
 
 const S = (v: Value) => v as string;
 const X = (v: Value) => v as number;
@@ -22,6 +22,42 @@ const I4 = T.int4;
 
 function chars(s: string): string[] {
   return charLength(s) === s.length ? s.split('') : Array.from(s);
+}
+
+/**
+ * The string offset `count` code points after offset `from` (at most s.length). Positions
+ * are found by walking the string, so no per-character array is built for long text.
+ */
+function cpOffset(s: string, from: number, count: number): number {
+  let i = from;
+  const n = s.length;
+  for (; count > 0 && i < n; count--) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
+  }
+  return i;
+}
+
+/** The code points of s in reverse order (surrogate pairs kept in order). */
+function reverseText(s: string): string {
+  const out = new StringBuilder();
+  const chunk = new Uint16Array(8192);
+  let k = 0;
+  for (let i = s.length - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    if (k >= chunk.length - 1) {
+      out.append(String.fromCharCode(...chunk.subarray(0, k)));
+      k = 0;
+    }
+    const hi = i > 0 ? s.charCodeAt(i - 1) : 0;
+    if (c >= 0xdc00 && c <= 0xdfff && hi >= 0xd800 && hi <= 0xdbff) {
+      chunk[k++] = hi;
+      i--;
+    }
+    chunk[k++] = c;
+  }
+  out.append(String.fromCharCode(...chunk.subarray(0, k)));
+  return out.finish();
 }
 
 function rtrimBlank(s: string): string {
@@ -45,24 +81,24 @@ fn('initcap', {
   args: [TX],
   returns: TX,
   eval: (v) => {
-    let out = '';
+    const out = new StringBuilder();
     let inWord = false;
     for (const c of S(v[0])) {
       const alnum = /[\p{L}\p{N}]/u.test(c);
-      out += alnum ? mapCase(c, !inWord) : c;
+      out.append(alnum ? mapCase(c, !inWord) : c);
       inWord = alnum;
     }
-    return out;
+    return out.finish();
   },
 });
 
 function substr(s: string, start: number, count: number | null): string {
   if (count !== null && count < 0) throw new SqlError('22011', 'negative substring length not allowed');
-  const cs = chars(s);
   const from = Math.max(start, 1);
-  const end = count === null ? cs.length + 1 : start + count; // exclusive, 1-based
+  const end = count === null ? Infinity : start + count; // exclusive, 1-based
   if (end <= from) return '';
-  return cs.slice(from - 1, end - 1).join('');
+  const o1 = cpOffset(s, 0, from - 1);
+  return s.slice(o1, end === Infinity ? s.length : cpOffset(s, o1, end - from));
 }
 fn(['substr', 'substring'], { name: 'text_substr', args: [TX, I4, I4], returns: TX, eval: (v) => substr(S(v[0]), X(v[1]), X(v[2])) });
 fn(['substr', 'substring'], { name: 'text_substr_no_len', args: [TX, I4], returns: TX, eval: (v) => substr(S(v[0]), X(v[1]), null) });
@@ -79,7 +115,7 @@ function replaceText(s: string, from: string, to: string): string {
   let count = 0;
   for (let i = s.indexOf(from); i >= 0; i = s.indexOf(from, i + from.length)) count++;
   if (count === 0) return s;
-  checkStringLength(s.length + count * (to.length - from.length));
+  checkStringLength(s.length + count * (to.length - from.length), 2);
   const out = new StringBuilder();
   let at = 0;
   for (let i = s.indexOf(from); i >= 0; i = s.indexOf(from, at)) {
@@ -98,13 +134,25 @@ fn('replace', {
 });
 
 function trimSet(s: string, set: string, left: boolean, right: boolean): string {
-  const cs = chars(s);
-  const st = new Set(chars(set));
+  const st = new Set(chars(set).map((c) => c.codePointAt(0)!));
   let a = 0;
-  let b = cs.length;
-  if (left) while (a < b && st.has(cs[a])) a++;
-  if (right) while (b > a && st.has(cs[b - 1])) b--;
-  return cs.slice(a, b).join('');
+  let b = s.length;
+  if (left) {
+    while (a < b) {
+      const cp = s.codePointAt(a)!;
+      if (!st.has(cp)) break;
+      a += cp > 0xffff ? 2 : 1;
+    }
+  }
+  if (right) {
+    while (b > a) {
+      const lo = s.charCodeAt(b - 1);
+      const pair = lo >= 0xdc00 && lo <= 0xdfff && b - 2 >= a && s.charCodeAt(b - 2) >= 0xd800 && s.charCodeAt(b - 2) <= 0xdbff;
+      if (!st.has(s.codePointAt(pair ? b - 2 : b - 1)!)) break;
+      b -= pair ? 2 : 1;
+    }
+  }
+  return s.slice(a, b);
 }
 for (const [name, l, r] of [['btrim', true, true], ['ltrim', true, false], ['rtrim', false, true]] as const) {
   const names = name === 'btrim' ? ['btrim', 'trim'] : [name];
@@ -120,14 +168,14 @@ function pad(s: string, n: number, fill: string, left: boolean): string {
   if (fill === '') len = keep; // nothing to pad with
   // PostgreSQL allocates for the worst case of 4 bytes a character
   if (len * MAX_ENCODING_LENGTH + VARHDRSZ > MAX_ALLOC_SIZE) throw requestedLengthTooLarge();
-  const kept = keep === slen ? s : slen === s.length ? s.slice(0, keep) : chars(s).slice(0, keep).join('');
+  const kept = keep === slen ? s : s.slice(0, cpOffset(s, 0, keep));
   const k = len - keep;
   if (k === 0) return kept;
   const fillLen = charLength(fill);
   const whole = Math.floor(k / fillLen);
   const rest = k % fillLen;
   const part = rest === 0 ? '' : fillLen === fill.length ? fill.slice(0, rest) : chars(fill).slice(0, rest).join('');
-  checkStringLength(kept.length + whole * fill.length + part.length);
+  checkStringLength(kept.length + whole * fill.length + part.length, bytesPerUnit(kept, fill));
   const p = fill.repeat(whole) + part;
   return left ? p + kept : kept + p;
 }
@@ -151,9 +199,9 @@ fn('left', {
   args: [TX, I4],
   returns: TX,
   eval: (v) => {
-    const cs = chars(S(v[0]));
+    const s = S(v[0]);
     const n = X(v[1]);
-    return (n >= 0 ? cs.slice(0, n) : cs.slice(0, Math.max(cs.length + n, 0))).join('');
+    return s.slice(0, cpOffset(s, 0, n >= 0 ? n : Math.max(charLength(s) + n, 0)));
   },
 });
 fn('right', {
@@ -161,9 +209,9 @@ fn('right', {
   args: [TX, I4],
   returns: TX,
   eval: (v) => {
-    const cs = chars(S(v[0]));
+    const s = S(v[0]);
     const n = X(v[1]);
-    return (n >= 0 ? cs.slice(Math.max(cs.length - n, 0)) : cs.slice(Math.min(-n, cs.length))).join('');
+    return s.slice(cpOffset(s, 0, n >= 0 ? Math.max(charLength(s) - n, 0) : -n));
   },
 });
 fn('repeat', {
@@ -175,11 +223,11 @@ fn('repeat', {
     if (n <= 0) return '';
     // repeat (oracle_compat.c): the result's bytes plus a header must be a valid allocation
     if (Buffer.byteLength(S(v[0]), 'utf8') * n + VARHDRSZ > MAX_ALLOC_SIZE) throw requestedLengthTooLarge();
-    checkStringLength(S(v[0]).length * n);
+    checkStringLength(S(v[0]).length * n, bytesPerUnit(S(v[0])));
     return S(v[0]).repeat(n);
   },
 });
-fn('reverse', { name: 'text_reverse', args: [TX], returns: TX, eval: (v) => chars(S(v[0])).reverse().join('') });
+fn('reverse', { name: 'text_reverse', args: [TX], returns: TX, eval: (v) => reverseText(S(v[0])) });
 fn('split_part', {
   name: 'split_part',
   args: [TX, TX, I4],
@@ -296,11 +344,12 @@ function stringToArray(v: Value[]): Value {
   const nullStr = v.length > 2 ? (v[2] as string | null) : null;
   if (s === '') return new PgArray([]);
   // the element count first: PostgreSQL's limit, and no huge array built only to fail
-  if (d === null) checkArraySize(charLength(s));
+  // (each element is a string object of its own: some 32 bytes, plus the array's 8)
+  if (d === null) checkArraySize(charLength(s), 40);
   else if (d !== '') {
     let n = 1;
     for (let i = s.indexOf(d); i >= 0 && n <= MAX_ARRAY_SIZE; i = s.indexOf(d, i + d.length)) n++;
-    checkArraySize(n);
+    checkArraySize(n, 40);
   }
   const parts = d === null ? chars(s) : d === '' ? [s] : s.split(d);
   return new PgArray(parts.map((p) => (nullStr !== null && p === nullStr ? null : p)));
