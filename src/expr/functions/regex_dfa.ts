@@ -6,8 +6,8 @@
 // text is scanned in O(text × pattern) time whatever the pattern; no backtracking. The cache
 // of states is bounded: when it is full it is emptied and rebuilt from the current state.
 
-import { parseAre } from './regex.js';
-import { Nfa, compile } from './regex_nfa.js';
+import { parseAre, type ReNode } from './regex.js';
+import { ICASE, Nfa, compile } from './regex_nfa.js';
 
 const NEWLINE = 10;
 /** DFA states kept per pattern before the cache is emptied */
@@ -15,17 +15,17 @@ const MAX_DFA_STATES = 2000;
 /** transitions of code points below this live in a typed array, the others in a Map */
 const TABLE_CPS = 128;
 
-interface DState {
-  /** the NFA's CHAR and MATCH states, ascending */
-  set: Int32Array;
-  accepting: boolean;
-  /** next state id per (code point, whether $ holds after it), -1 when not computed yet */
-  table: Int32Array;
-  other: Map<number, number> | null;
-}
+/** transitions per state in the flat table: (code point below TABLE_CPS, $ after it) */
+const ROW = TABLE_CPS * 2;
 
 export class ExistsDfa {
-  private states: DState[] = [];
+  /** per state: the NFA's CHAR and MATCH states, ascending */
+  private sets: Int32Array[] = [];
+  private accepting = new Uint8Array(16);
+  /** next state per (state, code point < TABLE_CPS, $ after it); -1 when not computed yet */
+  private table = new Int32Array(16 * ROW).fill(-1);
+  /** the same for other code points */
+  private other: (Map<number, number> | null)[] = [];
   private ids = new Map<string, number>();
   private readonly mark: Int32Array;
   private gen = 0;
@@ -34,7 +34,14 @@ export class ExistsDfa {
   /** the start state per boundary context at position 0 */
   private starts: number[] = [-1, -1, -1, -1];
 
-  constructor(private readonly nfa: Nfa) {
+  /**
+   * `prefix`: a literal every match starts with (case-sensitive modes only); no match can
+   * start before its first occurrence, so the scan starts there.
+   */
+  constructor(
+    private readonly nfa: Nfa,
+    private readonly prefix = '',
+  ) {
     const n = nfa.kind.length;
     this.mark = new Int32Array(n);
     this.stack = new Int32Array(2 * n + 2);
@@ -45,10 +52,19 @@ export class ExistsDfa {
   exists(s: string): boolean {
     const len = s.length;
     const nl = this.nfa.nlanch;
-    // position 0: ^ holds; $ holds at the end or (newline-sensitive) before a newline
-    let cur = this.start((len === 0 || (nl && s.charCodeAt(0) === NEWLINE) ? 3 : 1));
-    if (this.states[cur].accepting) return true;
-    for (let i = 0; i < len; ) {
+    let i = 0;
+    if (this.prefix) {
+      i = s.indexOf(this.prefix);
+      if (i < 0) return false;
+    }
+    // ^ holds at position 0 (or, newline-sensitive, after a newline); $ at the end (or before a newline)
+    const bol = i === 0 || (nl && s.charCodeAt(i - 1) === NEWLINE);
+    const eol0 = i === len || (nl && s.charCodeAt(i) === NEWLINE);
+    let cur = this.start((bol ? 1 : 0) | (eol0 ? 2 : 0));
+    if (this.accepting[cur]) return true;
+    let table = this.table;
+    let accepting = this.accepting;
+    while (i < len) {
       let cp = s.charCodeAt(i++);
       if (cp >= 0xd800 && cp <= 0xdbff && i < len) {
         const lo = s.charCodeAt(i);
@@ -58,16 +74,14 @@ export class ExistsDfa {
         }
       }
       const eol = i === len || (nl && s.charCodeAt(i) === NEWLINE) ? 1 : 0;
-      const st = this.states[cur];
-      let next: number;
-      if (cp < TABLE_CPS) {
-        next = st.table[cp * 2 + eol];
-        if (next < 0) next = this.step(cur, cp, eol);
-      } else {
-        next = st.other?.get(cp * 2 + eol) ?? this.step(cur, cp, eol);
+      let next = cp < TABLE_CPS ? table[cur * ROW + cp * 2 + eol] : (this.other[cur]?.get(cp * 2 + eol) ?? -1);
+      if (next < 0) {
+        next = this.step(cur, cp, eol);
+        table = this.table;
+        accepting = this.accepting;
       }
       cur = next;
-      if (this.states[cur].accepting) return true;
+      if (accepting[cur]) return true;
     }
     return false;
   }
@@ -82,7 +96,7 @@ export class ExistsDfa {
 
   private start(ctx: number): number {
     let id = this.starts[ctx];
-    if (id < 0 || id >= this.states.length) {
+    if (id < 0 || id >= this.sets.length) {
       this.nextGen();
       const len = this.closure(this.nfa.start, ctx, 0);
       id = this.starts[ctx] = this.intern(len);
@@ -93,30 +107,31 @@ export class ExistsDfa {
   /** The state after `cur` reads cp, with $ holding afterwards when eol is 1; cached. */
   private step(cur: number, cp: number, eol: number): number {
     const nfa = this.nfa;
-    const from = this.states[cur];
     // after a character ^ holds only after a newline (newline-sensitive mode)
     const ctx = (nfa.nlanch && cp === NEWLINE ? 1 : 0) | (eol ? 2 : 0);
     this.nextGen();
     let len = 0;
-    for (const s of from.set) {
+    for (const s of this.sets[cur]) {
       if (nfa.kind[s] === Nfa.CHAR && nfa.test[s]!(cp)) len = this.closure(nfa.out1[s], ctx, len);
     }
     // the search is unanchored: a match may also start after this character
     len = this.closure(nfa.start, ctx, len);
-    if (this.states.length >= MAX_DFA_STATES) {
+    if (this.sets.length >= MAX_DFA_STATES) {
       // keep the memory bounded: forget every state, this one's successor is rebuilt
       this.reset();
       return this.intern(len);
     }
     const id = this.intern(len);
     const key = cp * 2 + eol;
-    if (cp < TABLE_CPS) from.table[key] = id;
-    else (from.other ??= new Map()).set(key, id);
+    if (cp < TABLE_CPS) this.table[cur * ROW + key] = id;
+    else (this.other[cur] ??= new Map()).set(key, id);
     return id;
   }
 
   private reset(): void {
-    this.states = [];
+    this.sets = [];
+    this.other = [];
+    this.table.fill(-1);
     this.ids.clear();
     this.starts = [-1, -1, -1, -1];
   }
@@ -161,20 +176,49 @@ export class ExistsDfa {
     const key = set.join(',');
     let id = this.ids.get(key);
     if (id === undefined) {
-      let accepting = false;
-      for (const s of set) if (this.nfa.kind[s] === Nfa.MATCH) accepting = true;
-      id = this.states.length;
-      this.states.push({ set, accepting, table: new Int32Array(TABLE_CPS * 2).fill(-1), other: null });
+      id = this.sets.length;
+      if (id >= this.accepting.length) {
+        const acc = new Uint8Array(this.accepting.length * 2);
+        acc.set(this.accepting);
+        this.accepting = acc;
+        const table = new Int32Array(acc.length * ROW).fill(-1);
+        table.set(this.table);
+        this.table = table;
+      }
+      let accepting = 0;
+      for (const s of set) if (this.nfa.kind[s] === Nfa.MATCH) accepting = 1;
+      this.accepting[id] = accepting;
+      this.sets.push(set);
+      this.other.push(null);
       this.ids.set(key, id);
     }
     return id;
   }
 }
 
-const dfas = new WeakMap<Nfa, ExistsDfa>();
-export function existsDfaOf(nfa: Nfa): ExistsDfa {
-  let d = dfas.get(nfa);
-  if (!d) dfas.set(nfa, (d = new ExistsDfa(nfa)));
+/** The literal characters every match of n starts with. */
+function literalPrefix(n: ReNode): string {
+  if (n.t === 'char') return String.fromCodePoint(n.cp);
+  if (n.t === 'group') return literalPrefix(n.node);
+  if (n.t !== 'cat') return '';
+  let out = '';
+  for (const x of n.items) {
+    if (x.t !== 'char') {
+      // a group of literals is literal too; what follows it may not be
+      return out + (x.t === 'group' ? literalPrefix(x.node) : '');
+    }
+    out += String.fromCodePoint(x.cp);
+  }
+  return out;
+}
+
+const dfas = new Map<number, WeakMap<ReNode, ExistsDfa>>();
+/** The existence DFA of a parsed pattern in a matching mode (cached with the pattern's tree). */
+export function existsDfaOf(root: ReNode, mode: number): ExistsDfa {
+  let byTree = dfas.get(mode);
+  if (!byTree) dfas.set(mode, (byTree = new WeakMap()));
+  let d = byTree.get(root);
+  if (!d) byTree.set(root, (d = new ExistsDfa(compile(root, false, mode), mode & ICASE ? '' : literalPrefix(root))));
   return d;
 }
 
@@ -198,5 +242,5 @@ export function reExists(s: string, pattern: string, mode: number): boolean {
       return s.includes(lit);
     }
   }
-  return existsDfaOf(compile(parseAre(pattern).root, false, mode)).exists(s);
+  return existsDfaOf(parseAre(pattern).root, mode).exists(s);
 }

@@ -12,7 +12,6 @@ import type { Value } from '../value.js';
 import { T, fn, op } from './core.js';
 import { parseAre, type ParsedRe, type ReNode } from './regex.js';
 import { existsDfaOf } from './regex_dfa.js';
-import { compile } from './regex_nfa.js';
 import { ICASE, NLANCH, NLSTOP, ReMatcher, codePoints, greediness, type Match } from './regex_engine.js';
 
 const S = (v: Value) => v as string;
@@ -131,7 +130,7 @@ class Found {
 
   /** whether there is a match at all */
   exists(): boolean {
-    return existsDfaOf(compile(this.re.root, false, this.mode)).exists(this.text);
+    return existsDfaOf(this.re.root, this.mode).exists(this.text);
   }
 
   /** the first match at or after a code point position */
