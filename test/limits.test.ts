@@ -69,6 +69,23 @@ describe('PostgreSQL limit errors instead of crashes', () => {
   });
 });
 
+describe('numeric input limits', () => {
+  it('131,072 digits before the point, a scale of 16,383, exponents as PostgreSQL bounds them', async () => {
+    const db = await Database.open();
+    const inputs = [
+      "repeat('1', 131072)", "repeat('1', 131073)", "'0.' || repeat('1', 16383)", "'0.' || repeat('1', 16384)",
+      "'1e131071'", "'1e131072'", "'1e-16383'", "'1e-16384'", "'1e1000000'", "'1e2147483648'", "'0e-20000'", "'0e200000'",
+      "'1' || repeat('0', 131071) || '.5'", "repeat('0', 200000)", "'1.5e-16383'", "'-0.00e3'", "'.5E+2'",
+    ];
+    for (const i of inputs) {
+      const q = `SELECT length((${i})::numeric::text) AS n`;
+      const pg = await oracle().query<{ n: number }>(q).then((r) => r.rows, (e) => (e as { code: string }).code);
+      const ours = await db.query(q).then((r) => r.rows, (e) => (e as { code: string }).code);
+      expect(ours, i).toEqual(pg);
+    }
+  });
+});
+
 describe('expressions nested too deep', () => {
   const R = (s: string, n: number) => s.repeat(n);
   it('fail as PostgreSQL 15 fails: 54001 with its hint, or the parser\'s 42601', async () => {

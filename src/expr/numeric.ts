@@ -39,6 +39,11 @@ function clampScale(s: number): number {
   return Math.min(Math.max(s, 0), MAX_DISPLAY_SCALE);
 }
 
+/** NUMERIC_DSCALE_MAX: the largest display scale */
+const NUMERIC_DSCALE_MAX = 16383;
+/** (NUMERIC_WEIGHT_MAX + 1) × DEC_DIGITS: the most digits before the decimal point */
+const NUMERIC_MAX_INT_DIGITS = 131072;
+
 function overflowError(): SqlError {
   return new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value overflows numeric format');
 }
@@ -110,15 +115,19 @@ export class Decimal {
     }
     const intPart = m[2] ?? '';
     const frac = m[3] ?? m[4] ?? '';
-    let exp = m[5] ? Number(m[5]) : 0;
-    if (!Number.isFinite(exp) || Math.abs(exp) > 1000) return null;
-    let coef = BigInt((intPart + frac) || '0');
+    const exp = m[5] ? Number(m[5]) : 0;
+    // set_var_from_str bounds the exponent; make_result then bounds the value: at most
+    // 131,072 digits before the point (weight ≤ 32767 base-10000 digits), a scale ≤ 16383
+    if (!(Math.abs(exp) < 1073741823)) throw overflowError();
+    const digits = (intPart + frac).replace(/^0+/, '');
+    if (digits !== '' && digits.length - frac.length + exp > NUMERIC_MAX_INT_DIGITS) throw overflowError();
+    if (frac.length - exp > NUMERIC_DSCALE_MAX) throw overflowError();
+    let coef = BigInt(digits || '0');
     let scale = frac.length - exp;
     if (scale < 0) {
-      coef *= pow10(-scale);
+      if (coef !== 0n) coef *= pow10(-scale);
       scale = 0;
     }
-    exp = 0;
     return new Decimal(m[1] === '-' ? -coef : coef, scale);
   }
 
