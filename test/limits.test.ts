@@ -76,9 +76,15 @@ describe('numeric input limits', () => {
       "repeat('1', 131072)", "repeat('1', 131073)", "'0.' || repeat('1', 16383)", "'0.' || repeat('1', 16384)",
       "'1e131071'", "'1e131072'", "'1e-16383'", "'1e-16384'", "'1e1000000'", "'1e2147483648'", "'0e-20000'", "'0e200000'",
       "'1' || repeat('0', 131071) || '.5'", "repeat('0', 200000)", "'1.5e-16383'", "'-0.00e3'", "'.5E+2'",
+      // results: 22003 past 131,072 digits before the point; a product's scale up to 16,383
+      "repeat('9', 131072)::numeric + 1", "repeat('9', 131072)::numeric * 1", "repeat('9', 131072)::numeric / 0.1",
+      "round(repeat('9', 131072)::numeric + 0.9)", "repeat('9', 131072)::numeric ^ 2", "'1e65000'::numeric * '1e66071'::numeric",
+      "'1e65000'::numeric * '1e66072'::numeric", "'1e131071'::numeric - '-1e131071'::numeric",
+      "SELECT scale(('0.' || repeat('1', 600))::numeric * ('0.' || repeat('1', 600))::numeric) AS n",
+      "SELECT scale('1e-16383'::numeric * '1e-16383'::numeric) AS n",
     ];
     for (const i of inputs) {
-      const q = `SELECT length((${i})::numeric::text) AS n`;
+      const q = i.startsWith('SELECT') ? i : `SELECT length((${i})::numeric::text) AS n`;
       const pg = await oracle().query<{ n: number }>(q).then((r) => r.rows, (e) => (e as { code: string }).code);
       const ours = await db.query(q).then((r) => r.rows, (e) => (e as { code: string }).code);
       expect(ours, i).toEqual(pg);
