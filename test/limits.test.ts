@@ -107,11 +107,13 @@ describe('expressions nested too deep', () => {
       ['nested FROM subqueries', `SELECT * FROM ${R('(SELECT * FROM ', 5000)}(SELECT 1) x${R(') x', 5000)}`, '42601'],
       ['nested ARRAY', `SELECT ARRAY${R('[', 10000)}1${R(']', 10000)}`, '42601'],
       ['jsonb nested 100,000 deep', `SELECT length('${R('[', 100000)}1${R(']', 100000)}'::jsonb::text)`, '54001'],
+      ['array literal nested 10,000 deep', `SELECT '${R('{', 10000)}1${R('}', 10000)}'::int[]`, '54000'],
     ];
     for (const [name, q, code] of cases) {
       const e = await errorOf(db.query(q));
       expect(e.code, name).toBe(code);
       if (code === '54001') expect({ message: e.message, hint: e.hint }, name).toEqual({ message: 'stack depth limit exceeded', hint: STACK_HINT });
+      else if (code === '54000') expect(e.message, name).toBe('number of array dimensions (7) exceeds the maximum allowed (6)');
       else expect(e.message, name).toMatch(/^memory exhausted at or near/);
     }
     // AND chains are flattened, as in PostgreSQL
