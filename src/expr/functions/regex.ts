@@ -103,7 +103,12 @@ function escapeClass(d: string): number[] | undefined {
   return d === d.toLowerCase() ? r : complement(r);
 }
 
+// parsed patterns, and through their trees the NFAs and DFAs built for them: bounded in
+// number and in total NFA size, so many big patterns cannot pile up memory
 const cache = new Map<string, ParsedRe>();
+let cachedStates = 0;
+const CACHE_MAX_PATTERNS = 1000;
+const CACHE_MAX_STATES = 1_000_000;
 
 export function parseAre(p: string): ParsedRe {
   let r = cache.get(p);
@@ -115,8 +120,13 @@ export function parseAre(p: string): ParsedRe {
       if (e instanceof RangeError) throw tooComplex();
       throw e;
     }
-    if (cache.size > 1000) cache.clear();
+    const size = nfaSize(r.root);
+    if (cache.size >= CACHE_MAX_PATTERNS || cachedStates + size > CACHE_MAX_STATES) {
+      cache.clear();
+      cachedStates = 0;
+    }
     cache.set(p, r);
+    cachedStates += size;
   }
   return r;
 }

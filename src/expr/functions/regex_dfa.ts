@@ -10,8 +10,10 @@ import { parseAre, type ReNode } from './regex.js';
 import { ICASE, Nfa, compile } from './regex_nfa.js';
 
 const NEWLINE = 10;
-/** DFA states kept per pattern before the cache is emptied */
-const MAX_DFA_STATES = 2000;
+/** DFA states kept per pattern before its cache is emptied… */
+const MAX_DFA_STATES = 1000;
+/** …and the most NFA state numbers their sets may hold together (4 MB) */
+const MAX_SET_ENTRIES = 1 << 20;
 /** transitions of code points below this live in a typed array, the others in a Map */
 const TABLE_CPS = 128;
 
@@ -27,6 +29,8 @@ export class ExistsDfa {
   /** the same for other code points */
   private other: (Map<number, number> | null)[] = [];
   private ids = new Map<string, number>();
+  /** the total size of the sets */
+  private setEntries = 0;
   private readonly mark: Int32Array;
   private gen = 0;
   private readonly stack: Int32Array;
@@ -116,7 +120,7 @@ export class ExistsDfa {
     }
     // the search is unanchored: a match may also start after this character
     len = this.closure(nfa.start, ctx, len);
-    if (this.sets.length >= MAX_DFA_STATES) {
+    if (this.sets.length >= MAX_DFA_STATES || this.setEntries + len > MAX_SET_ENTRIES) {
       // keep the memory bounded: forget every state, this one's successor is rebuilt
       this.reset();
       return this.intern(len);
@@ -129,6 +133,7 @@ export class ExistsDfa {
   }
 
   private reset(): void {
+    this.setEntries = 0;
     this.sets = [];
     this.other = [];
     this.table.fill(-1);
@@ -189,6 +194,7 @@ export class ExistsDfa {
       for (const s of set) if (this.nfa.kind[s] === Nfa.MATCH) accepting = 1;
       this.accepting[id] = accepting;
       this.sets.push(set);
+      this.setEntries += set.length;
       this.other.push(null);
       this.ids.set(key, id);
     }
@@ -212,14 +218,18 @@ function literalPrefix(n: ReNode): string {
   return out;
 }
 
-const dfas = new Map<number, WeakMap<ReNode, ExistsDfa>>();
-/** The existence DFA of a parsed pattern in a matching mode (cached with the pattern's tree). */
+// the DFAs of the patterns used last (each holds up to a few MB of states)
+const dfas = new Map<ReNode, (ExistsDfa | undefined)[]>();
+const MAX_DFAS = 64;
+
+/** The existence DFA of a parsed pattern in a matching mode. */
 export function existsDfaOf(root: ReNode, mode: number): ExistsDfa {
-  let byTree = dfas.get(mode);
-  if (!byTree) dfas.set(mode, (byTree = new WeakMap()));
-  let d = byTree.get(root);
-  if (!d) byTree.set(root, (d = new ExistsDfa(compile(root, false, mode), mode & ICASE ? '' : literalPrefix(root))));
-  return d;
+  let byMode = dfas.get(root);
+  if (!byMode) {
+    if (dfas.size >= MAX_DFAS) dfas.clear();
+    dfas.set(root, (byMode = []));
+  }
+  return (byMode[mode] ??= new ExistsDfa(compile(root, false, mode), mode & ICASE ? '' : literalPrefix(root)));
 }
 
 // the characters that make an ARE more than a literal string
