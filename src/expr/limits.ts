@@ -91,6 +91,11 @@ export class StringBuilder {
     }
   }
 
+  /** the same as append */
+  push(s: string): void {
+    this.append(s);
+  }
+
   finish(): string {
     if (this.chunks.length === 0) return this.pieces.join('');
     this.chunks.push(this.pieces.join(''));

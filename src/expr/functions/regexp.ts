@@ -12,6 +12,7 @@ import type { Value } from '../value.js';
 import { T, fn, op } from './core.js';
 import { parseAre, type ParsedRe, type ReNode } from './regex.js';
 import { existsDfaOf } from './regex_dfa.js';
+import { StringBuilder, checkHeapFor } from '../limits.js';
 import { ICASE, NLANCH, NLSTOP, ReMatcher, codePoints, greediness, type Match } from './regex_engine.js';
 
 const S = (v: Value) => v as string;
@@ -171,6 +172,8 @@ function allMatches(
     const eo = r.caps[1];
     if (!ignoreDegenerate || (so < len && eo > prevMatchEnd)) {
       out.push(subpatterns && found.ngroups > 0 ? r.caps.slice(2) : r.caps.slice(0, 2));
+      // each match is kept (some 100 bytes): refuse before the heap runs out
+      if (out.length % 1_000_000 === 0) checkHeapFor(out.length * 100);
     }
     prevMatchEnd = eo;
     if (!glob) break;
@@ -232,7 +235,7 @@ fn('regexp_match', { name: 'regexp_match', args: [TX, TX, TX], returns: T._text,
 // --- regexp_replace ---
 
 /** appendStringInfoRegexpSubstr: \1..\9, \& and \\ in the replacement. */
-function appendReplacement(out: string[], rep: string, caps: Int32Array, found: Found): void {
+function appendReplacement(out: StringBuilder, rep: string, caps: Int32Array, found: Found): void {
   let i = 0;
   while (i < rep.length) {
     const b = rep.indexOf('\\', i);
@@ -269,7 +272,7 @@ function appendReplacement(out: string[], rep: string, caps: Int32Array, found: 
 function replaceRegexp(s: string, p: string, rep: string, f: ReFlags, start: number, n: number): string {
   const found = matcher(s, p, f);
   const len = found.len;
-  const out: string[] = [];
+  const out = new StringBuilder();
   let dataPos = 0;
   let searchStart = start;
   let nmatches = 0;
@@ -290,7 +293,7 @@ function replaceRegexp(s: string, p: string, rep: string, f: ReFlags, start: num
     searchStart = eo + (so === eo ? 1 : 0);
   }
   if (dataPos < len) out.push(found.slice(dataPos, len));
-  return out.join('');
+  return out.finish();
 }
 
 fn('regexp_replace', {
@@ -367,7 +370,17 @@ function regexpCount(v: Value[]): Value {
   }
   const f = parseFlags(v.length > 3 ? S(v[3]) : null);
   noGlobal(f, 'regexp_count()');
-  return allMatches(matcher(S(v[0]), S(v[1]), f), start - 1, true, false, false).length;
+  // the matches are counted, not kept
+  const found = matcher(S(v[0]), S(v[1]), f);
+  const len = found.len;
+  let n = 0;
+  for (let at = start - 1; at <= len; ) {
+    const r = found.exec(at);
+    if (!r) break;
+    n++;
+    at = r.caps[1] + (r.caps[0] === r.caps[1] ? 1 : 0);
+  }
+  return n;
 }
 fn('regexp_count', { name: 'regexp_count_no_start', args: [TX, TX], returns: I4, eval: regexpCount });
 fn('regexp_count', { name: 'regexp_count_no_flags', args: [TX, TX, I4], returns: I4, eval: regexpCount });
