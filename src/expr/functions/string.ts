@@ -237,10 +237,24 @@ fn('split_part', {
     const d = S(v[1]);
     const n = X(v[2]);
     if (n === 0) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'field position must not be zero');
-    const parts = d === '' ? (s === '' ? [] : [s]) : s.split(d);
     if (s === '') return '';
-    const i = n > 0 ? n - 1 : parts.length + n;
-    return i >= 0 && i < parts.length ? parts[i] : '';
+    if (d === '') return n === 1 || n === -1 ? s : '';
+    // fields are found with indexOf, left to right, without splitting the whole text
+    let field = n;
+    if (n < 0) {
+      let count = 1;
+      for (let i = s.indexOf(d); i >= 0; i = s.indexOf(d, i + d.length)) count++;
+      field = count + n + 1;
+      if (field < 1) return '';
+    }
+    let start = 0;
+    for (let k = 1; k < field; k++) {
+      const i = s.indexOf(d, start);
+      if (i < 0) return '';
+      start = i + d.length;
+    }
+    const end = s.indexOf(d, start);
+    return s.slice(start, end < 0 ? s.length : end);
   },
 });
 fn('starts_with', { name: 'starts_with', args: [TX, TX], returns: T.bool, eval: (v) => S(v[0]).startsWith(S(v[1])) });

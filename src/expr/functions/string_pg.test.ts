@@ -18,7 +18,7 @@ const i4 = (n: number) => L(String(n), 'int4');
 const n = fc.integer({ min: -4, max: 10 });
 
 describe('string functions on code points vs PostgreSQL', () => {
-  it('substr, left, right, reverse, trims, pads, translate, replace', async () => {
+  it('substr, left, right, reverse, trims, pads, translate, replace, split_part', async () => {
     await fc.assert(
       fc.asyncProperty(text, text, n, fc.nat({ max: 6 }), async (s, t, k, m) => {
         await same(F('substr', tx(s), i4(k), i4(m)));
@@ -34,6 +34,7 @@ describe('string functions on code points vs PostgreSQL', () => {
         await same(F('rpad', tx(s), i4(k)));
         await same(F('translate', tx(s), tx(t), tx('x😀')));
         await same(F('replace', tx(s), tx(Array.from(t).slice(0, 2).join('')), tx('<😀>')));
+        await same(F('split_part', tx(s), tx(Array.from(t).slice(0, 2).join('')), i4(k === 0 ? 1 : k)));
       }),
       { numRuns: 300 },
     );
