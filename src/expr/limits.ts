@@ -5,7 +5,8 @@
 // fails with an error instead of exhausting the heap (which would kill the server).
 
 import { constants } from 'node:buffer';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SqlError, SQLSTATE, outOfMemory } from '../errors.js';
 
 /** The longest JavaScript string, in UTF-16 code units (2^29 - 24 on 64-bit V8). */
@@ -35,11 +36,31 @@ const HEAP_CHECK_FROM = 16 << 20;
  */
 export function checkHeapFor(bytes: number): void {
   if (bytes < HEAP_CHECK_FROM) return;
-  const h = getHeapStatistics();
+  let h = getHeapStatistics();
+  if (bytes <= (h.heap_size_limit - h.used_heap_size) / 2) return;
+  // the used size counts garbage not yet collected (a previous big statement's values):
+  // collect it before refusing
+  if (collectGarbage()) h = getHeapStatistics();
   const left = h.heap_size_limit - h.used_heap_size;
   if (bytes > left / 2) {
     throw outOfMemory(`Failed on request of size ${bytes} bytes: the JavaScript heap has ${left} bytes left (heap limit ${h.heap_size_limit}).`);
   }
+}
+
+let fullGc: (() => void) | null | undefined;
+/** A full garbage collection (V8's gc, exposed at first use), if available. */
+function collectGarbage(): boolean {
+  if (fullGc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      const f = runInNewContext('gc') as unknown;
+      fullGc = typeof f === 'function' ? (f as () => void) : null;
+    } catch {
+      fullGc = null;
+    }
+  }
+  fullGc?.();
+  return fullGc !== null;
 }
 
 /**
@@ -53,9 +74,13 @@ export function checkStringLength(units: number, bytesPerUnit = 2): void {
   checkHeapFor(units * bytesPerUnit);
 }
 
-/** 1 if every code unit of the strings is Latin-1 (V8 stores them in one byte), else 2. */
+/**
+ * 1 if every code unit of the strings is Latin-1 (V8 stores them in one byte), else 2. Only
+ * short strings are looked at: reading a long string built by concatenation (a rope) makes V8
+ * flatten it, allocating it whole; a long one counts as 2.
+ */
 export function bytesPerUnit(...ss: string[]): number {
-  for (const s of ss) if (/[^\x00-\xff]/.test(s)) return 2;
+  for (const s of ss) if (s.length > 1 << 16 || /[^\x00-\xff]/.test(s)) return 2;
   return 1;
 }
 
