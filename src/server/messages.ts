@@ -252,6 +252,55 @@ export function invalidUtf8(b: Buffer, at: number): SqlError {
   return new SqlError('22021', `invalid byte sequence for encoding "UTF8": ${bytes}`);
 }
 
+/**
+ * decodeUtf8 over a stream of chunks (COPY data): a character cut by a chunk boundary waits
+ * for the next chunk. An error's CONTEXT is `where(line)`, the line (1-based) it is on.
+ */
+export class Utf8Stream {
+  private carry: Buffer | null = null;
+  private line = 1;
+
+  constructor(private readonly where: (line: number) => string) {}
+
+  push(chunk: Buffer): string {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = null;
+    // hold back a lead byte whose sequence the chunk does not finish
+    let cut = data.length;
+    for (let i = data.length - 1; i >= 0 && i >= data.length - 3; i--) {
+      const c = data[i];
+      if ((c & 0xc0) === 0x80) continue;
+      if (c >= 0xc0 && i + utf8SequenceLength(c) > data.length) cut = i;
+      break;
+    }
+    if (cut < data.length) this.carry = Buffer.from(data.subarray(cut));
+    return this.decode(data.subarray(0, cut));
+  }
+
+  /** The end of the data: a character left unfinished is invalid. */
+  end(): void {
+    if (this.carry) this.decode(this.carry, true);
+  }
+
+  private decode(b: Buffer, atEnd = false): string {
+    let text: string;
+    try {
+      if (atEnd) throw invalidUtf8(b, 0);
+      text = decodeUtf8(b);
+    } catch (e) {
+      if (e instanceof SqlError) {
+        const at = atEnd ? 0 : firstInvalidUtf8(b);
+        let line = this.line;
+        for (let i = b.indexOf(10); i >= 0 && i < at; i = b.indexOf(10, i + 1)) line++;
+        e.where ??= this.where(line);
+      }
+      throw e;
+    }
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) this.line++;
+    return text;
+  }
+}
+
 // ---- backend messages -------------------------------------------------------------------
 
 const code = (c: string) => c.charCodeAt(0);

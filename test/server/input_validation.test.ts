@@ -99,9 +99,25 @@ describe('invalid UTF-8 from the client', () => {
     await c.readUntil('G');
     c.send(Buffer.concat([msg('d', 'a\nb\nc', [0xff], 'd\ne\n'), msg('c')]));
     expect(await errorOf(c)).toMatchObject({ C: '22021', M: 'invalid byte sequence for encoding "UTF8": 0xff', W: 'COPY ct, line 3' });
-    c.send(msg('Q', 'SELECT count(*) FROM ct', [0]));
+    // checked as the data arrives: a character cut between two CopyData messages is fine…
+    c.send(msg('Q', 'COPY ct FROM STDIN', [0]));
+    await c.readUntil('G');
+    c.send(Buffer.concat([msg('d', 'x\n', [0xc3]), msg('d', [0xa9], '\n', [0xe2, 0x82]), msg('d', [0xac], '\n'), msg('c')]));
+    expect((await c.readUntil('Z')).map((m) => m.type).join('')).toBe('CZ');
+    // …an invalid one fails at once, naming the bytes across the boundary; the rest is dropped
+    c.send(msg('Q', 'COPY ct FROM STDIN', [0]));
+    await c.readUntil('G');
+    c.send(Buffer.concat([msg('d', 'y\nz\n', [0xe2]), msg('d', [0x82, 0x41], '\n')]));
+    expect(await errorOf(c)).toMatchObject({ C: '22021', M: 'invalid byte sequence for encoding "UTF8": 0xe2 0x82 0x41', W: 'COPY ct, line 3' });
+    c.send(Buffer.concat([msg('d', 'more\n'), msg('c')]));
+    // cut short at the very end of the data
+    c.send(msg('Q', 'COPY ct FROM STDIN', [0]));
+    await c.readUntil('G');
+    c.send(Buffer.concat([msg('d', 'w\n', [0xf0, 0x9f]), msg('c')]));
+    expect(await errorOf(c)).toMatchObject({ C: '22021', M: 'invalid byte sequence for encoding "UTF8": 0xf0 0x9f', W: 'COPY ct, line 2' });
+    c.send(msg('Q', 'SELECT x FROM ct ORDER BY x', [0]));
     const ms = await c.readUntil('Z');
-    expect(dataRowText(ms.find((m) => m.type === 'D')!.body)).toEqual(['0']);
+    expect(ms.filter((m) => m.type === 'D').map((m) => dataRowText(m.body)[0])).toEqual(['x', 'é', '€']);
     c.end();
   });
 });
