@@ -290,6 +290,14 @@ fn('translate', {
   },
 });
 
+/** parts.join(sep), a long result checked against the heap before it is allocated */
+function joinChecked(parts: string[], sep: string): string {
+  let n = sep.length * Math.max(parts.length - 1, 0);
+  for (const p of parts) n += p.length;
+  if (n >= 1 << 22) checkStringLength(n);
+  return parts.join(sep);
+}
+
 // concat / concat_ws use each argument's output function (bool prints 't')
 function outFns(ts: readonly SqlType[]): ((v: Value) => string)[] {
   return ts.map((t) => (v: Value) => formatValue(v, t) as string);
@@ -304,9 +312,9 @@ fn('concat', {
   evalFor: (ts) => {
     const f = outFns(ts);
     return (v) => {
-      let out = '';
-      for (let i = 0; i < v.length; i++) if (v[i] !== null) out += f[i](v[i]);
-      return out;
+      const parts: string[] = [];
+      for (let i = 0; i < v.length; i++) if (v[i] !== null) parts.push(f[i](v[i]));
+      return joinChecked(parts, '');
     };
   },
 });
@@ -323,7 +331,7 @@ fn('concat_ws', {
       if (v[0] === null) return null;
       const parts: string[] = [];
       for (let i = 1; i < v.length; i++) if (v[i] !== null) parts.push(f[i](v[i]));
-      return parts.join(S(v[0]));
+      return joinChecked(parts, S(v[0]));
     };
   },
 });
