@@ -1,5 +1,6 @@
 // The `tributary` command line: an embedded SQL shell and a live demo.
 
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Database } from './index.js';
 import { runDemo, startDemoWriter } from './sources/demo.js';
@@ -40,9 +41,12 @@ Options:
   --tls-cert FILE      PEM certificate; with --tls-key, clients may upgrade to TLS
   --tls-key FILE       (SSLRequest). Without them the server answers that TLS is off.
   --user NAME          Accept only this user name (default: any).
-  --password PW        Require this password, checked with SCRAM-SHA-256 (also the
-                       TRIBUTARY_PASSWORD environment variable). Without a password, only
-                       connections from loopback addresses are accepted (trust).
+  --password-file FILE Require the password on the first line of FILE, checked with
+                       SCRAM-SHA-256. The TRIBUTARY_PASSWORD environment variable works too.
+                       Without a password, only connections from loopback addresses are
+                       accepted (trust).
+  --password PW        The same, given on the command line, where other local users can
+                       read it (ps, /proc); prefer --password-file or TRIBUTARY_PASSWORD.
   --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
   --help               This text.
 
@@ -79,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
-  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password']);
+  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -99,7 +103,18 @@ async function serve(args: string[]): Promise<number> {
   const port = opts.port === undefined ? 6875 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('--port takes a port number (0-65535)');
   if ((opts['tls-cert'] === undefined) !== (opts['tls-key'] === undefined)) return usageError('--tls-cert and --tls-key go together');
-  const password = (opts.password as string | undefined) ?? process.env.TRIBUTARY_PASSWORD;
+  if (opts.password !== undefined && opts['password-file'] !== undefined) return usageError('--password and --password-file exclude each other');
+  let password = (opts.password as string | undefined) ?? process.env.TRIBUTARY_PASSWORD;
+  if (opts['password-file'] !== undefined) {
+    const file = opts['password-file'] as string;
+    try {
+      password = readFileSync(file, 'utf8').split(/\r?\n/)[0];
+    } catch (e) {
+      console.error(`tributary serve: cannot read --password-file ${file}: ${(e as Error).message}`);
+      return 2;
+    }
+    if (password === '') return usageError(`--password-file ${file}: the first line is empty`);
+  }
   const db = await Database.open();
   const stopDemo = opts.demo ? await startDemoWriter(db) : () => {};
   const host = (opts.host as string | undefined) ?? '127.0.0.1';

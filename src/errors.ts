@@ -50,7 +50,9 @@ export const SQLSTATE = {
   QUERY_CANCELED: '57014',
   BAD_COPY_FILE_FORMAT: '22P04',
   PROGRAM_LIMIT_EXCEEDED: '54000',
+  STATEMENT_TOO_COMPLEX: '54001',
   CONFIGURATION_LIMIT_EXCEEDED: '53400',
+  OUT_OF_MEMORY: '53200',
   INVALID_JSON_TEXT: '22P02',
   UNTRANSLATABLE_CHARACTER: '22P05',
 } as const;
@@ -113,4 +115,38 @@ export function invalidInput(typeName: string, text: string): SqlError {
 
 export function internalError(message: string): SqlError {
   return new SqlError(SQLSTATE.INTERNAL_ERROR, message);
+}
+
+/** PostgreSQL's check_stack_depth() error (54001), with its hint at the default setting. */
+export function stackDepthExceeded(): SqlError {
+  return new SqlError(SQLSTATE.STATEMENT_TOO_COMPLEX, 'stack depth limit exceeded', {
+    hint: 'Increase the configuration parameter "max_stack_depth" (currently 2048kB), after ensuring the platform\'s stack depth limit is adequate.',
+  });
+}
+
+/** 53200: a value or a structure larger than the JavaScript heap can hold. */
+export function outOfMemory(detail: string): SqlError {
+  return new SqlError(SQLSTATE.OUT_OF_MEMORY, 'out of memory', { detail });
+}
+
+/** V8's RangeError when the stack is exhausted (deep recursion). */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && e.message === 'Maximum call stack size exceeded';
+}
+
+// V8's errors when a string, array or buffer would exceed what it can allocate
+const ALLOCATION_FAILURES = /^(Invalid string length|Invalid array length|Invalid typed array length.*|Array buffer allocation failed|Invalid array buffer length|Maximum Map size exceeded|Maximum Set size exceeded|Map maximum size exceeded|Set maximum size exceeded)$/;
+
+/**
+ * The error to report for anything a statement throws: SqlErrors as they are; a stack
+ * overflow as PostgreSQL's 54001; a value V8 cannot allocate as 53200; anything else is a
+ * bug, reported as XX000 rather than as a bare exception.
+ */
+export function toSqlError(e: unknown): SqlError {
+  if (e instanceof SqlError) return e;
+  if (isStackOverflow(e)) return stackDepthExceeded();
+  if (e instanceof RangeError && ALLOCATION_FAILURES.test(e.message)) {
+    return outOfMemory(`The value would exceed the largest string, array or buffer this server can hold (${e.message}).`);
+  }
+  return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
 }

@@ -4,7 +4,7 @@
 // inside a block aborts it: every statement but COMMIT/ROLLBACK/ROLLBACK TO then fails with
 // 25P02 until the block ends (COMMIT then reports ROLLBACK) or ROLLBACK TO recovers it.
 
-import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import { SqlError, SQLSTATE, toSqlError, unsupported } from '../errors.js';
 import type { Row, Value } from '../expr/value.js';
 import { optimize } from '../plan/optimizer.js';
 import { explainPlan } from '../plan/explain.js';
@@ -66,7 +66,7 @@ export class Session {
       }
     } catch (e) {
       this.abortOnError(); // a syntax error aborts the block too
-      throw e;
+      throw toSqlError(e);
     }
     // several statements in one string form one implicit transaction, as over the wire
     if (stmts.length > 1) return this.runImplicitBlock(stmts);
@@ -297,9 +297,9 @@ export class Session {
   /** A statement failed: the transaction's state afterwards, and the error to report. */
   private statementFailed(t: { txn: Txn; autocommit: boolean }, e: unknown): SqlError {
     if (!t.autocommit) this.abortOnError();
-    // A bug must still reach the client as a PostgreSQL error, never as a bare exception.
-    if (!(e instanceof SqlError)) return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
-    return e;
+    // A bug must still reach the client as a PostgreSQL error, never as a bare exception;
+    // stack and allocation limits become PostgreSQL's 54001 and 53200.
+    return toSqlError(e);
   }
 
   /**

@@ -80,7 +80,15 @@ export function parseArray(text: string, elem: SqlType, vector: boolean, input: 
   } else {
     for (;;) {
       ws();
-      if (s[i] === '{') throw unsupported('multidimensional arrays');
+      if (s[i] === '{') {
+        // PostgreSQL counts the dimensions first (MAXDIM is 6); fewer are not supported here
+        let depth = 1;
+        for (let j = i; j < s.length && (s[j] === '{' || /\s/.test(s[j])); j++) if (s[j] === '{') depth++;
+        if (elems.length === 0 && depth > 6) {
+          throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, 'number of array dimensions (7) exceeds the maximum allowed (6)');
+        }
+        throw unsupported('multidimensional arrays');
+      }
       let raw = '';
       let quoted = false;
       if (s[i] === '"') {

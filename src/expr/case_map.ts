@@ -4,6 +4,7 @@
 // toLowerCase/toUpperCase differ (full mappings such as ß -> SS, newer Unicode data).
 
 import { CASE_MAP } from './pg15_ctype.js';
+import { StringBuilder } from './limits.js';
 
 let lowerMap: Map<number, number> | undefined;
 let upperMap: Map<number, number> | undefined;
@@ -41,9 +42,10 @@ export function mapCase(s: string, upper: boolean): string {
     }
   }
   if (ascii) return upper ? s.toUpperCase() : s.toLowerCase();
-  let out = '';
-  for (const c of s) out += String.fromCodePoint((upper ? towupper : towlower)(c.codePointAt(0)!));
-  return out;
+  // a StringBuilder: += per character would keep a rope node per character
+  const out = new StringBuilder();
+  for (const c of s) out.append(String.fromCodePoint((upper ? towupper : towlower)(c.codePointAt(0)!)));
+  return out.finish();
 }
 
 /** Every code point whose towlower or towupper differs from it. */

@@ -39,8 +39,29 @@ function clampScale(s: number): number {
   return Math.min(Math.max(s, 0), MAX_DISPLAY_SCALE);
 }
 
+/** NUMERIC_DSCALE_MAX: the largest display scale */
+const NUMERIC_DSCALE_MAX = 16383;
+/** (NUMERIC_WEIGHT_MAX + 1) × DEC_DIGITS: the most digits before the decimal point */
+const NUMERIC_MAX_INT_DIGITS = 131072;
+
 function overflowError(): SqlError {
   return new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value overflows numeric format');
+}
+
+// below this no value can have too many digits before the point
+const CHECK_WEIGHT_FROM = 10n ** 1000n;
+
+/** make_result: 22003 if d has more than 131,072 digits before the decimal point. */
+function checkWeight(d: Decimal): Decimal {
+  const c = d.coef < 0n ? -d.coef : d.coef;
+  if (c < CHECK_WEIGHT_FROM) return d;
+  // 2^(4(h-1)) <= c < 2^(4h) bounds the digit count without converting to decimal
+  const h = c.toString(16).length;
+  const most = Math.ceil(4 * h * Math.LOG10E * Math.LN2) - d.scale;
+  if (most <= NUMERIC_MAX_INT_DIGITS) return d;
+  const least = Math.floor(4 * (h - 1) * Math.LOG10E * Math.LN2) + 1 - d.scale;
+  if (least > NUMERIC_MAX_INT_DIGITS || c >= pow10(NUMERIC_MAX_INT_DIGITS + d.scale)) throw overflowError();
+  return d;
 }
 
 export class Decimal {
@@ -110,15 +131,19 @@ export class Decimal {
     }
     const intPart = m[2] ?? '';
     const frac = m[3] ?? m[4] ?? '';
-    let exp = m[5] ? Number(m[5]) : 0;
-    if (!Number.isFinite(exp) || Math.abs(exp) > 1000) return null;
-    let coef = BigInt((intPart + frac) || '0');
+    const exp = m[5] ? Number(m[5]) : 0;
+    // set_var_from_str bounds the exponent; make_result then bounds the value: at most
+    // 131,072 digits before the point (weight ≤ 32767 base-10000 digits), a scale ≤ 16383
+    if (!(Math.abs(exp) < 1073741823)) throw overflowError();
+    const digits = (intPart + frac).replace(/^0+/, '');
+    if (digits !== '' && digits.length - frac.length + exp > NUMERIC_MAX_INT_DIGITS) throw overflowError();
+    if (frac.length - exp > NUMERIC_DSCALE_MAX) throw overflowError();
+    let coef = BigInt(digits || '0');
     let scale = frac.length - exp;
     if (scale < 0) {
-      coef *= pow10(-scale);
+      if (coef !== 0n) coef *= pow10(-scale);
       scale = 0;
     }
-    exp = 0;
     return new Decimal(m[1] === '-' ? -coef : coef, scale);
   }
 
@@ -150,7 +175,7 @@ export class Decimal {
   add(o: Decimal): Decimal {
     if (this.special || o.special) return addSpecial(this, o);
     const s = Math.max(this.scale, o.scale);
-    return new Decimal(this.at(s) + o.at(s), s);
+    return checkWeight(new Decimal(this.at(s) + o.at(s), s));
   }
 
   sub(o: Decimal): Decimal {
@@ -165,10 +190,11 @@ export class Decimal {
       if (a === 0 || b === 0) return Decimal.NAN;
       return a * b > 0 ? Decimal.INFINITY : Decimal.NEG_INFINITY;
     }
-    // PostgreSQL's mul result scale is the sum of scales, capped at NUMERIC_MAX_DISPLAY_SCALE
+    // numeric_mul: the exact product, rounded if its scale is more than a numeric can hold
     const s = this.scale + o.scale;
-    if (s > MAX_DISPLAY_SCALE) return new Decimal(this.coef * o.coef, s).round(MAX_DISPLAY_SCALE);
-    return new Decimal(this.coef * o.coef, s);
+    const p = this.coef * o.coef;
+    if (s > NUMERIC_DSCALE_MAX) return checkWeight(new Decimal(divRound(p, pow10(s - NUMERIC_DSCALE_MAX)), NUMERIC_DSCALE_MAX));
+    return checkWeight(new Decimal(p, s));
   }
 
   div(o: Decimal): Decimal {
@@ -192,7 +218,7 @@ export class Decimal {
     const e = rscale + o.scale - this.scale;
     const num = e >= 0 ? this.coef * pow10(e) : this.coef;
     const den = e >= 0 ? o.coef : o.coef * pow10(-e);
-    return new Decimal(divRound(num, den), rscale);
+    return checkWeight(new Decimal(divRound(num, den), rscale));
   }
 
   mod(o: Decimal): Decimal {
@@ -241,8 +267,8 @@ export class Decimal {
     scale = Math.max(Math.min(scale, 2000), -2000);
     if (scale >= this.scale) return scale === this.scale ? this : new Decimal(this.at(scale), scale);
     const q = divRound(this.coef, pow10(this.scale - scale));
-    if (scale < 0) return new Decimal(q * pow10(-scale), 0);
-    return new Decimal(q, scale);
+    if (scale < 0) return checkWeight(new Decimal(q * pow10(-scale), 0));
+    return checkWeight(new Decimal(q, scale));
   }
 
   trunc(scale: number): Decimal {
@@ -257,13 +283,13 @@ export class Decimal {
   ceil(): Decimal {
     if (this.special) return this;
     const t = this.trunc(0);
-    return t.compare(this) < 0 ? new Decimal(t.coef + 1n, 0) : t;
+    return t.compare(this) < 0 ? checkWeight(new Decimal(t.coef + 1n, 0)) : t;
   }
 
   floor(): Decimal {
     if (this.special) return this;
     const t = this.trunc(0);
-    return t.compare(this) > 0 ? new Decimal(t.coef - 1n, 0) : t;
+    return t.compare(this) > 0 ? checkWeight(new Decimal(t.coef - 1n, 0)) : t;
   }
 
   /** Smallest scale that represents the value exactly (trailing zeros stripped). */
@@ -396,7 +422,7 @@ export class Decimal {
   }
 
   power(e: Decimal): Decimal {
-    return numericPower(this, e);
+    return checkWeight(numericPower(this, e));
   }
 }
 

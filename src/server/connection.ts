@@ -10,7 +10,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
-import { SqlError, SQLSTATE } from '../errors.js';
+import { SqlError, SQLSTATE, toSqlError } from '../errors.js';
 import type { Session } from '../engine/session.js';
 import type { StatementResult } from '../engine/statement.js';
 import type { FieldInfo } from '../engine/result.js';
@@ -27,6 +27,7 @@ import {
   closeComplete,
   commandComplete,
   dataRow,
+  decodeUtf8,
   emptyQueryResponse,
   errorOrNotice,
   errorResponse,
@@ -81,10 +82,7 @@ function cancelError(): SqlError {
   return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to user request');
 }
 
-function asSqlError(e: unknown): SqlError {
-  if (e instanceof SqlError) return e;
-  return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
-}
+const asSqlError = toSqlError;
 
 export class Connection {
   private stream: Duplex;
@@ -332,7 +330,6 @@ export class Connection {
   private async simpleQuery(frame: Frame): Promise<void> {
     const end = frame.body.indexOf(0);
     if (end !== frame.body.length - 1) throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, 'invalid message format', { severity: 'FATAL' });
-    const sql = frame.body.toString('utf8', 0, end);
     this.cancelRequested = false;
     // a Query message discards the unnamed statement and portal
     this.extended.statements.delete('');
@@ -341,6 +338,8 @@ export class Connection {
     session.beginImplicitBlock();
     let ok = true;
     try {
+      // invalid UTF-8 is an ERROR of this query (it aborts an open block), as in PostgreSQL
+      const sql = decodeUtf8(frame.body, 0, end);
       const textHandler = queryTextHandler(sql);
       if (textHandler) {
         session.checkNotAborted(null);

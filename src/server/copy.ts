@@ -6,7 +6,7 @@ import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { copyOptions, formatCopyRow, parseCopy, type CopyOptions } from '../engine/copy_format.js';
 import { formatValue } from '../expr/format.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
-import { commandComplete, copyData, copyDone, copyResponse } from './messages.js';
+import { Utf8Stream, commandComplete, copyData, copyDone, copyResponse } from './messages.js';
 import { registerStatementHandler, type HandlerContext } from './hooks.js';
 import { quoteIdent } from '../catalog/system/info.js';
 
@@ -34,10 +34,12 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   cx.session.checkWritable('COPY FROM');
   cx.send(copyResponse('G', columns?.length ?? target.columns.length));
   await cx.flush();
-  const chunks: Buffer[] = [];
+  // the data must be valid UTF-8 (22021, with the line as CONTEXT), checked as it arrives
+  const utf8 = new Utf8Stream((line) => `COPY ${n.relation.relname}, line ${line}`);
+  const chunks: string[] = [];
   for (;;) {
     const m = await cx.readMessage();
-    if (m.type === 'd') chunks.push(m.body);
+    if (m.type === 'd') chunks.push(utf8.push(m.body));
     else if (m.type === 'c') break;
     else if (m.type === 'f') {
       const msg = m.body.toString('utf8').replace(/\0$/, '');
@@ -45,7 +47,8 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
     } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
     else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
   }
-  const records = parseCopy(Buffer.concat(chunks).toString('utf8'), opts);
+  utf8.end();
+  const records = parseCopy(chunks.join(''), opts);
   const result = cx.session.copyIn(n.relation, columns, records);
   cx.send(commandComplete(result.command));
 }

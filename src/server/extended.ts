@@ -9,7 +9,7 @@ import type { StatementResult } from '../engine/statement.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { T, typeOid, type SqlType } from '../sql/types.js';
 import { decodeBinaryParam, formatOf, hasBinaryFormat, typeForOid, wireField } from './formats.js';
-import { MessageReader, noData, parameterDescription, protocolViolation, rowDescription } from './messages.js';
+import { MessageReader, decodeUtf8, noData, parameterDescription, protocolViolation, rowDescription } from './messages.js';
 import { statementHandler } from './hooks.js';
 import { abortedError, isTransactionExit } from '../engine/transaction_control.js';
 
@@ -58,8 +58,7 @@ export class ExtendedState {
     const r = new MessageReader(body);
     const name = r.cstring();
     const sql = r.cstring();
-    const n = r.int16();
-    if (n < 0) throw protocolViolation('invalid number of parameter types');
+    const n = r.uint16();
     const declaredOids: number[] = [];
     for (let i = 0; i < n; i++) declaredOids.push(r.int32() >>> 0);
     r.end();
@@ -87,17 +86,17 @@ export class ExtendedState {
     const r = new MessageReader(body);
     const portalName = r.cstring();
     const stmtName = r.cstring();
-    const nFormats = r.int16();
+    const nFormats = r.uint16();
     const formats: number[] = [];
     for (let i = 0; i < nFormats; i++) formats.push(r.int16());
-    const nParams = r.int16();
+    const nParams = r.uint16();
     const raw: (Buffer | null)[] = [];
     for (let i = 0; i < nParams; i++) {
       const len = r.int32();
       if (len < -1) throw protocolViolation('invalid parameter length');
       raw.push(len === -1 ? null : r.bytes(len));
     }
-    const nResult = r.int16();
+    const nResult = r.uint16();
     const resultFormats: number[] = [];
     for (let i = 0; i < nResult; i++) resultFormats.push(r.int16());
     r.end();
@@ -127,8 +126,14 @@ export class ExtendedState {
     if (portalName !== '' && this.portals.has(portalName)) throw new SqlError('42P03', `portal "${portalName}" already exists`);
     const params = raw.map((b, i) => {
       if (b === null) return null;
-      if (formatOf(formats, i) === 0) return b.toString('utf8');
-      return decodeBinaryParam(b, prepared.paramTypes[i], i + 1);
+      try {
+        if (formatOf(formats, i) === 0) return decodeUtf8(b);
+        return decodeBinaryParam(b, prepared.paramTypes[i], i + 1);
+      } catch (e) {
+        // bind_param_error_callback names the parameter of an encoding error
+        if (e instanceof SqlError && e.code === '22021') e.where ??= `${portalName === '' ? 'unnamed portal' : `portal "${portalName}"`} parameter $${i + 1}`;
+        throw e;
+      }
     });
     this.portals.set(portalName, { prepared, params, resultFormats, sent: 0 });
   }

@@ -12,7 +12,7 @@ import type { Value } from '../expr/value.js';
 import type { Decimal } from '../expr/numeric.js';
 import type { Jsonb } from '../expr/jsonb.js';
 import { TYPE_INFO, type SqlType, T, type TypeId, type as mkType } from '../sql/types.js';
-import type { WireField } from './messages.js';
+import { decodeUtf8, type WireField } from './messages.js';
 import type { FieldInfo } from '../engine/result.js';
 
 /** Microseconds and days between 1970-01-01 (our epoch) and 2000-01-01 (PostgreSQL's). */
@@ -21,7 +21,6 @@ const PG_EPOCH_DAYS = 10957;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INVALID_BINARY_REPRESENTATION = '22P03';
-const CHARACTER_NOT_IN_REPERTOIRE = '22021';
 
 const BY_OID = new Map<number, SqlType>();
 for (const id of Object.keys(TYPE_INFO) as TypeId[]) if (id !== 'unknown') BY_OID.set(TYPE_INFO[id].oid, mkType(id));
@@ -256,14 +255,8 @@ function floatText(x: number): string {
   return Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : Object.is(x, -0) ? '-0' : String(x);
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-function utf8(b: Buffer): string {
-  try {
-    return decoder.decode(b);
-  } catch {
-    throw new SqlError(CHARACTER_NOT_IN_REPERTOIRE, 'invalid byte sequence for encoding "UTF8"');
-  }
-}
+// textrecv verifies its bytes as text input does (22021 naming the bad bytes)
+const utf8 = (b: Buffer): string => decodeUtf8(b);
 
 function numericRecv(buf: Buffer, t: SqlType): string {
   if (buf.length < 8) throw badBinary(t);

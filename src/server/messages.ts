@@ -7,6 +7,7 @@
 
 import { BufferReader } from 'pg-protocol/dist/buffer-reader.js';
 import { Writer } from 'pg-protocol/dist/buffer-writer.js';
+import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { SqlError, SQLSTATE } from '../errors.js';
 
@@ -154,6 +155,10 @@ export class MessageReader {
     this.need(2);
     return this.r.int16();
   }
+  /** pq_getmsgint(msg, 2): counts (parameters, formats) are unsigned, up to 65,535. */
+  uint16(): number {
+    return this.int16() & 0xffff;
+  }
   int32(): number {
     this.need(4);
     return this.r.int32();
@@ -166,11 +171,14 @@ export class MessageReader {
     this.need(n);
     return this.r.bytes(n);
   }
+  /** pq_getmsgstring: a NUL-terminated string, which must be valid UTF-8 (22021). */
   cstring(): string {
-    const end = this.buf.indexOf(0, this.pos);
+    const start = this.pos;
+    const end = this.buf.indexOf(0, start);
     if (end < 0) throw protocolViolation('invalid string in message');
-    this.need(end - this.pos + 1);
-    return this.r.cstring();
+    this.need(end - start + 1);
+    this.r.cstring(); // keep the inner reader in step
+    return decodeUtf8(this.buf, start, end);
   }
   get remaining(): number {
     return this.buf.length - this.pos;
@@ -178,6 +186,118 @@ export class MessageReader {
   /** pq_getmsgend: trailing garbage is an error too. */
   end(): void {
     if (this.pos !== this.buf.length) throw protocolViolation('invalid message format');
+  }
+}
+
+/**
+ * The text in buf[start, end) as PostgreSQL's pg_verify_mbstr accepts it: valid UTF-8 (no
+ * surrogates, overlong forms or code points past U+10FFFF) without NUL bytes. Anything else
+ * is `22021 invalid byte sequence for encoding "UTF8": 0x..`, naming the bytes of the first
+ * bad character as report_invalid_encoding does, instead of becoming U+FFFD.
+ */
+export function decodeUtf8(buf: Buffer, start = 0, end = buf.length): string {
+  const b = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+  if (isUtf8(b) && b.indexOf(0) < 0) return b.toString('utf8');
+  const at = firstInvalidUtf8(b);
+  if (at < 0) return b.toString('utf8'); // (PostgreSQL's rules accept it)
+  throw invalidUtf8(b, at);
+}
+
+/** The offset of the first byte sequence pg_utf8_verifychar rejects (-1 if none). */
+export function firstInvalidUtf8(b: Buffer): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 0x80) {
+      if (c === 0) return i;
+      i++;
+      continue;
+    }
+    const l = utf8SequenceLength(c);
+    if (l === 1 || i + l > b.length || !utf8Legal(b, i, l)) return i;
+    i += l;
+  }
+  return -1;
+}
+
+/** pg_utf_mblen: the length a lead byte announces (1 for bytes that cannot lead). */
+function utf8SequenceLength(c: number): number {
+  if ((c & 0x80) === 0) return 1;
+  if ((c & 0xe0) === 0xc0) return 2;
+  if ((c & 0xf0) === 0xe0) return 3;
+  if ((c & 0xf8) === 0xf0) return 4;
+  return 1;
+}
+
+/** pg_utf8_islegal */
+function utf8Legal(b: Buffer, i: number, l: number): boolean {
+  const cont = (x: number) => x >= 0x80 && x <= 0xbf;
+  if (l >= 4 && !cont(b[i + 3])) return false;
+  if (l >= 3 && !cont(b[i + 2])) return false;
+  const lead = b[i];
+  const a = b[i + 1];
+  switch (lead) {
+    case 0xe0: if (a < 0xa0 || a > 0xbf) return false; break;
+    case 0xed: if (a < 0x80 || a > 0x9f) return false; break;
+    case 0xf0: if (a < 0x90 || a > 0xbf) return false; break;
+    case 0xf4: if (a < 0x80 || a > 0x8f) return false; break;
+    default: if (!cont(a)) return false;
+  }
+  return lead >= 0xc2 && lead <= 0xf4;
+}
+
+/** report_invalid_encoding: the bytes of the bad character, as many as its lead byte announces. */
+export function invalidUtf8(b: Buffer, at: number): SqlError {
+  const n = Math.min(utf8SequenceLength(b[at]), b.length - at, 8);
+  const bytes = [...b.subarray(at, at + n)].map((x) => '0x' + x.toString(16).padStart(2, '0')).join(' ');
+  return new SqlError('22021', `invalid byte sequence for encoding "UTF8": ${bytes}`);
+}
+
+/**
+ * decodeUtf8 over a stream of chunks (COPY data): a character cut by a chunk boundary waits
+ * for the next chunk. An error's CONTEXT is `where(line)`, the line (1-based) it is on.
+ */
+export class Utf8Stream {
+  private carry: Buffer | null = null;
+  private line = 1;
+
+  constructor(private readonly where: (line: number) => string) {}
+
+  push(chunk: Buffer): string {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = null;
+    // hold back a lead byte whose sequence the chunk does not finish
+    let cut = data.length;
+    for (let i = data.length - 1; i >= 0 && i >= data.length - 3; i--) {
+      const c = data[i];
+      if ((c & 0xc0) === 0x80) continue;
+      if (c >= 0xc0 && i + utf8SequenceLength(c) > data.length) cut = i;
+      break;
+    }
+    if (cut < data.length) this.carry = Buffer.from(data.subarray(cut));
+    return this.decode(data.subarray(0, cut));
+  }
+
+  /** The end of the data: a character left unfinished is invalid. */
+  end(): void {
+    if (this.carry) this.decode(this.carry, true);
+  }
+
+  private decode(b: Buffer, atEnd = false): string {
+    let text: string;
+    try {
+      if (atEnd) throw invalidUtf8(b, 0);
+      text = decodeUtf8(b);
+    } catch (e) {
+      if (e instanceof SqlError) {
+        const at = atEnd ? 0 : firstInvalidUtf8(b);
+        let line = this.line;
+        for (let i = b.indexOf(10); i >= 0 && i < at; i = b.indexOf(10, i + 1)) line++;
+        e.where ??= this.where(line);
+      }
+      throw e;
+    }
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) this.line++;
+    return text;
   }
 }
 

@@ -2,7 +2,7 @@
 // WASM). The trees are the JSON form of PostgreSQL's Node structs (see @pgsql/types).
 
 import { loadModule, parseSync } from 'libpg-query';
-import { SqlError, SQLSTATE } from '../errors.js';
+import { SqlError, SQLSTATE, isStackOverflow, stackDepthExceeded } from '../errors.js';
 import { checkPg15Tokens, pg15ErrorAt } from './pg15_tokens.js';
 import { TextOffsets, locationsToChars } from './locations.js';
 
@@ -53,6 +53,8 @@ function parseUncached(sql: string): ParsedStatement[] {
   try {
     tree = parseSync(sql);
   } catch (e: any) {
+    // the parser's C code recurses over deep expressions (1+1+…+1) as PostgreSQL's analysis does
+    if (isStackOverflow(e)) throw stackDepthExceeded();
     const pos = e?.sqlDetails?.cursorPosition; // 0-based, in characters
     if (typeof pos === 'number') {
       const pg15 = pg15ErrorAt(offsets, offsets.indexOfChar(pos));

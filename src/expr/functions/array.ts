@@ -4,6 +4,7 @@
 
 import { arrayTypeIds, elementType, T, type as mkType, type SqlType, type TypeId } from '../../sql/types.js';
 import { PgArray } from '../array.js';
+import { checkArraySize } from '../limits.js';
 import { formatValue } from '../format.js';
 import { comparator, equalityKeyFn } from '../compare.js';
 import type { Value } from '../value.js';
@@ -47,13 +48,22 @@ for (const id of arrayTypeIds()) {
     const a = A(v[0]);
     const b = A(v[1]);
     if (a.length === 0) return b;
+    checkArraySize(a.length + b.length);
     return new PgArray([...a.elems, ...b.elems], a.lower);
   };
   op('||', { name: `array_cat${id}`, args: [at, at], returns: at, strict: false, eval: cat });
   fn('array_cat', { name: `array_cat${id}`, args: [at, at], returns: at, strict: false, eval: cat });
-  const append: FunctionImpl['eval'] = (v) => (v[0] === null ? new PgArray([v[1]]) : new PgArray([...A(v[0]).elems, v[1]], A(v[0]).lower));
+  const append: FunctionImpl['eval'] = (v) => {
+    if (v[0] === null) return new PgArray([v[1]]);
+    checkArraySize(A(v[0]).length + 1);
+    return new PgArray([...A(v[0]).elems, v[1]], A(v[0]).lower);
+  };
   // array_prepend keeps the array's lower bound ('[0:1]={1,2}' gives '[0:2]={0,1,2}')
-  const prepend: FunctionImpl['eval'] = (v) => (v[1] === null ? new PgArray([v[0]]) : new PgArray([v[0], ...A(v[1]).elems], A(v[1]).lower));
+  const prepend: FunctionImpl['eval'] = (v) => {
+    if (v[1] === null) return new PgArray([v[0]]);
+    checkArraySize(A(v[1]).length + 1);
+    return new PgArray([v[0], ...A(v[1]).elems], A(v[1]).lower);
+  };
   fn('array_append', { name: `array_append${id}`, args: [at, et], returns: at, strict: false, eval: append });
   fn('array_prepend', { name: `array_prepend${id}`, args: [et, at], returns: at, strict: false, eval: prepend });
 

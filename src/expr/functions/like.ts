@@ -79,10 +79,20 @@ function matchText(t: string, ti: number, p: string, pi: number): number {
   return pi >= plen ? TRUE : ABORT;
 }
 
-// For a pattern with at most two %, V8's RegExp is faster than the walk and cannot backtrack
-// badly; it gives the same answers unless the pattern ends in a lone escape, whose error
-// depends on how far the walk gets.
-const compiled = new Map<string, RegExp | null>();
+// For a pattern with at most one %, V8's RegExp is faster than the walk and backtracks at
+// most once per position of its tail (two % would make it quadratic: '%a%b' over a long run
+// of a's); it gives the same answers unless the pattern ends in a lone escape, whose error
+// depends on how far the walk gets. '%literal%' is a substring search.
+const compiled = new Map<string, ((text: string) => boolean) | null>();
+
+function fastMatcher(pattern: string): ((text: string) => boolean) | null {
+  if (pattern.length >= 2 && pattern.startsWith('%') && pattern.endsWith('%')) {
+    const lit = pattern.slice(1, -1);
+    if (!/[%_\\]/.test(lit)) return (t) => t.includes(lit);
+  }
+  const re = toRegExp(pattern);
+  return re ? (t) => re.test(t) : null;
+}
 
 function toRegExp(pattern: string): RegExp | null {
   let src = '';
@@ -93,7 +103,7 @@ function toRegExp(pattern: string): RegExp | null {
       if (++i >= pattern.length) return null;
       src += escapeRe(pattern[i]);
     } else if (c === '%') {
-      if (++percents > 2) return null;
+      if (++percents > 1) return null;
       src += '.*';
     } else if (c === '_') src += '.';
     else src += escapeRe(c);
@@ -107,13 +117,13 @@ function escapeRe(c: string): string {
 
 /** text LIKE pattern (backslash escapes). ILIKE callers pass both sides lower-cased. */
 export function likeMatch(text: string, pattern: string): boolean {
-  let re = compiled.get(pattern);
-  if (re === undefined) {
-    re = toRegExp(pattern);
+  let fast = compiled.get(pattern);
+  if (fast === undefined) {
+    fast = fastMatcher(pattern);
     if (compiled.size > 1000) compiled.clear();
-    compiled.set(pattern, re);
+    compiled.set(pattern, fast);
   }
-  if (re) return re.test(text);
+  if (fast) return fast(text);
   return matchText(text, 0, pattern, 0) === TRUE;
 }
 

@@ -14,6 +14,7 @@ import {
 import { formatValue } from '../format.js';
 import { ANY, T, op } from './core.js';
 import { checkInt, checkInt8, dpow, floatArith, intArith, widerInt, type IntId } from './arith.js';
+import { bytesPerUnit, checkStringLength } from '../limits.js';
 
 const INTS: IntId[] = ['int2', 'int4', 'int8'];
 const SHORT: Record<string, string> = { int2: '2', int4: '4', int8: '8', float4: '4', float8: '8' };
@@ -201,7 +202,16 @@ export function anyTextFn(ty: SqlType): (v: Value) => string {
   if (ty.id === 'bpchar') return (v) => (v as string).replace(/ +$/, '');
   return (v) => formatValue(v, ty) as string;
 }
-op('||', { name: 'textcat', args: [T.text, T.text], returns: T.text, eval: (v) => (v[0] as string) + (v[1] as string) });
+/**
+ * a || b. A long result is checked against the heap first: JS builds it as a rope, but it is
+ * flattened (allocated whole) as soon as it is read.
+ */
+function cat(a: string, b: string): string {
+  if (a.length + b.length >= BIG_TEXT) checkStringLength(a.length + b.length, bytesPerUnit(a, b));
+  return a + b;
+}
+const BIG_TEXT = 1 << 22;
+op('||', { name: 'textcat', args: [T.text, T.text], returns: T.text, eval: (v) => cat(v[0] as string, v[1] as string) });
 op('||', {
   name: 'anytextcat',
   args: [ANY, T.text],
@@ -211,7 +221,7 @@ op('||', {
   },
   evalFor: (ts) => {
     const f = anyTextFn(ts[0]);
-    return (v) => f(v[0]) + (v[1] as string);
+    return (v) => cat(f(v[0]), v[1] as string);
   },
 });
 op('||', {
@@ -223,6 +233,6 @@ op('||', {
   },
   evalFor: (ts) => {
     const f = anyTextFn(ts[1]);
-    return (v) => (v[0] as string) + f(v[1]);
+    return (v) => cat(v[0] as string, f(v[1]));
   },
 });

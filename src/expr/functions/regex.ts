@@ -5,11 +5,12 @@
 // differ; back references; locale-dependent classes and `\w \s`; `\m \M \y`; lookaround;
 // embedded options; collating elements) is refused with 0A000 rather than approximated.
 //
-// parseAre gives a syntax tree. The boolean operators (~, ~*) run it as a JS RegExp
-// (translateAre): whether a match exists is the same in both. Where the extent of a match
-// or its parenthesized parts matter (substring, regexp_match, regexp_replace…), JS's
-// leftmost-first answers differ from PostgreSQL's leftmost-longest ones, so those run the
-// tree on regex_engine.ts instead.
+// parseAre gives a syntax tree, compiled to a Thompson NFA (regex_nfa.ts). Whether a match
+// exists (~, ~*, regexp_like) is decided by a lazily built DFA (regex_dfa.ts); where the
+// extent of a match or its parenthesized parts matter (substring, regexp_match,
+// regexp_replace…) the NFA simulation and regex_engine.ts find PostgreSQL's leftmost-longest
+// match and divide it. Neither backtracks; JS RegExps (backtracking, leftmost-first) are not
+// used. Patterns whose NFA would be too big are refused as PostgreSQL refuses them.
 
 import { SqlError, SQLSTATE } from '../../errors.js';
 import { CLASSES } from '../pg15_ctype.js';
@@ -102,14 +103,30 @@ function escapeClass(d: string): number[] | undefined {
   return d === d.toLowerCase() ? r : complement(r);
 }
 
+// parsed patterns, and through their trees the NFAs and DFAs built for them: bounded in
+// number and in total NFA size, so many big patterns cannot pile up memory
 const cache = new Map<string, ParsedRe>();
+let cachedStates = 0;
+const CACHE_MAX_PATTERNS = 1000;
+const CACHE_MAX_STATES = 1_000_000;
 
 export function parseAre(p: string): ParsedRe {
   let r = cache.get(p);
   if (!r) {
-    r = parse(p);
-    if (cache.size > 1000) cache.clear();
+    try {
+      r = parse(p);
+    } catch (e) {
+      // a stack overflow (deep nesting with little stack left) is a pattern too complex
+      if (e instanceof RangeError) throw tooComplex();
+      throw e;
+    }
+    const size = nfaSize(r.root);
+    if (cache.size >= CACHE_MAX_PATTERNS || cachedStates + size > CACHE_MAX_STATES) {
+      cache.clear();
+      cachedStates = 0;
+    }
     cache.set(p, r);
+    cachedStates += size;
   }
   return r;
 }
@@ -205,6 +222,10 @@ function parse(p: string): ParsedRe {
         cap = ++ngroups;
       }
       depth++;
+      // regcomp.c gives up when its recursion gets too deep (between 5,000 and 10,000
+      // levels of parentheses on PostgreSQL 15's default stack); ours, and the recursions
+      // over the tree after it, need a lower bound to stay within Node's stack
+      if (depth > MAX_NESTING) throw tooComplex();
       const node = alternation();
       if (cs[i] !== ')') throw invalid('parentheses () not balanced');
       i++;
@@ -307,53 +328,48 @@ function parse(p: string): ParsedRe {
 
   const root = alternation();
   if (i < cs.length) throw invalid('parentheses () not balanced');
+  if (nfaSize(root) > MAX_STATES) throw tooComplex();
   return { root, ngroups };
 }
 
-// --- the tree as a JS RegExp source (for ~ and ~*: only whether a match exists) ---
+const MAX_NESTING = 1000;
+/**
+ * The most NFA states a pattern may compile to (regex_nfa.ts builds one state per leaf
+ * and per choice, copying a counted repetition's operand). PostgreSQL refuses a pattern
+ * whose NFA outgrows REG_MAX_COMPILE_SPACE; its NFAs are not ours, so the limits agree on
+ * the shapes that matter (`((a{1,200}){1,200}){1,200}` is refused, `(a{1,200}){1,200}`
+ * accepted) but not on every pattern near the limit.
+ */
+const MAX_STATES = 100_000;
 
-// (with the u flag, JS accepts an escaped '-' only inside a class)
-const SYNTAX = new Set([...'^$\\.*+?()[]{}|/']);
-
-function escChar(cp: number, inClass = false): string {
-  const c = String.fromCodePoint(cp);
-  if (SYNTAX.has(c) || (inClass && c === '-')) return '\\' + c;
-  if (cp < 0x20 || cp === 0x7f) return `\\u{${cp.toString(16)}}`;
-  return c;
+function tooComplex(): SqlError {
+  return invalid('regular expression is too complex');
 }
 
-function toJs(n: ReNode, icase: boolean): string {
+/** The number of states regex_nfa.ts builds for n (capped: stops counting past MAX_STATES). */
+function nfaSize(n: ReNode): number {
   switch (n.t) {
     case 'char':
-      return escChar(n.cp);
     case 'any':
-      return '.';
-    case 'class': {
-      const r = icase && n.icaseRanges ? n.icaseRanges : n.ranges;
-      let s = n.neg ? '[^' : '[';
-      for (let k = 0; k < r.length; k += 2) {
-        const lo = escChar(r[k], true);
-        s += r[k] === r[k + 1] ? lo : lo + '-' + escChar(r[k + 1], true);
-      }
-      // an empty class matches nothing (its complement, anything)
-      return r.length === 0 ? (n.neg ? '[^]' : '[]') : s + ']';
-    }
+    case 'class':
     case 'bol':
-      return '^';
     case 'eol':
-      return '$';
-    case 'cat':
-      return n.items.map((x) => (x.t === 'alt' ? `(?:${toJs(x, icase)})` : toJs(x, icase))).join('');
-    case 'alt':
-      return n.items.map((x) => toJs(x, icase)).join('|');
-    case 'rep':
-      return toJs(n.node, icase) + n.text;
+      return 1;
     case 'group':
-      return (n.cap ? '(' : '(?:') + toJs(n.node, icase) + ')';
+      return nfaSize(n.node);
+    case 'cat':
+    case 'alt': {
+      let sum = n.items.length - 1;
+      for (const x of n.items) {
+        sum += nfaSize(x);
+        if (sum > MAX_STATES) return sum;
+      }
+      return sum;
+    }
+    case 'rep': {
+      const one = nfaSize(n.node);
+      const copies = n.max === Infinity ? n.min + 1 : n.max;
+      return one * copies + copies + 1;
+    }
   }
-}
-
-/** JS RegExp source (for the u and s flags, plus i when case-insensitive). */
-export function translateAre(p: string, icase = false): string {
-  return toJs(parseAre(p).root, icase);
 }

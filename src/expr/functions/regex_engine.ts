@@ -140,31 +140,15 @@ export class ReMatcher {
     return runnerOf(compile(n, true, this.mode));
   }
 
-  /**
-   * The first match starting at or after `start` (code points), with its groups.
-   * `findStart`, when given, answers where the leftmost match starts (a JS RegExp over the
-   * same language finds the same position, faster); the engine then finds its extent.
-   */
-  exec(start: number, findStart?: (from: number) => number): Match | null {
-    let m: [number, number] | null;
+  /** The first match starting at or after `start` (code points), with its groups. */
+  exec(start: number): Match | null {
     const lazy = greediness(this.root) === 'lazy';
-    if (findStart) {
-      const so = findStart(start);
-      if (so < 0) return null;
-      const r = this.runner(this.root).reach(this.text, so, this.text.length);
-      let eo = -1;
-      if (lazy) eo = r.indexOf(1, so);
-      else for (let p = this.text.length; p >= so; p--) if (r[p]) { eo = p; break; }
-      if (eo < 0) return null; // cannot happen: findStart found a match there
-      m = [so, eo];
-    } else {
-      m = this.runner(this.root).search(this.text, start);
-      if (!m) return null;
-      // a non-greedy RE takes the shortest match at that start
-      if (lazy) {
-        const r = this.runner(this.root).reach(this.text, m[0], this.text.length);
-        m[1] = r.indexOf(1, m[0]);
-      }
+    const m = this.runner(this.root).search(this.text, start);
+    if (!m) return null;
+    // a non-greedy RE takes the shortest match at that start
+    if (lazy) {
+      const r = this.runner(this.root).reach(this.text, m[0], this.text.length);
+      m[1] = r.indexOf(1, m[0]);
     }
     const caps = new Int32Array(2 * (this.ngroups + 1)).fill(-1);
     caps[0] = m[0];

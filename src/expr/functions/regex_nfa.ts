@@ -86,13 +86,23 @@ function leafTest(n: ReNode, mode: number): (cp: number) => boolean {
   }
 }
 
+// one test per leaf and mode: a counted repetition builds many states from one leaf
+const leafTests = new Map<number, WeakMap<ReNode, (cp: number) => boolean>>();
+function sharedLeafTest(n: ReNode, mode: number): (cp: number) => boolean {
+  let byNode = leafTests.get(mode);
+  if (!byNode) leafTests.set(mode, (byNode = new WeakMap()));
+  let t = byNode.get(n);
+  if (!t) byNode.set(n, (t = leafTest(n, mode)));
+  return t;
+}
+
 /** Thompson construction of n, continuing to `next`; `reverse` builds the mirror image. */
 function build(nfa: Nfa, n: ReNode, next: number, reverse: boolean, mode: number): number {
   switch (n.t) {
     case 'char':
     case 'any':
     case 'class':
-      return nfa.add(Nfa.CHAR, next, -1, leafTest(n, mode));
+      return nfa.add(Nfa.CHAR, next, -1, sharedLeafTest(n, mode));
     case 'bol':
       return nfa.add(Nfa.BOL, next);
     case 'eol':
@@ -145,13 +155,23 @@ export function compile(n: ReNode, reverse: boolean, mode: number): Nfa {
 }
 
 /**
+ * NFAs up to this many states cache each state's ε-closure; a cached closure can hold every
+ * state, so larger ones (big counted repetitions) walk the ε-moves at each step instead,
+ * marking what they visit, which bounds a step to O(states) time and the memory to O(states).
+ */
+const CACHED_CLOSURES_MAX_STATES = 256;
+
+/**
  * Runs one NFA over texts. The ε-closure of each state is computed once per boundary context
- * (whether ^ and $ hold there) and cached; the work lists and marks are reused across calls,
- * so a match allocates almost nothing.
+ * (whether ^ and $ hold there) and cached (small NFAs); the work lists and marks are reused
+ * across calls, so a match allocates almost nothing.
  */
 export class Runner {
   private readonly n: number;
+  /** per state: the generation (step) in which it was last added to a list or visited */
   private readonly mark: Int32Array;
+  private readonly cached: boolean;
+  private readonly stack: Int32Array;
   private gen = 0;
   /** closures[ctx][state]: the CHAR and MATCH states reachable by ε-moves; ctx bit 1 = ^ holds, 2 = $ holds */
   private readonly closures: (Int32Array | undefined)[][] = [[], [], [], []];
@@ -165,10 +185,20 @@ export class Runner {
   constructor(readonly nfa: Nfa) {
     this.n = nfa.kind.length;
     this.mark = new Int32Array(this.n);
+    this.cached = this.n <= CACHED_CLOSURES_MAX_STATES;
+    this.stack = new Int32Array(this.cached ? 0 : 2 * this.n + 2);
     this.list = new Int32Array(this.n);
     this.next = new Int32Array(this.n);
     this.tags = new Int32Array(this.n);
     this.nextTags = new Int32Array(this.n);
+  }
+
+  /** A new generation of marks; the marks restart before the counter outgrows an int32. */
+  private nextGen(): void {
+    if (++this.gen === 0x40000000) {
+      this.mark.fill(0);
+      this.gen = 1;
+    }
   }
 
   private ctx(pos: number): number {
@@ -214,6 +244,56 @@ export class Runner {
   }
 
   /**
+   * Adds the CHAR and MATCH states ε-reachable from s (in boundary context ctx) that are not
+   * yet in this generation's list to `into` from `len` on, with `tag` in `tags` if given;
+   * returns the new length.
+   */
+  private spread(s: number, ctx: number, into: Int32Array, len: number, tags: Int32Array | null, tag: number): number {
+    const mark = this.mark;
+    const gen = this.gen;
+    if (this.cached) {
+      for (const x of this.closure(s, ctx)) {
+        if (mark[x] !== gen) {
+          mark[x] = gen;
+          if (tags) tags[len] = tag;
+          into[len++] = x;
+        }
+      }
+      return len;
+    }
+    // every visited state is marked, so a state is expanded once per step whatever the
+    // number of threads reaching it: O(states) per step
+    const nfa = this.nfa;
+    const stack = this.stack;
+    let sp = 0;
+    stack[sp++] = s;
+    while (sp > 0) {
+      const x = stack[--sp];
+      if (mark[x] === gen) continue;
+      mark[x] = gen;
+      switch (nfa.kind[x]) {
+        case Nfa.SPLIT:
+          stack[sp++] = nfa.out2[x];
+          stack[sp++] = nfa.out1[x];
+          break;
+        case Nfa.JUMP:
+          stack[sp++] = nfa.out1[x];
+          break;
+        case Nfa.BOL:
+          if (ctx & 1) stack[sp++] = nfa.out1[x];
+          break;
+        case Nfa.EOL:
+          if (ctx & 2) stack[sp++] = nfa.out1[x];
+          break;
+        default:
+          if (tags) tags[len] = tag;
+          into[len++] = x;
+      }
+    }
+    return len;
+  }
+
+  /**
    * Positions p between `from` and `limit` (inclusive) such that the (sub)pattern matches
    * text[from, p) (forward NFA) or text[p, from) (reverse NFA, limit <= from). The array is
    * reused by the next call on this runner.
@@ -231,28 +311,18 @@ export class Runner {
     let list = this.list;
     let next = this.next;
     let len = 0;
-    this.gen++;
-    for (const x of this.closure(nfa.start, this.ctx(from))) {
-      this.mark[x] = this.gen;
-      list[len++] = x;
-    }
+    this.nextGen();
+    len = this.spread(nfa.start, this.ctx(from), list, 0, null, 0);
     for (let pos = from; ; pos += dir) {
       const atEnd = pos === limit;
       const cp = atEnd ? -1 : text[dir > 0 ? pos : pos - 1];
       const nctx = atEnd ? 0 : this.ctx(pos + dir);
       let nlen = 0;
-      this.gen++;
+      this.nextGen();
       for (let k = 0; k < len; k++) {
         const s = list[k];
         if (kind[s] === Nfa.MATCH) out[pos] = 1;
-        else if (!atEnd && test[s]!(cp)) {
-          for (const x of this.closure(out1[s], nctx)) {
-            if (this.mark[x] !== this.gen) {
-              this.mark[x] = this.gen;
-              next[nlen++] = x;
-            }
-          }
-        }
+        else if (!atEnd && test[s]!(cp)) nlen = this.spread(out1[s], nctx, next, nlen, null, 0);
       }
       if (atEnd || nlen === 0) break;
       const t = list;
@@ -291,17 +361,11 @@ export class Runner {
     let len = 0;
     let bestS = -1;
     let bestE = -1;
-    this.gen++;
+    this.nextGen();
     for (let pos = start; pos <= tlen; pos++) {
       if (bestS < 0) {
         // seed a thread starting here (states already present started earlier)
-        for (const x of this.closure(nfa.start, this.ctx(pos))) {
-          if (this.mark[x] !== this.gen) {
-            this.mark[x] = this.gen;
-            list[len] = x;
-            tags[len++] = pos;
-          }
-        }
+        len = this.spread(nfa.start, this.ctx(pos), list, len, tags, pos);
       }
       for (let k = 0; k < len; k++) {
         if (kind[list[k]] === Nfa.MATCH) {
@@ -316,19 +380,13 @@ export class Runner {
       const cp = text[pos];
       const nctx = this.ctx(pos + 1);
       let nlen = 0;
-      this.gen++;
+      this.nextGen();
       // the list is ordered by start, so the first thread to reach a state started earliest
       for (let k = 0; k < len; k++) {
         const s = list[k];
         if (bestS >= 0 && tags[k] > bestS) continue;
         if (kind[s] !== Nfa.CHAR || !test[s]!(cp)) continue;
-        for (const x of this.closure(out1[s], nctx)) {
-          if (this.mark[x] !== this.gen) {
-            this.mark[x] = this.gen;
-            next[nlen] = x;
-            nextTags[nlen++] = tags[k];
-          }
-        }
+        nlen = this.spread(out1[s], nctx, next, nlen, nextTags, tags[k]);
       }
       let t = list;
       list = next;

@@ -10,7 +10,9 @@ import { SqlError, SQLSTATE } from '../../errors.js';
 import { PgArray } from '../array.js';
 import type { Value } from '../value.js';
 import { T, fn, op } from './core.js';
-import { parseAre, translateAre, type ParsedRe, type ReNode } from './regex.js';
+import { parseAre, type ParsedRe, type ReNode } from './regex.js';
+import { existsDfaOf } from './regex_dfa.js';
+import { StringBuilder, checkHeapFor } from '../limits.js';
 import { ICASE, NLANCH, NLSTOP, ReMatcher, codePoints, greediness, type Match } from './regex_engine.js';
 
 const S = (v: Value) => v as string;
@@ -94,32 +96,6 @@ function isAnchored(n: ReNode): boolean {
   return n.t === 'cat' && n.items.length > 1 && n.items[0].t === 'bol' && n.items[n.items.length - 1].t === 'eol';
 }
 
-const jsCache = new Map<string, RegExp | null>();
-const ASCII = /^[\x00-\x7f]*$/;
-
-/**
- * A JS RegExp over the same language, to find where the leftmost match starts: JS and
- * PostgreSQL agree on that (not on where it ends). Case-insensitively only for ASCII text
- * and pattern, where JS's folding is PostgreSQL's; not in newline-sensitive modes.
- */
-function jsFinder(pattern: string, f: ReFlags, text: string): RegExp | null {
-  if (f.quote || (f.mode & (NLSTOP | NLANCH)) !== 0) return null;
-  const icase = (f.mode & ICASE) !== 0;
-  if (icase && !(ASCII.test(text) && ASCII.test(pattern))) return null;
-  const key = (icase ? 'i' : 'c') + pattern;
-  let re = jsCache.get(key);
-  if (re === undefined) {
-    try {
-      re = new RegExp(translateAre(pattern, icase), icase ? 'gisu' : 'gsu');
-    } catch {
-      re = null;
-    }
-    if (jsCache.size > 1000) jsCache.clear();
-    jsCache.set(key, re);
-  }
-  return re;
-}
-
 /** One text matched against one pattern; the engine's structures are built on first use. */
 class Found {
   private engine: ReMatcher | null = null;
@@ -131,7 +107,6 @@ class Found {
     readonly text: string,
     private readonly re: ParsedRe,
     private readonly mode: number,
-    private readonly js: RegExp | null,
   ) {}
 
   get ngroups(): number {
@@ -156,25 +131,12 @@ class Found {
 
   /** whether there is a match at all */
   exists(): boolean {
-    if (this.js) {
-      this.js.lastIndex = 0;
-      return this.js.test(this.text);
-    }
-    return this.m.exec(0) !== null;
+    return existsDfaOf(this.re.root, this.mode).exists(this.text);
   }
 
   /** the first match at or after a code point position */
   exec(start: number): Match | null {
-    const m = this.m;
-    const js = this.js;
-    if (!js) return m.exec(start);
-    const offs = this.offs;
-    return m.exec(start, (from) => {
-      js.lastIndex = offs ? offs[from] : from;
-      const r = js.exec(this.text);
-      if (!r) return -1;
-      return offs ? codePointIndex(offs, r.index) : r.index;
-    });
+    return this.m.exec(start);
   }
 
   /** the text between two code point positions */
@@ -186,21 +148,8 @@ class Found {
 }
 
 function matcher(text: string, pattern: string, f: ReFlags, existenceOnly = false): Found {
-  return new Found(text, compilePattern(pattern, f, existenceOnly), f.mode, jsFinder(pattern, f, text));
+  return new Found(text, compilePattern(pattern, f, existenceOnly), f.mode);
 }
-
-/** The code point position of a string offset (offsets ascending). */
-function codePointIndex(offsets: Int32Array, offset: number): number {
-  let lo = 0;
-  let hi = offsets.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid] < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 
 /**
  * setup_regexp_matches: the matches from `start` (code points), each as [so, eo, …] of the
@@ -223,6 +172,8 @@ function allMatches(
     const eo = r.caps[1];
     if (!ignoreDegenerate || (so < len && eo > prevMatchEnd)) {
       out.push(subpatterns && found.ngroups > 0 ? r.caps.slice(2) : r.caps.slice(0, 2));
+      // each match is kept (some 100 bytes): refuse before the heap runs out
+      if (out.length % 1_000_000 === 0) checkHeapFor(out.length * 100);
     }
     prevMatchEnd = eo;
     if (!glob) break;
@@ -284,7 +235,7 @@ fn('regexp_match', { name: 'regexp_match', args: [TX, TX, TX], returns: T._text,
 // --- regexp_replace ---
 
 /** appendStringInfoRegexpSubstr: \1..\9, \& and \\ in the replacement. */
-function appendReplacement(out: string[], rep: string, caps: Int32Array, found: Found): void {
+function appendReplacement(out: StringBuilder, rep: string, caps: Int32Array, found: Found): void {
   let i = 0;
   while (i < rep.length) {
     const b = rep.indexOf('\\', i);
@@ -321,7 +272,7 @@ function appendReplacement(out: string[], rep: string, caps: Int32Array, found: 
 function replaceRegexp(s: string, p: string, rep: string, f: ReFlags, start: number, n: number): string {
   const found = matcher(s, p, f);
   const len = found.len;
-  const out: string[] = [];
+  const out = new StringBuilder();
   let dataPos = 0;
   let searchStart = start;
   let nmatches = 0;
@@ -342,7 +293,7 @@ function replaceRegexp(s: string, p: string, rep: string, f: ReFlags, start: num
     searchStart = eo + (so === eo ? 1 : 0);
   }
   if (dataPos < len) out.push(found.slice(dataPos, len));
-  return out.join('');
+  return out.finish();
 }
 
 fn('regexp_replace', {
@@ -419,7 +370,17 @@ function regexpCount(v: Value[]): Value {
   }
   const f = parseFlags(v.length > 3 ? S(v[3]) : null);
   noGlobal(f, 'regexp_count()');
-  return allMatches(matcher(S(v[0]), S(v[1]), f), start - 1, true, false, false).length;
+  // the matches are counted, not kept
+  const found = matcher(S(v[0]), S(v[1]), f);
+  const len = found.len;
+  let n = 0;
+  for (let at = start - 1; at <= len; ) {
+    const r = found.exec(at);
+    if (!r) break;
+    n++;
+    at = r.caps[1] + (r.caps[0] === r.caps[1] ? 1 : 0);
+  }
+  return n;
 }
 fn('regexp_count', { name: 'regexp_count_no_start', args: [TX, TX], returns: I4, eval: regexpCount });
 fn('regexp_count', { name: 'regexp_count_no_flags', args: [TX, TX, I4], returns: I4, eval: regexpCount });

@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, L, runOurs, runPg, type Node, usePglite } from '../pgtest.js';
+import { F, L, O, runOurs, runPg, type Node, usePglite } from '../pgtest.js';
 
 const oracle = usePglite();
 
@@ -61,6 +61,20 @@ describe('regular expression functions vs PostgreSQL', () => {
         await same(F('regexp_match', tx(s), tx(`^(${p})$`)));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('~, ~* and regexp_like (the lazy DFA), also newline-sensitive', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[abcA1x\n]{0,8}$/), pattern, fc.constantFrom('^', '', ''), fc.constantFrom('$', '', ''), async (s, p, b, e) => {
+        const re = `${b}(${p})${e}`;
+        await same(O('~', tx(s), tx(re)));
+        await same(O('~*', tx(s), tx(re)));
+        await same(F('regexp_like', tx(s), tx(re), tx('n')));
+        await same(F('regexp_like', tx(s), tx(re), tx('w')));
+        await same(F('regexp_like', tx(s), tx(re), tx('p')));
+      }),
+      { numRuns: 300 },
     );
   });
 });

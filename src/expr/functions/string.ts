@@ -1,7 +1,6 @@
 // String functions and pattern-matching operators. Lengths and positions count code points
-// as PostgreSQL does in UTF-8. Regular expressions run on JS RegExp with the 's' flag (PG's
-// ARE lets '.' match newlines); this is close to PG for ordinary patterns but not identical
-// for ARE-only syntax: patterns go through regex.ts, which refuses what it cannot translate.
+// as PostgreSQL does in UTF-8. The regular expression operators ~ and !~ run on regex_dfa.ts
+// (no backtracking). Functions that build big strings check the size first (limits.ts).
 
 import { createHash } from 'node:crypto';
 import { SqlError, SQLSTATE } from '../../errors.js';
@@ -10,10 +9,11 @@ import type { Value } from '../value.js';
 import { formatValue } from '../format.js';
 import { charLength } from '../cast.js';
 import { ANY, T, fn, op } from './core.js';
-import { translateAre } from './regex.js';
+import { reExists } from './regex_dfa.js';
 import { likeEscape, likeMatch } from './like.js';
 import { mapCase } from '../case_map.js';
 import { PgArray } from '../array.js';
+import { MAX_ALLOC_SIZE, MAX_ARRAY_SIZE, MAX_ENCODING_LENGTH, StringBuilder, VARHDRSZ, bytesPerUnit, checkArraySize, checkStringLength, requestedLengthTooLarge } from '../limits.js';
 
 const S = (v: Value) => v as string;
 const X = (v: Value) => v as number;
@@ -22,6 +22,42 @@ const I4 = T.int4;
 
 function chars(s: string): string[] {
   return charLength(s) === s.length ? s.split('') : Array.from(s);
+}
+
+/**
+ * The string offset `count` code points after offset `from` (at most s.length). Positions
+ * are found by walking the string, so no per-character array is built for long text.
+ */
+function cpOffset(s: string, from: number, count: number): number {
+  let i = from;
+  const n = s.length;
+  for (; count > 0 && i < n; count--) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
+  }
+  return i;
+}
+
+/** The code points of s in reverse order (surrogate pairs kept in order). */
+function reverseText(s: string): string {
+  const out = new StringBuilder();
+  const chunk = new Uint16Array(8192);
+  let k = 0;
+  for (let i = s.length - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    if (k >= chunk.length - 1) {
+      out.append(String.fromCharCode(...chunk.subarray(0, k)));
+      k = 0;
+    }
+    const hi = i > 0 ? s.charCodeAt(i - 1) : 0;
+    if (c >= 0xdc00 && c <= 0xdfff && hi >= 0xd800 && hi <= 0xdbff) {
+      chunk[k++] = hi;
+      i--;
+    }
+    chunk[k++] = c;
+  }
+  out.append(String.fromCharCode(...chunk.subarray(0, k)));
+  return out.finish();
 }
 
 function rtrimBlank(s: string): string {
@@ -45,24 +81,24 @@ fn('initcap', {
   args: [TX],
   returns: TX,
   eval: (v) => {
-    let out = '';
+    const out = new StringBuilder();
     let inWord = false;
     for (const c of S(v[0])) {
       const alnum = /[\p{L}\p{N}]/u.test(c);
-      out += alnum ? mapCase(c, !inWord) : c;
+      out.append(alnum ? mapCase(c, !inWord) : c);
       inWord = alnum;
     }
-    return out;
+    return out.finish();
   },
 });
 
 function substr(s: string, start: number, count: number | null): string {
   if (count !== null && count < 0) throw new SqlError('22011', 'negative substring length not allowed');
-  const cs = chars(s);
   const from = Math.max(start, 1);
-  const end = count === null ? cs.length + 1 : start + count; // exclusive, 1-based
+  const end = count === null ? Infinity : start + count; // exclusive, 1-based
   if (end <= from) return '';
-  return cs.slice(from - 1, end - 1).join('');
+  const o1 = cpOffset(s, 0, from - 1);
+  return s.slice(o1, end === Infinity ? s.length : cpOffset(s, o1, end - from));
 }
 fn(['substr', 'substring'], { name: 'text_substr', args: [TX, I4, I4], returns: TX, eval: (v) => substr(S(v[0]), X(v[1]), X(v[2])) });
 fn(['substr', 'substring'], { name: 'text_substr_no_len', args: [TX, I4], returns: TX, eval: (v) => substr(S(v[0]), X(v[1]), null) });
@@ -73,21 +109,50 @@ function strpos(s: string, sub: string): number {
   return charLength(s.slice(0, i)) + 1;
 }
 fn(['strpos', 'position'], { name: 'textpos', args: [TX, TX], returns: I4, eval: (v) => strpos(S(v[0]), S(v[1])) });
+/** replace (varlena.c): every occurrence of `from`, left to right; the size checked first. */
+function replaceText(s: string, from: string, to: string): string {
+  if (from === '' || s === '') return s;
+  let count = 0;
+  for (let i = s.indexOf(from); i >= 0; i = s.indexOf(from, i + from.length)) count++;
+  if (count === 0) return s;
+  checkStringLength(s.length + count * (to.length - from.length), 2);
+  const out = new StringBuilder();
+  let at = 0;
+  for (let i = s.indexOf(from); i >= 0; i = s.indexOf(from, at)) {
+    out.append(s.slice(at, i));
+    out.append(to);
+    at = i + from.length;
+  }
+  out.append(s.slice(at));
+  return out.finish();
+}
 fn('replace', {
   name: 'replace_text',
   args: [TX, TX, TX],
   returns: TX,
-  eval: (v) => (S(v[1]) === '' ? S(v[0]) : S(v[0]).split(S(v[1])).join(S(v[2]))),
+  eval: (v) => replaceText(S(v[0]), S(v[1]), S(v[2])),
 });
 
 function trimSet(s: string, set: string, left: boolean, right: boolean): string {
-  const cs = chars(s);
-  const st = new Set(chars(set));
+  const st = new Set(chars(set).map((c) => c.codePointAt(0)!));
   let a = 0;
-  let b = cs.length;
-  if (left) while (a < b && st.has(cs[a])) a++;
-  if (right) while (b > a && st.has(cs[b - 1])) b--;
-  return cs.slice(a, b).join('');
+  let b = s.length;
+  if (left) {
+    while (a < b) {
+      const cp = s.codePointAt(a)!;
+      if (!st.has(cp)) break;
+      a += cp > 0xffff ? 2 : 1;
+    }
+  }
+  if (right) {
+    while (b > a) {
+      const lo = s.charCodeAt(b - 1);
+      const pair = lo >= 0xdc00 && lo <= 0xdfff && b - 2 >= a && s.charCodeAt(b - 2) >= 0xd800 && s.charCodeAt(b - 2) <= 0xdbff;
+      if (!st.has(s.codePointAt(pair ? b - 2 : b - 1)!)) break;
+      b -= pair ? 2 : 1;
+    }
+  }
+  return s.slice(a, b);
 }
 for (const [name, l, r] of [['btrim', true, true], ['ltrim', true, false], ['rtrim', false, true]] as const) {
   const names = name === 'btrim' ? ['btrim', 'trim'] : [name];
@@ -95,29 +160,48 @@ for (const [name, l, r] of [['btrim', true, true], ['ltrim', true, false], ['rtr
   fn(names, { name, args: [TX, TX], returns: TX, eval: (v) => trimSet(S(v[0]), S(v[1]), l, r) });
 }
 
+/** lpad/rpad (oracle_compat.c): to n characters, truncating or filling with `fill`. */
 function pad(s: string, n: number, fill: string, left: boolean): string {
-  if (n <= 0) return '';
-  const cs = chars(s);
-  if (cs.length >= n) return cs.slice(0, n).join('');
-  const fc = chars(fill);
-  if (fc.length === 0) return s;
-  let p = '';
-  for (let i = 0; i < n - cs.length; i++) p += fc[i % fc.length];
-  return left ? p + s : s + p;
+  let len = Math.max(n, 0);
+  const slen = charLength(s);
+  const keep = Math.min(slen, len);
+  if (fill === '') len = keep; // nothing to pad with
+  // PostgreSQL allocates for the worst case of 4 bytes a character
+  if (len * MAX_ENCODING_LENGTH + VARHDRSZ > MAX_ALLOC_SIZE) throw requestedLengthTooLarge();
+  const kept = keep === slen ? s : s.slice(0, cpOffset(s, 0, keep));
+  const k = len - keep;
+  if (k === 0) return kept;
+  const fillLen = charLength(fill);
+  const whole = Math.floor(k / fillLen);
+  const rest = k % fillLen;
+  const part = rest === 0 ? '' : fillLen === fill.length ? fill.slice(0, rest) : chars(fill).slice(0, rest).join('');
+  checkStringLength(kept.length + whole * fill.length + part.length, bytesPerUnit(kept, fill));
+  const p = fill.repeat(whole) + part;
+  return left ? p + kept : kept + p;
+}
+// lpad(text, int) and rpad(text, int) are SQL functions in PostgreSQL, which name themselves
+// in an error's CONTEXT
+function padSql(name: string, s: string, n: number, left: boolean): string {
+  try {
+    return pad(s, n, ' ', left);
+  } catch (e) {
+    if (e instanceof SqlError) e.where ??= `SQL function "${name}" statement 1`;
+    throw e;
+  }
 }
 fn('lpad', { name: 'lpad', args: [TX, I4, TX], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), S(v[2]), true) });
-fn('lpad', { name: 'lpad1', args: [TX, I4], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), ' ', true) });
+fn('lpad', { name: 'lpad1', args: [TX, I4], returns: TX, eval: (v) => padSql('lpad', S(v[0]), X(v[1]), true) });
 fn('rpad', { name: 'rpad', args: [TX, I4, TX], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), S(v[2]), false) });
-fn('rpad', { name: 'rpad1', args: [TX, I4], returns: TX, eval: (v) => pad(S(v[0]), X(v[1]), ' ', false) });
+fn('rpad', { name: 'rpad1', args: [TX, I4], returns: TX, eval: (v) => padSql('rpad', S(v[0]), X(v[1]), false) });
 
 fn('left', {
   name: 'text_left',
   args: [TX, I4],
   returns: TX,
   eval: (v) => {
-    const cs = chars(S(v[0]));
+    const s = S(v[0]);
     const n = X(v[1]);
-    return (n >= 0 ? cs.slice(0, n) : cs.slice(0, Math.max(cs.length + n, 0))).join('');
+    return s.slice(0, cpOffset(s, 0, n >= 0 ? n : Math.max(charLength(s) + n, 0)));
   },
 });
 fn('right', {
@@ -125,9 +209,9 @@ fn('right', {
   args: [TX, I4],
   returns: TX,
   eval: (v) => {
-    const cs = chars(S(v[0]));
+    const s = S(v[0]);
     const n = X(v[1]);
-    return (n >= 0 ? cs.slice(Math.max(cs.length - n, 0)) : cs.slice(Math.min(-n, cs.length))).join('');
+    return s.slice(cpOffset(s, 0, n >= 0 ? Math.max(charLength(s) - n, 0) : -n));
   },
 });
 fn('repeat', {
@@ -136,11 +220,14 @@ fn('repeat', {
   returns: TX,
   eval: (v) => {
     const n = X(v[1]);
-    if (n > 0 && S(v[0]).length * n > 1073741823) throw new SqlError(SQLSTATE.PROGRAM_LIMIT_EXCEEDED, 'requested length too large');
-    return n <= 0 ? '' : S(v[0]).repeat(n);
+    if (n <= 0) return '';
+    // repeat (oracle_compat.c): the result's bytes plus a header must be a valid allocation
+    if (Buffer.byteLength(S(v[0]), 'utf8') * n + VARHDRSZ > MAX_ALLOC_SIZE) throw requestedLengthTooLarge();
+    checkStringLength(S(v[0]).length * n, bytesPerUnit(S(v[0])));
+    return S(v[0]).repeat(n);
   },
 });
-fn('reverse', { name: 'text_reverse', args: [TX], returns: TX, eval: (v) => chars(S(v[0])).reverse().join('') });
+fn('reverse', { name: 'text_reverse', args: [TX], returns: TX, eval: (v) => reverseText(S(v[0])) });
 fn('split_part', {
   name: 'split_part',
   args: [TX, TX, I4],
@@ -150,10 +237,24 @@ fn('split_part', {
     const d = S(v[1]);
     const n = X(v[2]);
     if (n === 0) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'field position must not be zero');
-    const parts = d === '' ? (s === '' ? [] : [s]) : s.split(d);
     if (s === '') return '';
-    const i = n > 0 ? n - 1 : parts.length + n;
-    return i >= 0 && i < parts.length ? parts[i] : '';
+    if (d === '') return n === 1 || n === -1 ? s : '';
+    // fields are found with indexOf, left to right, without splitting the whole text
+    let field = n;
+    if (n < 0) {
+      let count = 1;
+      for (let i = s.indexOf(d); i >= 0; i = s.indexOf(d, i + d.length)) count++;
+      field = count + n + 1;
+      if (field < 1) return '';
+    }
+    let start = 0;
+    for (let k = 1; k < field; k++) {
+      const i = s.indexOf(d, start);
+      if (i < 0) return '';
+      start = i + d.length;
+    }
+    const end = s.indexOf(d, start);
+    return s.slice(start, end < 0 ? s.length : end);
   },
 });
 fn('starts_with', { name: 'starts_with', args: [TX, TX], returns: T.bool, eval: (v) => S(v[0]).startsWith(S(v[1])) });
@@ -180,14 +281,22 @@ fn('translate', {
   eval: (v) => {
     const from = chars(S(v[1]));
     const to = chars(S(v[2]));
-    let out = '';
-    for (const c of chars(S(v[0]))) {
+    const out = new StringBuilder();
+    for (const c of S(v[0])) {
       const i = from.indexOf(c);
-      out += i < 0 ? c : i < to.length ? to[i] : '';
+      out.append(i < 0 ? c : i < to.length ? to[i] : '');
     }
-    return out;
+    return out.finish();
   },
 });
+
+/** parts.join(sep), a long result checked against the heap before it is allocated */
+function joinChecked(parts: string[], sep: string): string {
+  let n = sep.length * Math.max(parts.length - 1, 0);
+  for (const p of parts) n += p.length;
+  if (n >= 1 << 22) checkStringLength(n);
+  return parts.join(sep);
+}
 
 // concat / concat_ws use each argument's output function (bool prints 't')
 function outFns(ts: readonly SqlType[]): ((v: Value) => string)[] {
@@ -203,9 +312,9 @@ fn('concat', {
   evalFor: (ts) => {
     const f = outFns(ts);
     return (v) => {
-      let out = '';
-      for (let i = 0; i < v.length; i++) if (v[i] !== null) out += f[i](v[i]);
-      return out;
+      const parts: string[] = [];
+      for (let i = 0; i < v.length; i++) if (v[i] !== null) parts.push(f[i](v[i]));
+      return joinChecked(parts, '');
     };
   },
 });
@@ -222,7 +331,7 @@ fn('concat_ws', {
       if (v[0] === null) return null;
       const parts: string[] = [];
       for (let i = 1; i < v.length; i++) if (v[i] !== null) parts.push(f[i](v[i]));
-      return parts.join(S(v[0]));
+      return joinChecked(parts, S(v[0]));
     };
   },
 });
@@ -243,25 +352,9 @@ fn('like_escape', { name: 'like_escape', args: [TX, TX], returns: TX, eval: (v) 
 
 // --- POSIX regular expressions ---
 
-const reCache = new Map<string, RegExp>();
-export function pgRegex(pattern: string, flags: string): RegExp {
-  const key = flags + '/' + pattern;
-  let re = reCache.get(key);
-  if (re) return re;
-  const src = translateAre(pattern, flags.includes('i'));
-  try {
-    re = new RegExp(src, [...new Set(flags + 'su')].join(''));
-  } catch (e) {
-    throw new SqlError('2201B', `invalid regular expression: ${(e as Error).message}`);
-  }
-  if (reCache.size > 1000) reCache.clear();
-  reCache.set(key, re);
-  return re;
-}
-
 for (const [lt, prefix] of [[TX, 'text'], [T.bpchar, 'bpchar']] as const) {
-  op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => pgRegex(S(v[1]), '').test(S(v[0])) });
-  op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !pgRegex(S(v[1]), '').test(S(v[0])) });
+  op('~', { name: prefix + 'regexeq', args: [lt, TX], returns: T.bool, eval: (v) => reExists(S(v[0]), S(v[1]), 0) });
+  op('!~', { name: prefix + 'regexne', args: [lt, TX], returns: T.bool, eval: (v) => !reExists(S(v[0]), S(v[1]), 0) });
 }
 
 // string_to_array(text, delimiter [, null_string]) (varlena.c text_to_array): not strict in
@@ -272,6 +365,14 @@ function stringToArray(v: Value[]): Value {
   const d = v[1] as string | null;
   const nullStr = v.length > 2 ? (v[2] as string | null) : null;
   if (s === '') return new PgArray([]);
+  // the element count first: PostgreSQL's limit, and no huge array built only to fail
+  // (each element is a string object of its own: some 32 bytes, plus the array's 8)
+  if (d === null) checkArraySize(charLength(s), 40);
+  else if (d !== '') {
+    let n = 1;
+    for (let i = s.indexOf(d); i >= 0 && n <= MAX_ARRAY_SIZE; i = s.indexOf(d, i + d.length)) n++;
+    checkArraySize(n, 40);
+  }
   const parts = d === null ? chars(s) : d === '' ? [s] : s.split(d);
   return new PgArray(parts.map((p) => (nullStr !== null && p === nullStr ? null : p)));
 }
