@@ -1,7 +1,8 @@
 // SQL-level PREPARE / EXECUTE / DEALLOCATE, compared with PostgreSQL.
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useOracle } from './support/suite.js';
+import { Database } from '../src/index.js';
 
 const { agree } = useOracle();
 
@@ -55,5 +56,22 @@ describe('PREPARE, EXECUTE, DEALLOCATE', () => {
       'SELECT 1',
       'ROLLBACK',
     ]);
+  });
+});
+
+describe('plan cache', () => {
+  // parse trees are cached by text for the whole process: a plan cached on one must never
+  // serve another database whose catalog happens to have changed as many times
+  it('is never shared between databases with the same statement text', async () => {
+    const a = await Database.open();
+    const b = await Database.open();
+    await a.query('CREATE TABLE t (x bool)');
+    await b.query('CREATE TABLE t (x int)');
+    await a.query('INSERT INTO t VALUES (true)');
+    await b.query('INSERT INTO t VALUES (1)');
+    expect((await a.query('SELECT x FROM t')).rows).toEqual([{ x: true }]);
+    expect((await b.query('SELECT x FROM t')).rows).toEqual([{ x: 1 }]);
+    await a.close();
+    await b.close();
   });
 });

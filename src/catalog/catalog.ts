@@ -65,6 +65,11 @@ export type RelationKind = CatalogEntry['kind'];
 
 export const DEFAULT_SCHEMA = 'public';
 
+let catalogVersions = 0;
+function nextCatalogVersion(): number {
+  return ++catalogVersions;
+}
+
 export class Catalog {
   private entries = new Map<string, CatalogEntry>();
   /** Indexes by name; they share the relation namespace, as in PostgreSQL's pg_class. */
@@ -108,11 +113,20 @@ export class Catalog {
     return e;
   }
 
-  /** Bumped by every change of the relations, so cached plans know they are stale. */
-  version = 0;
+  /**
+   * Changes with every change of the relations or indexes, so cached plans know they are
+   * stale. Drawn from one counter for all catalogs: parse trees (and the plans cached on them)
+   * are shared by every database in the process, and no two catalog states share a version.
+   */
+  version = nextCatalogVersion();
+
+  /** Record a change (DDL) of this catalog. */
+  changed(): void {
+    this.version = nextCatalogVersion();
+  }
 
   add(entry: CatalogEntry): void {
-    this.version++;
+    this.changed();
     if (this.entries.has(entry.name) || this.indexes.has(entry.name)) {
       throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${entry.name}" already exists`);
     }
@@ -120,7 +134,7 @@ export class Catalog {
   }
 
   remove(name: string): void {
-    this.version++;
+    this.changed();
     this.entries.delete(name);
     for (const [k, ix] of this.indexes) if (ix.relation === name) this.indexes.delete(k);
   }

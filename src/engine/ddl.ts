@@ -248,7 +248,7 @@ export function createIndex(engine: Engine, n: any): StatementResult {
     else if (rel.kind === 'materialized view') engine.addViewIndex(name, rel, cols);
   }
   engine.catalog.indexes.set(name, { name, oid: engine.catalog.allocOid(), relation: rel.name, columns, unique: !!n.unique });
-  engine.catalog.version++; // access paths may change
+  engine.catalog.changed(); // access paths may change
   return { command: 'CREATE INDEX' };
 }
 
@@ -266,7 +266,7 @@ function dropIndexes(engine: Engine, n: any): StatementResult & { dropped: strin
       }
     }
     const removed = engine.catalog.indexes.delete(name);
-    engine.catalog.version++;
+    engine.catalog.changed();
     if (removed) engine.dropViewIndex(name);
     if (!removed) {
       if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not an index`, { hint: 'Use DROP TABLE to remove a table.' });
