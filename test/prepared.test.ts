@@ -66,11 +66,11 @@ describe('plan cache', () => {
     const a = await Database.open();
     const b = await Database.open();
     await a.query('CREATE TABLE t (x bool)');
-    await b.query('CREATE TABLE t (x int)');
+    await b.query('CREATE TABLE t (y int, x text)');
     await a.query('INSERT INTO t VALUES (true)');
-    await b.query('INSERT INTO t VALUES (1)');
-    expect((await a.query('SELECT x FROM t')).rows).toEqual([{ x: true }]);
-    expect((await b.query('SELECT x FROM t')).rows).toEqual([{ x: 1 }]);
+    await b.query("INSERT INTO t VALUES (1, 'one')");
+    expect((await a.query('SELECT * FROM t')).rows).toEqual([{ x: true }]);
+    expect((await b.query('SELECT * FROM t')).rows).toEqual([{ y: 1, x: 'one' }]);
     await a.close();
     await b.close();
   });
