@@ -58,6 +58,8 @@ export interface ConnectionEnv {
   register(conn: Connection): { pid: number; secret: number };
   unregister(pid: number): void;
   cancel(pid: number, secret: number): void;
+  /** Server-wide setting defaults (`tributary serve -c name=value`), already checked. */
+  serverSettings?: ReadonlyMap<string, string>;
 }
 
 /** ParameterStatus names PostgreSQL reports (GUC_REPORT), with our setting names. */
@@ -81,6 +83,10 @@ function cancelError(): SqlError {
   return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to user request');
 }
 
+function timeoutError(): SqlError {
+  return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to statement timeout');
+}
+
 function asSqlError(e: unknown): SqlError {
   if (e instanceof SqlError) return e;
   return new SqlError(SQLSTATE.INTERNAL_ERROR, `internal error: ${(e as Error)?.message ?? String(e)}`);
@@ -100,6 +106,10 @@ export class Connection {
   private skipTillSync = false;
   private reported = new Map<string, string>();
   private user = '';
+  /** When the running statement's statement_timeout expires (Date.now() ms), or 0. */
+  private deadline = 0;
+  /** ReadyForQuery was the last thing sent: waiting now is idling (idle_…_timeout). */
+  private idle = false;
 
   constructor(
     private readonly socket: Socket,
@@ -169,6 +179,7 @@ export class Connection {
   private start(params: Map<string, string>): void {
     this.user = params.get('user')!;
     this.session = this.env.newSession();
+    if (this.env.serverSettings) this.session.settings.setServerDefaults(this.env.serverSettings);
     this.session.info = { user: this.user, database: params.get('database') || this.user };
     // Startup parameters other than these are settings (libpq sends application_name,
     // client_encoding, …). A value we cannot honour is a warning here, not a refused
@@ -191,6 +202,7 @@ export class Connection {
     this.send(backendKeyData(pid, secret));
     for (const w of warnings) this.send(errorOrNotice('N', { severity: 'WARNING', code: '01000', message: w }));
     this.send(readyForQuery('I'));
+    this.idle = true;
     this.flushOut();
   }
 
@@ -267,6 +279,43 @@ export class Connection {
       this.cancelRequested = false;
       throw cancelError();
     }
+    if (this.deadline !== 0 && Date.now() >= this.deadline) {
+      this.deadline = 0;
+      throw timeoutError();
+    }
+  }
+
+  /** A statement starts: its statement_timeout runs from now (the value in force now). */
+  private startStatementTimer(): void {
+    const ms = this.session.settings.milliseconds('statement_timeout');
+    this.deadline = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  /**
+   * The next message. After ReadyForQuery, waiting is idling: idle_in_transaction_session_timeout
+   * (in a block) or idle_session_timeout (outside one) closes the connection, as in PostgreSQL.
+   */
+  private async nextFrame(): Promise<Frame> {
+    const inBlock = this.session.transactionStatus !== 'I';
+    const ms = this.idle ? this.session.settings.milliseconds(inBlock ? 'idle_in_transaction_session_timeout' : 'idle_session_timeout') : 0;
+    if (ms === 0) return readFrame(this.inbox, this.env.maxMessage);
+    const timer = setTimeout(() => {
+      this.send(
+        errorOrNotice('E', inBlock
+          ? { severity: 'FATAL', code: '25P03', message: 'terminating connection due to idle-in-transaction timeout' }
+          : { severity: 'FATAL', code: '57P05', message: 'terminating connection due to idle-session timeout' }),
+      );
+      this.flushOut();
+      this.closed = true;
+      this.stream.end();
+      this.stream.destroy();
+    }, ms);
+    try {
+      return await readFrame(this.inbox, this.env.maxMessage);
+    } finally {
+      clearTimeout(timer);
+      this.idle = false;
+    }
   }
 
   /** Flush, let other connections (and cancel requests) run, then honour a cancel. */
@@ -292,7 +341,7 @@ export class Connection {
 
   private async messageLoop(): Promise<void> {
     for (;;) {
-      const frame = await readFrame(this.inbox, this.env.maxMessage);
+      const frame = await this.nextFrame();
       if (frame.type === 'X') return;
       if (this.skipTillSync && frame.type !== 'S') continue;
       switch (frame.type) {
@@ -372,10 +421,21 @@ export class Connection {
     this.afterTransactionBoundary();
     this.reportChanges();
     this.send(readyForQuery(session.transactionStatus));
+    this.idle = true;
     await this.flush();
   }
 
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
+    // statement_timeout applies to each statement of a Query message (PostgreSQL 13 and later)
+    this.startStatementTimer();
+    try {
+      await this.runTimedStatement(stmt);
+    } finally {
+      this.deadline = 0;
+    }
+  }
+
+  private async runTimedStatement(stmt: ParsedStatement): Promise<void> {
     const handler = statementHandler(nodeTag(stmt.node));
     if (handler) {
       this.session.checkNotAborted(stmt);
@@ -456,6 +516,15 @@ export class Connection {
   }
 
   private async execute(body: Buffer): Promise<void> {
+    this.startStatementTimer();
+    try {
+      await this.executePortal(body);
+    } finally {
+      this.deadline = 0;
+    }
+  }
+
+  private async executePortal(body: Buffer): Promise<void> {
     const { portal: name, maxRows } = ExtendedState.executeArgs(body);
     const portal = this.extended.portals.get(name);
     if (!portal) throw new SqlError('34000', `portal "${name}" does not exist`);
@@ -506,6 +575,7 @@ export class Connection {
     this.afterTransactionBoundary();
     this.reportChanges();
     this.send(readyForQuery(this.session.transactionStatus));
+    this.idle = true;
     this.flushOut();
   }
 
