@@ -6,7 +6,7 @@ import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry
 import { Circuit, hydrate } from '../dataflow/circuit.js';
 import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
 import type { Operator } from '../dataflow/operator.js';
-import { SourceOp } from '../dataflow/source.js';
+import { SnapshotOp, SourceOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
@@ -20,8 +20,10 @@ import { consolidate } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
-import { finishRead, splitRead } from './read.js';
+import { finishReadWork, limitBounds, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
+import { runSliced, runSync, ticker, type Work } from './work.js';
+import { parseSeriesRelation, seriesLength, seriesSlice, seriesTypes, seriesWhole } from './series.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -56,17 +58,29 @@ export interface Watch {
 
 interface ReadLeaf {
   op: SourceOp;
-  /** The leaf's whole input, captured when the read was prepared. */
-  data: Batch;
-  /** What the leaf gives at hydration: all of data (one-shot reads) or nothing (chunked). */
+  /** Rows of the leaf's input (captured when the read was prepared, or made on demand). */
+  length: number;
+  slice(from: number, to: number): Batch;
+  whole(): Batch;
+  /** What the leaf gives at hydration: all of its input (one-shot reads) or nothing (chunked). */
   hydrateWith: Batch | null;
 }
 
 interface PreparedRead {
   created: Operator[];
   root: Operator;
+  body: Plan;
   finish: ReturnType<typeof splitRead>['finish'];
   leaves: ReadLeaf[];
+}
+
+/**
+ * Where a chunked read may send its result rows as they are produced (the wire server's
+ * DataRows), when nothing needs the whole result first (no ORDER BY; no aggregate, DISTINCT,
+ * set operation or outer join, whose output can change as more input arrives).
+ */
+export interface RowSink {
+  rows(rows: Row[]): void;
 }
 
 interface QueryWatch {
@@ -182,7 +196,7 @@ export class Engine {
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
-      leaf: (rel) => this.leafOperator(rel),
+      leaf: (rel) => this.leafOperator(rel, created),
       findArrangement: (input, keys) => this.arrangements.get(arrangementKey(input, keys)),
       params: [],
       created,
@@ -208,7 +222,14 @@ export class Engine {
     return { output, created };
   }
 
-  private leafOperator(relation: string): Operator {
+  private leafOperator(relation: string, created: Operator[]): Operator {
+    const series = parseSeriesRelation(relation);
+    if (series) {
+      const rows = seriesWhole(series);
+      const op = new SnapshotOp(seriesTypes(series), () => rows);
+      created.push(op);
+      return op;
+    }
     const e = this.catalog.resolve(relation);
     if (e.kind === 'table') return e.source;
     if (e.kind === 'materialized view') return e.output;
@@ -280,78 +301,113 @@ export class Engine {
    * batches that scans of those (non-catalog) names read.
    */
   read(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): Row[] {
-    return this.runPrepared(this.prepareRead(plan, params, tableContents, extra), params);
-  }
-
-  /** A prepared read in one go: every leaf's whole input at hydration. */
-  private runPrepared(r: PreparedRead, params: readonly Value[]): Row[] {
-    for (const l of r.leaves) l.hydrateWith = l.data;
-    const outputs = hydrate(r.created, this.timestamp);
-    const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
-    return this.finishRead(r, result, params);
+    return runSync(this.readWork(plan, params, tableContents, { extra }))!;
   }
 
   /**
    * read(), for long queries: the inputs (captured now, so the result is of this timestamp
-   * whatever commits meanwhile) are fed through the read's dataflow in chunks, awaiting
-   * `pause()` between chunks so other clients are served. The dataflow is incremental, so the
-   * sum of its outputs over the chunks is the result of the whole input.
+   * whatever commits meanwhile) are fed through the read's dataflow in chunks, and the work
+   * (chunks, sorting, window functions) is done in slices, awaiting `pause()` between them so
+   * other clients are served. The dataflow is incremental, so the sum of its outputs over the
+   * chunks is the result of the whole input. With a `sink`, a result that needs no sorting or
+   * consolidation goes to it as it is produced (then the promise gives null); `urgent` asks for
+   * a pause before the slice is over (the client's socket is full).
    */
-  async readChunked(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, pause: () => Promise<void>): Promise<Row[]> {
+  async readChunked(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, pause: () => Promise<void>, sink?: RowSink, urgent?: () => boolean): Promise<Row[] | null> {
+    return runSliced(this.readWork(plan, params, tableContents, { chunked: true, sink }), pause, urgent);
+  }
+
+  /** A read as a Work; null when the rows went to `sink`. */
+  readWork(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+    return this.readSteps(plan, params, tableContents, o);
+  }
+
+  private *readSteps(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+    // window functions and SELECT-list set-returning functions: computed over their input's rows
+    const inner = { extra: o.extra, chunked: o.chunked };
+    plan = yield* materializeReadOnly(plan, params, (p) => this.readSteps(p, params, tableContents, inner) as Work<Row[]>);
+    const r = this.prepareRead(plan, params, tableContents, o.extra);
     const chunkRows = this.readChunkRows;
-    const r = this.prepareRead(plan, params, tableContents);
-    const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
-    if (total <= chunkRows) return this.runPrepared(r, params);
-    const time = this.timestamp;
-    // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
-    const sum = new BatchBuilder(r.root.types, 64);
-    sum.appendBatch(hydrate(r.created, time).get(r.root)!, null); // empty inputs: e.g. a global aggregate's row
-    const circuit = new Circuit();
-    circuit.add(r.created);
-    for (let from = 0; from < total; from += chunkRows) {
-      await pause();
-      for (const l of r.leaves) if (from < l.data.length) l.op.push(sliceBatch(l.data, from, Math.min(l.data.length, from + chunkRows)));
-      const out = circuit.step(time).get(r.root);
-      if (out) sum.appendBatch(out, null);
+    const total = Math.max(0, ...r.leaves.map((l) => l.length));
+    if (!o.chunked || total <= chunkRows) {
+      // one step: every leaf's whole input at hydration
+      for (const l of r.leaves) l.hydrateWith = l.whole();
+      const outputs = hydrate(r.created, this.timestamp);
+      const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
+      return yield* this.finishReadSteps(r, result, params);
     }
-    return this.finishRead(r, consolidate(sum.finish()), params);
+    const time = this.timestamp;
+    const stream = o.sink && r.finish.sort === null && insertOnly(r.body) ? new ResultStream(o.sink, r, params) : null;
+    // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
+    let sum = new BatchBuilder(r.root.types, 64);
+    let retractions = false;
+    let consolidateAt = 1 << 16;
+    const circuit = new Circuit();
+    // empty inputs first: e.g. a global aggregate's row
+    let out: Batch | undefined = hydrate(r.created, time).get(r.root);
+    circuit.add(r.created);
+    for (let from = 0; ; from += chunkRows) {
+      if (out && out.length > 0) {
+        if (stream) {
+          if (stream.push(out)) return null; // LIMIT reached: the rest is never computed
+        } else {
+          for (let i = 0; i < out.length && !retractions; i++) retractions = out.weights[i] < 0;
+          sum.appendBatch(out, null);
+          if (retractions && sum.length > consolidateAt) {
+            // an aggregate's updates cancel out: keep the sum about the size of the result
+            const c = consolidate(sum.finish());
+            sum = new BatchBuilder(r.root.types, c.length + 64);
+            sum.appendBatch(c, null);
+            consolidateAt = Math.max(1 << 16, 2 * c.length);
+          }
+        }
+      }
+      if (from >= total) break;
+      yield;
+      for (const l of r.leaves) if (from < l.length) l.op.push(l.slice(from, Math.min(l.length, from + chunkRows)));
+      out = circuit.step(time).get(r.root);
+    }
+    if (stream) return null;
+    return yield* this.finishReadSteps(r, sum.finish(), params);
   }
 
   /** A read's dataflow, with each leaf's input captured now. */
   private prepareRead(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, extra?: Map<string, Batch>): PreparedRead {
-    // window functions and SELECT-list set-returning functions: computed over their input's rows
-    plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tableContents, extra));
     const { body, finish } = splitRead(plan);
     const created: Operator[] = [];
     const leaves: ReadLeaf[] = [];
-    const leafOf = (data: Batch): Operator => {
-      const leaf: ReadLeaf = { op: new SourceOp(data.types, () => leaf.hydrateWith ?? emptyBatch(data.types), 'read'), data, hydrateWith: null };
+    const leafOf = (types: readonly SqlType[], length: number, slice: (from: number, to: number) => Batch, whole: () => Batch): Operator => {
+      const leaf: ReadLeaf = { op: new SourceOp(types, () => leaf.hydrateWith ?? emptyBatch(types), 'read'), length, slice, whole, hydrateWith: null };
       leaves.push(leaf);
       created.push(leaf.op);
       return leaf.op;
     };
+    const batchLeaf = (data: Batch) => leafOf(data.types, data.length, (from, to) => sliceBatch(data, from, to), () => data);
     const cx: LowerContext = {
       leaf: (rel) => {
         const given = extra?.get(rel);
-        if (given) return leafOf(given);
+        if (given) return batchLeaf(given);
+        const series = parseSeriesRelation(rel);
+        if (series) return leafOf(seriesTypes(series), seriesLength(series), (from, to) => seriesSlice(series, from, to), () => seriesWhole(series));
         const e = this.catalog.resolve(rel);
-        if (e.kind === 'table') return leafOf(tableContents(e));
-        if (e.kind === 'materialized view') return leafOf(e.output.snapshot()!);
+        if (e.kind === 'table') return batchLeaf(tableContents(e));
+        if (e.kind === 'materialized view') return batchLeaf(e.output.snapshot()!);
         throw internalError(`view ${rel} was not inlined`);
       },
       params,
       created,
     };
     const root = lower(body, cx);
-    return { created, root, finish, leaves };
+    return { created, root, body, finish, leaves };
   }
 
-  private finishRead(r: PreparedRead, result: Batch, params: readonly Value[]): Row[] {
+  private *finishReadSteps(r: PreparedRead, result: Batch, params: readonly Value[]): Work<Row[]> {
     // Consolidate only when needed: without retractions the rows keep their scan order, as a
     // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
     let positive = true;
     for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
-    return finishRead(expand(positive ? result : consolidate(result)), r.finish, params, r.root.types);
+    const rows = yield* expand(positive ? result : consolidate(result));
+    return yield* finishReadWork(rows, r.finish, params, r.root.types);
   }
 
   /** Materialized views whose contents depend on a table (to know when a read must inline them). */
@@ -446,15 +502,76 @@ function dependencyTarget(d: CatalogEntry, order: CatalogEntry[]): string {
 }
 
 /** Rows of a batch repeated by weight (a read's result must have no negative weights). */
-function expand(b: Batch): Row[] {
+function* expand(b: Batch): Work<Row[]> {
   const rows: Row[] = [];
+  const tick = ticker();
   for (let i = 0; i < b.length; i++) {
     const w = b.weights[i];
     if (w < 0) throw internalError('negative multiplicity in a query result');
     const r = rowAt(b, i);
     for (let k = 0; k < w; k++) rows.push(k === 0 ? r : r.slice());
+    if (tick()) yield;
   }
   return rows;
+}
+
+/**
+ * Whether a plan's output only grows as its inputs grow (scans, VALUES, filters, projections,
+ * UNION ALL, inner joins without gates): then the outputs of a chunked read's chunks are final
+ * rows and can be sent as they come. Aggregates, DISTINCT, set operations and outer joins may
+ * take back a row they gave for an earlier chunk.
+ */
+function insertOnly(p: Plan): boolean {
+  switch (p.kind) {
+    case 'scan':
+    case 'values':
+      return true;
+    case 'filter':
+    case 'project':
+      return insertOnly(p.input);
+    case 'union':
+      return p.inputs.every(insertOnly);
+    case 'join':
+      return p.type === 'inner' && !p.gate && insertOnly(p.left) && insertOnly(p.right);
+    default:
+      return false;
+  }
+}
+
+/** A streamed result: OFFSET/LIMIT and the final column selection applied as rows go out. */
+class ResultStream {
+  private skip: number;
+  private left: number;
+  constructor(
+    private readonly sink: RowSink,
+    private readonly r: PreparedRead,
+    params: readonly Value[],
+  ) {
+    const { offset, limit } = limitBounds(r.finish, params);
+    this.skip = offset;
+    this.left = limit ?? Infinity;
+  }
+
+  /** Send a chunk's output; true once the LIMIT is reached. */
+  push(b: Batch): boolean {
+    const cols = this.r.finish.columns;
+    const rows: Row[] = [];
+    for (let i = 0; i < b.length && this.left > 0; i++) {
+      const w = b.weights[i];
+      if (w < 0) throw internalError('negative multiplicity in a streamed query result');
+      for (let k = 0; k < w && this.left > 0; k++) {
+        if (this.skip > 0) {
+          this.skip--;
+          continue;
+        }
+        const row = rowAt(b, i);
+        rows.push(cols ? cols.map((c) => row[c]) : row);
+        this.left--;
+      }
+    }
+    if (rows.length > 0) this.sink.rows(rows);
+    return this.left <= 0;
+  }
 }
 
 export function duplicateKey(table: TableEntry, u: UniqueIndex, row: readonly Value[]): SqlError {

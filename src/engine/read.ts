@@ -9,6 +9,7 @@ import { batchFromRows } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import type { SqlType } from '../sql/types.js';
+import { runSync, sortWork, ticker, type Work } from './work.js';
 
 export interface ReadFinish {
   sort: SortKey[] | null;
@@ -36,18 +37,37 @@ export function splitRead(plan: Plan): { body: Plan; finish: ReadFinish } {
 }
 
 export function finishRead(rows: Row[], f: ReadFinish, params: readonly Value[], types: readonly SqlType[]): Row[] {
+  return runSync(finishReadWork(rows, f, params, types));
+}
+
+/** finishRead as a Work: the sort yields between runs and during merges. */
+export function* finishReadWork(rows: Row[], f: ReadFinish, params: readonly Value[], types: readonly SqlType[]): Work<Row[]> {
   let out = rows;
-  if (f.sort) out = sortRows(out, f.sort, params, types);
+  if (f.sort) out = yield* sortRows(out, f.sort, params, types);
   if (f.limit) {
-    const offset = f.limit.offset ? countValue(evalConstant(f.limit.offset, params), 'OFFSET') : 0;
-    const limit = f.limit.limit ? countValue(evalConstant(f.limit.limit, params), 'LIMIT') : null;
+    const { offset, limit } = limitBounds(f, params);
     out = out.slice(offset, limit === null ? undefined : offset + limit);
   }
   if (f.columns) {
     const cols = f.columns;
-    out = out.map((r) => cols.map((c) => r[c]));
+    const tick = ticker();
+    const projected: Row[] = new Array(out.length);
+    for (let i = 0; i < out.length; i++) {
+      const r = out[i];
+      projected[i] = cols.map((c) => r[c]);
+      if (tick()) yield;
+    }
+    out = projected;
   }
   return out;
+}
+
+/** OFFSET and LIMIT (null: none) of a read, checked as PostgreSQL checks them. */
+export function limitBounds(f: ReadFinish, params: readonly Value[]): { offset: number; limit: number | null } {
+  if (!f.limit) return { offset: 0, limit: null };
+  const offset = f.limit.offset ? countValue(evalConstant(f.limit.offset, params), 'OFFSET') : 0;
+  const limit = f.limit.limit ? countValue(evalConstant(f.limit.limit, params), 'LIMIT') : null;
+  return { offset, limit };
 }
 
 function countValue(v: Value, what: 'LIMIT' | 'OFFSET'): number {
@@ -62,21 +82,30 @@ function countValue(v: Value, what: 'LIMIT' | 'OFFSET'): number {
   return n;
 }
 
-function sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types: readonly SqlType[]): Row[] {
+function* sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types: readonly SqlType[]): Work<Row[]> {
   if (rows.length === 0) return rows;
   // Keys are evaluated once per row (they are usually plain column references).
-  let keyVals: Value[][];
+  const keyVals: Value[][] = new Array(rows.length);
+  const tick = ticker();
   if (keys.every((k) => k.expr.kind === 'column')) {
     const cols = keys.map((k) => (k.expr as { index: number }).index);
-    keyVals = rows.map((r) => cols.map((c) => r[c]));
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      keyVals[i] = cols.map((c) => r[c]);
+      if (tick()) yield;
+    }
   } else {
     const batch = batchFromRows(types, rows);
+    yield;
     const evals = keys.map((k) => compileExpr(k.expr, params));
-    keyVals = rows.map((_, i) => evals.map((e) => e(batch, i)));
+    for (let i = 0; i < rows.length; i++) {
+      keyVals[i] = evals.map((e) => e(batch, i));
+      if (tick()) yield;
+    }
   }
   const cmps = keys.map((k) => comparator(k.expr.type));
   const idx = rows.map((_, i) => i);
-  idx.sort((a, b) => {
+  const sorted = yield* sortWork(idx, (a, b) => {
     for (let k = 0; k < keys.length; k++) {
       const x = keyVals[a][k];
       const y = keyVals[b][k];
@@ -89,5 +118,10 @@ function sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types:
     }
     return a - b;
   });
-  return idx.map((i) => rows[i]);
+  const out: Row[] = new Array(rows.length);
+  for (let i = 0; i < sorted.length; i++) {
+    out[i] = rows[sorted[i]];
+    if (tick()) yield;
+  }
+  return out;
 }

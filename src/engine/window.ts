@@ -18,35 +18,51 @@ import { SqlError, SQLSTATE } from '../errors.js';
 import { PgArray } from '../expr/array.js';
 import { PgRecord } from '../expr/record.js';
 import type { SqlType } from '../sql/types.js';
+import { sortWork, ticker, type Work } from './work.js';
 
 export function hasReadOnlyNodes(p: Plan): boolean {
   if (p.kind === 'window' || p.kind === 'project_set') return true;
   return planChildren(p).some(hasReadOnlyNodes);
 }
 
-/** Replace window / project_set nodes by VALUES plans of their rows (deepest first). */
-export function materializeReadOnly(p: Plan, params: readonly Value[], run: (p: Plan) => Row[]): Plan {
+/**
+ * Replace window / project_set nodes by VALUES plans of their rows (deepest first), as a Work
+ * that yields while reading inputs (`run`), sorting partitions and computing rows.
+ */
+export function* materializeReadOnly(p: Plan, params: readonly Value[], run: (p: Plan) => Work<Row[]>): Work<Plan> {
   if (!hasReadOnlyNodes(p)) return p;
-  const q = mapPlanChildren(p, (c) => materializeReadOnly(c, params, run));
+  const children: Plan[] = [];
+  for (const c of planChildren(p)) children.push(yield* materializeReadOnly(c, params, run));
+  let k = 0;
+  const q = mapPlanChildren(p, () => children[k++]);
   if (q.kind !== 'window' && q.kind !== 'project_set') return q;
-  const input = run(q.input);
+  const input = yield* run(q.input);
   const types = q.input.schema.map((f) => f.type);
-  const rows = q.kind === 'window' ? computeWindows(input, types, q.calls, params) : projectSet(input, types, q.calls, params);
+  const rows = q.kind === 'window' ? yield* computeWindows(input, types, q.calls, params) : yield* projectSet(input, types, q.calls, params);
   const outTypes = q.schema.map((f) => f.type);
-  return {
-    kind: 'values',
-    rows: rows.map((r) => r.map((v, i): Expr => ({ kind: 'literal', value: v, type: outTypes[i] }))),
-    schema: q.schema,
-  };
+  const literals: Expr[][] = new Array(rows.length);
+  const tick = ticker();
+  for (let i = 0; i < rows.length; i++) {
+    literals[i] = rows[i].map((v, c): Expr => ({ kind: 'literal', value: v, type: outTypes[c] }));
+    if (tick()) yield;
+  }
+  return { kind: 'values', rows: literals, schema: q.schema };
 }
 
 // ---- window functions ---------------------------------------------------------------------
 
-function evalAll(rows: Row[], types: readonly SqlType[], exprs: readonly Expr[], params: readonly Value[]): Value[][] {
+function* evalAll(rows: Row[], types: readonly SqlType[], exprs: readonly Expr[], params: readonly Value[]): Work<Value[][]> {
   if (exprs.length === 0) return rows.map(() => []);
   const batch = batchFromRows(types, rows);
   const fns = exprs.map((e) => (e.kind === 'column' ? null : compileExpr(e, params)));
-  return rows.map((r, i) => exprs.map((e, k) => (fns[k] ? fns[k]!(batch, i) : r[(e as { index: number }).index])));
+  const out: Value[][] = new Array(rows.length);
+  const tick = ticker();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    out[i] = exprs.map((e, k) => (fns[k] ? fns[k]!(batch, i) : r[(e as { index: number }).index]));
+    if (tick()) yield;
+  }
+  return out;
 }
 
 function compareKeys(a: Value[], b: Value[], cmps: Comparator[], desc: boolean[], nullsFirst: boolean[]): number {
@@ -63,14 +79,16 @@ function compareKeys(a: Value[], b: Value[], cmps: Comparator[], desc: boolean[]
   return 0;
 }
 
-export function computeWindows(rows: Row[], types: readonly SqlType[], calls: readonly WindowCall[], params: readonly Value[]): Row[] {
+export function* computeWindows(rows: Row[], types: readonly SqlType[], calls: readonly WindowCall[], params: readonly Value[]): Work<Row[]> {
   const n = rows.length;
   const results: Value[][] = calls.map(() => new Array<Value>(n).fill(null));
   let outOrder: number[] = rows.map((_, i) => i);
-  calls.forEach((call, ci) => {
-    const pvals = evalAll(rows, types, call.partitionBy, params);
-    const ovals = evalAll(rows, types, call.orderBy.map((k) => k.expr), params);
-    const avals = evalAll(rows, types, call.args, params);
+  const tick = ticker();
+  for (let ci = 0; ci < calls.length; ci++) {
+    const call = calls[ci];
+    const pvals = yield* evalAll(rows, types, call.partitionBy, params);
+    const ovals = yield* evalAll(rows, types, call.orderBy.map((k) => k.expr), params);
+    const avals = yield* evalAll(rows, types, call.args, params);
     // partitions by equality of their key; ordered by the key (ascending, NULLs last) and then
     // by the window's ORDER BY, ties in input order — PostgreSQL sorts by exactly these keys
     // (NULL, NaN and ±Infinity are apart; -0 and 0, 1.5 and 1.50 together)
@@ -81,22 +99,34 @@ export function computeWindows(rows: Row[], types: readonly SqlType[], calls: re
       let list = parts.get(key);
       if (!list) parts.set(key, (list = []));
       list.push(i);
+      if (tick()) yield;
     }
     const pc = call.partitionBy.map((e) => comparator(e.type));
     const oc = call.orderBy.map((k) => comparator(k.expr.type));
     const odesc = call.orderBy.map((k) => k.desc);
     const onf = call.orderBy.map((k) => k.nullsFirst);
-    const partList = [...parts.values()].sort((a, b) => compareKeys(pvals[a[0]], pvals[b[0]], pc, pc.map(() => false), pc.map(() => false)));
+    const partList = [...parts.values()];
+    const noNulls = pc.map(() => false);
+    // partitions are ordered by their key; first rows are distinct per partition, so the
+    // index breaks no real tie and the order is the stable sort's
+    const firsts = yield* sortWork(partList.map((_, k) => k), (a, b) => compareKeys(pvals[partList[a][0]], pvals[partList[b][0]], pc, noNulls, noNulls) || a - b);
     const order: number[] = [];
-    for (const part of partList) {
-      part.sort((a, b) => compareKeys(ovals[a], ovals[b], oc, odesc, onf) || a - b);
+    for (const k of firsts) {
+      const part = yield* sortWork(partList[k], (a, b) => compareKeys(ovals[a], ovals[b], oc, odesc, onf) || a - b);
       computePartition(call, part, ovals, avals, oc, odesc, onf, params, results[ci]);
-      order.push(...part);
+      for (let j = 0; j < part.length; j++) order.push(part[j]);
+      yield;
     }
     // rows come out in the order of the last window's sort (PostgreSQL: the last WindowAgg's)
     outOrder = order;
-  });
-  return outOrder.map((i) => [...rows[i], ...results.map((r) => r[i])]);
+  }
+  const out: Row[] = new Array(n);
+  for (let j = 0; j < outOrder.length; j++) {
+    const i = outOrder[j];
+    out[j] = [...rows[i], ...results.map((r) => r[i])];
+    if (tick()) yield;
+  }
+  return out;
 }
 
 function offsetValue(b: FrameBound, which: 'starting' | 'ending', params: readonly Value[]): number {
@@ -266,10 +296,11 @@ function computePartition(
 
 // ---- set-returning functions in the SELECT list -------------------------------------------
 
-export function projectSet(rows: Row[], types: readonly SqlType[], calls: readonly SrfCall[], params: readonly Value[]): Row[] {
+export function* projectSet(rows: Row[], types: readonly SqlType[], calls: readonly SrfCall[], params: readonly Value[]): Work<Row[]> {
   const out: Row[] = [];
-  const args = evalAll(rows, types, calls.flatMap((c) => c.args), params);
-  rows.forEach((r, i) => {
+  const args = yield* evalAll(rows, types, calls.flatMap((c) => c.args), params);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
     let k = 0;
     const series = calls.map((c) => {
       const a = args[i].slice(k, k + c.args.length);
@@ -278,7 +309,8 @@ export function projectSet(rows: Row[], types: readonly SqlType[], calls: readon
     });
     const count = Math.max(0, ...series.map((s) => s.length));
     for (let j = 0; j < count; j++) out.push([...r, ...series.map((s) => (j < s.length ? s[j] : null))]);
-  });
+    if (i % 256 === 255 || count > 256) yield;
+  }
   return out;
 }
 

@@ -11,7 +11,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { SqlError, SQLSTATE } from '../errors.js';
-import type { Session } from '../engine/session.js';
+import type { Session, StatementStream } from '../engine/session.js';
+import type { Row } from '../expr/value.js';
 import type { StatementResult } from '../engine/statement.js';
 import type { FieldInfo } from '../engine/result.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
@@ -441,12 +442,14 @@ export class Connection {
       this.session.checkNotAborted(stmt);
       return handler(stmt, this.handlerContext(true));
     }
-    // a long SELECT is evaluated in chunks; other clients (and a cancel) get their turn between
-    const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace());
+    // a long statement runs in slices; other clients (and a cancel) get their turn between,
+    // and a SELECT's rows go out as they are produced when nothing needs them all first
+    const stream = this.rowStream([], true);
+    const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace(), stream);
     this.sendNotices(result);
     if (result.fields) {
-      this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
-      const n = await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
+      if (!stream.described) this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
+      const n = result.streamed ? result.rowCount! : await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
       this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
     } else {
       this.send(commandComplete(result.command));
@@ -461,12 +464,37 @@ export class Connection {
     }
   }
 
+  /**
+   * DataRows for a statement's rows as they are produced (Session.executeStatementAsync), with
+   * RowDescription first when `describe` (simple protocol). The statement pauses when the
+   * socket's buffer is full, so a client that does not read holds up only its own statement.
+   */
+  private rowStream(formats: number[], describe: boolean): StatementStream & { described: boolean } {
+    let enc: ((v: any) => string | Buffer | null)[] = [];
+    const stream = {
+      described: false,
+      begin: (fields: FieldInfo[]) => {
+        enc = encoders(fields, formats);
+        if (describe) {
+          this.send(rowDescription(fields.map((f) => wireField(f, 0))));
+          stream.described = true;
+        }
+      },
+      rows: (rows: Row[]) => {
+        for (const row of rows) {
+          const cells: (string | Buffer | null)[] = new Array(enc.length);
+          for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
+          this.send(dataRow(cells));
+        }
+      },
+      urgent: () => this.closed || this.stream.writableNeedDrain,
+    };
+    return stream;
+  }
+
   /** DataRows for rows[from …) up to `limit` of them, pacing between batches; returns how many. */
   private async sendRows(rows: readonly (readonly unknown[])[], fields: FieldInfo[], formats: number[], from: number, limit: number): Promise<number> {
-    const enc = fields.map((f, i) => {
-      const t = f.sqlType;
-      return formatOf(formats, i) === 1 ? (v: any) => encodeBinary(v, t) : (v: any) => encodeText(v, t);
-    });
+    const enc = encoders(fields, formats);
     const end = Math.min(rows.length, from + limit);
     for (let i = from; i < end; i++) {
       if ((i - from) % ROW_BATCH === 0 && i > from) await this.pace();
@@ -545,8 +573,15 @@ export class Connection {
         await handler(stmt, this.handlerContext(false));
         return;
       }
-      portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
+      // without a row limit the rows can go out as they are produced; with one, they are kept
+      // in the portal for the next Execute (PortalSuspended)
+      const stream = maxRows > 0 ? undefined : this.rowStream(portal.resultFormats, false);
+      portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace(), stream);
       this.sendNotices(portal.result);
+      if (portal.result.streamed) {
+        this.send(commandComplete(portal.result.command));
+        return;
+      }
     }
     await this.sendPortal(portal, maxRows);
   }
@@ -583,6 +618,13 @@ export class Connection {
   private afterTransactionBoundary(): void {
     if (this.session.transactionStatus === 'I') this.extended.portals.clear();
   }
+}
+
+function encoders(fields: FieldInfo[], formats: number[]): ((v: any) => string | Buffer | null)[] {
+  return fields.map((f, i) => {
+    const t = f.sqlType;
+    return formatOf(formats, i) === 1 ? (v: any) => encodeBinary(v, t) : (v: any) => encodeText(v, t);
+  });
 }
 
 /** The startup `options` parameter: "-c name=value" and "--name=value", backslash escapes. */
