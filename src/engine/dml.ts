@@ -290,12 +290,12 @@ function onConflict(cx: DmlContext, t: TableEntry, c: any): ConflictHandler {
  * Scope and candidate rows of the target table as the transaction sees them, for UPDATE and
  * DELETE. `WHERE pk = constant` reads the primary-key index instead of the whole table.
  */
-function targetRows(cx: DmlContext, t: TableEntry, n: any) {
+function* targetRows(cx: DmlContext, t: TableEntry, n: any) {
   const q: string = n.relation.alias?.aliasname ?? t.name;
   const scope = new Scope(t.columns.map((c) => ({ qualifier: q, name: c.name, type: c.type, nullable: !c.notNull })));
   const pred = n.whereClause ? coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params) : null;
   const key = pred ? primaryKeyLookup(t, pred, cx.values()) : undefined;
-  const visible = key === undefined ? cx.txn.visibleRows(t) : cx.txn.rowsWithKey(t, key);
+  const visible = key === undefined ? yield* cx.txn.visibleRowsSteps(t) : cx.txn.rowsWithKey(t, key);
   const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
   let where: ((i: number) => boolean) | null = null;
   if (pred) {
@@ -333,7 +333,7 @@ export function* updateWork(cx: DmlContext, n: any): Work<StatementResult> {
   if (n.withClause) throw unsupported('WITH in UPDATE');
   const t = targetTable(cx, n.relation);
   if (n.fromClause?.length) return yield* updateFrom(cx, t, n);
-  const { scope, visible, batch, where } = targetRows(cx, t, n);
+  const { scope, visible, batch, where } = yield* targetRows(cx, t, n);
   const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(foldConstants(s.expr), cx.values()) }));
   const updated: Row[] = [];
   const tick = ticker();
@@ -362,7 +362,7 @@ function replaceRow(cx: DmlContext, t: TableEntry, id: number, row: Row): Row {
 
 /** UPDATE … FROM: each target row with a partner satisfying WHERE, updated from its first one. */
 function* updateFrom(cx: DmlContext, t: TableEntry, n: any): Work<StatementResult> {
-  const visible = cx.txn.visibleRows(t);
+  const visible = yield* cx.txn.visibleRowsSteps(t);
   const hits = yield* joinedTargets(cx, t, n, n.fromClause, visible, (scope) => bindSets(cx, t, n, scope).map((s) => s.expr));
   const sets = bindSetColumns(t, n);
   const updated: Row[] = [];
@@ -449,7 +449,7 @@ export function* deleteWork(cx: DmlContext, n: any): Work<StatementResult> {
   const tick = ticker();
   if (n.usingClause?.length) {
     // DELETE … USING: the target rows that have a partner with WHERE true
-    const visible = cx.txn.visibleRows(t);
+    const visible = yield* cx.txn.visibleRowsSteps(t);
     const hits = yield* joinedTargets(cx, t, n, n.usingClause, visible, () => []);
     const gone = [...hits.keys()].sort((a, b) => a - b).map((i) => visible[i]);
     for (const v of gone) {
@@ -458,7 +458,7 @@ export function* deleteWork(cx: DmlContext, n: any): Work<StatementResult> {
     }
     return yield* withReturning(cx, t, n, gone.map((v) => v.row), { command: `DELETE ${gone.length}`, rowCount: gone.length });
   }
-  const { visible, where } = targetRows(cx, t, n);
+  const { visible, where } = yield* targetRows(cx, t, n);
   const deleted: Row[] = [];
   for (let i = 0; i < visible.length; i++) {
     if (tick()) yield;

@@ -16,7 +16,7 @@ import type { Row, Value } from '../expr/value.js';
 import { lower, type LowerContext } from '../plan/lower.js';
 import type { Plan } from '../plan/logical.js';
 import type { SqlType } from '../sql/types.js';
-import { consolidate } from '../dataflow/consolidate.js';
+import { consolidate, consolidateSteps } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
@@ -324,9 +324,10 @@ export class Engine {
 
   private *readSteps(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
     // window functions and SELECT-list set-returning functions: computed over their input's rows
-    const inner = { extra: o.extra, chunked: o.chunked };
-    plan = yield* materializeReadOnly(plan, params, (p) => this.readSteps(p, params, tableContents, inner) as Work<Row[]>);
-    const r = this.prepareRead(plan, params, tableContents, o.extra);
+    const extra = new Map(o.extra ?? []);
+    const inner = { extra, chunked: o.chunked };
+    plan = yield* materializeReadOnly(plan, params, (p) => this.readSteps(p, params, tableContents, inner) as Work<Row[]>, extra);
+    const r = this.prepareRead(plan, params, tableContents, extra);
     const chunkRows = this.readChunkRows;
     const total = Math.max(0, ...r.leaves.map((l) => l.length));
     if (!o.chunked || total <= chunkRows) {
@@ -349,13 +350,13 @@ export class Engine {
     for (let from = 0; ; from += chunkRows) {
       if (out && out.length > 0) {
         if (stream) {
-          if (stream.push(out)) return null; // LIMIT reached: the rest is never computed
+          if (yield* stream.push(out)) return null; // LIMIT reached: the rest is never computed
         } else {
           for (let i = 0; i < out.length && !retractions; i++) retractions = out.weights[i] < 0;
           sum.appendBatch(out, null);
           if (retractions && sum.length > consolidateAt) {
             // an aggregate's updates cancel out: keep the sum about the size of the result
-            const c = consolidate(sum.finish());
+            const c = yield* consolidateSteps(sum.finish());
             sum = new BatchBuilder(r.root.types, c.length + 64);
             sum.appendBatch(c, null);
             consolidateAt = Math.max(1 << 16, 2 * c.length);
@@ -406,7 +407,7 @@ export class Engine {
     // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
     let positive = true;
     for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
-    const rows = yield* expand(positive ? result : consolidate(result));
+    const rows = yield* expand(positive ? result : yield* consolidateSteps(result));
     return yield* finishReadWork(rows, r.finish, params, r.root.types);
   }
 
@@ -552,11 +553,16 @@ class ResultStream {
     this.left = limit ?? Infinity;
   }
 
-  /** Send a chunk's output; true once the LIMIT is reached. */
-  push(b: Batch): boolean {
+  /** Send a chunk's output, a few hundred rows at a time; true once the LIMIT is reached. */
+  *push(b: Batch): Work<boolean> {
     const cols = this.r.finish.columns;
-    const rows: Row[] = [];
+    let rows: Row[] = [];
     for (let i = 0; i < b.length && this.left > 0; i++) {
+      if (rows.length >= 512) {
+        this.sink.rows(rows);
+        rows = [];
+        yield;
+      }
       const w = b.weights[i];
       if (w < 0) throw internalError('negative multiplicity in a streamed query result');
       for (let k = 0; k < w && this.left > 0; k++) {

@@ -12,6 +12,7 @@ import type { Row } from '../expr/value.js';
 import type { TableChanges } from './engine.js';
 import { duplicateKey } from './engine.js';
 import type { UniqueIndex } from '../storage/table_store.js';
+import { runSync, ticker, type Work } from './work.js';
 
 /** A row the transaction can see: committed (id >= 0) or pending (id < 0). */
 export interface VisibleRow {
@@ -79,9 +80,18 @@ export class Transaction<S = unknown> {
 
   /** Every row of `t` this transaction sees, in storage order then insertion order. */
   visibleRows(t: TableEntry): VisibleRow[] {
+    return runSync(this.visibleRowsSteps(t));
+  }
+
+  /** visibleRows, yielding every few thousand rows (a statement running in slices). */
+  *visibleRowsSteps(t: TableEntry): Work<VisibleRow[]> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
-    for (const id of t.store.liveIds()) if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+    const tick = ticker();
+    for (const id of t.store.liveIds()) {
+      if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+      if (tick()) yield;
+    }
     if (p) for (const [id, row] of p.inserts) out.push({ id, row });
     return out;
   }

@@ -11,7 +11,7 @@ import { mapPlanChildren } from '../plan/rules/walk.js';
 import type { Row, Value } from '../expr/value.js';
 import type { Expr } from '../expr/expr.js';
 import { comparator, compositeKeyFn, type Comparator } from '../expr/compare.js';
-import { batchFromRows } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { accFactory, type Acc } from '../dataflow/accumulators.js';
 import { SqlError, SQLSTATE } from '../errors.js';
@@ -26,27 +26,29 @@ export function hasReadOnlyNodes(p: Plan): boolean {
 }
 
 /**
- * Replace window / project_set nodes by VALUES plans of their rows (deepest first), as a Work
- * that yields while reading inputs (`run`), sorting partitions and computing rows.
+ * Replace window / project_set nodes by scans of their rows (deepest first), as a Work that
+ * yields while reading inputs (`run`), sorting partitions and computing rows. The rows are put
+ * in `batches` under the scanned pseudo-relation's name (as UPDATE … FROM's `?target`).
  */
-export function* materializeReadOnly(p: Plan, params: readonly Value[], run: (p: Plan) => Work<Row[]>): Work<Plan> {
+export function* materializeReadOnly(p: Plan, params: readonly Value[], run: (p: Plan) => Work<Row[]>, batches: Map<string, Batch>): Work<Plan> {
   if (!hasReadOnlyNodes(p)) return p;
   const children: Plan[] = [];
-  for (const c of planChildren(p)) children.push(yield* materializeReadOnly(c, params, run));
+  for (const c of planChildren(p)) children.push(yield* materializeReadOnly(c, params, run, batches));
   let k = 0;
   const q = mapPlanChildren(p, () => children[k++]);
   if (q.kind !== 'window' && q.kind !== 'project_set') return q;
   const input = yield* run(q.input);
   const types = q.input.schema.map((f) => f.type);
   const rows = q.kind === 'window' ? yield* computeWindows(input, types, q.calls, params) : yield* projectSet(input, types, q.calls, params);
-  const outTypes = q.schema.map((f) => f.type);
-  const literals: Expr[][] = new Array(rows.length);
+  const b = new BatchBuilder(q.schema.map((f) => f.type), rows.length);
   const tick = ticker();
   for (let i = 0; i < rows.length; i++) {
-    literals[i] = rows[i].map((v, c): Expr => ({ kind: 'literal', value: v, type: outTypes[c] }));
+    b.push(rows[i], 1);
     if (tick()) yield;
   }
-  return { kind: 'values', rows: literals, schema: q.schema };
+  const relation = `?computed${batches.size + 1}`;
+  batches.set(relation, b.finish());
+  return { kind: 'scan', relation, relKind: 'table', schema: q.schema };
 }
 
 // ---- window functions ---------------------------------------------------------------------
@@ -113,7 +115,7 @@ export function* computeWindows(rows: Row[], types: readonly SqlType[], calls: r
     const order: number[] = [];
     for (const k of firsts) {
       const part = yield* sortWork(partList[k], (a, b) => compareKeys(ovals[a], ovals[b], oc, odesc, onf) || a - b);
-      computePartition(call, part, ovals, avals, oc, odesc, onf, params, results[ci]);
+      yield* computePartition(call, part, ovals, avals, oc, odesc, onf, params, results[ci]);
       for (let j = 0; j < part.length; j++) order.push(part[j]);
       yield;
     }
@@ -137,7 +139,7 @@ function offsetValue(b: FrameBound, which: 'starting' | 'ending', params: readon
   return x;
 }
 
-function computePartition(
+function* computePartition(
   call: WindowCall,
   part: number[],
   ovals: Value[][],
@@ -147,8 +149,9 @@ function computePartition(
   onf: boolean[],
   params: readonly Value[],
   out: Value[],
-): void {
+): Work<void> {
   const len = part.length;
+  const tick = ticker();
   // peer groups: rows equal on every ORDER BY key (all rows are peers without ORDER BY)
   const peerStart = new Array<number>(len);
   const peerEnd = new Array<number>(len); // exclusive
@@ -160,6 +163,7 @@ function computePartition(
       peerEnd[k] = j;
     }
     i = j;
+    if (tick()) yield;
   }
   const arg = (i: number, k: number): Value => avals[part[i]][k];
   switch (call.fn) {
@@ -207,6 +211,7 @@ function computePartition(
     case 'lag':
     case 'lead': {
       for (let i = 0; i < len; i++) {
+        if (tick()) yield;
         const off = call.args.length > 1 ? arg(i, 1) : 1;
         if (off === null) {
           out[part[i]] = null;
@@ -244,6 +249,7 @@ function computePartition(
   };
   if (call.fn === 'first_value' || call.fn === 'last_value' || call.fn === 'nth_value') {
     for (let i = 0; i < len; i++) {
+      if (tick()) yield;
       const s = frameStart(i);
       const e = frameEnd(i);
       let j: number;
@@ -281,6 +287,7 @@ function computePartition(
   const restart = ((fn === 'sum' || fn === 'avg') && (argType.id === 'float4' || argType.id === 'float8')) ||
     ((fn === 'min' || fn === 'max') && argType.id === 'bpchar');
   for (let i = 0; i < len; i++) {
+    if (tick()) yield;
     const s = frameStart(i);
     const t = Math.max(frameEnd(i), s);
     if (s >= b || (restart && s > a)) {
