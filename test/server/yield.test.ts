@@ -177,7 +177,7 @@ describe('results', () => {
     const text = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r));
     const sorted = (rows: unknown[][]) => text(rows).sort();
     for (const sql of queries) {
-      const one = text((await ts.db.query(sql, [], { rowMode: 'array', format: 'text' })).rows as unknown[][]);
+      const one = text((await ts.db.query(sql, [], { rowMode: 'array', format: 'text' })).rows as unknown as unknown[][]);
       const types = { getTypeParser: () => (v: string) => v } as never;
       const simple = await c.query({ text: sql, rowMode: 'array', types });
       const extended = await c.query({ text: sql, values: [], rowMode: 'array', types });
