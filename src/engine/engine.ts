@@ -22,7 +22,7 @@ import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishReadWork, limitBounds, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
-import { runSliced, runSync, ticker, type Work } from './work.js';
+import { runSliced, runSync, SLICE_MS, ticker, type Work } from './work.js';
 import { parseSeriesRelation, seriesLength, seriesSlice, seriesTypes, seriesWhole } from './series.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
@@ -347,7 +347,11 @@ export class Engine {
     // empty inputs first: e.g. a global aggregate's row
     let out: Batch | undefined = hydrate(r.created, time).get(r.root);
     circuit.add(r.created);
-    for (let from = 0; ; from += chunkRows) {
+    // chunks start at readChunkRows and adapt so that one takes about a slice
+    const minChunk = Math.min(1024, chunkRows);
+    const maxChunk = 4 * chunkRows;
+    let size = chunkRows;
+    for (let from = 0, next = 0; ; from = next) {
       if (out && out.length > 0) {
         if (stream) {
           if (yield* stream.push(out)) return null; // LIMIT reached: the rest is never computed
@@ -365,8 +369,13 @@ export class Engine {
       }
       if (from >= total) break;
       yield;
-      for (const l of r.leaves) if (from < l.length) l.op.push(l.slice(from, Math.min(l.length, from + chunkRows)));
+      next = Math.min(total, from + size);
+      const started = performance.now();
+      for (const l of r.leaves) if (from < l.length) l.op.push(l.slice(from, Math.min(l.length, next)));
       out = circuit.step(time).get(r.root);
+      const took = performance.now() - started;
+      if (took > 2 * SLICE_MS) size = Math.max(minChunk, size >> 1);
+      else if (took < SLICE_MS / 2) size = Math.min(maxChunk, size * 2);
     }
     if (stream) return null;
     return yield* this.finishReadSteps(r, sum.finish(), params);

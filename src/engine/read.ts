@@ -9,7 +9,7 @@ import { batchFromRows } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import type { SqlType } from '../sql/types.js';
-import { runSync, sortWork, ticker, type Work } from './work.js';
+import { batchWork, runSync, sortWork, ticker, type Work } from './work.js';
 
 export interface ReadFinish {
   sort: SortKey[] | null;
@@ -95,8 +95,7 @@ function* sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types
       if (tick()) yield;
     }
   } else {
-    const batch = batchFromRows(types, rows);
-    yield;
+    const batch = yield* batchWork(types, rows);
     const evals = keys.map((k) => compileExpr(k.expr, params));
     for (let i = 0; i < rows.length; i++) {
       keyVals[i] = evals.map((e) => e(batch, i));

@@ -18,7 +18,7 @@ import { SqlError, SQLSTATE } from '../errors.js';
 import { PgArray } from '../expr/array.js';
 import { PgRecord } from '../expr/record.js';
 import type { SqlType } from '../sql/types.js';
-import { sortWork, ticker, type Work } from './work.js';
+import { batchWork, sortWork, ticker, type Work } from './work.js';
 
 export function hasReadOnlyNodes(p: Plan): boolean {
   if (p.kind === 'window' || p.kind === 'project_set') return true;
@@ -40,14 +40,8 @@ export function* materializeReadOnly(p: Plan, params: readonly Value[], run: (p:
   const input = yield* run(q.input);
   const types = q.input.schema.map((f) => f.type);
   const rows = q.kind === 'window' ? yield* computeWindows(input, types, q.calls, params) : yield* projectSet(input, types, q.calls, params);
-  const b = new BatchBuilder(q.schema.map((f) => f.type), rows.length);
-  const tick = ticker();
-  for (let i = 0; i < rows.length; i++) {
-    b.push(rows[i], 1);
-    if (tick()) yield;
-  }
   const relation = `?computed${batches.size + 1}`;
-  batches.set(relation, b.finish());
+  batches.set(relation, yield* batchWork(q.schema.map((f) => f.type), rows));
   return { kind: 'scan', relation, relKind: 'table', schema: q.schema };
 }
 
@@ -55,13 +49,13 @@ export function* materializeReadOnly(p: Plan, params: readonly Value[], run: (p:
 
 function* evalAll(rows: Row[], types: readonly SqlType[], exprs: readonly Expr[], params: readonly Value[]): Work<Value[][]> {
   if (exprs.length === 0) return rows.map(() => []);
-  const batch = batchFromRows(types, rows);
+  const batch = exprs.every((e) => e.kind === 'column') ? null : yield* batchWork(types, rows);
   const fns = exprs.map((e) => (e.kind === 'column' ? null : compileExpr(e, params)));
   const out: Value[][] = new Array(rows.length);
   const tick = ticker();
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
-    out[i] = exprs.map((e, k) => (fns[k] ? fns[k]!(batch, i) : r[(e as { index: number }).index]));
+    out[i] = exprs.map((e, k) => (fns[k] ? fns[k]!(batch!, i) : r[(e as { index: number }).index]));
     if (tick()) yield;
   }
   return out;

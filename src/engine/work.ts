@@ -6,6 +6,10 @@
 // A `Work` yields at points where stopping is safe and cheap (every chunk of rows, every few
 // thousand comparisons); the driver decides whether enough time has passed to pause there.
 
+import { BatchBuilder, type Batch } from '../dataflow/batch.js';
+import type { Row } from '../expr/value.js';
+import type { SqlType } from '../sql/types.js';
+
 export type Work<T> = Generator<void, T, void>;
 
 /** Run a Work to its end without pausing. */
@@ -81,6 +85,16 @@ export function* sortWork(idx: number[], cmp: (a: number, b: number) => number):
     yield;
   }
   return src;
+}
+
+/** A batch of rows, built with a yield every few thousand rows. */
+export function* batchWork(types: readonly SqlType[], rows: readonly Row[]): Work<Batch> {
+  const b = new BatchBuilder(types, rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    b.push(rows[i], 1);
+    if ((i & (STEP - 1)) === STEP - 1) yield;
+  }
+  return b.finish();
 }
 
 /** Yield every STEP iterations of a loop: `if (tick()) yield;`. */
