@@ -30,6 +30,8 @@ export interface TableChanges {
   deletes: number[];
   /** Rows to insert, or a ready batch of them (weights 1) from a bulk path. */
   inserts: Row[] | Batch;
+  /** The table's compaction count when the transaction read the ids it deletes (Transaction). */
+  idEpoch?: number;
 }
 
 function insertRows(ins: Row[] | Batch): Row[] {
@@ -131,6 +133,10 @@ export class Engine {
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     try {
       for (const [table, ch] of changes) {
+        if (ch.deletes.length > 0 && ch.idEpoch !== undefined && ch.idEpoch !== table.store.compactions) {
+          // the table was compacted since this transaction read its rows: the ids are stale
+          throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+        }
         for (const id of ch.deletes) {
           if (!table.store.isLive(id)) {
             throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');

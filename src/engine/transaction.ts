@@ -47,6 +47,8 @@ export interface Savepoint<S> {
 
 export class Transaction<S = unknown> {
   private tables = new Map<TableEntry, PendingTable>();
+  /** Per table: its compaction count when this transaction first saw its row ids. */
+  private idEpochs = new Map<TableEntry, number>();
   private nextLocal = -1;
   /** True for BEGIN … COMMIT blocks; false for a single autocommit statement. */
   constructor(readonly explicit: boolean) {}
@@ -85,6 +87,7 @@ export class Transaction<S = unknown> {
 
   /** visibleRows, yielding every few thousand rows (a statement running in slices). */
   *visibleRowsSteps(t: TableEntry): Work<VisibleRow[]> {
+    this.sawIds(t);
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     const tick = ticker();
@@ -103,6 +106,7 @@ export class Transaction<S = unknown> {
 
   /** The visible rows with `key` in unique index `u`. */
   rowsWithUniqueKey(t: TableEntry, u: UniqueIndex, key: unknown): VisibleRow[] {
+    this.sawIds(t);
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     const id = u.map.get(key);
@@ -218,9 +222,18 @@ export class Transaction<S = unknown> {
     const out = new Map<TableEntry, TableChanges>();
     for (const [t, p] of this.tables) {
       if (p.deletes.size === 0 && p.inserts.size === 0) continue;
-      out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()] });
+      out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()], idEpoch: this.idEpochs.get(t) });
     }
     return out;
+  }
+
+  /**
+   * Row ids handed out for `t` are valid until the table is compacted, which another session's
+   * commit may do while this transaction is open (a block, or a statement running in slices):
+   * remember the compaction count, so the commit can tell (40001) rather than delete by stale ids.
+   */
+  private sawIds(t: TableEntry): void {
+    if (!this.idEpochs.has(t)) this.idEpochs.set(t, t.store.compactions);
   }
 
   /** Forget pending changes of dropped tables. */

@@ -205,3 +205,21 @@ describe('results', () => {
     raw.end();
   });
 });
+
+describe('row ids across a compaction', () => {
+  it('a transaction whose rows were renumbered by another commit fails with 40001 instead of deleting the wrong rows', async () => {
+    const { Database } = await import('../../src/index.js');
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (k int, v int)');
+    db.insert('t', Array.from({ length: 2048 }, (_, k) => [k, 0]));
+    const a = db.newSession();
+    const b = db.newSession();
+    a.execute('BEGIN');
+    a.execute('UPDATE t SET v = 1 WHERE k = 10'); // remembers row 10's id
+    // another session deletes most rows: its commit compacts the table, renumbering ids
+    b.execute('DELETE FROM t WHERE k < 5 OR k >= 1000');
+    expect(() => a.execute('COMMIT')).toThrow('could not serialize access due to concurrent update');
+    expect((await db.query('SELECT count(*)::int AS n, count(*) FILTER (WHERE v = 1)::int AS updated FROM t')).rows).toEqual([{ n: 995, updated: 0 }]);
+    await db.close();
+  });
+});
