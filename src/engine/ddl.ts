@@ -18,6 +18,7 @@ import { names, strVal } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
 import { keyText, type Engine } from './engine.js';
 import type { StatementResult } from './statement.js';
+import { runSync, type Work } from './work.js';
 
 export function createTable(engine: Engine, n: any): StatementResult {
   const rel = n.relation;
@@ -142,6 +143,11 @@ export function createView(engine: Engine, n: any, sql: string): StatementResult
 
 /** CREATE TABLE … AS SELECT: a table with the query's columns, filled with its rows. */
 export function createTableAs(engine: Engine, n: any): StatementResult {
+  return runSync(createTableAsWork(engine, n, false));
+}
+
+/** createTableAs as a Work; `chunked`: its query is read in chunks (the statement runs in slices). */
+export function* createTableAsWork(engine: Engine, n: any, chunked: boolean): Work<StatementResult> {
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
@@ -151,7 +157,9 @@ export function createTableAs(engine: Engine, n: any): StatementResult {
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   }
   const { plan, columns } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
-  const rows = into.skipData ? [] : engine.read(optimize(plan), [], (t) => t.store.scan());
+  const rows = into.skipData ? [] : (yield* engine.readWork(optimize(plan), [], (t) => t.store.scan(), { chunked }))!;
+  // another session may have taken the name while the query ran in slices
+  if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   const table = engine.addTable({
     kind: 'table',
     name,

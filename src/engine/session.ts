@@ -15,7 +15,7 @@ import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
-import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
+import { createIndex, createMaterializedView, createTable, createTableAs, createTableAsWork, createView, drop } from './ddl.js';
 import { checkNotNull, copyRows, del, deleteWork, insert, insertWork, truncate, update, updateWork, type DmlContext } from './dml.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
@@ -200,8 +200,9 @@ export class Session {
   async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>, stream?: StatementStream): Promise<StatementResult> {
     const tag = nodeTag(stmt.node);
     const dml = tag === 'InsertStmt' || tag === 'UpdateStmt' || tag === 'DeleteStmt';
+    const ctas = tag === 'CreateTableAsStmt' && stmt.node[tag].objtype === 'OBJECT_TABLE' && !this.block.txn;
     // read-only transactions refuse writes through the one-pass path (refuseWrite)
-    if (!(tag === 'SelectStmt' || (dml && !this.settings.readOnly)) || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
+    if (!(tag === 'SelectStmt' || ((dml || ctas) && !this.settings.readOnly)) || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
     const mine = { ...this.info, settings: this.settings };
     let prevInfo = setActiveSessionInfo(mine);
     // other sessions run during the pauses: the active session is ours again after each
@@ -220,7 +221,7 @@ export class Session {
     try {
       const params = new ParamTypes(paramTypes);
       const n = stmt.node[tag];
-      const work = dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(n, t.txn, params, rawParams, stream);
+      const work = ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(n, t.txn, params, rawParams, stream);
       const result = await runSliced(work, ourPause, stream?.urgent);
       if (t.autocommit) this.engine.commit(t.txn.changes());
       return result;

@@ -95,6 +95,16 @@ describe('long statements yield to other clients', () => {
     await c.query('DELETE FROM dst');
     await c.end();
   });
+
+  it('CREATE TABLE AS over many rows yields too', async () => {
+    const c = await client();
+    const { result, answeredBeforeEnd } = await probeWhile(c, 'CREATE TABLE copied AS SELECT k, v * 2 AS w FROM big, generate_series(1, 5) g');
+    expect(result).toEqual([]);
+    expect(answeredBeforeEnd).toBe(true);
+    expect((await c.query('SELECT count(*)::int AS n FROM copied')).rows).toEqual([{ n: 5 * N }]);
+    await c.query('DROP TABLE copied');
+    await c.end();
+  });
 });
 
 describe('cancel', () => {
