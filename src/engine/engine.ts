@@ -358,6 +358,7 @@ export class Engine {
     const maxChunk = 4 * chunkRows;
     let size = chunkRows;
     for (let from = 0, next = 0; ; from = next) {
+      if (stream?.done) return null; // LIMIT 0
       if (out && out.length > 0) {
         if (stream) {
           if (yield* stream.push(out)) return null; // LIMIT reached: the rest is never computed
@@ -566,6 +567,10 @@ class ResultStream {
     const { offset, limit } = limitBounds(r.finish, params);
     this.skip = offset;
     this.left = limit ?? Infinity;
+  }
+
+  get done(): boolean {
+    return this.left <= 0;
   }
 
   /** Send a chunk's output, a few hundred rows at a time; true once the LIMIT is reached. */
