@@ -171,6 +171,11 @@ export function* createTableAsWork(engine: Engine, n: any, chunked: boolean): Wo
 }
 
 export function createMaterializedView(engine: Engine, n: any, sql: string): StatementResult {
+  return runSync(createMaterializedViewWork(engine, n, sql, false));
+}
+
+/** createMaterializedView as a Work; `sliced`: hydrate a view over big inputs in slices. */
+export function* createMaterializedViewWork(engine: Engine, n: any, sql: string, sliced: boolean): Work<StatementResult> {
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
@@ -183,7 +188,8 @@ export function createMaterializedView(engine: Engine, n: any, sql: string): Sta
   const { plan, columns, deps } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
   checkMaintainable(plan);
   const optimized = { ...optimize(plan), schema: columns } as Plan;
-  const mv = engine.addMaterializedView({ kind: 'materialized view', name, columns, plan: optimized, sql, dependsOn: deps });
+  const entry = { kind: 'materialized view' as const, name, columns, plan: optimized, sql, dependsOn: deps };
+  const mv = sliced ? yield* engine.addMaterializedViewWork(entry) : engine.addMaterializedView(entry);
   return { command: `SELECT ${mv.output.snapshot()!.length}` };
 }
 

@@ -100,6 +100,8 @@ export class Engine {
   /** Dataflows built for a query (not a catalog view) that someone is watching. */
   private queryWatches = new Set<QueryWatch>();
   private commitListeners = new Set<(timestamp: number) => void>();
+  /** Sliced hydrations in progress: each gets every commit's step outputs (addMaterializedViewWork). */
+  private stepRecorders = new Set<(out: Map<Operator, Batch>) => void>();
   /** Input rows per chunk of a chunked (yielding) read. */
   readChunkRows = 16384;
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
@@ -172,6 +174,7 @@ export class Engine {
       }
       const time = this.nextTimestamp();
       const out = this.circuit.step(time);
+      for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact();
@@ -196,6 +199,105 @@ export class Engine {
     const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output: built.output, operators: built.created };
     this.catalog.add(full);
     return full;
+  }
+
+  /**
+   * addMaterializedView as a Work, for views over big inputs: the new operators are fed their
+   * inputs' contents (captured now) in chunks, yielding between them, and then the changes
+   * committed meanwhile, one commit per step, in order; the view joins the circuit right after
+   * the last of them, in the same synchronous stretch, so it misses no commit and sees none
+   * twice. Writers never wait. Its arrangements are its own (an existing shared one already
+   * holds everything, so it could not be fed in chunks); later views may share them. Small
+   * inputs (up to readChunkRows rows) take the one-step path of addMaterializedView.
+   */
+  *addMaterializedViewWork(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): Work<MaterializedViewEntry> {
+    const created: Operator[] = [];
+    const shared: ArrangeOp[] = [];
+    const cx: LowerContext = {
+      leaf: (rel) => this.leafOperator(rel, created),
+      findArrangement: () => undefined,
+      params: [],
+      created,
+      sharedArrangements: shared,
+    };
+    const root = lower(entry.plan, cx);
+    let output: Operator = root;
+    if (root.snapshot() === undefined || !keepsWholeOutput(root)) {
+      output = new IntegrateOp(root);
+      created.push(output);
+    }
+    const isNew = new Set(created);
+    const existing = [...new Set(created.flatMap((op) => op.inputs.filter((i) => !isNew.has(i))))];
+    const contents = new Map(existing.map((op) => [op, op.snapshot()!] as const));
+    const total = Math.max(0, ...[...contents.values()].map((b) => b.length));
+    if (total <= this.readChunkRows) return this.addMaterializedView(entry);
+    const recorded: Map<Operator, Batch>[] = [];
+    const recorder = (out: Map<Operator, Batch>) => {
+      const m = new Map<Operator, Batch>();
+      for (const op of existing) {
+        const d = out.get(op);
+        if (!d || d.length === 0) continue;
+        const copy = new BatchBuilder(d.types, d.length); // outputs are reused by the next step
+        copy.appendBatch(d, null);
+        m.set(op, copy.finish());
+      }
+      if (m.size > 0) recorded.push(m);
+    };
+    this.stepRecorders.add(recorder);
+    try {
+      const ordered = [...created].sort((a, b) => a.id - b.id);
+      const step = (given: (op: Operator) => Batch | undefined, hydrating: boolean) => {
+        const ctx = { time: this.timestamp, hydrating };
+        const out = new Map<Operator, Batch>();
+        for (const op of ordered) {
+          const inputs = op.inputs.map((i) => (isNew.has(i) ? out.get(i) : given(i)) ?? emptyBatch(i.types));
+          if (!hydrating && op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
+          out.set(op, op.step(inputs, ctx));
+        }
+      };
+      // nothing from the inputs first: a global aggregate's row, a VALUES or series leaf's rows
+      step(() => undefined, true);
+      // chunks adapt so that one takes about a slice, as in a chunked read
+      let size = this.readChunkRows;
+      for (let from = 0, next = 0; from < total; from = next) {
+        yield;
+        next = Math.min(total, from + size);
+        const started = performance.now();
+        step((op) => {
+          const b = contents.get(op)!;
+          return from < b.length ? sliceBatch(b, from, Math.min(b.length, next)) : undefined;
+        }, false);
+        const took = performance.now() - started;
+        if (took > 2 * SLICE_MS) size = Math.max(Math.min(1024, this.readChunkRows), size >> 1);
+        else if (took < SLICE_MS / 2) size = Math.min(4 * this.readChunkRows, size * 2);
+      }
+      // the commits since the contents were captured, oldest first
+      for (;;) {
+        yield;
+        const m = recorded.shift();
+        if (!m) break;
+        step((op) => m.get(op), false);
+      }
+      // from here on nothing else runs until the view is in place
+      const live = new Set(this.circuit.operators());
+      if (existing.some((op) => !live.has(op)) || this.catalog.has(entry.name)) {
+        throw new SqlError(this.catalog.has(entry.name) ? SQLSTATE.DUPLICATE_TABLE : SQLSTATE.UNDEFINED_TABLE,
+          this.catalog.has(entry.name) ? `relation "${entry.name}" already exists` : 'a relation the materialized view reads was dropped or rebuilt while it was being created');
+      }
+      for (const op of created) {
+        const due = op.gatedErrors?.due();
+        if (due) throw due;
+      }
+      this.circuit.add(created);
+      for (const a of shared) {
+        if (a.inputs[0] instanceof SourceOp || a.inputs[0] instanceof IntegrateOp) this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
+      }
+      const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output, operators: created };
+      this.catalog.add(full);
+      return full;
+    } finally {
+      this.stepRecorders.delete(recorder);
+    }
   }
 
   private buildView(plan: Plan): { output: Operator; created: Operator[] } {

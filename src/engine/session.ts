@@ -15,7 +15,7 @@ import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
-import { createIndex, createMaterializedView, createTable, createTableAs, createTableAsWork, createView, drop } from './ddl.js';
+import { createIndex, createMaterializedView, createMaterializedViewWork, createTable, createTableAs, createTableAsWork, createView, drop } from './ddl.js';
 import { checkNotNull, copyRows, del, deleteWork, insert, insertWork, truncate, update, updateWork, type DmlContext } from './dml.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
@@ -200,7 +200,9 @@ export class Session {
   async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>, stream?: StatementStream): Promise<StatementResult> {
     const tag = nodeTag(stmt.node);
     const dml = tag === 'InsertStmt' || tag === 'UpdateStmt' || tag === 'DeleteStmt';
-    const ctas = tag === 'CreateTableAsStmt' && stmt.node[tag].objtype === 'OBJECT_TABLE' && !this.block.txn;
+    const ctas = tag === 'CreateTableAsStmt' && !this.block.txn && !this.settings.readOnly;
+    const matview = ctas && stmt.node[tag].objtype === 'OBJECT_MATVIEW';
+    if (ctas && !matview && stmt.node[tag].objtype !== 'OBJECT_TABLE') return this.executeStatement(stmt, rawParams, paramTypes);
     // read-only transactions refuse writes through the one-pass path (refuseWrite)
     if (!(tag === 'SelectStmt' || ((dml || ctas) && !this.settings.readOnly)) || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
     const mine = { ...this.info, settings: this.settings };
@@ -221,7 +223,7 @@ export class Session {
     try {
       const params = new ParamTypes(paramTypes);
       const n = stmt.node[tag];
-      const work = ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(n, t.txn, params, rawParams, stream);
+      const work = matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(n, t.txn, params, rawParams, stream);
       const result = await runSliced(work, ourPause, stream?.urgent);
       if (t.autocommit) this.engine.commit(t.txn.changes());
       return result;

@@ -107,6 +107,69 @@ describe('long statements yield to other clients', () => {
   });
 });
 
+describe('materialized views over big tables', () => {
+  it('are hydrated in slices; commits made meanwhile are in the view exactly once', async () => {
+    const c = await client();
+    await c.query('CREATE TABLE src (k int, v int)');
+    await c.query(`INSERT INTO src SELECT g % 1000, g FROM generate_series(1, ${N}) g`);
+    // another session commits at every third point where the hydration yields (chunks, and
+    // the catch-up with the commits made meanwhile), deterministically
+    const writer = ts.db.newSession();
+    let writes = 0;
+    const engine = ts.db.engine as unknown as { addMaterializedViewWork: (e: unknown) => Generator<void, unknown, void> };
+    const original = engine.addMaterializedViewWork;
+    engine.addMaterializedViewWork = function* (e: unknown) {
+      const work = original.call(this, e);
+      for (let k = 0; ; k++) {
+        const r = work.next();
+        if (r.done) return r.value;
+        if (k % 3 === 1) {
+          writes++;
+          writer.execute(`INSERT INTO src VALUES (${writes % 1000}, ${N + writes}); DELETE FROM src WHERE v = ${writes}`);
+        }
+        yield;
+      }
+    };
+    ts.db.engine.readChunkRows = 1000; // many small chunks
+    const views = [
+      ['mv_sum', 'SELECT k, count(*) AS n, sum(v) AS s FROM src GROUP BY k'],
+      ['mv_join', 'SELECT a.k, count(*) AS n FROM src a JOIN big b ON a.v = b.k WHERE a.v % 3 = 0 GROUP BY a.k'],
+      ['mv_rows', 'SELECT k, v FROM src WHERE v % 7 = 0'],
+    ];
+    try {
+      for (const [name, query] of views) {
+        const before = writes;
+        const probe = await probeWhile(c, `CREATE MATERIALIZED VIEW ${name} AS ${query}`);
+        expect(probe.result).toEqual([]);
+        expect(writes - before).toBeGreaterThan(2);
+        await c.query('INSERT INTO src VALUES (1, -1)'); // and maintained afterwards
+        const view = (await c.query({ text: `SELECT * FROM ${name}`, rowMode: 'array' })).rows.map((r) => JSON.stringify(r)).sort();
+        const fresh = (await c.query({ text: query, rowMode: 'array' })).rows.map((r) => JSON.stringify(r)).sort();
+        expect(view.length).toBe(fresh.length);
+        expect(view.join('\n') === fresh.join('\n'), name).toBe(true);
+        await c.query(`DROP MATERIALIZED VIEW ${name}`);
+      }
+    } finally {
+      engine.addMaterializedViewWork = original;
+      ts.db.engine.readChunkRows = 16384;
+    }
+    await c.query('DROP TABLE src');
+    await c.end();
+  });
+
+  it('a cancel stops the hydration and leaves no view', async () => {
+    const c = await client();
+    await c.query('CREATE TABLE huge AS SELECT g AS k FROM generate_series(1, 3000000) g');
+    const running = c.query('CREATE MATERIALIZED VIEW mv_big AS SELECT k % 1000 AS m, count(*) AS n FROM huge GROUP BY 1').catch((e) => e);
+    await new Promise((r) => setTimeout(r, 150));
+    pgCancel(c);
+    expect((await running).code).toBe('57014');
+    expect((await c.query("SELECT count(*)::int AS n FROM pg_matviews WHERE matviewname = 'mv_big'")).rows).toEqual([{ n: 0 }]);
+    await c.query('DROP TABLE huge');
+    await c.end();
+  });
+});
+
 describe('cancel', () => {
   const long = [
     'SELECT count(*) FROM generate_series(1, 1000000000)',
