@@ -43,11 +43,10 @@ export function finishRead(rows: Row[], f: ReadFinish, params: readonly Value[],
 /** finishRead as a Work: the sort yields between runs and during merges. */
 export function* finishReadWork(rows: Row[], f: ReadFinish, params: readonly Value[], types: readonly SqlType[]): Work<Row[]> {
   let out = rows;
-  if (f.sort) out = yield* sortRows(out, f.sort, params, types);
-  if (f.limit) {
-    const { offset, limit } = limitBounds(f, params);
-    out = out.slice(offset, limit === null ? undefined : offset + limit);
-  }
+  // LIMIT and OFFSET are evaluated before the rows are fetched, as PostgreSQL's Limit node does
+  const { offset, limit } = limitBounds(f, params);
+  if (f.sort) out = yield* sortRows(out, f.sort, params, types, limit === null ? null : offset + limit);
+  if (f.limit) out = out.slice(offset, limit === null ? undefined : offset + limit);
   if (f.columns) {
     const cols = f.columns;
     const tick = ticker();
@@ -70,6 +69,40 @@ export function limitBounds(f: ReadFinish, params: readonly Value[]): { offset: 
   return { offset, limit };
 }
 
+/** The first k of 0 … n-1 in `cmp` order (a total order), sorted. */
+function* topK(n: number, k: number, cmp: (a: number, b: number) => number): Work<number[]> {
+  const heap: number[] = []; // the k best so far, the worst on top
+  const tick = ticker();
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < heap.length && cmp(heap[l], heap[worst]) > 0) worst = l;
+      if (r < heap.length && cmp(heap[r], heap[worst]) > 0) worst = r;
+      if (worst === i) return;
+      [heap[i], heap[worst]] = [heap[worst], heap[i]];
+      i = worst;
+    }
+  };
+  for (let x = 0; x < n && k > 0; x++) {
+    if (heap.length < k) {
+      heap.push(x);
+      for (let i = heap.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1;
+        if (cmp(heap[i], heap[p]) <= 0) break;
+        [heap[i], heap[p]] = [heap[p], heap[i]];
+        i = p;
+      }
+    } else if (cmp(x, heap[0]) < 0) {
+      heap[0] = x;
+      down(0);
+    }
+    if (tick()) yield;
+  }
+  return yield* sortWork(heap, cmp);
+}
+
 function countValue(v: Value, what: 'LIMIT' | 'OFFSET'): number {
   if (v === null) return what === 'OFFSET' ? 0 : Number.MAX_SAFE_INTEGER;
   const n = Number(v as bigint);
@@ -82,7 +115,8 @@ function countValue(v: Value, what: 'LIMIT' | 'OFFSET'): number {
   return n;
 }
 
-function* sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types: readonly SqlType[]): Work<Row[]> {
+/** The rows in ORDER BY order (stable); with `keep`, only the first `keep` of them. */
+function* sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types: readonly SqlType[], keep: number | null): Work<Row[]> {
   if (rows.length === 0) return rows;
   // Keys are evaluated once per row (they are usually plain column references).
   const keyVals: Value[][] = new Array(rows.length);
@@ -103,8 +137,7 @@ function* sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types
     }
   }
   const cmps = keys.map((k) => comparator(k.expr.type));
-  const idx = rows.map((_, i) => i);
-  const sorted = yield* sortWork(idx, (a, b) => {
+  const cmp = (a: number, b: number): number => {
     for (let k = 0; k < keys.length; k++) {
       const x = keyVals[a][k];
       const y = keyVals[b][k];
@@ -116,8 +149,21 @@ function* sortRows(rows: Row[], keys: SortKey[], params: readonly Value[], types
       if (c !== 0) return keys[k].desc ? -c : c;
     }
     return a - b;
-  });
-  const out: Row[] = new Array(rows.length);
+  };
+  let sorted: number[];
+  if (keep !== null && keep * 4 < rows.length) {
+    // ORDER BY … LIMIT k: keep the k first rows in a heap (PostgreSQL's bounded sort); ties
+    // are broken by position, so these are exactly the stable sort's first k
+    sorted = yield* topK(rows.length, keep, cmp);
+  } else {
+    const idx: number[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      idx[i] = i;
+      if (tick()) yield;
+    }
+    sorted = yield* sortWork(idx, cmp);
+  }
+  const out: Row[] = new Array(sorted.length);
   for (let i = 0; i < sorted.length; i++) {
     out[i] = rows[sorted[i]];
     if (tick()) yield;
