@@ -5,7 +5,6 @@
 import type { Plan, SortKey } from '../plan/logical.js';
 import type { Row, Value } from '../expr/value.js';
 import { comparator } from '../expr/compare.js';
-import { batchFromRows } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import type { SqlType } from '../sql/types.js';

@@ -2,8 +2,8 @@
 // collection operator here (a window's result depends on the order of rows, which a Z-set does
 // not have; a maintained version is future work), so a read computes them over the rows of
 // their input, once: `materializeReadOnly` evaluates each such node bottom-up through `run`
-// (a full read of the node's input) and replaces it by a VALUES plan of the result rows.
-// Semantics follow PostgreSQL's nodeWindowAgg.c / windowfuncs.c and nodeProjectSet.c.
+// (a full read of the node's input) and replaces it by a scan of the result rows. All of it
+// is a Work (work.ts), so a big window runs in slices over the wire. Semantics follow PostgreSQL's nodeWindowAgg.c / windowfuncs.c and nodeProjectSet.c.
 
 import type { Plan, SrfCall, WindowCall, FrameBound } from '../plan/logical.js';
 import { planChildren } from '../plan/logical.js';
@@ -11,7 +11,7 @@ import { mapPlanChildren } from '../plan/rules/walk.js';
 import type { Row, Value } from '../expr/value.js';
 import type { Expr } from '../expr/expr.js';
 import { comparator, compositeKeyFn, type Comparator } from '../expr/compare.js';
-import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
+import type { Batch } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { accFactory, type Acc } from '../dataflow/accumulators.js';
 import { SqlError, SQLSTATE } from '../errors.js';
