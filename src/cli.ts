@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { Database } from './index.js';
 import { runDemo, startDemoWriter } from './sources/demo.js';
 import { parseSql } from './sql/parser.js';
+import { SqlError } from './errors.js';
 
 const HELP = `tributary — streaming SQL with incrementally maintained materialized views
 
@@ -47,6 +48,9 @@ Options:
                        accepted (trust).
   --password PW        The same, given on the command line, where other local users can
                        read it (ps, /proc); prefer --password-file or TRIBUTARY_PASSWORD.
+  -c NAME=VALUE        A server-wide default for a session setting, as postgres -c
+                       (e.g. -c statement_timeout=5s, -c idle_in_transaction_session_timeout=1min);
+                       sessions start with it and RESET returns to it. Repeatable.
   --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
   --help               This text.
 
@@ -83,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
+  const settings: Record<string, string> = {};
   const valued = new Set(['--host', '--port', '--unix-socket-dir', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -91,6 +96,12 @@ async function serve(args: string[]): Promise<number> {
       return 0;
     }
     if (a === '--demo') opts.demo = true;
+    else if (a === '-c' || (a.startsWith('-c') && a.includes('='))) {
+      const spec = a === '-c' ? args[++i] : a.slice(2);
+      const eq = spec?.indexOf('=') ?? -1;
+      if (!spec || eq <= 0) return usageError('-c takes NAME=VALUE');
+      settings[spec.slice(0, eq).replace(/-/g, '_')] = spec.slice(eq + 1);
+    }
     else if (valued.has(a)) {
       if (i + 1 >= args.length) return usageError(`${a} needs a value`);
       opts[a.slice(2)] = args[++i];
@@ -118,14 +129,22 @@ async function serve(args: string[]): Promise<number> {
   const db = await Database.open();
   const stopDemo = opts.demo ? await startDemoWriter(db) : () => {};
   const host = (opts.host as string | undefined) ?? '127.0.0.1';
-  const server = await db.listen({
-    host,
-    port,
-    unixSocketDir: opts['unix-socket-dir'] as string | undefined,
-    user: opts.user as string | undefined,
-    password,
-    tls: opts['tls-cert'] ? { certFile: opts['tls-cert'] as string, keyFile: opts['tls-key'] as string } : undefined,
-  });
+  let server;
+  try {
+    server = await db.listen({
+      host,
+      port,
+      unixSocketDir: opts['unix-socket-dir'] as string | undefined,
+      settings,
+      user: opts.user as string | undefined,
+      password,
+      tls: opts['tls-cert'] ? { certFile: opts['tls-cert'] as string, keyFile: opts['tls-key'] as string } : undefined,
+    });
+  } catch (e) {
+    if (!(e instanceof SqlError)) throw e;
+    stopDemo();
+    return usageError(e.message + (e.hint ? ` (${e.hint})` : ''));
+  }
   const shown = host.includes(':') ? `[${host}]` : host;
   const unixNote = opts['unix-socket-dir'] ? ` and on ${opts['unix-socket-dir']}/.s.PGSQL.${server.port}` : '';
   console.log(`tributary: listening on ${shown}:${server.port}${unixNote}${opts.demo ? ' with demo data' : ''} (psql -h ${host} -p ${server.port})`);

@@ -47,3 +47,38 @@ export function consolidate(b: Batch): Batch {
   }
   return out.finish();
 }
+
+/**
+ * consolidate() in steps: yields every few thousand rows, so a long read can consolidate a
+ * large result in slices (engine/work.ts). Same result as consolidate().
+ */
+export function* consolidateSteps(b: Batch): Generator<void, Batch, void> {
+  const n = b.length;
+  if (n <= 1) return consolidate(b);
+  const key = identityFor(b);
+  const first = new Map<unknown, number>(); // key -> slot
+  const slotRow: number[] = [];
+  const slotWeight: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = key(b, i);
+    const s = first.get(k);
+    if (s === undefined) {
+      first.set(k, slotRow.length);
+      slotRow.push(i);
+      slotWeight.push(b.weights[i]);
+    } else slotWeight[s] += b.weights[i];
+    if ((i & 4095) === 4095) yield;
+  }
+  let zero = false;
+  for (let i = 0; i < n; i++) if (b.weights[i] === 0) zero = true;
+  if (slotRow.length === n && !zero) return b; // already consolidated
+  const out = new BatchBuilder(b.types, slotRow.length);
+  for (let s = 0; s < slotRow.length; s++) {
+    const w = slotWeight[s];
+    if ((s & 4095) === 4095) yield;
+    if (w === 0) continue;
+    if (w > 0x7fffffff || w < -0x7fffffff) throw internalError('Z-set weight overflow');
+    out.pushFrom(b, slotRow[s], w);
+  }
+  return out.finish();
+}

@@ -18,6 +18,7 @@ import { names, strVal } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
 import { keyText, type Engine } from './engine.js';
 import type { StatementResult } from './statement.js';
+import { runSync, type Work } from './work.js';
 
 export function createTable(engine: Engine, n: any): StatementResult {
   const rel = n.relation;
@@ -142,6 +143,11 @@ export function createView(engine: Engine, n: any, sql: string): StatementResult
 
 /** CREATE TABLE … AS SELECT: a table with the query's columns, filled with its rows. */
 export function createTableAs(engine: Engine, n: any): StatementResult {
+  return runSync(createTableAsWork(engine, n, false));
+}
+
+/** createTableAs as a Work; `chunked`: its query is read in chunks (the statement runs in slices). */
+export function* createTableAsWork(engine: Engine, n: any, chunked: boolean): Work<StatementResult> {
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
@@ -151,7 +157,9 @@ export function createTableAs(engine: Engine, n: any): StatementResult {
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   }
   const { plan, columns } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
-  const rows = into.skipData ? [] : engine.read(optimize(plan), [], { contents: (t) => t.store.scan() });
+  const rows = into.skipData ? [] : (yield* engine.readWork(optimize(plan), [], { contents: (t) => t.store.scan() }, { chunked }))!;
+  // another session may have taken the name while the query ran in slices
+  if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   const table = engine.addTable({
     kind: 'table',
     name,
@@ -163,6 +171,11 @@ export function createTableAs(engine: Engine, n: any): StatementResult {
 }
 
 export function createMaterializedView(engine: Engine, n: any, sql: string): StatementResult {
+  return runSync(createMaterializedViewWork(engine, n, sql, false));
+}
+
+/** createMaterializedView as a Work; `sliced`: hydrate a view over big inputs in slices. */
+export function* createMaterializedViewWork(engine: Engine, n: any, sql: string, sliced: boolean): Work<StatementResult> {
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
@@ -175,7 +188,8 @@ export function createMaterializedView(engine: Engine, n: any, sql: string): Sta
   const { plan, columns, deps } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
   checkMaintainable(plan);
   const optimized = { ...optimize(plan), schema: columns } as Plan;
-  const mv = engine.addMaterializedView({ kind: 'materialized view', name, columns, plan: optimized, sql, dependsOn: deps });
+  const entry = { kind: 'materialized view' as const, name, columns, plan: optimized, sql, dependsOn: deps };
+  const mv = sliced ? yield* engine.addMaterializedViewWork(entry) : engine.addMaterializedView(entry);
   return { command: `SELECT ${mv.output.snapshot()!.length}` };
 }
 

@@ -1,4 +1,6 @@
-// INSERT, UPDATE and DELETE against a session's transaction.
+// INSERT, UPDATE and DELETE against a session's transaction. Each is a Work (work.ts): the
+// wire server runs it in slices (its read of INSERT … SELECT or UPDATE … FROM in chunks, its
+// row loops yielding every few thousand rows); `insert`, `update`, `del` run it at once.
 
 import type { TableEntry } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
@@ -9,7 +11,7 @@ import { compileExpr, compileQual, evalConstant } from '../expr/compile.js';
 import { foldConstants } from '../plan/rules/fold_constants.js';
 import { ordered } from '../plan/rules/order_quals.js';
 import { formatValue } from '../expr/format.js';
-import { batchFromRows } from '../dataflow/batch.js';
+import { batchFromRows, type Batch } from '../dataflow/batch.js';
 import { optimize } from '../plan/optimizer.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
 import { bindQuery, figureName } from '../sql/bind_select.js';
@@ -26,6 +28,7 @@ import type { Transaction } from './transaction.js';
 import type { StatementResult } from './statement.js';
 import { parseValue } from '../expr/cast.js';
 import type { CopyRecord } from './copy_format.js';
+import { runSync, ticker, type Work } from './work.js';
 
 export interface DmlContext {
   engine: Engine;
@@ -35,6 +38,13 @@ export interface DmlContext {
   values: () => readonly Value[];
   /** Describe (Parse) only: bind everything, read and evaluate nothing (txn then sees no rows). */
   describeOnly?: boolean;
+  /** Read in chunks (the statement runs sliced: engine.readChunked). */
+  chunked?: boolean;
+}
+
+/** A read the statement makes, as a Work (in chunks when the statement runs sliced). */
+function* readRows(cx: DmlContext, plan: Plan, extra?: Map<string, Batch>): Work<Row[]> {
+  return (yield* cx.engine.readWork(optimize(plan), cx.values(), cx.txn, { extra, chunked: cx.chunked }))!;
 }
 
 function targetTable(cx: DmlContext, rel: any): TableEntry {
@@ -119,6 +129,10 @@ export function copyRows(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, colum
 }
 
 export function insert(cx: DmlContext, n: any): StatementResult {
+  return runSync(insertWork(cx, n));
+}
+
+export function* insertWork(cx: DmlContext, n: any): Work<StatementResult> {
   if (n.withClause) throw unsupported('WITH in INSERT');
   const t = targetTable(cx, n.relation);
   const cols: number[] = n.cols?.length
@@ -163,14 +177,21 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     if (!n.cols?.length && plan.schema.length < cols.length) cols.length = plan.schema.length;
     if (plan.schema.length < cols.length) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
     const exprs = plan.schema.map((f, k) => assign({ kind: 'column', index: k, type: f.type }, t, cols[k], cx.params));
-    const rows = cx.describeOnly ? [] : cx.engine.read(optimize(plan), cx.values(), cx.txn);
+    const rows = cx.describeOnly ? [] : yield* readRows(cx, plan);
     const batch = batchFromRows(plan.schema.map((f) => f.type), rows);
     const fns = exprs.map((e) => compileExpr(e, cx.values()));
-    sourceRows = rows.map((_, i) => fns.map((f) => f(batch, i)));
+    sourceRows = new Array(rows.length);
+    const tick = ticker();
+    for (let i = 0; i < rows.length; i++) {
+      sourceRows[i] = fns.map((f) => f(batch, i));
+      if (tick()) yield;
+    }
   }
   const conflict = n.onConflictClause ? onConflict(cx, t, n.onConflictClause) : null;
   const inserted: Row[] = [];
+  const tick = ticker();
   for (const src of sourceRows) {
+    if (tick()) yield;
     const row: Row = defaults.slice();
     cols.forEach((c, k) => (row[c] = src[k]));
     checkNotNull(t, row);
@@ -184,7 +205,7 @@ export function insert(cx: DmlContext, n: any): StatementResult {
     } else cx.txn.insert(t, row);
     inserted.push(row);
   }
-  return withReturning(cx, t, n, inserted, { command: `INSERT 0 ${inserted.length}`, rowCount: inserted.length });
+  return yield* withReturning(cx, t, n, inserted, { command: `INSERT 0 ${inserted.length}`, rowCount: inserted.length });
 }
 
 /**
@@ -271,12 +292,12 @@ function onConflict(cx: DmlContext, t: TableEntry, c: any): ConflictHandler {
  * Scope and candidate rows of the target table as the transaction sees them, for UPDATE and
  * DELETE. `WHERE pk = constant` reads the primary-key index instead of the whole table.
  */
-function targetRows(cx: DmlContext, t: TableEntry, n: any) {
+function* targetRows(cx: DmlContext, t: TableEntry, n: any) {
   const q: string = n.relation.alias?.aliasname ?? t.name;
   const scope = new Scope(t.columns.map((c) => ({ qualifier: q, name: c.name, type: c.type, nullable: !c.notNull })));
   const pred = n.whereClause ? coerceBoolean(bindExprIn(n.whereClause, scope, env(cx), 'WHERE'), 'WHERE', cx.params) : null;
   const key = pred ? primaryKeyLookup(t, pred, cx.values()) : undefined;
-  const visible = key === undefined ? cx.txn.visibleRows(t) : cx.txn.rowsWithKey(t, key);
+  const visible = key === undefined ? yield* cx.txn.visibleRowsSteps(t) : cx.txn.rowsWithKey(t, key);
   const batch = batchFromRows(t.store.types, visible.map((v) => v.row));
   let where: ((i: number) => boolean) | null = null;
   if (pred) {
@@ -307,19 +328,25 @@ function primaryKeyLookup(t: TableEntry, pred: Expr, params: readonly Value[]): 
 }
 
 export function update(cx: DmlContext, n: any): StatementResult {
+  return runSync(updateWork(cx, n));
+}
+
+export function* updateWork(cx: DmlContext, n: any): Work<StatementResult> {
   if (n.withClause) throw unsupported('WITH in UPDATE');
   const t = targetTable(cx, n.relation);
-  if (n.fromClause?.length) return updateFrom(cx, t, n);
-  const { scope, visible, batch, where } = targetRows(cx, t, n);
+  if (n.fromClause?.length) return yield* updateFrom(cx, t, n);
+  const { scope, visible, batch, where } = yield* targetRows(cx, t, n);
   const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(foldConstants(s.expr), cx.values()) }));
   const updated: Row[] = [];
+  const tick = ticker();
   for (let i = 0; i < visible.length; i++) {
+    if (tick()) yield;
     if (where && !where(i)) continue;
     const row = visible[i].row.slice();
     for (const s of sets) row[s.col] = s.fn(batch, i);
     updated.push(replaceRow(cx, t, visible[i].id, row));
   }
-  return withReturning(cx, t, n, updated, { command: `UPDATE ${updated.length}`, rowCount: updated.length });
+  return yield* withReturning(cx, t, n, updated, { command: `UPDATE ${updated.length}`, rowCount: updated.length });
 }
 
 /**
@@ -336,19 +363,21 @@ function replaceRow(cx: DmlContext, t: TableEntry, id: number, row: Row): Row {
 }
 
 /** UPDATE … FROM: each target row with a partner satisfying WHERE, updated from its first one. */
-function updateFrom(cx: DmlContext, t: TableEntry, n: any): StatementResult {
-  const visible = cx.txn.visibleRows(t);
-  const hits = joinedTargets(cx, t, n, n.fromClause, visible, (scope) => bindSets(cx, t, n, scope).map((s) => s.expr));
+function* updateFrom(cx: DmlContext, t: TableEntry, n: any): Work<StatementResult> {
+  const visible = yield* cx.txn.visibleRowsSteps(t);
+  const hits = yield* joinedTargets(cx, t, n, n.fromClause, visible, (scope) => bindSets(cx, t, n, scope).map((s) => s.expr));
   const sets = bindSetColumns(t, n);
   const updated: Row[] = [];
+  const tick = ticker();
   // in the target's scan order (PostgreSQL's follows its join plan; with the target scanned
   // first, as for small tables, it is the same)
   for (const [i, vals] of [...hits].sort((a, b) => a[0] - b[0])) {
+    if (tick()) yield;
     const row = visible[i].row.slice();
     sets.forEach((col, k) => (row[col] = vals[k]));
     updated.push(replaceRow(cx, t, visible[i].id, row));
   }
-  return withReturning(cx, t, n, updated, { command: `UPDATE ${updated.length}`, rowCount: updated.length });
+  return yield* withReturning(cx, t, n, updated, { command: `UPDATE ${updated.length}`, rowCount: updated.length });
 }
 
 function bindSetColumns(t: TableEntry, n: any): number[] {
@@ -377,7 +406,7 @@ function bindSets(cx: DmlContext, t: TableEntry, n: any, scope: Scope): { col: n
  * Target rows (by index into `visible`) that have a partner in the FROM/USING items with
  * WHERE true, each with `exprs` evaluated over the target row and its first partner.
  */
-function joinedTargets(cx: DmlContext, t: TableEntry, n: any, items: any[], visible: { id: number; row: Row }[], exprsOf: (scope: Scope) => Expr[]): Map<number, Value[]> {
+function* joinedTargets(cx: DmlContext, t: TableEntry, n: any, items: any[], visible: { id: number; row: Row }[], exprsOf: (scope: Scope) => Expr[]): Work<Map<number, Value[]>> {
   const q: string = n.relation.alias?.aliasname ?? t.name;
   const idType = T.int4;
   const targetTypes = [...t.store.types, idType];
@@ -405,7 +434,7 @@ function joinedTargets(cx: DmlContext, t: TableEntry, n: any, items: any[], visi
   if (pred) plan = { kind: 'filter', input: plan, predicate: pred, schema: plan.schema };
   const out: Expr[] = [{ kind: 'column', index: t.columns.length, type: idType }, ...exprs];
   plan = { kind: 'project', input: plan, exprs: out, schema: out.map((e, i) => ({ name: `c${i}`, type: e.type, nullable: true })) };
-  const rows = cx.describeOnly ? [] : cx.engine.read(optimize(plan), cx.values(), cx.txn, new Map([['?target', target]]));
+  const rows = cx.describeOnly ? [] : yield* readRows(cx, plan, new Map([['?target', target]]));
   const hits = new Map<number, Value[]>();
   for (const r of rows) if (!hits.has(r[0] as number)) hits.set(r[0] as number, r.slice(1));
   return hits;
@@ -413,28 +442,37 @@ function joinedTargets(cx: DmlContext, t: TableEntry, n: any, items: any[], visi
 
 
 export function del(cx: DmlContext, n: any): StatementResult {
+  return runSync(deleteWork(cx, n));
+}
+
+export function* deleteWork(cx: DmlContext, n: any): Work<StatementResult> {
   if (n.withClause) throw unsupported('WITH in DELETE');
   const t = targetTable(cx, n.relation);
+  const tick = ticker();
   if (n.usingClause?.length) {
     // DELETE … USING: the target rows that have a partner with WHERE true
-    const visible = cx.txn.visibleRows(t);
-    const hits = joinedTargets(cx, t, n, n.usingClause, visible, () => []);
+    const visible = yield* cx.txn.visibleRowsSteps(t);
+    const hits = yield* joinedTargets(cx, t, n, n.usingClause, visible, () => []);
     const gone = [...hits.keys()].sort((a, b) => a - b).map((i) => visible[i]);
-    for (const v of gone) cx.txn.delete(t, v.id);
-    return withReturning(cx, t, n, gone.map((v) => v.row), { command: `DELETE ${gone.length}`, rowCount: gone.length });
+    for (const v of gone) {
+      cx.txn.delete(t, v.id);
+      if (tick()) yield;
+    }
+    return yield* withReturning(cx, t, n, gone.map((v) => v.row), { command: `DELETE ${gone.length}`, rowCount: gone.length });
   }
-  const { visible, where } = targetRows(cx, t, n);
+  const { visible, where } = yield* targetRows(cx, t, n);
   const deleted: Row[] = [];
   for (let i = 0; i < visible.length; i++) {
+    if (tick()) yield;
     if (where && !where(i)) continue;
     cx.txn.delete(t, visible[i].id);
     deleted.push(visible[i].row);
   }
-  return withReturning(cx, t, n, deleted, { command: `DELETE ${deleted.length}`, rowCount: deleted.length });
+  return yield* withReturning(cx, t, n, deleted, { command: `DELETE ${deleted.length}`, rowCount: deleted.length });
 }
 
 /** RETURNING: the target list evaluated over the rows the statement inserted, updated or deleted. */
-function withReturning(cx: DmlContext, t: TableEntry, n: any, rows: Row[], result: StatementResult): StatementResult {
+function* withReturning(cx: DmlContext, t: TableEntry, n: any, rows: Row[], result: StatementResult): Work<StatementResult> {
   const list: any[] = n.returningList ?? [];
   if (list.length === 0) return result;
   const q: string = n.relation.alias?.aliasname ?? t.name;
@@ -456,11 +494,13 @@ function withReturning(cx: DmlContext, t: TableEntry, n: any, rows: Row[], resul
   }
   const batch = batchFromRows(t.store.types, rows);
   const fns = exprs.map((e) => compileExpr(e, cx.values()));
-  return {
-    ...result,
-    fields: exprs.map((e, i) => fieldInfo(names[i], e.type)),
-    rows: rows.map((_, i) => fns.map((f) => f(batch, i))),
-  };
+  const out: Row[] = new Array(rows.length);
+  const tick = ticker();
+  for (let i = 0; i < rows.length; i++) {
+    out[i] = fns.map((f) => f(batch, i));
+    if (tick()) yield;
+  }
+  return { ...result, fields: exprs.map((e, i) => fieldInfo(names[i], e.type)), rows: out };
 }
 
 /** TRUNCATE: every row of the named tables goes, in this transaction. */

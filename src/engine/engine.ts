@@ -6,7 +6,7 @@ import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry
 import { Circuit, hydrate } from '../dataflow/circuit.js';
 import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
 import type { Operator } from '../dataflow/operator.js';
-import { SourceOp } from '../dataflow/source.js';
+import { SnapshotOp, SourceOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
@@ -16,21 +16,25 @@ import type { Row, Value } from '../expr/value.js';
 import { lower, type LowerContext } from '../plan/lower.js';
 import type { Plan } from '../plan/logical.js';
 import type { SqlType } from '../sql/types.js';
-import { consolidate } from '../dataflow/consolidate.js';
+import { consolidate, consolidateSteps } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
-import { finishRead, splitRead } from './read.js';
+import { finishReadWork, limitBounds, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
 import type { TableReader } from './transaction.js';
 import { chooseAccessPath, scansUnderFilters, type AccessPath, type IndexInfo } from '../plan/access_path.js';
 import { tableCandidates, tableIndexes, viewCandidates } from './index_read.js';
+import { runSliced, runSync, SLICE_MS, ticker, type Work } from './work.js';
+import { parseSeriesRelation, seriesLength, seriesSlice, seriesTypes, seriesWhole } from './series.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
   deletes: number[];
   /** Rows to insert, or a ready batch of them (weights 1) from a bulk path. */
   inserts: Row[] | Batch;
+  /** The table's compaction count when the transaction read the ids it deletes (Transaction). */
+  idEpoch?: number;
 }
 
 function insertRows(ins: Row[] | Batch): Row[] {
@@ -59,17 +63,29 @@ export interface Watch {
 
 interface ReadLeaf {
   op: SourceOp;
-  /** The leaf's whole input, captured when the read was prepared. */
-  data: Batch;
-  /** What the leaf gives at hydration: all of data (one-shot reads) or nothing (chunked). */
+  /** Rows of the leaf's input (captured when the read was prepared, or made on demand). */
+  length: number;
+  slice(from: number, to: number): Batch;
+  whole(): Batch;
+  /** What the leaf gives at hydration: all of its input (one-shot reads) or nothing (chunked). */
   hydrateWith: Batch | null;
 }
 
 interface PreparedRead {
   created: Operator[];
   root: Operator;
+  body: Plan;
   finish: ReturnType<typeof splitRead>['finish'];
   leaves: ReadLeaf[];
+}
+
+/**
+ * Where a chunked read may send its result rows as they are produced (the wire server's
+ * DataRows), when nothing needs the whole result first (no ORDER BY; no aggregate, DISTINCT,
+ * set operation or outer join, whose output can change as more input arrives).
+ */
+export interface RowSink {
+  rows(rows: Row[]): void;
 }
 
 interface QueryWatch {
@@ -92,6 +108,8 @@ export class Engine {
   private accessMemo = new WeakMap<Plan, { version: number; paths: { scan: Plan & { kind: 'scan' }; path: AccessPath }[] }>();
   /** Reads may use indexes (off only to compare with full scans in tests and benchmarks). */
   useIndexes = true;
+  /** Sliced hydrations in progress: each gets every commit's step outputs (addMaterializedViewWork). */
+  private stepRecorders = new Set<(out: Map<Operator, Batch>) => void>();
   /** Input rows per chunk of a chunked (yielding) read. */
   readChunkRows = 16384;
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
@@ -125,6 +143,10 @@ export class Engine {
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     try {
       for (const [table, ch] of changes) {
+        if (ch.deletes.length > 0 && ch.idEpoch !== undefined && ch.idEpoch !== table.store.compactions) {
+          // the table was compacted since this transaction read its rows: the ids are stale
+          throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+        }
         for (const id of ch.deletes) {
           if (!table.store.isLive(id)) {
             throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
@@ -160,6 +182,7 @@ export class Engine {
       }
       const time = this.nextTimestamp();
       const out = this.circuit.step(time);
+      for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact();
@@ -186,11 +209,110 @@ export class Engine {
     return full;
   }
 
+  /**
+   * addMaterializedView as a Work, for views over big inputs: the new operators are fed their
+   * inputs' contents (captured now) in chunks, yielding between them, and then the changes
+   * committed meanwhile, one commit per step, in order; the view joins the circuit right after
+   * the last of them, in the same synchronous stretch, so it misses no commit and sees none
+   * twice. Writers never wait. Its arrangements are its own (an existing shared one already
+   * holds everything, so it could not be fed in chunks); later views may share them. Small
+   * inputs (up to readChunkRows rows) take the one-step path of addMaterializedView.
+   */
+  *addMaterializedViewWork(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): Work<MaterializedViewEntry> {
+    const created: Operator[] = [];
+    const shared: ArrangeOp[] = [];
+    const cx: LowerContext = {
+      leaf: (rel) => this.leafOperator(rel, created),
+      findArrangement: () => undefined,
+      params: [],
+      created,
+      sharedArrangements: shared,
+    };
+    const root = lower(entry.plan, cx);
+    let output: Operator = root;
+    if (root.snapshot() === undefined || !keepsWholeOutput(root)) {
+      output = new IntegrateOp(root);
+      created.push(output);
+    }
+    const isNew = new Set(created);
+    const existing = [...new Set(created.flatMap((op) => op.inputs.filter((i) => !isNew.has(i))))];
+    const contents = new Map(existing.map((op) => [op, op.snapshot()!] as const));
+    const total = Math.max(0, ...[...contents.values()].map((b) => b.length));
+    if (total <= this.readChunkRows) return this.addMaterializedView(entry);
+    const recorded: Map<Operator, Batch>[] = [];
+    const recorder = (out: Map<Operator, Batch>) => {
+      const m = new Map<Operator, Batch>();
+      for (const op of existing) {
+        const d = out.get(op);
+        if (!d || d.length === 0) continue;
+        const copy = new BatchBuilder(d.types, d.length); // outputs are reused by the next step
+        copy.appendBatch(d, null);
+        m.set(op, copy.finish());
+      }
+      if (m.size > 0) recorded.push(m);
+    };
+    this.stepRecorders.add(recorder);
+    try {
+      const ordered = [...created].sort((a, b) => a.id - b.id);
+      const step = (given: (op: Operator) => Batch | undefined, hydrating: boolean) => {
+        const ctx = { time: this.timestamp, hydrating };
+        const out = new Map<Operator, Batch>();
+        for (const op of ordered) {
+          const inputs = op.inputs.map((i) => (isNew.has(i) ? out.get(i) : given(i)) ?? emptyBatch(i.types));
+          if (!hydrating && op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
+          out.set(op, op.step(inputs, ctx));
+        }
+      };
+      // nothing from the inputs first: a global aggregate's row, a VALUES or series leaf's rows
+      step(() => undefined, true);
+      // chunks adapt so that one takes about a slice, as in a chunked read
+      let size = this.readChunkRows;
+      for (let from = 0, next = 0; from < total; from = next) {
+        yield;
+        next = Math.min(total, from + size);
+        const started = performance.now();
+        step((op) => {
+          const b = contents.get(op)!;
+          return from < b.length ? sliceBatch(b, from, Math.min(b.length, next)) : undefined;
+        }, false);
+        const took = performance.now() - started;
+        if (took > 2 * SLICE_MS) size = Math.max(Math.min(1024, this.readChunkRows), size >> 1);
+        else if (took < SLICE_MS / 2) size = Math.min(4 * this.readChunkRows, size * 2);
+      }
+      // the commits since the contents were captured, oldest first
+      for (;;) {
+        yield;
+        const m = recorded.shift();
+        if (!m) break;
+        step((op) => m.get(op), false);
+      }
+      // from here on nothing else runs until the view is in place
+      const live = new Set(this.circuit.operators());
+      if (existing.some((op) => !live.has(op)) || this.catalog.has(entry.name)) {
+        throw new SqlError(this.catalog.has(entry.name) ? SQLSTATE.DUPLICATE_TABLE : SQLSTATE.UNDEFINED_TABLE,
+          this.catalog.has(entry.name) ? `relation "${entry.name}" already exists` : 'a relation the materialized view reads was dropped or rebuilt while it was being created');
+      }
+      for (const op of created) {
+        const due = op.gatedErrors?.due();
+        if (due) throw due;
+      }
+      this.circuit.add(created);
+      for (const a of shared) {
+        if (a.inputs[0] instanceof SourceOp || a.inputs[0] instanceof IntegrateOp) this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
+      }
+      const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output, operators: created };
+      this.catalog.add(full);
+      return full;
+    } finally {
+      this.stepRecorders.delete(recorder);
+    }
+  }
+
   private buildView(plan: Plan): { output: Operator; created: Operator[] } {
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
-      leaf: (rel) => this.leafOperator(rel),
+      leaf: (rel) => this.leafOperator(rel, created),
       findArrangement: (input, keys) => this.arrangements.get(arrangementKey(input, keys)),
       params: [],
       created,
@@ -249,7 +371,14 @@ export class Engine {
     return ix ? viewCandidates(v, ix.op.arrangement, path, params) : null;
   }
 
-  private leafOperator(relation: string): Operator {
+  private leafOperator(relation: string, created: Operator[]): Operator {
+    const series = parseSeriesRelation(relation);
+    if (series) {
+      const rows = seriesWhole(series);
+      const op = new SnapshotOp(seriesTypes(series), () => rows);
+      created.push(op);
+      return op;
+    }
     const e = this.catalog.resolve(relation);
     if (e.kind === 'table') return e.source;
     if (e.kind === 'materialized view') return e.output;
@@ -325,78 +454,123 @@ export class Engine {
   // ---- reads and subscriptions --------------------------------------------------------------
 
   /**
-   * Evaluate a query plan once over the current state (tables as `tableContents` gives them,
+   * Evaluate a query plan once over the current state (tables as `tables` gives them,
    * so a session sees its own uncommitted writes; views as of the last commit). `extra` names
    * batches that scans of those (non-catalog) names read.
    */
   read(plan: Plan, params: readonly Value[], tables: TableReader, extra?: Map<string, Batch>): Row[] {
-    return this.runPrepared(this.prepareRead(plan, params, tables, extra), params);
-  }
-
-  /** A prepared read in one go: every leaf's whole input at hydration. */
-  private runPrepared(r: PreparedRead, params: readonly Value[]): Row[] {
-    for (const l of r.leaves) l.hydrateWith = l.data;
-    const outputs = hydrate(r.created, this.timestamp);
-    const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
-    return this.finishRead(r, result, params);
+    return runSync(this.readWork(plan, params, tables, { extra }))!;
   }
 
   /**
    * read(), for long queries: the inputs (captured now, so the result is of this timestamp
-   * whatever commits meanwhile) are fed through the read's dataflow in chunks, awaiting
-   * `pause()` between chunks so other clients are served. The dataflow is incremental, so the
-   * sum of its outputs over the chunks is the result of the whole input.
+   * whatever commits meanwhile) are fed through the read's dataflow in chunks, and the work
+   * (chunks, sorting, window functions) is done in slices, awaiting `pause()` between them so
+   * other clients are served. The dataflow is incremental, so the sum of its outputs over the
+   * chunks is the result of the whole input. With a `sink`, a result that needs no sorting or
+   * consolidation goes to it as it is produced (then the promise gives null); `urgent` asks for
+   * a pause before the slice is over (the client's socket is full).
    */
-  async readChunked(plan: Plan, params: readonly Value[], tables: TableReader, pause: () => Promise<void>): Promise<Row[]> {
+  async readChunked(plan: Plan, params: readonly Value[], tables: TableReader, pause: () => Promise<void>, sink?: RowSink, urgent?: () => boolean): Promise<Row[] | null> {
+    return runSliced(this.readWork(plan, params, tables, { chunked: true, sink }), pause, urgent);
+  }
+
+  /** A read as a Work; null when the rows went to `sink`. */
+  readWork(plan: Plan, params: readonly Value[], tables: TableReader, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+    return this.readSteps(plan, params, tables, o);
+  }
+
+  private *readSteps(plan: Plan, params: readonly Value[], tables: TableReader, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+    // window functions and SELECT-list set-returning functions: computed over their input's rows
+    const extra = new Map(o.extra ?? []);
+    const inner = { extra, chunked: o.chunked };
+    plan = yield* materializeReadOnly(plan, params, (p) => this.readSteps(p, params, tables, inner) as Work<Row[]>, extra);
+    const r = this.prepareRead(plan, params, tables, extra);
     const chunkRows = this.readChunkRows;
-    const r = this.prepareRead(plan, params, tables);
-    const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
-    if (total <= chunkRows) return this.runPrepared(r, params);
-    const time = this.timestamp;
-    // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
-    const sum = new BatchBuilder(r.root.types, 64);
-    sum.appendBatch(hydrate(r.created, time).get(r.root)!, null); // empty inputs: e.g. a global aggregate's row
-    const circuit = new Circuit();
-    circuit.add(r.created);
-    for (let from = 0; from < total; from += chunkRows) {
-      await pause();
-      for (const l of r.leaves) if (from < l.data.length) l.op.push(sliceBatch(l.data, from, Math.min(l.data.length, from + chunkRows)));
-      const out = circuit.step(time).get(r.root);
-      if (out) sum.appendBatch(out, null);
+    const total = Math.max(0, ...r.leaves.map((l) => l.length));
+    if (!o.chunked || total <= chunkRows) {
+      // one step: every leaf's whole input at hydration
+      for (const l of r.leaves) l.hydrateWith = l.whole();
+      const outputs = hydrate(r.created, this.timestamp);
+      const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
+      return yield* this.finishReadSteps(r, result, params);
     }
-    return this.finishRead(r, consolidate(sum.finish()), params);
+    const time = this.timestamp;
+    const stream = o.sink && r.finish.sort === null && insertOnly(r.body) ? new ResultStream(o.sink, r, params) : null;
+    // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
+    let sum = new BatchBuilder(r.root.types, 64);
+    let retractions = false;
+    let consolidateAt = 1 << 16;
+    const circuit = new Circuit();
+    // empty inputs first: e.g. a global aggregate's row
+    let out: Batch | undefined = hydrate(r.created, time).get(r.root);
+    circuit.add(r.created);
+    // chunks start at readChunkRows and adapt so that one takes about a slice
+    const minChunk = Math.min(1024, chunkRows);
+    const maxChunk = 4 * chunkRows;
+    let size = chunkRows;
+    for (let from = 0, next = 0; ; from = next) {
+      if (stream?.done) return null; // LIMIT 0
+      if (out && out.length > 0) {
+        if (stream) {
+          if (yield* stream.push(out)) return null; // LIMIT reached: the rest is never computed
+        } else {
+          for (let i = 0; i < out.length && !retractions; i++) retractions = out.weights[i] < 0;
+          sum.appendBatch(out, null);
+          if (retractions && sum.length > consolidateAt) {
+            // an aggregate's updates cancel out: keep the sum about the size of the result
+            const c = yield* consolidateSteps(sum.finish());
+            sum = new BatchBuilder(r.root.types, c.length + 64);
+            sum.appendBatch(c, null);
+            consolidateAt = Math.max(1 << 16, 2 * c.length);
+          }
+        }
+      }
+      if (from >= total) break;
+      yield;
+      next = Math.min(total, from + size);
+      const started = performance.now();
+      for (const l of r.leaves) if (from < l.length) l.op.push(l.slice(from, Math.min(l.length, next)));
+      out = circuit.step(time).get(r.root);
+      const took = performance.now() - started;
+      if (took > 2 * SLICE_MS) size = Math.max(minChunk, size >> 1);
+      else if (took < SLICE_MS / 2) size = Math.min(maxChunk, size * 2);
+    }
+    if (stream) return null;
+    return yield* this.finishReadSteps(r, sum.finish(), params);
   }
 
   /** A read's dataflow, with each leaf's input captured now. */
   private prepareRead(plan: Plan, params: readonly Value[], tables: TableReader, extra?: Map<string, Batch>): PreparedRead {
-    // window functions and SELECT-list set-returning functions: computed over their input's rows
-    plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tables, extra));
     const { body, finish } = splitRead(plan);
     const narrowed = this.indexReads(body, params, tables);
     const created: Operator[] = [];
     const leaves: ReadLeaf[] = [];
-    const leafOf = (data: Batch): Operator => {
-      const leaf: ReadLeaf = { op: new SourceOp(data.types, () => leaf.hydrateWith ?? emptyBatch(data.types), 'read'), data, hydrateWith: null };
+    const leafOf = (types: readonly SqlType[], length: number, slice: (from: number, to: number) => Batch, whole: () => Batch): Operator => {
+      const leaf: ReadLeaf = { op: new SourceOp(types, () => leaf.hydrateWith ?? emptyBatch(types), 'read'), length, slice, whole, hydrateWith: null };
       leaves.push(leaf);
       created.push(leaf.op);
       return leaf.op;
     };
+    const batchLeaf = (data: Batch) => leafOf(data.types, data.length, (from, to) => sliceBatch(data, from, to), () => data);
     const cx: LowerContext = {
       leaf: (rel, scan) => {
         const given = extra?.get(rel);
-        if (given) return leafOf(given);
+        if (given) return batchLeaf(given);
         const viaIndex = scan && narrowed.get(scan);
-        if (viaIndex) return leafOf(viaIndex);
+        if (viaIndex) return batchLeaf(viaIndex);
+        const series = parseSeriesRelation(rel);
+        if (series) return leafOf(seriesTypes(series), seriesLength(series), (from, to) => seriesSlice(series, from, to), () => seriesWhole(series));
         const e = this.catalog.resolve(rel);
-        if (e.kind === 'table') return leafOf(tables.contents(e));
-        if (e.kind === 'materialized view') return leafOf(e.output.snapshot()!);
+        if (e.kind === 'table') return batchLeaf(tables.contents(e));
+        if (e.kind === 'materialized view') return batchLeaf(e.output.snapshot()!);
         throw internalError(`view ${rel} was not inlined`);
       },
       params,
       created,
     };
     const root = lower(body, cx);
-    return { created, root, finish, leaves };
+    return { created, root, body, finish, leaves };
   }
 
   /** Scans of a read that an index narrows, with the candidate rows read through it. */
@@ -435,12 +609,13 @@ export class Engine {
     return out;
   }
 
-  private finishRead(r: PreparedRead, result: Batch, params: readonly Value[]): Row[] {
+  private *finishReadSteps(r: PreparedRead, result: Batch, params: readonly Value[]): Work<Row[]> {
     // Consolidate only when needed: without retractions the rows keep their scan order, as a
     // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
     let positive = true;
     for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
-    return finishRead(expand(positive ? result : consolidate(result)), r.finish, params, r.root.types);
+    const rows = yield* expand(positive ? result : yield* consolidateSteps(result));
+    return yield* finishReadWork(rows, r.finish, params, r.root.types);
   }
 
   /** Materialized views whose contents depend on a table (to know when a read must inline them). */
@@ -535,15 +710,85 @@ function dependencyTarget(d: CatalogEntry, order: CatalogEntry[]): string {
 }
 
 /** Rows of a batch repeated by weight (a read's result must have no negative weights). */
-function expand(b: Batch): Row[] {
+function* expand(b: Batch): Work<Row[]> {
   const rows: Row[] = [];
+  const tick = ticker();
   for (let i = 0; i < b.length; i++) {
     const w = b.weights[i];
     if (w < 0) throw internalError('negative multiplicity in a query result');
     const r = rowAt(b, i);
     for (let k = 0; k < w; k++) rows.push(k === 0 ? r : r.slice());
+    if (tick()) yield;
   }
   return rows;
+}
+
+/**
+ * Whether a plan's output only grows as its inputs grow (scans, VALUES, filters, projections,
+ * UNION ALL, inner joins without gates): then the outputs of a chunked read's chunks are final
+ * rows and can be sent as they come. Aggregates, DISTINCT, set operations and outer joins may
+ * take back a row they gave for an earlier chunk.
+ */
+function insertOnly(p: Plan): boolean {
+  switch (p.kind) {
+    case 'scan':
+    case 'values':
+      return true;
+    case 'filter':
+    case 'project':
+      return insertOnly(p.input);
+    case 'union':
+      return p.inputs.every(insertOnly);
+    case 'join':
+      return p.type === 'inner' && !p.gate && insertOnly(p.left) && insertOnly(p.right);
+    default:
+      return false;
+  }
+}
+
+/** A streamed result: OFFSET/LIMIT and the final column selection applied as rows go out. */
+class ResultStream {
+  private skip: number;
+  private left: number;
+  constructor(
+    private readonly sink: RowSink,
+    private readonly r: PreparedRead,
+    params: readonly Value[],
+  ) {
+    const { offset, limit } = limitBounds(r.finish, params);
+    this.skip = offset;
+    this.left = limit ?? Infinity;
+  }
+
+  get done(): boolean {
+    return this.left <= 0;
+  }
+
+  /** Send a chunk's output, a few hundred rows at a time; true once the LIMIT is reached. */
+  *push(b: Batch): Work<boolean> {
+    const cols = this.r.finish.columns;
+    let rows: Row[] = [];
+    for (let i = 0; i < b.length && this.left > 0; i++) {
+      if (rows.length >= 512) {
+        this.sink.rows(rows);
+        rows = [];
+        yield;
+      }
+      const w = b.weights[i];
+      if (w < 0) throw internalError('negative multiplicity in a streamed query result');
+      for (let k = 0; k < w && this.left > 0; k++) {
+        if (this.skip > 0) {
+          this.skip--;
+          continue;
+        }
+        const row = rowAt(b, i);
+        rows.push(cols ? cols.map((c) => row[c]) : row);
+        this.left--;
+      }
+    }
+    if (rows.length > 0) this.sink.rows(rows);
+    return this.left <= 0;
+  }
 }
 
 export function duplicateKey(table: TableEntry, u: UniqueIndex, row: readonly Value[]): SqlError {

@@ -18,11 +18,12 @@ import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
-import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
-import { checkNotNull, copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import { createIndex, createMaterializedView, createMaterializedViewWork, createTable, createTableAs, createTableAsWork, createView, drop } from './ddl.js';
+import { checkNotNull, copyRows, del, deleteWork, insert, insertWork, truncate, update, updateWork, type DmlContext } from './dml.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
-import type { Engine } from './engine.js';
+import type { Engine, RowSink } from './engine.js';
+import { runSliced, type Work } from './work.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
 import { readOnlyError, Transaction } from './transaction.js';
@@ -38,6 +39,15 @@ export interface StatementDescription {
   paramTypes: SqlType[];
   /** Result columns, or null when the statement returns no rows. */
   fields: FieldInfo[] | null;
+}
+
+/** Where executeStatementAsync may send a SELECT's rows as they are produced. */
+export interface StatementStream {
+  /** A SELECT's result columns, once it is planned and before any row is computed. */
+  begin(fields: FieldInfo[]): void;
+  rows(rows: Row[]): void;
+  /** The consumer wants a pause now (its socket is full). */
+  urgent(): boolean;
 }
 
 export class Session {
@@ -260,12 +270,20 @@ export class Session {
   }
 
   /**
-   * executeStatement, except that a SELECT is evaluated in chunks, awaiting `pause()` between
-   * them (the wire server serves other clients and notices a cancel there). Same results.
+   * executeStatement, except that SELECT, INSERT, UPDATE and DELETE run in slices (reads in
+   * chunks), awaiting `pause()` between them: the wire server serves other clients there and
+   * notices a cancel or a timeout. Same results. With `stream`, a SELECT whose rows need no
+   * sorting or consolidation gives them to `stream.rows` as they are produced; the result then
+   * has `streamed: true` and no rows (`fields` and the count as usual).
    */
-  async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>): Promise<StatementResult> {
+  async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>, stream?: StatementStream): Promise<StatementResult> {
     const tag = nodeTag(stmt.node);
-    if (tag !== 'SelectStmt' || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
+    const dml = tag === 'InsertStmt' || tag === 'UpdateStmt' || tag === 'DeleteStmt';
+    const ctas = tag === 'CreateTableAsStmt' && !this.block.txn && !this.settings.readOnly;
+    const matview = ctas && stmt.node[tag].objtype === 'OBJECT_MATVIEW';
+    if (ctas && !matview && stmt.node[tag].objtype !== 'OBJECT_TABLE') return this.executeStatement(stmt, rawParams, paramTypes);
+    // read-only transactions refuse writes through the one-pass path (refuseWrite)
+    if (!(tag === 'SelectStmt' || ((dml || ctas) && !this.settings.readOnly)) || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
     const mine = { ...this.info, settings: this.settings };
     let prevInfo = setActiveSessionInfo(mine);
     // other sessions run during the pauses: the active session is ours again after each
@@ -282,16 +300,42 @@ export class Session {
     };
     const t = this.block.enter(tag);
     try {
-      const c = this.selectPlan(stmt, paramTypes);
-      const values = paramValues(c.params, rawParams);
-      const rows = await this.engine.readChunked(this.readPlan(c.plan, t.txn, c.optimized), values, t.txn, ourPause);
-      return selectResult(c.plan, rows);
+      const params = new ParamTypes(paramTypes);
+      const n = stmt.node[tag];
+      const work = matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
+      const result = await runSliced(work, ourPause, stream?.urgent);
+      if (t.autocommit) this.engine.commit(t.txn.changes());
+      return result;
     } catch (e) {
       const err = this.statementFailed(t, e);
       throw e === pauseError ? e : err;
     } finally {
       setActiveSessionInfo(prevInfo);
     }
+  }
+
+  private *selectWork(stmt: ParsedStatement, txn: Txn, paramTypes: readonly (SqlType | undefined)[], rawParams: readonly unknown[], stream?: StatementStream): Work<StatementResult> {
+    const c = this.selectPlan(stmt, paramTypes);
+    const values = paramValues(c.params, rawParams);
+    const readPlan = this.readPlan(c.plan, txn, c.optimized); // planning errors come before RowDescription
+    const fields = c.plan.schema.map((f) => fieldInfo(f.name, f.type));
+    stream?.begin(fields);
+    let count = 0;
+    const sink: RowSink | undefined = stream && {
+      rows: (rows) => {
+        count += rows.length;
+        stream.rows(rows);
+      },
+    };
+    const rows = yield* this.engine.readWork(readPlan, values, txn, { chunked: true, sink });
+    if (rows !== null) return selectResult(c.plan, rows);
+    return { command: `SELECT ${count}`, rowCount: count, fields, rows: [], streamed: true };
+  }
+
+  private dmlWork(tag: string, n: any, txn: Txn, params: ParamTypes, raw: readonly unknown[]): Work<StatementResult> {
+    const values = () => paramValues(params, raw);
+    const cx: DmlContext = { engine: this.engine, txn, params, values, chunked: true };
+    return tag === 'InsertStmt' ? insertWork(cx, n) : tag === 'UpdateStmt' ? updateWork(cx, n) : deleteWork(cx, n);
   }
 
   /** A statement failed: the transaction's state afterwards, and the error to report. */

@@ -27,6 +27,8 @@ const DEFAULTS: Record<string, string> = {
   search_path: '"$user", public',
   extra_float_digits: '1',
   statement_timeout: '0',
+  idle_in_transaction_session_timeout: '0',
+  idle_session_timeout: '0',
   default_transaction_isolation: 'read committed',
   default_transaction_read_only: 'off',
   default_transaction_deferrable: 'off',
@@ -81,6 +83,18 @@ export interface SettingsSnapshot {
 export class Settings {
   private values = new Map<string, string>();
   private local = new Map<string, string>();
+  /** The server's own defaults (`tributary serve -c name=value`), which RESET returns to. */
+  private serverDefaults = new Map<string, string>();
+
+  /** Set the server-wide defaults; each value is checked as SET checks it. */
+  setServerDefaults(defaults: ReadonlyMap<string, string>): void {
+    this.serverDefaults = checkedServerDefaults(defaults);
+  }
+
+  /** A time setting's value in milliseconds (statement_timeout, idle_…_timeout); 0 is off. */
+  milliseconds(name: string): number {
+    return timeSettingMs(this.get(name));
+  }
 
   get(name: string): string {
     const k = name.toLowerCase();
@@ -88,7 +102,7 @@ export class Settings {
     const local = this.local.get(k);
     if (local !== undefined) return local;
     if (k in CHARACTERISTICS) return this.get(CHARACTERISTICS[k]);
-    const v = this.values.get(k) ?? DEFAULTS[k];
+    const v = this.values.get(k) ?? this.serverDefaults.get(k) ?? DEFAULTS[k];
     if (v === undefined) {
       if (IGNORED_PREFIXES.some((p) => k.startsWith(p))) return '';
       throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `unrecognized configuration parameter "${name}"`);
@@ -134,7 +148,7 @@ export class Settings {
       // transaction_read_only resets to off (its boot value), as in PostgreSQL
       if (name === 'transaction_read_only') this.put(name, 'off', cx, true);
       else if (!(name in CHARACTERISTICS)) {
-        if (n.is_local) this.local.set(name, DEFAULTS[name] ?? '');
+        if (n.is_local) this.local.set(name, this.serverDefaults.get(name) ?? DEFAULTS[name] ?? '');
         else {
           this.values.delete(name);
           this.local.delete(name);
@@ -259,6 +273,7 @@ function normalize(name: string, raw: string): string {
     if (b === null) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `parameter "${name}" requires a Boolean value`);
     return b ? 'on' : 'off';
   }
+  if (TIME_SETTINGS.has(name)) return showMilliseconds(parseTimeSetting(name, raw));
   if (name === 'transaction_isolation' || name === 'default_transaction_isolation') {
     const v = raw.toLowerCase();
     if (!ISOLATION_LEVELS.includes(v)) {
@@ -272,6 +287,75 @@ function normalize(name: string, raw: string): string {
     return v;
   }
   return raw;
+}
+
+/** Integer settings in milliseconds (GUC_UNIT_MS). */
+const TIME_SETTINGS = new Set(['statement_timeout', 'idle_in_transaction_session_timeout', 'idle_session_timeout']);
+const TIME_UNITS: [unit: string, ms: number][] = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000], ['ms', 1], ['us', 0.001]];
+const INT_MAX = 2147483647;
+
+/**
+ * PostgreSQL's parse_int for a GUC_UNIT_MS setting: an integer (strtol, base 0: 0x1F and
+ * octal 017 too) or a decimal, optional white space, an optional unit (us, ms, s, min, h, d;
+ * case-sensitive), rounded half to even to whole milliseconds; 0 .. INT_MAX.
+ */
+function parseTimeSetting(name: string, raw: string): number {
+  const invalid = (hint?: string) =>
+    new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for parameter "${name}": "${raw}"`, hint ? { hint } : {});
+  const m = /^\s*([+-]?(?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?))\s*(.*?)\s*$/.exec(raw);
+  const num = m?.[1] ?? '';
+  if (!m || !/[0-9]/.test(num)) throw invalid();
+  let value = /^[+-]?0[xX]/.test(num) ? parseInt(num, 16) : /^[+-]?0[0-7]+$/.test(num) ? parseInt(num, 8) : Number(num);
+  if (!Number.isFinite(value)) throw invalid('Value exceeds integer range.');
+  const unit = m[2];
+  if (unit !== '') {
+    const u = TIME_UNITS.find(([name]) => name === unit);
+    if (!u) throw invalid('Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".');
+    value *= u[1];
+  }
+  value = roundHalfEven(value);
+  if (value > INT_MAX || value < -INT_MAX - 1) throw invalid('Value exceeds integer range.');
+  if (value < 0) {
+    throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `${value} ms is outside the valid range for parameter "${name}" (0 .. ${INT_MAX})`);
+  }
+  return value;
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** As SHOW prints a millisecond setting: 0, or in the largest unit that divides it exactly. */
+function showMilliseconds(ms: number): string {
+  if (ms === 0) return '0';
+  for (const [unit, size] of TIME_UNITS) if (size >= 1 && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+function timeSettingMs(shown: string): number {
+  if (shown === '0' || shown === '') return 0;
+  const m = /^(\d+)([a-z]+)$/.exec(shown);
+  if (!m) return 0;
+  return Number(m[1]) * (TIME_UNITS.find(([u]) => u === m[2])?.[1] ?? 1);
+}
+
+/** pg_settings.setting of a millisecond setting: the number of milliseconds. */
+export function settingInBaseUnit(name: string, shown: string): string {
+  return TIME_SETTINGS.has(name.toLowerCase()) ? String(timeSettingMs(shown)) : shown;
+}
+
+function checkedServerDefaults(defaults: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [given, raw] of defaults) {
+    const name = given.toLowerCase();
+    if (!(name in DEFAULTS) || name in CHARACTERISTICS) throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `unrecognized configuration parameter "${given}"`);
+    const value = normalize(name, raw);
+    const check = FIXED[name];
+    if (check && !check(value)) throw unsupported(`${name} = '${value}'`);
+    out.set(name, value);
+  }
+  return out;
 }
 
 /** PostgreSQL's parse_bool: true/false, yes/no, on/off, 1/0 and unambiguous prefixes, any case. */

@@ -8,4 +8,6 @@ export interface StatementResult {
   fields?: FieldInfo[];
   rows?: Row[];
   notices?: string[];
+  /** The rows went out as they were produced (Session.executeStatementAsync's stream). */
+  streamed?: boolean;
 }

@@ -12,6 +12,7 @@ import type { Row } from '../expr/value.js';
 import type { TableChanges } from './engine.js';
 import { duplicateKey } from './engine.js';
 import type { UniqueIndex } from '../storage/table_store.js';
+import { runSync, ticker, type Work } from './work.js';
 
 /** A row the transaction can see: committed (id >= 0) or pending (id < 0). */
 export interface VisibleRow {
@@ -59,6 +60,8 @@ export interface Savepoint<S> {
 
 export class Transaction<S = unknown> {
   private tables = new Map<TableEntry, PendingTable>();
+  /** Per table: its compaction count when this transaction first saw its row ids. */
+  private idEpochs = new Map<TableEntry, number>();
   private nextLocal = -1;
   /**
    * `explicit`: a BEGIN … COMMIT block, not a single autocommit statement. `blind`: sees no
@@ -98,10 +101,20 @@ export class Transaction<S = unknown> {
 
   /** Every row of `t` this transaction sees, in storage order then insertion order. */
   visibleRows(t: TableEntry): VisibleRow[] {
+    return runSync(this.visibleRowsSteps(t));
+  }
+
+  /** visibleRows, yielding every few thousand rows (a statement running in slices). */
+  *visibleRowsSteps(t: TableEntry): Work<VisibleRow[]> {
+    this.sawIds(t);
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
-    for (const id of t.store.liveIds()) if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+    const tick = ticker();
+    for (const id of t.store.liveIds()) {
+      if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+      if (tick()) yield;
+    }
     if (p) for (const [id, row] of p.inserts) out.push({ id, row });
     return out;
   }
@@ -113,6 +126,7 @@ export class Transaction<S = unknown> {
 
   /** The visible rows with `key` in unique index `u`. */
   rowsWithUniqueKey(t: TableEntry, u: UniqueIndex, key: unknown): VisibleRow[] {
+    this.sawIds(t);
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
@@ -236,9 +250,18 @@ export class Transaction<S = unknown> {
     const out = new Map<TableEntry, TableChanges>();
     for (const [t, p] of this.tables) {
       if (p.deletes.size === 0 && p.inserts.size === 0) continue;
-      out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()] });
+      out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()], idEpoch: this.idEpochs.get(t) });
     }
     return out;
+  }
+
+  /**
+   * Row ids handed out for `t` are valid until the table is compacted, which another session's
+   * commit may do while this transaction is open (a block, or a statement running in slices):
+   * remember the compaction count, so the commit can tell (40001) rather than delete by stale ids.
+   */
+  private sawIds(t: TableEntry): void {
+    if (!this.idEpochs.has(t)) this.idEpochs.set(t, t.store.compactions);
   }
 
   /** Forget pending changes of dropped tables. */

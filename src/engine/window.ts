@@ -2,8 +2,8 @@
 // collection operator here (a window's result depends on the order of rows, which a Z-set does
 // not have; a maintained version is future work), so a read computes them over the rows of
 // their input, once: `materializeReadOnly` evaluates each such node bottom-up through `run`
-// (a full read of the node's input) and replaces it by a VALUES plan of the result rows.
-// Semantics follow PostgreSQL's nodeWindowAgg.c / windowfuncs.c and nodeProjectSet.c.
+// (a full read of the node's input) and replaces it by a scan of the result rows. All of it
+// is a Work (work.ts), so a big window runs in slices over the wire. Semantics follow PostgreSQL's nodeWindowAgg.c / windowfuncs.c and nodeProjectSet.c.
 
 import type { Plan, SrfCall, WindowCall, FrameBound } from '../plan/logical.js';
 import { planChildren } from '../plan/logical.js';
@@ -11,42 +11,54 @@ import { mapPlanChildren } from '../plan/rules/walk.js';
 import type { Row, Value } from '../expr/value.js';
 import type { Expr } from '../expr/expr.js';
 import { comparator, compositeKeyFn, type Comparator } from '../expr/compare.js';
-import { batchFromRows } from '../dataflow/batch.js';
+import type { Batch } from '../dataflow/batch.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
 import { accFactory, type Acc } from '../dataflow/accumulators.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { PgArray } from '../expr/array.js';
 import { PgRecord } from '../expr/record.js';
 import type { SqlType } from '../sql/types.js';
+import { batchWork, sortWork, ticker, type Work } from './work.js';
 
 export function hasReadOnlyNodes(p: Plan): boolean {
   if (p.kind === 'window' || p.kind === 'project_set') return true;
   return planChildren(p).some(hasReadOnlyNodes);
 }
 
-/** Replace window / project_set nodes by VALUES plans of their rows (deepest first). */
-export function materializeReadOnly(p: Plan, params: readonly Value[], run: (p: Plan) => Row[]): Plan {
+/**
+ * Replace window / project_set nodes by scans of their rows (deepest first), as a Work that
+ * yields while reading inputs (`run`), sorting partitions and computing rows. The rows are put
+ * in `batches` under the scanned pseudo-relation's name (as UPDATE … FROM's `?target`).
+ */
+export function* materializeReadOnly(p: Plan, params: readonly Value[], run: (p: Plan) => Work<Row[]>, batches: Map<string, Batch>): Work<Plan> {
   if (!hasReadOnlyNodes(p)) return p;
-  const q = mapPlanChildren(p, (c) => materializeReadOnly(c, params, run));
+  const children: Plan[] = [];
+  for (const c of planChildren(p)) children.push(yield* materializeReadOnly(c, params, run, batches));
+  let k = 0;
+  const q = mapPlanChildren(p, () => children[k++]);
   if (q.kind !== 'window' && q.kind !== 'project_set') return q;
-  const input = run(q.input);
+  const input = yield* run(q.input);
   const types = q.input.schema.map((f) => f.type);
-  const rows = q.kind === 'window' ? computeWindows(input, types, q.calls, params) : projectSet(input, types, q.calls, params);
-  const outTypes = q.schema.map((f) => f.type);
-  return {
-    kind: 'values',
-    rows: rows.map((r) => r.map((v, i): Expr => ({ kind: 'literal', value: v, type: outTypes[i] }))),
-    schema: q.schema,
-  };
+  const rows = q.kind === 'window' ? yield* computeWindows(input, types, q.calls, params) : yield* projectSet(input, types, q.calls, params);
+  const relation = `?computed${batches.size + 1}`;
+  batches.set(relation, yield* batchWork(q.schema.map((f) => f.type), rows));
+  return { kind: 'scan', relation, relKind: 'table', schema: q.schema };
 }
 
 // ---- window functions ---------------------------------------------------------------------
 
-function evalAll(rows: Row[], types: readonly SqlType[], exprs: readonly Expr[], params: readonly Value[]): Value[][] {
+function* evalAll(rows: Row[], types: readonly SqlType[], exprs: readonly Expr[], params: readonly Value[]): Work<Value[][]> {
   if (exprs.length === 0) return rows.map(() => []);
-  const batch = batchFromRows(types, rows);
+  const batch = exprs.every((e) => e.kind === 'column') ? null : yield* batchWork(types, rows);
   const fns = exprs.map((e) => (e.kind === 'column' ? null : compileExpr(e, params)));
-  return rows.map((r, i) => exprs.map((e, k) => (fns[k] ? fns[k]!(batch, i) : r[(e as { index: number }).index])));
+  const out: Value[][] = new Array(rows.length);
+  const tick = ticker();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    out[i] = exprs.map((e, k) => (fns[k] ? fns[k]!(batch!, i) : r[(e as { index: number }).index]));
+    if (tick()) yield;
+  }
+  return out;
 }
 
 function compareKeys(a: Value[], b: Value[], cmps: Comparator[], desc: boolean[], nullsFirst: boolean[]): number {
@@ -63,14 +75,16 @@ function compareKeys(a: Value[], b: Value[], cmps: Comparator[], desc: boolean[]
   return 0;
 }
 
-export function computeWindows(rows: Row[], types: readonly SqlType[], calls: readonly WindowCall[], params: readonly Value[]): Row[] {
+export function* computeWindows(rows: Row[], types: readonly SqlType[], calls: readonly WindowCall[], params: readonly Value[]): Work<Row[]> {
   const n = rows.length;
   const results: Value[][] = calls.map(() => new Array<Value>(n).fill(null));
   let outOrder: number[] = rows.map((_, i) => i);
-  calls.forEach((call, ci) => {
-    const pvals = evalAll(rows, types, call.partitionBy, params);
-    const ovals = evalAll(rows, types, call.orderBy.map((k) => k.expr), params);
-    const avals = evalAll(rows, types, call.args, params);
+  const tick = ticker();
+  for (let ci = 0; ci < calls.length; ci++) {
+    const call = calls[ci];
+    const pvals = yield* evalAll(rows, types, call.partitionBy, params);
+    const ovals = yield* evalAll(rows, types, call.orderBy.map((k) => k.expr), params);
+    const avals = yield* evalAll(rows, types, call.args, params);
     // partitions by equality of their key; ordered by the key (ascending, NULLs last) and then
     // by the window's ORDER BY, ties in input order — PostgreSQL sorts by exactly these keys
     // (NULL, NaN and ±Infinity are apart; -0 and 0, 1.5 and 1.50 together)
@@ -81,22 +95,34 @@ export function computeWindows(rows: Row[], types: readonly SqlType[], calls: re
       let list = parts.get(key);
       if (!list) parts.set(key, (list = []));
       list.push(i);
+      if (tick()) yield;
     }
     const pc = call.partitionBy.map((e) => comparator(e.type));
     const oc = call.orderBy.map((k) => comparator(k.expr.type));
     const odesc = call.orderBy.map((k) => k.desc);
     const onf = call.orderBy.map((k) => k.nullsFirst);
-    const partList = [...parts.values()].sort((a, b) => compareKeys(pvals[a[0]], pvals[b[0]], pc, pc.map(() => false), pc.map(() => false)));
+    const partList = [...parts.values()];
+    const noNulls = pc.map(() => false);
+    // partitions are ordered by their key; first rows are distinct per partition, so the
+    // index breaks no real tie and the order is the stable sort's
+    const firsts = yield* sortWork(partList.map((_, k) => k), (a, b) => compareKeys(pvals[partList[a][0]], pvals[partList[b][0]], pc, noNulls, noNulls) || a - b);
     const order: number[] = [];
-    for (const part of partList) {
-      part.sort((a, b) => compareKeys(ovals[a], ovals[b], oc, odesc, onf) || a - b);
-      computePartition(call, part, ovals, avals, oc, odesc, onf, params, results[ci]);
-      order.push(...part);
+    for (const k of firsts) {
+      const part = yield* sortWork(partList[k], (a, b) => compareKeys(ovals[a], ovals[b], oc, odesc, onf) || a - b);
+      yield* computePartition(call, part, ovals, avals, oc, odesc, onf, params, results[ci]);
+      for (let j = 0; j < part.length; j++) order.push(part[j]);
+      yield;
     }
     // rows come out in the order of the last window's sort (PostgreSQL: the last WindowAgg's)
     outOrder = order;
-  });
-  return outOrder.map((i) => [...rows[i], ...results.map((r) => r[i])]);
+  }
+  const out: Row[] = new Array(n);
+  for (let j = 0; j < outOrder.length; j++) {
+    const i = outOrder[j];
+    out[j] = [...rows[i], ...results.map((r) => r[i])];
+    if (tick()) yield;
+  }
+  return out;
 }
 
 function offsetValue(b: FrameBound, which: 'starting' | 'ending', params: readonly Value[]): number {
@@ -107,7 +133,7 @@ function offsetValue(b: FrameBound, which: 'starting' | 'ending', params: readon
   return x;
 }
 
-function computePartition(
+function* computePartition(
   call: WindowCall,
   part: number[],
   ovals: Value[][],
@@ -117,8 +143,9 @@ function computePartition(
   onf: boolean[],
   params: readonly Value[],
   out: Value[],
-): void {
+): Work<void> {
   const len = part.length;
+  const tick = ticker();
   // peer groups: rows equal on every ORDER BY key (all rows are peers without ORDER BY)
   const peerStart = new Array<number>(len);
   const peerEnd = new Array<number>(len); // exclusive
@@ -130,6 +157,7 @@ function computePartition(
       peerEnd[k] = j;
     }
     i = j;
+    if (tick()) yield;
   }
   const arg = (i: number, k: number): Value => avals[part[i]][k];
   switch (call.fn) {
@@ -177,6 +205,7 @@ function computePartition(
     case 'lag':
     case 'lead': {
       for (let i = 0; i < len; i++) {
+        if (tick()) yield;
         const off = call.args.length > 1 ? arg(i, 1) : 1;
         if (off === null) {
           out[part[i]] = null;
@@ -214,6 +243,7 @@ function computePartition(
   };
   if (call.fn === 'first_value' || call.fn === 'last_value' || call.fn === 'nth_value') {
     for (let i = 0; i < len; i++) {
+      if (tick()) yield;
       const s = frameStart(i);
       const e = frameEnd(i);
       let j: number;
@@ -251,6 +281,7 @@ function computePartition(
   const restart = ((fn === 'sum' || fn === 'avg') && (argType.id === 'float4' || argType.id === 'float8')) ||
     ((fn === 'min' || fn === 'max') && argType.id === 'bpchar');
   for (let i = 0; i < len; i++) {
+    if (tick()) yield;
     const s = frameStart(i);
     const t = Math.max(frameEnd(i), s);
     if (s >= b || (restart && s > a)) {
@@ -266,10 +297,11 @@ function computePartition(
 
 // ---- set-returning functions in the SELECT list -------------------------------------------
 
-export function projectSet(rows: Row[], types: readonly SqlType[], calls: readonly SrfCall[], params: readonly Value[]): Row[] {
+export function* projectSet(rows: Row[], types: readonly SqlType[], calls: readonly SrfCall[], params: readonly Value[]): Work<Row[]> {
   const out: Row[] = [];
-  const args = evalAll(rows, types, calls.flatMap((c) => c.args), params);
-  rows.forEach((r, i) => {
+  const args = yield* evalAll(rows, types, calls.flatMap((c) => c.args), params);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
     let k = 0;
     const series = calls.map((c) => {
       const a = args[i].slice(k, k + c.args.length);
@@ -278,7 +310,8 @@ export function projectSet(rows: Row[], types: readonly SqlType[], calls: readon
     });
     const count = Math.max(0, ...series.map((s) => s.length));
     for (let j = 0; j < count; j++) out.push([...r, ...series.map((s) => (j < s.length ? s[j] : null))]);
-  });
+    if (i % 256 === 255 || count > 256) yield;
+  }
   return out;
 }
 

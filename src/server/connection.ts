@@ -11,7 +11,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { SqlError, SQLSTATE, toSqlError } from '../errors.js';
-import type { Session } from '../engine/session.js';
+import type { Session, StatementStream } from '../engine/session.js';
+import type { Row } from '../expr/value.js';
 import type { StatementResult } from '../engine/statement.js';
 import type { FieldInfo } from '../engine/result.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
@@ -59,6 +60,8 @@ export interface ConnectionEnv {
   register(conn: Connection): { pid: number; secret: number };
   unregister(pid: number): void;
   cancel(pid: number, secret: number): void;
+  /** Server-wide setting defaults (`tributary serve -c name=value`), already checked. */
+  serverSettings?: ReadonlyMap<string, string>;
 }
 
 /** ParameterStatus names PostgreSQL reports (GUC_REPORT), with our setting names. */
@@ -82,6 +85,10 @@ function cancelError(): SqlError {
   return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to user request');
 }
 
+function timeoutError(): SqlError {
+  return new SqlError(SQLSTATE.QUERY_CANCELED, 'canceling statement due to statement timeout');
+}
+
 const asSqlError = toSqlError;
 
 export class Connection {
@@ -98,6 +105,10 @@ export class Connection {
   private skipTillSync = false;
   private reported = new Map<string, string>();
   private user = '';
+  /** When the running statement's statement_timeout expires (Date.now() ms), or 0. */
+  private deadline = 0;
+  /** ReadyForQuery was the last thing sent: waiting now is idling (idle_…_timeout). */
+  private idle = false;
 
   constructor(
     private readonly socket: Socket,
@@ -167,6 +178,7 @@ export class Connection {
   private start(params: Map<string, string>): void {
     this.user = params.get('user')!;
     this.session = this.env.newSession();
+    if (this.env.serverSettings) this.session.settings.setServerDefaults(this.env.serverSettings);
     this.session.info = { user: this.user, database: params.get('database') || this.user };
     // Startup parameters other than these are settings (libpq sends application_name,
     // client_encoding, …). A value we cannot honour is a warning here, not a refused
@@ -189,6 +201,7 @@ export class Connection {
     this.send(backendKeyData(pid, secret));
     for (const w of warnings) this.send(errorOrNotice('N', { severity: 'WARNING', code: '01000', message: w }));
     this.send(readyForQuery('I'));
+    this.idle = true;
     this.flushOut();
   }
 
@@ -265,6 +278,43 @@ export class Connection {
       this.cancelRequested = false;
       throw cancelError();
     }
+    if (this.deadline !== 0 && Date.now() >= this.deadline) {
+      this.deadline = 0;
+      throw timeoutError();
+    }
+  }
+
+  /** A statement starts: its statement_timeout runs from now (the value in force now). */
+  private startStatementTimer(): void {
+    const ms = this.session.settings.milliseconds('statement_timeout');
+    this.deadline = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  /**
+   * The next message. After ReadyForQuery, waiting is idling: idle_in_transaction_session_timeout
+   * (in a block) or idle_session_timeout (outside one) closes the connection, as in PostgreSQL.
+   */
+  private async nextFrame(): Promise<Frame> {
+    const inBlock = this.session.transactionStatus !== 'I';
+    const ms = this.idle ? this.session.settings.milliseconds(inBlock ? 'idle_in_transaction_session_timeout' : 'idle_session_timeout') : 0;
+    if (ms === 0) return readFrame(this.inbox, this.env.maxMessage);
+    const timer = setTimeout(() => {
+      this.send(
+        errorOrNotice('E', inBlock
+          ? { severity: 'FATAL', code: '25P03', message: 'terminating connection due to idle-in-transaction timeout' }
+          : { severity: 'FATAL', code: '57P05', message: 'terminating connection due to idle-session timeout' }),
+      );
+      this.flushOut();
+      this.closed = true;
+      this.stream.end();
+      this.stream.destroy();
+    }, ms);
+    try {
+      return await readFrame(this.inbox, this.env.maxMessage);
+    } finally {
+      clearTimeout(timer);
+      this.idle = false;
+    }
   }
 
   /** Flush, let other connections (and cancel requests) run, then honour a cancel. */
@@ -290,7 +340,7 @@ export class Connection {
 
   private async messageLoop(): Promise<void> {
     for (;;) {
-      const frame = await readFrame(this.inbox, this.env.maxMessage);
+      const frame = await this.nextFrame();
       if (frame.type === 'X') return;
       if (this.skipTillSync && frame.type !== 'S') continue;
       switch (frame.type) {
@@ -371,21 +421,34 @@ export class Connection {
     this.afterTransactionBoundary();
     this.reportChanges();
     this.send(readyForQuery(session.transactionStatus));
+    this.idle = true;
     await this.flush();
   }
 
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
+    // statement_timeout applies to each statement of a Query message (PostgreSQL 13 and later)
+    this.startStatementTimer();
+    try {
+      await this.runTimedStatement(stmt);
+    } finally {
+      this.deadline = 0;
+    }
+  }
+
+  private async runTimedStatement(stmt: ParsedStatement): Promise<void> {
     const handler = statementHandler(nodeTag(stmt.node));
     if (handler) {
       this.session.checkNotAborted(stmt);
       return handler(stmt, this.handlerContext(true));
     }
-    // a long SELECT is evaluated in chunks; other clients (and a cancel) get their turn between
-    const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace());
+    // a long statement runs in slices; other clients (and a cancel) get their turn between,
+    // and a SELECT's rows go out as they are produced when nothing needs them all first
+    const stream = this.rowStream([], true);
+    const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace(), stream);
     this.sendNotices(result);
     if (result.fields) {
-      this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
-      const n = await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
+      if (!stream.described) this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
+      const n = result.streamed ? result.rowCount! : await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
       this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
     } else {
       this.send(commandComplete(result.command));
@@ -400,12 +463,37 @@ export class Connection {
     }
   }
 
+  /**
+   * DataRows for a statement's rows as they are produced (Session.executeStatementAsync), with
+   * RowDescription first when `describe` (simple protocol). The statement pauses when the
+   * socket's buffer is full, so a client that does not read holds up only its own statement.
+   */
+  private rowStream(formats: number[], describe: boolean): StatementStream & { described: boolean } {
+    let enc: ((v: any) => string | Buffer | null)[] = [];
+    const stream = {
+      described: false,
+      begin: (fields: FieldInfo[]) => {
+        enc = encoders(fields, formats);
+        if (describe) {
+          this.send(rowDescription(fields.map((f) => wireField(f, 0))));
+          stream.described = true;
+        }
+      },
+      rows: (rows: Row[]) => {
+        for (const row of rows) {
+          const cells: (string | Buffer | null)[] = new Array(enc.length);
+          for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
+          this.send(dataRow(cells));
+        }
+      },
+      urgent: () => this.closed || this.stream.writableNeedDrain,
+    };
+    return stream;
+  }
+
   /** DataRows for rows[from …) up to `limit` of them, pacing between batches; returns how many. */
   private async sendRows(rows: readonly (readonly unknown[])[], fields: FieldInfo[], formats: number[], from: number, limit: number): Promise<number> {
-    const enc = fields.map((f, i) => {
-      const t = f.sqlType;
-      return formatOf(formats, i) === 1 ? (v: any) => encodeBinary(v, t) : (v: any) => encodeText(v, t);
-    });
+    const enc = encoders(fields, formats);
     const end = Math.min(rows.length, from + limit);
     for (let i = from; i < end; i++) {
       if ((i - from) % ROW_BATCH === 0 && i > from) await this.pace();
@@ -455,6 +543,15 @@ export class Connection {
   }
 
   private async execute(body: Buffer): Promise<void> {
+    this.startStatementTimer();
+    try {
+      await this.executePortal(body);
+    } finally {
+      this.deadline = 0;
+    }
+  }
+
+  private async executePortal(body: Buffer): Promise<void> {
     const { portal: name, maxRows } = ExtendedState.executeArgs(body);
     const portal = this.extended.portals.get(name);
     if (!portal) throw new SqlError('34000', `portal "${name}" does not exist`);
@@ -476,8 +573,15 @@ export class Connection {
         return;
       }
       this.session.checkResultType(stmt, portal.prepared.paramTypes, portal.prepared.fields);
-      portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
+      // without a row limit the rows can go out as they are produced; with one, they are kept
+      // in the portal for the next Execute (PortalSuspended)
+      const stream = maxRows > 0 ? undefined : this.rowStream(portal.resultFormats, false);
+      portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace(), stream);
       this.sendNotices(portal.result);
+      if (portal.result.streamed) {
+        this.send(commandComplete(portal.result.command));
+        return;
+      }
     }
     await this.sendPortal(portal, maxRows);
   }
@@ -506,6 +610,7 @@ export class Connection {
     this.afterTransactionBoundary();
     this.reportChanges();
     this.send(readyForQuery(this.session.transactionStatus));
+    this.idle = true;
     this.flushOut();
   }
 
@@ -513,6 +618,13 @@ export class Connection {
   private afterTransactionBoundary(): void {
     if (this.session.transactionStatus === 'I') this.extended.portals.clear();
   }
+}
+
+function encoders(fields: FieldInfo[], formats: number[]): ((v: any) => string | Buffer | null)[] {
+  return fields.map((f, i) => {
+    const t = f.sqlType;
+    return formatOf(formats, i) === 1 ? (v: any) => encodeBinary(v, t) : (v: any) => encodeText(v, t);
+  });
 }
 
 /** The startup `options` parameter: "-c name=value" and "--name=value", backslash escapes. */

@@ -5,6 +5,8 @@
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { copyOptions, formatCopyRow, parseCopy, type CopyOptions } from '../engine/copy_format.js';
 import { formatValue } from '../expr/format.js';
+import type { Row } from '../expr/value.js';
+import type { FieldInfo } from '../engine/result.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
 import { Utf8Stream, commandComplete, copyData, copyDone, copyResponse } from './messages.js';
 import { registerStatementHandler, type HandlerContext } from './hooks.js';
@@ -65,16 +67,27 @@ async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<vo
     const cols = n.attlist ? (n.attlist as any[]).map((a) => quoteIdent(a.String.sval)).join(', ') : '*';
     query = parseSql(`SELECT ${cols} FROM ${quoteIdent(n.relation.relname)}`)[0];
   }
-  const result = cx.session.executeStatement(query);
-  const fields = result.fields ?? [];
+  // the query runs in slices (other clients are served, a cancel is noticed) and its rows go
+  // out as they are produced when nothing needs them all first
+  let fields: FieldInfo[] = [];
+  let started = false;
+  const begin = (f: FieldInfo[]) => {
+    fields = f;
+    started = true;
+    cx.send(copyResponse('H', fields.length));
+    if (opts.header) cx.send(copyData(formatCopyRow(fields.map((x) => x.name), opts)));
+  };
+  const sendRows = (rows: readonly Row[]) => {
+    for (const row of rows) cx.send(copyData(formatCopyRow(row.map((v, c) => (v === null ? null : formatValue(v, fields[c].sqlType))), opts)));
+  };
+  const result = await cx.session.executeStatementAsync(query, [], [], () => cx.pace(), { begin, rows: sendRows, urgent: () => false });
+  if (!started) begin(result.fields ?? []);
   const rows = result.rows ?? [];
-  cx.send(copyResponse('H', fields.length));
-  if (opts.header) cx.send(copyData(formatCopyRow(fields.map((f) => f.name), opts)));
   // one CopyData per row, as PostgreSQL sends them; yield to other clients every batch
-  for (let i = 0; i < rows.length; i++) {
-    cx.send(copyData(formatCopyRow(rows[i].map((v, c) => (v === null ? null : formatValue(v, fields[c].sqlType))), opts)));
-    if ((i + 1) % OUT_BATCH === 0) await cx.pace();
+  for (let i = 0; i < rows.length; i += OUT_BATCH) {
+    sendRows(rows.slice(i, i + OUT_BATCH));
+    await cx.pace();
   }
   cx.send(copyDone());
-  cx.send(commandComplete(`COPY ${rows.length}`));
+  cx.send(commandComplete(`COPY ${result.rowCount ?? rows.length}`));
 }

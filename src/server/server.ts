@@ -8,6 +8,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Session } from '../engine/session.js';
+import { Settings } from '../engine/settings.js';
 import { Connection, type ConnectionEnv } from './connection.js';
 import { DEFAULT_MAX_MESSAGE } from './messages.js';
 import { scramSecret } from './scram.js';
@@ -40,6 +41,11 @@ export interface ServerOptions {
   authMethod?: 'scram-sha-256' | 'password';
   /** Largest accepted frontend message in bytes (default 1 GiB, PostgreSQL's limit). */
   maxMessageSize?: number;
+  /**
+   * Server-wide defaults of session settings (e.g. `{ statement_timeout: '5s' }`), as
+   * `postgres -c name=value`: sessions start with them and RESET returns to them.
+   */
+  settings?: Record<string, string>;
 }
 
 export interface ListeningServer {
@@ -65,6 +71,9 @@ export async function startServer(newSession: () => Session, options: ServerOpti
     secret: options.password !== undefined ? scramSecret(options.password) : undefined,
     method: options.authMethod ?? 'scram-sha-256',
   };
+  // checked now, so a bad value fails the server's start rather than every connection
+  const serverSettings = new Map(Object.entries(options.settings ?? {}));
+  new Settings().setServerDefaults(serverSettings);
   const connections = new Map<number, { conn: Connection; secret: number }>();
   const open = new Set<Connection>();
   const sockets = new Set<Socket>();
@@ -75,6 +84,7 @@ export async function startServer(newSession: () => Session, options: ServerOpti
     tls,
     auth,
     maxMessage: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE,
+    serverSettings,
     register(conn) {
       const pid = nextPid++;
       const secret = randomInt(-0x80000000, 0x7fffffff);

@@ -20,6 +20,7 @@ import { coerce, coerceBoolean, resolveUnknown } from './coerce.js';
 import { commonType } from '../expr/cast.js';
 import { bindQuery } from './bind_select.js';
 import { findSystemRelation } from '../catalog/system/relations.js';
+import { seriesRelation } from '../engine/series.js';
 import { activeInfo, setActiveCatalog } from '../catalog/system/functions.js';
 
 /** Dependency name recorded for a system relation (views over them are refused). */
@@ -96,8 +97,9 @@ function bindFromItem(node: any, env: BindEnv): FromItem {
 
 /**
  * A set-returning function in FROM: unnest(array) or generate_series(start, stop[, step]) over
- * integers, [WITH ORDINALITY]. Arguments must be constant (no columns, no parameters); the rows
- * are computed at bind time into a VALUES plan. Outer references are allowed only where the
+ * integers, [WITH ORDINALITY]. Arguments must be constant (no columns, no parameters). unnest's
+ * rows are computed at bind time into a VALUES plan; generate_series is a scan of a
+ * pseudo-relation made lazily where the plan is run (engine/series.ts). Outer references are allowed only where the
  * outer column is NULL in every row (see bind_subquery.ts), which makes the argument NULL.
  */
 function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
@@ -154,10 +156,11 @@ function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
       const [start, stop, step] = vs.map((x) => BigInt(x as number | bigint));
       const st = step ?? 1n;
       if (st === 0n) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'step size cannot equal zero');
-      for (let i = start; st > 0n ? i <= stop : i >= stop; i += st) {
-        values.push(big ? i : Number(i));
-        if (values.length > 10_000_000) throw unsupported('generate_series() of more than 10 million rows', pos);
-      }
+      const name = fname;
+      const schema: Field[] = [{ name: n.alias && !(n.alias.colnames?.length) ? n.alias.aliasname : name, type: elemType, nullable: true }];
+      if (n.ordinality) schema.push({ name: 'ordinality', type: T.int8, nullable: false });
+      const relation = seriesRelation({ big, start, stop, step: st, ordinality: !!n.ordinality });
+      return aliased({ kind: 'scan', relation, relKind: 'table', schema }, n.alias ?? { aliasname: fname }, pos);
     }
   } else {
     // a function returning one value is a relation of one row (PostgreSQL's FROM f(x) AS s)

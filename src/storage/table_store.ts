@@ -25,6 +25,8 @@ export class TableStore {
   private log: ChunkedLog;
   private dead: Uint8Array = new Uint8Array(64);
   private liveCount = 0;
+  /** How many times row ids were renumbered (a transaction's ids of older rows are then stale). */
+  compactions = 0;
   /** Unique indexes; the primary key, when there is one, comes first. */
   readonly uniques: UniqueIndex[] = [];
   private readonly hasPk: boolean;
@@ -199,6 +201,7 @@ export class TableStore {
   maybeCompact(): void {
     const n = this.log.length;
     if (n < 1024 || this.liveCount * 2 > n) return;
+    this.compactions++;
     const live = this.scan();
     this.log = new ChunkedLog(this.types);
     this.dead = new Uint8Array(Math.max(64, live.length * 2));

@@ -6,7 +6,7 @@
 import { T, TYPE_INFO, formatType, isOpaqueType, type SqlType, type TypeId } from '../../sql/types.js';
 import type { Value } from '../../expr/value.js';
 import { byName } from '../../expr/functions/core.js';
-import { SERVER_VERSION } from '../../engine/settings.js';
+import { SERVER_VERSION, settingInBaseUnit } from '../../engine/settings.js';
 import { activeSessionInfo } from '../../expr/functions/session_info.js';
 import {
   ARRAY_OID, AM_BTREE, AM_HEAP, COLLATION_DEFAULT, CatalogInfo, databaseName, DATABASE_OID, NAMESPACES, NS_INFORMATION_SCHEMA,
@@ -406,14 +406,17 @@ pg(
           // not a setting the session knows: the fixed value
         }
       }
-      return [name, value, null, 'Tributary', null, null, context ?? 'user', type, source, null, null, null, v, v, null, null, false];
+      // millisecond settings show their number of milliseconds, with the unit apart
+      const unit = settingInBaseUnit(name, '1s') !== '1s' ? 'ms' : null;
+      return [name, settingInBaseUnit(name, value), unit, 'Tributary', null, null, context ?? 'user', type, source, null, null, null, v, v, null, null, false];
     });
   },
   'v',
 );
 const SETTINGS: [string, string, string, string?][] = [
   ['application_name', '', 'string'], ['search_path', '"$user", public', 'string'], ['extra_float_digits', '1', 'integer'],
-  ['statement_timeout', '0', 'integer'], ['transaction_isolation', 'read committed', 'enum'],
+  ['statement_timeout', '0', 'integer'], ['idle_in_transaction_session_timeout', '0', 'integer'], ['idle_session_timeout', '0', 'integer'],
+  ['transaction_isolation', 'read committed', 'enum'],
   ['max_index_keys', '32', 'integer', 'internal'], ['block_size', '8192', 'integer', 'internal'], ['max_connections', '100', 'integer', 'postmaster'],
   ['server_version', SERVER_VERSION, 'string'], ['server_version_num', '150000', 'integer'], ['server_encoding', 'UTF8', 'string'],
   ['client_encoding', 'UTF8', 'string'], ['DateStyle', 'ISO, MDY', 'string'], ['IntervalStyle', 'postgres', 'enum'],
