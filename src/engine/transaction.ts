@@ -110,6 +110,7 @@ export class Transaction<S = unknown> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
+    if (p) this.checkIdsCurrent(t, p);
     const tick = ticker();
     for (const id of t.store.liveIds()) {
       if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
@@ -130,6 +131,7 @@ export class Transaction<S = unknown> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
+    if (p) this.checkIdsCurrent(t, p);
     const id = u.map.get(key);
     if (id !== undefined && !p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
     const local = p?.keys(u).get(key);
@@ -140,13 +142,29 @@ export class Transaction<S = unknown> {
   /** This transaction's pending deletes (committed ids) and inserts of t, if any. */
   pendingFor(t: TableEntry): PendingRows | null {
     const p = this.tables.get(t);
-    return p && (p.deletes.size > 0 || p.inserts.size > 0) ? p : null;
+    if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return null;
+    this.checkIdsCurrent(t, p);
+    return p;
+  }
+
+  /**
+   * The deletes hold row ids of the numbering when they were made; a compaction since (after
+   * another session's commit) renumbered the table, so reading through them would hide the
+   * wrong rows. The transaction could not commit anyway (Engine.commit checks the epoch), so
+   * it fails now, before giving a wrong answer.
+   */
+  private checkIdsCurrent(t: TableEntry, p: PendingTable): void {
+    const epoch = this.idEpochs.get(t);
+    if (p.deletes.size > 0 && epoch !== undefined && epoch !== t.store.compactions) {
+      throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+    }
   }
 
   contents(t: TableEntry): Batch {
     if (this.blind) return new BatchBuilder(t.store.types, 0).finish();
     const p = this.tables.get(t);
     if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return t.store.scan();
+    this.checkIdsCurrent(t, p);
     const b = new BatchBuilder(t.store.types, t.store.size + p.inserts.size);
     for (const v of this.visibleRows(t)) b.push(v.row, 1);
     return b.finish();
