@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Database } from './index.js';
 import { runDemo, startDemoWriter } from './sources/demo.js';
 import { parseSql } from './sql/parser.js';
+import { parseMemorySize } from './dataflow/memory.js';
 
 const HELP = `tributary — streaming SQL with incrementally maintained materialized views
 
@@ -41,6 +42,10 @@ Options:
   --password PW        Require this password, checked with SCRAM-SHA-256 (also the
                        TRIBUTARY_PASSWORD environment variable). Without a password, only
                        connections from loopback addresses are accepted (trust).
+  --memory-limit SIZE  What one operation (a join step, a query's result) may allocate,
+                       e.g. 512MB or 2GB; a statement needing more fails with 53200
+                       (out of memory). Default: a quarter of the heap limit
+                       (node --max-old-space-size). SHOW tributary.memory_limit.
   --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
   --help               This text.
 
@@ -77,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
-  const valued = new Set(['--host', '--port', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password']);
+  const valued = new Set(['--host', '--port', '--memory-limit', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -98,7 +103,9 @@ async function serve(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('--port takes a port number (0-65535)');
   if ((opts['tls-cert'] === undefined) !== (opts['tls-key'] === undefined)) return usageError('--tls-cert and --tls-key go together');
   const password = (opts.password as string | undefined) ?? process.env.TRIBUTARY_PASSWORD;
-  const db = await Database.open();
+  const memoryLimit = opts['memory-limit'] as string | undefined;
+  if (memoryLimit !== undefined && parseMemorySize(memoryLimit) === null) return usageError('--memory-limit takes a size such as 512MB or 2GB');
+  const db = await Database.open({ memoryLimit });
   const stopDemo = opts.demo ? await startDemoWriter(db) : () => {};
   const host = (opts.host as string | undefined) ?? '127.0.0.1';
   const server = await db.listen({

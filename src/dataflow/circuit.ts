@@ -10,6 +10,7 @@ import { emptyBatch, type Batch } from './batch.js';
 import type { Operator, StepContext } from './operator.js';
 import type { GatedErrors } from './gated_errors.js';
 import { internalError } from '../errors.js';
+import type { MemoryBudget } from './memory.js';
 
 export class Circuit {
   private ops: Operator[] = [];
@@ -45,8 +46,8 @@ export class Circuit {
    * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
    * Returns each operator's output delta (operators that were idle are absent).
    */
-  step(time: number): Map<Operator, Batch> {
-    const ctx: StepContext = { time, hydrating: false };
+  step(time: number, memory?: MemoryBudget): Map<Operator, Batch> {
+    const ctx: StepContext = { time, hydrating: false, memory };
     const out = new Map<Operator, Batch>();
     for (const op of this.ops) {
       const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));
@@ -84,8 +85,8 @@ export class Circuit {
  * read, in one step at `time`. Returns every new operator's output (the last one's is the
  * result of an ad-hoc query).
  */
-export function hydrate(newOps: readonly Operator[], time: number): Map<Operator, Batch> {
-  const ctx: StepContext = { time, hydrating: true };
+export function hydrate(newOps: readonly Operator[], time: number, memory?: MemoryBudget): Map<Operator, Batch> {
+  const ctx: StepContext = { time, hydrating: true, memory };
   const isNew = new Set(newOps);
   const out = new Map<Operator, Batch>();
   const ordered = [...newOps].sort((a, b) => a.id - b.id);

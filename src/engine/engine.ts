@@ -22,6 +22,7 @@ import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishRead, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
+import { MemoryBudget, MemoryLimitError, rowBytes } from '../dataflow/memory.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -63,6 +64,8 @@ interface ReadLeaf {
 }
 
 interface PreparedRead {
+  /** The plan lowered (window and set-returning nodes already computed). */
+  body: Plan;
   created: Operator[];
   root: Operator;
   finish: ReturnType<typeof splitRead>['finish'];
@@ -86,6 +89,8 @@ export class Engine {
   private commitListeners = new Set<(timestamp: number) => void>();
   /** Input rows per chunk of a chunked (yielding) read. */
   readChunkRows = 16384;
+  /** What one operation may allocate (tributary.memory_limit), checked before big allocations. */
+  readonly memory = new MemoryBudget();
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
   timestamp = 0;
 
@@ -151,7 +156,7 @@ export class Engine {
         (table.source as SourceOp).push(delta);
       }
       const time = this.nextTimestamp();
-      const out = this.circuit.step(time);
+      const out = this.circuit.step(time, this.memory);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact();
@@ -197,7 +202,7 @@ export class Engine {
       output = new IntegrateOp(root);
       created.push(output);
     }
-    hydrate(created, this.timestamp);
+    hydrate(created, this.timestamp, this.memory);
     this.circuit.add(created);
     for (const a of shared) {
       // only arrangements of integrated collections (tables, views) can be shared safely
@@ -286,7 +291,7 @@ export class Engine {
   /** A prepared read in one go: every leaf's whole input at hydration. */
   private runPrepared(r: PreparedRead, params: readonly Value[]): Row[] {
     for (const l of r.leaves) l.hydrateWith = l.data;
-    const outputs = hydrate(r.created, this.timestamp);
+    const outputs = hydrate(r.created, this.timestamp, this.memory);
     const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
     return this.finishRead(r, result, params);
   }
@@ -298,21 +303,50 @@ export class Engine {
    * sum of its outputs over the chunks is the result of the whole input.
    */
   async readChunked(plan: Plan, params: readonly Value[], tableContents: (t: TableEntry) => Batch, pause: () => Promise<void>): Promise<Row[]> {
-    const chunkRows = this.readChunkRows;
-    const r = this.prepareRead(plan, params, tableContents);
+    let chunkRows = this.readChunkRows;
+    let r = this.prepareRead(plan, params, tableContents);
     const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
-    if (total <= chunkRows) return this.runPrepared(r, params);
+    // A join whose output for a chunk would not fit the memory budget fails the step before
+    // allocating it; the read then starts over on the same inputs in smaller chunks (the
+    // failed step left its operators' state torn), down to one row per chunk.
+    for (;;) {
+      try {
+        if (total <= chunkRows) return this.runPrepared(r, params);
+        return await this.runChunks(r, params, pause, chunkRows);
+      } catch (e) {
+        if (!(e instanceof MemoryLimitError) || !e.perStep || Math.min(chunkRows, total) <= 1) throw e;
+        const from = Math.min(chunkRows, total);
+        chunkRows = Math.max(1, Math.floor((from * e.allowed) / e.needed / 2));
+        r = this.lowerRead(r.body, r.finish, params, r.leaves.map((l) => l.data));
+      }
+    }
+  }
+
+  private async runChunks(r: PreparedRead, params: readonly Value[], pause: () => Promise<void>, chunkRows: number): Promise<Row[]> {
+    const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
     const time = this.timestamp;
     // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
-    const sum = new BatchBuilder(r.root.types, 64);
-    sum.appendBatch(hydrate(r.created, time).get(r.root)!, null); // empty inputs: e.g. a global aggregate's row
+    let sum = new BatchBuilder(r.root.types, 64);
+    const addOutput = (out: Batch) => {
+      sum.appendBatch(out, null);
+      // an aggregate's output is retracted and replaced every chunk: keep the sum consolidated
+      if (sum.length >= compactAt) {
+        const c = consolidate(sum.finish());
+        sum = new BatchBuilder(r.root.types, c.length + 64);
+        sum.appendBatch(c, null);
+        compactAt = Math.max(2 * c.length, 65536);
+        this.memory.check(c.length, rowBytes(r.root.types.length), "the query's result");
+      }
+    };
+    let compactAt = 65536;
+    addOutput(hydrate(r.created, time, this.memory).get(r.root)!); // empty inputs: e.g. a global aggregate's row
     const circuit = new Circuit();
     circuit.add(r.created);
     for (let from = 0; from < total; from += chunkRows) {
       await pause();
       for (const l of r.leaves) if (from < l.data.length) l.op.push(sliceBatch(l.data, from, Math.min(l.data.length, from + chunkRows)));
-      const out = circuit.step(time).get(r.root);
-      if (out) sum.appendBatch(out, null);
+      const out = circuit.step(time, this.memory).get(r.root);
+      if (out) addOutput(out);
     }
     return this.finishRead(r, consolidate(sum.finish()), params);
   }
@@ -322,28 +356,36 @@ export class Engine {
     // window functions and SELECT-list set-returning functions: computed over their input's rows
     plan = materializeReadOnly(plan, params, (p) => this.read(p, params, tableContents, extra));
     const { body, finish } = splitRead(plan);
+    return this.lowerRead(body, finish, params, (rel) => {
+      const given = extra?.get(rel);
+      if (given) return given;
+      const e = this.catalog.resolve(rel);
+      if (e.kind === 'table') return tableContents(e);
+      if (e.kind === 'materialized view') return e.output.snapshot()!;
+      throw internalError(`view ${rel} was not inlined`);
+    });
+  }
+
+  /**
+   * Lower a read's body with fresh leaves, each reading the batch `data` gives for its relation
+   * (or, given the batches of an earlier lowering of the same body, the same ones in order).
+   */
+  private lowerRead(body: Plan, finish: PreparedRead['finish'], params: readonly Value[], data: ((rel: string) => Batch) | readonly Batch[]): PreparedRead {
     const created: Operator[] = [];
     const leaves: ReadLeaf[] = [];
-    const leafOf = (data: Batch): Operator => {
-      const leaf: ReadLeaf = { op: new SourceOp(data.types, () => leaf.hydrateWith ?? emptyBatch(data.types), 'read'), data, hydrateWith: null };
-      leaves.push(leaf);
-      created.push(leaf.op);
-      return leaf.op;
-    };
     const cx: LowerContext = {
       leaf: (rel) => {
-        const given = extra?.get(rel);
-        if (given) return leafOf(given);
-        const e = this.catalog.resolve(rel);
-        if (e.kind === 'table') return leafOf(tableContents(e));
-        if (e.kind === 'materialized view') return leafOf(e.output.snapshot()!);
-        throw internalError(`view ${rel} was not inlined`);
+        const d = Array.isArray(data) ? data[leaves.length] : (data as (rel: string) => Batch)(rel);
+        const leaf: ReadLeaf = { op: new SourceOp(d.types, () => leaf.hydrateWith ?? emptyBatch(d.types), 'read'), data: d, hydrateWith: null };
+        leaves.push(leaf);
+        created.push(leaf.op);
+        return leaf.op;
       },
       params,
       created,
     };
     const root = lower(body, cx);
-    return { created, root, finish, leaves };
+    return { body, created, root, finish, leaves };
   }
 
   private finishRead(r: PreparedRead, result: Batch, params: readonly Value[]): Row[] {

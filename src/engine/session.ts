@@ -28,6 +28,7 @@ import { readOnlyRefusal } from './transaction_control.js';
 import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
 import type { FieldInfo } from './result.js';
+import { formatBytes } from '../dataflow/memory.js';
 
 /** What a statement would take and return, found without running it (the wire's Describe). */
 export interface StatementDescription {
@@ -45,6 +46,7 @@ export class Session {
 
   constructor(readonly engine: Engine) {
     this.block = new TransactionBlock(engine, this.settings);
+    this.settings.server.set('tributary.memory_limit', () => formatBytes(engine.memory.limit));
   }
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */

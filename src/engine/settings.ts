@@ -81,10 +81,14 @@ export interface SettingsSnapshot {
 export class Settings {
   private values = new Map<string, string>();
   private local = new Map<string, string>();
+  /** Values fixed when the server starts (PostgreSQL's postmaster context): shown, never SET. */
+  readonly server = new Map<string, () => string>();
 
   get(name: string): string {
     const k = name.toLowerCase();
     if (k === 'all') throw unsupported('SHOW ALL');
+    const fixed = this.server.get(k);
+    if (fixed !== undefined) return fixed();
     const local = this.local.get(k);
     if (local !== undefined) return local;
     if (k in CHARACTERISTICS) return this.get(CHARACTERISTICS[k]);
@@ -128,6 +132,9 @@ export class Settings {
     }
     const given = String(n.name ?? '').toLowerCase();
     const name = given === 'time zone' ? 'timezone' : given;
+    if (this.server.has(name)) {
+      throw new SqlError(SQLSTATE.CANT_CHANGE_RUNTIME_PARAM, `parameter "${name}" cannot be changed without restarting the server`);
+    }
     if (kind === 'VAR_SET_MULTI') return this.setMulti(name, n.args ?? [], cx);
     if (n.is_local && !cx.inBlock) return ['SET LOCAL can only be used in transaction blocks'];
     if (kind === 'VAR_RESET' || kind === 'VAR_SET_DEFAULT') {

@@ -4,6 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { serialize } from 'pg-protocol';
 import { Database } from '../../src/index.js';
+import type { OpenOptions } from '../../src/engine/database.js';
 import type { ListeningServer, ServerOptions } from '../../src/server/server.js';
 
 export interface TestServer {
@@ -13,8 +14,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: ServerOptions = {}, setup: string[] = []): Promise<TestServer> {
-  const db = await Database.open();
+export async function startTestServer(options: ServerOptions = {}, setup: string[] = [], open: OpenOptions = {}): Promise<TestServer> {
+  const db = await Database.open(open);
   for (const s of setup) await db.query(s);
   const server = await db.listen({ port: 0, ...options });
   return { db, server, port: server.port, close: () => server.close().then(() => db.close()) };
