@@ -16,7 +16,7 @@ import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
 import { createIndex, createMaterializedView, createTable, createTableAs, createView, drop } from './ddl.js';
-import { checkNotNull, copyRows, del, insert, truncate, update, type DmlContext } from './dml.js';
+import { checkNotNull, copyTarget, del, insert, truncate, update, type DmlContext } from './dml.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine } from './engine.js';
@@ -36,6 +36,14 @@ export interface StatementDescription {
   paramTypes: SqlType[];
   /** Result columns, or null when the statement returns no rows. */
   fields: FieldInfo[] | null;
+}
+
+/** A COPY FROM STDIN in progress (Session.copyInStream). */
+export interface CopyInStream {
+  add(records: readonly CopyRecord[]): void;
+  finish(): StatementResult;
+  /** The statement failed outside add()/finish(): its transaction's state, and the error to report. */
+  fail(e: unknown): SqlError;
 }
 
 export class Session {
@@ -140,19 +148,43 @@ export class Session {
   }
 
   /**
-   * COPY … FROM: insert records of raw text fields into a table, as one statement with the
-   * same transaction rules as INSERT (the wire server reads the data, this converts and checks).
+   * COPY FROM STDIN with records as they arrive: they are inserted into the statement's
+   * transaction chunk by chunk (so the input is never held whole), and the COPY commits at
+   * finish() (in autocommit). An error in add() or finish() fails the statement as any
+   * statement fails; a failure outside them (CopyFail, a lost client) goes through fail().
    */
-  copyIn(table: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
-    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
-    try {
-      return this.inTransaction('CopyStmt', (txn) => {
-        this.checkWritable('COPY FROM');
-        return copyRows({ engine: this.engine, txn }, table, columns, records);
-      });
-    } finally {
-      setActiveSessionInfo(prevInfo);
-    }
+  copyInStream(table: any, columns: readonly string[] | null): CopyInStream {
+    const t = this.block.enter('CopyStmt');
+    let failed = false;
+    const guarded = <T>(run: () => T): T => {
+      const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+      try {
+        return run();
+      } catch (e) {
+        if (failed) throw e;
+        failed = true;
+        throw this.statementFailed(t, e);
+      } finally {
+        setActiveSessionInfo(prevInfo);
+      }
+    };
+    const target = guarded(() => {
+      this.checkWritable('COPY FROM');
+      return copyTarget({ engine: this.engine, txn: t.txn }, table, columns);
+    });
+    return {
+      add: (records) => guarded(() => target.add(records)),
+      finish: () =>
+        guarded(() => {
+          if (t.autocommit) this.engine.commit(t.txn.changes());
+          return { command: `COPY ${target.count}`, rowCount: target.count };
+        }),
+      fail: (e) => {
+        if (failed) return e instanceof SqlError ? e : this.statementFailed(t, e);
+        failed = true;
+        return this.statementFailed(t, e);
+      },
+    };
   }
 
   /**

@@ -3,7 +3,8 @@
 // Text and CSV formats (engine/copy_format.ts); files and programs on the server are refused.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import { copyOptions, formatCopyRow, parseCopy, type CopyOptions } from '../engine/copy_format.js';
+import { StringDecoder } from 'node:string_decoder';
+import { CopyParser, copyOptions, formatCopyRow, type CopyOptions } from '../engine/copy_format.js';
 import { formatValue } from '../expr/format.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
 import { commandComplete, copyData, copyDone, copyResponse } from './messages.js';
@@ -12,6 +13,8 @@ import { quoteIdent } from '../catalog/system/info.js';
 
 /** Rows sent between yields to the event loop. */
 const OUT_BATCH = 1000;
+/** Records (or CopyData messages) read between yields to the event loop. */
+const PACE_RECORDS = 10000;
 
 registerStatementHandler('CopyStmt', async (stmt, cx) => {
   const n = stmt.node.CopyStmt;
@@ -34,20 +37,38 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   cx.session.checkWritable('COPY FROM');
   cx.send(copyResponse('G', columns?.length ?? target.columns.length));
   await cx.flush();
-  const chunks: Buffer[] = [];
-  for (;;) {
-    const m = await cx.readMessage();
-    if (m.type === 'd') chunks.push(m.body);
-    else if (m.type === 'c') break;
-    else if (m.type === 'f') {
-      const msg = m.body.toString('utf8').replace(/\0$/, '');
-      throw new SqlError(SQLSTATE.QUERY_CANCELED, `COPY from stdin failed: ${msg}`);
-    } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
-    else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
+  // Records are parsed and inserted as CopyData arrives, so the input is never held whole.
+  // An error (a bad row) ends the COPY at once, as in PostgreSQL: the CopyData still coming
+  // is ignored by the connection's main loop.
+  const copy = cx.session.copyInStream(n.relation, columns);
+  const parser = new CopyParser(opts);
+  const decoder = new StringDecoder('utf8');
+  let sincePace = 0;
+  try {
+    for (;;) {
+      const m = await cx.readMessage();
+      if (m.type === 'd') {
+        const records = parser.push(decoder.write(m.body));
+        copy.add(records);
+        // let other clients run (and notice a cancel) now and then
+        sincePace += records.length + 1;
+        if (sincePace >= PACE_RECORDS) {
+          sincePace = 0;
+          await cx.pace();
+        }
+      } else if (m.type === 'c') break;
+      else if (m.type === 'f') {
+        const msg = m.body.toString('utf8').replace(/\0$/, '');
+        throw new SqlError(SQLSTATE.QUERY_CANCELED, `COPY from stdin failed: ${msg}`);
+      } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
+      else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
+    }
+    copy.add(parser.push(decoder.end()));
+    copy.add(parser.end());
+  } catch (e) {
+    throw copy.fail(e);
   }
-  const records = parseCopy(Buffer.concat(chunks).toString('utf8'), opts);
-  const result = cx.session.copyIn(n.relation, columns, records);
-  cx.send(commandComplete(result.command));
+  cx.send(commandComplete(copy.finish().command));
 }
 
 async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<void> {

@@ -1,0 +1,86 @@
+// Peak memory of a `tributary serve` child process under one workload, read from the kernel
+// (VmHWM: the process's peak resident set size). Used for docs/performance.md's memory
+// figures; not part of `npm run bench`.
+//
+//   npx tsx benchmarks/server_memory.ts copy [MB] [--src DIR]
+//
+// copy: COPY FROM STDIN of MB megabytes (default 100) of text-format rows
+// `k int, v text, n numeric` through node-postgres (pg-copy-streams), in 64 KiB CopyData
+// messages. --src runs another checkout's src/cli.ts (e.g. an export of an older commit).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+export async function startServer(src: string, nodeArgs: string[] = [], serveArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(src, 'cli.ts'), 'serve', '--port', '0', ...serveArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise<number>((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on [^ ]+:(\d+)/.exec(out);
+      if (m) res(Number(m[1]));
+    });
+    child.once('exit', (code) => rej(new Error(`server exited (${code}) before listening: ${out}`)));
+  });
+  return { child, port };
+}
+
+/** Peak and current resident set size of a process, in MiB. */
+export function rss(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)![1]);
+  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
+}
+
+async function copyWorkload(port: number, pid: number, mb: number): Promise<void> {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'bench' });
+  await c.connect();
+  await c.query('CREATE TABLE t (k int PRIMARY KEY, v text, n numeric)');
+  const idle = rss(pid);
+  const target = mb * 1024 * 1024;
+  let sent = 0;
+  let k = 0;
+  function* chunks(): Generator<Buffer> {
+    while (sent < target) {
+      let s = '';
+      while (s.length < 65536) {
+        k++;
+        s += `${k}\tsome text for row ${k}, padded to a typical width\t${k}.${k % 100}\n`;
+      }
+      sent += s.length;
+      yield Buffer.from(s);
+    }
+  }
+  const t0 = performance.now();
+  await pipeline(Readable.from(chunks()), c.query(copyFrom('COPY t FROM STDIN')));
+  const ms = performance.now() - t0;
+  const count = (await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n;
+  if (count !== k) throw new Error(`loaded ${count} rows, sent ${k}`);
+  const after = rss(pid);
+  console.log(`COPY of ${(sent / 2 ** 20).toFixed(0)} MiB (${k} rows) in ${(ms / 1000).toFixed(1)} s`);
+  console.log(`server RSS: idle ${idle.now.toFixed(0)} MiB, peak ${after.peak.toFixed(0)} MiB, after ${after.now.toFixed(0)} MiB`);
+  await c.end();
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const srcAt = args.indexOf('--src');
+  const src = srcAt >= 0 ? args.splice(srcAt, 2)[1] : resolve(import.meta.dirname, '../src');
+  const [workload, size] = args;
+  const { child, port } = await startServer(src);
+  try {
+    if (workload === 'copy') await copyWorkload(port, child.pid!, Number(size ?? 100));
+    else throw new Error(`unknown workload ${workload}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+if (process.argv[1] && import.meta.filename === resolve(process.argv[1])) await main();
