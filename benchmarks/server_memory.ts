@@ -4,11 +4,16 @@
 //
 //   npx tsx benchmarks/server_memory.ts copy [MB] [--src DIR]
 //
+//   npx tsx benchmarks/server_memory.ts subscribe [SUBSCRIBERS] [COMMITS] [--src DIR]
+//
 // copy: COPY FROM STDIN of MB megabytes (default 100) of text-format rows
 // `k int, v text, n numeric` through node-postgres (pg-copy-streams), in 64 KiB CopyData
-// messages. --src runs another checkout's src/cli.ts (e.g. an export of an older commit).
+// messages. subscribe: COMMITS inserts of 1,000 rows each while SUBSCRIBERS clients (default 6)
+// subscribed to the table have stopped reading. --src runs another checkout's src/cli.ts (e.g. an export of an older commit).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { serialize } from 'pg-protocol';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -69,6 +74,36 @@ async function copyWorkload(port: number, pid: number, mb: number): Promise<void
   await c.end();
 }
 
+/** A client that sends SUBSCRIBE and then never reads (its socket is paused). */
+async function stalledSubscriber(port: number, sql: string): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
+  socket.write(serialize.startup({ user: 'stalled', database: 'bench' }));
+  await new Promise((r) => setTimeout(r, 100));
+  socket.write(serialize.query(sql));
+  await new Promise((r) => setTimeout(r, 100));
+  socket.pause();
+  return socket;
+}
+
+async function subscribeWorkload(port: number, pid: number, subscribers: number, commits: number): Promise<void> {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'bench' });
+  await c.connect();
+  await c.query('CREATE TABLE t (k int, v text, n numeric)');
+  const subs: Socket[] = [];
+  for (let i = 0; i < subscribers; i++) subs.push(await stalledSubscriber(port, 'SUBSCRIBE t WITH (SNAPSHOT false)'));
+  const idle = rss(pid);
+  const values = Array.from({ length: 1000 }, (_, k) => `(${k}, 'some text for row ${k}, padded to a typical width', ${k}.5)`).join(', ');
+  const t0 = performance.now();
+  for (let i = 0; i < commits; i++) await c.query(`INSERT INTO t VALUES ${values}`);
+  const ms = performance.now() - t0;
+  const after = rss(pid);
+  console.log(`${commits} commits of 1000 rows with ${subscribers} stalled subscribers: ${(ms / 1000).toFixed(2)} s (${(ms / commits).toFixed(2)} ms per commit)`);
+  console.log(`server RSS: idle ${idle.now.toFixed(0)} MiB, peak ${after.peak.toFixed(0)} MiB, after ${after.now.toFixed(0)} MiB`);
+  for (const s of subs) s.destroy();
+  await c.end();
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const srcAt = args.indexOf('--src');
@@ -77,6 +112,7 @@ async function main(): Promise<void> {
   const { child, port } = await startServer(src);
   try {
     if (workload === 'copy') await copyWorkload(port, child.pid!, Number(size ?? 100));
+    else if (workload === 'subscribe') await subscribeWorkload(port, child.pid!, Number(size ?? 6), Number(args[2] ?? 400));
     else throw new Error(`unknown workload ${workload}`);
   } finally {
     child.kill('SIGTERM');
