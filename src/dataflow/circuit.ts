@@ -10,7 +10,7 @@ import { emptyBatch, type Batch } from './batch.js';
 import type { Operator, StepContext } from './operator.js';
 import type { GatedErrors } from './gated_errors.js';
 import { internalError } from '../errors.js';
-import type { MemoryBudget } from './memory.js';
+import { checkHeapUse, type MemoryBudget } from './memory.js';
 
 export class Circuit {
   private ops: Operator[] = [];
@@ -55,6 +55,7 @@ export class Circuit {
       // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
       if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
       out.set(op, op.step(inputs, ctx));
+      if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
     }
     raiseDue(this.gated);
     return out;
@@ -98,6 +99,7 @@ export function hydrate(newOps: readonly Operator[], time: number, memory?: Memo
       return snap;
     });
     out.set(op, op.step(inputs, ctx));
+    if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
   }
   raiseDue(newOps.flatMap((op) => (op.gatedErrors ? [op.gatedErrors] : [])));
   return out;
@@ -112,6 +114,13 @@ function raiseDue(gated: Iterable<GatedErrors>): void {
     const e = g.due();
     if (e) throw e;
   }
+}
+
+/** After an operator that handled many rows: stop the step if the heap is nearly full. */
+function guardHeap(op: Operator, inputs: readonly Batch[], output: Batch): void {
+  let rows = output.length;
+  for (const b of inputs) rows += b.length;
+  if (rows >= 4096) checkHeapUse(`after ${op.name} processed ${rows} rows`);
 }
 
 function isSorted(ops: readonly Operator[]): boolean {

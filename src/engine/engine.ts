@@ -22,7 +22,7 @@ import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishRead, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
-import { MemoryBudget, MemoryLimitError, rowBytes } from '../dataflow/memory.js';
+import { MemoryBudget, MemoryLimitError, rowBytes, sampledRowBytes } from '../dataflow/memory.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -183,7 +183,7 @@ export class Engine {
     return full;
   }
 
-  private buildView(plan: Plan): { output: Operator; created: Operator[] } {
+  private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory): { output: Operator; created: Operator[] } {
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
@@ -202,7 +202,7 @@ export class Engine {
       output = new IntegrateOp(root);
       created.push(output);
     }
-    hydrate(created, this.timestamp, this.memory);
+    hydrate(created, this.timestamp, memory);
     this.circuit.add(created);
     for (const a of shared) {
       // only arrangements of integrated collections (tables, views) can be shared safely
@@ -269,8 +269,9 @@ export class Engine {
     this.arrangements.clear();
     this.collectGarbage();
     for (const v of views) {
-      // Views are re-added in creation order, so a view's inputs exist before it.
-      const built = this.buildView(v.plan);
+      // Views are re-added in creation order, so a view's inputs exist before it. They held
+      // this data before the failed step, so no memory check may stop them now.
+      const built = this.buildView(v.plan, undefined);
       v.output = built.output;
       v.operators = built.created;
       this.catalog.add(v);
@@ -335,7 +336,7 @@ export class Engine {
         sum = new BatchBuilder(r.root.types, c.length + 64);
         sum.appendBatch(c, null);
         compactAt = Math.max(2 * c.length, 65536);
-        this.memory.check(c.length, rowBytes(r.root.types.length), "the query's result");
+        this.memory.check(c.length, sampledRowBytes(c), "The query's result");
       }
     };
     let compactAt = 65536;
@@ -392,7 +393,13 @@ export class Engine {
     // Consolidate only when needed: without retractions the rows keep their scan order, as a
     // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
     let positive = true;
-    for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
+    let rows = 0;
+    for (let i = 0; i < result.length; i++) {
+      positive &&= result.weights[i] > 0;
+      rows += Math.abs(result.weights[i]);
+    }
+    // the result is expanded into row arrays (and sorted): that must fit
+    this.memory.check(rows, sampledRowBytes(result) + (r.finish.sort ? 48 : 0), "The query's result");
     return finishRead(expand(positive ? result : consolidate(result)), r.finish, params, r.root.types);
   }
 

@@ -18,7 +18,7 @@ import type { Row } from '../expr/value.js';
 import { nodeTag, parseSql } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { copyData, copyResponse } from './messages.js';
-import { formatBytes } from '../dataflow/memory.js';
+import { formatBytes, valueBytes } from '../dataflow/memory.js';
 import { registerQueryTextHandler, type HandlerContext } from './hooks.js';
 
 const TEXT: CopyOptions = { format: 'text', delimiter: '\t', null: '\\N', header: false, quote: '"', escape: '"' };
@@ -177,23 +177,6 @@ function sampledRowBytes(changes: readonly Change[]): number {
     for (const v of row) total += valueBytes(v);
   }
   return total / samples;
-}
-
-function valueBytes(v: unknown): number {
-  switch (typeof v) {
-    case 'string':
-      return 16 + (/^[\x00-\xff]*$/.test(v) ? v.length : 2 * v.length);
-    case 'number':
-      return Number.isInteger(v) && Math.abs(v) < 2 ** 30 ? 0 : 16; // small integers are unboxed
-    case 'bigint':
-      return 24;
-    case 'object':
-      if (v === null) return 0;
-      if (Array.isArray(v)) return 32 + v.reduce((s: number, x) => s + 8 + valueBytes(x), 0);
-      return 96; // numeric, interval, jsonb, dates: small objects
-    default:
-      return 0;
-  }
 }
 
 function dataRow(time: number, diff: number, row: Row, types: readonly SqlType[], progress: boolean): string {

@@ -1,6 +1,7 @@
 // Binding the FROM clause: relations, subqueries, CTE references and joins, each yielding a
 // plan plus the scope of columns it makes visible.
 
+import { CHECK_EVERY, checkHeap } from '../dataflow/memory.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Expr } from '../expr/expr.js';
 import type { Field, JoinType, Plan } from '../plan/logical.js';
@@ -157,6 +158,8 @@ function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
       for (let i = start; st > 0n ? i <= stop : i >= stop; i += st) {
         values.push(big ? i : Number(i));
         if (values.length > 10_000_000) throw unsupported('generate_series() of more than 10 million rows', pos);
+        // the series becomes constant rows (about 160 bytes each): stop before the heap fills
+        if ((values.length & (CHECK_EVERY - 1)) === 0) checkHeap(Number((stop - i) / st) + 1, 160, 'The rows of generate_series()');
       }
     }
   } else {

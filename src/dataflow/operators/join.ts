@@ -86,7 +86,7 @@ export class JoinOp extends Operator {
     const bytes = rowBytes(this.types.length);
     return (rows) => {
       try {
-        m.check(rows, bytes, 'a join step', true);
+        m.check(rows, bytes, 'A join step', true);
       } catch (e) {
         if (!(e instanceof MemoryLimitError)) throw e;
         const A = this.left.arrangement;
@@ -94,7 +94,7 @@ export class JoinOp extends Operator {
         const cap = 16 * (e.allowed / bytes);
         let all = countPairs(dA, A, B, cap);
         if (!ctx.hydrating) all += countPairs(dB, B, A, cap) + countDeltaPairs(dA, A, dB, B);
-        if (all > rows) m.check(Math.min(all, cap), bytes, 'a join step', true, all >= cap);
+        if (all > rows) m.check(Math.min(all, cap), bytes, 'A join step', true, all >= cap);
         throw e;
       }
     };
