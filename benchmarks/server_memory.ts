@@ -19,12 +19,13 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { spawnServer } from '../test/server/support.js';
 import { from as copyFrom } from 'pg-copy-streams';
 
-export async function startServer(src: string, nodeArgs: string[] = [], serveArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(src, 'cli.ts'), 'serve', '--port', '0', ...serveArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startServer(src: string): Promise<{ child: ChildProcess; port: number }> {
+  if (src === resolve(import.meta.dirname, '../src')) return spawnServer();
+  // another checkout: the same as spawnServer, with its cli.ts
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(src, 'cli.ts'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((res, rej) => {
     let out = '';
     child.stdout!.on('data', (d) => {
