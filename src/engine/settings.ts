@@ -34,7 +34,7 @@ const DEFAULTS: Record<string, string> = {
   max_identifier_length: '63',
   lc_collate: 'C',
   lc_ctype: 'C.UTF-8',
-  // accepted and ignored (no memory limit applies), shown as PostgreSQL's default
+  // accepted and ignored (nothing spills to disk; tributary.memory_limit bounds memory), shown as PostgreSQL's default
   work_mem: '4MB',
 };
 
