@@ -22,7 +22,7 @@ import { TableStore, type UniqueIndex } from '../storage/table_store.js';
 import { SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishRead, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
-import { MemoryBudget, MemoryLimitError, rowBytes, sampledRowBytes } from '../dataflow/memory.js';
+import { MemoryBudget, MemoryLimitError, sampledRowBytes } from '../dataflow/memory.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -328,6 +328,7 @@ export class Engine {
     const time = this.timestamp;
     // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
     let sum = new BatchBuilder(r.root.types, 64);
+    let compactAt = 65536;
     const addOutput = (out: Batch) => {
       sum.appendBatch(out, null);
       // an aggregate's output is retracted and replaced every chunk: keep the sum consolidated
@@ -339,7 +340,6 @@ export class Engine {
         this.memory.check(c.length, sampledRowBytes(c), "The query's result");
       }
     };
-    let compactAt = 65536;
     addOutput(hydrate(r.created, time, this.memory).get(r.root)!); // empty inputs: e.g. a global aggregate's row
     const circuit = new Circuit();
     circuit.add(r.created);
