@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Database } from '../../src/index.js';
-import { startTestServer, type TestServer } from './support.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { spawnServer, startTestServer, type TestServer } from './support.js';
 
 let ts: TestServer;
 let c: pg.Client;
@@ -56,6 +58,27 @@ describe('tributary.memory_limit', () => {
     await db.close();
     await expect(Database.open({ memoryLimit: 'lots' })).rejects.toMatchObject({ code: '22023' });
   });
+});
+
+describe('tributary serve --memory-limit', () => {
+  it('sets the budget, and refuses a malformed size', async () => {
+    const srv = await spawnServer([], ['--memory-limit', '64MB']);
+    try {
+      const client = new pg.Client({ host: '127.0.0.1', port: srv.port, user: 'cli' });
+      await client.connect();
+      expect((await client.query('SHOW tributary.memory_limit')).rows).toEqual([{ 'tributary.memory_limit': '64MB' }]);
+      await client.end();
+    } finally {
+      srv.child.kill();
+    }
+    const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+    const bad = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', '--memory-limit', 'lots'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    bad.stderr.on('data', (d) => (err += d));
+    const code = await new Promise((r) => bad.once('exit', r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/--memory-limit takes a size such as 512MB or 2GB/);
+  }, 30_000);
 });
 
 describe('joins within the budget', () => {
