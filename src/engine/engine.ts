@@ -309,22 +309,24 @@ export class Engine {
     const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
     // A join whose output for a chunk would not fit the memory budget fails the step before
     // allocating it; the read then starts over on the same inputs in smaller chunks (the
-    // failed step left its operators' state torn), down to one row per chunk.
+    // failed step left its operators' state torn), down to one row per chunk, and one input
+    // at a time: then no step joins two new chunks, whose pairs a join must consolidate.
+    let oneAtATime = false;
     for (;;) {
       try {
         if (total <= chunkRows) return this.runPrepared(r, params);
-        return await this.runChunks(r, params, pause, chunkRows);
+        return await this.runChunks(r, params, pause, chunkRows, oneAtATime);
       } catch (e) {
         if (!(e instanceof MemoryLimitError) || !e.perStep || Math.min(chunkRows, total) <= 1) throw e;
         const from = Math.min(chunkRows, total);
         chunkRows = Math.max(1, Math.floor((from * e.allowed) / e.needed / 2));
+        oneAtATime = true;
         r = this.lowerRead(r.body, r.finish, params, r.leaves.map((l) => l.data));
       }
     }
   }
 
-  private async runChunks(r: PreparedRead, params: readonly Value[], pause: () => Promise<void>, chunkRows: number): Promise<Row[]> {
-    const total = Math.max(0, ...r.leaves.map((l) => l.data.length));
+  private async runChunks(r: PreparedRead, params: readonly Value[], pause: () => Promise<void>, chunkRows: number, oneAtATime: boolean): Promise<Row[]> {
     const time = this.timestamp;
     // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
     let sum = new BatchBuilder(r.root.types, 64);
@@ -343,11 +345,15 @@ export class Engine {
     addOutput(hydrate(r.created, time, this.memory).get(r.root)!); // empty inputs: e.g. a global aggregate's row
     const circuit = new Circuit();
     circuit.add(r.created);
-    for (let from = 0; from < total; from += chunkRows) {
-      await pause();
-      for (const l of r.leaves) if (from < l.data.length) l.op.push(sliceBatch(l.data, from, Math.min(l.data.length, from + chunkRows)));
-      const out = circuit.step(time, this.memory).get(r.root);
-      if (out) addOutput(out);
+    // all inputs' chunks together, or (oneAtATime) each input's chunks in turn
+    for (const leaves of oneAtATime ? r.leaves.map((l) => [l]) : [r.leaves]) {
+      const rows = Math.max(0, ...leaves.map((l) => l.data.length));
+      for (let from = 0; from < rows; from += chunkRows) {
+        await pause();
+        for (const l of leaves) if (from < l.data.length) l.op.push(sliceBatch(l.data, from, Math.min(l.data.length, from + chunkRows)));
+        const out = circuit.step(time, this.memory).get(r.root);
+        if (out) addOutput(out);
+      }
     }
     return this.finishRead(r, consolidate(sum.finish()), params);
   }

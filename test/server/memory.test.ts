@@ -92,6 +92,15 @@ describe('joins within the budget', () => {
     expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   }, 60_000);
 
+  it('an outer join over smaller chunks: NULL-padded rows come and go as the other side arrives', async () => {
+    await c.query('CREATE TABLE c AS SELECT g % 50 AS k FROM generate_series(1, 5000) g');
+    // a's rows with k % 100 < 50 each meet 100 rows of c (1M pairs); the other 10,000 are padded
+    const r = await c.query('SELECT count(*)::int AS n, count(c.k)::int AS matched, count(DISTINCT a.k)::int AS keys FROM a LEFT JOIN c ON a.k % 100 = c.k');
+    expect(r.rows).toEqual([{ n: 1_010_000, matched: 1_000_000, keys: 20000 }]);
+    const u = await c.query('SELECT count(*)::int AS n FROM (SELECT a.k FROM a JOIN c ON a.k % 100 = c.k UNION ALL SELECT k FROM b) s');
+    expect(u.rows).toEqual([{ n: 1_000_500 }]);
+  }, 60_000);
+
   it('fails a statement that cannot be split with 53200, fast, and the session goes on', async () => {
     // INSERT … SELECT reads in one go: its join output must fit
     await c.query('CREATE TABLE sink (n bigint)');
