@@ -36,6 +36,8 @@ export class JoinOp extends Operator {
   private readonly nl: number;
   private readonly lOuter: OuterSide | null;
   private readonly rOuter: OuterSide | null;
+  /** Scratch for the two probes of an inner step (their pairs are copied out in the same step). */
+  private readonly buffers = [new PairBuffers(), new PairBuffers()];
 
   constructor(
     private readonly left: ArrangeOp,
@@ -224,10 +226,10 @@ export class JoinOp extends Operator {
     const B = this.right.arrangement;
     const [dA, dB] = inputs;
     const check = this.pairCheck(ctx, dA, dB);
-    const lists: PairList[] = [probe(dA, A, B, true, check, 0)]; // ΔA × B_new
+    const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0])]; // ΔA × B_new
     let crossed = false;
     if (!ctx.hydrating && dB.length > 0) {
-      lists.push(probe(dB, B, A, false, check, lists[0].weights.length)); // A_new × ΔB
+      lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1])); // A_new × ΔB
       // − ΔA × ΔB
       const pairs = deltaPairs(dA, A, dB, B, check);
       crossed = pairs.left.length > 0;
@@ -235,6 +237,7 @@ export class JoinOp extends Operator {
       lists.push({ left: { batch: dA, idx: pairs.left }, right: { batch: dB, idx: pairs.right }, weights: w3 });
     }
     const cb = assemblePairs(this.types, this.nl, lists);
+    for (const b of this.buffers) b.release();
     const res = this.spec.residual;
     let out = cb;
     if (res !== undefined) {
@@ -272,23 +275,53 @@ function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, check:
 }
 
 /** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement. */
-function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number): PairList {
-  // typed arrays grown by doubling: pushing three numbers per pair onto arrays cost more than
-  // assembling the output
-  let cap = 2 * delta.length + 16;
-  let idx = new Int32Array(cap);
-  let slots = new Int32Array(cap);
-  let weights = new Int32Array(cap);
+/**
+ * A join's buffers for listing pairs, kept from step to step: pushing three numbers per pair
+ * onto arrays cost more than assembling the output, and fresh typed arrays are external
+ * allocations, which V8 answers with full collections when there are many.
+ */
+class PairBuffers {
+  idx = new Int32Array(1024);
+  slots = new Int32Array(1024);
+  weights = new Int32Array(1024);
+
+  /** After a big step, give the memory back (a view's join keeps its buffers for good). */
+  release(): void {
+    if (this.idx.length <= CHECK_EVERY) return;
+    this.idx = new Int32Array(1024);
+    this.slots = new Int32Array(1024);
+    this.weights = new Int32Array(1024);
+  }
+
+  /** Room for `n` pairs, keeping the first `keep`. */
+  ensure(n: number, keep: number): void {
+    if (n <= this.idx.length) return;
+    const cap = Math.max(n, 2 * this.idx.length);
+    this.idx = grow(this.idx, cap, keep);
+    this.slots = grow(this.slots, cap, keep);
+    this.weights = grow(this.weights, cap, keep);
+  }
+}
+
+function grow(a: Int32Array, cap: number, keep: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(cap);
+  b.set(a.subarray(0, keep));
+  return b;
+}
+
+/** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement (in `buf`, valid until its next use). */
+function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers): PairList {
   let n = 0;
+  let cap = buf.idx.length;
+  let { idx, slots, weights } = buf;
   for (let i = 0; i < delta.length; i++) {
     const dw = delta.weights[i];
     for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
       if (n === cap) {
         if (check !== null) check(before + 2 * cap);
-        cap *= 2;
-        idx = grow(idx, cap);
-        slots = grow(slots, cap);
-        weights = grow(weights, cap);
+        buf.ensure(2 * cap, n);
+        ({ idx, slots, weights } = buf);
+        cap = idx.length;
       }
       idx[n] = i;
       slots[n] = e;
@@ -299,12 +332,6 @@ function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: 
   const o = { store: other.store, slots: slots.subarray(0, n) };
   const w = weights.subarray(0, n);
   return deltaIsLeft ? { left: d, right: o, weights: w } : { left: o, right: d, weights: w };
-}
-
-function grow(a: Int32Array, cap: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
 }
 
 /** How many pairs deltaPairs() would list, without listing them. */
