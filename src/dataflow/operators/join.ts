@@ -237,7 +237,8 @@ export class JoinOp extends Operator {
       lists.push({ left: { batch: dA, idx: pairs.left }, right: { batch: dB, idx: pairs.right }, weights: w3 });
     }
     const cb = assemblePairs(this.types, this.nl, lists);
-    for (const b of this.buffers) b.release();
+    this.buffers[0].release(lists[0].weights.length);
+    this.buffers[1].release(lists.length > 1 ? lists[1].weights.length : 0);
     const res = this.spec.residual;
     let out = cb;
     if (res !== undefined) {
@@ -285,9 +286,9 @@ class PairBuffers {
   slots = new Int32Array(1024);
   weights = new Int32Array(1024);
 
-  /** After a big step, give the memory back (a view's join keeps its buffers for good). */
-  release(): void {
-    if (this.idx.length <= CHECK_EVERY) return;
+  /** Give big buffers back after a step that used little of them (a view's join keeps its buffers for good). */
+  release(used: number): void {
+    if (this.idx.length <= CHECK_EVERY || 4 * used > this.idx.length) return;
     this.idx = new Int32Array(1024);
     this.slots = new Int32Array(1024);
     this.weights = new Int32Array(1024);
