@@ -319,7 +319,7 @@ function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: 
     const dw = delta.weights[i];
     for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
       if (n === cap) {
-        if (check !== null) check(before + 2 * cap);
+        if (check !== null) check(before + n);
         buf.ensure(2 * cap, n);
         ({ idx, slots, weights } = buf);
         cap = idx.length;
@@ -329,6 +329,7 @@ function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: 
       weights[n++] = dw * other.weight(e);
     }
   }
+  if (check !== null) check(before + n);
   const d = { batch: delta, idx: idx.subarray(0, n) };
   const o = { store: other.store, slots: slots.subarray(0, n) };
   const w = weights.subarray(0, n);
