@@ -6,6 +6,7 @@ import { Database } from './index.js';
 import { runDemo, startDemoWriter } from './sources/demo.js';
 import { parseSql } from './sql/parser.js';
 import { SqlError } from './errors.js';
+import { parseMemorySize } from './dataflow/memory.js';
 
 const HELP = `tributary — streaming SQL with incrementally maintained materialized views
 
@@ -51,6 +52,10 @@ Options:
   -c NAME=VALUE        A server-wide default for a session setting, as postgres -c
                        (e.g. -c statement_timeout=5s, -c idle_in_transaction_session_timeout=1min);
                        sessions start with it and RESET returns to it. Repeatable.
+  --memory-limit SIZE  What one operation (a join step, a query's result) may allocate,
+                       e.g. 512MB or 2GB; a statement needing more fails with 53200
+                       (out of memory). Default: a quarter of the heap limit
+                       (node --max-old-space-size). SHOW tributary.memory_limit.
   --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
   --help               This text.
 
@@ -88,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
   const settings: Record<string, string> = {};
-  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file']);
+  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--memory-limit', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -126,7 +131,9 @@ async function serve(args: string[]): Promise<number> {
     }
     if (password === '') return usageError(`--password-file ${file}: the first line is empty`);
   }
-  const db = await Database.open();
+  const memoryLimit = opts['memory-limit'] as string | undefined;
+  if (memoryLimit !== undefined && parseMemorySize(memoryLimit) === null) return usageError('--memory-limit takes a size such as 512MB or 2GB');
+  const db = await Database.open({ memoryLimit });
   const stopDemo = opts.demo ? await startDemoWriter(db) : () => {};
   const host = (opts.host as string | undefined) ?? '127.0.0.1';
   let server;

@@ -10,6 +10,7 @@ import { emptyBatch, type Batch } from './batch.js';
 import type { Operator, StepContext } from './operator.js';
 import type { GatedErrors } from './gated_errors.js';
 import { internalError } from '../errors.js';
+import { checkHeapUse, type MemoryBudget } from './memory.js';
 
 export class Circuit {
   private ops: Operator[] = [];
@@ -45,8 +46,8 @@ export class Circuit {
    * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
    * Returns each operator's output delta (operators that were idle are absent).
    */
-  step(time: number): Map<Operator, Batch> {
-    const ctx: StepContext = { time, hydrating: false };
+  step(time: number, memory?: MemoryBudget): Map<Operator, Batch> {
+    const ctx: StepContext = { time, hydrating: false, memory };
     const out = new Map<Operator, Batch>();
     for (const op of this.ops) {
       const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));
@@ -54,6 +55,7 @@ export class Circuit {
       // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
       if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
       out.set(op, op.step(inputs, ctx));
+      if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
     }
     raiseDue(this.gated);
     return out;
@@ -84,8 +86,8 @@ export class Circuit {
  * read, in one step at `time`. Returns every new operator's output (the last one's is the
  * result of an ad-hoc query).
  */
-export function hydrate(newOps: readonly Operator[], time: number): Map<Operator, Batch> {
-  const ctx: StepContext = { time, hydrating: true };
+export function hydrate(newOps: readonly Operator[], time: number, memory?: MemoryBudget): Map<Operator, Batch> {
+  const ctx: StepContext = { time, hydrating: true, memory };
   const isNew = new Set(newOps);
   const out = new Map<Operator, Batch>();
   const ordered = [...newOps].sort((a, b) => a.id - b.id);
@@ -97,6 +99,7 @@ export function hydrate(newOps: readonly Operator[], time: number): Map<Operator
       return snap;
     });
     out.set(op, op.step(inputs, ctx));
+    if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
   }
   raiseDue(newOps.flatMap((op) => (op.gatedErrors ? [op.gatedErrors] : [])));
   return out;
@@ -111,6 +114,13 @@ function raiseDue(gated: Iterable<GatedErrors>): void {
     const e = g.due();
     if (e) throw e;
   }
+}
+
+/** After an operator that handled many rows: stop the step if the heap is nearly full. */
+function guardHeap(op: Operator, inputs: readonly Batch[], output: Batch): void {
+  let rows = output.length;
+  for (const b of inputs) rows += b.length;
+  if (rows >= 4096) checkHeapUse(`after ${op.name} processed ${rows} rows`);
 }
 
 function isSorted(ops: readonly Operator[]): boolean {

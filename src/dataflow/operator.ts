@@ -12,12 +12,15 @@
 import type { SqlType } from '../sql/types.js';
 import type { Batch } from './batch.js';
 import type { GatedErrors } from './gated_errors.js';
+import type { MemoryBudget } from './memory.js';
 
 export interface StepContext {
   /** Logical timestamp of this step. */
   readonly time: number;
   /** True while a newly created subgraph is fed the full contents of its inputs. */
   readonly hydrating: boolean;
+  /** The budget operators whose output grows with the data check before allocating (memory.ts). */
+  readonly memory?: MemoryBudget;
 }
 
 let nextOperatorId = 1;

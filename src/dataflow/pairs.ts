@@ -9,12 +9,12 @@ import { storageKind, type Batch, type Column } from './batch.js';
 import type { RowStore } from './row_store.js';
 
 /** One side of a list of pairs: rows of a batch (by index) or of a row store (by slot). */
-export type PairSide = { batch: Batch; idx: number[] } | { store: RowStore; slots: number[] };
+export type PairSide = { batch: Batch; idx: ArrayLike<number> } | { store: RowStore; slots: ArrayLike<number> };
 
 export interface PairList {
   left: PairSide;
   right: PairSide;
-  weights: number[];
+  weights: ArrayLike<number>;
 }
 
 export function assemblePairs(types: readonly SqlType[], nl: number, lists: readonly PairList[]): Batch {

@@ -79,21 +79,107 @@ export interface CopyRecord {
 
 /** Split COPY input into records. Stops at a `\.` line, as PostgreSQL does. */
 export function parseCopy(text: string, o: CopyOptions): CopyRecord[] {
-  const records = o.format === 'csv' ? parseCsv(text, o) : parseText(text, o);
-  return o.header ? records.slice(1) : records;
+  const p = new CopyParser(o);
+  return [...p.push(text), ...p.end()];
 }
 
-function parseText(text: string, o: CopyOptions): CopyRecord[] {
+/**
+ * COPY input split into records as it arrives: push() takes the next piece of text and
+ * returns the records it completes; only the incomplete last record is kept. A record ends at
+ * a newline (in CSV, one outside quotes), so the text is cut there and each piece parsed as
+ * parseCopy would parse the whole.
+ */
+export class CopyParser {
+  private pending = '';
+  /** CSV: how far `pending` has been scanned for a record end, and the quote state there. */
+  private scanned = 0;
+  private inQuotes = false;
+  /** Line number of the first line of `pending` (1-based). */
+  private line = 1;
+  private done = false;
+  private skipHeader: boolean;
+
+  constructor(private readonly o: CopyOptions) {
+    this.skipHeader = o.header;
+  }
+
+  push(text: string): CopyRecord[] {
+    if (this.done) return [];
+    this.pending += text;
+    // text: a record ends at every newline (one in a value is written \n), so look in the new text only
+    const nl = text.lastIndexOf('\n');
+    const cut = this.o.format === 'csv' ? this.csvCut() : nl < 0 ? 0 : this.pending.length - text.length + nl + 1;
+    if (cut <= 0) return [];
+    const block = this.pending.slice(0, cut);
+    this.pending = this.pending.slice(cut);
+    this.scanned -= cut;
+    return this.parse(block);
+  }
+
+  /** The input ended: the last record, even without a line end. */
+  end(): CopyRecord[] {
+    if (this.done || this.pending === '') return [];
+    const block = this.pending;
+    this.pending = '';
+    return this.parse(block);
+  }
+
+  private parse(block: string): CopyRecord[] {
+    const r = this.o.format === 'csv' ? parseCsv(block, this.o, this.line) : parseText(block, this.o, this.line);
+    this.line = r.nextLine;
+    this.done = r.done;
+    if (this.skipHeader && r.records.length > 0) {
+      this.skipHeader = false;
+      return r.records.slice(1);
+    }
+    return r.records;
+  }
+
+  /** CSV: the end of the last complete record in `pending` (0 if none), scanning on from before. */
+  private csvCut(): number {
+    const t = this.pending;
+    const { quote, escape } = this.o;
+    let cut = 0;
+    let i = this.scanned;
+    let q = this.inQuotes;
+    for (; i < t.length; i++) {
+      const c = t[i];
+      if (q) {
+        if (c === escape) {
+          // an escaped (by default doubled) quote stays inside: the next character decides
+          if (i + 1 >= t.length) break;
+          const d = t[i + 1];
+          if (d === quote || d === escape) {
+            i++;
+            continue;
+          }
+        }
+        if (c === quote) q = false;
+      } else if (c === quote) q = true;
+      else if (c === '\n') cut = i + 1;
+      else if (c === '\r') {
+        if (i + 1 >= t.length) break; // \r\n or a lone \r: the next character decides
+        if (t[i + 1] === '\n') i++;
+        cut = i + 1;
+      }
+    }
+    this.scanned = i;
+    this.inQuotes = q;
+    return cut;
+  }
+}
+
+function parseText(text: string, o: CopyOptions, firstLine: number): { records: CopyRecord[]; nextLine: number; done: boolean } {
   const out: CopyRecord[] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n];
     if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line === '\\.') break;
-    out.push({ fields: splitTextLine(line, o), line: n + 1 });
+    if (line === '\\.') return { records: out, nextLine: firstLine + n, done: true };
+    out.push({ fields: splitTextLine(line, o), line: firstLine + n });
   }
-  return out;
+  return { records: out, nextLine: firstLine + lines.length, done: false };
 }
 
 function splitTextLine(line: string, o: CopyOptions): (string | null)[] {
@@ -141,14 +227,14 @@ function unescapeText(raw: string): string {
   return out;
 }
 
-function parseCsv(text: string, o: CopyOptions): CopyRecord[] {
+function parseCsv(text: string, o: CopyOptions, firstLine: number): { records: CopyRecord[]; nextLine: number; done: boolean } {
   const out: CopyRecord[] = [];
   let fields: (string | null)[] = [];
   let field = '';
   let quoted = false; // the current field had a quoted part (so it is never NULL)
   let inQuotes = false;
-  let line = 1;
-  let recordLine = 1;
+  let line = firstLine;
+  let recordLine = firstLine;
   let atRecordStart = true;
   const endField = () => {
     fields.push(!quoted && field === o.null ? null : field);
@@ -170,7 +256,7 @@ function parseCsv(text: string, o: CopyOptions): CopyRecord[] {
       }
       continue;
     }
-    if (atRecordStart && c === '\\' && text[i + 1] === '.' && /^(\r?\n|$)/.test(text.slice(i + 2, i + 4))) break;
+    if (atRecordStart && c === '\\' && text[i + 1] === '.' && /^(\r?\n|$)/.test(text.slice(i + 2, i + 4))) return { records: out, nextLine: line, done: true };
     atRecordStart = false;
     if (c === o.quote) {
       inQuotes = true;
@@ -191,7 +277,7 @@ function parseCsv(text: string, o: CopyOptions): CopyRecord[] {
     endField();
     out.push({ fields, line: recordLine });
   }
-  return out;
+  return { records: out, nextLine: line, done: false };
 }
 
 /** One row of COPY output, with its line terminator. Values are already in text form. */

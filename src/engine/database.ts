@@ -20,10 +20,17 @@ import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
 import { columnDefaults, convertRow, rowsAsArrays, USE_DEFAULT, type InsertRow } from './insert_rows.js';
 import type { ListeningServer, ServerOptions } from '../server/server.js';
+import { parseMemorySize } from '../dataflow/memory.js';
 
 export interface OpenOptions {
   /** Reserved for durable storage (a later release); only in-memory databases exist today. */
   dataDir?: string;
+  /**
+   * What one operation (a join step, a query's result) may allocate, in bytes or as a
+   * PostgreSQL memory size ('512MB'); past it the statement fails with 53200. Default: a
+   * quarter of the V8 heap limit. Shown as the setting tributary.memory_limit.
+   */
+  memoryLimit?: number | string;
 }
 
 export interface SubscribeOptions {
@@ -60,7 +67,15 @@ export class Database {
       throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'durable storage (dataDir) is not supported yet');
     }
     await ensureParser();
-    return new Database(new Engine());
+    const engine = new Engine();
+    if (options.memoryLimit !== undefined) {
+      const n = typeof options.memoryLimit === 'number' ? options.memoryLimit : parseMemorySize(options.memoryLimit);
+      if (n === null || !(n > 0)) {
+        throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for parameter "tributary.memory_limit": "${options.memoryLimit}"`);
+      }
+      engine.memory.limit = n;
+    }
+    return new Database(engine);
   }
 
   /** A new session on the same engine (its own transaction state and settings). */

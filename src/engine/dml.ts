@@ -89,7 +89,14 @@ export function checkNotNull(t: TableEntry, row: Row): void {
  * column's input function; unlisted columns take their defaults. `rel` is the statement's
  * RangeVar.
  */
-export function copyRows(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
+/** COPY FROM's target: records are converted and inserted into the transaction as they come. */
+export interface CopyTarget {
+  add(records: readonly CopyRecord[]): void;
+  /** Rows inserted so far. */
+  readonly count: number;
+}
+
+export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, columns: readonly string[] | null): CopyTarget {
   const t = targetTable(cx as DmlContext, rel);
   const cols = columns === null ? t.columns.map((_, i) => i) : columns.map((name) => {
     const i = t.columns.findIndex((c) => c.name === name);
@@ -97,35 +104,44 @@ export function copyRows(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, colum
     return i;
   });
   const defaults = t.columns.map((c) => (c.default ? evalConstant(c.default) : null));
-  for (const r of records) {
-    const where = `COPY ${t.name}, line ${r.line}`;
-    if (r.fields.length > cols.length) throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, 'extra data after last expected column', { where });
-    if (r.fields.length < cols.length) {
-      throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, `missing data for column "${t.columns[cols[r.fields.length]].name}"`, { where });
-    }
-    const row: Row = defaults.slice();
-    for (let k = 0; k < cols.length; k++) {
-      const text = r.fields[k];
-      if (text === null) {
-        row[cols[k]] = null;
-        continue;
+  let count = 0;
+  const add = (records: readonly CopyRecord[]) => {
+    for (const r of records) {
+      const where = `COPY ${t.name}, line ${r.line}`;
+      if (r.fields.length > cols.length) throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, 'extra data after last expected column', { where });
+      if (r.fields.length < cols.length) {
+        throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, `missing data for column "${t.columns[cols[r.fields.length]].name}"`, { where });
+      }
+      const row: Row = defaults.slice();
+      for (let k = 0; k < cols.length; k++) {
+        const text = r.fields[k];
+        if (text === null) {
+          row[cols[k]] = null;
+          continue;
+        }
+        try {
+          row[cols[k]] = parseValue(text, t.columns[cols[k]].type);
+        } catch (e) {
+          if (e instanceof SqlError) e.where ??= `${where}, column ${t.columns[cols[k]].name}: "${text}"`;
+          throw e;
+        }
       }
       try {
-        row[cols[k]] = parseValue(text, t.columns[cols[k]].type);
+        checkNotNull(t, row);
       } catch (e) {
-        if (e instanceof SqlError) e.where ??= `${where}, column ${t.columns[cols[k]].name}: "${text}"`;
+        if (e instanceof SqlError) e.where ??= where;
         throw e;
       }
+      cx.txn.insert(t, row);
+      count++;
     }
-    try {
-      checkNotNull(t, row);
-    } catch (e) {
-      if (e instanceof SqlError) e.where ??= where;
-      throw e;
-    }
-    cx.txn.insert(t, row);
-  }
-  return { command: `COPY ${records.length}`, rowCount: records.length };
+  };
+  return {
+    add,
+    get count() {
+      return count;
+    },
+  };
 }
 
 export function insert(cx: DmlContext, n: any): StatementResult {

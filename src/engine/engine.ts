@@ -27,6 +27,7 @@ import { chooseAccessPath, scansUnderFilters, type AccessPath, type IndexInfo } 
 import { tableCandidates, tableIndexes, viewCandidates } from './index_read.js';
 import { runSliced, runSync, SLICE_MS, ticker, type Work } from './work.js';
 import { parseSeriesRelation, seriesLength, seriesSlice, seriesTypes, seriesWhole } from './series.js';
+import { MemoryBudget, MemoryLimitError, sampledRowBytes } from '../dataflow/memory.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -72,9 +73,10 @@ interface ReadLeaf {
 }
 
 interface PreparedRead {
+  /** The plan lowered (window and set-returning nodes already computed). */
+  body: Plan;
   created: Operator[];
   root: Operator;
-  body: Plan;
   finish: ReturnType<typeof splitRead>['finish'];
   leaves: ReadLeaf[];
 }
@@ -112,6 +114,8 @@ export class Engine {
   private stepRecorders = new Set<(out: Map<Operator, Batch>) => void>();
   /** Input rows per chunk of a chunked (yielding) read. */
   readChunkRows = 16384;
+  /** What one operation may allocate (tributary.memory_limit), checked before big allocations. */
+  readonly memory = new MemoryBudget();
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
   timestamp = 0;
 
@@ -181,7 +185,7 @@ export class Engine {
         (table.source as SourceOp).push(delta);
       }
       const time = this.nextTimestamp();
-      const out = this.circuit.step(time);
+      const out = this.circuit.step(time, this.memory);
       for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);
@@ -255,7 +259,7 @@ export class Engine {
     try {
       const ordered = [...created].sort((a, b) => a.id - b.id);
       const step = (given: (op: Operator) => Batch | undefined, hydrating: boolean) => {
-        const ctx = { time: this.timestamp, hydrating };
+        const ctx = { time: this.timestamp, hydrating, memory: this.memory };
         const out = new Map<Operator, Batch>();
         for (const op of ordered) {
           const inputs = op.inputs.map((i) => (isNew.has(i) ? out.get(i) : given(i)) ?? emptyBatch(i.types));
@@ -308,7 +312,7 @@ export class Engine {
     }
   }
 
-  private buildView(plan: Plan): { output: Operator; created: Operator[] } {
+  private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory): { output: Operator; created: Operator[] } {
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
@@ -327,7 +331,7 @@ export class Engine {
       output = new IntegrateOp(root);
       created.push(output);
     }
-    hydrate(created, this.timestamp);
+    hydrate(created, this.timestamp, memory);
     this.circuit.add(created);
     for (const a of shared) {
       // only arrangements of integrated collections (tables, views) can be shared safely
@@ -441,8 +445,9 @@ export class Engine {
     this.arrangements.clear();
     this.collectGarbage();
     for (const v of views) {
-      // Views are re-added in creation order, so a view's inputs exist before it.
-      const built = this.buildView(v.plan);
+      // Views are re-added in creation order, so a view's inputs exist before it. They held
+      // this data before the failed step, so no memory check may stop them now.
+      const built = this.buildView(v.plan, undefined);
       v.output = built.output;
       v.operators = built.created;
       this.catalog.add(v);
@@ -488,56 +493,110 @@ export class Engine {
     const r = this.prepareRead(plan, params, tables, extra);
     const chunkRows = this.readChunkRows;
     const total = Math.max(0, ...r.leaves.map((l) => l.length));
+    // A join whose output for a step would not fit the memory budget fails the step before
+    // allocating it; a chunked read then starts over on the same captured inputs in smaller
+    // chunks (the failed step left its operators' state torn), down to one row per chunk, and
+    // one input at a time: then no step joins two new chunks, whose pairs a join must
+    // consolidate. Rows already streamed cannot be taken back: a streamed read that sent some fails.
+    const smaller = (e: unknown, rows: number): number => {
+      if (!o.chunked || !(e instanceof MemoryLimitError) || !e.perStep || rows <= 1) throw e;
+      return Math.max(1, Math.floor((rows * e.allowed) / e.needed / 2));
+    };
+    let rr = r;
+    let chunk = chunkRows;
+    let oneAtATime = false;
     if (!o.chunked || total <= chunkRows) {
-      // one step: every leaf's whole input at hydration
-      for (const l of r.leaves) l.hydrateWith = l.whole();
-      const outputs = hydrate(r.created, this.timestamp);
-      const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
-      return yield* this.finishReadSteps(r, result, params);
+      try {
+        // one step: every leaf's whole input at hydration
+        for (const l of r.leaves) l.hydrateWith = l.whole();
+        const outputs = hydrate(r.created, this.timestamp, this.memory);
+        const result = r.created.length === 0 ? emptyBatch(r.root.types) : outputs.get(r.root)!;
+        return yield* this.finishReadSteps(r, result, params);
+      } catch (e) {
+        chunk = smaller(e, total);
+        oneAtATime = true;
+        rr = this.relower(r, params);
+      }
     }
-    const time = this.timestamp;
     const stream = o.sink && r.finish.sort === null && insertOnly(r.body) ? new ResultStream(o.sink, r, params) : null;
+    for (;;) {
+      try {
+        return yield* this.runChunks(rr, params, stream, chunk, oneAtATime);
+      } catch (e) {
+        if (stream?.sent) throw e;
+        chunk = smaller(e, Math.min(chunk, total));
+        oneAtATime = true;
+        rr = this.relower(rr, params);
+      }
+    }
+  }
+
+  /** The chunks of a read through its dataflow; null when the rows went to `stream`. */
+  private *runChunks(r: PreparedRead, params: readonly Value[], stream: ResultStream | null, chunkRows: number, oneAtATime: boolean): Work<Row[] | null> {
+    const time = this.timestamp;
     // the sum of the outputs, copied at once: an operator may reuse its output buffer next step
     let sum = new BatchBuilder(r.root.types, 64);
     let retractions = false;
     let consolidateAt = 1 << 16;
     const circuit = new Circuit();
-    // empty inputs first: e.g. a global aggregate's row
-    let out: Batch | undefined = hydrate(r.created, time).get(r.root);
-    circuit.add(r.created);
-    // chunks start at readChunkRows and adapt so that one takes about a slice
-    const minChunk = Math.min(1024, chunkRows);
-    const maxChunk = 4 * chunkRows;
-    let size = chunkRows;
-    for (let from = 0, next = 0; ; from = next) {
-      if (stream?.done) return null; // LIMIT 0
-      if (out && out.length > 0) {
-        if (stream) {
-          if (yield* stream.push(out)) return null; // LIMIT reached: the rest is never computed
-        } else {
-          for (let i = 0; i < out.length && !retractions; i++) retractions = out.weights[i] < 0;
-          sum.appendBatch(out, null);
-          if (retractions && sum.length > consolidateAt) {
-            // an aggregate's updates cancel out: keep the sum about the size of the result
-            const c = yield* consolidateSteps(sum.finish());
-            sum = new BatchBuilder(r.root.types, c.length + 64);
-            sum.appendBatch(c, null);
-            consolidateAt = Math.max(1 << 16, 2 * c.length);
-          }
-        }
+    const take = function* (out: Batch | undefined): Work<boolean> {
+      if (!out || out.length === 0) return false;
+      if (stream) return yield* stream.push(out); // true: LIMIT reached, the rest is never computed
+      for (let i = 0; i < out.length && !retractions; i++) retractions = out.weights[i] < 0;
+      sum.appendBatch(out, null);
+      if (retractions && sum.length > consolidateAt) {
+        // an aggregate's updates cancel out: keep the sum about the size of the result
+        const c = yield* consolidateSteps(sum.finish());
+        sum = new BatchBuilder(r.root.types, c.length + 64);
+        sum.appendBatch(c, null);
+        consolidateAt = Math.max(1 << 16, 2 * c.length);
       }
-      if (from >= total) break;
-      yield;
-      next = Math.min(total, from + size);
-      const started = performance.now();
-      for (const l of r.leaves) if (from < l.length) l.op.push(l.slice(from, Math.min(l.length, next)));
-      out = circuit.step(time).get(r.root);
-      const took = performance.now() - started;
-      if (took > 2 * SLICE_MS) size = Math.max(minChunk, size >> 1);
-      else if (took < SLICE_MS / 2) size = Math.min(maxChunk, size * 2);
+      return false;
+    };
+    // empty inputs first: e.g. a global aggregate's row
+    if (stream?.done || (yield* take(hydrate(r.created, time, this.memory).get(r.root)))) return null;
+    circuit.add(r.created);
+    // chunks start at chunkRows and adapt so that one takes about a slice
+    const minChunk = Math.min(1024, chunkRows);
+    const maxChunk = Math.max(chunkRows, 4 * this.readChunkRows);
+    let size = chunkRows;
+    // all inputs' chunks together, or (oneAtATime) each input's chunks in turn
+    for (const leaves of oneAtATime ? r.leaves.map((l) => [l]) : [r.leaves]) {
+      const total = Math.max(0, ...leaves.map((l) => l.length));
+      for (let from = 0, next = 0; from < total; from = next) {
+        yield;
+        next = Math.min(total, from + size);
+        const started = performance.now();
+        for (const l of leaves) if (from < l.length) l.op.push(l.slice(from, Math.min(l.length, next)));
+        if (yield* take(circuit.step(time, this.memory).get(r.root))) return null;
+        const took = performance.now() - started;
+        if (took > 2 * SLICE_MS) size = Math.max(Math.min(minChunk, size), size >> 1);
+        else if (took < SLICE_MS / 2 && !oneAtATime) size = Math.min(maxChunk, size * 2);
+      }
     }
     if (stream) return null;
-    return yield* this.finishReadSteps(r, sum.finish(), params);
+    const result = sum.finish();
+    this.memory.check(result.length, sampledRowBytes(result), "The query's result");
+    return yield* this.finishReadSteps(r, result, params);
+  }
+
+  /** The same read lowered afresh over the same captured inputs (leaves in lowering order). */
+  private relower(r: PreparedRead, params: readonly Value[]): PreparedRead {
+    const created: Operator[] = [];
+    const leaves: ReadLeaf[] = [];
+    const cx: LowerContext = {
+      leaf: () => {
+        const old = r.leaves[leaves.length];
+        const leaf: ReadLeaf = { ...old, op: new SourceOp(old.op.types, () => leaf.hydrateWith ?? emptyBatch(old.op.types), 'read'), hydrateWith: null };
+        leaves.push(leaf);
+        created.push(leaf.op);
+        return leaf.op;
+      },
+      params,
+      created,
+    };
+    const root = lower(r.body, cx);
+    return { ...r, created, root, leaves };
   }
 
   /** A read's dataflow, with each leaf's input captured now. */
@@ -613,9 +672,15 @@ export class Engine {
     // Consolidate only when needed: without retractions the rows keep their scan order, as a
     // PostgreSQL sequential scan returns them (INSERT … SELECT reports errors in that order).
     let positive = true;
-    for (let i = 0; i < result.length && positive; i++) positive = result.weights[i] > 0;
-    const rows = yield* expand(positive ? result : yield* consolidateSteps(result));
-    return yield* finishReadWork(rows, r.finish, params, r.root.types);
+    let rows = 0;
+    for (let i = 0; i < result.length; i++) {
+      positive &&= result.weights[i] > 0;
+      rows += Math.abs(result.weights[i]);
+    }
+    // the result is expanded into row arrays (and sorted): that must fit
+    this.memory.check(rows, sampledRowBytes(result) + (r.finish.sort ? 48 : 0), "The query's result");
+    const expanded = yield* expand(positive ? result : yield* consolidateSteps(result));
+    return yield* finishReadWork(expanded, r.finish, params, r.root.types);
   }
 
   /** Materialized views whose contents depend on a table (to know when a read must inline them). */
@@ -760,12 +825,16 @@ class ResultStream {
     this.left = limit ?? Infinity;
   }
 
+  /** Some output reached the stream (a read that restarts would count or send it twice). */
+  sent = false;
+
   get done(): boolean {
     return this.left <= 0;
   }
 
   /** Send a chunk's output, a few hundred rows at a time; true once the LIMIT is reached. */
   *push(b: Batch): Work<boolean> {
+    if (b.length > 0) this.sent = true;
     const cols = this.r.finish.columns;
     let rows: Row[] = [];
     for (let i = 0; i < b.length && this.left > 0; i++) {

@@ -19,7 +19,7 @@ import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
 import { createIndex, createMaterializedView, createMaterializedViewWork, createTable, createTableAs, createTableAsWork, createView, drop } from './ddl.js';
-import { checkNotNull, copyRows, del, deleteWork, insert, insertWork, truncate, update, updateWork, type DmlContext } from './dml.js';
+import { checkNotNull, copyTarget, del, deleteWork, insert, insertWork, truncate, update, updateWork, type DmlContext } from './dml.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine, RowSink } from './engine.js';
@@ -32,6 +32,7 @@ import { readOnlyRefusal } from './transaction_control.js';
 import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
 import type { FieldInfo } from './result.js';
+import { formatBytes } from '../dataflow/memory.js';
 
 /** What a statement would take and return, found without running it (the wire's Describe). */
 export interface StatementDescription {
@@ -50,6 +51,14 @@ export interface StatementStream {
   urgent(): boolean;
 }
 
+/** A COPY FROM STDIN in progress (Session.copyInStream). */
+export interface CopyInStream {
+  add(records: readonly CopyRecord[]): void;
+  finish(): StatementResult;
+  /** The statement failed outside add()/finish(): its transaction's state, and the error to report. */
+  fail(e: unknown): SqlError;
+}
+
 export class Session {
   readonly settings = new Settings();
   /** The connection's user and database, read by current_user / current_database(). */
@@ -59,6 +68,7 @@ export class Session {
 
   constructor(readonly engine: Engine) {
     this.block = new TransactionBlock(engine, this.settings);
+    this.settings.server.set('tributary.memory_limit', () => formatBytes(engine.memory.limit));
   }
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
@@ -227,19 +237,43 @@ export class Session {
   }
 
   /**
-   * COPY … FROM: insert records of raw text fields into a table, as one statement with the
-   * same transaction rules as INSERT (the wire server reads the data, this converts and checks).
+   * COPY FROM STDIN with records as they arrive: they are inserted into the statement's
+   * transaction chunk by chunk (so the input is never held whole), and the COPY commits at
+   * finish() (in autocommit). An error in add() or finish() fails the statement as any
+   * statement fails; a failure outside them (CopyFail, a lost client) goes through fail().
    */
-  copyIn(table: any, columns: readonly string[] | null, records: readonly CopyRecord[]): StatementResult {
-    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
-    try {
-      return this.inTransaction('CopyStmt', (txn) => {
-        this.checkWritable('COPY FROM');
-        return copyRows({ engine: this.engine, txn }, table, columns, records);
-      });
-    } finally {
-      setActiveSessionInfo(prevInfo);
-    }
+  copyInStream(table: any, columns: readonly string[] | null): CopyInStream {
+    const t = this.block.enter('CopyStmt');
+    let failed = false;
+    const guarded = <T>(run: () => T): T => {
+      const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+      try {
+        return run();
+      } catch (e) {
+        if (failed) throw e;
+        failed = true;
+        throw this.statementFailed(t, e);
+      } finally {
+        setActiveSessionInfo(prevInfo);
+      }
+    };
+    const target = guarded(() => {
+      this.checkWritable('COPY FROM');
+      return copyTarget({ engine: this.engine, txn: t.txn }, table, columns);
+    });
+    return {
+      add: (records) => guarded(() => target.add(records)),
+      finish: () =>
+        guarded(() => {
+          if (t.autocommit) this.engine.commit(t.txn.changes());
+          return { command: `COPY ${target.count}`, rowCount: target.count };
+        }),
+      fail: (e) => {
+        if (failed) return e instanceof SqlError ? e : this.statementFailed(t, e);
+        failed = true;
+        return this.statementFailed(t, e);
+      },
+    };
   }
 
   /**

@@ -36,7 +36,7 @@ const DEFAULTS: Record<string, string> = {
   max_identifier_length: '63',
   lc_collate: 'C',
   lc_ctype: 'C.UTF-8',
-  // accepted and ignored (no memory limit applies), shown as PostgreSQL's default
+  // accepted and ignored (nothing spills to disk; tributary.memory_limit bounds memory), shown as PostgreSQL's default
   work_mem: '4MB',
 };
 
@@ -96,9 +96,14 @@ export class Settings {
     return timeSettingMs(this.get(name));
   }
 
+  /** Values fixed when the server starts (PostgreSQL's postmaster context): shown, never SET. */
+  readonly server = new Map<string, () => string>();
+
   get(name: string): string {
     const k = name.toLowerCase();
     if (k === 'all') throw unsupported('SHOW ALL');
+    const fixed = this.server.get(k);
+    if (fixed !== undefined) return fixed();
     const local = this.local.get(k);
     if (local !== undefined) return local;
     if (k in CHARACTERISTICS) return this.get(CHARACTERISTICS[k]);
@@ -142,6 +147,9 @@ export class Settings {
     }
     const given = String(n.name ?? '').toLowerCase();
     const name = given === 'time zone' ? 'timezone' : given;
+    if (this.server.has(name)) {
+      throw new SqlError(SQLSTATE.CANT_CHANGE_RUNTIME_PARAM, `parameter "${name}" cannot be changed without restarting the server`);
+    }
     if (kind === 'VAR_SET_MULTI') return this.setMulti(name, n.args ?? [], cx);
     if (n.is_local && !cx.inBlock) return ['SET LOCAL can only be used in transaction blocks'];
     if (kind === 'VAR_RESET' || kind === 'VAR_SET_DEFAULT') {

@@ -3,7 +3,7 @@
 // Text and CSV formats (engine/copy_format.ts); files and programs on the server are refused.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
-import { copyOptions, formatCopyRow, parseCopy, type CopyOptions } from '../engine/copy_format.js';
+import { CopyParser, copyOptions, formatCopyRow, type CopyOptions } from '../engine/copy_format.js';
 import { formatValue } from '../expr/format.js';
 import type { Row } from '../expr/value.js';
 import type { FieldInfo } from '../engine/result.js';
@@ -14,6 +14,8 @@ import { quoteIdent } from '../catalog/system/info.js';
 
 /** Rows sent between yields to the event loop. */
 const OUT_BATCH = 1000;
+/** Records (or CopyData messages) read between yields to the event loop. */
+const PACE_RECORDS = 10000;
 
 registerStatementHandler('CopyStmt', async (stmt, cx) => {
   const n = stmt.node.CopyStmt;
@@ -36,23 +38,39 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   cx.session.checkWritable('COPY FROM');
   cx.send(copyResponse('G', columns?.length ?? target.columns.length));
   await cx.flush();
+  // Records are parsed and inserted as CopyData arrives, so the input is never held whole.
+  // An error (a bad row) ends the COPY at once, as in PostgreSQL: the CopyData still coming
+  // is ignored by the connection's main loop.
+  const copy = cx.session.copyInStream(n.relation, columns);
+  const parser = new CopyParser(opts);
   // the data must be valid UTF-8 (22021, with the line as CONTEXT), checked as it arrives
   const utf8 = new Utf8Stream((line) => `COPY ${n.relation.relname}, line ${line}`);
-  const chunks: string[] = [];
-  for (;;) {
-    const m = await cx.readMessage();
-    if (m.type === 'd') chunks.push(utf8.push(m.body));
-    else if (m.type === 'c') break;
-    else if (m.type === 'f') {
-      const msg = m.body.toString('utf8').replace(/\0$/, '');
-      throw new SqlError(SQLSTATE.QUERY_CANCELED, `COPY from stdin failed: ${msg}`);
-    } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
-    else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
+  let sincePace = 0;
+  try {
+    for (;;) {
+      const m = await cx.readMessage();
+      if (m.type === 'd') {
+        const records = parser.push(utf8.push(m.body));
+        copy.add(records);
+        // let other clients run (and notice a cancel) now and then
+        sincePace += records.length + 1;
+        if (sincePace >= PACE_RECORDS) {
+          sincePace = 0;
+          await cx.pace();
+        }
+      } else if (m.type === 'c') break;
+      else if (m.type === 'f') {
+        const msg = m.body.toString('utf8').replace(/\0$/, '');
+        throw new SqlError(SQLSTATE.QUERY_CANCELED, `COPY from stdin failed: ${msg}`);
+      } else if (m.type === 'H' || m.type === 'S') continue; // ignored during COPY, as PostgreSQL does
+      else throw new SqlError(SQLSTATE.PROTOCOL_VIOLATION, `unexpected message type 0x${m.type.charCodeAt(0).toString(16).padStart(2, '0')} during COPY from stdin`);
+    }
+    utf8.end();
+    copy.add(parser.end());
+  } catch (e) {
+    throw copy.fail(e);
   }
-  utf8.end();
-  const records = parseCopy(chunks.join(''), opts);
-  const result = cx.session.copyIn(n.relation, columns, records);
-  cx.send(commandComplete(result.command));
+  cx.send(commandComplete(copy.finish().command));
 }
 
 async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<void> {

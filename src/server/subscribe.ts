@@ -5,7 +5,8 @@
 // With PROGRESS, a row with mz_progressed true promises that no later row has a smaller
 // timestamp. It ends when the client cancels (57014) or goes away, when a relation it reads is
 // dropped, or when the client falls too far behind (then only this subscriber is dropped:
-// changes are queued from the commit path and never wait for the socket).
+// changes are queued from the commit path and never wait for the socket). The snapshot is sent
+// in slices as the socket drains; the limit is on the estimated memory of the queued changes.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Change, type Watch } from '../engine/engine.js';
@@ -17,19 +18,23 @@ import type { Row } from '../expr/value.js';
 import { nodeTag, parseSql } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { copyData, copyResponse } from './messages.js';
+import { formatBytes, valueBytes } from '../dataflow/memory.js';
 import { registerQueryTextHandler, type HandlerContext } from './hooks.js';
 
 const TEXT: CopyOptions = { format: 'text', delimiter: '\t', null: '\\N', header: false, quote: '"', escape: '"' };
 
 let bufferLimit = 64 * 1024 * 1024;
 
-/** Bytes of changes a subscriber may have waiting before it is dropped (tests lower it). */
+/** Memory (estimated, in bytes) a subscriber's waiting changes may hold before it is dropped (tests lower it). */
 export function setSubscribeBufferLimit(bytes: number): void {
   bufferLimit = bytes;
 }
 
 /** Idle interval between progress rows, so a quiet subscription still sees time advance. */
 const PROGRESS_EVERY_MS = 1000;
+
+/** Rows formatted and sent between waits for the socket to drain. */
+const SEND_SLICE = 1000;
 
 export interface SubscribeStatement {
   target: { relation: string } | { query: string };
@@ -41,20 +46,26 @@ registerQueryTextHandler(/^\s*(SUBSCRIBE\b|COPY\s*\(\s*SUBSCRIBE\b)/i, async (sq
   await subscribe(parseSubscribe(sql), cx);
 });
 
+/** What waits for the socket: one commit's changes (shared with other subscribers of the view), or a progress row. */
+type Queued = { changes: readonly Change[]; time: number; bytes: number } | { progress: number; bytes: number };
+
 async function subscribe(s: SubscribeStatement, cx: HandlerContext): Promise<void> {
   const engine = cx.session.engine;
   let ended: SqlError | null = null;
-  let queued: Buffer[] = [];
+  // The commit path only appends references to the changes it made anyway (formatting them is
+  // the pump's work), so a subscriber that stalls costs writers next to nothing; what it
+  // holds is limited by an estimate of the real memory of the rows, not their text size.
+  let queued: Queued[] = [];
   let queuedBytes = 0;
   let wake: (() => void) | null = null;
   let watch: Watch | null = null;
   let lastProgress = 0;
-  const push = (b: Buffer) => {
+  const push = (q: Queued) => {
     if (ended) return;
-    queued.push(b);
-    queuedBytes += b.length;
+    queued.push(q);
+    queuedBytes += q.bytes;
     if (queuedBytes > bufferLimit) {
-      end(new SqlError(SQLSTATE.CONFIGURATION_LIMIT_EXCEEDED, `SUBSCRIBE dropped: the client fell behind by more than ${bufferLimit} bytes of changes`, {
+      end(new SqlError(SQLSTATE.CONFIGURATION_LIMIT_EXCEEDED, `SUBSCRIBE dropped: the client fell behind by more than ${formatBytes(bufferLimit)} of changes`, {
         hint: 'Read the stream faster, or subscribe to a smaller view.',
       }));
     }
@@ -62,17 +73,17 @@ async function subscribe(s: SubscribeStatement, cx: HandlerContext): Promise<voi
   };
   const end = (reason: SqlError) => {
     ended ??= reason;
+    queued = [];
+    queuedBytes = 0;
     stop();
     wake?.();
   };
   const progressRow = (t: number) => {
     if (t <= lastProgress) return;
     lastProgress = t;
-    push(copyData(`${t}\tt\t\\N${'\t\\N'.repeat(types.length)}\n`));
+    push({ progress: t, bytes: 64 });
   };
-  const changeRows = (changes: readonly Change[], time: number) => {
-    for (const c of changes) push(copyData(dataRow(time, c.diff, c.row, types, s.progress)));
-  };
+  const changeRows = (changes: readonly Change[], time: number) => push({ changes, time, bytes: changesBytes(changes) });
 
   let types: readonly SqlType[] = [];
   if ('relation' in s.target) watch = engine.watch({ relation: s.target.relation }, changeRows, end);
@@ -88,26 +99,47 @@ async function subscribe(s: SubscribeStatement, cx: HandlerContext): Promise<voi
     watch?.stop();
     stopCommits();
   }
+  /** Wait for the socket to drain; stop if the subscription ended or the client cancelled. */
+  const drained = async () => {
+    await cx.flush();
+    if (ended) throw ended;
+    cx.checkCancel();
+  };
 
   try {
     cx.send(copyResponse('H', types.length + (s.progress ? 3 : 2)));
-    if (s.snapshot) {
-      const snap = watch.snapshot();
-      const now = engine.timestamp;
-      for (let i = 0; i < snap.length; i++) {
-        const row: Row = types.map((_, c) => getValue(snap.columns[c], i));
-        push(copyData(dataRow(now, snap.weights[i], row, types, s.progress)));
+    // The snapshot goes first, in slices as the socket drains (changes committed meanwhile
+    // queue behind it, counted against the limit): a reader that keeps up gets all of it.
+    const snap = s.snapshot ? watch.snapshot() : null;
+    const snapTime = engine.timestamp;
+    if (s.progress) progressRow(engine.timestamp + 1);
+    await drained(); // the client learns at once that the stream has started
+    if (snap) {
+      for (let from = 0; from < snap.length; from += SEND_SLICE) {
+        const to = Math.min(snap.length, from + SEND_SLICE);
+        for (let i = from; i < to; i++) {
+          const row: Row = types.map((_, c) => getValue(snap.columns[c], i));
+          cx.send(copyData(dataRow(snapTime, snap.weights[i], row, types, s.progress)));
+        }
+        await drained();
       }
     }
-    if (s.progress) progressRow(engine.timestamp + 1);
-    await cx.flush(); // the client learns at once that the stream has started
     for (;;) {
-      if (queued.length > 0) {
+      while (queued.length > 0) {
         const out = queued;
         queued = [];
-        queuedBytes = 0;
-        for (const b of out) cx.send(b);
-        await cx.flush();
+        for (const q of out) {
+          if ('progress' in q) cx.send(copyData(`${q.progress}\tt\t\\N${'\t\\N'.repeat(types.length)}\n`));
+          else {
+            for (let from = 0; from < q.changes.length; from += SEND_SLICE) {
+              const to = Math.min(q.changes.length, from + SEND_SLICE);
+              for (let i = from; i < to; i++) cx.send(copyData(dataRow(q.time, q.changes[i].diff, q.changes[i].row, types, s.progress)));
+              if (to < q.changes.length) await drained();
+            }
+          }
+          queuedBytes -= q.bytes;
+        }
+        await drained();
       }
       if (ended) throw ended;
       await new Promise<void>((resolve) => {
@@ -122,6 +154,29 @@ async function subscribe(s: SubscribeStatement, cx: HandlerContext): Promise<voi
   } finally {
     stop();
   }
+}
+
+/** Estimated heap bytes of change rows (computed once per commit's array, which subscribers of a view share). */
+const estimated = new WeakMap<readonly Change[], number>();
+
+function changesBytes(changes: readonly Change[]): number {
+  let b = estimated.get(changes);
+  if (b === undefined) estimated.set(changes, (b = 16 + 8 * changes.length + changes.length * sampledRowBytes(changes)));
+  return b;
+}
+
+/** Average bytes of one change (its object, row array and values) over up to 32 evenly spread rows. */
+function sampledRowBytes(changes: readonly Change[]): number {
+  const n = changes.length;
+  if (n === 0) return 0;
+  const samples = Math.min(n, 32);
+  let total = 0;
+  for (let k = 0; k < samples; k++) {
+    const row = changes[Math.floor((k * n) / samples)].row;
+    total += 40 + 32 + 8 * row.length; // the change object, the row array and its elements
+    for (const v of row) total += valueBytes(v);
+  }
+  return total / samples;
 }
 
 function dataRow(time: number, diff: number, row: Row, types: readonly SqlType[], progress: boolean): string {

@@ -1,6 +1,7 @@
 // Binding the FROM clause: relations, subqueries, CTE references and joins, each yielding a
 // plan plus the scope of columns it makes visible.
 
+import { CHECK_EVERY, checkHeap } from '../dataflow/memory.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Expr } from '../expr/expr.js';
 import type { Field, JoinType, Plan } from '../plan/logical.js';

@@ -80,12 +80,51 @@ describe('COPY', () => {
     expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 
+  it('streams: a bad row deep in a many-message COPY fails it with its line; nothing is loaded', async () => {
+    const before = (await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n;
+    const lines: string[] = [];
+    for (let k = 0; k < 30000; k++) lines.push(`${1000 + k}\tbulk\n`);
+    lines[25000] = 'oops\tbad\n';
+    const chunks: string[] = [];
+    for (let i = 0; i < lines.length; i += 97) chunks.push(lines.slice(i, i + 97).join(''));
+    const err = await load('COPY t (k, v) FROM STDIN', chunks).catch((e) => e);
+    expect([err.code, err.where]).toEqual(['22P02', 'COPY t, line 25001, column k: "oops"']);
+    expect((await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(before);
+    expect((await c.query('SELECT c::int FROM tv')).rows[0].c).toBe(before);
+    // and the same rows without the bad one load, across message boundaries
+    lines[25000] = '26000\tbulk\n';
+    await load('COPY t (k, v) FROM STDIN', chunks.map((_, i) => lines.slice(i * 97, i * 97 + 97).join('')));
+    expect((await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(before + 30000);
+    await c.query('DELETE FROM t WHERE k >= 1000');
+  });
+
+  it('CopyFail part way through is 57014 and loads nothing', async () => {
+    const before = (await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n;
+    const stream = c.query(copyFrom('COPY t (k, v) FROM STDIN'));
+    const done = new Promise<unknown>((resolve) => stream.on('error', resolve));
+    stream.write(Buffer.from('5000\tfirst\n5001\tsecond\n'));
+    await new Promise((r) => setTimeout(r, 50));
+    stream.destroy(new Error('client gave up'));
+    const err: any = await done;
+    expect(err.code).toBe('57014');
+    expect(err.message).toMatch(/^COPY from stdin failed: /);
+    expect((await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(before);
+    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
   it('inside a transaction block, COPY is rolled back with it', async () => {
     await c.query('BEGIN');
     await load('COPY t (k, v) FROM STDIN', '30\tin-txn\n');
     expect((await c.query('SELECT v FROM t WHERE k = 30')).rows).toEqual([{ v: 'in-txn' }]);
     await c.query('ROLLBACK');
     expect((await c.query('SELECT v FROM t WHERE k = 30')).rows).toEqual([]);
+    // a failing COPY aborts the block
+    await c.query('BEGIN');
+    await load('COPY t (k, v) FROM STDIN', '31\tok\n').catch((e) => e);
+    expect((await load('COPY t (k, v) FROM STDIN', '32\tok\nx\n').catch((e) => e)).code).toBe('22P04');
+    await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+    await c.query('ROLLBACK');
+    expect((await c.query('SELECT count(*)::int AS n FROM t WHERE k IN (31, 32)')).rows).toEqual([{ n: 0 }]);
   });
 
   it('dumps a table and a query, in text and CSV', async () => {

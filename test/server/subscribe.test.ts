@@ -151,6 +151,25 @@ describe('SUBSCRIBE', () => {
     }
   });
 
+  it('streams a snapshot far larger than the limit to a reader that keeps up, then the changes', async () => {
+    setSubscribeBufferLimit(64 * 1024);
+    try {
+      await writer.query("CREATE TABLE big AS SELECT g AS k, repeat('v', 100) || g AS v FROM generate_series(1, 20000) g");
+      // about 2.3 MB of snapshot rows against a 64 kB limit
+      const s = await subscribe('SUBSCRIBE big');
+      const snap = await s.rows(20000);
+      expect(snap.length).toBe(20000);
+      expect(snap.every((r) => r[1] === '1')).toBe(true);
+      expect(new Set(snap.map((r) => r[2])).size).toBe(20000);
+      await writer.query("INSERT INTO big VALUES (0, 'after')");
+      expect((await s.rows(1))[0].slice(1)).toEqual(['1', '0', 'after']);
+      s.c.end();
+      await writer.query('DROP TABLE big');
+    } finally {
+      setSubscribeBufferLimit(64 * 1024 * 1024);
+    }
+  });
+
   it('real psql: streams changes until cancelled', async () => {
     // stdbuf: psql's stdout is a pipe here, so make its writes unbuffered as on a terminal
     const p = spawn('stdbuf', ['-o0', PSQL ?? 'psql', '-X', '-h', '127.0.0.1', '-p', String(ts.port), '-U', 'psql', '-d', 'db', '-c', 'SUBSCRIBE counts WITH (SNAPSHOT false)']);

@@ -1,9 +1,12 @@
 // Shared setup for the wire-server tests: a database with a little data, served on an
 // ephemeral port in-process, and a raw protocol client for what drivers do not expose.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { serialize } from 'pg-protocol';
 import { Database } from '../../src/index.js';
+import type { OpenOptions } from '../../src/engine/database.js';
 import type { ListeningServer, ServerOptions } from '../../src/server/server.js';
 
 export interface TestServer {
@@ -13,11 +16,41 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: ServerOptions = {}, setup: string[] = []): Promise<TestServer> {
-  const db = await Database.open();
+export async function startTestServer(options: ServerOptions = {}, setup: string[] = [], open: OpenOptions = {}): Promise<TestServer> {
+  const db = await Database.open(open);
   for (const s of setup) await db.query(s);
   const server = await db.listen({ port: 0, ...options });
   return { db, server, port: server.port, close: () => server.close().then(() => db.close()) };
+}
+
+/** A `tributary serve` child process (its own heap: a test can starve it without harm). */
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  /** The last few kB of its stderr (V8's fatal error, if it died). */
+  stderr(): string;
+}
+
+export async function spawnServer(nodeArgs: string[] = [], serveArgs: string[] = []): Promise<ServerProcess> {
+  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', cli, 'serve', '--port', '0', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /listening on [^ ]+:(\d+)/.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${out}${err}`)));
+  });
+  return { child, port, stderr: () => err };
 }
 
 export interface RawMessage {

@@ -1,6 +1,7 @@
 // AggregateOp: GROUP BY with invertible per-group accumulators. Each input row updates its
 // group's accumulators by ±weight; per touched group emit −old output row / +new one (nothing
 // when unchanged). Groups whose row count reaches 0 vanish; a global aggregate always has 1 row.
+import { CHECK_EVERY, checkHeap, checkHeapUse } from '../memory.js';
 import type { Row } from '../../expr/value.js';
 import { BatchBuilder, getValue, reusableBuilder, storageKind, type Batch } from '../batch.js';
 import type { AggSpec } from '../accumulators.js';
@@ -47,6 +48,8 @@ export class AggregateOp extends Operator {
   private live = 0;
   private readonly free: number[] = [];
   private nextGid = 0;
+  /** The step being run has a memory budget (views being rebuilt after a failure have none). */
+  private guarded = false;
 
   // per batch scratch
   private gids = new Int32Array(0);
@@ -81,6 +84,11 @@ export class AggregateOp extends Operator {
     let g = this.free.pop();
     if (g === undefined) {
       g = this.nextGid++;
+      // groups are the state that grows with the data: room for the next 65,536 must remain
+      if ((g & (CHECK_EVERY - 1)) === 0 && g > 0 && this.guarded) {
+        checkHeap(CHECK_EVERY, 64 + 64 * this.aggCols.length + (typeof key === 'string' ? 2 * key.length : 0), 'The groups of an aggregate');
+        checkHeapUse(`with ${g} groups in an aggregate`);
+      }
       if (g >= this.cap) this.grow(g + 1);
     }
     this.count[g] = 0;
@@ -124,7 +132,8 @@ export class AggregateOp extends Operator {
     this.cap = cap;
   }
 
-  step(inputs: readonly Batch[], _ctx: StepContext): Batch {
+  step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    this.guarded = ctx.memory !== undefined;
     const b = inputs[0];
     const n = b.length;
     if (this.gids.length < n) {

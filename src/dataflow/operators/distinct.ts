@@ -2,10 +2,11 @@
 // positive. Per touched class: emit −old representative / +new one only when they differ.
 // With several inputs it is UNION (distinct) over the branches: PostgreSQL hashes the Append
 // of the branches in order, so a class shows a representation of the first branch holding one.
+import { CHECK_EVERY, checkHeap, checkHeapUse } from '../memory.js';
 import type { Row } from '../../expr/value.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
 import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
-import { Operator } from '../operator.js';
+import { Operator, type StepContext } from '../operator.js';
 import { Reps, identityIsEquality } from '../reps.js';
 
 interface ClassState {
@@ -37,7 +38,8 @@ export class DistinctOp extends Operator {
     return this.inputs.length > 1 ? 'Distinct[union]' : 'Distinct';
   }
 
-  step(inputs: readonly Batch[]): Batch {
+  step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    const guarded = ctx.memory !== undefined;
     const touched: [unknown, ClassState][] = [];
     const visit = (b: Batch, rank: number, sign: number) => {
       for (let i = 0; i < b.length; i++) {
@@ -48,6 +50,10 @@ export class DistinctOp extends Operator {
         if (s === undefined) {
           s = { total: 0, emitted: null, emittedId: undefined, row: rowAt(b, i), reps: this.idKey ? new Reps() : null, touched: false };
           this.classes.set(k, s);
+          if ((this.classes.size & (CHECK_EVERY - 1)) === 0 && guarded) {
+            checkHeap(CHECK_EVERY, 160 + (typeof k === 'string' ? 2 * k.length : 0), 'DISTINCT');
+            checkHeapUse(`with ${this.classes.size} distinct rows`);
+          }
         }
         s.total += w;
         if (s.reps !== null) s.reps.add(this.idKey!(b, i), () => rowAt(b, i), w, rank);

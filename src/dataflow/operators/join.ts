@@ -13,6 +13,10 @@ import type { Arrangement } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
 import type { GatedErrors } from '../gated_errors.js';
+import { CHECK_EVERY, MemoryLimitError, rowBytes } from '../memory.js';
+
+/** Called with the number of output rows listed so far; throws 53200 past the budget. */
+type PairCheck = ((rows: number) => void) | null;
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full';
 
@@ -32,6 +36,8 @@ export class JoinOp extends Operator {
   private readonly nl: number;
   private readonly lOuter: OuterSide | null;
   private readonly rOuter: OuterSide | null;
+  /** Scratch for the two probes of an inner step (their pairs are copied out in the same step). */
+  private readonly buffers = [new PairBuffers(), new PairBuffers()];
 
   constructor(
     private readonly left: ArrangeOp,
@@ -71,6 +77,31 @@ export class JoinOp extends Operator {
     return `Join[${this.spec.type}]`;
   }
 
+  /**
+   * The memory check of this step's output (none without a budget). When it fails part way,
+   * the step's whole output is counted (walking the key chains allocates nothing; up to 16
+   * times the budget, to fail fast), so the error says how much smaller the input must be.
+   */
+  private pairCheck(ctx: StepContext, dA: Batch, dB: Batch): PairCheck {
+    const m = ctx.memory;
+    if (m === undefined) return null;
+    const bytes = rowBytes(this.types.length);
+    return (rows) => {
+      try {
+        m.check(rows, bytes, 'A join step', true);
+      } catch (e) {
+        if (!(e instanceof MemoryLimitError)) throw e;
+        const A = this.left.arrangement;
+        const B = this.right.arrangement;
+        const cap = 16 * (e.allowed / bytes);
+        let all = countPairs(dA, A, B, cap);
+        if (!ctx.hydrating) all += countPairs(dB, B, A, cap) + countDeltaPairs(dA, A, dB, B);
+        if (all > rows) m.check(Math.min(all, cap), bytes, 'A join step', true, all >= cap);
+        throw e;
+      }
+    };
+  }
+
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
     if (this.lOuter === null && this.rOuter === null) return this.innerStep(inputs, ctx);
     const A = this.left.arrangement;
@@ -94,7 +125,8 @@ export class JoinOp extends Operator {
     // per-candidate bookkeeping is only needed to maintain outer joins' match counts
     const track = lo !== null || ro !== null;
     let crossed = false;
-
+    const check = this.pairCheck(ctx, dA, dB);
+    const mask = CHECK_EVERY - 1;
     // E1: ΔA × B_new
     for (let i = 0; i < dA.length; i++) {
       const dw = dA.weights[i];
@@ -103,6 +135,7 @@ export class JoinOp extends Operator {
         setFromBatch(cand, 0, dA, i);
         setFromRow(cand, nl, B.row(e));
         cand.commitRow(dw * ew);
+        if (check !== null && (cand.length & mask) === 0) check(cand.length);
         if (track) {
           kind.push(E1);
           cl.push(lIdx !== null ? lIdx[i] : -1);
@@ -121,6 +154,7 @@ export class JoinOp extends Operator {
           setFromRow(cand, 0, A.row(e));
           setFromBatch(cand, nl, dB, j);
           cand.commitRow(ew * dw);
+          if (check !== null && (cand.length & mask) === 0) check(cand.length);
           if (track) {
             kind.push(E2);
             cl.push(lo !== null ? lo.entryRec(e) : -1);
@@ -131,7 +165,7 @@ export class JoinOp extends Operator {
         }
       }
       // E3: ΔA × ΔB
-      const pairs = deltaPairs(dA, A, dB, B);
+      const pairs = deltaPairs(dA, A, dB, B, check);
       crossed = pairs.left.length > 0;
       for (let k = 0; k < pairs.left.length; k++) {
         const i = pairs.left[k];
@@ -191,17 +225,20 @@ export class JoinOp extends Operator {
     const A = this.left.arrangement;
     const B = this.right.arrangement;
     const [dA, dB] = inputs;
-    const lists: PairList[] = [probe(dA, A, B, true)]; // ΔA × B_new
+    const check = this.pairCheck(ctx, dA, dB);
+    const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0])]; // ΔA × B_new
     let crossed = false;
     if (!ctx.hydrating && dB.length > 0) {
-      lists.push(probe(dB, B, A, false)); // A_new × ΔB
+      lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1])); // A_new × ΔB
       // − ΔA × ΔB
-      const pairs = deltaPairs(dA, A, dB, B);
+      const pairs = deltaPairs(dA, A, dB, B, check);
       crossed = pairs.left.length > 0;
       const w3 = pairs.left.map((i, k) => -(dA.weights[i] * dB.weights[pairs.right[k]]));
       lists.push({ left: { batch: dA, idx: pairs.left }, right: { batch: dB, idx: pairs.right }, weights: w3 });
     }
     const cb = assemblePairs(this.types, this.nl, lists);
+    this.buffers[0].release(lists[0].weights.length);
+    this.buffers[1].release(lists.length > 1 ? lists[1].weights.length : 0);
     const res = this.spec.residual;
     let out = cb;
     if (res !== undefined) {
@@ -213,7 +250,7 @@ export class JoinOp extends Operator {
 }
 
 /** Index pairs (i, j) of rows of the two deltas with equal (non-NULL) keys, via a hash of ΔB. */
-function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement): { left: number[]; right: number[] } {
+function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, check: PairCheck): { left: number[]; right: number[] } {
   const left: number[] = [];
   const right: number[] = [];
   if (dA.length === 0 || dB.length === 0) return { left, right };
@@ -232,27 +269,94 @@ function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement): { lef
     for (const j of js) {
       left.push(i);
       right.push(j);
+      if (check !== null && (left.length & (CHECK_EVERY - 1)) === 0) check(left.length);
     }
   }
   return { left, right };
 }
 
 /** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement. */
-function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean): PairList {
-  const idx: number[] = [];
-  const slots: number[] = [];
-  const weights: number[] = [];
+/**
+ * A join's buffers for listing pairs, kept from step to step: pushing three numbers per pair
+ * onto arrays cost more than assembling the output, and fresh typed arrays are external
+ * allocations, which V8 answers with full collections when there are many.
+ */
+class PairBuffers {
+  idx = new Int32Array(1024);
+  slots = new Int32Array(1024);
+  weights = new Int32Array(1024);
+
+  /** Give big buffers back after a step that used little of them (a view's join keeps its buffers for good). */
+  release(used: number): void {
+    if (this.idx.length <= CHECK_EVERY || 4 * used > this.idx.length) return;
+    this.idx = new Int32Array(1024);
+    this.slots = new Int32Array(1024);
+    this.weights = new Int32Array(1024);
+  }
+
+  /** Room for `n` pairs, keeping the first `keep`. */
+  ensure(n: number, keep: number): void {
+    if (n <= this.idx.length) return;
+    const cap = Math.max(n, 2 * this.idx.length);
+    this.idx = grow(this.idx, cap, keep);
+    this.slots = grow(this.slots, cap, keep);
+    this.weights = grow(this.weights, cap, keep);
+  }
+}
+
+function grow(a: Int32Array, cap: number, keep: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(cap);
+  b.set(a.subarray(0, keep));
+  return b;
+}
+
+/** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement (in `buf`, valid until its next use). */
+function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers): PairList {
+  let n = 0;
+  let cap = buf.idx.length;
+  let { idx, slots, weights } = buf;
   for (let i = 0; i < delta.length; i++) {
     const dw = delta.weights[i];
     for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
-      idx.push(i);
-      slots.push(e);
-      weights.push(dw * other.weight(e));
+      if (n === cap) {
+        if (check !== null) check(before + n);
+        buf.ensure(2 * cap, n);
+        ({ idx, slots, weights } = buf);
+        cap = idx.length;
+      }
+      idx[n] = i;
+      slots[n] = e;
+      weights[n++] = dw * other.weight(e);
     }
   }
-  const d = { batch: delta, idx };
-  const o = { store: other.store, slots };
-  return deltaIsLeft ? { left: d, right: o, weights } : { left: o, right: d, weights };
+  if (check !== null) check(before + n);
+  const d = { batch: delta, idx: idx.subarray(0, n) };
+  const o = { store: other.store, slots: slots.subarray(0, n) };
+  const w = weights.subarray(0, n);
+  return deltaIsLeft ? { left: d, right: o, weights: w } : { left: o, right: d, weights: w };
+}
+
+/** How many pairs deltaPairs() would list, without listing them. */
+function countDeltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement): number {
+  if (dA.length === 0 || dB.length === 0) return 0;
+  const hash = new Map<unknown, number>();
+  for (let j = 0; j < dB.length; j++) {
+    if (B.nullKeyAt(dB, j)) continue;
+    const k = B.keyOf(dB, j);
+    hash.set(k, (hash.get(k) ?? 0) + 1);
+  }
+  let n = 0;
+  for (let i = 0; i < dA.length; i++) if (!A.nullKeyAt(dA, i)) n += hash.get(A.keyOf(dA, i)) ?? 0;
+  return n;
+}
+
+/** How many pairs probe() would list, without listing them. */
+function countPairs(delta: Batch, own: Arrangement, other: Arrangement, cap: number): number {
+  let n = 0;
+  for (let i = 0; i < delta.length && n < cap; i++) {
+    for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) n++;
+  }
+  return n;
 }
 
 function setFromBatch(out: BatchBuilder, offset: number, b: Batch, i: number): void {
