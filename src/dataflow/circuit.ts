@@ -116,11 +116,19 @@ function raiseDue(gated: Iterable<GatedErrors>): void {
   }
 }
 
-/** After an operator that handled many rows: stop the step if the heap is nearly full. */
+/**
+ * After operators have handled many rows since the last look (counted across steps, so small
+ * steps, such as a sliced read's shrunken chunks, are watched too): stop the step if the heap
+ * is nearly full.
+ */
+let rowsSinceHeapCheck = 0;
 function guardHeap(op: Operator, inputs: readonly Batch[], output: Batch): void {
-  let rows = output.length;
-  for (const b of inputs) rows += b.length;
-  if (rows >= 4096) checkHeapUse(`after ${op.name} processed ${rows} rows`);
+  rowsSinceHeapCheck += output.length;
+  for (const b of inputs) rowsSinceHeapCheck += b.length;
+  if (rowsSinceHeapCheck < 4096) return;
+  const rows = rowsSinceHeapCheck;
+  rowsSinceHeapCheck = 0;
+  checkHeapUse(`after ${op.name} and the operators before it processed ${rows} rows`);
 }
 
 function isSorted(ops: readonly Operator[]): boolean {
