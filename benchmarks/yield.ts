@@ -49,7 +49,8 @@ async function main(rows: number): Promise<void> {
   console.log(`loaded ${fmtInt(rows)} rows in ${fmtNum((performance.now() - t) / 1000, 1)} s`);
 
   const statements: [string, string][] = [
-    [`sort of ${fmtInt(rows)} rows`, 'SELECT k, v FROM big ORDER BY v DESC, k LIMIT 1'],
+    [`full sort of ${fmtInt(rows)} rows (OFFSET ${fmtInt(rows - 1)})`, `SELECT k, v FROM big ORDER BY v DESC, k OFFSET ${rows - 1}`],
+    [`ORDER BY … LIMIT 1 over ${fmtInt(rows)} rows (bounded sort)`, 'SELECT k, v FROM big ORDER BY v DESC, k LIMIT 1'],
     [`row_number() over ${fmtInt(rows)} rows`, 'SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY v) AS r FROM big) s'],
     ['count(*) of generate_series(1, 10^8)', 'SELECT count(*) FROM generate_series(1, 100000000)'],
     [`GROUP BY into ${fmtInt(rows / 10)} groups`, `SELECT count(*) FROM (SELECT k % ${rows / 10} AS g, count(*) FROM big GROUP BY 1) s`],
