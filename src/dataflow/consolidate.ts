@@ -20,32 +20,12 @@ export function consolidate(b: Batch): Batch {
   const n = b.length;
   if (n === 0) return b;
   if (n === 1) return b.weights[0] !== 0 ? b : new BatchBuilder(b.types, 0).finish();
-  const key = identityFor(b);
-  const first = new Map<unknown, number>(); // key -> slot
-  const slotRow: number[] = [];
-  const slotWeight: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const k = key(b, i);
-    const s = first.get(k);
-    if (s === undefined) {
-      first.set(k, slotRow.length);
-      slotRow.push(i);
-      slotWeight.push(b.weights[i]);
-    } else slotWeight[s] += b.weights[i];
+  // the stepwise version run to its end (its yields only mark where a slice may end)
+  const steps = consolidateSteps(b);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
   }
-  if (slotRow.length === n) {
-    let zero = false;
-    for (let i = 0; i < n; i++) if (b.weights[i] === 0) zero = true;
-    if (!zero) return b; // already consolidated
-  }
-  const out = new BatchBuilder(b.types, slotRow.length);
-  for (let s = 0; s < slotRow.length; s++) {
-    const w = slotWeight[s];
-    if (w === 0) continue;
-    if (w > 0x7fffffff || w < -0x7fffffff) throw internalError('Z-set weight overflow');
-    out.pushFrom(b, slotRow[s], w);
-  }
-  return out.finish();
 }
 
 /**
