@@ -65,6 +65,12 @@ describe('OrderedIndex', () => {
           }
         }
         expect(ix.size).toBe(live.size);
+        // a capped scan stops once it would return more than `max` ids
+        const all: number[] = [];
+        ix.scan([], null, null, all);
+        const capped: number[] = [];
+        expect(ix.scan([], null, null, capped, 2)).toBe(all.length <= 2);
+        expect(capped).toEqual(all.slice(0, 2));
       }),
       { numRuns: 200 },
     );
@@ -242,6 +248,15 @@ describe('indexes', () => {
       expect(() => a.execute(q)).toThrow(expect.objectContaining({ code: '40001' }));
       a.execute('ROLLBACK TO SAVEPOINT s');
     }
+    await db.close();
+  });
+
+  it('an unselective range falls back to a full scan, with the same answer', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (id int PRIMARY KEY, v int)');
+    await db.insert('t', Array.from({ length: 40000 }, (_, i) => [i, i % 7]));
+    expect((await db.query('SELECT count(*) AS n, sum(v) AS s FROM t WHERE id >= 10')).rows).toEqual([{ n: 39990n, s: BigInt(Array.from({ length: 39990 }, (_, i) => (i + 10) % 7).reduce((a, b) => a + b, 0)) }]);
+    expect((await db.query('SELECT count(*) AS n FROM t WHERE id > 39990')).rows).toEqual([{ n: 9n }]);
     await db.close();
   });
 });

@@ -17,6 +17,8 @@ import { batchKeyFn } from '../dataflow/keys.js';
 
 /** More key combinations than this (IN lists on several columns) are read by a full scan. */
 const MAX_KEYS = 10_000;
+/** An ordered-index read of more than max(this, an eighth of the table) rows falls back to a full scan. */
+const UNSELECTIVE_MIN = 4096;
 
 /** The indexes of a table an access path may use. */
 export function tableIndexes(t: TableEntry): IndexInfo[] {
@@ -97,7 +99,10 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
   } else {
     const ix = t.store.ordered.find((x) => x.name === path.index.name);
     if (!ix) return null;
-    for (const key of k.keys) ix.scan(key, k.lower, k.upper, ids);
+    // an unselective range is read by a full scan (which runs in slices); collecting and
+    // sorting most of the table's ids here would be done in one piece, and cost more
+    const max = Math.max(UNSELECTIVE_MIN, t.store.size >> 3);
+    for (const key of k.keys) if (!ix.scan(key, k.lower, k.upper, ids, max)) return null;
   }
   // creation order, as a full scan reads them (representations and float sums depend on it)
   ids.sort((a, b) => a - b);

@@ -185,9 +185,10 @@ export class OrderedIndex {
   /**
    * Row ids whose first columns equal `prefix` (compared with each type's order: SQL `=`) and
    * whose next column lies between `lower` and `upper` (either may be absent), in index order.
-   * NULL never matches: the caller passes no NULL values.
+   * NULL never matches: the caller passes no NULL values. Stops, returning false, once `out`
+   * would hold more than `max` ids.
    */
-  scan(prefix: readonly Value[], lower: Bound | null, upper: Bound | null, out: number[]): void {
+  scan(prefix: readonly Value[], lower: Bound | null, upper: Bound | null, out: number[], max = Infinity): boolean {
     const start = this.lowerBound((id) => {
       const c = this.cmpProbe(id, prefix, lower ? lower.value : undefined);
       return c < 0 || (c === 0 && lower !== null && !lower.inclusive);
@@ -199,17 +200,19 @@ export class OrderedIndex {
       const ch = this.chunks[c];
       for (const n = this.lengths[c]; p < n; p++) {
         const id = ch[p];
-        if (this.cmpProbe(id, prefix, undefined) !== 0) return;
+        if (this.cmpProbe(id, prefix, undefined) !== 0) return true;
         if (rangeCol >= 0) {
           const v = this.valueAt(id, rangeCol);
-          if (v === null) return;
+          if (v === null) return true;
           if (upper) {
             const u = this.cmps[k](v, upper.value);
-            if (u > 0 || (u === 0 && !upper.inclusive)) return;
+            if (u > 0 || (u === 0 && !upper.inclusive)) return true;
           }
         }
+        if (out.length >= max) return false;
         out.push(id);
       }
     }
+    return true;
   }
 }
