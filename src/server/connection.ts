@@ -22,12 +22,12 @@ import { ExtendedState, parseStatements, type Portal } from './extended.js';
 import { queryTextHandler, statementHandler, type HandlerContext } from './hooks.js';
 import {
   ConnectionClosed,
+  DataRowsWriter,
   Inbox,
   backendKeyData,
   bindComplete,
   closeComplete,
   commandComplete,
-  dataRow,
   decodeUtf8,
   emptyQueryResponse,
   errorOrNotice,
@@ -480,11 +480,13 @@ export class Connection {
         }
       },
       rows: (rows: Row[]) => {
+        const out = new DataRowsWriter();
+        const cells: (string | Buffer | null)[] = new Array(enc.length);
         for (const row of rows) {
-          const cells: (string | Buffer | null)[] = new Array(enc.length);
           for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
-          this.send(dataRow(cells));
+          out.add(cells);
         }
+        if (out.length > 0) this.send(out.take());
       },
       urgent: () => this.closed || this.stream.writableNeedDrain,
     };
@@ -495,13 +497,18 @@ export class Connection {
   private async sendRows(rows: readonly (readonly unknown[])[], fields: FieldInfo[], formats: number[], from: number, limit: number): Promise<number> {
     const enc = encoders(fields, formats);
     const end = Math.min(rows.length, from + limit);
+    const out = new DataRowsWriter();
+    const cells: (string | Buffer | null)[] = new Array(enc.length);
     for (let i = from; i < end; i++) {
-      if ((i - from) % ROW_BATCH === 0 && i > from) await this.pace();
+      if ((i - from) % ROW_BATCH === 0 && i > from) {
+        this.send(out.take());
+        await this.pace();
+      }
       const row = rows[i];
-      const cells: (string | Buffer | null)[] = new Array(enc.length);
       for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
-      this.send(dataRow(cells));
+      out.add(cells);
     }
+    if (out.length > 0) this.send(out.take());
     return end - from;
   }
 

@@ -397,6 +397,61 @@ export function dataRow(cells: readonly (string | Buffer | null)[]): Buffer {
   return w.flush(code('D'));
 }
 
+/**
+ * DataRows for many rows, written into one buffer (dataRow allocates three objects per row,
+ * which dominated small results' garbage): `add` encodes a row, `take` returns the rows
+ * written so far as one Buffer to send.
+ */
+export class DataRowsWriter {
+  private buf = Buffer.allocUnsafe(16384);
+  private at = 0;
+
+  get length(): number {
+    return this.at;
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  add(cells: readonly (string | Buffer | null)[]): void {
+    this.room(7);
+    const start = this.at;
+    this.buf[start] = 0x44; // 'D'
+    this.at = start + 5; // length, filled in below
+    this.buf.writeInt16BE(cells.length, this.at);
+    this.at += 2;
+    for (const c of cells) {
+      if (c === null) {
+        this.room(4);
+        this.buf.writeInt32BE(-1, this.at);
+        this.at += 4;
+      } else if (typeof c === 'string') {
+        // at most 3 bytes per UTF-16 unit
+        this.room(4 + 3 * c.length);
+        const n = this.buf.write(c, this.at + 4, 'utf8');
+        this.buf.writeInt32BE(n, this.at);
+        this.at += 4 + n;
+      } else {
+        this.room(4 + c.length);
+        this.buf.writeInt32BE(c.length, this.at);
+        c.copy(this.buf, this.at + 4);
+        this.at += 4 + c.length;
+      }
+    }
+    this.buf.writeInt32BE(this.at - start - 1, start + 1);
+  }
+
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.at));
+    this.at = 0;
+    return out;
+  }
+}
+
 export interface Notice {
   severity: string;
   code: string;
