@@ -55,6 +55,23 @@ async function expectAlive(): Promise<void> {
   expect(srv.child.exitCode).toBe(null);
 }
 
+/** Start a long statement, check that others are served meanwhile, then cancel it (57014). */
+async function runsThenCancelled(sql: string): Promise<void> {
+  const c = await RawClient.connect(srv.port, false);
+  c.send(serialize.startup({ user: 'raw', database: 'torture' }));
+  const key = (await c.readUntil('Z')).find((m) => m.type === 'K')!.body;
+  c.send(serialize.query(sql));
+  await new Promise((r) => setTimeout(r, 1500));
+  await expectAlive();
+  const cancel = connect(srv.port, '127.0.0.1');
+  await new Promise<void>((r) => cancel.once('connect', r));
+  cancel.write(serialize.cancel(key.readInt32BE(0), key.readInt32BE(4)));
+  const err = (await c.readUntil('Z')).find((m) => m.type === 'E');
+  expect(err && errorFields(err.body)).toMatchObject({ C: '57014' });
+  c.end();
+  cancel.destroy();
+}
+
 describe('a server with a 512 MB heap survives', () => {
   it('shows its budget: a quarter of the heap', async () => {
     const limit = (await run((c) => c.query('SHOW tributary.memory_limit'))).rows[0]['tributary.memory_limit'];
@@ -89,20 +106,7 @@ describe('a server with a 512 MB heap survives', () => {
 
   it('a cross join too big for one step is answered in smaller chunks, and can be cancelled', async () => {
     // 300,000 × 300,000 pairs: runs in bounded memory for minutes (PostgreSQL too), so cancel it
-    const c = await RawClient.connect(srv.port, false);
-    c.send(serialize.startup({ user: 'raw', database: 'torture' }));
-    const key = (await c.readUntil('Z')).find((m) => m.type === 'K')!.body;
-    c.send(serialize.query('SELECT count(*) FROM big a, big b WHERE a.k < b.k'));
-    await new Promise((r) => setTimeout(r, 1500));
-    await expectAlive();
-    const cancel = connect(srv.port, '127.0.0.1');
-    await new Promise<void>((r) => cancel.once('connect', r));
-    cancel.write(serialize.cancel(key.readInt32BE(0), key.readInt32BE(4)));
-    const ms = await c.readUntil('Z');
-    const err = ms.find((m) => m.type === 'E');
-    expect(err && errorFields(err.body)).toMatchObject({ C: '57014' });
-    c.end();
-    cancel.destroy();
+    await runsThenCancelled('SELECT count(*) FROM big a, big b WHERE a.k < b.k');
     await expectAlive();
   }, 30_000);
 
@@ -130,19 +134,7 @@ describe('a server with a 512 MB heap survives', () => {
   }, 30_000);
 
   it('generate_series to 10^9 runs in bounded memory, lets others in, and is cancelled', async () => {
-    const c = await RawClient.connect(srv.port, false);
-    c.send(serialize.startup({ user: 'raw', database: 'torture' }));
-    const key = (await c.readUntil('Z')).find((m) => m.type === 'K')!.body;
-    c.send(serialize.query('SELECT count(*) FROM generate_series(1, 1000000000)'));
-    await new Promise((r) => setTimeout(r, 1500));
-    await expectAlive();
-    const cancel = connect(srv.port, '127.0.0.1');
-    await new Promise<void>((r) => cancel.once('connect', r));
-    cancel.write(serialize.cancel(key.readInt32BE(0), key.readInt32BE(4)));
-    const err = (await c.readUntil('Z')).find((m) => m.type === 'E');
-    expect(err && errorFields(err.body)).toMatchObject({ C: '57014' });
-    c.end();
-    cancel.destroy();
+    await runsThenCancelled('SELECT count(*) FROM generate_series(1, 1000000000)');
     await expectAlive();
   }, 30_000);
 
