@@ -148,8 +148,15 @@ async function serve(args: string[]): Promise<number> {
       tls: opts['tls-cert'] ? { certFile: opts['tls-cert'] as string, keyFile: opts['tls-key'] as string } : undefined,
     });
   } catch (e) {
-    if (!(e instanceof SqlError)) throw e;
     stopDemo();
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOENT' || /another server is listening/.test(String((e as Error)?.message))) {
+      // the address is taken or not ours: say so in one line, as postgres does, not with a stack
+      console.error(`tributary serve: could not listen on ${host}:${port}${opts['unix-socket-dir'] ? ` or in ${opts['unix-socket-dir']}` : ''}: ${(e as Error).message}`);
+      await db.close();
+      return 1;
+    }
+    if (!(e instanceof SqlError)) throw e;
     return usageError(e.message + (e.hint ? ` (${e.hint})` : ''));
   }
   const shown = host.includes(':') ? `[${host}]` : host;
