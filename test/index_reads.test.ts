@@ -195,6 +195,7 @@ describe('reads through indexes agree with PostgreSQL', () => {
       'SELECT * FROM t WHERE id = 1 / 0',
       'SELECT * FROM v WHERE a = 1',
       'SELECT * FROM v WHERE a = NULL',
+      'SELECT * FROM v WHERE a IN (1, 1, NULL, 1::int8)',
     ]);
   });
 });

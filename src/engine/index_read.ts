@@ -133,7 +133,12 @@ export function viewCandidates(v: MaterializedViewEntry, arrangement: Arrangemen
     const probe = batchFromRows(path.keyTypes, k.keys);
     const keyCols = path.keyTypes.map((_, i) => i);
     const keyOf = batchKeyFn(probe.types, keyCols, 'equality');
+    // `IN (1, 1)` or `IN (1.0, 1.00)` names one key twice: its rows are read once
+    const seen = new Set<unknown>();
     for (let i = 0; i < probe.length; i++) {
+      const key = keyOf(probe, i);
+      if (seen.has(key)) continue;
+      seen.add(key);
       for (let s = arrangement.headFor(probe, i, keyOf, keyCols); s >= 0; s = arrangement.nextOf(s)) {
         const w = arrangement.weight(s);
         if (w <= 0) continue;
