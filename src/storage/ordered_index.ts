@@ -39,11 +39,6 @@ export class OrderedIndex {
     return n;
   }
 
-  clear(): void {
-    this.chunks = [];
-    this.lengths = [];
-  }
-
   /** Order of column k's values a and b, NULLs last. */
   private cmpValue(k: number, a: Value, b: Value): number {
     if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
@@ -123,6 +118,14 @@ export class OrderedIndex {
     if (--this.lengths[c] === 0) {
       this.chunks.splice(c, 1);
       this.lengths.splice(c, 1);
+    }
+  }
+
+  /** Rename every id to newId[id]; the mapping must keep the ids' order (a compaction's does). */
+  renumber(newId: Int32Array): void {
+    for (let c = 0; c < this.chunks.length; c++) {
+      const ch = this.chunks[c];
+      for (let i = 0, n = this.lengths[c]; i < n; i++) ch[i] = newId[ch[i]];
     }
   }
 

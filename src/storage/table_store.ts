@@ -202,12 +202,17 @@ export class TableStore {
     const n = this.log.length;
     if (n < 1024 || this.liveCount * 2 > n) return;
     this.compactions++;
+    // live rows keep their order, so each ordered index keeps its order under the new ids
+    const newId = new Int32Array(n);
+    for (let id = 0, next = 0; id < n; id++) if (this.dead[id] === 0) newId[id] = next++;
+    for (const ix of this.ordered) ix.renumber(newId);
+    const ordered = this.ordered.splice(0);
     const live = this.scan();
     this.log = new ChunkedLog(this.types);
     this.dead = new Uint8Array(Math.max(64, live.length * 2));
     this.liveCount = 0;
     for (const u of this.uniques) u.map.clear();
-    for (const ix of this.ordered) ix.clear();
     if (live.length > 0) this.insertBatch(live);
+    this.ordered.push(...ordered);
   }
 }
