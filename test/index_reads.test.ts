@@ -65,6 +65,14 @@ describe('OrderedIndex', () => {
           }
         }
         expect(ix.size).toBe(live.size);
+        // built at once over the live rows (CREATE INDEX): the same entries in the same order
+        const fresh = new OrderedIndex('fresh', [0, 1], [T.int4, T.int4], (id, col) => rows[id][col]);
+        fresh.insertMany([...live]);
+        const a: number[] = [];
+        const b: number[] = [];
+        ix.scan([], null, null, a);
+        fresh.scan([], null, null, b);
+        expect(b).toEqual(a);
         // a capped scan stops once it would return more than `max` ids
         const all: number[] = [];
         ix.scan([], null, null, all);
