@@ -4,7 +4,7 @@
 // fails that way leaves nothing behind. The server test runs `tributary serve` in a child
 // process with a small heap and checks that it answers the next query after each attempt.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../src/index.js';
 import { usePglite } from '../src/expr/pgtest.js';
+import { spawnServer } from './server/support.js';
 
 const oracle = usePglite();
 const STACK_HINT = 'Increase the configuration parameter "max_stack_depth" (currently 2048kB), after ensuring the platform\'s stack depth limit is adequate.';
@@ -145,19 +146,7 @@ describe('tributary serve with a small heap survives the worst single statements
     const dir = mkdtempSync(join(tmpdir(), 'tributary-limits-'));
     const file = join(dir, 'password');
     writeFileSync(file, `${password}\nnot this line\n`, { mode: 0o600 });
-    child = spawn(process.execPath, ['--max-old-space-size=384', '--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--password-file', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TRIBUTARY_PASSWORD: '' },
-    });
-    port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on [^:]+:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-    });
+    ({ child, port } = await spawnServer(['--max-old-space-size=384'], ['--password-file', file], { TRIBUTARY_PASSWORD: '' }));
   }, 60_000);
 
   afterAll(() => {

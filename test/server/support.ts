@@ -31,9 +31,12 @@ export interface ServerProcess {
   stderr(): string;
 }
 
-export async function spawnServer(nodeArgs: string[] = [], serveArgs: string[] = []): Promise<ServerProcess> {
+export async function spawnServer(nodeArgs: string[] = [], serveArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', cli, 'serve', '--port', '0', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', cli, 'serve', '--port', '0', ...serveArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let err = '';
   child.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
   const port = await new Promise<number>((resolve, reject) => {
