@@ -403,7 +403,8 @@ export function dataRow(cells: readonly (string | Buffer | null)[]): Buffer {
  * written so far as one Buffer to send.
  */
 export class DataRowsWriter {
-  private buf = Buffer.allocUnsafe(16384);
+  // small first (a point read's one row comes from Node's buffer pool); doubles as rows come
+  private buf = Buffer.allocUnsafe(512);
   private at = 0;
 
   get length(): number {
