@@ -29,6 +29,7 @@ import type { StatementResult } from './statement.js';
 import { parseValue } from '../expr/cast.js';
 import type { CopyRecord } from './copy_format.js';
 import { runSync, ticker, type Work } from './work.js';
+import { inlineStaleViews } from './stale_views.js';
 
 export interface DmlContext {
   engine: Engine;
@@ -44,7 +45,7 @@ export interface DmlContext {
 
 /** A read the statement makes, as a Work (in chunks when the statement runs sliced). */
 function* readRows(cx: DmlContext, plan: Plan, extra?: Map<string, Batch>): Work<Row[]> {
-  return (yield* cx.engine.readWork(optimize(plan), cx.values(), cx.txn, { extra, chunked: cx.chunked }))!;
+  return (yield* cx.engine.readWork(optimize(inlineStaleViews(cx.engine, plan, cx.txn)), cx.values(), cx.txn, { extra, chunked: cx.chunked }))!;
 }
 
 function targetTable(cx: DmlContext, rel: any): TableEntry {

@@ -119,6 +119,36 @@ export class Engine {
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
   timestamp = 0;
 
+  /** Open snapshots (transactions at REPEATABLE READ or SERIALIZABLE) and their timestamps. */
+  private snapshots = new Map<object, number>();
+  /** While snapshots are open: the tables each commit changed (serializable validation). */
+  private writeLog: { at: number; tables: TableEntry[] }[] = [];
+
+  /** Start a snapshot for `owner` at the last commit; close it with closeSnapshot. */
+  openSnapshot(owner: object): number {
+    this.snapshots.set(owner, this.timestamp);
+    return this.timestamp;
+  }
+
+  closeSnapshot(owner: object): void {
+    if (!this.snapshots.delete(owner)) return;
+    if (this.snapshots.size === 0) {
+      this.writeLog = [];
+      return;
+    }
+    const oldest = Math.min(...this.snapshots.values());
+    let k = 0;
+    while (k < this.writeLog.length && this.writeLog[k].at <= oldest) k++;
+    if (k > 0) this.writeLog.splice(0, k);
+  }
+
+  /** A table among `tables` that a commit after `since` changed, if any. */
+  changedSince(since: number, tables: Iterable<TableEntry>): TableEntry | null {
+    const wanted = new Set(tables);
+    for (const w of this.writeLog) if (w.at > since) for (const t of w.tables) if (wanted.has(t)) return t;
+    return null;
+  }
+
   private nextTimestamp(): number {
     this.timestamp = Math.max(this.timestamp + 1, Date.now());
     return this.timestamp;
@@ -143,6 +173,9 @@ export class Engine {
    */
   commit(changes: Map<TableEntry, TableChanges>): number {
     if (changes.size === 0) return this.timestamp;
+    // deletes are timed for the snapshots open now (a later one sees them all)
+    const keep = this.snapshots.size > 0;
+    const time = this.nextTimestamp();
     // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     try {
@@ -160,7 +193,7 @@ export class Engine {
         const rec = { table, deleted: [] as number[], inserted: [] as number[], first: 0, count: 0 };
         applied.push(rec);
         for (const id of ch.deletes) {
-          b.push(table.store.delete(id), -1);
+          b.push(table.store.delete(id, keep ? time : undefined), -1);
           rec.deleted.push(id);
         }
         let delta: Batch;
@@ -184,12 +217,13 @@ export class Engine {
         }
         (table.source as SourceOp).push(delta);
       }
-      const time = this.nextTimestamp();
       const out = this.circuit.step(time, this.memory);
+      for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, keep);
+      if (keep) this.writeLog.push({ at: time, tables: applied.map((r) => r.table) });
       for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);
-      for (const rec of applied) rec.table.store.maybeCompact();
+      for (const rec of applied) rec.table.store.maybeCompact(keep);
       return time;
     } catch (e) {
       for (const rec of applied.reverse()) {
@@ -622,6 +656,7 @@ export class Engine {
         if (series) return leafOf(seriesTypes(series), seriesLength(series), (from, to) => seriesSlice(series, from, to), () => seriesWhole(series));
         const e = this.catalog.resolve(rel);
         if (e.kind === 'table') return batchLeaf(tables.contents(e));
+        tables.noteRead?.(e);
         if (e.kind === 'materialized view') return batchLeaf(e.output.snapshot()!);
         throw internalError(`view ${rel} was not inlined`);
       },
@@ -641,7 +676,7 @@ export class Engine {
         e.kind === 'table'
           ? tableCandidates(e, path, params, tables)
           : e.kind === 'materialized view'
-            ? this.viewIndexCandidates(e, path, params)
+            ? (tables.noteRead?.(e), this.viewIndexCandidates(e, path, params))
             : null;
       if (rows) out.set(scan, rows);
     }

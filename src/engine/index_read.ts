@@ -85,6 +85,7 @@ function convert(v: Value, from: SqlType, to: SqlType, element: boolean): Value 
 export function tableCandidates(t: TableEntry, path: AccessPath, params: readonly Value[], tables: TableReader): Batch | null {
   const k = evaluateKeys(path, params);
   if (k === null) return null;
+  tables.noteRead?.(t);
   const pending = tables.pendingFor?.(t) ?? null;
   if (k === 'empty') return pendingBatch(t, pending, []);
   const unique = path.index.hash && path.eq.length === path.index.cols.length ? t.store.uniques.find((u) => u.name === path.index.name) : undefined;
@@ -103,6 +104,15 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
     // sorting most of the table's ids here would be done in one piece, and cost more
     const max = Math.max(UNSELECTIVE_MIN, t.store.size >> 3);
     for (const key of k.keys) if (!ix.scan(key, k.lower, k.upper, ids, max)) return null;
+  }
+  const past = tables.pastOf?.(t) ?? null;
+  if (past !== null) {
+    // a snapshot's read: the indexes hold the present, so drop rows it does not see and add
+    // the rows deleted since (the filter, rechecked, keeps those with the key)
+    const seen = ids.filter((id) => t.store.visibleAt(id, past));
+    for (const id of t.store.versions.deadSince(past)) if (t.store.visibleAt(id, past)) seen.push(id);
+    ids.length = 0;
+    ids.push(...seen);
   }
   // creation order, as a full scan reads them (representations and float sums depend on it)
   ids.sort((a, b) => a - b);

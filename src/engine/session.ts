@@ -24,6 +24,7 @@ import type { TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine, RowSink } from './engine.js';
 import { runSliced, type Work } from './work.js';
+import { inlineStaleViews } from './stale_views.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
 import { readOnlyError, Transaction } from './transaction.js';
@@ -128,6 +129,11 @@ export class Session {
    */
   endImplicitBlock(commit: boolean): void {
     this.block.endImplicit(commit);
+  }
+
+  /** The client is gone: roll back what is open (and release its snapshot). */
+  close(): void {
+    this.block.discard();
   }
 
   /** An error happened in the current command (whatever it was): the block fails. */
@@ -514,30 +520,8 @@ export class Session {
 
   /** The plan a read of `plan` evaluates in this transaction (`optimized`: plan, already optimized). */
   private readPlan(plan: Plan, txn: Txn, optimized: Plan | null = null): Plan {
-    const p = this.withPendingViewsInlined(plan, txn);
+    const p = inlineStaleViews(this.engine, plan, txn);
     return p === plan && optimized ? optimized : optimize(p);
-  }
-
-  /**
-   * A materialized view reflects committed data only. Inside a transaction that has written
-   * to one of its inputs, a read computes the view's query over the transaction's own view of
-   * the tables instead, as PostgreSQL's own (non-materialized) semantics would.
-   */
-  private withPendingViewsInlined(plan: Plan, txn: Txn): Plan {
-    if (!txn.hasWrites) return plan;
-    const stale = new Set<string>();
-    for (const e of this.engine.catalog.all()) {
-      if (e.kind === 'table' && txn.touches(e)) for (const v of this.engine.viewsReading(e.name)) stale.add(v);
-    }
-    if (stale.size === 0) return plan;
-    const inline = (p: Plan): Plan => {
-      if (p.kind === 'scan' && stale.has(p.relation)) {
-        const mv = this.engine.catalog.get(p.relation);
-        if (mv?.kind === 'materialized view') return inline({ ...mv.plan, schema: p.schema } as Plan);
-      }
-      return mapPlanChildren(p, inline);
-    };
-    return inline(plan);
   }
 
   private noDdlInBlock(what: string): void {
@@ -557,7 +541,6 @@ export class Session {
   }
 }
 
-import { mapPlanChildren } from '../plan/rules/walk.js';
 
 interface CachedSelect {
   version: number;

@@ -289,9 +289,6 @@ function normalize(name: string, raw: string): string {
         hint: `Available values: ${ISOLATION_LEVELS.join(', ')}.`,
       });
     }
-    // A block's reads see what other sessions commit meanwhile: READ COMMITTED (which READ
-    // UNCOMMITTED is in PostgreSQL too). Snapshot isolation is not built, so it is not promised.
-    if (v === 'repeatable read' || v === 'serializable') throw unsupported(`transaction isolation level ${v.toUpperCase()} (transactions run at READ COMMITTED)`);
     return v;
   }
   return raw;

@@ -5,7 +5,7 @@
 // undoes the log back to the savepoint's mark (without savepoints nothing is logged, so plain
 // transactions pay nothing). RELEASE just forgets the savepoint (and its inner ones).
 
-import type { TableEntry } from '../catalog/catalog.js';
+import type { CatalogEntry, TableEntry } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
@@ -31,6 +31,10 @@ export interface PendingRows {
 export interface TableReader {
   contents(t: TableEntry): Batch;
   pendingFor?(t: TableEntry): PendingRows | null;
+  /** The snapshot's timestamp when it sees t other than as it is now (indexes hold the present). */
+  pastOf?(t: TableEntry): number | null;
+  /** A read of a table or materialized view (the serializable read set). */
+  noteRead?(e: CatalogEntry): void;
 }
 
 class PendingTable implements PendingRows {
@@ -71,6 +75,20 @@ export class Transaction<S = unknown> {
     readonly explicit: boolean,
     private readonly blind = false,
   ) {}
+  /**
+   * REPEATABLE READ and SERIALIZABLE: the timestamp every read of the transaction sees (its
+   * own changes on top), from its first query on. Null at READ COMMITTED: each statement
+   * reads the latest commit.
+   */
+  snapshot: number | null = null;
+  /** SERIALIZABLE: the commit checks that nothing the transaction read changed since its snapshot. */
+  serializable = false;
+  /** An INSERT/UPDATE/DELETE/COPY ran in it (whatever it changed). */
+  wrote = false;
+  /** Tables and materialized views read (for the serializable check). */
+  readonly reads = new Set<CatalogEntry>();
+  /** Per table: its lastWrite when the READ COMMITTED consistency check last passed. */
+  private checkedAt = new Map<TableEntry, number>();
   /** Set when a statement failed inside an explicit block: PostgreSQL's aborted state. */
   failed = false;
   /** A query has run in this transaction (PostgreSQL's FirstSnapshotSet). */
@@ -110,9 +128,10 @@ export class Transaction<S = unknown> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
+    this.reads.add(t);
     if (p) this.checkIdsCurrent(t, p);
     const tick = ticker();
-    for (const id of t.store.liveIds()) {
+    for (const id of this.snapshot === null ? t.store.liveIds() : t.store.idsAt(this.snapshot)) {
       if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
       if (tick()) yield;
     }
@@ -131,9 +150,15 @@ export class Transaction<S = unknown> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
+    this.reads.add(t);
     if (p) this.checkIdsCurrent(t, p);
-    const id = u.map.get(key);
-    if (id !== undefined && !p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
+    const past = this.pastOf(t);
+    const ids = past === null ? [u.map.get(key)] : [u.map.get(key), ...t.store.versions.deadSince(past)].sort((a, b) => (a ?? 0) - (b ?? 0));
+    for (const id of ids) {
+      if (id === undefined || p?.deletes.has(id)) continue;
+      if (past !== null && (!t.store.visibleAt(id, past) || u.keyOf(t.store.row(id)) !== key)) continue;
+      out.push({ id, row: t.store.row(id) });
+    }
     const local = p?.keys(u).get(key);
     if (local !== undefined) out.push({ id: local, row: p!.inserts.get(local)! });
     return out;
@@ -147,6 +172,14 @@ export class Transaction<S = unknown> {
     return p;
   }
 
+  pastOf(t: TableEntry): number | null {
+    return this.snapshot === null || t.store.unchangedSince(this.snapshot) ? null : this.snapshot;
+  }
+
+  noteRead(e: CatalogEntry): void {
+    this.reads.add(e);
+  }
+
   /**
    * The deletes hold row ids of the numbering when they were made; a compaction since (after
    * another session's commit) renumbered the table, so reading through them would hide the
@@ -155,15 +188,35 @@ export class Transaction<S = unknown> {
    */
   private checkIdsCurrent(t: TableEntry, p: PendingTable): void {
     const epoch = this.idEpochs.get(t);
-    if (p.deletes.size > 0 && epoch !== undefined && epoch !== t.store.compactions) {
-      throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+    if (p.deletes.size > 0 && epoch !== undefined && epoch !== t.store.compactions) throw concurrentUpdate();
+    if (this.snapshot === null) this.checkNoneReplaced(t, p);
+  }
+
+  /**
+   * READ COMMITTED reads the latest commit with this transaction's changes on top. If another
+   * session has since committed a change to a row this one deleted or updated, or a row with
+   * a key this one inserted, both versions would show (PostgreSQL would have made the other
+   * session wait on the row). This transaction cannot commit any more (Engine.commit fails
+   * it), so it fails now rather than read a state no commit order produces.
+   */
+  private checkNoneReplaced(t: TableEntry, p: PendingTable): void {
+    const at = t.store.versions.lastWrite;
+    if (this.checkedAt.get(t) === at) return;
+    for (const id of p.deletes) if (!t.store.isLive(id)) throw concurrentUpdate();
+    for (const [u, keys] of p.pendingKeys) {
+      for (const key of keys.keys()) {
+        const committed = u.map.get(key);
+        if (committed !== undefined && !p.deletes.has(committed)) throw concurrentUpdate();
+      }
     }
+    this.checkedAt.set(t, at);
   }
 
   contents(t: TableEntry): Batch {
     if (this.blind) return new BatchBuilder(t.store.types, 0).finish();
+    this.reads.add(t);
     const p = this.tables.get(t);
-    if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return t.store.scan();
+    if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return this.snapshot === null ? t.store.scan() : t.store.scanAt(this.snapshot);
     this.checkIdsCurrent(t, p);
     const b = new BatchBuilder(t.store.types, t.store.size + p.inserts.size);
     for (const v of this.visibleRows(t)) b.push(v.row, 1);
@@ -179,7 +232,11 @@ export class Transaction<S = unknown> {
       const key = keys[k];
       if (key === undefined) return;
       const committed = u.map.get(key);
-      if ((committed !== undefined && !p.deletes.has(committed)) || p.keys(u).has(key)) throw duplicateKey(t, u, row);
+      if ((committed !== undefined && !p.deletes.has(committed)) || p.keys(u).has(key)) {
+        // as PostgreSQL's SERIALIZABLE: a key committed after the snapshot is a conflict to retry
+        if (this.serializable && committed !== undefined && this.snapshot !== null && !t.store.visibleAt(committed, this.snapshot)) throw concurrentUpdate();
+        throw duplicateKey(t, u, row);
+      }
     });
     const id = this.nextLocal--;
     p.inserts.set(id, row);
@@ -194,6 +251,8 @@ export class Transaction<S = unknown> {
     if (this.readOnlyCommand !== null) throw readOnlyError(this.readOnlyCommand);
     const p = this.pending(t);
     if (id >= 0) {
+      // a row of the snapshot that another session has changed since (PostgreSQL: the same error)
+      if (!t.store.isLive(id)) throw concurrentUpdate();
       if (!p.deletes.has(id)) this.undo?.push({ kind: 'deleted', t, id });
       p.deletes.add(id);
       return;
@@ -306,6 +365,10 @@ function removePending(t: TableEntry, p: PendingTable, id: number): Row | undefi
     }
   }
   return row;
+}
+
+function concurrentUpdate(): SqlError {
+  return new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
 }
 
 export function readOnlyError(command: string): SqlError {

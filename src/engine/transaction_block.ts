@@ -5,6 +5,7 @@
 // ROLLBACK TO) run here; settings are snapshotted and restored with the transaction.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import type { TableEntry } from '../catalog/catalog.js';
 import type { ParsedStatement } from '../sql/parser.js';
 import type { Engine } from './engine.js';
 import { CHARACTERISTICS, type SetContext, type Settings, type SettingsSnapshot } from './settings.js';
@@ -16,6 +17,9 @@ export type Txn = Transaction<SettingsSnapshot>;
 
 /** Statements the engine applies at once (not transactionally). */
 const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
+
+/** Statements that write (a SERIALIZABLE transaction that ran one is checked at COMMIT). */
+const WRITE_TAGS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CopyStmt', 'TruncateStmt']);
 
 export class TransactionBlock {
   /** The open transaction: a BEGIN block's, or the implicit one's. */
@@ -99,8 +103,52 @@ export class TransactionBlock {
     }
     const autocommit = this.txn === null;
     const txn: Txn = this.txn ?? new Transaction(false);
-    if (takesSnapshot(tag)) txn.snapshotTaken = true;
+    if (WRITE_TAGS.has(tag)) txn.wrote = true;
+    if (takesSnapshot(tag)) {
+      txn.snapshotTaken = true;
+      if (!autocommit && txn.snapshot === null) this.takeSnapshot(txn);
+    }
     return { txn, autocommit };
+  }
+
+  /**
+   * The transaction's first query fixes what it reads: at REPEATABLE READ and SERIALIZABLE
+   * (READ UNCOMMITTED and READ COMMITTED read each statement's latest commit, as PostgreSQL).
+   */
+  private takeSnapshot(txn: Txn): void {
+    const level = this.settings.get('transaction_isolation');
+    if (level !== 'repeatable read' && level !== 'serializable') return;
+    txn.snapshot = this.engine.openSnapshot(txn);
+    txn.serializable = level === 'serializable';
+  }
+
+  /**
+   * SERIALIZABLE: committing must leave a history some serial order of the transactions
+   * produces. Writers are ordered by their commits, so this one's reads, made at its snapshot,
+   * must still hold at its commit: no table it read (directly or under a materialized view)
+   * was changed by a commit after its snapshot. Read-only transactions need no check: they
+   * are ordered at their snapshot. (A transaction that ran a write statement counts as a
+   * writer even if it changed nothing.)
+   */
+  private validate(txn: Txn): void {
+    const read = new Set<TableEntry>();
+    for (const e of this.engine.catalog.all()) {
+      if (e.kind !== 'table') continue;
+      if (txn.reads.has(e)) read.add(e);
+      else for (const v of this.engine.viewsReading(e.name)) if (txn.reads.has(this.engine.catalog.get(v)!)) read.add(e);
+    }
+    const changed = this.engine.changedSince(txn.snapshot!, read);
+    if (changed) {
+      throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to read/write dependencies among transactions', {
+        detail: `Reason code: Canceled on conflict out to a transaction that changed "${changed.name}" after this one's snapshot.`,
+        hint: 'The transaction might succeed if retried.',
+      });
+    }
+  }
+
+  /** The session ends: an open transaction is rolled back. */
+  discard(): void {
+    if (this.txn) this.finish(false);
   }
 
   /** Where a SET runs, for the GUC checks on the transaction characteristics. */
@@ -203,11 +251,15 @@ export class TransactionBlock {
     this.txn = null;
     this.implicit = false;
     try {
-      if (commit) this.engine.commit(txn.changes());
+      if (commit) {
+        if (txn.serializable && txn.wrote) this.validate(txn);
+        this.engine.commit(txn.changes());
+      }
     } catch (e) {
       commit = false;
       throw e;
     } finally {
+      this.engine.closeSnapshot(txn);
       if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
       this.settings.endTransaction();
     }

@@ -168,6 +168,7 @@ export class Connection {
     } finally {
       clearTimeout(timer);
       if (this.pid) this.env.unregister(this.pid);
+      this.session?.close();
       this.closed = true;
       this.stream.end();
       this.stream.destroy();

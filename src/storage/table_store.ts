@@ -9,6 +9,7 @@ import { ChunkedLog } from './chunked_log.js';
 import type { Row, Value } from '../expr/value.js';
 import { compositeKeyFn } from '../expr/compare.js';
 import { OrderedIndex } from './ordered_index.js';
+import { RowVersions } from './row_versions.js';
 
 /** A unique index (the primary key, or a UNIQUE constraint or index): key → live row id. */
 export interface UniqueIndex {
@@ -32,6 +33,8 @@ export class TableStore {
   private readonly hasPk: boolean;
   /** Ordered indexes (the primary key's, unique ones' and plain ones'), for reads by key range. */
   readonly ordered: OrderedIndex[] = [];
+  /** What snapshots older than the latest commit see (row_versions.ts). */
+  readonly versions = new RowVersions();
 
   constructor(types: readonly SqlType[], pk: { name: string; cols: readonly number[] } | null) {
     this.types = types;
@@ -92,6 +95,11 @@ export class TableStore {
 
   get size(): number {
     return this.liveCount;
+  }
+
+  /** Rows in the log, dead ones included (the next row's id). */
+  get logLength(): number {
+    return this.log.length;
   }
 
   /** Key of a row's primary key, for lookups; undefined for tables without one. */
@@ -164,8 +172,10 @@ export class TableStore {
     return first;
   }
 
-  delete(id: number): Row {
+  /** Delete a live row; `at`: the commit's timestamp, recorded for the snapshots open now. */
+  delete(id: number, at?: number): Row {
     const row = this.row(id);
+    if (at !== undefined) this.versions.died(id, at);
     for (const ix of this.ordered) ix.delete(id);
     this.dead[id] = 1;
     this.liveCount--;
@@ -177,6 +187,7 @@ export class TableStore {
   undelete(id: number): void {
     if (this.dead[id] === 0) return;
     this.dead[id] = 0;
+    this.versions.revived(id);
     this.liveCount++;
     if (this.uniques.length) this.index(this.row(id), id);
     for (const ix of this.ordered) ix.insert(id);
@@ -188,6 +199,33 @@ export class TableStore {
     for (let id = 0; id < n; id++) if (this.dead[id] === 0) yield id;
   }
 
+  /** Was row `id` committed and not yet deleted at timestamp `s`? */
+  visibleAt(id: number, s: number): boolean {
+    return id < this.versions.lengthAt(s) && (this.dead[id] === 0 || this.versions.deadAfter(id, s));
+  }
+
+  /** Does the table hold now exactly what it held at `s`? */
+  unchangedSince(s: number): boolean {
+    return this.versions.lastWrite <= s;
+  }
+
+  /** Ids of the rows of timestamp `s`, in insertion order. */
+  *idsAt(s: number): IterableIterator<number> {
+    if (this.unchangedSince(s)) return yield* this.liveIds();
+    const n = this.versions.lengthAt(s);
+    const history = this.versions.hasDeaths;
+    for (let id = 0; id < n; id++) if (this.dead[id] === 0 || (history && this.versions.deadAfter(id, s))) yield id;
+  }
+
+  /** The rows of timestamp `s` as one batch. */
+  scanAt(s: number): Batch {
+    if (this.unchangedSince(s)) return this.scan();
+    const b = this.log.batch();
+    const out = new BatchBuilder(this.types, this.liveCount);
+    for (const id of this.idsAt(s)) out.pushFrom(b, id, 1);
+    return out.finish();
+  }
+
   /** All live rows as one batch (weights 1). */
   scan(): Batch {
     const b = this.log.batch();
@@ -197,10 +235,13 @@ export class TableStore {
     return out.finish();
   }
 
-  /** Drop dead rows once they are the majority; row ids change, so only call between statements. */
-  maybeCompact(): void {
+  /**
+   * Drop dead rows once they are the majority; row ids change, so only call between
+   * statements, and not while a snapshot is open (`snapshotsOpen`): it may still see them.
+   */
+  maybeCompact(snapshotsOpen = false): void {
     const n = this.log.length;
-    if (n < 1024 || this.liveCount * 2 > n) return;
+    if (n < 1024 || this.liveCount * 2 > n || snapshotsOpen) return;
     this.compactions++;
     // live rows keep their order, so each ordered index keeps its order under the new ids
     const newId = new Int32Array(n);
@@ -214,5 +255,6 @@ export class TableStore {
     for (const u of this.uniques) u.map.clear();
     if (live.length > 0) this.insertBatch(live);
     this.ordered.push(...ordered);
+    this.versions.committed(this.versions.lastWrite, this.log.length, false);
   }
 }

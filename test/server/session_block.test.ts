@@ -147,11 +147,20 @@ describe('errors abort the block (embedded)', () => {
     expect(s.execute('SHOW application_name')[0].rows).toEqual([['kept']]);
   });
 
-  it('the isolation level is READ COMMITTED; snapshot levels are refused rather than promised', () => {
+  it('the isolation level is READ COMMITTED by default; every PostgreSQL level can be chosen', () => {
     expect(s.execute('SHOW transaction_isolation')[0].rows).toEqual([['read committed']]);
-    expect(code(() => s.execute('BEGIN ISOLATION LEVEL SERIALIZABLE'))).toBe('0A000');
-    expect(code(() => s.execute('SET default_transaction_isolation = \'repeatable read\''))).toBe('0A000');
-    expect(code(() => s.execute('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE'))).toBe('0A000');
+    s.execute('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    expect(s.execute('SHOW transaction_isolation')[0].rows).toEqual([['serializable']]);
+    s.execute('COMMIT');
+    s.execute("SET default_transaction_isolation = 'repeatable read'");
+    s.execute('BEGIN');
+    expect(s.execute('SHOW transaction_isolation')[0].rows).toEqual([['repeatable read']]);
+    s.execute('SELECT 1');
+    expect(code(() => s.execute('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE'))).toBe('25001');
+    s.execute('ROLLBACK');
+    s.execute('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE');
+    expect(s.execute('SHOW default_transaction_isolation')[0].rows).toEqual([['serializable']]);
+    s.execute('RESET default_transaction_isolation');
     s.execute('BEGIN ISOLATION LEVEL READ UNCOMMITTED');
     expect(s.execute('SHOW transaction_isolation')[0].rows).toEqual([['read uncommitted']]);
     s.execute('ROLLBACK');

@@ -1,0 +1,277 @@
+// Transaction isolation (docs/transactions.md): what each level lets a transaction see while
+// other sessions commit, and that SERIALIZABLE histories are serializable. The property test
+// interleaves transactions of several sessions at random and replays the committed ones,
+// one after another in their serial order, on PostgreSQL: every read must give what it gave.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Database } from '../src/index.js';
+import type { Session } from '../src/engine/session.js';
+import { useOracle } from './support/suite.js';
+
+const { oracle, reset } = useOracle();
+
+/** Rows of the last statement, values as JSON (bigints as strings), or `error <SQLSTATE>`. */
+function run(s: Session, sql: string): string {
+  try {
+    const results = s.execute(sql);
+    const last = results[results.length - 1];
+    return JSON.stringify(last.rows ?? last.command, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  } catch (e: any) {
+    return `error ${e.code}`;
+  }
+}
+
+async function bank(): Promise<{ db: Database; a: Session; b: Session }> {
+  const db = await Database.open();
+  await db.query('CREATE TABLE acc (id int PRIMARY KEY, bal int NOT NULL)');
+  await db.query('INSERT INTO acc VALUES (1, 100), (2, 200)');
+  await db.query('CREATE MATERIALIZED VIEW total AS SELECT sum(bal)::int AS s, count(*)::int AS n FROM acc');
+  await db.query('CREATE INDEX total_s ON total (s)');
+  return { db, a: db.newSession(), b: db.newSession() };
+}
+
+describe('REPEATABLE READ', () => {
+  it('every statement reads the snapshot of the first one: tables, indexes and views', async () => {
+    const { db, a, b } = await bank();
+    run(a, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+    expect(run(a, 'SELECT sum(bal)::int FROM acc')).toBe('[[300]]');
+    run(b, 'UPDATE acc SET bal = bal + 50 WHERE id = 1');
+    run(b, 'INSERT INTO acc VALUES (3, 7)');
+    run(b, 'DELETE FROM acc WHERE id = 2');
+    expect(run(a, 'SELECT sum(bal)::int FROM acc')).toBe('[[300]]');
+    expect(run(a, 'SELECT * FROM acc ORDER BY id')).toBe('[[1,100],[2,200]]');
+    expect(run(a, 'SELECT bal FROM acc WHERE id = 1')).toBe('[[100]]'); // by primary key
+    expect(run(a, 'SELECT bal FROM acc WHERE id = 2')).toBe('[[200]]'); // deleted since
+    expect(run(a, 'SELECT bal FROM acc WHERE id = 3')).toBe('[]'); // inserted since
+    expect(run(a, 'SELECT id FROM acc WHERE id BETWEEN 1 AND 3 ORDER BY id')).toBe('[[1],[2]]');
+    expect(run(a, 'SELECT s, n FROM total')).toBe('[[300,2]]');
+    expect(run(a, 'SELECT n FROM total WHERE s = 300')).toBe('[[2]]'); // through the view's index
+    // its own writes on top of the snapshot
+    run(a, 'INSERT INTO acc VALUES (4, 1)');
+    expect(run(a, 'SELECT s, n FROM total')).toBe('[[301,3]]');
+    run(a, 'COMMIT');
+    expect(run(a, 'SELECT * FROM acc ORDER BY id')).toBe('[[1,150],[3,7],[4,1]]');
+    expect(run(a, 'SELECT s, n FROM total')).toBe('[[158,3]]');
+    await db.close();
+  });
+
+  it('updating or deleting a row another session changed since the snapshot is 40001', async () => {
+    const { db, a, b } = await bank();
+    run(a, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+    run(a, 'SELECT 1');
+    run(b, 'UPDATE acc SET bal = 0 WHERE id = 1');
+    expect(run(a, 'UPDATE acc SET bal = bal + 1 WHERE id = 2')).toBe('"UPDATE 1"'); // untouched row
+    expect(run(a, 'UPDATE acc SET bal = bal + 1 WHERE id = 1')).toBe('error 40001');
+    expect(run(a, 'COMMIT')).toBe('"ROLLBACK"');
+    run(a, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+    run(a, 'SELECT 1');
+    run(b, 'DELETE FROM acc WHERE id = 2');
+    expect(run(a, 'DELETE FROM acc')).toBe('error 40001');
+    run(a, 'ROLLBACK');
+    expect(run(a, 'SELECT * FROM acc ORDER BY id')).toBe('[[1,0]]');
+    await db.close();
+  });
+
+  it('allows write skew, as PostgreSQL does at this level', async () => {
+    const db = await Database.open();
+    await db.query("CREATE TABLE doctors (name text PRIMARY KEY, on_call bool); INSERT INTO doctors VALUES ('alice', true), ('bob', true)");
+    const [a, b] = [db.newSession(), db.newSession()];
+    for (const s of [a, b]) run(s, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+    expect(run(a, 'SELECT count(*)::int FROM doctors WHERE on_call')).toBe('[[2]]');
+    expect(run(b, 'SELECT count(*)::int FROM doctors WHERE on_call')).toBe('[[2]]');
+    run(a, "UPDATE doctors SET on_call = false WHERE name = 'alice'");
+    run(b, "UPDATE doctors SET on_call = false WHERE name = 'bob'");
+    expect([run(a, 'COMMIT'), run(b, 'COMMIT')]).toEqual(['"COMMIT"', '"COMMIT"']);
+    await db.close();
+  });
+
+  it('snapshots see deleted rows however many commits pass, and release them when they end', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE big (k int PRIMARY KEY, v int)');
+    await db.query('INSERT INTO big SELECT g, g FROM generate_series(1, 5000) g');
+    const [a, b] = [db.newSession(), db.newSession()];
+    run(a, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+    expect(run(a, 'SELECT count(*)::int, sum(v)::int FROM big')).toBe('[[5000,12502500]]');
+    // enough deletes to compact the table, were no snapshot open
+    for (let i = 0; i < 5; i++) run(b, `DELETE FROM big WHERE k % 5 = ${i}`);
+    run(b, 'INSERT INTO big VALUES (1, -1)');
+    expect(run(a, 'SELECT count(*)::int, sum(v)::int FROM big')).toBe('[[5000,12502500]]');
+    expect(run(a, 'SELECT v FROM big WHERE k = 1')).toBe('[[1]]');
+    expect(run(a, 'SELECT count(*)::int FROM big WHERE k BETWEEN 10 AND 19')).toBe('[[10]]');
+    run(a, 'COMMIT');
+    expect(run(a, 'SELECT count(*)::int, sum(v)::int FROM big')).toBe('[[1,-1]]');
+    // closing a session that is in a transaction releases its snapshot too
+    run(a, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+    run(a, 'SELECT 1');
+    a.close();
+    run(b, 'DELETE FROM big');
+    expect(run(b, 'SELECT count(*)::int FROM big')).toBe('[[0]]');
+    await db.close();
+  });
+});
+
+describe('SERIALIZABLE', () => {
+  it('refuses write skew: of two transactions that read what the other wrote, one fails with 40001', async () => {
+    const db = await Database.open();
+    await db.query("CREATE TABLE doctors (name text PRIMARY KEY, on_call bool); INSERT INTO doctors VALUES ('alice', true), ('bob', true)");
+    const [a, b] = [db.newSession(), db.newSession()];
+    for (const s of [a, b]) run(s, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+    expect(run(a, 'SELECT count(*)::int FROM doctors WHERE on_call')).toBe('[[2]]');
+    expect(run(b, 'SELECT count(*)::int FROM doctors WHERE on_call')).toBe('[[2]]');
+    run(a, "UPDATE doctors SET on_call = false WHERE name = 'alice'");
+    run(b, "UPDATE doctors SET on_call = false WHERE name = 'bob'");
+    expect(run(a, 'COMMIT')).toBe('"COMMIT"');
+    expect(run(b, 'COMMIT')).toBe('error 40001');
+    expect(run(a, 'SELECT name FROM doctors WHERE on_call')).toBe('[["bob"]]');
+    await db.close();
+  });
+
+  it('a read of a materialized view conflicts with writes to the tables under it', async () => {
+    const { db, a, b } = await bank();
+    run(a, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+    expect(run(a, 'SELECT s FROM total')).toBe('[[300]]');
+    run(b, 'UPDATE acc SET bal = bal - 300 WHERE id = 2');
+    run(a, 'INSERT INTO acc VALUES (9, 300)'); // "the total stays 300"
+    expect(run(a, 'COMMIT')).toBe('error 40001');
+    await db.close();
+  });
+
+  it('read-only transactions always commit, and a key taken since the snapshot is 40001, not 23505', async () => {
+    const { db, a, b } = await bank();
+    run(a, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+    expect(run(a, 'SELECT sum(bal)::int FROM acc')).toBe('[[300]]');
+    run(b, 'UPDATE acc SET bal = 0');
+    expect(run(a, 'SELECT sum(bal)::int FROM acc')).toBe('[[300]]');
+    expect(run(a, 'COMMIT')).toBe('"COMMIT"');
+    run(a, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+    run(a, 'SELECT 1');
+    run(b, 'INSERT INTO acc VALUES (5, 5)');
+    expect(run(a, 'INSERT INTO acc VALUES (5, 6)')).toBe('error 40001');
+    run(a, 'ROLLBACK');
+    await db.close();
+  });
+
+  it('transactions on unrelated tables do not conflict', async () => {
+    const { db, a, b } = await bank();
+    await db.query('CREATE TABLE other (k int)');
+    for (const s of [a, b]) run(s, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+    run(a, 'SELECT count(*) FROM other');
+    run(b, 'SELECT count(*) FROM acc');
+    run(a, 'INSERT INTO other VALUES (1)');
+    run(b, 'UPDATE acc SET bal = 1');
+    expect([run(a, 'COMMIT'), run(b, 'COMMIT')]).toEqual(['"COMMIT"', '"COMMIT"']);
+    await db.close();
+  });
+
+  // Each program: a transaction of 1-4 statements by one of three sessions. The schedule
+  // interleaves their statements; afterwards the committed transactions, in commit order
+  // (a read-only one at its snapshot), are replayed on PostgreSQL one at a time.
+  const statement = fc.oneof(
+    fc.integer({ min: 1, max: 4 }).map((k) => `SELECT bal FROM acc WHERE id = ${k}`),
+    fc.constant('SELECT sum(bal)::int, count(*)::int FROM acc'),
+    fc.constant('SELECT s, n FROM total'),
+    fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: -5, max: 5 })).map(([k, d]) => `UPDATE acc SET bal = bal + ${d} WHERE id = ${k}`),
+    // writes that depend on reads of other rows: the material of write skew
+    fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 })).map(([k, k2]) => `UPDATE acc SET bal = acc.bal - 1 FROM acc o WHERE acc.id = ${k} AND o.id = ${k2} AND o.bal > 100`),
+    fc.integer({ min: 5, max: 8 }).map((k) => `INSERT INTO acc SELECT ${k}, sum(bal)::int % 100 FROM acc`),
+    fc.tuple(fc.integer({ min: 3, max: 6 }), fc.integer({ min: 0, max: 9 })).map(([k, v]) => `INSERT INTO acc VALUES (${k}, ${v})`),
+    fc.integer({ min: 1, max: 6 }).map((k) => `DELETE FROM acc WHERE id = ${k}`),
+  );
+  const txn = fc.record({ session: fc.integer({ min: 0, max: 2 }), stmts: fc.array(statement, { minLength: 1, maxLength: 4 }) });
+
+  it('random interleavings of transactions give a serializable history', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(txn, { minLength: 2, maxLength: 8 }), fc.array(fc.nat(), { minLength: 60, maxLength: 60 }), async (txns, picks) => {
+        const { db } = await bank();
+        const sessions = [db.newSession(), db.newSession(), db.newSession()];
+        type Done = { stmts: string[]; results: string[]; order: number };
+        const done: Done[] = [];
+        let commits = 0;
+        // per session: its queue of transactions; one runs at a time
+        const queues = sessions.map((_, i) => txns.filter((t) => t.session === i));
+        const state = sessions.map(() => ({ txn: 0, step: 0, results: [] as string[], writes: false, snapAt: 0 }));
+        let pick = 0;
+        for (;;) {
+          const ready = sessions.map((_, i) => i).filter((i) => state[i].txn < queues[i].length);
+          if (ready.length === 0) break;
+          const i = ready[picks[pick++ % picks.length] % ready.length];
+          const st = state[i];
+          const s = sessions[i];
+          if (st.step === 0) {
+            run(s, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+            st.results = [];
+            st.writes = false;
+            st.snapAt = commits; // its snapshot: the first statement comes before any other step
+          }
+          const t = queues[i][st.txn];
+          if (st.step < t.stmts.length) {
+            const r = run(s, t.stmts[st.step]);
+            st.results.push(r);
+            if (!t.stmts[st.step].startsWith('SELECT')) st.writes = true;
+            st.step++;
+            if (r.startsWith('error')) {
+              expect(['error 40001', 'error 23505']).toContain(r); // the only failures allowed
+              run(s, 'ROLLBACK');
+              st.txn++;
+              st.step = 0;
+            }
+            continue;
+          }
+          const c = run(s, 'COMMIT');
+          if (c === '"COMMIT"') {
+            // a writer is serialized at its commit; a reader at its snapshot
+            done.push({ stmts: t.stmts, results: st.results, order: st.writes ? commits + 0.5 : st.snapAt });
+            if (st.writes) commits++;
+          } else expect(c).toBe('error 40001');
+          st.txn++;
+          st.step = 0;
+        }
+        await reset();
+        const pg = oracle();
+        await pg.exec('CREATE TABLE acc (id int PRIMARY KEY, bal int NOT NULL); INSERT INTO acc VALUES (1, 100), (2, 200)');
+        await pg.exec('CREATE VIEW total AS SELECT sum(bal)::int AS s, count(*)::int AS n FROM acc');
+        // readers at snapshot k come after the k-th commit (order k) and before the next (k + 0.5)
+        const serial = [...done].sort((x, y) => x.order - y.order);
+        for (const d of serial) {
+          await pg.exec('BEGIN');
+          for (let k = 0; k < d.stmts.length; k++) {
+            const rows = await pg.rows(d.stmts[k]).catch((e) => `error ${e.code}`);
+            const ours = JSON.parse(d.results[k]);
+            if (typeof rows === 'string') expect(d.results[k]).toBe(rows);
+            else if (Array.isArray(ours)) expect(ours.map((r: unknown[]) => r.map((v) => (v === null ? null : String(v))))).toEqual(rows);
+          }
+          await pg.exec('COMMIT');
+        }
+        const final = await pg.rows('SELECT id, bal FROM acc ORDER BY id');
+        expect(JSON.parse(run(sessions[0], 'SELECT id, bal FROM acc ORDER BY id')).map((r: number[]) => r.map(String))).toEqual(final);
+        for (const s of sessions) s.close();
+        await db.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('READ COMMITTED', () => {
+  it('a transaction never reads two versions of a row another session changed meanwhile (40001)', async () => {
+    const { db, a, b } = await bank();
+    run(a, 'BEGIN');
+    run(a, 'UPDATE acc SET bal = bal - 10 WHERE id = 1');
+    run(b, 'UPDATE acc SET bal = bal + 10 WHERE id = 1');
+    expect(run(a, 'SELECT count(*)::int FROM acc')).toBe('error 40001'); // was 3 rows of 2
+    run(a, 'ROLLBACK');
+    run(a, 'BEGIN');
+    run(a, 'INSERT INTO acc VALUES (7, 1)');
+    run(b, 'INSERT INTO acc VALUES (7, 2)');
+    expect(run(a, 'SELECT bal FROM acc WHERE id = 7')).toBe('error 40001'); // two rows with one key
+    run(a, 'ROLLBACK');
+    // a change to another row is no conflict: each statement reads the latest commit
+    run(a, 'BEGIN');
+    run(a, 'UPDATE acc SET bal = bal - 10 WHERE id = 1');
+    run(b, 'UPDATE acc SET bal = bal + 10 WHERE id = 2');
+    expect(run(a, 'SELECT id, bal FROM acc ORDER BY id')).toBe('[[1,100],[2,210],[7,2]]');
+    expect(run(a, 'COMMIT')).toBe('"COMMIT"');
+    await db.close();
+  });
+});
