@@ -36,6 +36,8 @@ export interface OpenOptions {
 export interface SubscribeOptions {
   /** Emit the current contents first (as inserts at the current timestamp). Default true. */
   snapshot?: boolean;
+  /** Called once if the subscription ends on its own: the view was dropped (42P01). */
+  onEnd?: (error: SqlError) => void;
 }
 
 export interface ChangeRow<R = Record<string, unknown>> {
@@ -123,7 +125,7 @@ export class Database {
       }
       if (changes.length) emit(changes);
     }
-    const stop = this.engine.listen(view, (changes) => emit(changes));
+    const stop = this.engine.listen(view, (changes) => emit(changes), options.onEnd);
     return { unsubscribe: stop };
   }
 

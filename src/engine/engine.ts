@@ -38,6 +38,11 @@ export interface TableChanges {
   idEpoch?: number;
 }
 
+/** What ends a subscription whose relation is dropped. */
+function droppedError(name: string): SqlError {
+  return new SqlError(SQLSTATE.UNDEFINED_TABLE, `subscription ended: relation "${name}" was dropped`);
+}
+
 function insertRows(ins: Row[] | Batch): Row[] {
   if (Array.isArray(ins)) return ins;
   const rows: Row[] = [];
@@ -103,7 +108,7 @@ export class Engine {
   private arrangements = new Map<string, ArrangeOp>();
   /** Indexes on materialized views: each an arrangement of the view's contents by its columns. */
   private viewIndexes = new Map<string, { view: string; cols: readonly number[]; op: ArrangeOp }>();
-  private listeners = new Map<string, Set<ChangeListener>>();
+  private listeners = new Map<string, Map<ChangeListener, ((reason: SqlError) => void) | undefined>>();
   /** Dataflows built for a query (not a catalog view) that someone is watching. */
   private queryWatches = new Set<QueryWatch>();
   private commitListeners = new Set<(timestamp: number) => void>();
@@ -438,14 +443,17 @@ export class Engine {
         },
       );
     }
+    const ended: [(reason: SqlError) => void, string][] = [];
     for (const e of order) {
       this.catalog.remove(e.name);
+      for (const onEnd of this.listeners.get(e.name)?.values() ?? []) if (onEnd) ended.push([onEnd, e.name]);
       this.listeners.delete(e.name);
     }
+    for (const [onEnd, name] of ended) onEnd(droppedError(name));
     const dropped = new Set(order.map((e) => e.name));
     for (const w of [...this.queryWatches]) {
       const gone = [...w.deps].find((d) => dropped.has(d));
-      if (gone !== undefined) this.endQueryWatch(w, new SqlError(SQLSTATE.UNDEFINED_TABLE, `subscription ended: relation "${gone}" was dropped`));
+      if (gone !== undefined) this.endQueryWatch(w, droppedError(gone));
     }
     this.collectGarbage();
     return order;
@@ -737,7 +745,7 @@ export class Engine {
       const e = this.catalog.resolve(target.relation);
       if (e.kind === 'view') return this.watch({ plan: e.plan, deps: [e.name, ...e.dependsOn] }, onChanges, onEnd);
       const op = e.kind === 'table' ? e.source : e.output;
-      const stop = this.listen(e.name, onChanges);
+      const stop = this.listen(e.name, onChanges, onEnd);
       return { types: op.types, snapshot: () => (e.kind === 'table' ? e.store.scan() : e.output.snapshot()!), stop };
     }
     const built = this.buildView(target.plan);
@@ -763,10 +771,11 @@ export class Engine {
     return () => this.commitListeners.delete(l);
   }
 
-  listen(view: string, l: ChangeListener): () => void {
+  /** Changes of a table or materialized view; `onEnd` is called if it is dropped. */
+  listen(view: string, l: ChangeListener, onEnd?: (reason: SqlError) => void): () => void {
     let set = this.listeners.get(view);
-    if (!set) this.listeners.set(view, (set = new Set()));
-    set.add(l);
+    if (!set) this.listeners.set(view, (set = new Map()));
+    set.set(l, onEnd);
     return () => set!.delete(l);
   }
 
@@ -776,7 +785,7 @@ export class Engine {
       const e = this.catalog.get(name);
       if (!e || (e.kind !== 'materialized view' && e.kind !== 'table')) continue;
       const changes = changesOf(out.get(e.kind === 'table' ? e.source : e.output), time);
-      if (changes !== null) for (const l of set) l(changes, time);
+      if (changes !== null) for (const l of set.keys()) l(changes, time);
     }
     for (const w of this.queryWatches) {
       const changes = changesOf(out.get(w.output), time);

@@ -123,6 +123,27 @@ describe('SUBSCRIBE', () => {
     opt.c.end();
   });
 
+  it('every form ends when its view or table is dropped, and stays ended when the name comes back', async () => {
+    await writer.query('CREATE TABLE d (x int); CREATE MATERIALIZED VIEW dv AS SELECT x, count(*) AS n FROM d GROUP BY x');
+    const forms = ['SUBSCRIBE dv', 'SUBSCRIBE TO dv', 'SUBSCRIBE (SELECT x FROM dv)', 'COPY (SUBSCRIBE dv) TO STDOUT', 'SUBSCRIBE TO d', 'COPY (SUBSCRIBE d WITH (SNAPSHOT false)) TO STDOUT'];
+    const subs = await Promise.all(forms.map((f) => subscribe(f)));
+    let embeddedEnd: string | null = null;
+    const embedded = ts.db.subscribe('dv', () => {}, { onEnd: (e) => (embeddedEnd = `${e.code} ${e.message}`) });
+    await writer.query('DROP MATERIALIZED VIEW dv');
+    for (const s of subs.slice(0, 4)) expect(await s.rows(1)).toEqual([['ERROR', '42P01', 'subscription ended: relation "dv" was dropped']]);
+    expect(embeddedEnd).toBe('42P01 subscription ended: relation "dv" was dropped');
+    // a new view of the same name reaches no old subscriber (nor the one that goes on)
+    await writer.query('CREATE MATERIALIZED VIEW dv AS SELECT x FROM d');
+    await writer.query('INSERT INTO d VALUES (1)');
+    await writer.query('DROP MATERIALIZED VIEW dv; DROP TABLE d');
+    for (const s of subs.slice(4)) {
+      const rows = await s.rows(2);
+      expect(rows[rows.length - 1]).toEqual(['ERROR', '42P01', 'subscription ended: relation "d" was dropped']);
+    }
+    embedded.unsubscribe();
+    for (const s of subs) s.c.end();
+  });
+
   it('a subscriber that stops reading is dropped with a clear error; writers never wait for it', async () => {
     setSubscribeBufferLimit(64 * 1024);
     try {
