@@ -54,10 +54,17 @@ export class Circuit {
       // Linear and stateful operators alike produce nothing from nothing (global aggregates
       // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
       if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
-      out.set(op, op.step(inputs, ctx));
+      try {
+        out.set(op, op.step(inputs, ctx));
+      } catch (e) {
+        throw failedIn(e, op);
+      }
       if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
     }
-    raiseDue(this.gated);
+    for (const g of this.gated) {
+      const e = g.due();
+      if (e) throw failedIn(e, this.ops.find((op) => op.gatedErrors === g));
+    }
     return out;
   }
 
@@ -109,6 +116,19 @@ export function hydrate(newOps: readonly Operator[], time: number, memory?: Memo
  * After a step: raise an error recorded by a gated operator whose gates are all open (the
  * state the step reached is one PostgreSQL could not read). The caller undoes the step.
  */
+const FAILED_IN = Symbol('operator');
+
+/** Remember which operator a step's error came from (to name the view it maintains). */
+function failedIn(e: unknown, op: Operator | undefined): unknown {
+  if (op && e instanceof Error) Object.defineProperty(e, FAILED_IN, { value: op, configurable: true });
+  return e;
+}
+
+/** The operator whose step raised `e`, if a circuit step did. */
+export function failedOperator(e: unknown): Operator | undefined {
+  return e instanceof Error ? ((e as any)[FAILED_IN] as Operator | undefined) : undefined;
+}
+
 function raiseDue(gated: Iterable<GatedErrors>): void {
   for (const g of gated) {
     const e = g.due();

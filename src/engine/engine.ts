@@ -3,7 +3,7 @@
 // current data), and evaluates ad-hoc reads against one consistent timestamp.
 
 import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
-import { Circuit, hydrate } from '../dataflow/circuit.js';
+import { Circuit, failedOperator, hydrate } from '../dataflow/circuit.js';
 import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
 import type { Operator } from '../dataflow/operator.js';
 import { SnapshotOp, SourceOp } from '../dataflow/source.js';
@@ -237,9 +237,24 @@ export class Engine {
         for (const id of rec.deleted) rec.table.store.undelete(id);
       }
       for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));
+      this.nameFailedViews(e);
       if (applied.length > 0) this.rebuildViews();
       throw e;
     }
+  }
+
+  /** An error of view maintenance says which materialized views it stopped (CONTEXT). */
+  private nameFailedViews(e: unknown): void {
+    const op = failedOperator(e);
+    if (!op || !(e instanceof SqlError) || e.where) return;
+    const names: string[] = [];
+    for (const v of this.catalog.all()) {
+      if (v.kind !== 'materialized view') continue;
+      const seen = new Set<Operator>();
+      const reaches = (o: Operator): boolean => o === op || (!seen.has(o) && (seen.add(o), o.inputs.some(reaches)));
+      if (reaches(v.output)) names.push(`"${v.name}"`);
+    }
+    if (names.length > 0) e.where = `while maintaining materialized view${names.length > 1 ? 's' : ''} ${names.join(', ')}`;
   }
 
   // ---- materialized views ------------------------------------------------------------------

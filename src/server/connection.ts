@@ -107,6 +107,9 @@ export class Connection {
   private user = '';
   /** When the running statement's statement_timeout expires (Date.now() ms), or 0. */
   private deadline = 0;
+  /** The running statement is the last of a Query message: its CommandComplete waits for the commit. */
+  private holdCompletion = false;
+  private heldCompletion: Buffer | null = null;
   /** ReadyForQuery was the last thing sent: waiting now is idling (idle_…_timeout). */
   private idle = false;
 
@@ -250,6 +253,13 @@ export class Connection {
     if (this.outBytes >= FLUSH_BYTES) this.flushOut();
   }
 
+  /** A statement's CommandComplete; held back while the last statement of a Query message commits. */
+  private complete(tag: string): void {
+    const b = commandComplete(tag);
+    if (this.holdCompletion) this.heldCompletion = b;
+    else this.send(b);
+  }
+
   /** Write queued output; false if the socket's buffer is full (wait for 'drain'). */
   private flushOut(): boolean {
     if (this.out.length === 0 || this.closed) return true;
@@ -329,6 +339,7 @@ export class Connection {
     return {
       session: this.session,
       send: (b) => this.send(b),
+      complete: (tag) => this.complete(tag),
       flush: () => this.flush(),
       readMessage: () => readFrame(this.inbox, this.env.maxMessage),
       checkCancel: () => this.checkCancel(),
@@ -401,9 +412,10 @@ export class Connection {
         // several statements form an implicit transaction block, as in PostgreSQL
         session.beginImplicitBlock(stmts.length > 1);
         if (stmts.length === 0) this.send(emptyQueryResponse());
-        for (const stmt of stmts) {
+        for (let i = 0; i < stmts.length; i++) {
           await this.pace();
-          await this.runSimpleStatement(stmt);
+          this.holdCompletion = i === stmts.length - 1;
+          await this.runSimpleStatement(stmts[i]);
         }
       }
     } catch (e) {
@@ -411,10 +423,17 @@ export class Connection {
       ok = false;
       session.endImplicitBlock(false);
       this.send(errorResponse(asSqlError(e)));
+    } finally {
+      this.holdCompletion = false;
     }
+    const held = this.heldCompletion;
+    this.heldCompletion = null;
     if (ok) {
       try {
+        // PostgreSQL commits before the last statement's CommandComplete: a failed commit
+        // (a view's maintenance erring on the new rows) is reported instead of the tag
         session.endImplicitBlock(true);
+        if (held) this.send(held);
       } catch (e) {
         this.send(errorResponse(asSqlError(e)));
       }
@@ -450,9 +469,9 @@ export class Connection {
     if (result.fields) {
       if (!stream.described) this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
       const n = result.streamed ? result.rowCount! : await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
-      this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
+      this.complete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command);
     } else {
-      this.send(commandComplete(result.command));
+      this.complete(result.command);
     }
   }
 

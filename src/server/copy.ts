@@ -8,7 +8,7 @@ import { formatValue } from '../expr/format.js';
 import type { Row } from '../expr/value.js';
 import type { FieldInfo } from '../engine/result.js';
 import { parseSql, type ParsedStatement } from '../sql/parser.js';
-import { Utf8Stream, commandComplete, copyData, copyDone, copyResponse } from './messages.js';
+import { Utf8Stream, copyData, copyDone, copyResponse } from './messages.js';
 import { registerStatementHandler, type HandlerContext } from './hooks.js';
 import { quoteIdent } from '../catalog/system/info.js';
 
@@ -70,7 +70,7 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   } catch (e) {
     throw copy.fail(e);
   }
-  cx.send(commandComplete(copy.finish().command));
+  cx.complete(copy.finish().command);
 }
 
 async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<void> {
@@ -107,5 +107,5 @@ async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<vo
     await cx.pace();
   }
   cx.send(copyDone());
-  cx.send(commandComplete(`COPY ${result.rowCount ?? rows.length}`));
+  cx.complete(`COPY ${result.rowCount ?? rows.length}`);
 }

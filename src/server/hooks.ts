@@ -12,6 +12,11 @@ export interface HandlerContext {
   readonly session: Session;
   /** Queue a backend message (built with the writers in messages.ts). */
   send(message: Buffer): void;
+  /**
+   * The statement's CommandComplete. The last statement of a Query message commits before it
+   * is sent, as in PostgreSQL, so a failing commit is reported instead of the tag.
+   */
+  complete(tag: string): void;
   /** Write queued messages; waits while the client is not reading (backpressure). */
   flush(): Promise<void>;
   /** The next frontend message (CopyData 'd', CopyDone 'c', CopyFail 'f', …). */

@@ -71,6 +71,23 @@ describe('wire protocol', () => {
     c.end();
   });
 
+  it('a write whose view maintenance fails sends the error, naming the view, and no command tag', async () => {
+    await ts.db.query('CREATE TABLE inv (k int, d int); CREATE MATERIALIZED VIEW inv_q AS SELECT k, 10 / d AS q FROM inv');
+    const c = await RawClient.connect(ts.port);
+    const run = async (sql: string) => {
+      c.send(serialize.query(sql));
+      const ms = await c.readUntil('Z');
+      const e = ms.find((m) => m.type === 'E');
+      return { types: types(ms), error: e ? [errorFields(e.body).C, errorFields(e.body).W] : null };
+    };
+    // the commit (and view maintenance) comes before the last statement's CommandComplete, as PostgreSQL commits before it
+    expect(await run('INSERT INTO inv VALUES (1, 0)')).toEqual({ types: 'EZ', error: ['22012', 'while maintaining materialized view "inv_q"'] });
+    expect(await run('INSERT INTO inv VALUES (1, 1); INSERT INTO inv VALUES (2, 0)')).toEqual({ types: 'CEZ', error: ['22012', 'while maintaining materialized view "inv_q"'] });
+    expect(await run('INSERT INTO inv VALUES (3, 1)')).toEqual({ types: 'CZ', error: null });
+    expect((await ts.db.query('SELECT k FROM inv_q ORDER BY k')).rows).toEqual([{ k: 3 }]);
+    c.end();
+  });
+
   it('runs row-limited portals with PortalSuspended, and named statements and portals', async () => {
     const c = await RawClient.connect(ts.port);
     c.send(serialize.parse({ name: 'st', text: 'SELECT i, s FROM n WHERE i >= $1 ORDER BY i', types: [] }));
