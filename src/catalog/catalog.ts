@@ -72,6 +72,13 @@ function nextCatalogVersion(): number {
 
 export class Catalog {
   private entries = new Map<string, CatalogEntry>();
+  /**
+   * Names a transaction has created or dropped and not yet committed, with that transaction.
+   * Other transactions get 55P03 on them until it ends (PostgreSQL would make them wait).
+   */
+  readonly locks = new Map<string, object>();
+  /** The transaction whose statement is running (set as each statement starts or resumes). */
+  viewer: object | null = null;
   /** Indexes by name; they share the relation namespace, as in PostgreSQL's pg_class. */
   readonly indexes = new Map<string, IndexEntry>();
   private nextOid = 16384; // first OID PostgreSQL hands to user objects
@@ -108,9 +115,20 @@ export class Catalog {
     if (schema && schema !== DEFAULT_SCHEMA) {
       throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${schema}.${name}" does not exist`);
     }
+    this.checkLock(name);
     const e = this.entries.get(name);
     if (!e) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${name}" does not exist`);
     return e;
+  }
+
+  /** 55P03 if another transaction's uncommitted DDL holds `name`. */
+  checkLock(name: string): void {
+    const owner = this.locks.get(name);
+    if (owner !== undefined && owner !== this.viewer) {
+      throw new SqlError(SQLSTATE.LOCK_NOT_AVAILABLE, `could not obtain lock on relation "${name}"`, {
+        detail: 'Another transaction has created or dropped it and not yet committed.',
+      });
+    }
   }
 
   /**
@@ -127,6 +145,7 @@ export class Catalog {
 
   add(entry: CatalogEntry): void {
     this.changed();
+    this.checkLock(entry.name);
     if (this.entries.has(entry.name) || this.indexes.has(entry.name)) {
       throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${entry.name}" already exists`);
     }

@@ -100,7 +100,7 @@ export class Database {
   /** Stream a materialized view's changes: rows with diff ±1 and the commit timestamp. */
   subscribe<R = Record<string, unknown>>(view: string, onChanges: (changes: ChangeRow<R>[]) => void, options: SubscribeOptions = {}): Subscription {
     this.checkOpen();
-    const e = this.engine.catalog.get(view);
+    const e = this.session.lookup(view);
     if (!e) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${view}" does not exist`);
     if (e.kind !== 'materialized view') {
       throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${view}" is not a materialized view`);
@@ -138,7 +138,7 @@ export class Database {
    */
   insert(table: string, rows: readonly InsertRow[]): number {
     this.checkOpen();
-    const t = this.engine.catalog.get(table);
+    const t = this.session.lookup(table);
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
     const raw = rowsAsArrays(t, rows);
     const defaults = columnDefaults(t);
@@ -189,7 +189,7 @@ export class Database {
    */
   insertArrow(table: string, data: ArrowTable): number {
     this.checkOpen();
-    const t = this.engine.catalog.get(table);
+    const t = this.session.lookup(table);
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
     const vectors = t.columns.map((c) => data.getChild(c.name));
     for (const f of data.schema.fields) {

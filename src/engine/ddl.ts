@@ -1,6 +1,8 @@
 // CREATE TABLE / VIEW / MATERIALIZED VIEW and DROP.
 
-import type { ColumnDef } from '../catalog/catalog.js';
+import type { CatalogEntry, ColumnDef, IndexEntry } from '../catalog/catalog.js';
+import type { Transaction } from './transaction.js';
+import { inlineStaleViews } from './stale_views.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, children } from '../expr/expr.js';
 import { getFunctionImpl } from '../expr/functions/registry.js';
@@ -27,6 +29,7 @@ export function createTable(engine: Engine, n: any): StatementResult {
   if (n.partspec) throw unsupported('partitioned tables');
   if (rel.relpersistence === 't') throw unsupported('temporary tables');
   const name: string = rel.relname;
+  engine.catalog.checkLock(name);
   if (engine.catalog.has(name)) {
     if (n.if_not_exists) return { command: 'CREATE TABLE', notices: [`relation "${name}" already exists, skipping`] };
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
@@ -133,6 +136,7 @@ function bindViewQuery(engine: Engine, query: any, aliases: string[]): { plan: P
 export function createView(engine: Engine, n: any, sql: string): StatementResult {
   checkSchema(n.view);
   const name: string = n.view.relname;
+  engine.catalog.checkLock(name);
   if (n.replace) throw unsupported('CREATE OR REPLACE VIEW');
   if (n.view.relpersistence === 't') throw unsupported('temporary views');
   if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
@@ -142,22 +146,27 @@ export function createView(engine: Engine, n: any, sql: string): StatementResult
 }
 
 /** CREATE TABLE … AS SELECT: a table with the query's columns, filled with its rows. */
-export function createTableAs(engine: Engine, n: any): StatementResult {
-  return runSync(createTableAsWork(engine, n, false));
+export function createTableAs(engine: Engine, n: any, txn?: Transaction): StatementResult {
+  return runSync(createTableAsWork(engine, n, false, txn));
 }
 
-/** createTableAs as a Work; `chunked`: its query is read in chunks (the statement runs in slices). */
-export function* createTableAsWork(engine: Engine, n: any, chunked: boolean): Work<StatementResult> {
+/**
+ * createTableAs as a Work; `chunked`: its query is read in chunks (the statement runs in
+ * slices); `txn`: the transaction it is part of, whose view of the tables the query reads.
+ */
+export function* createTableAsWork(engine: Engine, n: any, chunked: boolean, txn?: Transaction): Work<StatementResult> {
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
+  engine.catalog.checkLock(name);
   if (into.rel.relpersistence === 't') throw unsupported('temporary tables');
   if (engine.catalog.has(name)) {
     if (n.if_not_exists) return { command: 'SELECT 0', notices: [`relation "${name}" already exists, skipping`] };
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   }
   const { plan, columns } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
-  const rows = into.skipData ? [] : (yield* engine.readWork(optimize(plan), [], { contents: (t) => t.store.scan() }, { chunked }))!;
+  const query = optimize(txn ? inlineStaleViews(engine, plan, txn) : plan);
+  const rows = into.skipData ? [] : (yield* engine.readWork(query, [], txn ?? { contents: (t) => t.store.scan() }, { chunked }))!;
   // another session may have taken the name while the query ran in slices
   if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   const table = engine.addTable({
@@ -179,6 +188,7 @@ export function* createMaterializedViewWork(engine: Engine, n: any, sql: string,
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
+  engine.catalog.checkLock(name);
   if (into.skipData) throw unsupported('WITH NO DATA');
   if (into.options?.length) throw unsupported('options on materialized views');
   if (engine.catalog.has(name)) {
@@ -242,6 +252,7 @@ export function createIndex(engine: Engine, n: any): StatementResult {
   });
   let name: string = n.idxname ?? `${rel.name}_${columns.filter((c) => c !== '(expression)').join('_') || 'expr'}_idx`;
   if (!n.idxname) for (let k = 1; engine.catalog.has(name) || engine.catalog.indexes.has(name); k++) name = `${rel.name}_${columns.join('_')}_idx${k}`;
+  engine.catalog.checkLock(name);
   if (engine.catalog.has(name) || engine.catalog.indexes.has(name)) {
     if (n.if_not_exists) return { command: 'CREATE INDEX', notices: [`relation "${name}" already exists, skipping`] };
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
@@ -266,23 +277,15 @@ export function createIndex(engine: Engine, n: any): StatementResult {
   return { command: 'CREATE INDEX' };
 }
 
-function dropIndexes(engine: Engine, n: any): StatementResult & { dropped: string[] } {
+function dropIndexes(engine: Engine, n: any, onDropped?: (ix: IndexEntry) => void): StatementResult & { dropped: string[] } {
   const notices: string[] = [];
   for (const obj of n.objects as any[]) {
     const parts = names(obj.List?.items ?? []);
     const name = parts[parts.length - 1];
-    const ix = engine.catalog.indexes.get(name);
-    if (ix) {
-      const rel = engine.catalog.get(ix.relation);
-      if (rel?.kind === 'table') {
-        if (ix.unique) rel.store.dropUnique(name);
-        else rel.store.dropOrdered(name);
-      }
-    }
-    const removed = engine.catalog.indexes.delete(name);
-    engine.catalog.changed();
-    if (removed) engine.dropViewIndex(name);
-    if (!removed) {
+    engine.catalog.checkLock(name);
+    const ix = removeIndex(engine, name);
+    if (ix) onDropped?.(ix);
+    else {
       if (engine.catalog.has(name)) throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not an index`, { hint: 'Use DROP TABLE to remove a table.' });
       if (n.missing_ok) notices.push(`index "${name}" does not exist, skipping`);
       else throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `index "${name}" does not exist`);
@@ -291,14 +294,51 @@ function dropIndexes(engine: Engine, n: any): StatementResult & { dropped: strin
   return { command: 'DROP INDEX', notices, dropped: [] };
 }
 
+/** Remove an index (its entry and what serves reads through it); returns it, if it existed. */
+export function removeIndex(engine: Engine, name: string): IndexEntry | undefined {
+  const ix = engine.catalog.indexes.get(name);
+  if (!ix) return undefined;
+  engine.catalog.checkLock(ix.relation);
+  const rel = engine.catalog.get(ix.relation);
+  if (rel?.kind === 'table') {
+    if (ix.unique) rel.store.dropUnique(name);
+    else rel.store.dropOrdered(name);
+  }
+  engine.catalog.indexes.delete(name);
+  engine.catalog.changed();
+  engine.dropViewIndex(name);
+  return ix;
+}
+
+/** Put a removed index back (a DROP INDEX rolled back; its table was held meanwhile). */
+export function restoreIndex(engine: Engine, ix: IndexEntry): void {
+  const rel = engine.catalog.get(ix.relation);
+  if (!rel) return;
+  const cols = ix.columns.map((c) => rel.columns.findIndex((x) => x.name === c));
+  if (!cols.includes(-1)) {
+    if (rel.kind === 'table') {
+      if (ix.unique) rel.store.addUnique(ix.name, cols);
+      else rel.store.addOrdered(ix.name, cols);
+    } else if (rel.kind === 'materialized view') engine.addViewIndex(ix.name, rel, cols);
+  }
+  engine.catalog.indexes.set(ix.name, ix);
+  engine.catalog.changed();
+}
+
 const DROP_KIND: Record<string, { kind: string; word: string }> = {
   OBJECT_TABLE: { kind: 'table', word: 'TABLE' },
   OBJECT_VIEW: { kind: 'view', word: 'VIEW' },
   OBJECT_MATVIEW: { kind: 'materialized view', word: 'MATERIALIZED VIEW' },
 };
 
-export function drop(engine: Engine, n: any): StatementResult & { dropped: string[] } {
-  if (n.removeType === 'OBJECT_INDEX') return dropIndexes(engine, n);
+/** How DROP removes a relation (and its dependents): at once, or undoably inside a transaction. */
+export interface Dropper {
+  relation(name: string, cascade: boolean): CatalogEntry[];
+  index?(ix: IndexEntry): void;
+}
+
+export function drop(engine: Engine, n: any, dropper: Dropper = { relation: (name, cascade) => engine.drop(name, cascade) }): StatementResult & { dropped: string[] } {
+  if (n.removeType === 'OBJECT_INDEX') return dropIndexes(engine, n, dropper.index);
   const k = DROP_KIND[n.removeType];
   if (!k) throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')}`);
   const notices: string[] = [];
@@ -307,6 +347,8 @@ export function drop(engine: Engine, n: any): StatementResult & { dropped: strin
     const parts = names(obj.List?.items ?? []);
     const name = parts[parts.length - 1];
     if (parts.length > 1 && parts[0] !== 'public') throw new SqlError(SQLSTATE.INVALID_SCHEMA_NAME, `schema "${parts[0]}" does not exist`);
+    engine.catalog.checkLock(name);
+    for (const d of engine.catalog.get(name) ? engine.catalog.dropOrder(name) : []) engine.catalog.checkLock(d.name);
     const e = engine.catalog.get(name);
     if (!e) {
       if (n.missing_ok) {
@@ -319,7 +361,7 @@ export function drop(engine: Engine, n: any): StatementResult & { dropped: strin
       const hint = e.kind === 'table' ? 'DROP TABLE' : e.kind === 'view' ? 'DROP VIEW' : 'DROP MATERIALIZED VIEW';
       throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not a ${k.kind}`, { hint: `Use ${hint} to remove a ${e.kind}.` });
     }
-    const gone = engine.drop(name, n.behavior === 'DROP_CASCADE');
+    const gone = dropper.relation(name, n.behavior === 'DROP_CASCADE');
     for (const g of gone.slice(0, -1)) notices.push(`drop cascades to ${g.kind} ${g.name}`);
     dropped.push(...gone.map((g) => g.name));
   }

@@ -185,6 +185,10 @@ export class Engine {
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     try {
       for (const [table, ch] of changes) {
+        if (this.catalog.get(table.name) !== table) {
+          // dropped by another session since this transaction wrote to it
+          throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, `could not serialize access: relation "${table.name}" was dropped by a concurrent transaction`);
+        }
         if (ch.deletes.length > 0 && ch.idEpoch !== undefined && ch.idEpoch !== table.store.compactions) {
           // the table was compacted since this transaction read its rows: the ids are stale
           throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
@@ -472,6 +476,33 @@ export class Engine {
     }
     this.collectGarbage();
     return order;
+  }
+
+  /**
+   * drop(), and how to undo it: put the same entries back (tables with their rows, which no
+   * one else could change meanwhile: the transaction holds their names), views rebuilt, with
+   * their indexes. For a DROP in a transaction that is rolled back.
+   */
+  dropUndoable(name: string, cascade: boolean): { dropped: CatalogEntry[]; undo: () => void } {
+    const names = new Set(this.catalog.dropOrder(name).map((e) => e.name));
+    const indexes = [...this.catalog.indexes.values()].filter((ix) => names.has(ix.relation));
+    const viewIndexes = [...this.viewIndexes].filter(([, ix]) => names.has(ix.view)).map(([ixName, ix]) => ({ name: ixName, view: ix.view, cols: ix.cols }));
+    const dropped = this.drop(name, cascade);
+    const undo = () => {
+      // creation order: what a view reads is back before it
+      for (const e of [...dropped].reverse()) {
+        if (e.kind === 'materialized view') {
+          const built = this.buildView(e.plan, undefined);
+          e.output = built.output;
+          e.operators = built.created;
+        }
+        this.catalog.add(e);
+        if (e.kind === 'table') this.circuit.add([e.source]);
+      }
+      for (const ix of indexes) this.catalog.indexes.set(ix.name, ix);
+      for (const v of viewIndexes) this.addViewIndex(v.name, this.catalog.get(v.view) as MaterializedViewEntry, v.cols);
+    };
+    return { dropped, undo };
   }
 
   private collectGarbage(): void {

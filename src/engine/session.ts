@@ -18,9 +18,10 @@ import { ParamTypes } from '../sql/coerce.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import type { SqlType } from '../sql/types.js';
 import { T } from '../sql/types.js';
-import { createIndex, createMaterializedView, createMaterializedViewWork, createTable, createTableAs, createTableAsWork, createView, drop } from './ddl.js';
+import { createIndex, createMaterializedView, createMaterializedViewWork, createTable, createTableAs, createTableAsWork, createView, drop, type Dropper } from './ddl.js';
+import { ddlInTransaction } from './ddl_transaction.js';
 import { checkNotNull, copyTarget, del, deleteWork, insert, insertWork, truncate, update, updateWork, type DmlContext } from './dml.js';
-import type { TableEntry } from '../catalog/catalog.js';
+import type { CatalogEntry, TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine, RowSink } from './engine.js';
 import { runSliced, type Work } from './work.js';
@@ -203,7 +204,8 @@ export class Session {
     const version = this.engine.catalog.version;
     let byKey = selectPlans.get(stmt);
     const hit = byKey?.get(key);
-    if (hit && hit.version === version) return hit;
+    // while some transaction holds names, bind again: the lock check is made in binding
+    if (hit && hit.version === version && this.engine.catalog.locks.size === 0) return hit;
     const params = new ParamTypes(paramTypes);
     const env: BindEnv = { catalog: this.engine.catalog, params, ctes: new Map(), outer: null, dependencies: new Set() };
     const plan = bindQuery(stmt.node.SelectStmt, env);
@@ -232,13 +234,30 @@ export class Session {
    */
   checkResultType(stmt: ParsedStatement, paramTypes: readonly SqlType[], described: readonly FieldInfo[] | null): void {
     if (nodeTag(stmt.node) !== 'SelectStmt' || described === null) return;
-    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
-    try {
+    this.asActive(() => {
       const schema = this.selectPlan(stmt, paramTypes).plan.schema;
       const same = schema.length === described.length && schema.every((f, i) => fieldInfo(f.name, f.type).dataTypeID === described[i].dataTypeID && f.type.typmod === described[i].sqlType.typmod);
       if (!same) throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'cached plan must not change result type');
+    });
+  }
+
+  /** A relation by name as this session's transaction sees it (55P03 if another one holds the name). */
+  lookup(name: string): CatalogEntry | undefined {
+    return this.asActive(() => {
+      this.engine.catalog.checkLock(name);
+      return this.engine.catalog.get(name);
+    });
+  }
+
+  /** Run outside a statement as this session: its settings, its transaction's view of the catalog. */
+  private asActive<T>(run: () => T): T {
+    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+    this.engine.catalog.viewer = this.block.txn;
+    try {
+      return run();
     } finally {
       setActiveSessionInfo(prevInfo);
+      this.engine.catalog.viewer = null;
     }
   }
 
@@ -253,6 +272,7 @@ export class Session {
     let failed = false;
     const guarded = <T>(run: () => T): T => {
       const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+      this.engine.catalog.viewer = t.txn;
       try {
         return run();
       } catch (e) {
@@ -261,6 +281,7 @@ export class Session {
         throw this.statementFailed(t, e);
       } finally {
         setActiveSessionInfo(prevInfo);
+        this.engine.catalog.viewer = null;
       }
     };
     const target = guarded(() => {
@@ -306,6 +327,8 @@ export class Session {
       return result;
     } catch (e) {
       throw this.statementFailed(t, e);
+    } finally {
+      this.engine.catalog.viewer = null;
     }
   }
 
@@ -330,6 +353,7 @@ export class Session {
     let pauseError: unknown;
     const ourPause = async () => {
       setActiveSessionInfo(prevInfo);
+      this.engine.catalog.viewer = null;
       try {
         await pause();
       } catch (e) {
@@ -337,6 +361,7 @@ export class Session {
         throw e;
       }
       prevInfo = setActiveSessionInfo(mine);
+      this.engine.catalog.viewer = t.txn;
     };
     const t = this.block.enter(tag);
     try {
@@ -351,6 +376,7 @@ export class Session {
       throw e === pauseError ? e : err;
     } finally {
       setActiveSessionInfo(prevInfo);
+      this.engine.catalog.viewer = null;
     }
   }
 
@@ -393,12 +419,7 @@ export class Session {
    */
   describe(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[] = []): StatementDescription {
     this.checkNotAborted(stmt);
-    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
-    try {
-      return this.describeOne(stmt, paramTypes);
-    } finally {
-      setActiveSessionInfo(prevInfo);
-    }
+    return this.asActive(() => this.describeOne(stmt, paramTypes));
   }
 
   private describeOne(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[]): StatementDescription {
@@ -460,28 +481,19 @@ export class Session {
         return this.settings.readOnly ? refuseWrite(txn, statementName(tag), run) : run();
       }
       case 'CreateStmt':
-        this.noDdlInBlock('CREATE TABLE');
-        return createTable(this.engine, n);
+        return this.ddl(txn, tag, () => createTable(this.engine, n));
       case 'ViewStmt':
-        this.noDdlInBlock('CREATE VIEW');
-        return createView(this.engine, n, stmt.text);
+        return this.ddl(txn, tag, () => createView(this.engine, n, stmt.text));
       case 'CreateTableAsStmt':
-        if (n.objtype === 'OBJECT_TABLE') {
-          this.noDdlInBlock('CREATE TABLE AS');
-          return createTableAs(this.engine, n);
-        }
+        if (n.objtype === 'OBJECT_TABLE') return this.ddl(txn, tag, () => createTableAs(this.engine, n, txn));
         if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported(`CREATE ${String(n.objtype).replace('OBJECT_', '')} AS`);
-        this.noDdlInBlock('CREATE MATERIALIZED VIEW');
-        return createMaterializedView(this.engine, n, stmt.text);
+        return this.ddl(txn, tag, () => createMaterializedView(this.engine, n, stmt.text));
       case 'TruncateStmt':
         return truncate({ engine: this.engine, txn, params, values }, n);
       case 'IndexStmt':
-        this.noDdlInBlock('CREATE INDEX');
-        return createIndex(this.engine, n);
-      case 'DropStmt': {
-        this.noDdlInBlock('DROP');
-        return drop(this.engine, n);
-      }
+        return this.ddl(txn, tag, () => createIndex(this.engine, n));
+      case 'DropStmt':
+        return this.ddl(txn, tag, (dropper) => drop(this.engine, n, dropper));
       case 'VariableSetStmt': {
         const notices = this.settings.set(n, this.block.setContext());
         return { command: n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET', notices };
@@ -524,10 +536,9 @@ export class Session {
     return p === plan && optimized ? optimized : optimize(p);
   }
 
-  private noDdlInBlock(what: string): void {
-    if (this.block.txn) {
-      throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, `${what} cannot run inside a transaction block`);
-    }
+  /** DDL: on its own it applies at once; in a transaction it is part of it (ddl_transaction.ts). */
+  private ddl(txn: Txn, tag: string, run: (dropper?: Dropper) => StatementResult): StatementResult {
+    return this.block.txn === txn ? ddlInTransaction(this.engine, txn, tag, run) : run();
   }
 
   private show(name: string): StatementResult {

@@ -5,7 +5,7 @@
 // undoes the log back to the savepoint's mark (without savepoints nothing is logged, so plain
 // transactions pay nothing). RELEASE just forgets the savepoint (and its inner ones).
 
-import type { CatalogEntry, TableEntry } from '../catalog/catalog.js';
+import type { Catalog, CatalogEntry, TableEntry } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
@@ -54,10 +54,18 @@ type UndoEntry =
   | { kind: 'inserted'; t: TableEntry; id: number }
   | { kind: 'deleted'; t: TableEntry; id: number; row?: Row };
 
+/** A DDL statement run in the transaction: the names it holds, and how to undo it. */
+export interface DdlRecord {
+  names: string[];
+  undo(): void;
+}
+
 export interface Savepoint<S> {
   name: string;
   /** Undo-log length when it was made. */
   mark: number;
+  /** DDL-log length when it was made. */
+  ddlMark: number;
   /** The session's state to restore with it (settings). */
   saved: S;
 }
@@ -83,6 +91,12 @@ export class Transaction<S = unknown> {
   snapshot: number | null = null;
   /** SERIALIZABLE: the commit checks that nothing the transaction read changed since its snapshot. */
   serializable = false;
+  /** DDL run in the transaction, in order (undone in reverse by a rollback). */
+  readonly ddl: DdlRecord[] = [];
+  /** Names its DDL holds until it ends (Catalog.locks). */
+  private readonly held = new Set<string>();
+  /** Tables it dropped (or created and undid): their pending changes are not committed. */
+  readonly dropped = new Set<TableEntry>();
   /** An INSERT/UPDATE/DELETE/COPY ran in it (whatever it changed). */
   wrote = false;
   /** Tables and materialized views read (for the serializable check). */
@@ -261,6 +275,28 @@ export class Transaction<S = unknown> {
     if (row) this.undo?.push({ kind: 'deleted', t, id, row });
   }
 
+  // ---- DDL ------------------------------------------------------------------------------
+
+  /** Hold `names` for this transaction until it ends. */
+  hold(names: readonly string[], catalog: Catalog): void {
+    for (const n of names) {
+      catalog.locks.set(n, this);
+      this.held.add(n);
+    }
+  }
+
+  /** Undo the DDL after `mark`, latest first (the names stay held until the end). */
+  undoDdl(mark: number): void {
+    while (this.ddl.length > mark) this.ddl.pop()!.undo();
+  }
+
+  /** The transaction ends: let go of its names. */
+  releaseNames(catalog: Catalog): void {
+    for (const n of this.held) if (catalog.locks.get(n) === this) catalog.locks.delete(n);
+    if (this.held.size > 0) catalog.changed(); // plans bound while the names were held are stale
+    this.held.clear();
+  }
+
   // ---- savepoints ----------------------------------------------------------------------
 
   get inSavepoint(): boolean {
@@ -274,7 +310,7 @@ export class Transaction<S = unknown> {
 
   savepoint(name: string, saved: S): void {
     this.undo ??= [];
-    this.savepoints.push({ name, mark: this.undo.length, saved });
+    this.savepoints.push({ name, mark: this.undo.length, ddlMark: this.ddl.length, saved });
   }
 
   /** RELEASE: forget the innermost savepoint of that name and every one made after it. */
@@ -326,7 +362,7 @@ export class Transaction<S = unknown> {
   changes(): Map<TableEntry, TableChanges> {
     const out = new Map<TableEntry, TableChanges>();
     for (const [t, p] of this.tables) {
-      if (p.deletes.size === 0 && p.inserts.size === 0) continue;
+      if ((p.deletes.size === 0 && p.inserts.size === 0) || this.dropped.has(t)) continue;
       out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()], idEpoch: this.idEpochs.get(t) });
     }
     return out;
@@ -341,10 +377,6 @@ export class Transaction<S = unknown> {
     if (!this.idEpochs.has(t)) this.idEpochs.set(t, t.store.compactions);
   }
 
-  /** Forget pending changes of dropped tables. */
-  forget(t: TableEntry): void {
-    this.tables.delete(t);
-  }
 }
 
 function addPending(t: TableEntry, p: PendingTable, id: number, row: Row): void {

@@ -15,9 +15,6 @@ import { abortedError, isTransactionExit, takesSnapshot } from './transaction_co
 
 export type Txn = Transaction<SettingsSnapshot>;
 
-/** Statements the engine applies at once (not transactionally). */
-const DDL_TAGS = new Set(['CreateStmt', 'ViewStmt', 'CreateTableAsStmt', 'IndexStmt', 'DropStmt']);
-
 /** Statements that write (a SERIALIZABLE transaction that ran one is checked at COMMIT). */
 const WRITE_TAGS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CopyStmt', 'TruncateStmt']);
 
@@ -95,14 +92,11 @@ export class TransactionBlock {
   /** Start a statement: in the open transaction, the implicit block's, or one of its own. */
   enter(tag: string): { txn: Txn; autocommit: boolean } {
     if (this.txn?.failed) throw abortedError();
-    if (this.implicit && DDL_TAGS.has(tag)) {
-      // DDL applies at once (not transactional): commit what precedes it, then run it alone
-      this.finish(true);
-    } else if (this.inImplicit && !this.txn && !DDL_TAGS.has(tag)) {
-      this.start(false);
-    }
+    if (this.inImplicit && !this.txn) this.start(false);
     const autocommit = this.txn === null;
     const txn: Txn = this.txn ?? new Transaction(false);
+    // the relations its statement names are looked up as this transaction sees them
+    this.engine.catalog.viewer = txn;
     if (WRITE_TAGS.has(tag)) txn.wrote = true;
     if (takesSnapshot(tag)) {
       txn.snapshotTaken = true;
@@ -224,6 +218,8 @@ export class TransactionBlock {
       case 'TRANS_STMT_ROLLBACK_TO': {
         if (!this.inBlock) throw outsideBlock('ROLLBACK TO SAVEPOINT');
         const sp = this.txn!.rollbackTo(String(n.savepoint_name));
+        this.engine.catalog.viewer = this.txn; // its names, its undo
+        this.txn!.undoDdl(sp.ddlMark);
         this.settings.restore(sp.saved);
         return { command: 'ROLLBACK' };
       }
@@ -259,6 +255,11 @@ export class TransactionBlock {
       commit = false;
       throw e;
     } finally {
+      if (!commit) {
+        this.engine.catalog.viewer = txn; // its names, its undo
+        txn.undoDdl(0);
+      }
+      txn.releaseNames(this.engine.catalog);
       this.engine.closeSnapshot(txn);
       if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
       this.settings.endTransaction();

@@ -32,7 +32,7 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   if (n.whereClause) throw unsupported('COPY FROM … WHERE');
   const columns: string[] | null = n.attlist ? (n.attlist as any[]).map((a) => a.String.sval) : null;
   // check the target before the client starts sending data
-  const target = cx.session.engine.catalog.get(n.relation.relname);
+  const target = cx.session.lookup(n.relation.relname);
   if (!target) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${n.relation.relname}" does not exist`);
   if (target.kind !== 'table') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot copy to ${target.kind} "${target.name}"`);
   cx.session.checkWritable('COPY FROM');
@@ -78,7 +78,7 @@ async function copyTo(n: any, opts: CopyOptions, cx: HandlerContext): Promise<vo
   if (n.query) {
     query = { node: n.query, text: '' } as ParsedStatement;
   } else {
-    const e = cx.session.engine.catalog.get(n.relation.relname);
+    const e = cx.session.lookup(n.relation.relname);
     if (e?.kind === 'view') {
       throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot copy from view "${e.name}"`, { hint: 'Try the COPY (SELECT ...) TO variant.' });
     }

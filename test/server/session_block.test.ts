@@ -57,7 +57,10 @@ describe('Session.runImplicitBlock', () => {
     expect(r.notices).toEqual(['there is no transaction in progress']);
   });
 
-  it('commits what precedes DDL, which is not transactional', async () => {
+  it('DDL is part of the implicit transaction: all of it commits, or none of it', async () => {
+    expect(() => s.runImplicitBlock(parseSql("INSERT INTO t VALUES (1, 'a'); CREATE TABLE u (x int); INSERT INTO u VALUES (1); SELECT 1/0"))).toThrow(/division by zero/);
+    expect(await count()).toBe(0);
+    await expect(db.query('SELECT x FROM u')).rejects.toThrow(/relation "u" does not exist/);
     s.runImplicitBlock(parseSql("INSERT INTO t VALUES (1, 'a'); CREATE TABLE u (x int); INSERT INTO u VALUES (1)"));
     expect(await count()).toBe(1);
     expect((await db.query('SELECT x FROM u')).rows).toEqual([{ x: 1 }]);
@@ -97,7 +100,7 @@ describe('errors abort the block (embedded)', () => {
   };
 
   it('whatever fails: a statement, a syntax error, SET/SHOW, a transaction statement, a refusal', () => {
-    for (const bad of ['SELECT 1/0', 'SELEC 1', 'SET nosuch = 1', 'SHOW nosuch', 'ROLLBACK TO nosuch', 'RELEASE nosuch', 'CREATE TABLE z (a int)', 'SELECT $1', 'SET TRANSACTION SNAPSHOT \'x\'']) {
+    for (const bad of ['SELECT 1/0', 'SELEC 1', 'SET nosuch = 1', 'SHOW nosuch', 'ROLLBACK TO nosuch', 'RELEASE nosuch', 'CREATE TABLE t (a int)', 'SELECT $1', 'SET TRANSACTION SNAPSHOT \'x\'']) {
       s.execute('BEGIN');
       s.execute("INSERT INTO t VALUES (1, 'a')");
       expect(code(() => s.execute(bad)), bad).not.toBe('ok');

@@ -298,7 +298,7 @@ export class Differential {
     try {
       return sortedRows((await this.db.query(`SELECT * FROM ${rel}`, [], { rowMode: 'array', format: 'text' })).rows as unknown as (string | null)[][]);
     } catch (e: any) {
-      return `error ${e.code}: ${e.message}`;
+      return `error ${e.code}`;
     }
   }
 
