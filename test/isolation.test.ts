@@ -275,3 +275,36 @@ describe('READ COMMITTED', () => {
     await db.close();
   });
 });
+
+describe('a failed commit costs only itself', () => {
+  it('views the transaction does not reach keep their dataflows and their subscribers', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE big (k int PRIMARY KEY, v int)');
+    await db.query('INSERT INTO big SELECT g, g % 7 FROM generate_series(1, 2000) g');
+    await db.query('CREATE MATERIALIZED VIEW big_join AS SELECT a.v, count(*) AS n FROM big a JOIN big b ON a.v = b.v GROUP BY a.v');
+    await db.query('CREATE TABLE small (k int, d int)');
+    await db.query('CREATE MATERIALIZED VIEW ratio AS SELECT k, 100 / d AS q FROM small');
+    const s = db.newSession();
+    const sub = db.newSession();
+    const bigJoin = () => (db.engine.catalog.get('big_join') as any).output;
+    const before = bigJoin();
+    // an unrelated subscription to a query
+    let ended: string | null = null;
+    const watch = db.engine.watch({ plan: (db.engine.catalog.get('big_join') as any).plan, deps: ['big_join', 'big'] }, () => {}, (e) => (ended = e.code));
+    // a key conflict found at COMMIT: nothing was maintained, nothing is rebuilt
+    s.execute('BEGIN');
+    s.execute('INSERT INTO big VALUES (5000, 1)');
+    sub.execute('INSERT INTO big VALUES (5000, 2)');
+    expect(() => s.execute('COMMIT')).toThrow(/duplicate key/);
+    expect(bigJoin()).toBe(before);
+    // a division by zero while maintaining `ratio`: only what the change reached is rebuilt
+    expect(() => s.execute('INSERT INTO small VALUES (1, 0)')).toThrow(/division by zero/);
+    expect(bigJoin()).toBe(before);
+    expect(ended).toBeNull();
+    expect(s.execute('SELECT count(*)::int FROM small')[0].rows).toEqual([[0]]);
+    s.execute('INSERT INTO small VALUES (1, 4)');
+    expect(s.execute('SELECT k, q FROM ratio')[0].rows).toEqual([[1, 25]]);
+    watch.stop();
+    await db.close();
+  });
+});

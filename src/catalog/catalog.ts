@@ -143,9 +143,10 @@ export class Catalog {
     this.version = nextCatalogVersion();
   }
 
-  add(entry: CatalogEntry): void {
+  /** `internal`: the engine putting back what it took out (no name check). */
+  add(entry: CatalogEntry, internal = false): void {
     this.changed();
-    this.checkLock(entry.name);
+    if (!internal) this.checkLock(entry.name);
     if (this.entries.has(entry.name) || this.indexes.has(entry.name)) {
       throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${entry.name}" already exists`);
     }

@@ -46,9 +46,16 @@ export class Circuit {
    * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
    * Returns each operator's output delta (operators that were idle are absent).
    */
+  /**
+   * The operators the last step ran before it failed (the failing one included): their state
+   * holds part of a change that did not happen. Null after a step that completed.
+   */
+  failedStep: Set<Operator> | null = null;
+
   step(time: number, memory?: MemoryBudget): Map<Operator, Batch> {
     const ctx: StepContext = { time, hydrating: false, memory };
     const out = new Map<Operator, Batch>();
+    this.failedStep = null;
     for (const op of this.ops) {
       const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));
       // Linear and stateful operators alike produce nothing from nothing (global aggregates
@@ -57,13 +64,17 @@ export class Circuit {
       try {
         out.set(op, op.step(inputs, ctx));
       } catch (e) {
+        this.failedStep = new Set([...out.keys(), op]);
         throw failedIn(e, op);
       }
       if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
     }
     for (const g of this.gated) {
       const e = g.due();
-      if (e) throw failedIn(e, this.ops.find((op) => op.gatedErrors === g));
+      if (e) {
+        this.failedStep = new Set(out.keys());
+        throw failedIn(e, this.ops.find((op) => op.gatedErrors === g));
+      }
     }
     return out;
   }

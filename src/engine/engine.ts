@@ -183,6 +183,7 @@ export class Engine {
     const time = this.nextTimestamp();
     // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
+    let stepped = false;
     try {
       for (const [table, ch] of changes) {
         if (this.catalog.get(table.name) !== table) {
@@ -226,6 +227,7 @@ export class Engine {
         }
         (table.source as SourceOp).push(delta);
       }
+      stepped = true;
       const out = this.circuit.step(time, this.memory);
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, keep);
       if (keep) this.writeLog.push({ at: time, tables: applied.map((r) => r.table) });
@@ -242,7 +244,8 @@ export class Engine {
       }
       for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));
       this.nameFailedViews(e);
-      if (applied.length > 0) this.rebuildViews();
+      // a failure before the step (a key taken meanwhile) left every view as it was
+      if (stepped) this.rebuildViews(this.circuit.failedStep ?? new Set(this.circuit.operators()));
       throw e;
     }
   }
@@ -517,20 +520,34 @@ export class Engine {
     for (const [k, a] of this.arrangements) if (dead.has(a)) this.arrangements.delete(k);
   }
 
-  /** Recreate every view's dataflow from the tables (after a failed step left state torn). */
-  private rebuildViews(): void {
-    const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view');
+  /**
+   * After a failed step: recreate, from the restored tables, the dataflow of every view and
+   * subscribed query downstream of an operator the step ran (its state holds part of the
+   * undone change). Views the change did not reach keep their dataflows, and so do their
+   * subscribers. Table sources hold no state.
+   */
+  private rebuildViews(ran: ReadonlySet<Operator>): void {
+    const torn = new Map<Operator, boolean>();
+    const isTorn = (op: Operator): boolean => {
+      let t = torn.get(op);
+      if (t === undefined) {
+        torn.set(op, false); // operators form a DAG; this only guards the recursion
+        t = (ran.has(op) && !(op instanceof SourceOp)) || op.inputs.some(isTorn);
+        torn.set(op, t);
+      }
+      return t;
+    };
+    const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view' && isTorn(e.output));
+    // query dataflows that saw part of the failed step cannot be trusted any more
+    for (const w of [...this.queryWatches]) {
+      if (isTorn(w.output)) this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced its dataflow to be rebuilt; subscribe again'));
+    }
+    if (views.length === 0) return this.collectGarbage();
     // the views' indexes stay: set aside while the views are out of the catalog
     const names = new Set(views.map((v) => v.name));
     const indexes = [...this.catalog.indexes.values()].filter((ix) => names.has(ix.relation));
-    const viewIndexes = new Map(this.viewIndexes);
+    const viewIndexes = [...this.viewIndexes].filter(([, ix]) => names.has(ix.view));
     for (const v of views) this.catalog.remove(v.name);
-    this.viewIndexes.clear();
-    // query dataflows saw part of the failed step: their state cannot be trusted any more
-    for (const w of [...this.queryWatches]) {
-      this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced the dataflows to be rebuilt; subscribe again'));
-    }
-    this.arrangements.clear();
     this.collectGarbage();
     for (const v of views) {
       // Views are re-added in creation order, so a view's inputs exist before it. They held
@@ -538,7 +555,7 @@ export class Engine {
       const built = this.buildView(v.plan, undefined);
       v.output = built.output;
       v.operators = built.created;
-      this.catalog.add(v);
+      this.catalog.add(v, true);
     }
     for (const ix of indexes) this.catalog.indexes.set(ix.name, ix);
     for (const [name, ix] of viewIndexes) this.addViewIndex(name, this.catalog.get(ix.view) as MaterializedViewEntry, ix.cols);
