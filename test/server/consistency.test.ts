@@ -118,8 +118,10 @@ describe('consistency under load', () => {
     const clients = await Promise.all(Array.from({ length: 50 }, client));
     await Promise.all(clients.map(async (c) => {
       for (let k = 0; k < 5; k++) await c.query('UPDATE counter SET n = n + 1 WHERE id = 1');
+      // the extended protocol too: the statement commits at Sync
+      for (let k = 0; k < 5; k++) await c.query('UPDATE counter SET n = n + $1 WHERE id = $2', [1, 1]);
     }));
-    expect((await clients[0].query('SELECT n FROM counter')).rows).toEqual([{ n: 250 }]);
+    expect((await clients[0].query('SELECT n FROM counter')).rows).toEqual([{ n: 500 }]);
     for (const c of clients) await c.end();
   });
 });
