@@ -523,8 +523,8 @@ export class Engine {
   /**
    * After a failed step: recreate, from the restored tables, the dataflow of every view and
    * subscribed query downstream of an operator the step ran (its state holds part of the
-   * undone change). Views the change did not reach keep their dataflows, and so do their
-   * subscribers. Table sources hold no state.
+   * undone change), and of the views created after the first of them. Older views the change
+   * did not reach keep their dataflows, and so do their subscribers. Table sources hold no state.
    */
   private rebuildViews(ran: ReadonlySet<Operator>): void {
     const torn = new Map<Operator, boolean>();
@@ -537,7 +537,11 @@ export class Engine {
       }
       return t;
     };
-    const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view' && isTorn(e.output));
+    // The views after the first torn one are rebuilt too: the dataflow then keeps the views in
+    // creation order, which decides whose error a commit reports when several views fail.
+    const all = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view');
+    const first = all.findIndex((v) => isTorn(v.output));
+    const views = first < 0 ? [] : all.slice(first);
     // query dataflows that saw part of the failed step cannot be trusted any more
     for (const w of [...this.queryWatches]) {
       if (isTorn(w.output)) this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced its dataflow to be rebuilt; subscribe again'));
