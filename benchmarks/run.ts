@@ -10,6 +10,7 @@ import { groupby } from './groupby.js';
 import { join } from './join.js';
 import { updateLatency } from './update_latency.js';
 import { serving } from './serving.js';
+import { transactions } from './transactions.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -22,6 +23,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['join', () => join(quick ? { rowsPerSide: 20_000, runs: 2, tributaryOnly } : { runs: 3, tributaryOnly })],
   ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
   ['serving', () => serving(quick ? { sizes: [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2 } : {})],
+  ['transactions', () => transactions(quick ? { accounts: [10], clients: [8], seconds: 2 } : {})],
 ];
 
 const machine = {

@@ -8,19 +8,9 @@
 // Needs PostgreSQL 15's pgbench and a running cluster reachable over its Unix socket as the
 // current user (.ci/run sets that up); without them only Tributary's figures are given.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as pathJoin } from 'node:path';
 import { Database } from '../src/index.js';
-import { fmtInt, fmtNum, percentile, type BenchResult, type Row } from './common.js';
-
-const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
-const PG_SOCKET = '/var/run/postgresql';
-const PG_DB = 'tributary_bench';
-// both servers are reached over loopback TCP (PostgreSQL's Unix socket would skip TCP's cost)
-const PG_ROLE = 'tributary_bench';
-const PG_TCP = ['-h', '127.0.0.1', '-p', '5432', '-U', PG_ROLE, PG_DB];
+import { fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
+import { havePostgres, pgbench, psql, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
 
 export interface ServingOptions {
   sizes?: number[];
@@ -42,22 +32,6 @@ const SCRIPTS: Script[] = [
 
 const SETUP_VIEW = ['CREATE MATERIALIZED VIEW mv AS SELECT aid % 10000 AS k, count(*) AS c, sum(abalance) AS s FROM pk GROUP BY aid % 10000', 'CREATE INDEX mv_k ON mv (k)'];
 
-function havePostgres(): boolean {
-  try {
-    execFileSync(PGBENCH, ['--version'], { stdio: 'ignore' });
-    execFileSync('psql', ['-h', PG_SOCKET, '-d', 'postgres', '-Atc', 'SELECT 1'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Run statements one by one (each its own transaction). */
-function psql(db: string, ...sqls: string[]): void {
-  const args = ['-h', PG_SOCKET, '-d', db, '-v', 'ON_ERROR_STOP=1', '-qAt', ...sqls.flatMap((s) => ['-c', s])];
-  execFileSync('psql', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
 function setupPostgres(rows: number): void {
   psql('postgres', `DROP DATABASE IF EXISTS ${PG_DB}`, `DROP ROLE IF EXISTS ${PG_ROLE}`, `CREATE ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_ROLE}'`, `CREATE DATABASE ${PG_DB} OWNER ${PG_ROLE}`);
   psql(PG_DB, `SET ROLE ${PG_ROLE}; CREATE TABLE pk (aid int PRIMARY KEY, abalance int NOT NULL, filler text); INSERT INTO pk SELECT g, g % 1000, 'x' FROM generate_series(1, ${rows}) g`);
@@ -77,48 +51,6 @@ async function setupTributary(rows: number): Promise<{ db: Database; port: numbe
   for (const s of SETUP_VIEW) await db.query(s);
   const server = await db.listen({ port: 0 });
   return { db, port: server.port, close: async () => { await server.close(); await db.close(); } };
-}
-
-interface Run {
-  tps: number;
-  p99ms: number | null;
-}
-
-/** One pgbench run; latencies from its per-transaction log when `latency`. */
-function pgbench(target: string[], script: string, clients: number, mode: string, seconds: number, rows: number, latency: boolean): Promise<Run> {
-  const dir = mkdtempSync(pathJoin(tmpdir(), 'pgbench-'));
-  const file = pathJoin(dir, 'script.sql');
-  writeFileSync(file, script);
-  const args = [...target, '-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), '-M', mode, '-D', `rows=${rows}`];
-  if (latency) args.push('-l', '--log-prefix', pathJoin(dir, 'log'));
-  return new Promise((resolve, reject) => {
-    const p = spawn(PGBENCH, args, { cwd: dir, env: { ...process.env, PGPASSWORD: PG_ROLE } });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (code) => {
-      try {
-        const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
-        if (code !== 0 || !m) throw new Error(`pgbench failed (${code}): ${out.slice(-800)}`);
-        let p99ms: number | null = null;
-        if (latency) {
-          const lat: number[] = [];
-          for (const f of readdirSync(dir).filter((f) => f.startsWith('log'))) {
-            for (const line of readFileSync(pathJoin(dir, f), 'utf8').split('\n')) {
-              const parts = line.split(' ');
-              if (parts.length > 2) lat.push(Number(parts[2]) / 1000);
-            }
-          }
-          p99ms = percentile(lat, 99);
-        }
-        resolve({ tps: Number(m[1]), p99ms });
-      } catch (e) {
-        reject(e);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  });
 }
 
 export async function serving(opts: ServingOptions = {}): Promise<BenchResult> {

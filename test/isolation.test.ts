@@ -70,6 +70,12 @@ describe('REPEATABLE READ', () => {
     expect(run(a, 'DELETE FROM acc')).toBe('error 40001');
     run(a, 'ROLLBACK');
     expect(run(a, 'SELECT * FROM acc ORDER BY id')).toBe('[[1,0]]');
+    // updating its own new version again after another session replaced the row: still 40001
+    run(a, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+    run(a, 'UPDATE acc SET bal = bal - 1 WHERE id = 1');
+    run(b, 'UPDATE acc SET bal = bal + 1 WHERE id = 1');
+    expect(run(a, 'UPDATE acc SET bal = bal + 1 WHERE id = 1')).toBe('error 40001');
+    run(a, 'ROLLBACK');
     await db.close();
   });
 

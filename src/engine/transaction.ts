@@ -249,6 +249,9 @@ export class Transaction<S = unknown> {
       if ((committed !== undefined && !p.deletes.has(committed)) || p.keys(u).has(key)) {
         // as PostgreSQL's SERIALIZABLE: a key committed after the snapshot is a conflict to retry
         if (this.serializable && committed !== undefined && this.snapshot !== null && !t.store.visibleAt(committed, this.snapshot)) throw concurrentUpdate();
+        // a row this transaction updated was changed by a commit since (PostgreSQL would have
+        // made that one wait): this transaction cannot commit, and the key clash is not the reason
+        for (const id of p.deletes) if (!t.store.isLive(id)) throw concurrentUpdate();
         throw duplicateKey(t, u, row);
       }
     });
