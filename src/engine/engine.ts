@@ -229,12 +229,13 @@ export class Engine {
       }
       stepped = true;
       const out = this.circuit.step(time, this.memory);
-      for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, keep);
+      const horizon = keep ? Math.min(...this.snapshots.values()) : null;
+      for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
       if (keep) this.writeLog.push({ at: time, tables: applied.map((r) => r.table) });
       for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);
-      for (const rec of applied) rec.table.store.maybeCompact(keep);
+      for (const rec of applied) rec.table.store.maybeCompact(horizon);
       return time;
     } catch (e) {
       for (const rec of applied.reverse()) {
@@ -523,8 +524,9 @@ export class Engine {
   /**
    * After a failed step: recreate, from the restored tables, the dataflow of every view and
    * subscribed query downstream of an operator the step ran (its state holds part of the
-   * undone change), and of the views created after the first of them. Older views the change
-   * did not reach keep their dataflows, and so do their subscribers. Table sources hold no state.
+   * undone change). Views the change did not reach keep their dataflows, and so do their
+   * subscribers. Table sources hold no state. (Rebuilt views move to the end of the dataflow's
+   * order, which decides whose error a later commit reports when several views fail on it.)
    */
   private rebuildViews(ran: ReadonlySet<Operator>): void {
     const torn = new Map<Operator, boolean>();
@@ -537,11 +539,7 @@ export class Engine {
       }
       return t;
     };
-    // The views after the first torn one are rebuilt too: the dataflow then keeps the views in
-    // creation order, which decides whose error a commit reports when several views fail.
-    const all = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view');
-    const first = all.findIndex((v) => isTorn(v.output));
-    const views = first < 0 ? [] : all.slice(first);
+    const views = this.catalog.all().filter((e): e is MaterializedViewEntry => e.kind === 'materialized view' && isTorn(e.output));
     // query dataflows that saw part of the failed step cannot be trusted any more
     for (const w of [...this.queryWatches]) {
       if (isTorn(w.output)) this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced its dataflow to be rebuilt; subscribe again'));

@@ -90,12 +90,16 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
   if (k === 'empty') return pendingBatch(t, pending, []);
   const unique = path.index.hash && path.eq.length === path.index.cols.length ? t.store.uniques.find((u) => u.name === path.index.name) : undefined;
   const ids: number[] = [];
+  const past = tables.pastOf?.(t) ?? null;
   if (unique) {
     const row: Value[] = t.columns.map(() => null);
     for (const key of k.keys) {
       path.index.cols.forEach((c, i) => (row[c] = key[i]));
-      const id = unique.map.get(unique.keyOf(row));
+      const uk = unique.keyOf(row);
+      const id = unique.map.get(uk);
       if (id !== undefined) ids.push(id);
+      // a snapshot's read: rows with the key deleted since (the present index lacks them)
+      if (past !== null) ids.push(...t.store.versions.deadWithKey(unique.name, uk, past));
     }
   } else {
     const ix = t.store.ordered.find((x) => x.name === path.index.name);
@@ -105,12 +109,11 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
     const max = Math.max(UNSELECTIVE_MIN, t.store.size >> 3);
     for (const key of k.keys) if (!ix.scan(key, k.lower, k.upper, ids, max)) return null;
   }
-  const past = tables.pastOf?.(t) ?? null;
   if (past !== null) {
-    // a snapshot's read: the indexes hold the present, so drop rows it does not see and add
-    // the rows deleted since (the filter, rechecked, keeps those with the key)
+    // a snapshot's read: the indexes hold the present, so drop rows it does not see and (for a
+    // range) add the rows deleted since; the filter, rechecked, keeps those in the range
+    if (!unique) ids.push(...t.store.versions.deadSince(past));
     const seen = ids.filter((id) => t.store.visibleAt(id, past));
-    for (const id of t.store.versions.deadSince(past)) if (t.store.visibleAt(id, past)) seen.push(id);
     ids.length = 0;
     ids.push(...seen);
   }

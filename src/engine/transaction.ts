@@ -167,7 +167,7 @@ export class Transaction<S = unknown> {
     this.reads.add(t);
     if (p) this.checkIdsCurrent(t, p);
     const past = this.pastOf(t);
-    const ids = past === null ? [u.map.get(key)] : [u.map.get(key), ...t.store.versions.deadSince(past)].sort((a, b) => (a ?? 0) - (b ?? 0));
+    const ids = past === null ? [u.map.get(key)] : [u.map.get(key), ...t.store.versions.deadWithKey(u.name, key, past)].sort((a, b) => (a ?? 0) - (b ?? 0));
     for (const id of ids) {
       if (id === undefined || p?.deletes.has(id)) continue;
       if (past !== null && (!t.store.visibleAt(id, past) || u.keyOf(t.store.row(id)) !== key)) continue;

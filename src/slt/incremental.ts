@@ -17,9 +17,10 @@
 // maintained incrementally"), never passed. Statements run as in batch mode, except:
 //  - a plain multi-row `INSERT … VALUES` that succeeded in pass 1 is split into up to three
 //    statements, so the views see the data arrive in several transactions;
-//  - a statement that fails in pass 2 but succeeded in pass 1 is in conflict with one of our
-//    views (a `DROP` of a relation a view depends on; a write our engine rejects because a
-//    view's query would fail on it): the live, unchecked views naming the dropped relation —
+//  - a statement that fails in pass 2 but succeeded in pass 1, or failed there with another
+//    SQLSTATE, is in conflict with one of our views (a `DROP` of a relation a view depends on;
+//    a write our engine rejects because a view's query would fail on it, maybe before the
+//    file's own view fails on it): the live, unchecked views naming the dropped relation —
 //    or, failing that, all of them — are dropped and the statement retried. Views dropped for a
 //    write are created again right after it; those over a dropped relation when a relation of
 //    that name is created again. Either way they count as "late".
@@ -42,6 +43,8 @@ import type { Cell } from './format.js';
 interface BatchInfo {
   /** query: ran without error; statement: succeeded. */
   ok: boolean;
+  /** A statement that failed: its SQLSTATE. */
+  code?: string;
   /** Verified rows of a query whose expected result is an ordered hash. */
   rows?: Cell[][];
   /** A query's number of columns (the view gets a column list: queries may repeat names). */
@@ -56,7 +59,7 @@ class RecordingRunner extends FileRunner {
   protected override async execStatement(item: Item, rec: StatementRecord, sql: string): Promise<void> {
     const out = await this.exec(await this.conn(rec), sql);
     this.trackBlock(rec, sql, out.ok);
-    this.info.set(item.seq, { ok: out.ok });
+    this.info.set(item.seq, { ok: out.ok, code: out.ok ? undefined : out.error.code });
     this.judgeStatement(item, rec, sql, out);
   }
   protected override async execQuery(item: Item, rec: QueryRecord, sql: string): Promise<void> {
@@ -246,6 +249,7 @@ class IncrementalRunner extends FileRunner {
   protected override async execStatement(item: Item, rec: StatementRecord, sql: string): Promise<void> {
     const conn = await this.conn(rec);
     const batchOk = this.batch.get(item.seq)?.ok ?? false;
+    const batchCode = this.batch.get(item.seq)?.code;
     const parts = rec.expect.type === 'ok' && batchOk ? (splitInsert(sql) ?? [sql]) : [sql];
     let out: Outcome = { ok: false, error: { message: 'not run' } };
     let done = 0;
@@ -257,7 +261,10 @@ class IncrementalRunner extends FileRunner {
         if (!out.ok) break;
         if (DML.test(parts[done]) && !this.inBlock) this.txns++;
       }
-      if (out.ok || !batchOk || attempt === 2) break;
+      // our views in the way: a write that succeeded in batch mode fails, or one that failed
+      // there fails for another reason here (one of our views failing first)
+      const inTheWay = !out.ok && (batchOk || (batchCode !== undefined && out.error.code !== batchCode));
+      if (!inTheWay || attempt === 2) break;
       // succeeded in batch mode: one of our views is in the way. First those naming the dropped
       // relation, then all of them.
       if (attempt === 0 && dropName === undefined) attempt++;
@@ -267,7 +274,8 @@ class IncrementalRunner extends FileRunner {
     }
     // views dropped for a write are created again at once (after it); those over a dropped
     // relation wait for a relation of that name to be created again
-    if (out.ok && dropName === undefined) for (const c of dropped) if (c.state === 'pending') await this.tryCreate(c, false);
+    const asInBatch = out.ok || (!batchOk && out.error.code === batchCode);
+    if (asInBatch && dropName === undefined) for (const c of dropped) if (c.state === 'pending') await this.tryCreate(c, false);
     const wasBlock = this.inBlock;
     this.trackBlock(rec, sql, out.ok);
     if (wasBlock && !this.inBlock && /^\s*(commit|end)\b/i.test(sql)) this.txns++;

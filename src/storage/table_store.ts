@@ -175,7 +175,14 @@ export class TableStore {
   /** Delete a live row; `at`: the commit's timestamp, recorded for the snapshots open now. */
   delete(id: number, at?: number): Row {
     const row = this.row(id);
-    if (at !== undefined) this.versions.died(id, at);
+    if (at !== undefined) {
+      const keys: [string, unknown][] = [];
+      for (const u of this.uniques) {
+        const k = u.keyOf(row);
+        if (k !== undefined) keys.push([u.name, k]);
+      }
+      this.versions.died(id, at, keys);
+    }
     for (const ix of this.ordered) ix.delete(id);
     this.dead[id] = 1;
     this.liveCount--;
@@ -237,24 +244,44 @@ export class TableStore {
 
   /**
    * Drop dead rows once they are the majority; row ids change, so only call between
-   * statements, and not while a snapshot is open (`snapshotsOpen`): it may still see them.
+   * statements. `horizon`: the oldest open snapshot's timestamp (null if none is open): rows
+   * deleted after it are kept, dead, for the snapshots that still see them.
    */
-  maybeCompact(snapshotsOpen = false): void {
+  maybeCompact(horizon: number | null = null): void {
     const n = this.log.length;
-    if (n < 1024 || this.liveCount * 2 > n || snapshotsOpen) return;
+    if (n < 1024 || this.liveCount * 2 > n) return;
+    if (horizon !== null) this.versions.prune(horizon);
+    const kept = new Uint8Array(n);
+    let keptCount = 0;
+    for (let id = 0; id < n; id++) if (this.dead[id] === 0) kept[id] = 1;
+    if (horizon !== null) for (const id of this.versions.deadSince(horizon)) kept[id] = 1;
+    for (let id = 0; id < n; id++) keptCount += kept[id];
+    if (keptCount * 2 > n) return; // the snapshots still see most of the dead rows
     this.compactions++;
-    // live rows keep their order, so each ordered index keeps its order under the new ids
+    // kept rows keep their order, so each ordered index keeps its order under the new ids
     const newId = new Int32Array(n);
-    for (let id = 0, next = 0; id < n; id++) if (this.dead[id] === 0) newId[id] = next++;
+    for (let id = 0, next = 0; id < n; id++) if (kept[id]) newId[id] = next++;
     for (const ix of this.ordered) ix.renumber(newId);
     const ordered = this.ordered.splice(0);
-    const live = this.scan();
+    const uniques = this.uniques.splice(0);
+    const old = this.log.batch();
+    const rows = new BatchBuilder(this.types, keptCount);
+    for (let id = 0; id < n; id++) if (kept[id]) rows.pushFrom(old, id, 1);
+    const wasDead = this.dead;
     this.log = new ChunkedLog(this.types);
-    this.dead = new Uint8Array(Math.max(64, live.length * 2));
+    this.dead = new Uint8Array(Math.max(64, keptCount * 2));
     this.liveCount = 0;
+    if (keptCount > 0) this.insertBatch(rows.finish());
+    for (let id = 0; id < n; id++) {
+      if (kept[id] && wasDead[id]) {
+        this.dead[newId[id]] = 1;
+        this.liveCount--;
+      }
+    }
+    this.uniques.push(...uniques);
     for (const u of this.uniques) u.map.clear();
-    if (live.length > 0) this.insertBatch(live);
+    if (this.uniques.length) for (let id = 0; id < this.log.length; id++) if (this.dead[id] === 0) this.index(this.row(id), id);
     this.ordered.push(...ordered);
-    this.versions.committed(this.versions.lastWrite, this.log.length, false);
+    this.versions.renumber(newId, kept);
   }
 }
