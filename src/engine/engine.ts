@@ -126,8 +126,11 @@ export class Engine {
 
   /** Open snapshots (transactions at REPEATABLE READ or SERIALIZABLE) and their timestamps. */
   private snapshots = new Map<object, number>();
-  /** While snapshots are open: the tables each commit changed (serializable validation). */
-  private writeLog: { at: number; tables: TableEntry[] }[] = [];
+  /**
+   * While snapshots are open: what each commit changed (serializable validation), per table
+   * the keys of the rows it deleted or inserted in each unique index.
+   */
+  private writeLog: { at: number; tables: Map<TableEntry, Map<string, Set<unknown>>> }[] = [];
 
   /** Start a snapshot for `owner` at the last commit; close it with closeSnapshot. */
   openSnapshot(owner: object): number {
@@ -147,10 +150,23 @@ export class Engine {
     if (k > 0) this.writeLog.splice(0, k);
   }
 
-  /** A table among `tables` that a commit after `since` changed, if any. */
-  changedSince(since: number, tables: Iterable<TableEntry>): TableEntry | null {
-    const wanted = new Set(tables);
-    for (const w of this.writeLog) if (w.at > since) for (const t of w.tables) if (wanted.has(t)) return t;
+  /**
+   * A table whose change by a commit after `since` would change what was read: `whole`,
+   * tables read whole; `keys`, lookups by key in unique indexes. Null if none.
+   */
+  changedSince(since: number, whole: ReadonlySet<TableEntry>, keys: ReadonlyMap<TableEntry, ReadonlyMap<string, ReadonlySet<unknown>>>): TableEntry | null {
+    for (const w of this.writeLog) {
+      if (w.at <= since) continue;
+      for (const [t, written] of w.tables) {
+        if (whole.has(t)) return t;
+        const looked = keys.get(t);
+        if (!looked) continue;
+        for (const [index, ks] of looked) {
+          const changed = written.get(index);
+          if (changed) for (const k of ks) if (changed.has(k)) return t;
+        }
+      }
+    }
     return null;
   }
 
@@ -184,6 +200,19 @@ export class Engine {
     // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     let stepped = false;
+    // with snapshots open: the keys each table's change touches, per unique index
+    const writtenKeys = new Map<TableEntry, Map<string, Set<unknown>>>();
+    const wrote = (table: TableEntry, row: Row) => {
+      let byIndex = writtenKeys.get(table);
+      if (!byIndex) writtenKeys.set(table, (byIndex = new Map()));
+      for (const u of table.store.uniques) {
+        const k = u.keyOf(row);
+        if (k === undefined) continue;
+        let ks = byIndex.get(u.name);
+        if (!ks) byIndex.set(u.name, (ks = new Set()));
+        ks.add(k);
+      }
+    };
     try {
       for (const [table, ch] of changes) {
         if (this.catalog.get(table.name) !== table) {
@@ -202,8 +231,11 @@ export class Engine {
         const b = new BatchBuilder(table.store.types, ch.deletes.length + (table.store.uniques.length ? ch.inserts.length : 0));
         const rec = { table, deleted: [] as number[], inserted: [] as number[], first: 0, count: 0 };
         applied.push(rec);
+        if (keep) writtenKeys.set(table, new Map());
         for (const id of ch.deletes) {
-          b.push(table.store.delete(id, keep ? time : undefined), -1);
+          const row = table.store.delete(id, keep ? time : undefined);
+          if (keep) wrote(table, row);
+          b.push(row, -1);
           rec.deleted.push(id);
         }
         let delta: Batch;
@@ -221,6 +253,7 @@ export class Engine {
               if (key !== undefined && u.map.has(key)) throw duplicateKey(table, u, row);
             }
             rec.inserted.push(table.store.insert(row));
+            if (keep) wrote(table, row);
             b.push(row, 1);
           }
           delta = b.finish();
@@ -231,7 +264,7 @@ export class Engine {
       const out = this.circuit.step(time, this.memory);
       const horizon = keep ? Math.min(...this.snapshots.values()) : null;
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
-      if (keep) this.writeLog.push({ at: time, tables: applied.map((r) => r.table) });
+      if (keep) this.writeLog.push({ at: time, tables: writtenKeys });
       for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);

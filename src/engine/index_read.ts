@@ -85,7 +85,6 @@ function convert(v: Value, from: SqlType, to: SqlType, element: boolean): Value 
 export function tableCandidates(t: TableEntry, path: AccessPath, params: readonly Value[], tables: TableReader): Batch | null {
   const k = evaluateKeys(path, params);
   if (k === null) return null;
-  tables.noteRead?.(t);
   const pending = tables.pendingFor?.(t) ?? null;
   if (k === 'empty') return pendingBatch(t, pending, []);
   const unique = path.index.hash && path.eq.length === path.index.cols.length ? t.store.uniques.find((u) => u.name === path.index.name) : undefined;
@@ -96,6 +95,7 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
     for (const key of k.keys) {
       path.index.cols.forEach((c, i) => (row[c] = key[i]));
       const uk = unique.keyOf(row);
+      tables.noteKeyRead?.(t, unique.name, uk);
       const id = unique.map.get(uk);
       if (id !== undefined) ids.push(id);
       // a snapshot's read: rows with the key deleted since (the present index lacks them)
@@ -104,6 +104,7 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
   } else {
     const ix = t.store.ordered.find((x) => x.name === path.index.name);
     if (!ix) return null;
+    tables.noteRead?.(t); // a range: its rows are not tracked one by one
     // an unselective range is read by a full scan (which runs in slices); collecting and
     // sorting most of the table's ids here would be done in one piece, and cost more
     const max = Math.max(UNSELECTIVE_MIN, t.store.size >> 3);

@@ -33,8 +33,10 @@ export interface TableReader {
   pendingFor?(t: TableEntry): PendingRows | null;
   /** The snapshot's timestamp when it sees t other than as it is now (indexes hold the present). */
   pastOf?(t: TableEntry): number | null;
-  /** A read of a table or materialized view (the serializable read set). */
+  /** A read of a whole table or materialized view (the serializable read set). */
   noteRead?(e: CatalogEntry): void;
+  /** A lookup of `key` in unique index `index` of t (the read set, finer). */
+  noteKeyRead?(t: TableEntry, index: string, key: unknown): void;
 }
 
 class PendingTable implements PendingRows {
@@ -99,8 +101,10 @@ export class Transaction<S = unknown> {
   readonly dropped = new Set<TableEntry>();
   /** An INSERT/UPDATE/DELETE/COPY ran in it (whatever it changed). */
   wrote = false;
-  /** Tables and materialized views read (for the serializable check). */
+  /** Tables and materialized views read whole (for the serializable check). */
   readonly reads = new Set<CatalogEntry>();
+  /** Keys looked up in a table's unique indexes: table → index name → keys. */
+  readonly keyReads = new Map<TableEntry, Map<string, Set<unknown>>>();
   /** Per table: its lastWrite when the READ COMMITTED consistency check last passed. */
   private checkedAt = new Map<TableEntry, number>();
   /** Set when a statement failed inside an explicit block: PostgreSQL's aborted state. */
@@ -164,7 +168,7 @@ export class Transaction<S = unknown> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
-    this.reads.add(t);
+    this.noteKeyRead(t, u.name, key);
     if (p) this.checkIdsCurrent(t, p);
     const past = this.pastOf(t);
     const ids = past === null ? [u.map.get(key)] : [u.map.get(key), ...t.store.versions.deadWithKey(u.name, key, past)].sort((a, b) => (a ?? 0) - (b ?? 0));
@@ -192,6 +196,14 @@ export class Transaction<S = unknown> {
 
   noteRead(e: CatalogEntry): void {
     this.reads.add(e);
+  }
+
+  noteKeyRead(t: TableEntry, index: string, key: unknown): void {
+    let byIndex = this.keyReads.get(t);
+    if (!byIndex) this.keyReads.set(t, (byIndex = new Map()));
+    let keys = byIndex.get(index);
+    if (!keys) byIndex.set(index, (keys = new Set()));
+    keys.add(key);
   }
 
   /**

@@ -119,7 +119,8 @@ export class TransactionBlock {
   /**
    * SERIALIZABLE: committing must leave a history some serial order of the transactions
    * produces. Writers are ordered by their commits, so this one's reads, made at its snapshot,
-   * must still hold at its commit: no table it read (directly or under a materialized view)
+   * must still hold at its commit: no table it read whole (directly or under a materialized
+   * view), and no row it looked up by a unique key (or a row with that key it found absent),
    * was changed by a commit after its snapshot. Read-only transactions need no check: they
    * are ordered at their snapshot. (A transaction that ran a write statement counts as a
    * writer even if it changed nothing.)
@@ -131,7 +132,7 @@ export class TransactionBlock {
       if (txn.reads.has(e)) read.add(e);
       else for (const v of this.engine.viewsReading(e.name)) if (txn.reads.has(this.engine.catalog.get(v)!)) read.add(e);
     }
-    const changed = this.engine.changedSince(txn.snapshot!, read);
+    const changed = this.engine.changedSince(txn.snapshot!, read, txn.keyReads);
     if (changed) {
       throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to read/write dependencies among transactions', {
         detail: `Reason code: Canceled on conflict out to a transaction that changed "${changed.name}" after this one's snapshot.`,
@@ -249,7 +250,16 @@ export class TransactionBlock {
     try {
       if (commit) {
         if (txn.serializable && txn.wrote) this.validate(txn);
-        this.engine.commit(txn.changes());
+        try {
+          this.engine.commit(txn.changes());
+        } catch (e) {
+          // a key another transaction committed after this one's snapshot: as PostgreSQL's
+          // SERIALIZABLE, a conflict to retry rather than a constraint the data breaks
+          if (txn.serializable && e instanceof SqlError && e.code === SQLSTATE.UNIQUE_VIOLATION) {
+            throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to read/write dependencies among transactions', { detail: e.message, hint: 'The transaction might succeed if retried.' });
+          }
+          throw e;
+        }
       }
     } catch (e) {
       commit = false;
