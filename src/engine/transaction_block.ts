@@ -221,6 +221,7 @@ export class TransactionBlock {
         const sp = this.txn!.rollbackTo(String(n.savepoint_name));
         this.engine.catalog.viewer = this.txn; // its names, its undo
         this.txn!.undoDdl(sp.ddlMark);
+        this.engine.catalog.viewer = null;
         this.settings.restore(sp.saved);
         return { command: 'ROLLBACK' };
       }
@@ -270,6 +271,7 @@ export class TransactionBlock {
         txn.undoDdl(0);
       }
       txn.releaseNames(this.engine.catalog);
+      this.engine.catalog.viewer = null;
       this.engine.closeSnapshot(txn);
       if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
       this.settings.endTransaction();
