@@ -8,6 +8,10 @@ import type { Session } from '../src/engine/session.js';
 import { useOracle } from './support/suite.js';
 import pg from 'pg';
 import { startTestServer } from './server/support.js';
+import { spawn, spawnSync } from 'node:child_process';
+
+/** psycopg2 (Debian's python3-psycopg2; .ci/run installs it where it can) */
+const havePsycopg2 = spawnSync('python3', ['-c', 'import psycopg2']).status === 0;
 
 const { agree } = useOracle();
 
@@ -193,6 +197,42 @@ describe('over the wire', () => {
     expect((await b.query('SELECT total FROM revenue')).rows).toEqual([{ total: '11.00' }]);
     await a.end();
     await b.end();
+    await ts.close();
+  });
+
+  it.skipIf(!havePsycopg2)('psycopg2 with its default (autocommit off): DDL, commits, rollbacks, SERIALIZABLE', async () => {
+    const ts = await startTestServer();
+    const script = `
+import psycopg2
+c = psycopg2.connect(host='127.0.0.1', port=${ts.port}, user='u', dbname='d')
+cur = c.cursor()
+cur.execute("CREATE TABLE orders (id bigint PRIMARY KEY, amount numeric)")
+cur.executemany("INSERT INTO orders VALUES (%s, %s)", [(1, '1.50'), (2, '2.50')])
+cur.execute("CREATE MATERIALIZED VIEW rev AS SELECT sum(amount) AS total FROM orders")
+c.commit()
+cur.execute("SELECT total FROM rev"); print(cur.fetchone()[0])
+c.rollback()
+c.set_session(isolation_level='SERIALIZABLE')
+cur.execute("UPDATE orders SET amount = amount + 1 WHERE id = 1")
+cur.execute("SHOW transaction_isolation"); print(cur.fetchone()[0])
+c.commit()
+try:
+    with c:
+        with c.cursor() as k:
+            k.execute("CREATE TABLE t2 (x int)")
+            k.execute("INSERT INTO t2 VALUES (1/0)")
+except Exception as e:
+    print(e.pgcode)
+cur.execute("SELECT count(*) FROM pg_class WHERE relname = 't2'"); print(cur.fetchone()[0])
+cur.execute("SELECT total FROM rev"); print(cur.fetchone()[0])
+c.close()
+`;
+    const p = spawn('python3', ['-c', script]);
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    await new Promise((r) => p.on('close', r));
+    expect(out.trim().split('\n')).toEqual(['4.00', 'serializable', '22012', '0', '5.00']);
     await ts.close();
   });
 });
