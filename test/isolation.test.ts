@@ -323,6 +323,28 @@ describe('SERIALIZABLE', () => {
 });
 
 describe('READ COMMITTED', () => {
+  it('an UPDATE running in slices fails (40001) if another commit renumbers the table meanwhile', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE big (k int, v int)');
+    db.insert('big', Array.from({ length: 300_000 }, (_, i) => [i, 0]));
+    const [a, b] = [db.newSession(), db.newSession()];
+    const { parseSql } = await import('../src/sql/parser.js');
+    let paused = 0;
+    const pause = async () => {
+      // between two slices: another session deletes most rows, so the table is compacted
+      if (paused++ === 0) b.execute('DELETE FROM big WHERE k >= 1000');
+    };
+    // in a block, so the statement itself must fail, not only a later COMMIT (its RETURNING
+    // rows would have been read through stale ids)
+    a.execute('BEGIN');
+    const update = a.executeStatementAsync(parseSql('UPDATE big SET v = v + 1 RETURNING k')[0], [], [], pause);
+    await expect(update).rejects.toMatchObject({ code: '40001' });
+    expect(paused).toBeGreaterThan(0);
+    a.execute('ROLLBACK');
+    expect(a.execute('SELECT count(*)::int, sum(v)::int FROM big')[0].rows).toEqual([[1000, 0]]);
+    await db.close();
+  });
+
   it('a transaction never reads two versions of a row another session changed meanwhile (40001)', async () => {
     const { db, a, b } = await bank();
     run(a, 'BEGIN');

@@ -149,9 +149,14 @@ export class Transaction<S = unknown> {
     this.reads.add(t);
     if (p) this.checkIdsCurrent(t, p);
     const tick = ticker();
+    const epoch = t.store.compactions;
     for (const id of this.snapshot === null ? t.store.liveIds() : t.store.idsAt(this.snapshot)) {
       if (!p?.deletes.has(id)) out.push({ id, row: t.store.row(id) });
-      if (tick()) yield;
+      if (tick()) {
+        yield;
+        // another session's commit compacted the table meanwhile: the ids read so far are stale
+        if (t.store.compactions !== epoch) throw concurrentUpdate();
+      }
     }
     if (p) for (const [id, row] of p.inserts) out.push({ id, row });
     return out;
