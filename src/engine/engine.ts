@@ -38,6 +38,19 @@ export interface TableChanges {
   idEpoch?: number;
 }
 
+/** Record the keys of a written row in each unique index of its table (serializable checks). */
+function noteWrittenKeys(into: Map<TableEntry, Map<string, Set<unknown>>>, table: TableEntry, row: Row): void {
+  let byIndex = into.get(table);
+  if (!byIndex) into.set(table, (byIndex = new Map()));
+  for (const u of table.store.uniques) {
+    const k = u.keyOf(row);
+    if (k === undefined) continue;
+    let ks = byIndex.get(u.name);
+    if (!ks) byIndex.set(u.name, (ks = new Set()));
+    ks.add(k);
+  }
+}
+
 /** What ends a subscription whose relation is dropped. */
 function droppedError(name: string): SqlError {
   return new SqlError(SQLSTATE.UNDEFINED_TABLE, `subscription ended: relation "${name}" was dropped`);
@@ -201,18 +214,7 @@ export class Engine {
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     let stepped = false;
     // with snapshots open: the keys each table's change touches, per unique index
-    const writtenKeys = new Map<TableEntry, Map<string, Set<unknown>>>();
-    const wrote = (table: TableEntry, row: Row) => {
-      let byIndex = writtenKeys.get(table);
-      if (!byIndex) writtenKeys.set(table, (byIndex = new Map()));
-      for (const u of table.store.uniques) {
-        const k = u.keyOf(row);
-        if (k === undefined) continue;
-        let ks = byIndex.get(u.name);
-        if (!ks) byIndex.set(u.name, (ks = new Set()));
-        ks.add(k);
-      }
-    };
+    const writtenKeys = keep ? new Map<TableEntry, Map<string, Set<unknown>>>() : null;
     try {
       for (const [table, ch] of changes) {
         if (this.catalog.get(table.name) !== table) {
@@ -231,10 +233,10 @@ export class Engine {
         const b = new BatchBuilder(table.store.types, ch.deletes.length + (table.store.uniques.length ? ch.inserts.length : 0));
         const rec = { table, deleted: [] as number[], inserted: [] as number[], first: 0, count: 0 };
         applied.push(rec);
-        if (keep) writtenKeys.set(table, new Map());
+        writtenKeys?.set(table, new Map());
         for (const id of ch.deletes) {
           const row = table.store.delete(id, keep ? time : undefined);
-          if (keep) wrote(table, row);
+          if (writtenKeys) noteWrittenKeys(writtenKeys, table, row);
           b.push(row, -1);
           rec.deleted.push(id);
         }
@@ -253,7 +255,7 @@ export class Engine {
               if (key !== undefined && u.map.has(key)) throw duplicateKey(table, u, row);
             }
             rec.inserted.push(table.store.insert(row));
-            if (keep) wrote(table, row);
+            if (writtenKeys) noteWrittenKeys(writtenKeys, table, row);
             b.push(row, 1);
           }
           delta = b.finish();
@@ -264,7 +266,7 @@ export class Engine {
       const out = this.circuit.step(time, this.memory);
       const horizon = keep ? Math.min(...this.snapshots.values()) : null;
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
-      if (keep) this.writeLog.push({ at: time, tables: writtenKeys });
+      if (writtenKeys) this.writeLog.push({ at: time, tables: writtenKeys });
       for (const r of this.stepRecorders) r(out);
       this.notify(out, time);
       for (const l of this.commitListeners) l(time);

@@ -146,7 +146,7 @@ export class Transaction<S = unknown> {
     const p = this.tables.get(t);
     const out: VisibleRow[] = [];
     if (this.blind) return out;
-    this.reads.add(t);
+    this.noteRead(t);
     if (p) this.checkIdsCurrent(t, p);
     const tick = ticker();
     const epoch = t.store.compactions;
@@ -199,11 +199,13 @@ export class Transaction<S = unknown> {
     return this.snapshot === null || t.store.unchangedSince(this.snapshot) ? null : this.snapshot;
   }
 
+  /** Only SERIALIZABLE transactions keep what they read. */
   noteRead(e: CatalogEntry): void {
-    this.reads.add(e);
+    if (this.serializable) this.reads.add(e);
   }
 
   noteKeyRead(t: TableEntry, index: string, key: unknown): void {
+    if (!this.serializable) return;
     let byIndex = this.keyReads.get(t);
     if (!byIndex) this.keyReads.set(t, (byIndex = new Map()));
     let keys = byIndex.get(index);
@@ -245,7 +247,7 @@ export class Transaction<S = unknown> {
 
   contents(t: TableEntry): Batch {
     if (this.blind) return new BatchBuilder(t.store.types, 0).finish();
-    this.reads.add(t);
+    this.noteRead(t);
     const p = this.tables.get(t);
     if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return this.snapshot === null ? t.store.scan() : t.store.scanAt(this.snapshot);
     this.checkIdsCurrent(t, p);

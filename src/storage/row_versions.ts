@@ -28,7 +28,8 @@ export class RowVersions {
   committed(at: number, length: number, horizon: number | null): void {
     this.lastWrite = at;
     if (horizon === null) {
-      this.lengths = [{ at: -Infinity, length }];
+      if (this.lengths.length === 1) this.lengths[0].length = length;
+      else this.lengths = [{ at: -Infinity, length }];
       if (this.deaths.size > 0) this.clearDeaths();
       return;
     }
