@@ -115,6 +115,19 @@ describe('DDL in a transaction agrees with PostgreSQL', () => {
     ]);
   });
 
+  it("CREATE MATERIALIZED VIEW's tag counts duplicate rows, and the transaction's own rows (as PostgreSQL's SELECT n)", async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE m (x int); INSERT INTO m VALUES (1), (1), (2)');
+    expect((await db.query('CREATE MATERIALIZED VIEW m_one AS SELECT 1 AS one FROM m')).command).toBe('SELECT 3');
+    const s = db.newSession();
+    s.execute('BEGIN');
+    s.execute('INSERT INTO m VALUES (5)');
+    expect(s.execute('CREATE MATERIALIZED VIEW m_x AS SELECT x FROM m')[0].command).toBe('SELECT 4');
+    s.execute('COMMIT');
+    expect((await db.query('SELECT count(*)::int AS n FROM m_x')).rows).toEqual([{ n: 4 }]);
+    await db.close();
+  });
+
   it('a failing statement in a multi-statement string undoes its DDL too', async () => {
     const db = await Database.open();
     await expect(db.query('CREATE TABLE f (x int); INSERT INTO f VALUES (1); SELECT 1/0')).rejects.toThrow(/division by zero/);

@@ -2,6 +2,7 @@
 
 import type { CatalogEntry, ColumnDef, IndexEntry } from '../catalog/catalog.js';
 import type { Transaction } from './transaction.js';
+import type { Batch } from '../dataflow/batch.js';
 import { inlineStaleViews } from './stale_views.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, children } from '../expr/expr.js';
@@ -179,12 +180,15 @@ export function* createTableAsWork(engine: Engine, n: any, chunked: boolean, txn
   return { command: `SELECT ${rows.length}`, rowCount: rows.length };
 }
 
-export function createMaterializedView(engine: Engine, n: any, sql: string): StatementResult {
-  return runSync(createMaterializedViewWork(engine, n, sql, false));
+export function createMaterializedView(engine: Engine, n: any, sql: string, txn?: Transaction): StatementResult {
+  return runSync(createMaterializedViewWork(engine, n, sql, false, txn));
 }
 
-/** createMaterializedView as a Work; `sliced`: hydrate a view over big inputs in slices. */
-export function* createMaterializedViewWork(engine: Engine, n: any, sql: string, sliced: boolean): Work<StatementResult> {
+/**
+ * createMaterializedView as a Work; `sliced`: hydrate a view over big inputs in slices; `txn`:
+ * the transaction it is part of (its command tag counts the rows that transaction sees).
+ */
+export function* createMaterializedViewWork(engine: Engine, n: any, sql: string, sliced: boolean, txn?: Transaction): Work<StatementResult> {
   const into = n.into;
   checkSchema(into.rel);
   const name: string = into.rel.relname;
@@ -200,7 +204,16 @@ export function* createMaterializedViewWork(engine: Engine, n: any, sql: string,
   const optimized = { ...optimize(plan), schema: columns } as Plan;
   const entry = { kind: 'materialized view' as const, name, columns, plan: optimized, sql, dependsOn: deps };
   const mv = sliced ? yield* engine.addMaterializedViewWork(entry) : engine.addMaterializedView(entry);
-  return { command: `SELECT ${mv.output.snapshot()!.length}` };
+  // the view holds committed data; a transaction with its own changes under it sees its query's rows
+  const seen = txn && (txn.hasWrites || txn.snapshot !== null) ? engine.read(optimize(inlineStaleViews(engine, plan, txn)), [], txn).length : null;
+  return { command: `SELECT ${seen ?? rowCount(mv.output.snapshot()!)}` };
+}
+
+/** Rows of a batch, duplicates counted (its weights). */
+function rowCount(b: Batch): number {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) n += b.weights[i];
+  return n;
 }
 
 /**

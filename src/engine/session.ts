@@ -487,7 +487,7 @@ export class Session {
       case 'CreateTableAsStmt':
         if (n.objtype === 'OBJECT_TABLE') return this.ddl(txn, tag, () => createTableAs(this.engine, n, txn));
         if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported(`CREATE ${String(n.objtype).replace('OBJECT_', '')} AS`);
-        return this.ddl(txn, tag, () => createMaterializedView(this.engine, n, stmt.text));
+        return this.ddl(txn, tag, () => createMaterializedView(this.engine, n, stmt.text, txn));
       case 'TruncateStmt':
         return truncate({ engine: this.engine, txn, params, values }, n);
       case 'IndexStmt':

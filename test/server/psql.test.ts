@@ -52,4 +52,26 @@ describe.skipIf(!PSQL)('psql', () => {
     expect(r.stdout).toBe('BEGIN\nINSERT 0 1\n3\nROLLBACK\n2\nINSERT 0 1\n4\n');
     expect(r.stderr).toContain('ERROR:  division by zero');
   });
+
+  it('AUTOCOMMIT off: DDL in the transaction psql opens, ROLLBACK undoes it, and a failed write names its view', async () => {
+    const script = `
+      \\set AUTOCOMMIT off
+      create table t_ac (x int);
+      insert into t_ac values (1);
+      create materialized view t_ac_q as select 10 / x as q from t_ac;
+      select q from t_ac_q;
+      rollback;
+      select count(*) from pg_class where relname = 't_ac';
+      rollback;
+      \\set AUTOCOMMIT on
+      create table t_ac (x int);
+      create materialized view t_ac_q as select 10 / x as q from t_ac;
+      insert into t_ac values (0);
+      select count(*) from t_ac;
+    `;
+    const r = await psql(['-A', '-t', '-f', '-'], script);
+    expect(r.stdout).toBe('CREATE TABLE\nINSERT 0 1\nSELECT 1\n10\nROLLBACK\n0\nROLLBACK\nCREATE TABLE\nSELECT 0\n0\n');
+    expect(r.stderr).toContain('ERROR:  division by zero');
+    expect(r.stderr).toContain('CONTEXT:  while maintaining materialized view "t_ac_q"');
+  });
 });
