@@ -24,6 +24,16 @@ export function havePostgres(): boolean {
   }
 }
 
+/** A fresh benchmark database, owned by the password role pgbench connects as over TCP. */
+export function freshPostgresDatabase(): void {
+  psql('postgres', `DROP DATABASE IF EXISTS ${PG_DB}`, `DROP ROLE IF EXISTS ${PG_ROLE}`, `CREATE ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_ROLE}'`, `CREATE DATABASE ${PG_DB} OWNER ${PG_ROLE}`);
+}
+
+/** The first value `sql` returns in the benchmark database, as text. */
+export function psqlValue(sql: string): string {
+  return execFileSync('psql', ['-h', PG_SOCKET, '-d', PG_DB, '-qAtc', sql]).toString().trim();
+}
+
 /** Run statements one by one (each its own transaction). */
 export function psql(db: string, ...sqls: string[]): void {
   const args = ['-h', PG_SOCKET, '-d', db, '-v', 'ON_ERROR_STOP=1', '-qAt', ...sqls.flatMap((s) => ['-c', s])];

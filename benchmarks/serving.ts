@@ -10,7 +10,7 @@
 
 import { Database } from '../src/index.js';
 import { fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
-import { havePostgres, pgbench, psql, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
+import { freshPostgresDatabase, havePostgres, pgbench, psql, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
 
 export interface ServingOptions {
   sizes?: number[];
@@ -33,7 +33,7 @@ const SCRIPTS: Script[] = [
 const SETUP_VIEW = ['CREATE MATERIALIZED VIEW mv AS SELECT aid % 10000 AS k, count(*) AS c, sum(abalance) AS s FROM pk GROUP BY aid % 10000', 'CREATE INDEX mv_k ON mv (k)'];
 
 function setupPostgres(rows: number): void {
-  psql('postgres', `DROP DATABASE IF EXISTS ${PG_DB}`, `DROP ROLE IF EXISTS ${PG_ROLE}`, `CREATE ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_ROLE}'`, `CREATE DATABASE ${PG_DB} OWNER ${PG_ROLE}`);
+  freshPostgresDatabase();
   psql(PG_DB, `SET ROLE ${PG_ROLE}; CREATE TABLE pk (aid int PRIMARY KEY, abalance int NOT NULL, filler text); INSERT INTO pk SELECT g, g % 1000, 'x' FROM generate_series(1, ${rows}) g`);
   psql(PG_DB, [`SET ROLE ${PG_ROLE}`, ...SETUP_VIEW].join('; '));
   psql(PG_DB, 'VACUUM ANALYZE pk', 'VACUUM ANALYZE mv');

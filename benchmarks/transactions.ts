@@ -8,8 +8,7 @@
 
 import { Database } from '../src/index.js';
 import { fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
-import { havePostgres, pgbench, psql, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
-import { execFileSync } from 'node:child_process';
+import { freshPostgresDatabase, havePostgres, pgbench, psql, psqlValue, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
 
 export interface TransactionsOptions {
   accounts?: number[];
@@ -35,10 +34,6 @@ const script = (level: string) =>
     '',
   ].join('\n');
 
-function pgTotal(): number {
-  return Number(execFileSync('psql', ['-h', '/var/run/postgresql', '-d', PG_DB, '-qAtc', 'SELECT sum(bal) FROM acc']).toString().trim());
-}
-
 export async function transactions(opts: TransactionsOptions = {}): Promise<BenchResult> {
   const accountsList = opts.accounts ?? [100_000, 10];
   const clients = opts.clients ?? [1, 8];
@@ -56,7 +51,7 @@ export async function transactions(opts: TransactionsOptions = {}): Promise<Benc
     await db.query('CREATE MATERIALIZED VIEW total AS SELECT sum(bal) AS s FROM acc');
     const server = await db.listen({ port: 0 });
     if (pg) {
-      psql('postgres', `DROP DATABASE IF EXISTS ${PG_DB}`, `DROP ROLE IF EXISTS ${PG_ROLE}`, `CREATE ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_ROLE}'`, `CREATE DATABASE ${PG_DB} OWNER ${PG_ROLE}`);
+      freshPostgresDatabase();
       psql(PG_DB, `SET ROLE ${PG_ROLE}; CREATE TABLE acc (id int PRIMARY KEY, bal int NOT NULL); INSERT INTO acc SELECT g, ${START} FROM generate_series(1, ${accounts}) g`);
       psql(PG_DB, 'VACUUM ANALYZE acc');
     }
@@ -83,7 +78,7 @@ export async function transactions(opts: TransactionsOptions = {}): Promise<Benc
     const total = BigInt(accounts * START);
     const ourTable = (await db.query('SELECT sum(bal) AS s FROM acc')).rows[0].s;
     const ourView = (await db.query('SELECT s FROM total')).rows[0].s;
-    if (ourTable !== total || ourView !== total || (pg && BigInt(pgTotal()) !== total)) {
+    if (ourTable !== total || ourView !== total || (pg && BigInt(psqlValue('SELECT sum(bal) FROM acc')) !== total)) {
       correct = false;
       notes.push(`${fmtInt(accounts)} accounts: totals differ (table ${ourTable}, view ${ourView}, expected ${total})`);
     }

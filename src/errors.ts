@@ -115,6 +115,19 @@ export function invalidInput(typeName: string, text: string): SqlError {
   );
 }
 
+/** 40001: a row this transaction reads or writes was changed by a commit it cannot see. */
+export function concurrentUpdate(): SqlError {
+  return new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+}
+
+/** 40001 from SERIALIZABLE's commit check (PostgreSQL's wording), `detail` saying why. */
+export function readWriteConflict(detail: string): SqlError {
+  return new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to read/write dependencies among transactions', {
+    detail,
+    hint: 'The transaction might succeed if retried.',
+  });
+}
+
 export function internalError(message: string): SqlError {
   return new SqlError(SQLSTATE.INTERNAL_ERROR, message);
 }

@@ -69,12 +69,11 @@ export class Circuit {
       }
       if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
     }
-    for (const g of this.gated) {
-      const e = g.due();
-      if (e) {
-        this.failedStep = new Set(out.keys());
-        throw failedIn(e, this.ops.find((op) => op.gatedErrors === g));
-      }
+    try {
+      raiseDue(this.gated, this.ops);
+    } catch (e) {
+      this.failedStep = new Set(out.keys());
+      throw e;
     }
     return out;
   }
@@ -119,7 +118,7 @@ export function hydrate(newOps: readonly Operator[], time: number, memory?: Memo
     out.set(op, op.step(inputs, ctx));
     if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
   }
-  raiseDue(newOps.flatMap((op) => (op.gatedErrors ? [op.gatedErrors] : [])));
+  raiseDue(newOps.flatMap((op) => (op.gatedErrors ? [op.gatedErrors] : [])), newOps);
   return out;
 }
 
@@ -140,10 +139,11 @@ export function failedOperator(e: unknown): Operator | undefined {
   return e instanceof Error ? ((e as any)[FAILED_IN] as Operator | undefined) : undefined;
 }
 
-function raiseDue(gated: Iterable<GatedErrors>): void {
+/** Raise the first error a gate has let through, from the operator (of `ops`) it is in. */
+function raiseDue(gated: Iterable<GatedErrors>, ops: readonly Operator[]): void {
   for (const g of gated) {
     const e = g.due();
-    if (e) throw e;
+    if (e) throw failedIn(e, ops.find((op) => op.gatedErrors === g));
   }
 }
 

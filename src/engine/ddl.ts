@@ -296,6 +296,8 @@ function dropIndexes(engine: Engine, n: any, onDropped?: (ix: IndexEntry) => voi
     const parts = names(obj.List?.items ?? []);
     const name = parts[parts.length - 1];
     engine.catalog.checkLock(name);
+    const relation = engine.catalog.indexes.get(name)?.relation;
+    if (relation !== undefined) engine.catalog.checkLock(relation);
     const ix = removeIndex(engine, name);
     if (ix) onDropped?.(ix);
     else {
@@ -311,7 +313,6 @@ function dropIndexes(engine: Engine, n: any, onDropped?: (ix: IndexEntry) => voi
 export function removeIndex(engine: Engine, name: string): IndexEntry | undefined {
   const ix = engine.catalog.indexes.get(name);
   if (!ix) return undefined;
-  engine.catalog.checkLock(ix.relation);
   const rel = engine.catalog.get(ix.relation);
   if (rel?.kind === 'table') {
     if (ix.unique) rel.store.dropUnique(name);

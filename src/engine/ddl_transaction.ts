@@ -14,7 +14,7 @@ import type { Transaction } from './transaction.js';
 export function ddlInTransaction(engine: Engine, txn: Transaction, tag: string, run: (dropper?: Dropper) => StatementResult): StatementResult {
   const hold = (names: string[], undo: () => void) => {
     txn.hold(names, engine.catalog);
-    txn.ddl.push({ names, undo });
+    txn.ddl.push(undo);
   };
   if (tag === 'DropStmt') {
     return run({

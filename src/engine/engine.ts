@@ -2,7 +2,7 @@
 // transactions as circuit steps, creates and drops materialized views (hydrating new ones from
 // current data), and evaluates ad-hoc reads against one consistent timestamp.
 
-import { Catalog, type CatalogEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
+import { Catalog, type CatalogEntry, type IndexEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
 import { Circuit, failedOperator, hydrate } from '../dataflow/circuit.js';
 import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
 import type { Operator } from '../dataflow/operator.js';
@@ -19,10 +19,10 @@ import type { SqlType } from '../sql/types.js';
 import { consolidate, consolidateSteps } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
-import { SqlError, SQLSTATE, internalError } from '../errors.js';
+import { concurrentUpdate, SqlError, SQLSTATE, internalError } from '../errors.js';
 import { finishReadWork, limitBounds, splitRead } from './read.js';
 import { materializeReadOnly } from './window.js';
-import type { TableReader } from './transaction.js';
+import { addKey, type KeySets, type TableReader } from './transaction.js';
 import { chooseAccessPath, scansUnderFilters, type AccessPath, type IndexInfo } from '../plan/access_path.js';
 import { tableCandidates, tableIndexes, viewCandidates } from './index_read.js';
 import { runSliced, runSync, SLICE_MS, ticker, type Work } from './work.js';
@@ -39,15 +39,10 @@ export interface TableChanges {
 }
 
 /** Record the keys of a written row in each unique index of its table (serializable checks). */
-function noteWrittenKeys(into: Map<TableEntry, Map<string, Set<unknown>>>, table: TableEntry, row: Row): void {
-  let byIndex = into.get(table);
-  if (!byIndex) into.set(table, (byIndex = new Map()));
+function noteWrittenKeys(into: KeySets, table: TableEntry, row: Row): void {
   for (const u of table.store.uniques) {
     const k = u.keyOf(row);
-    if (k === undefined) continue;
-    let ks = byIndex.get(u.name);
-    if (!ks) byIndex.set(u.name, (ks = new Set()));
-    ks.add(k);
+    if (k !== undefined) addKey(into, table, u.name, k);
   }
 }
 
@@ -143,7 +138,7 @@ export class Engine {
    * While snapshots are open: what each commit changed (serializable validation), per table
    * the keys of the rows it deleted or inserted in each unique index.
    */
-  private writeLog: { at: number; tables: Map<TableEntry, Map<string, Set<unknown>>> }[] = [];
+  private writeLog: { at: number; tables: KeySets }[] = [];
 
   /** Start a snapshot for `owner` at the last commit; close it with closeSnapshot. */
   openSnapshot(owner: object): number {
@@ -157,17 +152,22 @@ export class Engine {
       this.writeLog = [];
       return;
     }
-    const oldest = Math.min(...this.snapshots.values());
+    const oldest = this.horizon()!;
     let k = 0;
     while (k < this.writeLog.length && this.writeLog[k].at <= oldest) k++;
     if (k > 0) this.writeLog.splice(0, k);
+  }
+
+  /** The oldest open snapshot's timestamp: what is older no snapshot can see. Null if none is open. */
+  private horizon(): number | null {
+    return this.snapshots.size > 0 ? Math.min(...this.snapshots.values()) : null;
   }
 
   /**
    * A table whose change by a commit after `since` would change what was read: `whole`,
    * tables read whole; `keys`, lookups by key in unique indexes. Null if none.
    */
-  changedSince(since: number, whole: ReadonlySet<TableEntry>, keys: ReadonlyMap<TableEntry, ReadonlyMap<string, ReadonlySet<unknown>>>): TableEntry | null {
+  changedSince(since: number, whole: ReadonlySet<TableEntry>, keys: KeySets): TableEntry | null {
     for (const w of this.writeLog) {
       if (w.at <= since) continue;
       for (const [t, written] of w.tables) {
@@ -214,7 +214,7 @@ export class Engine {
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     let stepped = false;
     // with snapshots open: the keys each table's change touches, per unique index
-    const writtenKeys = keep ? new Map<TableEntry, Map<string, Set<unknown>>>() : null;
+    const writtenKeys: KeySets | null = keep ? new Map() : null;
     try {
       for (const [table, ch] of changes) {
         if (this.catalog.get(table.name) !== table) {
@@ -223,13 +223,9 @@ export class Engine {
         }
         if (ch.deletes.length > 0 && ch.idEpoch !== undefined && ch.idEpoch !== table.store.compactions) {
           // the table was compacted since this transaction read its rows: the ids are stale
-          throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
+          throw concurrentUpdate();
         }
-        for (const id of ch.deletes) {
-          if (!table.store.isLive(id)) {
-            throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
-          }
-        }
+        for (const id of ch.deletes) if (!table.store.isLive(id)) throw concurrentUpdate();
         const b = new BatchBuilder(table.store.types, ch.deletes.length + (table.store.uniques.length ? ch.inserts.length : 0));
         const rec = { table, deleted: [] as number[], inserted: [] as number[], first: 0, count: 0 };
         applied.push(rec);
@@ -264,7 +260,7 @@ export class Engine {
       }
       stepped = true;
       const out = this.circuit.step(time, this.memory);
-      const horizon = keep ? Math.min(...this.snapshots.values()) : null;
+      const horizon = this.horizon();
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
       if (writtenKeys) this.writeLog.push({ at: time, tables: writtenKeys });
       for (const r of this.stepRecorders) r(out);
@@ -523,25 +519,37 @@ export class Engine {
    * their indexes. For a DROP in a transaction that is rolled back.
    */
   dropUndoable(name: string, cascade: boolean): { dropped: CatalogEntry[]; undo: () => void } {
-    const names = new Set(this.catalog.dropOrder(name).map((e) => e.name));
-    const indexes = [...this.catalog.indexes.values()].filter((ix) => names.has(ix.relation));
-    const viewIndexes = [...this.viewIndexes].filter(([, ix]) => names.has(ix.view)).map(([ixName, ix]) => ({ name: ixName, view: ix.view, cols: ix.cols }));
+    const aside = this.indexesOf(new Set(this.catalog.dropOrder(name).map((e) => e.name)));
     const dropped = this.drop(name, cascade);
-    const undo = () => {
-      // creation order: what a view reads is back before it
-      for (const e of [...dropped].reverse()) {
-        if (e.kind === 'materialized view') {
-          const built = this.buildView(e.plan, undefined);
-          e.output = built.output;
-          e.operators = built.created;
-        }
-        this.catalog.add(e);
-        if (e.kind === 'table') this.circuit.add([e.source]);
-      }
-      for (const ix of indexes) this.catalog.indexes.set(ix.name, ix);
-      for (const v of viewIndexes) this.addViewIndex(v.name, this.catalog.get(v.view) as MaterializedViewEntry, v.cols);
+    // creation order: what a view reads is back before it
+    return { dropped, undo: () => this.putBack([...dropped].reverse(), aside) };
+  }
+
+  /** The indexes of `names` (catalog entries, and the arrangements of views' indexes), to put back later. */
+  private indexesOf(names: ReadonlySet<string>): { indexes: IndexEntry[]; viewIndexes: [string, { view: string; cols: readonly number[] }][] } {
+    return {
+      indexes: [...this.catalog.indexes.values()].filter((ix) => names.has(ix.relation)),
+      viewIndexes: [...this.viewIndexes].filter(([, ix]) => names.has(ix.view)),
     };
-    return { dropped, undo };
+  }
+
+  /**
+   * Put relations taken out of the catalog back, in creation order, with their indexes:
+   * tables as they were (nothing can have changed them), materialized views rebuilt from
+   * their plans over what is there now. No memory check may stop this: it held before.
+   */
+  private putBack(entries: readonly CatalogEntry[], aside: ReturnType<Engine['indexesOf']>): void {
+    for (const e of entries) {
+      if (e.kind === 'materialized view') {
+        const built = this.buildView(e.plan, undefined);
+        e.output = built.output;
+        e.operators = built.created;
+      }
+      this.catalog.add(e, true);
+      if (e.kind === 'table') this.circuit.add([e.source]);
+    }
+    for (const ix of aside.indexes) this.catalog.indexes.set(ix.name, ix);
+    for (const [name, ix] of aside.viewIndexes) this.addViewIndex(name, this.catalog.get(ix.view) as MaterializedViewEntry, ix.cols);
   }
 
   private collectGarbage(): void {
@@ -581,21 +589,10 @@ export class Engine {
     }
     if (views.length === 0) return this.collectGarbage();
     // the views' indexes stay: set aside while the views are out of the catalog
-    const names = new Set(views.map((v) => v.name));
-    const indexes = [...this.catalog.indexes.values()].filter((ix) => names.has(ix.relation));
-    const viewIndexes = [...this.viewIndexes].filter(([, ix]) => names.has(ix.view));
+    const aside = this.indexesOf(new Set(views.map((v) => v.name)));
     for (const v of views) this.catalog.remove(v.name);
     this.collectGarbage();
-    for (const v of views) {
-      // Views are re-added in creation order, so a view's inputs exist before it. They held
-      // this data before the failed step, so no memory check may stop them now.
-      const built = this.buildView(v.plan, undefined);
-      v.output = built.output;
-      v.operators = built.created;
-      this.catalog.add(v, true);
-    }
-    for (const ix of indexes) this.catalog.indexes.set(ix.name, ix);
-    for (const [name, ix] of viewIndexes) this.addViewIndex(name, this.catalog.get(ix.view) as MaterializedViewEntry, ix.cols);
+    this.putBack(views, aside);
   }
 
   // ---- reads and subscriptions --------------------------------------------------------------

@@ -6,13 +6,24 @@
 // transactions pay nothing). RELEASE just forgets the savepoint (and its inner ones).
 
 import type { Catalog, CatalogEntry, TableEntry } from '../catalog/catalog.js';
-import { SqlError, SQLSTATE } from '../errors.js';
+import { concurrentUpdate, SqlError, SQLSTATE } from '../errors.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
 import type { TableChanges } from './engine.js';
 import { duplicateKey } from './engine.js';
 import type { UniqueIndex } from '../storage/table_store.js';
 import { runSync, ticker, type Work } from './work.js';
+
+/** Keys in tables' unique indexes: table → index name → keys (read or written, for SERIALIZABLE). */
+export type KeySets = Map<TableEntry, Map<string, Set<unknown>>>;
+
+export function addKey(into: KeySets, t: TableEntry, index: string, key: unknown): void {
+  let byIndex = into.get(t);
+  if (!byIndex) into.set(t, (byIndex = new Map()));
+  let keys = byIndex.get(index);
+  if (!keys) byIndex.set(index, (keys = new Set()));
+  keys.add(key);
+}
 
 /** A row the transaction can see: committed (id >= 0) or pending (id < 0). */
 export interface VisibleRow {
@@ -56,12 +67,6 @@ type UndoEntry =
   | { kind: 'inserted'; t: TableEntry; id: number }
   | { kind: 'deleted'; t: TableEntry; id: number; row?: Row };
 
-/** A DDL statement run in the transaction: the names it holds, and how to undo it. */
-export interface DdlRecord {
-  names: string[];
-  undo(): void;
-}
-
 export interface Savepoint<S> {
   name: string;
   /** Undo-log length when it was made. */
@@ -93,8 +98,8 @@ export class Transaction<S = unknown> {
   snapshot: number | null = null;
   /** SERIALIZABLE: the commit checks that nothing the transaction read changed since its snapshot. */
   serializable = false;
-  /** DDL run in the transaction, in order (undone in reverse by a rollback). */
-  readonly ddl: DdlRecord[] = [];
+  /** How to undo each DDL statement run in the transaction, in order (a rollback runs them in reverse). */
+  readonly ddl: (() => void)[] = [];
   /** Names its DDL holds until it ends (Catalog.locks). */
   private readonly held = new Set<string>();
   /** Tables it dropped (or created and undid): their pending changes are not committed. */
@@ -103,8 +108,8 @@ export class Transaction<S = unknown> {
   wrote = false;
   /** Tables and materialized views read whole (for the serializable check). */
   readonly reads = new Set<CatalogEntry>();
-  /** Keys looked up in a table's unique indexes: table → index name → keys. */
-  readonly keyReads = new Map<TableEntry, Map<string, Set<unknown>>>();
+  /** Keys looked up in a table's unique indexes. */
+  readonly keyReads: KeySets = new Map();
   /** Per table: its lastWrite when the READ COMMITTED consistency check last passed. */
   private checkedAt = new Map<TableEntry, number>();
   /** Set when a statement failed inside an explicit block: PostgreSQL's aborted state. */
@@ -205,12 +210,7 @@ export class Transaction<S = unknown> {
   }
 
   noteKeyRead(t: TableEntry, index: string, key: unknown): void {
-    if (!this.serializable) return;
-    let byIndex = this.keyReads.get(t);
-    if (!byIndex) this.keyReads.set(t, (byIndex = new Map()));
-    let keys = byIndex.get(index);
-    if (!keys) byIndex.set(index, (keys = new Set()));
-    keys.add(key);
+    if (this.serializable) addKey(this.keyReads, t, index, key);
   }
 
   /**
@@ -235,7 +235,7 @@ export class Transaction<S = unknown> {
   private checkNoneReplaced(t: TableEntry, p: PendingTable): void {
     const at = t.store.versions.lastWrite;
     if (this.checkedAt.get(t) === at) return;
-    for (const id of p.deletes) if (!t.store.isLive(id)) throw concurrentUpdate();
+    if (replacedDelete(t, p)) throw concurrentUpdate();
     for (const [u, keys] of p.pendingKeys) {
       for (const key of keys.keys()) {
         const committed = u.map.get(key);
@@ -270,7 +270,7 @@ export class Transaction<S = unknown> {
         if (this.serializable && committed !== undefined && this.snapshot !== null && !t.store.visibleAt(committed, this.snapshot)) throw concurrentUpdate();
         // a row this transaction updated was changed by a commit since (PostgreSQL would have
         // made that one wait): this transaction cannot commit, and the key clash is not the reason
-        for (const id of p.deletes) if (!t.store.isLive(id)) throw concurrentUpdate();
+        if (replacedDelete(t, p)) throw concurrentUpdate();
         throw duplicateKey(t, u, row);
       }
     });
@@ -307,9 +307,19 @@ export class Transaction<S = unknown> {
     }
   }
 
-  /** Undo the DDL after `mark`, latest first (the names stay held until the end). */
-  undoDdl(mark: number): void {
-    while (this.ddl.length > mark) this.ddl.pop()!.undo();
+  /**
+   * Undo the DDL after `mark`, latest first (the names stay held until the end). It runs as
+   * this transaction: rebuilding a view names relations it holds.
+   */
+  undoDdl(mark: number, catalog: Catalog): void {
+    if (this.ddl.length <= mark) return;
+    const viewer = catalog.viewer;
+    catalog.viewer = this;
+    try {
+      while (this.ddl.length > mark) this.ddl.pop()!();
+    } finally {
+      catalog.viewer = viewer;
+    }
   }
 
   /** The transaction ends: let go of its names. */
@@ -401,6 +411,12 @@ export class Transaction<S = unknown> {
 
 }
 
+/** Has a commit since deleted a row this transaction deleted (updated)? It cannot commit then. */
+function replacedDelete(t: TableEntry, p: PendingTable): boolean {
+  for (const id of p.deletes) if (!t.store.isLive(id)) return true;
+  return false;
+}
+
 function addPending(t: TableEntry, p: PendingTable, id: number, row: Row): void {
   p.inserts.set(id, row);
   for (const u of t.store.uniques) {
@@ -419,10 +435,6 @@ function removePending(t: TableEntry, p: PendingTable, id: number): Row | undefi
     }
   }
   return row;
-}
-
-function concurrentUpdate(): SqlError {
-  return new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to concurrent update');
 }
 
 export function readOnlyError(command: string): SqlError {

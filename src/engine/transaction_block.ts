@@ -4,7 +4,7 @@
 // savepoints. Transaction statements (BEGIN, COMMIT/ROLLBACK [AND CHAIN], SAVEPOINT, RELEASE,
 // ROLLBACK TO) run here; settings are snapshotted and restored with the transaction.
 
-import { SqlError, SQLSTATE, unsupported } from '../errors.js';
+import { readWriteConflict, SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { TableEntry } from '../catalog/catalog.js';
 import type { ParsedStatement } from '../sql/parser.js';
 import type { Engine } from './engine.js';
@@ -133,12 +133,7 @@ export class TransactionBlock {
       else for (const v of this.engine.viewsReading(e.name)) if (txn.reads.has(this.engine.catalog.get(v)!)) read.add(e);
     }
     const changed = this.engine.changedSince(txn.snapshot!, read, txn.keyReads);
-    if (changed) {
-      throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to read/write dependencies among transactions', {
-        detail: `Reason code: Canceled on conflict out to a transaction that changed "${changed.name}" after this one's snapshot.`,
-        hint: 'The transaction might succeed if retried.',
-      });
-    }
+    if (changed) throw readWriteConflict(`Reason code: Canceled on conflict out to a transaction that changed "${changed.name}" after this one's snapshot.`);
   }
 
   /** The session ends: an open transaction is rolled back. */
@@ -219,9 +214,7 @@ export class TransactionBlock {
       case 'TRANS_STMT_ROLLBACK_TO': {
         if (!this.inBlock) throw outsideBlock('ROLLBACK TO SAVEPOINT');
         const sp = this.txn!.rollbackTo(String(n.savepoint_name));
-        this.engine.catalog.viewer = this.txn; // its names, its undo
-        this.txn!.undoDdl(sp.ddlMark);
-        this.engine.catalog.viewer = null;
+        this.txn!.undoDdl(sp.ddlMark, this.engine.catalog);
         this.settings.restore(sp.saved);
         return { command: 'ROLLBACK' };
       }
@@ -256,9 +249,7 @@ export class TransactionBlock {
         } catch (e) {
           // a key another transaction committed after this one's snapshot: as PostgreSQL's
           // SERIALIZABLE, a conflict to retry rather than a constraint the data breaks
-          if (txn.serializable && e instanceof SqlError && e.code === SQLSTATE.UNIQUE_VIOLATION) {
-            throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, 'could not serialize access due to read/write dependencies among transactions', { detail: e.message, hint: 'The transaction might succeed if retried.' });
-          }
+          if (txn.serializable && e instanceof SqlError && e.code === SQLSTATE.UNIQUE_VIOLATION) throw readWriteConflict(e.message);
           throw e;
         }
       }
@@ -266,10 +257,7 @@ export class TransactionBlock {
       commit = false;
       throw e;
     } finally {
-      if (!commit) {
-        this.engine.catalog.viewer = txn; // its names, its undo
-        txn.undoDdl(0);
-      }
+      if (!commit) txn.undoDdl(0, this.engine.catalog);
       txn.releaseNames(this.engine.catalog);
       this.engine.catalog.viewer = null;
       this.engine.closeSnapshot(txn);
