@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Database } from './index.js';
-import { runDemo, startDemoWriter } from './sources/demo.js';
+import { runDemo, startNexmarkDemo } from './sources/demo.js';
 import { parseSql } from './sql/parser.js';
 import { SqlError } from './errors.js';
 import { parseMemorySize } from './dataflow/memory.js';
@@ -37,9 +37,10 @@ Options:
   --port N             TCP port (default 6875; 0 picks a free one).
   --unix-socket-dir D  Also listen on the Unix-domain socket D/.s.PGSQL.<port>, as
                        PostgreSQL does (psql -h D -p <port>); local, like loopback.
-  --demo               Load the demo tables (customers, orders) and materialized views
-                       (revenue_by_region, big_spenders, order_sizes) and keep writing orders
-                       in the background (a few hundred changes a second).
+  --demo               Create the Nexmark auction streams person, auction and bid (built-in
+                       generator sources, 500 events a second each) and materialized views
+                       over them (bids_per_auction, hot_channels, seller_revenue,
+                       auctions_by_category).
   --tls-cert FILE      PEM certificate; with --tls-key, clients may upgrade to TLS
   --tls-key FILE       (SSLRequest). Without them the server answers that TLS is off.
   --user NAME          Accept only this user name (default: any).
@@ -134,7 +135,7 @@ async function serve(args: string[]): Promise<number> {
   const memoryLimit = opts['memory-limit'] as string | undefined;
   if (memoryLimit !== undefined && parseMemorySize(memoryLimit) === null) return usageError('--memory-limit takes a size such as 512MB or 2GB');
   const db = await Database.open({ memoryLimit });
-  const stopDemo = opts.demo ? await startDemoWriter(db) : () => {};
+  const stopDemo = opts.demo ? await startNexmarkDemo(db) : () => {};
   const host = (opts.host as string | undefined) ?? '127.0.0.1';
   let server;
   try {

@@ -4,6 +4,7 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Expr } from '../expr/expr.js';
+import type { Value } from '../expr/value.js';
 import type { Field, Plan } from '../plan/logical.js';
 import type { TableStore } from '../storage/table_store.js';
 import type { Operator } from '../dataflow/operator.js';
@@ -26,6 +27,29 @@ export interface TableEntry {
   store: TableStore;
   /** The dataflow source that emits this table's committed changes. */
   source: Operator;
+  /** The source that feeds the table (Kafka, a generator); DML on the table is refused. */
+  feed?: TableFeed;
+  /** Append-only: INSERT only, and the table keeps no rows (its views keep what they need). */
+  appendOnly?: boolean;
+}
+
+/** DML on a table a source feeds is refused: its rows are the source's. */
+export function refuseIfFed(t: TableEntry): void {
+  if (!t.feed) return;
+  throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot change table "${t.name}": it is fed by ${t.feed.description}`, {
+    hint: 'Its rows come from the source. Change them at the source, or create a table without a connector.',
+  });
+}
+
+/** A running source, as the catalog sees it (src/sources/source_runner.ts). */
+export interface TableFeed {
+  /** `kafka topic "t"`, `datagen generator`: how errors and the catalog name it. */
+  readonly description: string;
+  /** Stop consuming (DROP TABLE, closing the database). */
+  stop(): Promise<void>;
+  /** Rows of tributary_catalog.sources and .source_errors (columns in catalog/system/tributary.ts). */
+  statusRows(): Value[][];
+  errorRows(): Value[][];
 }
 
 /** What plain and materialized views share: a bound query and what it reads. */
@@ -48,6 +72,8 @@ export interface MaterializedViewEntry extends ViewDefinition {
   output: Operator;
   /** Every operator created for this view (removed on DROP). */
   operators: Operator[];
+  /** Why the view can no longer be read (its state was lost; see Engine.rebuildViews). */
+  broken?: SqlError;
 }
 
 export type CatalogEntry = TableEntry | ViewEntry | MaterializedViewEntry;

@@ -11,6 +11,8 @@ export class SourceOp extends Operator {
     types: readonly SqlType[],
     private readonly contents: () => Batch,
     readonly label: string,
+    /** False for an append-only table: it keeps no rows, so it is nobody's state. */
+    readonly keepsRows = true,
   ) {
     super([], types);
   }

@@ -6,6 +6,7 @@
 //   const sub = db.subscribe('mv', (changes) => …);
 //   await db.close();
 
+import { refuseIfFed } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { ensureParser } from '../sql/parser.js';
 import { Engine, type Change } from './engine.js';
@@ -140,6 +141,7 @@ export class Database {
     this.checkOpen();
     const t = this.session.lookup(table);
     if (!t || t.kind !== 'table') throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `table "${table}" does not exist`);
+    refuseIfFed(t);
     const raw = rowsAsArrays(t, rows);
     const defaults = columnDefaults(t);
     if (this.session.transactionStatus !== 'I' || this.session.settings.readOnly) {
@@ -221,8 +223,10 @@ export class Database {
     return startServer(() => this.newSession(), options);
   }
 
+  /** Close the database: its sources stop consuming. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all(this.engine.catalog.all().map((e) => (e.kind === 'table' && e.feed ? e.feed.stop() : undefined)));
   }
 
   private checkOpen(): void {

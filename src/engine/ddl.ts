@@ -22,9 +22,12 @@ import { Scope } from '../sql/scope.js';
 import { keyText, type Engine } from './engine.js';
 import type { StatementResult } from './statement.js';
 import { runSync, type Work } from './work.js';
+import { readTableOptions } from '../sources/options.js';
+import { checkSourceOptions } from '../sources/attach.js';
 
-export function createTable(engine: Engine, n: any): StatementResult {
+export function createTable(engine: Engine, n: any, inTransaction = false): StatementResult {
   const rel = n.relation;
+  const options = readTableOptions(n.options);
   checkSchema(rel);
   if (n.inhRelations?.length) throw unsupported('INHERITS');
   if (n.partspec) throw unsupported('partitioned tables');
@@ -102,8 +105,20 @@ export function createTable(engine: Engine, n: any): StatementResult {
     return i;
   };
   const uniques = pendingUnique.map((u) => ({ name: u.name ?? `${name}_${u.cols.join('_')}_key`, cols: u.cols.map(colIndex) }));
-  const table = engine.addTable({ kind: 'table', name, columns, primaryKey });
+  if (options.appendOnly && (primaryKey || uniques.length > 0)) {
+    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `append-only table "${name}" cannot have a PRIMARY KEY or UNIQUE constraint`, {
+      detail: 'It keeps no rows to check keys against.',
+    });
+  }
+  let startSource = null;
+  if (options.connector) {
+    // a consumer cannot be rolled back, so a source is created on its own (as CREATE DATABASE is)
+    if (inTransaction) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'CREATE TABLE with a connector cannot run inside a transaction block');
+    startSource = checkSourceOptions(name, columns, primaryKey, options);
+  }
+  const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly });
   for (const u of uniques) table.store.addUnique(u.name, u.cols);
+  startSource?.(engine, table);
   return { command: 'CREATE TABLE' };
 }
 
@@ -253,6 +268,9 @@ export function createIndex(engine: Engine, n: any): StatementResult {
   checkSchema(n.relation);
   const rel = engine.catalog.resolve(n.relation.relname);
   if (n.unique && rel.kind !== 'table') throw unsupported('UNIQUE indexes on views');
+  if (rel.kind === 'table' && rel.appendOnly) {
+    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `cannot create index on append-only table "${rel.name}"`, { detail: 'It keeps no rows to index.' });
+  }
   if (n.unique && n.indexParams.some((p: any) => p.IndexElem?.name === undefined)) throw unsupported('UNIQUE indexes on expressions');
   if (n.whereClause) throw unsupported('partial indexes');
   if (rel.kind === 'view') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot create index on relation "${rel.name}"`, { detail: 'This operation is not supported for views.' });

@@ -5,13 +5,14 @@
 // back to a savepoint made before it.
 
 import type { TableEntry } from '../catalog/catalog.js';
+import { SqlError, SQLSTATE } from '../errors.js';
 import type { Engine } from './engine.js';
 import { removeIndex, restoreIndex, type Dropper } from './ddl.js';
 import type { StatementResult } from './statement.js';
 import type { Transaction } from './transaction.js';
 
-/** Run a DDL statement (`run`, given the dropper DROP must use) as part of `txn`. */
-export function ddlInTransaction(engine: Engine, txn: Transaction, tag: string, run: (dropper?: Dropper) => StatementResult): StatementResult {
+/** Run a DDL statement (`run`, given the dropper DROP must use) as part of `txn` (`inBlock`: a BEGIN block or several statements). */
+export function ddlInTransaction(engine: Engine, txn: Transaction, tag: string, run: (dropper?: Dropper) => StatementResult, inBlock: boolean): StatementResult {
   const hold = (names: string[], undo: () => void) => {
     txn.hold(names, engine.catalog);
     txn.ddl.push(undo);
@@ -19,6 +20,9 @@ export function ddlInTransaction(engine: Engine, txn: Transaction, tag: string, 
   if (tag === 'DropStmt') {
     return run({
       relation: (name, cascade) => {
+        // a stopped consumer cannot be rolled back, so a source's table is dropped on its own
+        const fed = inBlock && engine.catalog.dropOrder(name).find((e) => e.kind === 'table' && e.feed);
+        if (fed) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, `DROP TABLE of a table fed by a source ("${fed.name}") cannot run inside a transaction block`);
         const r = engine.dropUndoable(name, cascade);
         const tables = r.dropped.filter((e): e is TableEntry => e.kind === 'table');
         for (const t of tables) txn.dropped.add(t);

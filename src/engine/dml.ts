@@ -2,7 +2,7 @@
 // wire server runs it in slices (its read of INSERT … SELECT or UPDATE … FROM in chunks, its
 // row loops yielding every few thousand rows); `insert`, `update`, `del` run it at once.
 
-import type { TableEntry } from '../catalog/catalog.js';
+import { refuseIfFed, type TableEntry } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, columnsUsed, conjuncts } from '../expr/expr.js';
 import { resolveOperator } from '../expr/functions/registry.js';
@@ -48,13 +48,19 @@ function* readRows(cx: DmlContext, plan: Plan, extra?: Map<string, Batch>): Work
   return (yield* cx.engine.readWork(optimize(inlineStaleViews(cx.engine, plan, cx.txn)), cx.values(), cx.txn, { extra, chunked: cx.chunked }))!;
 }
 
-function targetTable(cx: DmlContext, rel: any): TableEntry {
+function targetTable(cx: DmlContext, rel: any, verb: 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'COPY FROM' = 'INSERT'): TableEntry {
   if (rel.schemaname && rel.schemaname !== 'public') {
     throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${rel.schemaname}.${rel.relname}" does not exist`);
   }
   const e = cx.engine.catalog.resolve(rel.relname);
   if (e.kind !== 'table') {
     throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot change ${e.kind} "${e.name}"`);
+  }
+  refuseIfFed(e);
+  if (e.appendOnly && verb !== 'INSERT' && verb !== 'COPY FROM') {
+    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `${verb} of append-only table "${e.name}" is not supported`, {
+      detail: 'An append-only table keeps no rows: it takes INSERT and COPY FROM only.',
+    });
   }
   return e;
 }
@@ -98,7 +104,7 @@ export interface CopyTarget {
 }
 
 export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, columns: readonly string[] | null): CopyTarget {
-  const t = targetTable(cx as DmlContext, rel);
+  const t = targetTable(cx as DmlContext, rel, 'COPY FROM');
   const cols = columns === null ? t.columns.map((_, i) => i) : columns.map((name) => {
     const i = t.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new SqlError(SQLSTATE.UNDEFINED_COLUMN, `column "${name}" of relation "${t.name}" does not exist`);
@@ -350,7 +356,7 @@ export function update(cx: DmlContext, n: any): StatementResult {
 
 export function* updateWork(cx: DmlContext, n: any): Work<StatementResult> {
   if (n.withClause) throw unsupported('WITH in UPDATE');
-  const t = targetTable(cx, n.relation);
+  const t = targetTable(cx, n.relation, 'UPDATE');
   if (n.fromClause?.length) return yield* updateFrom(cx, t, n);
   const { scope, visible, batch, where } = yield* targetRows(cx, t, n);
   const sets = bindSets(cx, t, n, scope).map((s) => ({ col: s.col, fn: compileExpr(foldConstants(s.expr), cx.values()) }));
@@ -464,7 +470,7 @@ export function del(cx: DmlContext, n: any): StatementResult {
 
 export function* deleteWork(cx: DmlContext, n: any): Work<StatementResult> {
   if (n.withClause) throw unsupported('WITH in DELETE');
-  const t = targetTable(cx, n.relation);
+  const t = targetTable(cx, n.relation, 'DELETE');
   const tick = ticker();
   if (n.usingClause?.length) {
     // DELETE … USING: the target rows that have a partner with WHERE true
@@ -523,7 +529,7 @@ function* withReturning(cx: DmlContext, t: TableEntry, n: any, rows: Row[], resu
 /** TRUNCATE: every row of the named tables goes, in this transaction. */
 export function truncate(cx: DmlContext, n: any): StatementResult {
   for (const rel of n.relations as any[]) {
-    const t = targetTable(cx, rel.RangeVar);
+    const t = targetTable(cx, rel.RangeVar, 'TRUNCATE');
     for (const v of cx.txn.visibleRows(t)) cx.txn.delete(t, v.id);
   }
   return { command: 'TRUNCATE TABLE' };

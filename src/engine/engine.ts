@@ -192,8 +192,9 @@ export class Engine {
 
   addTable(entry: Omit<TableEntry, 'store' | 'source' | 'oid'>): TableEntry {
     const types = entry.columns.map((c) => c.type);
-    const store = new TableStore(types, entry.primaryKey ? { name: `${entry.name}_pkey`, cols: entry.primaryKey } : null);
-    const source = new SourceOp(types, () => store.scan(), entry.name);
+    const store = new TableStore(types, entry.primaryKey ? { name: `${entry.name}_pkey`, cols: entry.primaryKey } : null, entry.appendOnly ? entry.name : null);
+    // an append-only table keeps no rows: a view created over it starts from now
+    const source = new SourceOp(types, entry.appendOnly ? () => emptyBatch(types) : () => store.scan(), entry.name, !entry.appendOnly);
     const full: TableEntry = { ...entry, oid: this.catalog.allocOid(), store, source };
     this.catalog.add(full);
     this.circuit.add([source]);
@@ -241,7 +242,7 @@ export class Engine {
           // no key to check row by row: append the inserts to the table column by column
           const ins = Array.isArray(ch.inserts) ? batchFromRows(table.store.types, ch.inserts) : ch.inserts;
           rec.first = table.store.insertBatch(ins);
-          rec.count = ins.length;
+          rec.count = table.store.keepsRows ? ins.length : 0;
           delta = b.length === 0 ? ins : concatBatches(table.store.types, [b.finish(), ins]);
         } else {
           for (const row of insertRows(ch.inserts)) {
@@ -395,7 +396,7 @@ export class Engine {
       }
       this.circuit.add(created);
       for (const a of shared) {
-        if (a.inputs[0] instanceof SourceOp || a.inputs[0] instanceof IntegrateOp) this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
+        if (integrated(a.inputs[0])) this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
       }
       const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output, operators: created };
       this.catalog.add(full);
@@ -428,7 +429,7 @@ export class Engine {
     this.circuit.add(created);
     for (const a of shared) {
       // only arrangements of integrated collections (tables, views) can be shared safely
-      if (a.inputs[0] instanceof SourceOp || a.inputs[0] instanceof IntegrateOp) {
+      if (integrated(a.inputs[0])) {
         this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
       }
     }
@@ -452,7 +453,7 @@ export class Engine {
     const op = new ArrangeOp(input, cols);
     hydrate([op], this.timestamp);
     this.circuit.add([op]);
-    if (input instanceof SourceOp || input instanceof IntegrateOp) this.arrangements.set(key, op);
+    if (integrated(input)) this.arrangements.set(key, op);
     return op;
   }
 
@@ -500,6 +501,7 @@ export class Engine {
     const ended: [(reason: SqlError) => void, string][] = [];
     for (const e of order) {
       this.catalog.remove(e.name);
+      if (e.kind === 'table' && e.feed) void e.feed.stop();
       for (const onEnd of this.listeners.get(e.name)?.values() ?? []) if (onEnd) ended.push([onEnd, e.name]);
       this.listeners.delete(e.name);
     }
@@ -588,11 +590,21 @@ export class Engine {
       if (isTorn(w.output)) this.endQueryWatch(w, new SqlError(SQLSTATE.QUERY_CANCELED, 'subscription ended: a failed transaction forced its dataflow to be rebuilt; subscribe again'));
     }
     if (views.length === 0) return this.collectGarbage();
+    // a view over an append-only table cannot be rebuilt: the table no longer has its rows
+    const lost = views.filter((v) => readsAppendOnly(v.output));
     // the views' indexes stay: set aside while the views are out of the catalog
     const aside = this.indexesOf(new Set(views.map((v) => v.name)));
     for (const v of views) this.catalog.remove(v.name);
     this.collectGarbage();
     this.putBack(views, aside);
+    for (const v of lost) {
+      v.broken = new SqlError(SQLSTATE.OBJECT_NOT_IN_PREREQUISITE_STATE, `materialized view "${v.name}" has lost its contents`, {
+        detail: 'A transaction failed while maintaining it, and an append-only table it reads keeps no rows to rebuild it from.',
+        hint: 'Drop and re-create the view; it will see the rows that arrive from then on.',
+      });
+      for (const onEnd of this.listeners.get(v.name)?.values() ?? []) onEnd?.(v.broken);
+      this.listeners.delete(v.name);
+    }
   }
 
   // ---- reads and subscriptions --------------------------------------------------------------
@@ -902,7 +914,19 @@ function changesOf(delta: Batch | undefined, time: number): Change[] | null {
 }
 
 function keepsWholeOutput(op: Operator): boolean {
-  return op instanceof AggregateOp || op instanceof DistinctOp || op instanceof SetOpOp || op instanceof SourceOp || op instanceof IntegrateOp;
+  return op instanceof AggregateOp || op instanceof DistinctOp || op instanceof SetOpOp || integrated(op);
+}
+
+/** Does the operator's dataflow read an append-only table that has had rows? */
+function readsAppendOnly(op: Operator, seen = new Set<Operator>()): boolean {
+  if (seen.has(op)) return false;
+  seen.add(op);
+  return (op instanceof SourceOp && !op.keepsRows) || op.inputs.some((i) => readsAppendOnly(i, seen));
+}
+
+/** Does the operator's snapshot hold a whole collection (a table that keeps its rows, a view's contents)? */
+function integrated(op: Operator): boolean {
+  return (op instanceof SourceOp && op.keepsRows) || op instanceof IntegrateOp;
 }
 
 function arrangementKey(input: Operator, keys: readonly number[]): string {

@@ -481,7 +481,7 @@ export class Session {
         return this.settings.readOnly ? refuseWrite(txn, statementName(tag), run) : run();
       }
       case 'CreateStmt':
-        return this.ddl(txn, tag, () => createTable(this.engine, n));
+        return this.ddl(txn, tag, () => createTable(this.engine, n, this.block.setContext().inBlock));
       case 'ViewStmt':
         return this.ddl(txn, tag, () => createView(this.engine, n, stmt.text));
       case 'CreateTableAsStmt':
@@ -538,7 +538,7 @@ export class Session {
 
   /** DDL: on its own it applies at once; in a transaction it is part of it (ddl_transaction.ts). */
   private ddl(txn: Txn, tag: string, run: (dropper?: Dropper) => StatementResult): StatementResult {
-    return this.block.txn === txn ? ddlInTransaction(this.engine, txn, tag, run) : run();
+    return this.block.txn === txn ? ddlInTransaction(this.engine, txn, tag, run, this.block.setContext().inBlock) : run();
   }
 
   private show(name: string): StatementResult {

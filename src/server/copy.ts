@@ -2,6 +2,7 @@
 // inserts the rows as one statement; `COPY t|(query) TO STDOUT` sends a result as CopyData.
 // Text and CSV formats (engine/copy_format.ts); files and programs on the server are refused.
 
+import { refuseIfFed } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { CopyParser, copyOptions, formatCopyRow, type CopyOptions } from '../engine/copy_format.js';
 import { formatValue } from '../expr/format.js';
@@ -35,6 +36,7 @@ async function copyFrom(n: any, opts: CopyOptions, cx: HandlerContext): Promise<
   const target = cx.session.lookup(n.relation.relname);
   if (!target) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${n.relation.relname}" does not exist`);
   if (target.kind !== 'table') throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `cannot copy to ${target.kind} "${target.name}"`);
+  refuseIfFed(target);
   cx.session.checkWritable('COPY FROM');
   cx.send(copyResponse('G', columns?.length ?? target.columns.length));
   await cx.flush();

@@ -1,5 +1,5 @@
-// The built-in demo: a generator writing orders into tables, and materialized views over
-// them whose changes are printed as they happen.
+// The built-in demos: Nexmark generator sources with views over them (served), and a writer
+// of orders into tables whose views' changes are printed as they happen (`tributary demo`).
 
 import { Database } from '../index.js';
 
@@ -26,36 +26,35 @@ export async function setupDemo(db: Database, print: (line: string) => void = ()
   db.insert('customers', Array.from({ length: 20 }, (_, i) => [i, `customer_${i}`, REGIONS[i % REGIONS.length]]));
 }
 
+/** The served demo's Nexmark streams (an online auction: people, auctions, bids) and views. */
+export const NEXMARK_DEMO = [
+  `CREATE TABLE person (id bigint, name text, email_address text, credit_card text, city text, state text, date_time timestamp, extra text)
+     WITH (connector = 'nexmark', events_per_second = 500)`,
+  `CREATE TABLE auction (id bigint, item_name text, description text, initial_bid bigint, reserve bigint, date_time timestamp, expires timestamp, seller bigint, category bigint, extra text)
+     WITH (connector = 'nexmark', events_per_second = 500)`,
+  // bids are most of the stream: the table keeps none of them, the views keep what they need
+  `CREATE TABLE bid (auction bigint, bidder bigint, price bigint, channel text, url text, date_time timestamp, extra text)
+     WITH (connector = 'nexmark', events_per_second = 500, append_only = true)`,
+  `CREATE MATERIALIZED VIEW bids_per_auction AS
+     SELECT auction, count(*) AS bids, max(price) AS top_price FROM bid GROUP BY auction`,
+  `CREATE MATERIALIZED VIEW hot_channels AS
+     SELECT channel, count(*) AS bids, max(price) AS top_price FROM bid WHERE channel IN ('Google', 'Facebook', 'Baidu', 'Apple') GROUP BY channel`,
+  `CREATE MATERIALIZED VIEW seller_revenue AS
+     SELECT a.seller, p.name, count(*) AS auctions, sum(b.top_price) AS best_bids
+     FROM auction a JOIN person p ON p.id = a.seller JOIN bids_per_auction b ON b.auction = a.id
+     GROUP BY a.seller, p.name`,
+  `CREATE MATERIALIZED VIEW auctions_by_category AS
+     SELECT category, count(*) AS auctions, avg(initial_bid)::bigint AS avg_initial_bid FROM auction GROUP BY category`,
+];
+
 /**
- * A background writer for the served demo (`tributary serve --demo`): every 50 ms one
- * transaction inserts `perTick` orders and deletes the orders older than the newest
- * `keep`, so the views change a few hundred times a second while memory stays bounded.
- * Also adds a third view, order_sizes. Returns a function that stops the writer.
+ * The served demo (`tributary serve --demo`): Nexmark generator sources at 500 events a second
+ * and materialized views over them. The statements run back to back, before the generators'
+ * first tick, so the views see every bid. The generators stop when the database closes.
  */
-export async function startDemoWriter(db: Database, perTick = 10, keep = 5000): Promise<() => void> {
-  await setupDemo(db);
-  await db.query(`CREATE MATERIALIZED VIEW order_sizes AS
-     SELECT CASE WHEN amount >= 100 THEN 'large' ELSE 'small' END AS size, count(*) AS orders, avg(amount) AS avg_amount
-     FROM orders GROUP BY CASE WHEN amount >= 100 THEN 'large' ELSE 'small' END`);
-  let id = 0;
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const timer = setInterval(() => {
-    const values: string[] = [];
-    const params: unknown[] = [];
-    for (let k = 0; k < perTick; k++) {
-      values.push(`($${params.length + 1}, $${params.length + 2}, $${params.length + 3})`);
-      params.push(++id, Math.floor(rand() * 20), (rand() * 200).toFixed(2));
-    }
-    void (async () => {
-      await db.query('BEGIN');
-      await db.query(`INSERT INTO orders VALUES ${values.join(', ')}`, params);
-      if (id > keep) await db.query('DELETE FROM orders WHERE id <= $1', [id - keep]);
-      await db.query('COMMIT');
-    })().catch(() => db.query('ROLLBACK').catch(() => {}));
-  }, 50);
-  timer.unref();
-  return () => clearInterval(timer);
+export async function startNexmarkDemo(db: Database): Promise<() => void> {
+  for (const s of NEXMARK_DEMO) await db.query(s);
+  return () => {};
 }
 
 export async function runDemo(seconds: number, print: (line: string) => void): Promise<void> {

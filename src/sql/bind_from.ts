@@ -206,6 +206,7 @@ function bindRangeVar(n: any, env: BindEnv, pos?: number): FromItem {
     if (e instanceof SqlError) e.position = pos;
     throw e;
   }
+  if (entry.kind === 'materialized view' && entry.broken) throw entry.broken;
   env.dependencies.add(entry.name);
   let plan: Plan;
   if (entry.kind === 'view') plan = entry.plan;

@@ -3,6 +3,7 @@
 // yields live rows in insertion order. A primary-key index maps key → row id. The log is
 // compacted when more than half of it is dead, so space stays proportional to live rows.
 
+import { SqlError, SQLSTATE } from '../errors.js';
 import type { SqlType } from '../sql/types.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import { ChunkedLog } from './chunked_log.js';
@@ -36,7 +37,18 @@ export class TableStore {
   /** What snapshots older than the latest commit see (row_versions.ts). */
   readonly versions = new RowVersions();
 
-  constructor(types: readonly SqlType[], pk: { name: string; cols: readonly number[] } | null) {
+  /** Rows appended to a table that keeps none (append-only): reads are refused once there are any. */
+  private appended = 0;
+
+  /**
+   * `appendOnly`: the name of an append-only table, which keeps no rows (its views keep the
+   * state they need); reading it is refused once rows have arrived.
+   */
+  constructor(
+    types: readonly SqlType[],
+    pk: { name: string; cols: readonly number[] } | null,
+    private readonly appendOnly: string | null = null,
+  ) {
     this.types = types;
     this.log = new ChunkedLog(types);
     this.hasPk = pk !== null;
@@ -140,6 +152,7 @@ export class TableStore {
 
   /** Append a row; returns its id. */
   insert(row: readonly Value[]): number {
+    if (this.appendOnly !== null) throw new Error('internal error: row insert into an append-only table');
     const id = this.log.length;
     this.log.push(row);
     if (id >= this.dead.length) {
@@ -155,6 +168,10 @@ export class TableStore {
 
   /** Append every row of a batch (weights must be +1); returns the first id. */
   insertBatch(b: Batch): number {
+    if (this.appendOnly !== null) {
+      this.appended += b.length;
+      return this.log.length;
+    }
     const first = this.log.length;
     this.log.appendBatch(b);
     while (this.log.length > this.dead.length) {
@@ -200,14 +217,29 @@ export class TableStore {
     for (const ix of this.ordered) ix.insert(id);
   }
 
+  /** Does the table keep its rows (false: append-only)? */
+  get keepsRows(): boolean {
+    return this.appendOnly === null;
+  }
+
+  /** Refuse to read an append-only table that has had rows: it no longer has them. */
+  private checkReadable(): void {
+    if (this.appended === 0) return;
+    throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `cannot read append-only table "${this.appendOnly}": it keeps no rows`, {
+      hint: 'Read a materialized view over it, or SUBSCRIBE to one. A view created now sees the rows that arrive from now on.',
+    });
+  }
+
   /** Ids of live rows in insertion order. */
   *liveIds(): IterableIterator<number> {
+    this.checkReadable();
     const n = this.log.length;
     for (let id = 0; id < n; id++) if (this.dead[id] === 0) yield id;
   }
 
   /** Was row `id` committed and not yet deleted at timestamp `s`? */
   visibleAt(id: number, s: number): boolean {
+    this.checkReadable();
     return id < this.versions.lengthAt(s) && (this.dead[id] === 0 || this.versions.deadAfter(id, s));
   }
 
@@ -218,6 +250,7 @@ export class TableStore {
 
   /** Ids of the rows of timestamp `s`, in insertion order. */
   *idsAt(s: number): IterableIterator<number> {
+    this.checkReadable();
     if (this.unchangedSince(s)) return yield* this.liveIds();
     const n = this.versions.lengthAt(s);
     const history = this.versions.hasDeaths;
@@ -226,6 +259,7 @@ export class TableStore {
 
   /** The rows of timestamp `s` as one batch. */
   scanAt(s: number): Batch {
+    this.checkReadable();
     if (this.unchangedSince(s)) return this.scan();
     const b = this.log.batch();
     const out = new BatchBuilder(this.types, this.liveCount);
@@ -235,6 +269,7 @@ export class TableStore {
 
   /** All live rows as one batch (weights 1). */
   scan(): Batch {
+    this.checkReadable();
     const b = this.log.batch();
     if (this.liveCount === b.length) return b;
     const out = new BatchBuilder(this.types, this.liveCount);

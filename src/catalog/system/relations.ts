@@ -5,6 +5,7 @@
 
 import { T, TYPE_INFO, formatType, isOpaqueType, type SqlType, type TypeId } from '../../sql/types.js';
 import type { Value } from '../../expr/value.js';
+import { findTributaryRelation, TRIBUTARY_CATALOG } from './tributary.js';
 import { byName } from '../../expr/functions/core.js';
 import { SERVER_VERSION, settingInBaseUnit } from '../../engine/settings.js';
 import { activeSessionInfo } from '../../expr/functions/session_info.js';
@@ -564,7 +565,7 @@ void NS_INFORMATION_SCHEMA;
 // --- lookup -----------------------------------------------------------------------------------
 
 export interface SystemRelation {
-  schema: 'pg_catalog' | 'information_schema';
+  schema: 'pg_catalog' | 'information_schema' | typeof TRIBUTARY_CATALOG;
   name: string;
   columns: Col[];
   rows: Rows;
@@ -575,6 +576,7 @@ export interface SystemRelation {
  * names (it is implicitly first on the search path); information_schema only when qualified.
  */
 export function findSystemRelation(name: string, schema?: string): SystemRelation | undefined {
+  if (schema === TRIBUTARY_CATALOG) return findTributaryRelation(name);
   if (schema && schema !== 'pg_catalog' && schema !== 'information_schema') return undefined;
   const s = schema ?? 'pg_catalog';
   const d = systemDefs.find((x) => x.schema === s && x.name === name);

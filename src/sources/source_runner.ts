@@ -1,0 +1,221 @@
+// What every source shares: applying a poll's messages to its table as one transaction,
+// keeping per-partition positions in the engine (so a checkpoint can store them with the
+// state they produced), recording every message it cannot use, and its status.
+
+import type { TableEntry, TableFeed } from '../catalog/catalog.js';
+import type { Engine } from '../engine/engine.js';
+import { SqlError } from '../errors.js';
+import type { Value } from '../expr/value.js';
+import { tableChanges, type ChangeError } from './apply.js';
+import { MessageError, type RowChange, type SourceMessage } from './types.js';
+
+export type SourceState = 'starting' | 'running' | 'retrying' | 'failed' | 'finished' | 'stopped';
+export type OnError = 'skip' | 'stop';
+
+/** How many errors a source keeps for tributary_catalog.source_errors (all are counted). */
+export const RECORDED_ERRORS = 10_000;
+const RATE_WINDOW_MS = 5_000;
+
+interface PartitionStatus {
+  next: number;
+  highWatermark: number | null;
+  messages: number;
+  errors: number;
+  /** [time, messages] per poll in the last RATE_WINDOW_MS, for the rate. */
+  recent: [number, number][];
+}
+
+interface RecordedError {
+  partition: number | null;
+  offset: number | null;
+  reason: string;
+  key: string | null;
+  at: number;
+}
+
+/** A message decoded into row changes (or the reason it could not be). */
+export interface Decoded {
+  message: Pick<SourceMessage, 'partition' | 'offset' | 'key'>;
+  changes: RowChange[] | null;
+  error?: string;
+}
+
+export abstract class SourceRunner implements TableFeed {
+  state: SourceState = 'starting';
+  lastError: string | null = null;
+  protected stopped = false;
+  readonly partitions = new Map<number, PartitionStatus>();
+  private recorded: RecordedError[] = [];
+  private readonly startedAt = Date.now();
+  private errorCount = 0;
+
+  constructor(
+    protected readonly engine: Engine,
+    protected readonly table: TableEntry,
+    readonly connector: string,
+    readonly topic: string | null,
+    protected readonly onError: OnError,
+  ) {}
+
+  abstract get description(): string;
+
+  /** Stop consuming; resolves once nothing more will be applied. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.state !== 'failed' && this.state !== 'finished') this.state = 'stopped';
+  }
+
+  /** The next position to read in `partition` (the engine's truth, not the broker's). */
+  nextOffset(partition: number): number | undefined {
+    return this.partitions.get(partition)?.next;
+  }
+
+  protected partition(p: number, next: number): PartitionStatus {
+    let s = this.partitions.get(p);
+    if (!s) this.partitions.set(p, (s = { next, highWatermark: null, messages: 0, errors: 0, recent: [] }));
+    return s;
+  }
+
+  protected setState(state: SourceState, error?: string): void {
+    if (this.stopped || this.state === 'failed') return;
+    this.state = state;
+    if (error) this.lastError = error;
+  }
+
+  /**
+   * Apply one poll of `partition` (messages in offset order, already decoded) as one
+   * transaction, then advance the partition to `next`. Messages that cannot be used are
+   * recorded; with on_error = 'stop' the first one fails the source, and the messages before
+   * it are applied. Returns false once the source has failed.
+   */
+  protected applyPoll(partition: number, polled: readonly Decoded[], next: number): boolean {
+    if (this.stopped || this.state === 'failed') return false;
+    const status = this.partition(partition, next);
+    const usable: Decoded[] = [];
+    let end = next;
+    for (let i = 0; i < polled.length; i++) {
+      const d = polled[i];
+      if (d.changes) {
+        usable.push(d);
+        continue;
+      }
+      this.record(d, d.error ?? 'unusable message');
+      if (this.onError === 'stop') {
+        end = d.message.offset;
+        break;
+      }
+    }
+    const failedAt = this.commitAll(usable);
+    if (failedAt !== null) end = failedAt;
+    status.next = end;
+    const now = Date.now();
+    status.messages += polled.length;
+    status.recent.push([now, polled.length]);
+    while (status.recent.length > 0 && status.recent[0][0] < now - RATE_WINDOW_MS) status.recent.shift();
+    if (end !== next) {
+      this.state = 'failed';
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Commit the decoded messages as one transaction. If the transaction fails (a view's
+   * expression raises, a unique key is taken), it is split in halves until the failing
+   * messages are found, recorded and left out. Returns the offset it had to stop at
+   * (on_error = 'stop'), or null.
+   */
+  private commitAll(polled: readonly Decoded[]): number | null {
+    if (polled.length === 0) return null;
+    const changes: RowChange[] = [];
+    const owner: number[] = [];
+    for (let i = 0; i < polled.length; i++) {
+      for (const c of polled[i].changes!) {
+        changes.push(c);
+        owner.push(i);
+      }
+    }
+    const errors: ChangeError[] = [];
+    const tc = tableChanges(this.table, changes, errors);
+    if (errors.length > 0) {
+      // a change that contradicts the table (an insert of a present key): leave its message out
+      const bad = new Set(errors.map((e) => owner[e.index]));
+      for (const e of errors) this.record(polled[owner[e.index]], e.reason);
+      if (this.onError === 'stop') {
+        const first = Math.min(...bad);
+        return this.commitAll(polled.slice(0, first)) ?? polled[first].message.offset;
+      }
+      return this.commitAll(polled.filter((_, i) => !bad.has(i)));
+    }
+    try {
+      this.engine.commit(new Map([[this.table, tc]]));
+      return null;
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+      if (polled.length === 1) {
+        this.record(polled[0], `${e.message}${e.where ? ` (${e.where})` : ''}`);
+        return this.onError === 'stop' ? polled[0].message.offset : null;
+      }
+      const half = polled.length >> 1;
+      return this.commitAll(polled.slice(0, half)) ?? this.commitAll(polled.slice(half));
+    }
+  }
+
+  protected record(d: Decoded | { message: Decoded['message'] }, reason: string): void {
+    this.errorCount++;
+    const p = this.partitions.get(d.message.partition);
+    if (p) p.errors++;
+    this.lastError = reason;
+    const key = d.message.key ? d.message.key.toString('utf8').slice(0, 200) : null;
+    this.recorded.push({ partition: d.message.partition, offset: d.message.offset, reason, key, at: Date.now() });
+    if (this.recorded.length > RECORDED_ERRORS * 1.25) this.recorded.splice(0, this.recorded.length - RECORDED_ERRORS);
+  }
+
+  /** Record a problem of the source itself (not of a message). */
+  protected recordSourceError(reason: string): void {
+    this.errorCount++;
+    this.lastError = reason;
+    this.recorded.push({ partition: null, offset: null, reason, key: null, at: Date.now() });
+  }
+
+  statusRows(): Value[][] {
+    const now = Date.now();
+    const updated = BigInt(now) * 1000n;
+    const rows: Value[][] = [];
+    const parts = [...this.partitions].sort((a, b) => a[0] - b[0]);
+    if (parts.length === 0) {
+      return [[this.table.name, this.connector, this.topic, null, this.state, null, null, null, 0n, 0, BigInt(this.errorCount), this.lastError, updated]];
+    }
+    for (const [p, s] of parts) {
+      const recent = s.recent.filter(([t]) => t >= now - RATE_WINDOW_MS).reduce((n, [, k]) => n + k, 0);
+      const hw = s.highWatermark;
+      rows.push([
+        this.table.name, this.connector, this.topic, p, this.state, BigInt(s.next), hw === null ? null : BigInt(hw),
+        hw === null ? null : BigInt(Math.max(0, hw - s.next)), BigInt(s.messages), recent / (Math.max(1, Math.min(RATE_WINDOW_MS, now - this.startedAt)) / 1000),
+        BigInt(s.errors), this.lastError, updated,
+      ]);
+    }
+    return rows;
+  }
+
+  errorRows(): Value[][] {
+    return this.recorded.slice(-RECORDED_ERRORS).map((r) => [
+      this.table.name, this.topic, r.partition, r.offset === null ? null : BigInt(r.offset), r.reason, r.key, BigInt(r.at) * 1000n,
+    ]);
+  }
+
+  /** Decode each message, turning a MessageError into a recorded reason. */
+  static decodeAll(messages: readonly SourceMessage[], decode: (m: SourceMessage) => RowChange[]): Decoded[] {
+    const out: Decoded[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
+      try {
+        out[i] = { message: m, changes: decode(m) };
+      } catch (e) {
+        if (!(e instanceof MessageError) && !(e instanceof SqlError)) throw e;
+        out[i] = { message: m, changes: null, error: e.message };
+      }
+    }
+    return out;
+  }
+}
