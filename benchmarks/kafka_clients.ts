@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createKafkaConsumer } from '../src/sources/kafka/client.js';
 import { startMockKafka } from '../test/support/kafka.js';
+import { changeEvent } from './kafka_events.js';
 import { fmtInt, fmtNum, markdownTable, median, now, rng, type Row } from './common.js';
 
 const args = process.argv.slice(2);
@@ -51,21 +52,6 @@ interface Client {
   name: string;
   /** Start reading `topic` from its beginning; resolves to a stopper. */
   start(brokers: string, topic: string, take: (values: (Buffer | null)[]) => Promise<void>): Promise<() => Promise<void>>;
-}
-
-/** A Debezium PostgreSQL connector's insert event for an `orders` row, without the schema part. */
-function changeEvent(id: number, random: () => number): { key: string; value: string } {
-  const ts = 1_760_000_000_000 + id * 7;
-  const after = {
-    id,
-    customer_id: Math.floor(random() * 100_000),
-    status: ['new', 'paid', 'shipped', 'cancelled'][Math.floor(random() * 4)],
-    amount: (random() * 1000).toFixed(2),
-    created_at: ts * 1000,
-    note: 'x'.repeat(Math.floor(random() * 16)),
-  };
-  const source = { version: '2.7.3.Final', connector: 'postgresql', name: 'dbserver', ts_ms: ts, db: 'shop', schema: 'public', table: 'orders', txId: 1000 + id, lsn: 33_000_000 + id * 96 };
-  return { key: JSON.stringify({ id }), value: JSON.stringify({ before: null, after, source, op: 'c', ts_ms: ts + 3 }) };
 }
 
 /** Messages [first, first + count) to `topic`, PER_SEND a request; their value bytes. */

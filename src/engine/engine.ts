@@ -406,7 +406,8 @@ export class Engine {
     }
   }
 
-  private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory): { output: Operator; created: Operator[] } {
+  /** `integrate`: keep the contents (a view, a subscription with a snapshot); without, only the changes flow. */
+  private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory, integrate = true): { output: Operator; created: Operator[] } {
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
@@ -421,7 +422,7 @@ export class Engine {
     // (aggregates, table sources, other views) serve as the view's state themselves; anything
     // else gets an IntegrateOp.
     let output: Operator = root;
-    if (root.snapshot() === undefined || !keepsWholeOutput(root)) {
+    if (integrate && (root.snapshot() === undefined || !keepsWholeOutput(root))) {
       output = new IntegrateOp(root);
       created.push(output);
     }
@@ -849,7 +850,7 @@ export class Engine {
    * dropped). Everything is synchronous, so the snapshot and the changes after it never
    * overlap or leave a gap.
    */
-  watch(target: { relation: string } | { plan: Plan; deps: readonly string[] }, onChanges: ChangeListener, onEnd: (reason: SqlError) => void): Watch {
+  watch(target: { relation: string } | { plan: Plan; deps: readonly string[]; snapshot?: boolean }, onChanges: ChangeListener, onEnd: (reason: SqlError) => void): Watch {
     if ('relation' in target) {
       const e = this.catalog.resolve(target.relation);
       if (e.kind === 'view') return this.watch({ plan: e.plan, deps: [e.name, ...e.dependsOn] }, onChanges, onEnd);
@@ -857,7 +858,8 @@ export class Engine {
       const stop = this.listen(e.name, onChanges, onEnd);
       return { types: op.types, snapshot: () => (e.kind === 'table' ? e.store.scan() : e.output.snapshot()!), stop };
     }
-    const built = this.buildView(target.plan);
+    // without a snapshot nothing needs the query's contents: a stateless query keeps no state
+    const built = this.buildView(target.plan, this.memory, target.snapshot !== false);
     const w: QueryWatch = { output: built.output, deps: new Set(target.deps), onChanges, onEnd };
     this.queryWatches.add(w);
     return {

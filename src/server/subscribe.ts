@@ -91,7 +91,7 @@ async function subscribe(s: SubscribeStatement, cx: HandlerContext): Promise<voi
     const stmts = parseSql(s.target.query);
     if (stmts.length !== 1 || nodeTag(stmts[0].node) !== 'SelectStmt') throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'SUBSCRIBE needs one SELECT query in parentheses');
     const { plan, deps } = bindMaintainedQuery(engine, stmts[0].node.SelectStmt);
-    watch = engine.watch({ plan, deps }, changeRows, end);
+    watch = engine.watch({ plan, deps, snapshot: s.snapshot }, changeRows, end);
   }
   types = watch.types;
   const stopCommits = s.progress ? engine.onCommit((t) => progressRow(t + 1)) : () => {};

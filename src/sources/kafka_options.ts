@@ -45,10 +45,11 @@ export function kafkaOptions(table: string, hasPrimaryKey: boolean, options: Rea
     groupId: r.text('group_id', `tributary-${table}-${process.pid}-${Date.now().toString(36)}`),
     clientId: r.text('client_id', 'tributary'),
     onError: r.oneOf('on_error', ['skip', 'stop'] as const, 'skip'),
-    maxBatchMessages: r.integer('max_batch_messages', 10_000, 1, 1_000_000),
+    maxBatchMessages: r.integer('max_batch_messages', 1_000, 1, 1_000_000),
     formatOptions: {
       timestampUnit: r.oneOf('timestamp_unit', ['millis', 'micros', 'nanos'] as const, 'micros'),
-      decimalHandling: r.oneOf('decimal_handling', ['precise', 'string', 'double'] as const, 'precise'),
+      // Debezium's default; plain JSON writes decimals as text ("1234" is valid base64 too)
+      decimalHandling: r.oneOf('decimal_handling', ['precise', 'string', 'double'] as const, format === 'debezium' ? 'precise' : 'string'),
       maxMessageBytes: r.integer('max_message_bytes', 1_048_576, 1, 256 * 1_048_576),
     },
   };

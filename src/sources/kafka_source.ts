@@ -7,7 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import { createKafkaConsumer, type KafkaBatch, type KafkaConsumer } from './kafka/client.js';
 import type { KafkaOptions } from './kafka_options.js';
 import { makeDecoder } from './formats/decoder.js';
-import { SourceRunner } from './source_runner.js';
+import { SourceRunner, type Poll } from './source_runner.js';
 import type { RowChange, SourceMessage } from './types.js';
 
 const RETRY_MIN_MS = 250;
@@ -19,6 +19,11 @@ export class KafkaSource extends SourceRunner {
   private consumer: KafkaConsumer | null = null;
   private readonly decode: (m: SourceMessage) => RowChange[];
   private groupTimer: NodeJS.Timeout | null = null;
+  /** Batches taken but not yet applied, the partitions' offsets after them, their messages. */
+  private queued: { partition: number; messages: SourceMessage[]; next: number }[] = [];
+  private queuedNext = new Map<number, number>();
+  private queuedCount = 0;
+  private flushing: Promise<void> | null = null;
   private running: Promise<void>;
 
   constructor(
@@ -68,27 +73,66 @@ export class KafkaSource extends SourceRunner {
     }
   }
 
+  /**
+   * Take one partition's batch. The batches of one fetch (several partitions) arrive one after
+   * another in the same turn of the event loop; they are queued and applied together, as one
+   * transaction, once the turn ends (`flush`), up to max_batch_messages a transaction.
+   */
   private async onBatch(b: KafkaBatch): Promise<void> {
     if (this.stopped || this.state === 'failed') return;
     const status = this.partition(b.partition, b.messages[0]?.offset ?? b.nextOffset);
     status.highWatermark = b.highWatermark;
     // the engine's offset decides: a redelivered message is never applied twice
-    const fresh = b.messages.filter((m) => m.offset >= status.next);
+    const from = this.queuedNext.get(b.partition) ?? status.next;
+    const fresh = b.messages.filter((m) => m.offset >= from);
+    const next = Math.max(b.nextOffset, fresh.length ? fresh[fresh.length - 1].offset + 1 : 0);
+    if (next <= from) return;
+    this.queued.push({ partition: b.partition, messages: fresh, next });
+    this.queuedNext.set(b.partition, next);
+    this.queuedCount += fresh.length;
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(() => resolve(this.flush())));
+    // backpressure: a full transaction's worth waits to be applied before more is fetched
+    if (this.queuedCount >= this.options.maxBatchMessages) await this.flushing;
+  }
+
+  /** Apply the queued polls, in transactions of at most max_batch_messages messages. */
+  private async flush(): Promise<void> {
     const max = this.options.maxBatchMessages;
-    for (let i = 0; i < fresh.length && !this.stopped; i += max) {
-      const chunk = fresh.slice(i, i + max);
-      const last = i + max >= fresh.length;
-      const next = last ? Math.max(b.nextOffset, chunk[chunk.length - 1].offset + 1) : chunk[chunk.length - 1].offset + 1;
-      if (!this.applyPoll(b.partition, SourceRunner.decodeAll(chunk, this.decode), next)) {
-        await this.consumer?.stop().catch(() => {});
-        return;
+    while (this.queued.length > 0 && !this.stopped) {
+      const polls: Poll[] = [];
+      let count = 0;
+      while (this.queued.length > 0 && count < max) {
+        const q = this.queued[0];
+        const take = q.messages.slice(0, max - count);
+        // a poll bigger than what is left of the transaction goes on in the next one
+        const whole = take.length === q.messages.length;
+        polls.push({ partition: q.partition, polled: SourceRunner.decodeAll(take, this.decode), next: whole ? q.next : take[take.length - 1].offset + 1 });
+        count += take.length;
+        if (whole) this.queued.shift();
+        else q.messages = q.messages.slice(take.length);
+      }
+      this.queuedCount -= count;
+      let ok: boolean;
+      try {
+        ok = this.applyPolls(polls);
+      } catch (e) {
+        // not a message's fault: an internal error stops the source, loudly
+        this.recordSourceError(`internal error: ${(e as Error).message}`);
+        ok = false;
+        this.state = 'failed';
+      }
+      if (!ok) {
+        this.queued = [];
+        this.queuedCount = 0;
+        this.queuedNext.clear();
+        void this.consumer?.stop().catch(() => {});
+        break;
       }
       // one transaction at a time: let clients in between
-      if (!last) await new Promise((r) => setImmediate(r));
+      if (this.queued.length > 0) await new Promise((r) => setImmediate(r));
     }
-    // records the engine never sees (transaction markers) still move the partition on
-    if (fresh.length === 0 && b.nextOffset > status.next) status.next = b.nextOffset;
-    if (this.state !== 'running') this.setState('running');
+    this.flushing = null;
+    if (this.state !== 'running' && this.state !== 'failed') this.setState('running');
   }
 
   private async commitGroup(): Promise<void> {

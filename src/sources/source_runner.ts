@@ -33,6 +33,13 @@ interface RecordedError {
   at: number;
 }
 
+/** One partition's messages of a poll, and the offset to go on from once they are applied. */
+export interface Poll {
+  partition: number;
+  polled: readonly Decoded[];
+  next: number;
+}
+
 /** A message decoded into row changes (or the reason it could not be). */
 export interface Decoded {
   message: Pick<SourceMessage, 'partition' | 'offset' | 'key'>;
@@ -82,50 +89,65 @@ export abstract class SourceRunner implements TableFeed {
     if (error) this.lastError = error;
   }
 
-  /**
-   * Apply one poll of `partition` (messages in offset order, already decoded) as one
-   * transaction, then advance the partition to `next`. Messages that cannot be used are
-   * recorded; with on_error = 'stop' the first one fails the source, and the messages before
-   * it are applied. Returns false once the source has failed.
-   */
+  /** applyPolls of one partition's poll. */
   protected applyPoll(partition: number, polled: readonly Decoded[], next: number): boolean {
+    return this.applyPolls([{ partition, polled, next }]);
+  }
+
+  /**
+   * Apply polls (each one partition's messages in offset order, already decoded, and the
+   * offset to go on from) as one transaction, then advance each partition. Messages that
+   * cannot be used are recorded; with on_error = 'stop' the first one fails the source, and
+   * the messages before it are applied. Returns false once the source has failed.
+   */
+  protected applyPolls(polls: readonly Poll[]): boolean {
     if (this.stopped || this.state === 'failed') return false;
-    const status = this.partition(partition, next);
     const usable: Decoded[] = [];
-    let end = next;
-    for (let i = 0; i < polled.length; i++) {
-      const d = polled[i];
-      if (d.changes) {
-        usable.push(d);
-        continue;
-      }
-      this.record(d, d.error ?? 'unusable message');
-      if (this.onError === 'stop') {
-        end = d.message.offset;
-        break;
+    const ends = new Map<number, number>();
+    for (const { partition, polled, next } of polls) {
+      this.partition(partition, next);
+      ends.set(partition, next);
+      for (const d of polled) {
+        if (d.changes) {
+          usable.push(d);
+          continue;
+        }
+        this.record(d, d.error ?? 'unusable message');
+        if (this.onError === 'stop') {
+          ends.set(partition, d.message.offset);
+          break;
+        }
       }
     }
-    const failedAt = this.commitAll(usable);
-    if (failedAt !== null) end = failedAt;
-    status.next = end;
+    const stoppedAt = this.commitAll(usable);
+    if (stoppedAt) {
+      // nothing from the failing message on was applied, in any partition
+      for (let i = usable.indexOf(stoppedAt); i < usable.length; i++) {
+        const m = usable[i].message;
+        if (m.offset < ends.get(m.partition)!) ends.set(m.partition, m.offset);
+      }
+    }
     const now = Date.now();
-    status.messages += polled.length;
-    status.recent.push([now, polled.length]);
-    while (status.recent.length > 0 && status.recent[0][0] < now - RATE_WINDOW_MS) status.recent.shift();
-    if (end !== next) {
-      this.state = 'failed';
-      return false;
+    let failed = false;
+    for (const { partition, polled, next } of polls) {
+      const status = this.partitions.get(partition)!;
+      status.next = ends.get(partition)!;
+      failed ||= status.next !== next;
+      status.messages += polled.length;
+      status.recent.push([now, polled.length]);
+      while (status.recent.length > 0 && status.recent[0][0] < now - RATE_WINDOW_MS) status.recent.shift();
     }
-    return true;
+    if (failed) this.state = 'failed';
+    return !failed;
   }
 
   /**
    * Commit the decoded messages as one transaction. If the transaction fails (a view's
    * expression raises, a unique key is taken), it is split in halves until the failing
-   * messages are found, recorded and left out. Returns the offset it had to stop at
-   * (on_error = 'stop'), or null.
+   * messages are found, recorded and left out. Returns the message it had to stop at
+   * (on_error = 'stop'; what precedes it is applied), or null.
    */
-  private commitAll(polled: readonly Decoded[]): number | null {
+  private commitAll(polled: readonly Decoded[]): Decoded | null {
     if (polled.length === 0) return null;
     const changes: RowChange[] = [];
     const owner: number[] = [];
@@ -143,7 +165,7 @@ export abstract class SourceRunner implements TableFeed {
       for (const e of errors) this.record(polled[owner[e.index]], e.reason);
       if (this.onError === 'stop') {
         const first = Math.min(...bad);
-        return this.commitAll(polled.slice(0, first)) ?? polled[first].message.offset;
+        return this.commitAll(polled.slice(0, first)) ?? polled[first];
       }
       return this.commitAll(polled.filter((_, i) => !bad.has(i)));
     }
@@ -154,7 +176,7 @@ export abstract class SourceRunner implements TableFeed {
       if (!(e instanceof SqlError)) throw e;
       if (polled.length === 1) {
         this.record(polled[0], `${e.message}${e.where ? ` (${e.where})` : ''}`);
-        return this.onError === 'stop' ? polled[0].message.offset : null;
+        return this.onError === 'stop' ? polled[0] : null;
       }
       const half = polled.length >> 1;
       return this.commitAll(polled.slice(0, half)) ?? this.commitAll(polled.slice(half));

@@ -54,15 +54,27 @@ export class OrderedIndex {
     return a - b;
   }
 
+  /** Order of entry `a` and row `id`, whose key values are `key` (read once per search). */
+  private cmpToKey(a: number, key: readonly Value[], id: number): number {
+    for (let k = 0; k < this.cols.length; k++) {
+      const c = this.cmpValue(k, this.valueAt(a, this.cols[k]), key[k]);
+      if (c !== 0) return c;
+    }
+    return a - id;
+  }
+
   /** Chunk and position of the first entry not before `id` (for insert and delete). */
   private locate(id: number): [number, number] {
     const n = this.chunks.length;
+    const key = this.cols.map((c) => this.valueAt(id, c));
+    // rows mostly arrive in key order (sequences, timestamps): after the last entry is common
+    if (n > 0 && this.cmpToKey(this.chunks[n - 1][this.lengths[n - 1] - 1], key, id) < 0) return [n, 0];
     let lo = 0;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const last = this.chunks[mid][this.lengths[mid] - 1];
-      if (this.cmpIds(last, id) < 0) lo = mid + 1;
+      if (this.cmpToKey(last, key, id) < 0) lo = mid + 1;
       else hi = mid;
     }
     if (lo === n) return [n, 0];
@@ -71,7 +83,7 @@ export class OrderedIndex {
     let b = this.lengths[lo];
     while (a < b) {
       const mid = (a + b) >>> 1;
-      if (this.cmpIds(ch[mid], id) < 0) a = mid + 1;
+      if (this.cmpToKey(ch[mid], key, id) < 0) a = mid + 1;
       else b = mid;
     }
     return [lo, a];

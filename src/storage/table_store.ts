@@ -8,7 +8,7 @@ import type { SqlType } from '../sql/types.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import { ChunkedLog } from './chunked_log.js';
 import type { Row, Value } from '../expr/value.js';
-import { compositeKeyFn } from '../expr/compare.js';
+import { compositeKeyFn, equalityKeyFn } from '../expr/compare.js';
 import { OrderedIndex } from './ordered_index.js';
 import { RowVersions } from './row_versions.js';
 
@@ -72,6 +72,7 @@ export class TableStore {
   }
 
   private makeUnique(name: string, cols: readonly number[]): UniqueIndex {
+    if (cols.length === 1) return { name, cols, map: new Map(), keyOf: singleColumnKey(cols[0], this.types[cols[0]]) };
     const key = compositeKeyFn(cols.map((c) => this.types[c]), 'equality');
     return {
       name,
@@ -319,4 +320,27 @@ export class TableStore {
     this.ordered.push(...ordered);
     this.versions.renumber(newId, kept);
   }
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The key of a one-column unique index, without an array per row. A bigint key is a plain
+ * number while it is a safe integer (a Map hashes numbers much faster than bigints); the two
+ * ranges do not overlap, so equal keys still meet.
+ */
+function singleColumnKey(col: number, type: SqlType): (row: readonly Value[]) => unknown {
+  if (type.id === 'int8') {
+    return (row) => {
+      const v = row[col] as bigint | null;
+      if (v === null) return undefined;
+      return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+    };
+  }
+  const key = equalityKeyFn(type);
+  return (row) => {
+    const v = row[col];
+    return v === null ? undefined : key(v);
+  };
 }

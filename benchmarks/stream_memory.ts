@@ -1,0 +1,100 @@
+// Memory of stream tables: Nexmark events from the built-in generator through one query at a
+// time, each in its own process, with the resident set size sampled as the events flow. The
+// stream tables are append-only (they keep no rows); stateless queries are subscriptions
+// without a snapshot (nothing is kept), stateful ones materialized views (they keep their
+// state). Usage: npx tsx benchmarks/stream_memory.ts [events] [query ...]
+
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Database } from '../src/index.js';
+import { parseSql } from '../src/sql/parser.js';
+import { bindMaintainedQuery } from '../src/engine/ddl.js';
+
+const PERSON = 'id bigint, name text, email_address text, credit_card text, city text, state text, date_time timestamp, extra text';
+const AUCTION = 'id bigint, item_name text, description text, initial_bid bigint, reserve bigint, date_time timestamp, expires timestamp, seller bigint, category bigint, extra text';
+const BID = 'auction bigint, bidder bigint, price bigint, channel text, url text, date_time timestamp, extra text';
+
+interface Query {
+  sql: string;
+  /** Stateless: subscribed to without a snapshot; otherwise a materialized view. */
+  stateless: boolean;
+  tables: ('person' | 'auction' | 'bid')[];
+}
+
+const QUERIES: Record<string, Query> = {
+  q0: { sql: 'SELECT auction, bidder, price, date_time FROM bid', stateless: true, tables: ['bid'] },
+  q1: { sql: 'SELECT auction, bidder, price * 908 / 1000 AS price, date_time FROM bid', stateless: true, tables: ['bid'] },
+  q2: { sql: 'SELECT auction, price FROM bid WHERE auction % 123 = 0', stateless: true, tables: ['bid'] },
+  q3: {
+    sql: `SELECT p.name, p.city, p.state, a.id FROM auction a JOIN person p ON a.seller = p.id WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA')`,
+    stateless: false,
+    tables: ['person', 'auction'],
+  },
+  q4: {
+    sql: `SELECT category, avg(top) AS avg_top FROM (SELECT a.id, a.category, max(b.price) AS top FROM auction a JOIN bid b ON a.id = b.auction
+            AND b.date_time BETWEEN a.date_time AND a.expires GROUP BY a.id, a.category) m GROUP BY category`,
+    stateless: false,
+    tables: ['auction', 'bid'],
+  },
+  q7: {
+    sql: `SELECT date_trunc('second', date_time) AS w, max(price) AS top, count(*) AS bids FROM bid GROUP BY 1`,
+    stateless: false,
+    tables: ['bid'],
+  },
+};
+
+async function runOne(name: string, events: number): Promise<void> {
+  const q = QUERIES[name];
+  const db = await Database.open();
+  const cols = { person: PERSON, auction: AUCTION, bid: BID };
+  const created = [];
+  for (const t of q.tables) {
+    created.push(t);
+    await db.query(`CREATE TABLE ${t} (${cols[t]}) WITH (connector = 'nexmark', events_per_second = 0, max_events = ${events}, seed = 1, append_only = true, max_batch_rows = 10000)`);
+  }
+  let changes = 0;
+  if (q.stateless) {
+    const { plan, deps } = bindMaintainedQuery(db.engine, parseSql(q.sql)[0].node.SelectStmt);
+    db.engine.watch({ plan, deps, snapshot: false }, (c) => (changes += c.length), () => {});
+  } else {
+    await db.query(`CREATE MATERIALIZED VIEW v AS ${q.sql}`);
+  }
+  const t0 = performance.now();
+  const samples: { events: number; rssMiB: number; heapMiB: number }[] = [];
+  let nextSample = 0;
+  for (;;) {
+    const r = (await db.query<{ n: bigint; busy: bigint }>(`SELECT min(next_offset) AS n, count(*) FILTER (WHERE state <> 'finished') AS busy FROM tributary_catalog.sources`)).rows[0];
+    const done = Number(r.n);
+    if (done >= nextSample || r.busy === 0n) {
+      const m = process.memoryUsage();
+      samples.push({ events: done, rssMiB: Math.round(m.rss / 2 ** 20), heapMiB: Math.round(m.heapUsed / 2 ** 20) });
+      nextSample = done + events / 10;
+    }
+    if (r.busy === 0n) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const rows = q.stateless ? changes : Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM v')).rows[0].n);
+  console.log(JSON.stringify({ query: name, events, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(events / seconds), outputRows: rows, samples }));
+  await db.close();
+}
+
+const [, , arg, ...rest] = process.argv;
+if (arg === '--child') {
+  await runOne(rest[0], Number(rest[1]));
+} else {
+  const events = Number(arg ?? 10_000_000);
+  const names = rest.length ? rest : Object.keys(QUERIES);
+  const self = fileURLToPath(import.meta.url);
+  for (const name of names) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', name, String(events)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    try {
+      const o = JSON.parse(line);
+      console.log(`${o.query}: ${o.events} events in ${o.seconds} s (${o.eventsPerSecond}/s), ${o.outputRows} output rows; RSS MiB by events: ${o.samples.map((s: { events: number; rssMiB: number }) => `${(s.events / 1e6).toFixed(1)}M:${s.rssMiB}`).join(' ')}`);
+    } catch {
+      console.log(`${name}: failed (${r.status}) ${line}`);
+    }
+  }
+}
+
