@@ -16,7 +16,7 @@ let server: TestServer;
 let client: pg.Client;
 let oracle: Oracle;
 
-const TOPICS = { 'db.public.customers': 3, 'db.public.orders': 3, customers_upsert: 3, clicks: 3, bad: 1, restart: 2, late: 1 };
+const TOPICS = { 'db.public.customers': 3, 'db.public.orders': 3, customers_upsert: 3, clicks: 3, bad: 1, restart: 2, late: 1, payments: 1 };
 
 beforeAll(async () => {
   mock = await startMockKafka(TOPICS);
@@ -147,6 +147,10 @@ describe('debezium', () => {
         orderEvent('c', null, after);
       }
     }
+    // malformed messages among them: recorded, and the rest converges
+    orderMsgs.splice(100, 0, { key: '{"id": 1}', value: 'not json' });
+    orderMsgs.splice(300, 0, { key: '{"id": 2}', value: JSON.stringify(env('z', null, { id: 2 })) });
+    orderMsgs.splice(500, 0, { key: '{"id": 3}', value: JSON.stringify(env('c', null, { id: 3, customer_id: 'x' })) });
     await send('db.public.customers', custMsgs.slice(0, 40));
     await send('db.public.orders', orderMsgs.slice(0, 200));
     const ddl = [
@@ -171,8 +175,22 @@ describe('debezium', () => {
     for (const o of orders.values()) await oracle.exec(`INSERT INTO orders VALUES (${o.id}, ${o.customer_id}, ${o.amount}, date '1970-01-01' + ${o.placed})`);
     for (const v of views) await oracle.exec(v);
     await sameAsPostgres(['SELECT * FROM revenue', 'SELECT * FROM per_day', 'SELECT * FROM orders', 'SELECT * FROM customers']);
-    const status = await client.query("SELECT partition, state, lag, errors FROM tributary_catalog.sources WHERE name = 'orders' ORDER BY partition");
-    expect(status.rows).toEqual([0, 1, 2].map((p) => ({ partition: p, state: 'running', lag: '0', errors: '0' })));
+    // the source's table keeps its key hashed (lookups), not ordered: ranges scan until an index is made
+    const plan = async (q: string) => (await client.query(`EXPLAIN ${q}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(await plan('SELECT * FROM orders WHERE id = 7')).toMatch(/Index Scan using orders_pkey/);
+    const range = 'SELECT id, amount FROM orders WHERE id BETWEEN 100 AND 140';
+    expect(await plan(range)).not.toMatch(/Index Scan/);
+    await sameAsPostgres([range, 'SELECT * FROM orders WHERE id = 7']);
+    await client.query('CREATE INDEX orders_id ON orders (id)');
+    expect(await plan(range)).toMatch(/Index Scan using orders_id/);
+    await sameAsPostgres([range]);
+    const status = await client.query("SELECT partition, state, lag FROM tributary_catalog.sources WHERE name = 'orders' ORDER BY partition");
+    expect(status.rows).toEqual([0, 1, 2].map((p) => ({ partition: p, state: 'running', lag: '0' })));
+    const errors = await client.query("SELECT key, reason FROM tributary_catalog.source_errors WHERE name = 'orders' ORDER BY key");
+    expect(errors.rows.map((r) => r.key)).toEqual(['{"id": 1}', '{"id": 2}', '{"id": 3}']);
+    expect(errors.rows[1].reason).toMatch(/unknown op "z"/);
+    expect(errors.rows[2].reason).toMatch(/customer_id/);
+    expect((await client.query("SELECT sum(errors)::int AS e FROM tributary_catalog.sources WHERE name = 'orders'")).rows).toEqual([{ e: 3 }]);
   }, 60_000);
 });
 
@@ -224,6 +242,25 @@ describe('upsert and json', () => {
     for (const e of errors.rows) expect(e.reason).toMatch(/./);
     const total = await client.query("SELECT sum(errors)::int AS e, sum(messages)::int AS m FROM tributary_catalog.sources WHERE name = 'clicks'");
     expect(total.rows[0]).toEqual({ e: bad.length, m: all.length });
+  }, 30_000);
+});
+
+describe('json with a primary key', () => {
+  it('appends rows (an array is several), decimals as text by default, and records a repeated key instead of replacing the row', async () => {
+    await send('payments', [
+      { key: null, value: '{"id": 1, "amount": "12.50"}' },
+      { key: null, value: '[{"id": 2, "amount": 1234}, {"id": 3, "amount": 0.1}]' },
+      { key: null, value: '{"id": 1, "amount": "99.99"}' },
+    ]);
+    await client.query(`CREATE TABLE payments (id int PRIMARY KEY, amount numeric(10,2)) WITH (connector = 'kafka', brokers = '${mock.brokers}', topic = 'payments', format = 'json')`);
+    await caughtUp('payments', 'payments');
+    expect((await client.query('SELECT id, amount FROM payments ORDER BY id')).rows).toEqual([
+      { id: 1, amount: '12.50' },
+      { id: 2, amount: '1234.00' },
+      { id: 3, amount: '0.10' },
+    ]);
+    const errors = await client.query("SELECT message_offset, reason FROM tributary_catalog.source_errors WHERE name = 'payments'");
+    expect(errors.rows).toEqual([{ message_offset: '2', reason: 'duplicate key value violates unique constraint "payments_pkey"' }]);
   }, 30_000);
 });
 

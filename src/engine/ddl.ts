@@ -116,7 +116,7 @@ export function createTable(engine: Engine, n: any, inTransaction = false): Stat
     if (inTransaction) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'CREATE TABLE with a connector cannot run inside a transaction block');
     startSource = checkSourceOptions(name, columns, primaryKey, options);
   }
-  const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly });
+  const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly }, !options.connector);
   for (const u of uniques) table.store.addUnique(u.name, u.cols);
   startSource?.(engine, table);
   return { command: 'CREATE TABLE' };

@@ -190,9 +190,10 @@ export class Engine {
 
   // ---- tables ---------------------------------------------------------------------------
 
-  addTable(entry: Omit<TableEntry, 'store' | 'source' | 'oid'>): TableEntry {
+  /** `orderedPk`: see TableStore (false for a source's table). */
+  addTable(entry: Omit<TableEntry, 'store' | 'source' | 'oid'>, orderedPk = true): TableEntry {
     const types = entry.columns.map((c) => c.type);
-    const store = new TableStore(types, entry.primaryKey ? { name: `${entry.name}_pkey`, cols: entry.primaryKey } : null, entry.appendOnly ? entry.name : null);
+    const store = new TableStore(types, entry.primaryKey ? { name: `${entry.name}_pkey`, cols: entry.primaryKey } : null, entry.appendOnly ? entry.name : null, orderedPk);
     // an append-only table keeps no rows: a view created over it starts from now
     const source = new SourceOp(types, entry.appendOnly ? () => emptyBatch(types) : () => store.scan(), entry.name, !entry.appendOnly);
     const full: TableEntry = { ...entry, oid: this.catalog.allocOid(), store, source };

@@ -24,6 +24,8 @@ const UNSELECTIVE_MIN = 4096;
 export function tableIndexes(t: TableEntry): IndexInfo[] {
   const hashNames = new Set(t.store.uniques.map((u) => u.name));
   const out: IndexInfo[] = t.store.ordered.map((ix) => ({ name: ix.name, cols: ix.cols, hash: hashNames.has(ix.name), ordered: true }));
+  // a source's primary key is hashed only (TableStore's orderedPk)
+  for (const u of t.store.uniques) if (!out.some((ix) => ix.name === u.name)) out.push({ name: u.name, cols: u.cols, hash: true, ordered: false });
   return out;
 }
 

@@ -103,9 +103,15 @@ export abstract class SourceRunner implements TableFeed {
   protected applyPolls(polls: readonly Poll[]): boolean {
     if (this.stopped || this.state === 'failed') return false;
     const usable: Decoded[] = [];
+    // per partition (a poll may hold several batches of one): where its messages end, and
+    // where the source has to stop (on_error = 'stop')
+    const wanted = new Map<number, number>();
     const ends = new Map<number, number>();
     for (const { partition, polled, next } of polls) {
       this.partition(partition, next);
+      const stopped = ends.has(partition) && ends.get(partition) !== wanted.get(partition);
+      wanted.set(partition, next);
+      if (stopped) continue; // at an earlier batch of the partition
       ends.set(partition, next);
       for (const d of polled) {
         if (d.changes) {
@@ -129,10 +135,12 @@ export abstract class SourceRunner implements TableFeed {
     }
     const now = Date.now();
     let failed = false;
-    for (const { partition, polled, next } of polls) {
+    for (const [partition, end] of ends) {
+      this.partitions.get(partition)!.next = end;
+      failed ||= end !== wanted.get(partition);
+    }
+    for (const { partition, polled } of polls) {
       const status = this.partitions.get(partition)!;
-      status.next = ends.get(partition)!;
-      failed ||= status.next !== next;
       status.messages += polled.length;
       status.recent.push([now, polled.length]);
       while (status.recent.length > 0 && status.recent[0][0] < now - RATE_WINDOW_MS) status.recent.shift();

@@ -42,19 +42,23 @@ export class TableStore {
 
   /**
    * `appendOnly`: the name of an append-only table, which keeps no rows (its views keep the
-   * state they need); reading it is refused once rows have arrived.
+   * state they need); reading it is refused once rows have arrived. `orderedPk`: false for a
+   * source's table, where keeping the key in order would cost every message (CREATE INDEX
+   * adds an ordered index when range reads need one).
    */
   constructor(
     types: readonly SqlType[],
     pk: { name: string; cols: readonly number[] } | null,
     private readonly appendOnly: string | null = null,
+    /** Keep the primary key ordered too (range reads), not only hashed (lookups). */
+    orderedPk = true,
   ) {
     this.types = types;
     this.log = new ChunkedLog(types);
     this.hasPk = pk !== null;
     if (pk) {
       this.uniques.push(this.makeUnique(pk.name, pk.cols));
-      this.addOrdered(pk.name, pk.cols);
+      if (orderedPk) this.addOrdered(pk.name, pk.cols);
     }
   }
 
