@@ -308,6 +308,33 @@ describe('a table fed by a source', () => {
     expect((await client.query('SELECT sum(v)::int AS s FROM late')).rows).toEqual([{ s: 3 }]);
   }, 30_000);
 
+  it('keeps retrying a topic it cannot find, saying so, and commits its offsets to its consumer group', async () => {
+    await client.query(`CREATE TABLE nowhere (v int) WITH (connector = 'kafka', brokers = '${mock.brokers}', topic = 'no_such_topic', format = 'json')`);
+    let row: any = {};
+    for (let i = 0; i < 100 && row.state !== 'retrying'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      row = (await client.query("SELECT state, last_error FROM tributary_catalog.sources WHERE name = 'nowhere'")).rows[0];
+    }
+    expect(row.state).toBe('retrying');
+    expect(row.last_error).toMatch(/no_such_topic/);
+    await client.query('DROP TABLE nowhere');
+    // offsets of a running source reach its group (for lag monitors), within a few seconds
+    await send('late', [{ key: null, value: '{"v": 5}' }]);
+    await client.query(`CREATE TABLE grouped (v int) WITH (connector = 'kafka', brokers = '${mock.brokers}', topic = 'late', format = 'json', group_id = 'watchers')`);
+    await caughtUp('grouped', 'late');
+    const admin = kafka.admin();
+    await admin.connect();
+    let committed = -1;
+    for (let i = 0; i < 60 && committed !== (await endOffset('late')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const [t] = await admin.fetchOffsets({ groupId: 'watchers', topics: ['late'] });
+      committed = t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    }
+    await admin.disconnect();
+    expect(committed).toBe(await endOffset('late'));
+    await client.query('DROP TABLE grouped');
+  }, 30_000);
+
   it('refuses bad options with PostgreSQL errors', async () => {
     const cases: [string, string][] = [
       [`CREATE TABLE x (v int) WITH (connector = 'kafka', topic = 't', format = 'json')`, '22023'],
