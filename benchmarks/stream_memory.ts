@@ -36,10 +36,22 @@ const QUERIES: Record<string, Query> = {
     stateless: false,
     tables: ['auction', 'bid'],
   },
+  q5: {
+    sql: `WITH c AS (SELECT auction, date_trunc('second', date_time) AS w, count(*) AS n FROM bid GROUP BY 1, 2)
+          SELECT c.auction, c.w, c.n FROM c JOIN (SELECT w, max(n) AS m FROM c GROUP BY w) top ON c.w = top.w AND c.n = top.m`,
+    stateless: false,
+    tables: ['bid'],
+  },
   q7: {
     sql: `SELECT date_trunc('second', date_time) AS w, max(price) AS top, count(*) AS bids FROM bid GROUP BY 1`,
     stateless: false,
     tables: ['bid'],
+  },
+  q8: {
+    sql: `SELECT p.id, p.name, a.reserve FROM person p JOIN auction a
+            ON p.id = a.seller AND date_trunc('second', p.date_time) = date_trunc('second', a.date_time)`,
+    stateless: false,
+    tables: ['person', 'auction'],
   },
 };
 
