@@ -70,3 +70,10 @@ export function gc(): void {
 export function assert(cond: boolean, msg: string): void {
   if (!cond) throw new Error(`correctness check failed: ${msg}`);
 }
+
+/** A numeric command-line option `--name N` of this process, or `dflt`. */
+export function numberFlag(name: string, dflt: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}

@@ -14,13 +14,9 @@ import { Database } from '../src/index.js';
 import { createKafkaConsumer } from '../src/sources/kafka/client.js';
 import { startMockKafka } from '../test/support/kafka.js';
 import { changeEvent } from './kafka_events.js';
-import { fmtInt, fmtNum, markdownTable, median, now, rng, type Row } from './common.js';
+import { fmtInt, fmtNum, markdownTable, median, now, rng, type Row, numberFlag } from './common.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const flag = numberFlag;
 const MESSAGES = flag('--messages', 200_000);
 const RUNS = flag('--runs', 3);
 const PARTITIONS = 24;

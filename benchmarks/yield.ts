@@ -14,15 +14,11 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { fmtInt, fmtNum, markdownTable, median, percentile, type Row } from './common.js';
+import { fmtInt, fmtNum, markdownTable, median, percentile, type Row, numberFlag } from './common.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const flag = numberFlag;
 
-if (args.includes('--server')) {
+if (process.argv.includes('--server')) {
   // the child: an empty database served on a free port; the port goes to the parent
   const { Database } = await import('../src/index.js');
   const db = await Database.open();
