@@ -59,7 +59,8 @@ export class KafkaSource extends SourceRunner {
         }
         this.consumer = consumer;
         await consumer.start(from, (b) => this.onBatch(b), (s) => this.setState(s.state, 'error' in s ? s.error : undefined));
-        this.setState('running');
+        // start() resolves after its first attempt; onState has said whether that worked
+        if (this.state === 'starting') this.setState('running');
         this.groupTimer = setInterval(() => void this.commitGroup(), GROUP_COMMIT_MS);
         this.groupTimer.unref();
         return;
@@ -132,7 +133,6 @@ export class KafkaSource extends SourceRunner {
       if (this.queued.length > 0) await new Promise((r) => setImmediate(r));
     }
     this.flushing = null;
-    if (this.state !== 'running' && this.state !== 'failed') this.setState('running');
   }
 
   private async commitGroup(): Promise<void> {
