@@ -109,6 +109,23 @@ describe('SUBSCRIBE', () => {
     tbl.c.end();
   });
 
+  it('over an append-only table, without a snapshot: passes each change on (the table keeps no rows)', async () => {
+    await writer.query('CREATE TABLE clicks (u int, url text) WITH (append_only = true)');
+    await writer.query("INSERT INTO clicks VALUES (1, '/a')");
+    const s = await subscribe("SUBSCRIBE (SELECT u, upper(url) AS url FROM clicks WHERE u > 1) WITH (SNAPSHOT = false)");
+    expect(s.error).toBeNull();
+    await writer.query("INSERT INTO clicks VALUES (2, '/b'), (1, '/c'), (3, '/d')");
+    expect(sorted((await s.rows(2)).map((r) => r.slice(1)))).toEqual([['1', '2', '/B'], ['1', '3', '/D']]);
+    // with a snapshot, the subscription starts from its own creation: the table's rows are gone
+    const t = await subscribe('SUBSCRIBE (SELECT u FROM clicks)');
+    await writer.query("INSERT INTO clicks VALUES (4, '/e')");
+    expect((await t.rows(1)).map((r) => r.slice(1))).toEqual([['1', '4']]);
+    await expect(writer.query('SELECT * FROM clicks')).rejects.toMatchObject({ code: '0A000' });
+    s.c.end();
+    t.c.end();
+    await writer.query('DROP TABLE clicks');
+  });
+
   it('ends with an error when a relation it reads is dropped; refuses what a view cannot maintain', async () => {
     await writer.query('CREATE TABLE gone (x int)');
     const s = await subscribe('SUBSCRIBE (SELECT x FROM gone)');
