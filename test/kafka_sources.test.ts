@@ -264,6 +264,24 @@ describe('json with a primary key', () => {
   }, 30_000);
 });
 
+describe("start = 'latest' and append-only", () => {
+  it('reads only what is produced after the table is created; an append-only table keeps no rows, its view all of them', async () => {
+    await send('bad', [{ key: null, value: '{"n": 1}' }, { key: null, value: '{"n": 2}' }]);
+    await client.query(`CREATE TABLE recent (n int) WITH (connector = 'kafka', brokers = '${mock.brokers}', topic = 'bad', format = 'json', start = 'latest', append_only = true)`);
+    await client.query('CREATE MATERIALIZED VIEW recent_sum AS SELECT count(*) AS c, sum(n) AS s FROM recent');
+    // the source has found the end of the topic before more is produced
+    for (let i = 0; i < 100; i++) {
+      const r = await client.query("SELECT next_offset FROM tributary_catalog.sources WHERE name = 'recent'");
+      if (r.rows[0]?.next_offset === '2') break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await send('bad', [{ key: null, value: '{"n": 10}' }, { key: null, value: '{"n": 20}' }]);
+    await caughtUp('recent', 'bad');
+    expect((await client.query('SELECT * FROM recent_sum')).rows).toEqual([{ c: '2', s: '30' }]);
+    await expect(client.query('SELECT * FROM recent')).rejects.toMatchObject({ code: '0A000' });
+  }, 30_000);
+});
+
 describe('the broker going away', () => {
   it('mid-stream: the source retries, says so, and resumes with nothing lost or applied twice', async () => {
     const batch = (from: number, n: number): Msg[] => Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 10}`, value: JSON.stringify({ n: from + i }) }));
