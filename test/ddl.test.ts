@@ -46,3 +46,20 @@ describe('indexes', () => {
     ]);
   });
 });
+
+describe('DROP of several relations', () => {
+  it('drops nothing when one of them cannot be dropped, as PostgreSQL', async () => {
+    await agree([
+      'CREATE TABLE da (x int)',
+      'CREATE TABLE db (y int)',
+      'INSERT INTO da VALUES (1)',
+      'DROP TABLE da, nonexistent',
+      'SELECT * FROM da',
+      'CREATE VIEW dv AS SELECT x FROM da',
+      'DROP TABLE db, dv',
+      'SELECT * FROM db',
+      'DROP TABLE da, db CASCADE',
+      'SELECT * FROM dv',
+    ]);
+  });
+});

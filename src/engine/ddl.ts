@@ -375,6 +375,8 @@ export function drop(engine: Engine, n: any, dropper: Dropper = { relation: (nam
   if (!k) throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')}`);
   const notices: string[] = [];
   const dropped: string[] = [];
+  // every name is checked before anything is dropped: a DROP that fails drops nothing
+  const present: string[] = [];
   for (const obj of n.objects as any[]) {
     const parts = names(obj.List?.items ?? []);
     const name = parts[parts.length - 1];
@@ -393,6 +395,11 @@ export function drop(engine: Engine, n: any, dropper: Dropper = { relation: (nam
       const hint = e.kind === 'table' ? 'DROP TABLE' : e.kind === 'view' ? 'DROP VIEW' : 'DROP MATERIALIZED VIEW';
       throw new SqlError(SQLSTATE.WRONG_OBJECT_TYPE, `"${name}" is not a ${k.kind}`, { hint: `Use ${hint} to remove a ${e.kind}.` });
     }
+    present.push(name);
+  }
+  for (const name of present) {
+    // dropped already, as a dependent of an earlier name (CASCADE)
+    if (!engine.catalog.get(name)) continue;
     const gone = dropper.relation(name, n.behavior === 'DROP_CASCADE');
     for (const g of gone.slice(0, -1)) notices.push(`drop cascades to ${g.kind} ${g.name}`);
     dropped.push(...gone.map((g) => g.name));
