@@ -135,7 +135,8 @@ async function serve(args: string[]): Promise<number> {
   const memoryLimit = opts['memory-limit'] as string | undefined;
   if (memoryLimit !== undefined && parseMemorySize(memoryLimit) === null) return usageError('--memory-limit takes a size such as 512MB or 2GB');
   const db = await Database.open({ memoryLimit });
-  const stopDemo = opts.demo ? await startNexmarkDemo(db) : () => {};
+  // the demo's generator sources stop with the database
+  if (opts.demo) await startNexmarkDemo(db);
   const host = (opts.host as string | undefined) ?? '127.0.0.1';
   let server;
   try {
@@ -149,7 +150,6 @@ async function serve(args: string[]): Promise<number> {
       tls: opts['tls-cert'] ? { certFile: opts['tls-cert'] as string, keyFile: opts['tls-key'] as string } : undefined,
     });
   } catch (e) {
-    stopDemo();
     const code = (e as NodeJS.ErrnoException)?.code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOENT' || /another server is listening/.test(String((e as Error)?.message))) {
       // the address is taken or not ours: say so in one line, as postgres does, not with a stack
@@ -168,7 +168,6 @@ async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  stopDemo();
   await server.close();
   await db.close();
   return 0;

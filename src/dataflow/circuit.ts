@@ -43,15 +43,15 @@ export class Circuit {
   }
 
   /**
-   * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
-   * Returns each operator's output delta (operators that were idle are absent).
-   */
-  /**
    * The operators the last step ran before it failed (the failing one included): their state
    * holds part of a change that did not happen. Null after a step that completed.
    */
   failedStep: Set<Operator> | null = null;
 
+  /**
+   * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
+   * Returns each operator's output delta (operators that were idle are absent).
+   */
   step(time: number, memory?: MemoryBudget): Map<Operator, Batch> {
     const ctx: StepContext = { time, hydrating: false, memory };
     const out = new Map<Operator, Batch>();

@@ -920,7 +920,7 @@ function keepsWholeOutput(op: Operator): boolean {
   return op instanceof AggregateOp || op instanceof DistinctOp || op instanceof SetOpOp || integrated(op);
 }
 
-/** Does the operator's dataflow read an append-only table that has had rows? */
+/** Does the operator's dataflow read an append-only table? */
 function readsAppendOnly(op: Operator, seen = new Set<Operator>()): boolean {
   if (seen.has(op)) return false;
   seen.add(op);

@@ -8,7 +8,7 @@ import { makeDatagen } from './generators/datagen.js';
 import { makeNexmark } from './generators/nexmark.js';
 import { kafkaOptions } from './kafka_options.js';
 import { KafkaSource } from './kafka_source.js';
-import type { TableOptions } from './options.js';
+import { OptionReader, type TableOptions } from './options.js';
 import type { SourceTable } from './types.js';
 
 /** Check a connector's options before the table exists (no side effects); returns how to start it. */
@@ -21,12 +21,10 @@ export function checkSourceOptions(name: string, columns: SourceTable['columns']
     }
     case 'datagen':
     case 'nexmark': {
+      // the generators check their own options; this one is the source's
+      const batch = new OptionReader(o.options, o.connector).integer('max_batch_rows', 10_000, 1, 1_000_000);
       const options = new Map(o.options);
-      const batch = Number(options.get('max_batch_rows') ?? 10_000);
       options.delete('max_batch_rows');
-      if (!Number.isSafeInteger(batch) || batch < 1) {
-        throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for option "max_batch_rows": "${o.options.get('max_batch_rows')}"`);
-      }
       const generator = o.connector === 'datagen' ? makeDatagen(table, options) : makeNexmark(table, options);
       const connector = o.connector;
       return (engine, t) => (t.feed = new GeneratorSource(engine, t, connector, generator, batch));

@@ -52,9 +52,8 @@ export const NEXMARK_DEMO = [
  * and materialized views over them. The statements run back to back, before the generators'
  * first tick, so the views see every bid. The generators stop when the database closes.
  */
-export async function startNexmarkDemo(db: Database): Promise<() => void> {
+export async function startNexmarkDemo(db: Database): Promise<void> {
   for (const s of NEXMARK_DEMO) await db.query(s);
-  return () => {};
 }
 
 export async function runDemo(seconds: number, print: (line: string) => void): Promise<void> {

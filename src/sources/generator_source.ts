@@ -5,7 +5,7 @@
 import type { TableEntry } from '../catalog/catalog.js';
 import type { Engine } from '../engine/engine.js';
 import type { Generator } from './generators/options.js';
-import { SourceRunner, type Decoded } from './source_runner.js';
+import { SourceRunner } from './source_runner.js';
 
 /** How often a rate-limited generator wakes up. */
 const TICK_MS = 20;
@@ -53,11 +53,10 @@ export class GeneratorSource extends SourceRunner {
     const count = Math.min(due - this.position, g.end - this.position, this.batch);
     if (count > 0) {
       const rows = g.rows(this.position, count);
-      const polled: Decoded[] = rows.map((row, i) => ({ message: { partition: 0, offset: this.position + i, key: null }, changes: [{ kind: 'insert', row }] }));
-      const status = this.partitions.get(0)!;
-      status.highWatermark = Number.isFinite(g.end) ? g.end : null;
+      this.partitions.get(0)!.highWatermark = Number.isFinite(g.end) ? g.end : null;
       // positions, not rows: a nexmark table takes only its own kind of event
-      if (!this.applyPoll(0, polled, this.position + count)) return;
+      const from = this.position;
+      if (!this.applyRows(0, rows, from + count, (i) => from + i)) return;
       this.position += count;
     }
     if (this.position >= g.end) {

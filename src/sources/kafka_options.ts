@@ -30,8 +30,7 @@ export function kafkaOptions(table: string, hasPrimaryKey: boolean, options: Rea
     if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw invalidValue('brokers', b, 'Brokers are host:port, separated by commas.');
   }
   const topic = r.required('topic');
-  const format = r.oneOf('format', ['debezium', 'upsert', 'json'] as const, 'json');
-  if (!options.has('format')) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'kafka option "format" is required', { hint: `Valid values are "debezium", "upsert", "json".` });
+  const format = r.oneOf('format', ['debezium', 'upsert', 'json'] as const);
   if ((format === 'debezium' || format === 'upsert') && !hasPrimaryKey) {
     throw new SqlError(SQLSTATE.INVALID_TABLE_DEFINITION, `table "${table}" needs a PRIMARY KEY for format '${format}'`, {
       detail: 'The key identifies the row each message replaces or deletes.',

@@ -89,9 +89,12 @@ export class OptionReader {
     return v;
   }
 
-  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-    const v = this.text(name, fallback);
-    if (!choices.includes(v as T)) throw invalidValue(name, v, `Valid values are ${choices.map((c) => `"${c}"`).join(', ')}.`);
+  /** One of `choices`; without a fallback the option is required. */
+  oneOf<T extends string>(name: string, choices: readonly T[], fallback?: T): T {
+    const valid = `Valid values are ${choices.map((c) => `"${c}"`).join(', ')}.`;
+    const v = this.text(name) ?? fallback;
+    if (v === undefined) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `${this.connector} option "${name}" is required`, { hint: valid });
+    if (!choices.includes(v as T)) throw invalidValue(name, v, valid);
     return v as T;
   }
 

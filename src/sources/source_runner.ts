@@ -5,7 +5,7 @@
 import type { TableEntry, TableFeed } from '../catalog/catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SqlError } from '../errors.js';
-import type { Value } from '../expr/value.js';
+import type { Row, Value } from '../expr/value.js';
 import { tableChanges, type ChangeError } from './apply.js';
 import { MessageError, type RowChange, type SourceMessage } from './types.js';
 
@@ -95,6 +95,31 @@ export abstract class SourceRunner implements TableFeed {
   }
 
   /**
+   * Append rows made by the source itself (a generator) as one transaction: straight to the
+   * commit, with nothing per row; only if that fails are they wrapped one by one, so that
+   * applyPoll can find and record the failing ones. `offset`: the position row i stands for.
+   */
+  protected applyRows(partition: number, rows: Row[], next: number, offset: (i: number) => number): boolean {
+    if (this.stopped || this.state === 'failed') return false;
+    try {
+      this.engine.commit(new Map([[this.table, { deletes: [], inserts: rows }]]));
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+      return this.applyPoll(partition, rows.map((row, i) => ({ message: { partition, offset: offset(i), key: null }, changes: [{ kind: 'insert', row }] })), next);
+    }
+    this.advance(this.partition(partition, next), next, rows.length, Date.now());
+    return true;
+  }
+
+  /** A partition's poll is applied: it goes on from `next`. */
+  private advance(status: PartitionStatus, next: number, messages: number, now: number): void {
+    status.next = next;
+    status.messages += messages;
+    status.recent.push([now, messages]);
+    while (status.recent.length > 0 && status.recent[0][0] < now - RATE_WINDOW_MS) status.recent.shift();
+  }
+
+  /**
    * Apply polls (each one partition's messages in offset order, already decoded, and the
    * offset to go on from) as one transaction, then advance each partition. Messages that
    * cannot be used are recorded; with on_error = 'stop' the first one fails the source, and
@@ -135,16 +160,8 @@ export abstract class SourceRunner implements TableFeed {
     }
     const now = Date.now();
     let failed = false;
-    for (const [partition, end] of ends) {
-      this.partitions.get(partition)!.next = end;
-      failed ||= end !== wanted.get(partition);
-    }
-    for (const { partition, polled } of polls) {
-      const status = this.partitions.get(partition)!;
-      status.messages += polled.length;
-      status.recent.push([now, polled.length]);
-      while (status.recent.length > 0 && status.recent[0][0] < now - RATE_WINDOW_MS) status.recent.shift();
-    }
+    for (const [partition, end] of ends) failed ||= end !== wanted.get(partition);
+    for (const { partition, polled } of polls) this.advance(this.partitions.get(partition)!, ends.get(partition)!, polled.length, now);
     if (failed) this.state = 'failed';
     return !failed;
   }

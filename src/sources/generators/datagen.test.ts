@@ -1,7 +1,7 @@
 // datagen: defaults, every kind and supported type, determinism by position, option errors.
 
+import { errorOf } from './test_helpers.js';
 import { describe, expect, it } from 'vitest';
-import { SqlError } from '../../errors.js';
 import { parseDate, parseTimestamp } from '../../expr/datetime.js';
 import { Interval } from '../../expr/interval.js';
 import { Jsonb } from '../../expr/jsonb.js';
@@ -29,16 +29,6 @@ function datagen(cols: Col[], opts: Record<string, string> = {}, primaryKey: num
 /** The values of one column over `n` rows. */
 function column(cols: Col[], opts: Record<string, string>, n = 2000, c = 0): Value[] {
   return datagen(cols, opts).rows(0, n).map((r) => r[c]);
-}
-
-function errorOf(f: () => unknown): SqlError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SqlError) return e;
-    throw e;
-  }
-  throw new Error('expected an SqlError');
 }
 
 const T0 = parseTimestamp('2024-01-01 00:00:00', false);

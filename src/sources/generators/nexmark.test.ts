@@ -1,8 +1,8 @@
 // The Nexmark generator against the reference's rules: proportions, id ranges, references to
 // earlier events only, hot keys, prices and event times; determinism and option errors.
 
+import { errorOf } from './test_helpers.js';
 import { describe, expect, it } from 'vitest';
-import { SqlError } from '../../errors.js';
 import { parseTimestamp } from '../../expr/datetime.js';
 import type { Row } from '../../expr/value.js';
 import { type, type TypeId } from '../../sql/types.js';
@@ -31,16 +31,6 @@ function table(name: string, cols: Col[]): SourceTable {
 
 function nexmark(name: string, cols: Col[], opts: Record<string, string> = {}) {
   return makeNexmark(table(name, cols), new Map(Object.entries(opts)));
-}
-
-function errorOf(f: () => unknown): SqlError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SqlError) return e;
-    throw e;
-  }
-  throw new Error('expected an SqlError');
 }
 
 const EVENTS = 50_000;
