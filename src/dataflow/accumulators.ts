@@ -26,6 +26,20 @@ export interface AggSpec {
 export interface Acc {
   add(v: Value, w: number): void;
   result(): Value;
+  /**
+   * Undo support (a commit may fail after its step changed the accumulator): a small one
+   * gives an independent copy, which the step changes instead of the original; a big one logs
+   * its changes from journal() on, until rollback() or commitStep().
+   */
+  clone?(): Acc;
+  journal?(): void;
+  rollback?(): void;
+  commitStep?(): void;
+}
+
+/** A shallow copy with the same prototype: for accumulators whose fields are all immutable. */
+function copyOf<T extends object>(a: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(a)), a);
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -34,6 +48,9 @@ const INT8_MAX = 2n ** 63n - 1n;
 
 class CountAcc implements Acc {
   n = 0;
+  clone(): Acc {
+    return copyOf(this);
+  }
   add(_v: Value, w: number): void {
     this.n += w;
   }
@@ -65,6 +82,10 @@ class IntSumAcc implements Acc {
   cnt = 0;
   big = 0n;
   constructor(private readonly mode: IntSumMode) {}
+
+  clone(): Acc {
+    return copyOf(this);
+  }
 
   add(v: Value, w: number): void {
     this.cnt += w;
@@ -99,9 +120,15 @@ class NumericSumAcc implements Acc {
   private nan = 0;
   private pinf = 0;
   private ninf = 0;
-  private readonly scales = new Map<number, number>();
+  private scales = new Map<number, number>();
   private maxScale = 0;
   constructor(private readonly avg: boolean) {}
+
+  clone(): Acc {
+    const c = copyOf(this);
+    c.scales = new Map(this.scales);
+    return c;
+  }
 
   add(v: Value, w: number): void {
     const d = v as Decimal;
@@ -146,7 +173,7 @@ class NumericSumAcc implements Acc {
  * every value is -0, as float8pl gives. See docs/compatibility.md.
  */
 class FloatSumAcc implements Acc {
-  private readonly exact = new ExactFloatSum();
+  private exact = new ExactFloatSum();
   private cnt = 0;
   private negZeros = 0;
   /** Whether the group has only gained rows, in order: then the replayed state is current. */
@@ -160,6 +187,12 @@ class FloatSumAcc implements Acc {
     private readonly replay = true,
   ) {
     this.ordered = replay;
+  }
+
+  clone(): Acc {
+    const c = copyOf(this);
+    c.exact = this.exact.clone();
+    return c;
   }
 
   add(v: Value, w: number): void {
@@ -227,6 +260,10 @@ class IntervalSumAcc implements Acc {
   private cnt = 0;
   constructor(private readonly avg: boolean) {}
 
+  clone(): Acc {
+    return copyOf(this);
+  }
+
   add(v: Value, w: number): void {
     const iv = v as Interval;
     this.cnt += w;
@@ -246,6 +283,9 @@ class BoolAcc implements Acc {
   private t = 0;
   private f = 0;
   constructor(private readonly isAnd: boolean) {}
+  clone(): Acc {
+    return copyOf(this);
+  }
   add(v: Value, w: number): void {
     if (v === true) this.t += w;
     else this.f += w;

@@ -8,6 +8,7 @@ import type { Value } from '../expr/value.js';
 import { Decimal } from '../expr/numeric.js';
 import { getValue, LITTLE_ENDIAN, type Batch, type BatchBuilder, type Column } from './batch.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
+import { NumberLog, RefLog } from './undo_log.js';
 import { accFactory, intSumMode, intSumValue, retractionsFirst, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
 
 export interface AggColumn {
@@ -28,6 +29,13 @@ export interface AggColumn {
    * last written out (to retract them), or the current ones, which then become the shown ones.
    */
   writeColumn(gids: Int32Array, n: number, current: boolean, out: BatchBuilder, c: number, at: number): void;
+  /** An undoable step starts: save() keeps groups' states until rollback() or settle(). */
+  journal(): void;
+  /** Keep group gid's state (before the step changes it) for rollback(). */
+  save(gid: number): void;
+  /** Put back the saved states; false when some could not be (the view must be rebuilt). */
+  rollback(): boolean;
+  settle(): void;
 }
 
 export function aggColumn(spec: AggSpec): AggColumn {
@@ -59,8 +67,26 @@ function isNull(col: Column, i: number): boolean {
 class CountColumn implements AggColumn {
   private n = new Float64Array(0);
   private shown = new Float64Array(0);
+  /** Triples (gid, n, shown) saved in an undoable step. */
+  private readonly saved = new NumberLog();
   /** arg < 0: count(*). */
   constructor(private readonly arg: number) {}
+  journal(): void {}
+  save(gid: number): void {
+    this.saved.push3(gid, this.n[gid], this.shown[gid]);
+  }
+  rollback(): boolean {
+    const v = this.saved;
+    for (let k = v.length - 3; k >= 0; k -= 3) {
+      this.n[v.at(k)] = v.at(k + 1);
+      this.shown[v.at(k)] = v.at(k + 2);
+    }
+    v.clear();
+    return true;
+  }
+  settle(): void {
+    this.saved.clear();
+  }
   reserve(cap: number): void {
     this.n = grown(this.n, cap);
     this.shown = grown(this.shown, cap);
@@ -119,11 +145,50 @@ class IntSumColumn implements AggColumn {
   private shownCnt = new Float64Array(0);
   private readonly shownBig = new Map<number, bigint>();
   private readonly shown: Value[] = [];
+  /** Saved in an undoable step, per group: (id, sum, count, shown sum, shown count), the rest apart. */
+  private readonly saved = new NumberLog();
+  private readonly savedShown = new RefLog<Value>();
+  /** Per saved group: its bigint parts (sum, shown sum), when some group has any. */
+  private readonly savedBig = new RefLog<bigint | undefined>();
   constructor(
     private readonly arg: number,
     private readonly mode: IntSumMode,
   ) {}
 
+  journal(): void {}
+  save(g: number): void {
+    const v = this.saved;
+    v.push3(g, this.sum[g], this.cnt[g]);
+    v.push2(this.shownSum[g], this.shownCnt[g]);
+    this.savedShown.push(this.shown[g]);
+    const anyBig = this.big.size !== 0 || this.shownBig.size !== 0;
+    this.savedBig.push(anyBig ? this.big.get(g) : undefined);
+    this.savedBig.push(anyBig ? this.shownBig.get(g) : undefined);
+  }
+  rollback(): boolean {
+    const v = this.saved;
+    for (let k = this.savedShown.length - 1; k >= 0; k--) {
+      const g = v.at(5 * k);
+      this.sum[g] = v.at(5 * k + 1);
+      this.cnt[g] = v.at(5 * k + 2);
+      this.shownSum[g] = v.at(5 * k + 3);
+      this.shownCnt[g] = v.at(5 * k + 4);
+      this.shown[g] = this.savedShown.at(k);
+      const big = this.savedBig.at(2 * k);
+      const shownBig = this.savedBig.at(2 * k + 1);
+      if (big === undefined) this.big.delete(g);
+      else this.big.set(g, big);
+      if (shownBig === undefined) this.shownBig.delete(g);
+      else this.shownBig.set(g, shownBig);
+    }
+    this.settle();
+    return true;
+  }
+  settle(): void {
+    this.saved.clear();
+    this.savedShown.clear();
+    this.savedBig.clear();
+  }
   reserve(cap: number): void {
     this.sum = grown(this.sum, cap);
     this.cnt = grown(this.cnt, cap);
@@ -227,10 +292,54 @@ class GenericColumn implements AggColumn {
   private readonly make: () => Acc;
   private readonly id: KeyFn;
   private readonly retractionsFirst: boolean;
+  /** Saved in an undoable step, per group: (id, 1 when the accumulator logs its changes), the accumulator as it was, its shown result. */
+  private readonly saved = new NumberLog();
+  private readonly savedAccs = new RefLog<Acc>();
+  private readonly savedShown = new RefLog<Value>();
+  private exact = true;
   constructor(private readonly spec: AggSpec) {
     this.make = accFactory(spec);
     this.id = identityKeyFn(spec.resultType);
     this.retractionsFirst = retractionsFirst(spec);
+  }
+  journal(): void {
+    this.exact = true;
+  }
+  /**
+   * Small accumulators are copied: the step changes the copy and rollback puts the original
+   * back. Big ones (MIN/MAX's ordered values) log their own changes instead.
+   */
+  save(g: number): void {
+    const acc = this.accs[g];
+    if (acc.clone !== undefined) this.accs[g] = acc.clone();
+    else if (acc.journal !== undefined) acc.journal();
+    else {
+      this.exact = false;
+      return;
+    }
+    this.saved.push2(g, acc.clone !== undefined ? 0 : 1);
+    this.savedAccs.push(acc);
+    this.savedShown.push(this.shown[g]);
+  }
+  rollback(): boolean {
+    for (let k = this.savedAccs.length - 1; k >= 0; k--) {
+      const g = this.saved.at(2 * k);
+      const acc = this.savedAccs.at(k);
+      if (this.saved.at(2 * k + 1) === 1) acc.rollback!();
+      this.accs[g] = acc;
+      this.shown[g] = this.savedShown.at(k);
+    }
+    this.clearSaved();
+    return this.exact;
+  }
+  settle(): void {
+    for (let k = 0; k < this.savedAccs.length; k++) if (this.saved.at(2 * k + 1) === 1) this.savedAccs.at(k).commitStep!();
+    this.clearSaved();
+  }
+  private clearSaved(): void {
+    this.saved.clear();
+    this.savedAccs.clear();
+    this.savedShown.clear();
   }
   reserve(_cap: number): void {}
   reset(gid: number): void {

@@ -11,6 +11,7 @@ import { storageKind, type Batch } from './batch.js';
 import { IntKeyIndex, MapKeyIndex, type KeyIndex } from './key_index.js';
 import { batchKeyFn, hasNullAt, type BatchKeyFn } from './keys.js';
 import { RowStore } from './row_store.js';
+import { NumberLog, RefLog } from './undo_log.js';
 
 export class Arrangement {
   readonly types: readonly SqlType[];
@@ -26,6 +27,10 @@ export class Arrangement {
   private next = new Int32Array(64);
   private prev = new Int32Array(64);
   private slotKey: unknown[] = [];
+  /** In an undoable step: the log of the chains, (slot, +1 linked / -1 unlinked), keys apart. */
+  private journaling = false;
+  private readonly log = new NumberLog();
+  private readonly logKeys = new RefLog<unknown>();
 
   constructor(types: readonly SqlType[], keyCols: readonly number[]) {
     this.types = types;
@@ -115,6 +120,7 @@ export class Arrangement {
     if (key === null) this.nullHead = slot;
     else this.index.setHead(key, slot);
     this.slotKey[slot] = key;
+    if (this.journaling) this.log.push2(slot, 1);
   }
 
   private unlink(slot: number): void {
@@ -127,7 +133,54 @@ export class Arrangement {
       if (key === null) this.nullHead = n;
       else this.index.setHead(key, n);
     }
+    if (this.journaling) {
+      this.log.push2(slot, -1);
+      this.logKeys.push(this.slotKey[slot]);
+    }
     this.slotKey[slot] = undefined;
+  }
+
+  /** Log changes from now on (the store's and the chains'), until commitStep() or rollback(). */
+  journal(): void {
+    this.store.journal();
+    this.journaling = true;
+  }
+
+  commitStep(): void {
+    this.store.commitStep();
+    this.journaling = false;
+    this.log.clear();
+    this.logKeys.clear();
+  }
+
+  /**
+   * Undo the logged changes. Newest first, an unlinked slot's neighbours are again those it
+   * had, so it goes back to its place in its chain: readers see the chains as before.
+   */
+  rollback(): void {
+    if (this.journaling) {
+      this.journaling = false;
+      const log = this.log;
+      let k = this.logKeys.length;
+      for (let j = log.length - 2; j >= 0; j -= 2) {
+        const slot = log.at(j);
+        if (log.at(j + 1) === 1) {
+          this.unlink(slot);
+          continue;
+        }
+        const key = this.logKeys.at(--k);
+        const n = this.next[slot];
+        const p = this.prev[slot];
+        if (n >= 0) this.prev[n] = slot;
+        if (p >= 0) this.next[p] = slot;
+        else if (key === null) this.nullHead = slot;
+        else this.index.setHead(key, slot);
+        this.slotKey[slot] = key;
+      }
+      log.clear();
+      this.logKeys.clear();
+    }
+    this.store.rollback();
   }
 
   /** Full contents as one consolidated batch. */

@@ -44,16 +44,18 @@ export class Circuit {
 
   /**
    * The operators the last step ran before it failed (the failing one included): their state
-   * holds part of a change that did not happen. Null after a step that completed.
+   * holds part of a change that did not happen until rollback(). Null after a step that
+   * completed.
    */
   failedStep: Set<Operator> | null = null;
 
   /**
    * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
-   * Returns each operator's output delta (operators that were idle are absent).
+   * Returns each operator's output delta (operators that were idle are absent). With
+   * `undoable`, a step that fails can be undone by rollback(); one that completes is settled.
    */
-  step(time: number, memory?: MemoryBudget): Map<Operator, Batch> {
-    const ctx: StepContext = { time, hydrating: false, memory };
+  step(time: number, memory?: MemoryBudget, undoable = false): Map<Operator, Batch> {
+    const ctx: StepContext = { time, hydrating: false, memory, undoable };
     const out = new Map<Operator, Batch>();
     this.failedStep = null;
     for (const op of this.ops) {
@@ -62,6 +64,7 @@ export class Circuit {
       // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
       if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
       try {
+        if (undoable) op.gatedErrors?.journal();
         out.set(op, op.step(inputs, ctx));
       } catch (e) {
         this.failedStep = new Set([...out.keys(), op]);
@@ -75,7 +78,29 @@ export class Circuit {
       this.failedStep = new Set(out.keys());
       throw e;
     }
+    if (undoable) {
+      for (const op of out.keys()) {
+        op.settle();
+        op.gatedErrors?.commitStep();
+      }
+    }
     return out;
+  }
+
+  /**
+   * Undo the state changes of the undoable step that failed, newest operator first. Returns
+   * the operators that could not undo theirs (their dataflows must be rebuilt).
+   */
+  rollback(): Set<Operator> {
+    const failed = new Set<Operator>();
+    const ran = this.failedStep;
+    this.failedStep = null;
+    if (ran === null) return failed;
+    for (const op of [...ran].sort((a, b) => b.id - a.id)) {
+      if (!op.rollback()) failed.add(op);
+      op.gatedErrors?.rollback();
+    }
+    return failed;
   }
 
   /** Drop every operator that no root (view output, table source) depends on. */

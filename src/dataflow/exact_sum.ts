@@ -11,6 +11,15 @@ export class ExactFloatSum {
   private pinf = 0;
   private ninf = 0;
 
+  clone(): ExactFloatSum {
+    const c = new ExactFloatSum();
+    c.partials = this.partials.slice();
+    c.nan = this.nan;
+    c.pinf = this.pinf;
+    c.ninf = this.ninf;
+    return c;
+  }
+
   /** Add x with multiplicity w (a 32-bit integer). */
   add(x: number, w: number): void {
     if (x !== x) this.nan += w;

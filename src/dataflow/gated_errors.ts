@@ -19,14 +19,32 @@ import { SqlError } from '../errors.js';
 export type Gate = () => boolean;
 
 export class GatedErrors {
-  private readonly recorded = new Map<string, { error: SqlError; weight: number }>();
+  private recorded = new Map<string, { error: SqlError; weight: number }>();
+  /** In an undoable step: true until the first change, then the entries before it. */
+  private saved: Map<string, { error: SqlError; weight: number }> | boolean = false;
 
   constructor(readonly gates: readonly Gate[]) {}
+
+  /** Keep what is recorded now, for rollback(), until commitStep(). */
+  journal(): void {
+    if (this.saved === false) this.saved = true;
+  }
+
+  commitStep(): void {
+    this.saved = false;
+  }
+
+  rollback(): void {
+    if (this.saved instanceof Map) this.recorded = this.saved;
+    this.saved = false;
+  }
 
   /** Record `e` (thrown by a row of the given weight); anything but a SqlError is a bug and rethrown. */
   record(e: unknown, weight: number): void {
     if (!(e instanceof SqlError)) throw e;
     if (weight === 0) return;
+    // errors are few: a copy of them all is the undo information
+    if (this.saved === true) this.saved = new Map([...this.recorded].map(([k, r]) => [k, { ...r }]));
     const key = `${e.code}\u0000${e.message}`;
     const r = this.recorded.get(key);
     if (!r) this.recorded.set(key, { error: e, weight });

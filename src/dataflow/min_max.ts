@@ -32,6 +32,8 @@ export function minMaxAcc(t: SqlType, isMax: boolean): () => Acc {
 /** Types whose equal values are identical: no tie to decide. */
 class PlainMinMaxAcc implements Acc {
   private readonly set: OrderedMultiset<Value>;
+  /** In an undoable step: (value, weight) of each change. */
+  private log: Value[] | null = null;
   constructor(
     cmp: (a: Value, b: Value) => number,
     private readonly isMax: boolean,
@@ -40,6 +42,18 @@ class PlainMinMaxAcc implements Acc {
   }
   add(v: Value, w: number): void {
     this.set.add(v, w);
+    this.log?.push(v, w);
+  }
+  journal(): void {
+    this.log = [];
+  }
+  rollback(): void {
+    const log = this.log ?? [];
+    for (let k = log.length - 2; k >= 0; k -= 2) this.set.add(log[k], -(log[k + 1] as number));
+    this.log = null;
+  }
+  commitStep(): void {
+    this.log = null;
   }
   result(): Value {
     return (this.isMax ? this.set.max() : this.set.min()) ?? null;
@@ -55,10 +69,27 @@ class FloatMinMaxAcc implements Acc {
   private posStamp = 0;
   private negStamp = 0;
   private clock = 0;
+  /** In an undoable step: the scalars before it, then (value, weight) of each change. */
+  private log: number[] | null = null;
   constructor(private readonly isMax: boolean) {}
+
+  journal(): void {
+    this.log = [this.posZeros, this.negZeros, this.posStamp, this.negStamp, this.clock];
+  }
+  rollback(): void {
+    const log = this.log;
+    this.log = null;
+    if (log === null) return;
+    for (let k = log.length - 2; k >= 5; k -= 2) this.set.add(log[k], -log[k + 1]);
+    [this.posZeros, this.negZeros, this.posStamp, this.negStamp, this.clock] = log;
+  }
+  commitStep(): void {
+    this.log = null;
+  }
 
   add(v: Value, w: number): void {
     const x = v as number;
+    this.log?.push(x === 0 ? 0 : x, w);
     if (x === 0) {
       if (1 / x < 0) {
         this.negZeros += w;
@@ -95,6 +126,8 @@ class RepMinMaxAcc implements Acc {
   private readonly set: OrderedMultiset<RepEntry>;
   private readonly byId = new Map<unknown, RepEntry>();
   private clock = 0;
+  /** In an undoable step: each change, with what the entry was before it. */
+  private log: { k: unknown; e: RepEntry; existed: boolean; count: number; stamp: number; clock: number }[] | null = null;
   constructor(
     cmp: (a: Value, b: Value) => number,
     private readonly id: KeyFn,
@@ -106,13 +139,37 @@ class RepMinMaxAcc implements Acc {
     this.set = new OrderedMultiset<RepEntry>((a, b) => cmp(a.v, b.v) || dir * (a.stamp - b.stamp));
   }
 
+  journal(): void {
+    this.log = [];
+  }
+  /** Undo newest first: an entry is in the set with its count exactly while the count is positive. */
+  rollback(): void {
+    const log = this.log ?? [];
+    this.log = null;
+    for (let j = log.length - 1; j >= 0; j--) {
+      const { k, e, existed, count, stamp, clock } = log[j];
+      if (e.count > 0) this.set.add(e, -e.count);
+      e.count = count;
+      e.stamp = stamp;
+      if (count > 0) this.set.add(e, count);
+      if (!existed) this.byId.delete(k);
+      else this.byId.set(k, e);
+      this.clock = clock;
+    }
+  }
+  commitStep(): void {
+    this.log = null;
+  }
+
   add(v: Value, w: number): void {
     const k = this.id(v);
     let e = this.byId.get(k);
+    const existed = e !== undefined;
     if (e === undefined) {
       e = { v, count: 0, stamp: 0 };
       this.byId.set(k, e);
     }
+    this.log?.push({ k, e, existed, count: e.count, stamp: e.stamp, clock: this.clock });
     // the multiset holds the representations present (count > 0); counts may dip below zero
     // within a step, as bpchar's callers apply retractions first (an update moves a row last)
     const before = e.count;

@@ -21,6 +21,11 @@ export interface StepContext {
   readonly hydrating: boolean;
   /** The budget operators whose output grows with the data check before allocating (memory.ts). */
   readonly memory?: MemoryBudget;
+  /**
+   * The step may be undone (a commit: a later operator may fail): stateful operators log what
+   * they change until the circuit calls settle() or rollback().
+   */
+  readonly undoable?: boolean;
 }
 
 let nextOperatorId = 1;
@@ -52,4 +57,16 @@ export abstract class Operator {
   snapshot(): Batch | undefined {
     return undefined;
   }
+
+  /**
+   * Undo every change of state made since the last settle() (an undoable step failed here or
+   * after this operator). False when the operator cannot, and its dataflow must be rebuilt.
+   * Stateless operators have nothing to undo.
+   */
+  rollback(): boolean {
+    return true;
+  }
+
+  /** The undoable step completed: forget what rollback() would have needed. */
+  settle(): void {}
 }

@@ -11,6 +11,7 @@ import type { Row } from '../expr/value.js';
 import { internalError } from '../errors.js';
 import { getValue, type Batch, type BatchBuilder } from './batch.js';
 import type { Arrangement } from './arrangement.js';
+import { NumberLog } from './undo_log.js';
 
 interface Rec {
   /** Row i of delta batch, or the arrangement's row in `slot` when delta is null. */
@@ -32,6 +33,9 @@ export class OuterSide {
   private readonly mcGen = new Map<number, number>();
   private recs: Rec[] = [];
   private byEntry = new Map<number, number>();
+  /** In an undoable step: (slot, previous count, previous generation; NaN: none) per change. */
+  private journaling = false;
+  private readonly log = new NumberLog();
 
   /**
    * @param offset first output column of this side; `width` its column count;
@@ -99,10 +103,7 @@ export class OuterSide {
         mcOld = stored;
         mcNew = stored + rec.dmc;
       }
-      if (rec.slot >= 0) {
-        this.mc.set(rec.slot, mcNew);
-        this.mcGen.set(rec.slot, store.generationOf(rec.slot));
-      }
+      if (rec.slot >= 0) this.setCount(rec.slot, mcNew, store.generationOf(rec.slot));
       const pOld = mcOld === 0 ? wOld : 0;
       const pNew = mcNew === 0 ? wNew : 0;
       if (mcNew < 0 || (mcOld < 0 && !hydrating)) throw internalError('outer join: negative match count');
@@ -113,12 +114,42 @@ export class OuterSide {
     // counts of rows that have left the arrangement are stale: drop them now and then
     if (this.mc.size > 2 * this.arr.size + 64) {
       for (const slot of [...this.mc.keys()]) {
-        if (!store.isAlive(slot) || this.mcGen.get(slot) !== store.generationOf(slot)) {
-          this.mc.delete(slot);
-          this.mcGen.delete(slot);
-        }
+        if (!store.isAlive(slot) || this.mcGen.get(slot) !== store.generationOf(slot)) this.setCount(slot, NaN, NaN);
       }
     }
+  }
+
+  /** Set (NaN: delete) a slot's stored match count and generation, logging the old ones. */
+  private setCount(slot: number, mc: number, gen: number): void {
+    if (this.journaling) this.log.push3(slot, this.mc.get(slot) ?? NaN, this.mcGen.get(slot) ?? NaN);
+    if (mc !== mc) {
+      this.mc.delete(slot);
+      this.mcGen.delete(slot);
+    } else {
+      this.mc.set(slot, mc);
+      this.mcGen.set(slot, gen);
+    }
+  }
+
+  /** Log changes of the stored counts from now on, until commitStep() or rollback(). */
+  journal(): void {
+    this.journaling = true;
+  }
+
+  commitStep(): void {
+    this.journaling = false;
+    this.log.clear();
+  }
+
+  rollback(): void {
+    const log = this.log;
+    if (this.journaling) {
+      this.journaling = false;
+      for (let k = log.length - 3; k >= 0; k -= 3) this.setCount(log.at(k), log.at(k + 1), log.at(k + 2));
+    }
+    log.clear();
+    this.recs = [];
+    this.byEntry = new Map();
   }
 
   private emit(out: BatchBuilder, rec: Rec, w: number): void {

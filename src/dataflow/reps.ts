@@ -42,6 +42,18 @@ export class Reps<T = Row> {
     } else if ((e.count += w) === 0) this.byId.delete(id);
   }
 
+  /** An independent copy (undo information: representations are few per class). */
+  clone(): Reps<T> {
+    const c = new Reps<T>();
+    for (const [id, e] of this.byId) {
+      const copy = { ...e };
+      c.byId.set(id, copy);
+      if (e === this.chosen) c.chosen = copy;
+    }
+    c.chosenId = this.chosenId;
+    return c;
+  }
+
   /** Identity key of the last pick. */
   get pickedId(): unknown {
     return this.chosenId;

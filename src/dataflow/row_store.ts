@@ -4,6 +4,11 @@
 //
 // Rows live in slots of growable columns; a slot freed by a row whose weight reaches zero is
 // reused. The index is a linear-probing table of slot numbers (EMPTY / TOMBSTONE markers).
+//
+// In an undoable step (a commit, which may fail in a later operator) every change is logged, a
+// few numbers each, so rollback() restores the store exactly, slots included: side tables
+// keyed by slot (outer joins' match counts) stay valid. Slots freed in such a step are reused
+// only after commitStep(), so rollback can revive them in place.
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
@@ -11,9 +16,13 @@ import { BatchBuilder, getValue, storageKind, type Batch, type Column, type Colu
 import { batchRowHash, type BatchRowHash } from './row_hash.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
+import { NumberLog } from './undo_log.js';
 
 const EMPTY = -1;
 const TOMBSTONE = -2;
+const LOG_ADD = 0;
+const LOG_NEW = 1;
+const LOG_RELEASE = 2;
 
 export class RowStore {
   readonly types: readonly SqlType[];
@@ -34,6 +43,11 @@ export class RowStore {
   private readonly hashOf: BatchRowHash;
   /** Number of distinct rows held. */
   size = 0;
+  /** In an undoable step: the log of changes (triples: slot, weight added, LOG_* kind). */
+  private journaling = false;
+  private readonly log = new NumberLog();
+  /** Slots freed in the current undoable step (free for reuse after commitStep). */
+  private readonly freedInStep = new NumberLog();
 
   constructor(types: readonly SqlType[]) {
     this.types = types;
@@ -172,6 +186,7 @@ export class RowStore {
         if (firstFree < 0) firstFree = p;
       } else if (this.hashes[s] === h && this.matches(s, b, i)) {
         this.weights[s] += w;
+        if (this.journaling) this.log.push3(s, w, LOG_ADD);
         return s;
       }
       p = (p + 1) & mask;
@@ -192,6 +207,7 @@ export class RowStore {
       this.filled++;
     }
     this.size++;
+    if (this.journaling) this.log.push3(s, w, LOG_NEW);
     return s;
   }
 
@@ -255,9 +271,64 @@ export class RowStore {
     }
     this.table[p] = TOMBSTONE;
     this.alive[s] = 0;
+    this.size--;
+    if (this.journaling) {
+      // kept whole until commitStep(): rollback may bring the row back in this slot
+      this.log.push3(s, 0, LOG_RELEASE);
+      this.freedInStep.push(s);
+      return;
+    }
+    this.forget(s);
+  }
+
+  /** A released slot's values go and the slot may be reused. */
+  private forget(s: number): void {
     for (let c = 0; c < this.kinds.length; c++) if (this.kinds[c] === 'any') (this.cols[c] as Value[])[s] = null;
     this.free.push(s);
-    this.size--;
+  }
+
+  /** Put slot s (alive again) back in the index. */
+  private reindex(s: number): void {
+    if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    const mask = this.table.length - 1;
+    let p = this.hashes[s] & mask;
+    while (this.table[p] !== EMPTY && this.table[p] !== TOMBSTONE) p = (p + 1) & mask;
+    if (this.table[p] === EMPTY) this.filled++;
+    this.table[p] = s;
+  }
+
+  /** Log changes from now on, until commitStep() or rollback(). */
+  journal(): void {
+    this.journaling = true;
+  }
+
+  /** The step completed: forget its log and let the slots it freed be reused. */
+  commitStep(): void {
+    this.journaling = false;
+    this.log.clear();
+    for (let k = 0; k < this.freedInStep.length; k++) this.forget(this.freedInStep.at(k));
+    this.freedInStep.clear();
+  }
+
+  /** Undo every change logged since journal(), newest first. */
+  rollback(): void {
+    if (!this.journaling) return;
+    this.journaling = false;
+    const log = this.log;
+    for (let k = log.length - 3; k >= 0; k -= 3) {
+      const s = log.at(k);
+      const kind = log.at(k + 2);
+      if (kind === LOG_ADD) this.weights[s] -= log.at(k + 1);
+      else if (kind === LOG_NEW) this.release(s);
+      else {
+        this.alive[s] = 1;
+        this.size++;
+        this.reindex(s);
+      }
+    }
+    log.clear();
+    // every slot freed in the step is alive again
+    this.freedInStep.clear();
   }
 
   /** Sum of weights (rows counted with multiplicity). */

@@ -205,7 +205,8 @@ export class Engine {
   /**
    * Apply one transaction's changes atomically at a new timestamp: tables first, then one
    * circuit step. If a view cannot be maintained (an error in one of its expressions), the
-   * transaction is undone and every view rebuilt from the restored tables.
+   * transaction is undone: the tables by their own undo, the operators the step reached by
+   * their logs (circuit.rollback); a view whose operators cannot undo is rebuilt.
    */
   commit(changes: Map<TableEntry, TableChanges>): number {
     if (changes.size === 0) return this.timestamp;
@@ -261,7 +262,7 @@ export class Engine {
         (table.source as SourceOp).push(delta);
       }
       stepped = true;
-      const out = this.circuit.step(time, this.memory);
+      const out = this.circuit.step(time, this.memory, true);
       const horizon = this.horizon();
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
       if (writtenKeys) this.writeLog.push({ at: time, tables: writtenKeys });
@@ -278,8 +279,12 @@ export class Engine {
       }
       for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));
       this.nameFailedViews(e);
-      // a failure before the step (a key taken meanwhile) left every view as it was
-      if (stepped) this.rebuildViews(this.circuit.failedStep ?? new Set(this.circuit.operators()));
+      // a failure before the step (a key taken meanwhile) left every view as it was; one in
+      // the step is undone by the operators themselves, except where one cannot (rebuilt)
+      if (stepped) {
+        const torn = this.circuit.failedStep === null ? new Set(this.circuit.operators()) : this.circuit.rollback();
+        if (torn.size > 0) this.rebuildViews(torn);
+      }
       throw e;
     }
   }
@@ -570,8 +575,8 @@ export class Engine {
 
   /**
    * After a failed step: recreate, from the restored tables, the dataflow of every view and
-   * subscribed query downstream of an operator the step ran (its state holds part of the
-   * undone change). Views the change did not reach keep their dataflows, and so do their
+   * subscribed query downstream of an operator that could not undo the step (its state holds
+   * part of the undone change). Other views keep their dataflows, and so do their
    * subscribers. Table sources hold no state. (Rebuilt views move to the end of the dataflow's
    * order, which decides whose error a later commit reports when several views fail on it.)
    */

@@ -10,6 +10,8 @@ import { IntKeyIndex } from '../key_index.js';
 import { batchKeyFn, type BatchKeyFn } from '../keys.js';
 import { Operator, type StepContext } from '../operator.js';
 import { Reps, identityIsEquality } from '../reps.js';
+import { internalError } from '../../errors.js';
+import { NumberLog, RefLog } from '../undo_log.js';
 
 export type { AggSpec, AggFn } from '../accumulators.js';
 
@@ -50,6 +52,18 @@ export class AggregateOp extends Operator {
   private nextGid = 0;
   /** The step being run has a memory budget (views being rebuilt after a failure have none). */
   private guarded = false;
+  /** In an undoable step: what rollback() needs, in logs reused from step to step. */
+  private undoing = false;
+  private startedBefore = false;
+  /** Pairs: group id created, 1 when it came from the free list. */
+  private readonly created = new NumberLog();
+  /** Existing groups before the step changed them: pairs (id, count), shown rows, and with representations pairs (shown id, reps). */
+  private readonly saved = new NumberLog();
+  private readonly savedRows = new RefLog<Row | null>();
+  private readonly savedIds = new RefLog<unknown>();
+  /** Groups dropped: id, then key, row and reps. */
+  private readonly dropped = new NumberLog();
+  private readonly droppedParts = new RefLog<unknown>();
 
   // per batch scratch
   private gids = new Int32Array(0);
@@ -81,9 +95,11 @@ export class AggregateOp extends Operator {
   }
 
   private newGroup(key: unknown, row: Row | null): number {
-    let g = this.free.pop();
-    if (g === undefined) {
-      g = this.nextGid++;
+    const fromFree = this.free.length > 0;
+    let g: number;
+    if (fromFree) g = this.free[this.free.length - 1];
+    else {
+      g = this.nextGid;
       // groups are the state that grows with the data: room for the next 65,536 must remain
       if ((g & (CHECK_EVERY - 1)) === 0 && g > 0 && this.guarded) {
         checkHeap(CHECK_EVERY, 64 + 64 * this.aggCols.length + (typeof key === 'string' ? 2 * key.length : 0), 'The groups of an aggregate');
@@ -91,31 +107,116 @@ export class AggregateOp extends Operator {
       }
       if (g >= this.cap) this.grow(g + 1);
     }
+    // nothing has changed before this point, whatever the checks above threw
+    if (fromFree) this.free.pop();
+    else this.nextGid++;
+    if (this.undoing) this.created.push2(g, fromFree ? 1 : 0);
     this.count[g] = 0;
     this.keys[g] = key;
     this.rows[g] = row ?? [];
     this.reps[g] = this.groupId ? new Reps() : null;
     this.shownRow[g] = null;
     for (const a of this.aggCols) a.reset(g);
-    if (this.intIndex !== null) {
-      if (key === null) this.nullGid = g;
-      else this.intIndex.setHead(key, g);
-    } else this.mapIndex!.set(key, g);
+    this.index(key, g);
     this.live++;
     return g;
   }
 
+  /** Point key at group g (-1: at none). */
+  private index(key: unknown, g: number): void {
+    if (this.intIndex !== null) {
+      if (key === null) this.nullGid = g;
+      else this.intIndex.setHead(key, g);
+    } else if (g < 0) this.mapIndex!.delete(key);
+    else this.mapIndex!.set(key, g);
+  }
+
   private dropGroup(g: number): void {
     const key = this.keys[g];
-    if (this.intIndex !== null) {
-      if (key === null) this.nullGid = -1;
-      else this.intIndex.setHead(key, -1);
-    } else this.mapIndex!.delete(key);
+    if (this.undoing) {
+      this.dropped.push(g);
+      this.droppedParts.push(key);
+      this.droppedParts.push(this.rows[g]);
+      this.droppedParts.push(this.reps[g]);
+    }
+    this.index(key, -1);
     this.keys[g] = undefined;
     this.rows[g] = null;
     this.reps[g] = null;
     this.live--;
     this.free.push(g);
+  }
+
+  /** Before an undoable step first changes existing group g: what rollback restores. */
+  private saveGroup(g: number): void {
+    this.saved.push2(g, this.count[g]);
+    this.savedRows.push(this.shownRow[g]);
+    if (this.groupId !== null) {
+      this.savedIds.push(this.shownId[g]);
+      this.savedIds.push(this.reps[g]!.clone());
+    }
+    for (const a of this.aggCols) a.save(g);
+  }
+
+  /**
+   * Undo an undoable step, in the reverse order of its changes: groups dropped come back,
+   * touched ones get their saved state, created ones go.
+   */
+  override rollback(): boolean {
+    if (!this.undoing) return true;
+    let exact = true;
+    for (let k = this.dropped.length - 1; k >= 0; k--) {
+      const g = this.dropped.at(k);
+      if (this.free.pop() !== g) throw internalError('aggregate rollback: free list out of order');
+      const key = this.droppedParts.at(3 * k);
+      this.keys[g] = key;
+      this.rows[g] = this.droppedParts.at(3 * k + 1) as Row | null;
+      this.reps[g] = this.droppedParts.at(3 * k + 2) as Reps | null;
+      this.index(key, g);
+      this.live++;
+    }
+    for (const a of this.aggCols) if (!a.rollback()) exact = false;
+    for (let k = this.savedRows.length - 1; k >= 0; k--) {
+      const g = this.saved.at(2 * k);
+      this.count[g] = this.saved.at(2 * k + 1);
+      this.shownRow[g] = this.savedRows.at(k);
+      if (this.groupId !== null) {
+        this.shownId[g] = this.savedIds.at(2 * k);
+        this.reps[g] = this.savedIds.at(2 * k + 1) as Reps;
+      }
+      this.touchedFlag[g] = 0;
+    }
+    for (let k = this.created.length - 2; k >= 0; k -= 2) {
+      const g = this.created.at(k);
+      this.index(this.keys[g], -1);
+      this.keys[g] = undefined;
+      this.rows[g] = null;
+      this.reps[g] = null;
+      this.shownRow[g] = null;
+      this.touchedFlag[g] = 0;
+      this.live--;
+      if (this.created.at(k + 1) === 1) this.free.push(g);
+      else if (--this.nextGid !== g) throw internalError('aggregate rollback: group ids out of order');
+    }
+    this.started = this.startedBefore;
+    this.clearUndo();
+    return exact;
+  }
+
+  override settle(): void {
+    if (!this.undoing) return;
+    for (const a of this.aggCols) a.settle();
+    this.clearUndo();
+  }
+
+  private clearUndo(): void {
+    this.undoing = false;
+    this.created.clear();
+    this.saved.clear();
+    this.savedRows.clear();
+    this.savedIds.clear();
+    this.dropped.clear();
+    this.droppedParts.clear();
   }
 
   private grow(min: number): void {
@@ -134,6 +235,12 @@ export class AggregateOp extends Operator {
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
     this.guarded = ctx.memory !== undefined;
+    if (ctx.undoable && !this.undoing) {
+      this.undoing = true;
+      this.startedBefore = this.started;
+      for (const a of this.aggCols) a.journal();
+    }
+    const undoing = this.undoing;
     const b = inputs[0];
     const n = b.length;
     if (this.gids.length < n) {
@@ -152,7 +259,7 @@ export class AggregateOp extends Operator {
     // 1. every row's group id, creating groups on first sight
     if (this.global) for (let k = 0; k < m; k++) gids[order[k]] = 0;
     else if (this.intIndex !== null) this.lookupIntKeys(b, m); // an int key is its own identity: no reps
-    else this.lookupKeys(b, m, nIns);
+    else this.lookupKeys(b, m);
     // 2. the touched groups, in order of first appearance
     const flag = this.touchedFlag;
     const touched = this.touched;
@@ -162,18 +269,22 @@ export class AggregateOp extends Operator {
       if (this.global) {
         flag[0] = 1;
         touched[nTouched++] = 0;
+        if (undoing) this.saveGroup(0);
       }
     }
     const cnt = this.count;
     for (let k = 0; k < m; k++) {
       const i = order[k];
       const g = gids[i];
-      cnt[g] += w[i];
       if (flag[g] === 0) {
         flag[g] = 1;
         touched[nTouched++] = g;
+        // a group that existed before this step has rows (or is the global one)
+        if (undoing && (cnt[g] !== 0 || this.global)) this.saveGroup(g);
       }
+      cnt[g] += w[i];
     }
+    if (this.groupId !== null) this.addReps(b, m, nIns);
     // 3. the aggregates, one column at a time
     for (const a of this.aggCols) a.addRows(b, order, m, gids, nIns);
     return this.emit(nTouched);
@@ -201,7 +312,7 @@ export class AggregateOp extends Operator {
     }
   }
 
-  private lookupKeys(b: Batch, m: number, nIns: number): void {
+  private lookupKeys(b: Batch, m: number): void {
     const gcols = this.spec.groupCols;
     const groupRow = (i: number) => gcols.map((c) => getValue(b.columns[c], i));
     const { gids, order } = this;
@@ -212,9 +323,14 @@ export class AggregateOp extends Operator {
       if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
       gids[i] = g;
     }
-    const groupId = this.groupId;
-    if (groupId === null) return;
-    // representations: retractions first, so an updated row's moves behind the others (reps.ts)
+  }
+
+  /** Representations of the group columns: retractions first, so an updated row's moves behind the others (reps.ts). */
+  private addReps(b: Batch, m: number, nIns: number): void {
+    const gcols = this.spec.groupCols;
+    const groupRow = (i: number) => gcols.map((c) => getValue(b.columns[c], i));
+    const groupId = this.groupId!;
+    const { gids, order } = this;
     for (let k = nIns; k < m + nIns; k++) {
       const i = order[k < m ? k : k - m];
       this.reps[gids[i]]!.add(groupId(b, i), () => groupRow(i), b.weights[i]);

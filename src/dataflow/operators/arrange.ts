@@ -2,7 +2,7 @@
 // step, before downstream operators run; passes the delta through unchanged.
 import type { Batch } from '../batch.js';
 import { Arrangement } from '../arrangement.js';
-import { Operator } from '../operator.js';
+import { Operator, type StepContext } from '../operator.js';
 
 export class ArrangeOp extends Operator {
   readonly arrangement: Arrangement;
@@ -19,9 +19,19 @@ export class ArrangeOp extends Operator {
     return `Arrange[${this.keyCols.join(',')}]`;
   }
 
-  step(inputs: readonly Batch[]): Batch {
+  step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    if (ctx.undoable) this.arrangement.journal();
     this.arrangement.apply(inputs[0]);
     return inputs[0];
+  }
+
+  override rollback(): boolean {
+    this.arrangement.rollback();
+    return true;
+  }
+
+  override settle(): void {
+    this.arrangement.commitStep();
   }
 
   override snapshot(): Batch {

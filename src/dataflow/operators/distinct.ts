@@ -20,8 +20,16 @@ interface ClassState {
   touched: boolean;
 }
 
+/** A class as it was before an undoable step first touched it (null: the step created it). */
+interface Before {
+  key: unknown;
+  s: ClassState;
+  was: Omit<ClassState, 'touched'> | null;
+}
+
 export class DistinctOp extends Operator {
   private readonly classes = new Map<unknown, ClassState>();
+  private log: Before[] | null = null;
   private readonly eqKey: BatchKeyFn;
   private readonly idKey: BatchKeyFn | null;
 
@@ -41,6 +49,8 @@ export class DistinctOp extends Operator {
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
     const guarded = ctx.memory !== undefined;
     const touched: [unknown, ClassState][] = [];
+    if (ctx.undoable) this.log ??= [];
+    const log = this.log;
     const visit = (b: Batch, rank: number, sign: number) => {
       for (let i = 0; i < b.length; i++) {
         const w = b.weights[i];
@@ -50,11 +60,13 @@ export class DistinctOp extends Operator {
         if (s === undefined) {
           s = { total: 0, emitted: null, emittedId: undefined, row: rowAt(b, i), reps: this.idKey ? new Reps() : null, touched: false };
           this.classes.set(k, s);
+          if (log !== null) log.push({ key: k, s, was: null });
           if ((this.classes.size & (CHECK_EVERY - 1)) === 0 && guarded) {
             checkHeap(CHECK_EVERY, 160 + (typeof k === 'string' ? 2 * k.length : 0), 'DISTINCT');
             checkHeapUse(`with ${this.classes.size} distinct rows`);
           }
         }
+        if (!s.touched && log !== null && s.total !== 0) log.push({ key: k, s, was: { ...s, reps: s.reps?.clone() ?? null } });
         s.total += w;
         if (s.reps !== null) s.reps.add(this.idKey!(b, i), () => rowAt(b, i), w, rank);
         if (!s.touched) {
@@ -91,6 +103,24 @@ export class DistinctOp extends Operator {
       if (s.total === 0) this.classes.delete(k);
     }
     return out.finish();
+  }
+
+  override rollback(): boolean {
+    const log = this.log;
+    this.log = null;
+    for (const { key, s, was } of (log ?? []).reverse()) {
+      if (was === null) {
+        if (this.classes.get(key) === s) this.classes.delete(key);
+        continue;
+      }
+      Object.assign(s, was, { touched: false });
+      this.classes.set(key, s);
+    }
+    return true;
+  }
+
+  override settle(): void {
+    this.log = null;
   }
 
   /** The distinct rows currently emitted (the classes are the integrated state already). */

@@ -3,7 +3,7 @@
 import type { Row } from '../../expr/value.js';
 import { rowAt, type Batch } from '../batch.js';
 import { RowStore } from '../row_store.js';
-import { Operator } from '../operator.js';
+import { Operator, type StepContext } from '../operator.js';
 
 export class IntegrateOp extends Operator {
   private readonly state: RowStore;
@@ -17,9 +17,19 @@ export class IntegrateOp extends Operator {
     return 'Integrate';
   }
 
-  step(inputs: readonly Batch[]): Batch {
+  step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    if (ctx.undoable) this.state.journal();
     this.state.apply(inputs[0]);
     return inputs[0];
+  }
+
+  override rollback(): boolean {
+    this.state.rollback();
+    return true;
+  }
+
+  override settle(): void {
+    this.state.commitStep();
   }
 
   override snapshot(): Batch {

@@ -104,6 +104,10 @@ export class JoinOp extends Operator {
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
     if (this.lOuter === null && this.rOuter === null) return this.innerStep(inputs, ctx);
+    if (ctx.undoable) {
+      this.lOuter?.journal();
+      this.rOuter?.journal();
+    }
     const A = this.left.arrangement;
     const B = this.right.arrangement;
     const hyd = ctx.hydrating;
@@ -221,6 +225,17 @@ export class JoinOp extends Operator {
   }
 
   /** Inner joins keep no per-row state: list the matching pairs, then assemble by column. */
+  override rollback(): boolean {
+    this.lOuter?.rollback();
+    this.rOuter?.rollback();
+    return true;
+  }
+
+  override settle(): void {
+    this.lOuter?.commitStep();
+    this.rOuter?.commitStep();
+  }
+
   private innerStep(inputs: readonly Batch[], ctx: StepContext): Batch {
     const A = this.left.arrangement;
     const B = this.right.arrangement;

@@ -8,7 +8,7 @@
 import type { Row } from '../../expr/value.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
 import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
-import { Operator } from '../operator.js';
+import { Operator, type StepContext } from '../operator.js';
 import { Reps, identityIsEquality } from '../reps.js';
 
 export type SetOpKind = 'intersect' | 'intersect_all' | 'except' | 'except_all';
@@ -35,6 +35,8 @@ const MULTIPLICITY: Record<SetOpKind, (a: number, b: number) => number> = {
 
 export class SetOpOp extends Operator {
   private readonly classes = new Map<unknown, ClassState>();
+  /** In an undoable step: each class touched, with its state before (null: created). */
+  private log: { s: ClassState; was: Omit<ClassState, 'touched'> | null }[] | null = null;
   private readonly key: BatchKeyFn;
   private readonly idKey: BatchKeyFn | null;
   private readonly mult: (a: number, b: number) => number;
@@ -54,8 +56,10 @@ export class SetOpOp extends Operator {
     return `SetOp[${this.kind}]`;
   }
 
-  step(inputs: readonly Batch[]): Batch {
+  step(inputs: readonly Batch[], ctx: StepContext): Batch {
     const touched: ClassState[] = [];
+    if (ctx.undoable) this.log ??= [];
+    const log = this.log;
     const visit = (b: Batch, left: boolean, sign: number) => {
       for (let i = 0; i < b.length; i++) {
         const w = b.weights[i];
@@ -66,7 +70,8 @@ export class SetOpOp extends Operator {
           const reps = this.idKey ? new Reps() : null;
           s = { key: k, row: reps ? null : rowAt(b, i), rowId: undefined, reps, a: 0, b: 0, out: 0, touched: false };
           this.classes.set(k, s);
-        }
+          if (log !== null) log.push({ s, was: null });
+        } else if (!s.touched && log !== null) log.push({ s, was: { ...s, reps: s.reps?.clone() ?? null } });
         if (left) {
           s.a += w;
           if (s.reps !== null) s.reps.add(this.idKey!(b, i), () => rowAt(b, i), w);
@@ -107,6 +112,24 @@ export class SetOpOp extends Operator {
       if (s.a === 0 && s.b === 0) this.classes.delete(s.key);
     }
     return out.finish();
+  }
+
+  override rollback(): boolean {
+    const log = this.log;
+    this.log = null;
+    for (const { s, was } of (log ?? []).reverse()) {
+      if (was === null) {
+        if (this.classes.get(s.key) === s) this.classes.delete(s.key);
+      } else {
+        Object.assign(s, was, { touched: false });
+        this.classes.set(s.key, s);
+      }
+    }
+    return true;
+  }
+
+  override settle(): void {
+    this.log = null;
   }
 
   override snapshot(): Batch {
