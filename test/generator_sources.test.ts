@@ -170,7 +170,7 @@ describe('append-only tables', () => {
     await db.close();
   });
 
-  it('take INSERT only, refuse reads with a hint; a failed commit is undone in their views, and one that cannot be reports that its contents are lost', async () => {
+  it('take INSERT only, refuse reads with a hint; a failed commit is undone in the views over them', async () => {
     const db = await Database.open();
     await db.query('CREATE TABLE ev (k int, v int) WITH (append_only = true)');
     await db.query('CREATE MATERIALIZED VIEW evs AS SELECT k, sum(v) AS s FROM ev GROUP BY k');
@@ -196,12 +196,12 @@ describe('append-only tables', () => {
     // the views the failed commit reached undid it: nothing of it shows
     expect((await db.query('SELECT * FROM evs ORDER BY k')).rows).toEqual([{ k: 1, s: 15n }, { k: 2, s: 8n }, { k: 3, s: 3n }]);
     expect((await db.query('SELECT n FROM later')).rows).toEqual([{ n: 1n }]);
-    // a DISTINCT aggregate keeps no undo information: its view would need its rows again
+    // a DISTINCT aggregate too, before the failing view
     await db.query('CREATE MATERIALIZED VIEW evd AS SELECT k, count(DISTINCT v) AS d FROM ev GROUP BY k');
     await db.query('CREATE MATERIALIZED VIEW inv4 AS SELECT 10 / (v - 4) AS x FROM ev');
     await db.query('INSERT INTO ev VALUES (5, 1)');
     await expect(db.query('INSERT INTO ev VALUES (5, 2), (6, 4)')).rejects.toMatchObject({ code: '22012' });
-    await expect(db.query('SELECT * FROM evd')).rejects.toMatchObject({ code: '55000', message: 'materialized view "evd" has lost its contents' });
+    expect((await db.query('SELECT * FROM evd')).rows).toEqual([{ k: 5, d: 1n }]);
     expect((await db.query('SELECT * FROM evs WHERE k = 5')).rows).toEqual([{ k: 5, s: 1n }]);
     await db.close();
   });

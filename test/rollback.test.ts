@@ -30,7 +30,7 @@ const VIEWS: [string, string][] = [
   ['v_intersect', 'SELECT n FROM t INTERSECT SELECT g::numeric FROM u'],
   ['v_having', 'SELECT g, count(*) AS c FROM t GROUP BY g HAVING count(*) > 1'],
   ['v_agg_join', 'SELECT u.name, count(*) AS c, max(t.n) AS xn FROM t JOIN u ON t.g = u.g GROUP BY u.name'],
-  ['v_count_distinct', 'SELECT g, count(DISTINCT n) AS d FROM t GROUP BY g'],
+  ['v_count_distinct', 'SELECT g, count(DISTINCT n) AS d, sum(DISTINCT n) AS sd, max(DISTINCT s) AS xs FROM t GROUP BY g'],
   // created last: its division by zero fails the commit after every other view has run
   ['v_poison', 'SELECT k, 10 / (g - 7) AS q FROM t'],
 ];
@@ -91,7 +91,7 @@ describe('a failed commit is undone by the operators it reached', () => {
       fc.asyncProperty(fc.array(transaction, { minLength: 5, maxLength: 30 }), async (txs) => {
         const a = await open();
         const b = await open();
-        const kept = VIEWS.filter(([n]) => n !== 'v_count_distinct').map(([n]) => [n, outputOf(a.db, n)] as const);
+        const kept = VIEWS.map(([n]) => [n, outputOf(a.db, n)] as const);
         try {
           for (const tx of txs) {
             if (commit(a.s, tx)) {
@@ -100,7 +100,6 @@ describe('a failed commit is undone by the operators it reached', () => {
             } else failures++;
             for (const [name] of VIEWS) expect(await contents(a.db, name), name).toEqual(await contents(b.db, name));
           }
-          // count(DISTINCT) keeps no undo information: its view alone may have been rebuilt
           for (const [name, op] of kept) expect(outputOf(a.db, name), `${name} was rebuilt`).toBe(op);
         } finally {
           await a.db.close();

@@ -306,21 +306,78 @@ class BoolAcc implements Acc {
  */
 class DistinctAcc implements Acc {
   private readonly classes = new Map<unknown, DistinctClass>();
-  private readonly dirty: DistinctClass[] = [];
+  private dirty: DistinctClass[] = [];
+  /** In an undoable step: each class as it was before the step first changed it (was null: created). */
+  private log: { key: unknown; c: DistinctClass; was: DistinctClass | null }[] | null = null;
+  private saved = new Set<DistinctClass>();
+  private dirtyBefore: DistinctClass[] = [];
+  /** The inner accumulator before the step (when it is copied rather than logged). */
+  private innerBefore: Acc | null = null;
   constructor(
-    private readonly inner: Acc,
+    private inner: Acc,
     private readonly key: KeyFn,
     /** Identity key, when representations can differ. */
     private readonly id: KeyFn | null,
   ) {}
 
+  journal(): void {
+    this.log = [];
+    this.dirtyBefore = this.dirty.slice();
+    for (const c of this.dirty) this.keep(c);
+    if (this.inner.clone !== undefined) {
+      this.innerBefore = this.inner;
+      this.inner = this.inner.clone();
+    } else this.inner.journal!();
+  }
+
+  rollback(): void {
+    const log = this.log ?? [];
+    for (let j = log.length - 1; j >= 0; j--) {
+      const { key, c, was } = log[j];
+      if (was === null) {
+        if (this.classes.get(key) === c) this.classes.delete(key);
+      } else {
+        Object.assign(c, was);
+        this.classes.set(key, c);
+      }
+    }
+    this.dirty = this.dirtyBefore;
+    if (this.innerBefore !== null) this.inner = this.innerBefore;
+    else this.inner.rollback!();
+    this.commitStep();
+  }
+
+  commitStep(): void {
+    if (this.innerBefore === null && this.log !== null) this.inner.commitStep!();
+    this.log = null;
+    this.saved = new Set();
+    this.dirtyBefore = [];
+    this.innerBefore = null;
+  }
+
+  /** Before the step first changes class c: keep what it was. */
+  private keep(c: DistinctClass): void {
+    if (this.saved.has(c)) return;
+    this.saved.add(c);
+    this.log!.push({ key: c.key, c, was: { ...c, reps: c.reps?.clone() ?? null } });
+  }
+
+  /** A class created in an undoable step. */
+  private created(c: DistinctClass): void {
+    this.saved.add(c);
+    this.log!.push({ key: c.key, c, was: null });
+  }
+
   add(v: Value, w: number): void {
     const k = this.key(v);
     let c = this.classes.get(k);
+    if (c !== undefined && this.log !== null) this.keep(c);
     if (this.id === null) {
       if (c === undefined) {
         if (w < 0) throw internalError('DISTINCT aggregate: negative count');
-        this.classes.set(k, { key: k, n: w, fed: v, reps: null, dirty: false });
+        const fresh = { key: k, n: w, fed: v, reps: null, dirty: false };
+        this.classes.set(k, fresh);
+        if (this.log !== null) this.created(fresh);
         this.inner.add(v, 1);
         return;
       }
@@ -334,6 +391,7 @@ class DistinctAcc implements Acc {
     if (c === undefined) {
       c = { key: k, n: 0, fed: undefined, fedId: undefined, reps: new Reps<Value>(), dirty: false };
       this.classes.set(k, c);
+      if (this.log !== null) this.created(c);
     }
     c.n += w;
     c.reps!.add(this.id(v), () => v, w);
