@@ -55,36 +55,76 @@ export class Circuit {
    * `undoable`, a step that fails can be undone by rollback(); one that completes is settled.
    */
   step(time: number, memory?: MemoryBudget, undoable = false): Map<Operator, Batch> {
-    const ctx: StepContext = { time, hydrating: false, memory, undoable };
+    if (!undoable) {
+      this.failedStep = null;
+      const out = this.run({ time, hydrating: false, memory });
+      this.raiseGated(out.keys());
+      return out;
+    }
+    const out = this.stepPart(time, memory);
+    this.endStep();
+    return out;
+  }
+
+  /** The operators that ran in the parts of the undoable step under way. */
+  private running = new Set<Operator>();
+
+  /**
+   * One part of an undoable step: a step over part of the step's input (the rest is pushed
+   * and run by further parts; the operators are incremental, so the parts add up to the
+   * whole). Nothing is settled and no gated error is raised until endStep(), so a failure in
+   * any part is undone by rollback() as a whole.
+   */
+  stepPart(time: number, memory?: MemoryBudget): Map<Operator, Batch> {
+    if (this.running.size === 0) this.failedStep = null;
+    try {
+      return this.run({ time, hydrating: false, memory, undoable: true }, this.running);
+    } catch (e) {
+      this.failedStep = this.running;
+      this.running = new Set();
+      throw e;
+    }
+  }
+
+  /** End an undoable step run by stepPart(): raise a gated error that is due, else settle. */
+  endStep(): void {
+    const ran = this.running;
+    this.running = new Set();
+    this.raiseGated(ran);
+    for (const op of ran) {
+      op.settle();
+      op.gatedErrors?.commitStep();
+    }
+  }
+
+  /** Run every operator with input, recording into `ran` those that ran (the failing one too). */
+  private run(ctx: StepContext, ran?: Set<Operator>): Map<Operator, Batch> {
     const out = new Map<Operator, Batch>();
-    this.failedStep = null;
     for (const op of this.ops) {
       const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));
       // Linear and stateful operators alike produce nothing from nothing (global aggregates
       // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
       if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
+      ran?.add(op);
       try {
-        if (undoable) op.gatedErrors?.journal();
+        if (ctx.undoable) op.gatedErrors?.journal();
         out.set(op, op.step(inputs, ctx));
       } catch (e) {
-        this.failedStep = new Set([...out.keys(), op]);
+        if (ran === undefined) this.failedStep = new Set([...out.keys(), op]);
         throw failedIn(e, op);
       }
-      if (memory !== undefined) guardHeap(op, inputs, out.get(op)!);
+      if (ctx.memory !== undefined) guardHeap(op, inputs, out.get(op)!);
     }
+    return out;
+  }
+
+  private raiseGated(ran: Iterable<Operator>): void {
     try {
       raiseDue(this.gated, this.ops);
     } catch (e) {
-      this.failedStep = new Set(out.keys());
+      this.failedStep = new Set(ran);
       throw e;
     }
-    if (undoable) {
-      for (const op of out.keys()) {
-        op.settle();
-        op.gatedErrors?.commitStep();
-      }
-    }
-    return out;
   }
 
   /**

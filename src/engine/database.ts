@@ -101,6 +101,7 @@ export class Database {
   /** Stream a materialized view's changes: rows with diff ±1 and the commit timestamp. */
   subscribe<R = Record<string, unknown>>(view: string, onChanges: (changes: ChangeRow<R>[]) => void, options: SubscribeOptions = {}): Subscription {
     this.checkOpen();
+    this.engine.finishPendingCommit(); // the snapshot is of whole commits
     const e = this.session.lookup(view);
     if (!e) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${view}" does not exist`);
     if (e.kind !== 'materialized view') {

@@ -210,14 +210,61 @@ export class Engine {
    */
   commit(changes: Map<TableEntry, TableChanges>): number {
     if (changes.size === 0) return this.timestamp;
+    this.finishPendingCommit();
+    return runSync(this.commitWork(changes));
+  }
+
+  /**
+   * A commit being run in slices by commitSliced(), or null. While it is, the tables hold its
+   * rows and the views part of its change: every other use of the engine's state must first
+   * wait for it (`pendingCommit.done`) or finish it (finishPendingCommit).
+   */
+  pendingCommit: PendingCommit | null = null;
+  /** Work per slice of a sliced commit before it pauses (ms; tests set 0 to pause at every one). */
+  commitSliceMs = SLICE_MS;
+
+  /** Run the rest of the pending commit now (its owner gets its outcome). */
+  finishPendingCommit(): void {
+    this.pendingCommit?.finish();
+  }
+
+  /**
+   * commit(), in slices: the tables' changes in chunks of rows and the circuit step in parts
+   * of readChunkRows input rows, awaiting `pause()` between slices so that other clients are
+   * served. If pause throws (a cancel, a timeout) before the commit is complete, it is undone
+   * and the error passes on.
+   */
+  async commitSliced(changes: Map<TableEntry, TableChanges>, pause: () => Promise<void>): Promise<number> {
+    while (this.pendingCommit) await this.pendingCommit.done;
+    const pc = new PendingCommit(this.commitWork(changes), () => (this.pendingCommit = null));
+    this.pendingCommit = pc;
+    let start = performance.now();
+    while (!pc.advance()) {
+      if (performance.now() - start < this.commitSliceMs) continue;
+      try {
+        await pause();
+      } catch (e) {
+        if (pc.cancel()) throw e;
+      }
+      start = performance.now();
+    }
+    return pc.outcome();
+  }
+
+  /** The commit as a Work: yields between chunks of rows. */
+  *commitWork(changes: Map<TableEntry, TableChanges>): Work<number> {
+    if (changes.size === 0) return this.timestamp;
     // deletes are timed for the snapshots open now (a later one sees them all)
     const keep = this.snapshots.size > 0;
     const time = this.nextTimestamp();
     // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
+    const deltas: [TableEntry, Batch][] = [];
     let stepped = false;
+    let done = false;
     // with snapshots open: the keys each table's change touches, per unique index
     const writtenKeys: KeySets | null = keep ? new Map() : null;
+    const chunk = this.readChunkRows;
     try {
       for (const [table, ch] of changes) {
         if (this.catalog.get(table.name) !== table) {
@@ -238,6 +285,7 @@ export class Engine {
           if (writtenKeys) noteWrittenKeys(writtenKeys, table, row);
           b.push(row, -1);
           rec.deleted.push(id);
+          if (rec.deleted.length % chunk === 0) yield;
         }
         let delta: Batch;
         if (table.store.uniques.length === 0) {
@@ -256,37 +304,84 @@ export class Engine {
             rec.inserted.push(table.store.insert(row));
             if (writtenKeys) noteWrittenKeys(writtenKeys, table, row);
             b.push(row, 1);
+            if (rec.inserted.length % chunk === 0) yield;
           }
           delta = b.finish();
         }
-        (table.source as SourceOp).push(delta);
+        deltas.push([table, delta]);
       }
       stepped = true;
-      const out = this.circuit.step(time, this.memory, true);
+      const out = yield* this.stepInParts(deltas, time);
       const horizon = this.horizon();
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
       if (writtenKeys) this.writeLog.push({ at: time, tables: writtenKeys });
-      for (const r of this.stepRecorders) r(out);
-      this.notify(out, time);
+      for (const part of out.parts) for (const r of this.stepRecorders) r(part);
+      this.notify(out.watched, time);
       for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact(horizon);
+      done = true;
       return time;
     } catch (e) {
-      for (const rec of applied.reverse()) {
-        for (const id of rec.inserted) rec.table.store.delete(id);
-        for (let k = 0; k < rec.count; k++) rec.table.store.delete(rec.first + k);
-        for (const id of rec.deleted) rec.table.store.undelete(id);
-      }
-      for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));
       this.nameFailedViews(e);
-      // a failure before the step (a key taken meanwhile) left every view as it was; one in
-      // the step is undone by the operators themselves, except where one cannot (rebuilt)
-      if (stepped) {
-        const torn = this.circuit.failedStep === null ? new Set(this.circuit.operators()) : this.circuit.rollback();
-        if (torn.size > 0) this.rebuildViews(torn);
-      }
       throw e;
+    } finally {
+      // an error, or the work closed before its end (a cancel): undo everything
+      if (!done) {
+        for (const rec of applied.reverse()) {
+          for (const id of rec.inserted) rec.table.store.delete(id);
+          for (let k = 0; k < rec.count; k++) rec.table.store.delete(rec.first + k);
+          for (const id of rec.deleted) rec.table.store.undelete(id);
+        }
+        for (const src of changes.keys()) (src.source as SourceOp).push(emptyBatch(src.store.types));
+        // a failure before the step (a key taken meanwhile) left every view as it was; one in
+        // the step is undone by the operators themselves, except where one cannot (rebuilt)
+        if (stepped) {
+          const torn = this.circuit.failedStep === null ? new Set(this.circuit.operators()) : this.circuit.rollback();
+          if (torn.size > 0) this.rebuildViews(torn);
+        }
+      }
     }
+  }
+
+  /**
+   * The circuit step of a commit, in parts of at most readChunkRows input rows (one step when
+   * the change is smaller), yielding between parts. Returns the outputs that are passed on
+   * after the commit: of the operators someone listens to, summed over the parts, and with a
+   * view being built meanwhile (stepRecorders) every part's outputs.
+   */
+  private *stepInParts(deltas: readonly [TableEntry, Batch][], time: number): Work<{ watched: Map<Operator, Batch>; parts: Map<Operator, Batch>[] }> {
+    const total = deltas.reduce((n, [, d]) => n + d.length, 0);
+    if (total <= this.readChunkRows) {
+      for (const [table, delta] of deltas) (table.source as SourceOp).push(delta);
+      const out = this.circuit.step(time, this.memory, true);
+      return { watched: out, parts: [out] };
+    }
+    // outputs are reused by the next part: what is passed on later is copied
+    const watched = new Set<Operator>(this.queryWatches.size ? [...this.queryWatches].map((w) => w.output) : []);
+    for (const [name, set] of this.listeners) {
+      const e = set.size > 0 ? this.catalog.get(name) : undefined;
+      if (e?.kind === 'table') watched.add(e.source);
+      else if (e?.kind === 'materialized view') watched.add(e.output);
+    }
+    const sums = new Map<Operator, BatchBuilder>();
+    const parts: Map<Operator, Batch>[] = [];
+    for (const [table, delta] of deltas) {
+      for (let from = 0; from < delta.length; from += this.readChunkRows) {
+        (table.source as SourceOp).push(sliceBatch(delta, from, Math.min(delta.length, from + this.readChunkRows)));
+        const out = this.circuit.stepPart(time, this.memory);
+        for (const op of watched) {
+          const d = out.get(op);
+          if (!d || d.length === 0) continue;
+          let sum = sums.get(op);
+          if (!sum) sums.set(op, (sum = new BatchBuilder(d.types, d.length)));
+          sum.appendBatch(d, null);
+        }
+        if (this.stepRecorders.size > 0) parts.push(copyOutputs(out));
+        yield;
+      }
+    }
+    this.circuit.endStep();
+    return { watched: new Map([...sums].map(([op, b]) => [op, b.finish()])), parts };
   }
 
   /** An error of view maintenance says which materialized views it stopped (CONTEXT). */
@@ -1042,4 +1137,72 @@ export function duplicateKey(table: TableEntry, u: UniqueIndex, row: readonly Va
 /** "(a, b)=(1, x)" as PostgreSQL words a key in constraint errors. */
 export function keyText(table: TableEntry, cols: readonly number[], row: readonly Value[]): string {
   return `${cols.map((c) => table.columns[c].name).join(', ')})=(${cols.map((c) => formatValue(row[c], table.columns[c].type)).join(', ')}`;
+}
+
+/** Copies of a step's outputs (the batches are reused by the next step). */
+function copyOutputs(out: Map<Operator, Batch>): Map<Operator, Batch> {
+  const m = new Map<Operator, Batch>();
+  for (const [op, d] of out) {
+    const copy = new BatchBuilder(d.types, d.length);
+    copy.appendBatch(d, null);
+    m.set(op, copy.finish());
+  }
+  return m;
+}
+
+/**
+ * A commit run in slices. Its owner advances it and others may finish it (they need the state
+ * it changes); whoever ends it, the owner gets the outcome: the timestamp or the error.
+ */
+export class PendingCommit {
+  private result: { time: number } | { error: unknown } | null = null;
+  private resolve!: () => void;
+  /** Settles when the commit has ended, committed or not. */
+  readonly done = new Promise<void>((r) => (this.resolve = r));
+
+  constructor(
+    private readonly work: Work<number>,
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** Run one slice; true when the commit has ended. */
+  advance(): boolean {
+    if (this.result !== null) return true;
+    try {
+      const r = this.work.next();
+      if (!r.done) return false;
+      this.end({ time: r.value });
+    } catch (error) {
+      this.end({ error });
+    }
+    return true;
+  }
+
+  /** Run it to its end. */
+  finish(): void {
+    while (!this.advance());
+  }
+
+  /** Stop it before its end (undone); false when it had already ended. */
+  cancel(): boolean {
+    if (this.result !== null) return false;
+    try {
+      this.work.return(undefined as never);
+    } finally {
+      this.end({ error: null });
+    }
+    return true;
+  }
+
+  outcome(): number {
+    const r = this.result!;
+    if ('error' in r) throw r.error;
+    return r.time;
+  }
+
+  private end(result: { time: number } | { error: unknown }): void {
+    this.result = result;
+    this.onEnd();
+    this.resolve();
+  }
 }

@@ -132,6 +132,11 @@ export class Session {
     this.block.endImplicit(commit);
   }
 
+  /** endImplicitBlock(true) with a big commit run in slices, awaiting `pause()` between them. */
+  async endImplicitBlockSliced(pause: () => Promise<void>): Promise<void> {
+    await this.block.endImplicitSliced(pause);
+  }
+
   /** The client is gone: roll back what is open (and release its snapshot). */
   close(): void {
     this.block.discard();
@@ -153,6 +158,8 @@ export class Session {
   }
 
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
+    // another session's commit may be under way in slices: its change must be whole first
+    if (this.engine.pendingCommit && touchesData(stmt)) this.engine.finishPendingCommit();
     const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.executeOne(stmt, rawParams, paramTypes);
@@ -340,6 +347,8 @@ export class Session {
    * has `streamed: true` and no rows (`fields` and the count as usual).
    */
   async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>, stream?: StatementStream): Promise<StatementResult> {
+    // another session's commit under way in slices: wait for its end (other clients go on)
+    if (this.engine.pendingCommit && touchesData(stmt)) while (this.engine.pendingCommit) await this.engine.pendingCommit.done;
     const tag = nodeTag(stmt.node);
     const dml = tag === 'InsertStmt' || tag === 'UpdateStmt' || tag === 'DeleteStmt';
     const ctas = tag === 'CreateTableAsStmt' && !this.block.txn && !this.settings.readOnly;
@@ -369,7 +378,7 @@ export class Session {
       const n = stmt.node[tag];
       const work = matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
       const result = await runSliced(work, ourPause, stream?.urgent);
-      if (t.autocommit) this.engine.commit(t.txn.changes());
+      if (t.autocommit) await this.engine.commitSliced(t.txn.changes(), ourPause);
       return result;
     } catch (e) {
       const err = this.statementFailed(t, e);
@@ -598,4 +607,21 @@ function refuseWrite(txn: Txn, command: string, run: () => StatementResult): Sta
 function selectResult(plan: Plan, rows: Row[]): StatementResult {
   const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
   return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+}
+
+/**
+ * Whether a statement may read or write what a commit changes: all but SET, SHOW and a
+ * SELECT that names no relation (`SELECT 1`, `SELECT now()`), which need not wait for one.
+ */
+function touchesData(stmt: ParsedStatement): boolean {
+  const tag = nodeTag(stmt.node);
+  if (tag === 'VariableSetStmt' || tag === 'VariableShowStmt') return false;
+  return tag !== 'SelectStmt' || namesRelation(stmt.node);
+}
+
+function namesRelation(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(namesRelation);
+  for (const [k, v] of Object.entries(node)) if (k === 'RangeVar' || namesRelation(v)) return true;
+  return false;
 }

@@ -71,6 +71,13 @@ export class TransactionBlock {
     if (this.implicit) this.finish(true);
   }
 
+  /** endImplicit(true), with the commit run in slices (Engine.commitSliced) between pauses. */
+  async endImplicitSliced(pause: () => Promise<void>): Promise<void> {
+    this.inImplicit = false;
+    this.implicitIsBlock = false;
+    if (this.implicit) await this.finishSliced(pause);
+  }
+
   /**
    * An error happened in the current command: a BEGIN block is aborted (25P02 until it
    * ends), an implicit transaction rolled back.
@@ -247,22 +254,54 @@ export class TransactionBlock {
         try {
           this.engine.commit(txn.changes());
         } catch (e) {
-          // a key another transaction committed after this one's snapshot: as PostgreSQL's
-          // SERIALIZABLE, a conflict to retry rather than a constraint the data breaks
-          if (txn.serializable && e instanceof SqlError && e.code === SQLSTATE.UNIQUE_VIOLATION) throw readWriteConflict(e.message);
-          throw e;
+          throw commitError(txn, e);
         }
       }
     } catch (e) {
       commit = false;
       throw e;
     } finally {
-      if (!commit) txn.undoDdl(0, this.engine.catalog);
-      txn.releaseNames(this.engine.catalog);
-      this.engine.catalog.viewer = null;
-      this.engine.closeSnapshot(txn);
-      if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
-      this.settings.endTransaction();
+      this.ended(txn, commit);
     }
   }
+
+  /** finish(true), with the commit run in slices between pauses. */
+  private async finishSliced(pause: () => Promise<void>): Promise<void> {
+    const txn = this.txn!;
+    this.txn = null;
+    this.implicit = false;
+    let commit = true;
+    try {
+      if (txn.serializable && txn.wrote) this.validate(txn);
+      try {
+        await this.engine.commitSliced(txn.changes(), pause);
+      } catch (e) {
+        throw commitError(txn, e);
+      }
+    } catch (e) {
+      commit = false;
+      throw e;
+    } finally {
+      this.ended(txn, commit);
+    }
+  }
+
+  /** What ending a transaction releases, committed or not. */
+  private ended(txn: Txn, commit: boolean): void {
+    if (!commit) txn.undoDdl(0, this.engine.catalog);
+    txn.releaseNames(this.engine.catalog);
+    this.engine.catalog.viewer = null;
+    this.engine.closeSnapshot(txn);
+    if (!commit && txn.savedAtStart) this.settings.restore(txn.savedAtStart);
+    this.settings.endTransaction();
+  }
+}
+
+/**
+ * A key another transaction committed after this one's snapshot: as PostgreSQL's
+ * SERIALIZABLE, a conflict to retry rather than a constraint the data breaks.
+ */
+function commitError(txn: Txn, e: unknown): unknown {
+  if (txn.serializable && e instanceof SqlError && e.code === SQLSTATE.UNIQUE_VIOLATION) return readWriteConflict(e.message);
+  return e;
 }

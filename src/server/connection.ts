@@ -370,7 +370,7 @@ export class Connection {
           await this.flush();
           break;
         case 'S':
-          this.sync();
+          await this.sync();
           break;
         case 'd':
         case 'c':
@@ -432,7 +432,7 @@ export class Connection {
       try {
         // PostgreSQL commits before the last statement's CommandComplete: a failed commit
         // (a view's maintenance erring on the new rows) is reported instead of the tag
-        session.endImplicitBlock(true);
+        await session.endImplicitBlockSliced(() => this.pace());
         if (held) this.send(held);
       } catch (e) {
         this.send(errorResponse(asSqlError(e)));
@@ -627,10 +627,10 @@ export class Connection {
     else this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
   }
 
-  private sync(): void {
+  private async sync(): Promise<void> {
     this.skipTillSync = false;
     try {
-      this.session.endImplicitBlock(true);
+      await this.session.endImplicitBlockSliced(() => this.pace());
     } catch (e) {
       this.send(errorResponse(asSqlError(e)));
     }

@@ -96,6 +96,36 @@ describe('long statements yield to other clients', () => {
     await c.end();
   });
 
+  it('a big commit maintains its views in slices: SELECT 1 is answered meanwhile, and a reader of the views sees all of it or none', async () => {
+    const c = await client();
+    const reader = await client();
+    await c.query('CREATE TABLE cm (k int, g int)');
+    await c.query('CREATE MATERIALIZED VIEW cm_j AS SELECT cm.k, big.v FROM cm JOIN big ON cm.k = big.k');
+    await c.query('CREATE MATERIALIZED VIEW cm_g AS SELECT g, count(*) AS n FROM cm GROUP BY g');
+    const rows = 300_000;
+    // small parts: the commit pauses often (its cost does not change)
+    const chunk = ts.db.engine.readChunkRows;
+    ts.db.engine.readChunkRows = 2048;
+    const seen = new Set<string>();
+    let done = false;
+    const reading = (async () => {
+      while (!done) seen.add(JSON.stringify((await reader.query('SELECT (SELECT count(*) FROM cm_j)::int AS j, (SELECT sum(n) FROM cm_g)::int AS g')).rows[0]));
+    })();
+    const { result, answeredBeforeEnd } = await probeWhile(c, `INSERT INTO cm SELECT g % ${N}, g % 100 FROM generate_series(1, ${rows}) g`);
+    done = true;
+    await reading;
+    ts.db.engine.readChunkRows = chunk;
+    expect(result).toEqual([]);
+    expect(answeredBeforeEnd).toBe(true);
+    // every read saw the views before the commit or after it, never part of it
+    const after = JSON.stringify({ j: rows, g: rows });
+    for (const s of seen) expect([JSON.stringify({ j: null, g: null }), JSON.stringify({ j: 0, g: null }), after]).toContain(s);
+    expect((await reader.query('SELECT (SELECT count(*) FROM cm_j)::int AS j, (SELECT sum(n) FROM cm_g)::int AS g')).rows[0]).toEqual({ j: rows, g: rows });
+    await c.query('DROP TABLE cm CASCADE');
+    await c.end();
+    await reader.end();
+  });
+
   it('CREATE TABLE AS over many rows yields too', async () => {
     const c = await client();
     const { result, answeredBeforeEnd } = await probeWhile(c, 'CREATE TABLE copied AS SELECT k, v * 2 AS w FROM big, generate_series(1, 5) g');
