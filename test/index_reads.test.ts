@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { OrderedIndex } from '../src/storage/ordered_index.js';
+import { OrderedIndex } from '../src/dataflow/ordered_index.js';
 import { T } from '../src/sql/types.js';
 import { Database } from '../src/index.js';
 import { useOracle } from './support/suite.js';

@@ -52,4 +52,13 @@ export abstract class Operator {
   snapshot(): Batch | undefined {
     return undefined;
   }
+
+  /**
+   * Undo every state change this operator made since its last completed step (a commit failed
+   * midway). The circuit calls it.
+   */
+  rollback(): void {}
+
+  /** The step completed: undo information for it can be forgotten. The circuit calls it. */
+  settle(): void {}
 }

@@ -9,7 +9,7 @@ import type { Row, Value } from '../expr/value.js';
 import { evalConstant } from '../expr/compile.js';
 import { PgArray } from '../expr/array.js';
 import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
-import type { Bound } from '../storage/ordered_index.js';
+import type { Bound } from '../dataflow/ordered_index.js';
 import type { TableReader } from './transaction.js';
 import type { SqlType } from '../sql/types.js';
 import type { Arrangement } from '../dataflow/arrangement.js';
