@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Database } from '../src/index.js';
 import { useOracle } from './support/suite.js';
-import { sortedRows } from './support/oracle.js';
+import { bothWays, explainText, indexReadMismatches } from './support/index_reads.js';
 
 const { differential } = useOracle();
 
@@ -82,32 +82,11 @@ const program = fc
   .tuple(seed, fc.array(fc.oneof(write.map((w) => [w]), read.map((r) => [r]), read.map((r) => [r]), txn), { minLength: 4, maxLength: 24 }))
   .map(([first, rest]) => [[first], ...rest]);
 
-async function textRows(db: Database, sql: string): Promise<string> {
-  try {
-    return JSON.stringify(sortedRows((await db.query(sql, [], { rowMode: 'array', format: 'text' })).rows as unknown as (string | null)[][]));
-  } catch (e: any) {
-    return `error ${e.code}`;
-  }
-}
-
 describe('range reads through indexes on materialized views', () => {
   it('agree with PostgreSQL and with full scans after random writes', async () => {
     await fc.assert(
       fc.asyncProperty(program, async (prog) => {
-        const d = await differential();
-        const mismatches = [];
-        for (const sql of [...SETUP, ...prog.flat()]) {
-          mismatches.push(...(await d.run(sql)));
-          if (sql.startsWith('SELECT')) {
-            const viaIndex = await textRows(d.db, sql);
-            d.db.engine.useIndexes = false;
-            const viaScan = await textRows(d.db, sql);
-            d.db.engine.useIndexes = true;
-            if (viaIndex !== viaScan) mismatches.push({ statement: sql, what: 'index vs scan', ours: viaIndex, theirs: viaScan });
-          }
-        }
-        mismatches.push(...(await d.finish()));
-        await d.db.close();
+        const mismatches = await indexReadMismatches(await differential(), [...SETUP, ...prog.flat()], () => true);
         expect(mismatches).toEqual([]);
       }),
       { numRuns: 40 },
@@ -117,7 +96,7 @@ describe('range reads through indexes on materialized views', () => {
   it('EXPLAIN names the view index a range uses', async () => {
     const db = await Database.open();
     for (const s of SETUP) await db.query(s);
-    const plan = async (q: string) => (await db.query(`EXPLAIN ${q}`, [], { rowMode: 'array' })).rows.map((r: any) => r[0]).join('\n');
+    const plan = (q: string) => explainText(db, q);
     expect(await plan('SELECT * FROM w WHERE a = 1 AND n > 1.5')).toContain('Index Scan using w_a_n on w (#0 = 1::int4, #1 > 1.5::numeric)');
     expect(await plan('SELECT * FROM w WHERE a BETWEEN $1 AND $2')).toContain('Index Scan using w_a_n on w (#0 >= $1, #0 <= $2)');
     expect(await plan("SELECT * FROM w WHERE f < 'NaN'")).toContain('Index Scan using w_f on w (#2 < ');
@@ -139,10 +118,7 @@ describe('range reads through indexes on materialized views', () => {
       ['SELECT count(*), sum(s) FROM m WHERE k >= $1', [10]],
       ['SELECT count(*), sum(s) FROM m WHERE k > $1 AND k < $2', [29000, 29990]],
     ] as const) {
-      const viaIndex = (await db.query(q, [...params], { rowMode: 'array' })).rows;
-      db.engine.useIndexes = false;
-      const viaScan = (await db.query(q, [...params], { rowMode: 'array' })).rows;
-      db.engine.useIndexes = true;
+      const { viaIndex, viaScan } = await bothWays(db, q, params);
       expect(viaIndex).toEqual(viaScan);
     }
     // k's rows are ids k (updated) and k + 30000
