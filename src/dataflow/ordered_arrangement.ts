@@ -6,7 +6,7 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
-import { BatchBuilder, getValue, type Batch } from './batch.js';
+import { BatchBuilder, type Batch } from './batch.js';
 import { OrderedIndex, type Bound } from './ordered_index.js';
 import { RowStore } from './row_store.js';
 
@@ -20,7 +20,7 @@ export class OrderedArrangement {
   ) {
     const store = new RowStore(types);
     this.store = store;
-    this.index = new OrderedIndex('', keyCols, types, (slot, col) => getValue(store.column(col), slot));
+    this.index = new OrderedIndex('', keyCols, types, (slot, col) => store.valueAt(col, slot));
   }
 
   /** Number of distinct rows held. */
@@ -64,9 +64,8 @@ export class OrderedArrangement {
   /** The rows in `slots`, with their weights, as a batch. */
   rows(slots: readonly number[]): Batch {
     const out = new BatchBuilder(this.types, slots.length);
-    const cols = this.types.map((_, c) => this.store.column(c));
     for (const s of slots) {
-      for (let c = 0; c < cols.length; c++) out.set(c, getValue(cols[c], s));
+      for (let c = 0; c < this.types.length; c++) out.set(c, this.store.valueAt(c, s));
       out.commitRow(this.store.weight(s));
     }
     return out.finish();

@@ -3,14 +3,15 @@
 //
 // Rollback: the state is a multiset keyed by whole rows, so applying the negation of the
 // unsettled step's input restores it exactly (slots may differ; nothing outside holds them).
-import { BatchBuilder, negateBatch, type Batch } from '../batch.js';
+import { negateBatch, reusableBuilder, type BatchBuilder, type Batch } from '../batch.js';
 import { OrderedArrangement } from '../ordered_arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 
 export class OrderedArrangeOp extends Operator {
   readonly arrangement: OrderedArrangement;
-  /** The negation of the last step's input, until it settles (a copy: inputs live one step). */
+  /** A copy of the last step's input (inputs live one step), until it settles. */
   private undo: Batch | null = null;
+  private undoBuilder: BatchBuilder | null = null;
 
   constructor(
     input: Operator,
@@ -30,16 +31,16 @@ export class OrderedArrangeOp extends Operator {
     // A hydration is not undone (a failed one discards the new operators).
     this.undo = null;
     if (!ctx.hydrating && delta.length > 0) {
-      const copy = new BatchBuilder(delta.types, delta.length);
-      copy.appendBatch(delta, null);
-      this.undo = negateBatch(copy.finish());
+      this.undoBuilder = reusableBuilder(this.undoBuilder, delta.types, delta.length);
+      this.undoBuilder.appendBatch(delta, null);
+      this.undo = this.undoBuilder.finish();
     }
     this.arrangement.apply(delta);
     return delta;
   }
 
   override rollback(): void {
-    if (this.undo) this.arrangement.apply(this.undo);
+    if (this.undo) this.arrangement.apply(negateBatch(this.undo));
     this.undo = null;
   }
 
