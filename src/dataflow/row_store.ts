@@ -7,7 +7,7 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
-import { BatchBuilder, getValue, storageKind, type Batch, type Column, type ColumnData, type StorageKind } from './batch.js';
+import { BatchBuilder, storageKind, type Batch, type Column, type ColumnData, type StorageKind } from './batch.js';
 import { batchRowHash, type BatchRowHash } from './row_hash.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';

@@ -3,12 +3,12 @@
 // indexes, seen through the reading transaction (its deletes hidden, its inserts added);
 // materialized views from the ordered arrangements their indexes keep.
 
-import type { MaterializedViewEntry, TableEntry } from '../catalog/catalog.js';
+import type { TableEntry } from '../catalog/catalog.js';
 import type { AccessPath, IndexInfo } from '../plan/access_path.js';
-import type { Row, Value } from '../expr/value.js';
+import type { Value } from '../expr/value.js';
 import { evalConstant } from '../expr/compile.js';
 import { PgArray } from '../expr/array.js';
-import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Bound } from '../dataflow/ordered_index.js';
 import type { TableReader } from './transaction.js';
 import type { SqlType } from '../sql/types.js';
