@@ -1,6 +1,7 @@
 // Entry point: `npm run bench` (all benchmarks) or `npx tsx benchmarks/run.ts groupby join`.
 // Flags: --quick (smaller sizes, for smoke tests), --tributary-only (skip baselines; for
-// profiling with `node --import tsx --cpu-prof benchmarks/run.ts groupby --tributary-only`).
+// profiling with `node --import tsx --cpu-prof benchmarks/run.ts groupby --tributary-only`),
+// --scripts=a,b (serving: only those scripts, by name), --sizes=n,m (serving: table sizes).
 // Prints one Markdown table per benchmark and writes benchmarks/results.json.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,13 +17,16 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const tributaryOnly = args.includes('--tributary-only');
 const selected = args.filter((a) => !a.startsWith('--'));
+const listArg = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1).split(',');
+const scripts = listArg('--scripts');
+const sizes = listArg('--sizes')?.map(Number);
 const want = (n: string) => selected.length === 0 || selected.includes(n);
 
 const benches: [string, () => Promise<BenchResult>][] = [
   ['groupby', () => groupby(quick ? { events: 100_000, runs: 2, pgliteBatches: 5, tributaryOnly } : { runs: 5, tributaryOnly })],
   ['join', () => join(quick ? { rowsPerSide: 20_000, runs: 2, tributaryOnly } : { runs: 3, tributaryOnly })],
   ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
-  ['serving', () => serving(quick ? { sizes: [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2 } : {})],
+  ['serving', () => serving(quick ? { sizes: sizes ?? [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2, scripts } : { sizes, scripts })],
   ['transactions', () => transactions(quick ? { accounts: [10], clients: [8], seconds: 2 } : {})],
 ];
 

@@ -1,9 +1,9 @@
 // Serving reads over the wire, pgbench against Tributary and the machine's PostgreSQL 15 in
 // the same run, with the same scripts: point SELECTs by primary key, a 100-row range by
-// primary key, and a lookup by key in an indexed materialized view. pgbench is the client for
-// both (simple, extended and prepared protocol), so the comparison includes each server's
-// protocol handling. PostgreSQL runs one backend process per client on all cores; Tributary
-// serves every client from one Node thread.
+// primary key, and a lookup by key and a 100-row range in an indexed materialized view.
+// pgbench is the client for both (simple, extended and prepared protocol), so the comparison
+// includes each server's protocol handling. PostgreSQL runs one backend process per client on
+// all cores; Tributary serves every client from one Node thread.
 //
 // Needs PostgreSQL 15's pgbench and a running cluster reachable over its Unix socket as the
 // current user (.ci/run sets that up); without them only Tributary's figures are given.
@@ -17,6 +17,8 @@ export interface ServingOptions {
   clients?: number[];
   modes?: ('simple' | 'extended' | 'prepared')[];
   seconds?: number;
+  /** Names of the scripts to run (all when absent). */
+  scripts?: string[];
 }
 
 interface Script {
@@ -28,6 +30,7 @@ const SCRIPTS: Script[] = [
   { name: 'point', text: () => '\\set aid random(1, :rows)\nSELECT abalance FROM pk WHERE aid = :aid;\n' },
   { name: 'range 100', text: () => '\\set aid random(1, :rows - 99)\nSELECT aid, abalance FROM pk WHERE aid BETWEEN :aid AND :aid + 99;\n' },
   { name: 'view point', text: () => '\\set k random(0, 9999)\nSELECT c, s FROM mv WHERE k = :k;\n' },
+  { name: 'view range 100', text: () => '\\set k random(0, 9900)\nSELECT k, c, s FROM mv WHERE k BETWEEN :k AND :k + 99;\n' },
 ];
 
 const SETUP_VIEW = ['CREATE MATERIALIZED VIEW mv AS SELECT aid % 10000 AS k, count(*) AS c, sum(abalance) AS s FROM pk GROUP BY aid % 10000', 'CREATE INDEX mv_k ON mv (k)'];
@@ -69,7 +72,7 @@ export async function serving(opts: ServingOptions = {}): Promise<BenchResult> {
     const loadS = (performance.now() - t0) / 1000;
     if (pg) setupPostgres(size);
     notes.push(`${fmtInt(size)} rows: Tributary loaded in ${fmtNum(loadS, 1)} s, heap ${fmtInt(process.memoryUsage().heapUsed / 2 ** 20)} MiB after load`);
-    for (const script of SCRIPTS) {
+    for (const script of SCRIPTS.filter((s) => !opts.scripts || opts.scripts.includes(s.name))) {
       for (const mode of modes) {
         for (const c of clients) {
           const ours = await pgbench(['-h', '127.0.0.1', '-p', String(trib.port), '-U', 'bench', 'bench'], script.text(size), c, mode, seconds, size, c === 1);

@@ -12,7 +12,7 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
-import { BatchBuilder, getValue, storageKind, type Batch, type Column, type ColumnData, type StorageKind } from './batch.js';
+import { BatchBuilder, storageKind, type Batch, type Column, type ColumnData, type StorageKind } from './batch.js';
 import { batchRowHash, type BatchRowHash } from './row_hash.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
@@ -355,12 +355,21 @@ export class RowStore {
     return out.finish();
   }
 
-  private valueAt(c: number, s: number): Value {
+  /** The value of column c in slot s (no allocation: ordered indexes compare through it). */
+  valueAt(c: number, s: number): Value {
     const kind = this.kinds[c];
     if (kind === 'any') return (this.cols[c] as Value[])[s];
     if (this.nulls[c][s] === 1) return null;
-    const col: Column = { kind, data: this.cols[c], nulls: null };
-    return getValue(col, s);
+    switch (kind) {
+      case 'i32':
+        return (this.cols[c] as Int32Array)[s];
+      case 'f64':
+        return (this.cols[c] as Float64Array)[s];
+      case 'i64':
+        return (this.cols[c] as BigInt64Array)[s];
+      default:
+        return (this.cols[c] as Uint8Array)[s] === 1;
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBat
 import type { Operator } from '../dataflow/operator.js';
 import { SnapshotOp, SourceOp } from '../dataflow/source.js';
 import { ArrangeOp } from '../dataflow/operators/arrange.js';
+import { OrderedArrangeOp } from '../dataflow/operators/ordered_arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
 import { DistinctOp } from '../dataflow/operators/distinct.js';
@@ -114,8 +115,8 @@ export class Engine {
   readonly catalog = new Catalog();
   readonly circuit = new Circuit();
   private arrangements = new Map<string, ArrangeOp>();
-  /** Indexes on materialized views: each an arrangement of the view's contents by its columns. */
-  private viewIndexes = new Map<string, { view: string; cols: readonly number[]; op: ArrangeOp }>();
+  /** Indexes on materialized views: each the view's contents ordered by its columns. */
+  private viewIndexes = new Map<string, { view: string; cols: readonly number[]; op: OrderedArrangeOp }>();
   private listeners = new Map<string, Map<ChangeListener, ((reason: SqlError) => void) | undefined>>();
   /** Dataflows built for a query (not a catalog view) that someone is watching. */
   private queryWatches = new Set<QueryWatch>();
@@ -538,37 +539,28 @@ export class Engine {
     return { output, created };
   }
 
-  /** CREATE INDEX on a materialized view: arrange its contents by `cols`, kept up to date from now on. */
+  /** CREATE INDEX on a materialized view: order its contents by `cols`, kept up to date from now on. */
   addViewIndex(name: string, view: MaterializedViewEntry, cols: readonly number[]): void {
-    this.viewIndexes.set(name, { view: view.name, cols, op: this.arrangeView(view, cols) });
+    const op = new OrderedArrangeOp(view.output, cols);
+    hydrate([op], this.timestamp);
+    this.circuit.add([op]);
+    this.viewIndexes.set(name, { view: view.name, cols, op });
   }
 
   dropViewIndex(name: string): void {
     if (this.viewIndexes.delete(name)) this.collectGarbage();
   }
 
-  private arrangeView(view: MaterializedViewEntry, cols: readonly number[]): ArrangeOp {
-    const input = view.output;
-    const key = arrangementKey(input, cols);
-    const shared = this.arrangements.get(key);
-    if (shared) return shared;
-    const op = new ArrangeOp(input, cols);
-    hydrate([op], this.timestamp);
-    this.circuit.add([op]);
-    if (integrated(input)) this.arrangements.set(key, op);
-    return op;
-  }
-
-  /** The indexes of a materialized view, for access paths: hash lookups by all their columns. */
+  /** The indexes of a materialized view, for access paths: ordered, as a table's plain indexes. */
   private viewIndexInfo(view: string): IndexInfo[] {
     const out: IndexInfo[] = [];
-    for (const [name, ix] of this.viewIndexes) if (ix.view === view) out.push({ name, cols: ix.cols, hash: true, ordered: false });
+    for (const [name, ix] of this.viewIndexes) if (ix.view === view) out.push({ name, cols: ix.cols, hash: false, ordered: true });
     return out;
   }
 
-  private viewIndexCandidates(v: MaterializedViewEntry, path: AccessPath, params: readonly Value[]): Batch | null {
+  private viewIndexCandidates(path: AccessPath, params: readonly Value[]): Batch | null {
     const ix = this.viewIndexes.get(path.index.name);
-    return ix ? viewCandidates(v, ix.op.arrangement, path, params) : null;
+    return ix ? viewCandidates(ix.op.arrangement, path, params) : null;
   }
 
   private leafOperator(relation: string, created: Operator[]): Operator {
@@ -895,7 +887,7 @@ export class Engine {
         e.kind === 'table'
           ? tableCandidates(e, path, params, tables)
           : e.kind === 'materialized view'
-            ? (tables.noteRead?.(e), this.viewIndexCandidates(e, path, params))
+            ? (tables.noteRead?.(e), this.viewIndexCandidates(path, params))
             : null;
       if (rows) out.set(scan, rows);
     }

@@ -1,19 +1,18 @@
 // Reading a relation through an index (plan/access_path.ts chose which): the candidate rows a
 // read's filter is then checked on. Tables answer from their unique hash indexes and ordered
 // indexes, seen through the reading transaction (its deletes hidden, its inserts added);
-// materialized views from the arrangements their indexes keep.
+// materialized views from the ordered arrangements their indexes keep.
 
-import type { MaterializedViewEntry, TableEntry } from '../catalog/catalog.js';
+import type { TableEntry } from '../catalog/catalog.js';
 import type { AccessPath, IndexInfo } from '../plan/access_path.js';
-import type { Row, Value } from '../expr/value.js';
+import type { Value } from '../expr/value.js';
 import { evalConstant } from '../expr/compile.js';
 import { PgArray } from '../expr/array.js';
-import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
-import type { Bound } from '../storage/ordered_index.js';
+import { BatchBuilder, type Batch } from '../dataflow/batch.js';
+import type { Bound } from '../dataflow/ordered_index.js';
 import type { TableReader } from './transaction.js';
 import type { SqlType } from '../sql/types.js';
-import type { Arrangement } from '../dataflow/arrangement.js';
-import { batchKeyFn } from '../dataflow/keys.js';
+import type { OrderedArrangement } from '../dataflow/ordered_arrangement.js';
 
 /** More key combinations than this (IN lists on several columns) are read by a full scan. */
 const MAX_KEYS = 10_000;
@@ -138,30 +137,16 @@ function pendingBatch(t: TableEntry, pending: ReturnType<NonNullable<TableReader
   return b.finish();
 }
 
-/** Candidate rows of a materialized view through one of its index arrangements; null for a full read. */
-export function viewCandidates(v: MaterializedViewEntry, arrangement: Arrangement, path: AccessPath, params: readonly Value[]): Batch | null {
+/** Candidate rows of a materialized view through one of its indexes, in index order; null for a full read. */
+export function viewCandidates(index: OrderedArrangement, path: AccessPath, params: readonly Value[]): Batch | null {
   const k = evaluateKeys(path, params);
-  if (k === null || (k !== 'empty' && path.eq.length !== arrangement.keyCols.length)) return null;
-  const rows: Row[] = [];
-  const weights: number[] = [];
+  if (k === null) return null;
+  const slots: number[] = [];
   if (k !== 'empty') {
-    // a probe batch holding just the key columns, keyed as the arrangement keys its rows
-    const probe = batchFromRows(path.keyTypes, k.keys);
-    const keyCols = path.keyTypes.map((_, i) => i);
-    const keyOf = batchKeyFn(probe.types, keyCols, 'equality');
-    // `IN (1, 1)` or `IN (1.0, 1.00)` names one key twice: its rows are read once
-    const seen = new Set<unknown>();
-    for (let i = 0; i < probe.length; i++) {
-      const key = keyOf(probe, i);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      for (let s = arrangement.headFor(probe, i, keyOf, keyCols); s >= 0; s = arrangement.nextOf(s)) {
-        const w = arrangement.weight(s);
-        if (w <= 0) continue;
-        rows.push(arrangement.row(s));
-        weights.push(w);
-      }
-    }
+    // as for a table: an unselective read is a full scan, which runs in slices
+    const max = Math.max(UNSELECTIVE_MIN, index.size >> 3);
+    for (const key of k.keys) if (!index.scan(key, k.lower, k.upper, slots, max)) return null;
   }
-  return batchFromRows(v.columns.map((c) => c.type), rows, weights);
+  // `IN (1, 1)` or `IN (1.0, 1.00)` names one key twice: its rows are read once
+  return index.rows(k !== 'empty' && k.keys.length > 1 ? [...new Set(slots)] : slots);
 }

@@ -9,7 +9,7 @@ import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import { ChunkedLog } from './chunked_log.js';
 import type { Row, Value } from '../expr/value.js';
 import { compositeKeyFn, equalityKeyFn } from '../expr/compare.js';
-import { OrderedIndex } from './ordered_index.js';
+import { OrderedIndex } from '../dataflow/ordered_index.js';
 import { RowVersions } from './row_versions.js';
 
 /** A unique index (the primary key, or a UNIQUE constraint or index): key → live row id. */

@@ -1,6 +1,6 @@
-// An ordered index over a table's rows: row ids sorted by key columns (each in its type's
-// btree order, NULLs last, as PostgreSQL's default index order), ties broken by row id, so
-// every entry has one place. It answers equality on a prefix of the key columns plus a range
+// An ordered index over rows named by integer ids (a table's row ids, the slots of a view
+// index's row store): ids sorted by key columns (each in its type's btree order, NULLs last,
+// as PostgreSQL's default index order), ties broken by id, so every entry has one place. It answers equality on a prefix of the key columns plus a range
 // on the next one. Entries live in sorted chunks of at most CHUNK ids (a B-tree of one level):
 // finding a place is two binary searches, and an insert or delete moves at most CHUNK ids.
 
