@@ -30,6 +30,8 @@ export class TransactionBlock {
    * Query message): SET LOCAL and SET TRANSACTION apply in it rather than warn.
    */
   private implicitIsBlock = false;
+  /** Transactions ended so far (what began in one, a portal, ends with it). */
+  ended = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -241,6 +243,7 @@ export class TransactionBlock {
     const txn = this.txn!;
     this.txn = null;
     this.implicit = false;
+    this.ended++;
     try {
       if (commit) {
         if (txn.serializable && txn.wrote) this.validate(txn);
