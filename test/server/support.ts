@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'pg-protocol';
+import { expect } from 'vitest';
 import { Database } from '../../src/index.js';
 import type { OpenOptions } from '../../src/engine/database.js';
 import type { ListeningServer, ServerOptions } from '../../src/server/server.js';
@@ -83,13 +84,14 @@ export class RawClient {
     this.waiters = [];
     w.forEach((f) => f());
   }
-  static async connect(port: number, startup = true): Promise<RawClient> {
-    const socket = connect(port, '127.0.0.1');
+  /** `to`: a TCP port on loopback, or a Unix-domain socket's path. */
+  static async connect(to: number | string, startup = true, params: Record<string, string> = { user: 'raw', database: 'test' }): Promise<RawClient> {
+    const socket = typeof to === 'number' ? connect(to, '127.0.0.1') : connect(to);
     await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
-    socket.setNoDelay(true);
+    if (typeof to === 'number') socket.setNoDelay(true);
     const c = new RawClient(socket);
     if (startup) {
-      c.send(serialize.startup({ user: 'raw', database: 'test' }));
+      c.send(serialize.startup(params));
       await c.readUntil('Z');
     }
     return c;
@@ -154,4 +156,77 @@ export function dataRowText(body: Buffer): (string | null)[] {
     }
   }
   return out;
+}
+
+/** The machine's PostgreSQL 15, which some tests compare with (skipped where none answers). */
+export const PG15 = { dir: process.env.PG15_HOST ?? '/var/run/postgresql', user: process.env.PG15_USER ?? 'root', database: 'postgres' };
+
+/** A raw connection to PostgreSQL 15 over its Unix-domain socket, or null if none answers. */
+export async function rawPg15(): Promise<RawClient | null> {
+  try {
+    return await RawClient.connect(`${PG15.dir}/.s.PGSQL.5432`, true, { user: PG15.user, database: PG15.database });
+  } catch {
+    return null;
+  }
+}
+
+/** One step of a scripted conversation: send, read up to a message type, then stay idle. */
+export interface Step {
+  send?: Buffer[];
+  /** Read until a message of this type (what arrived meanwhile is part of the step). */
+  until?: string;
+  /** Then run this (e.g. another session's statements). */
+  then?: () => Promise<unknown>;
+  /** Then wait this long without reading (ms). */
+  idle?: number;
+}
+
+/**
+ * Run steps on a raw connection; the transcript has one entry per step: the messages
+ * received, as `1 2 D[3] s C(SELECT 0) E(57014) Z(I)`. Comparing transcripts compares servers.
+ */
+export async function converse(c: RawClient, steps: Step[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const step of steps) {
+    for (const b of step.send ?? []) c.send(b);
+    out.push(step.until ? (await c.readUntil(step.until)).map(messageText).join(' ') : '');
+    await step.then?.();
+    if (step.idle) await new Promise((r) => setTimeout(r, step.idle));
+  }
+  return out;
+}
+
+/**
+ * The same conversation with Tributary (on `port`) and, when `pg15`, with PostgreSQL 15, at
+ * once (`steps` may differ only in what they run on the side); each must give `expected`.
+ */
+export async function bothAnswer(port: number, pg15: boolean, steps: (server: 'ours' | 'pg15') => Step[], expected: string[]): Promise<void> {
+  const run = async (server: 'ours' | 'pg15') => {
+    const c = server === 'ours' ? await RawClient.connect(port) : await rawPg15();
+    if (!c) throw new Error('PostgreSQL 15 went away');
+    try {
+      return await converse(c, steps(server));
+    } finally {
+      c.end();
+    }
+  };
+  const [ours, theirs] = await Promise.all([run('ours'), pg15 ? run('pg15') : expected]);
+  expect(theirs, 'PostgreSQL 15').toEqual(expected);
+  expect(ours, 'Tributary').toEqual(expected);
+}
+
+function messageText(m: RawMessage): string {
+  switch (m.type) {
+    case 'E':
+    case 'N':
+      return `${m.type}(${errorFields(m.body).C})`;
+    case 'C':
+      return `C(${m.body.toString('utf8', 0, m.body.length - 1)})`;
+    case 'Z':
+      return `Z(${String.fromCharCode(m.body[0])})`;
+    case 'D':
+      return `D[${dataRowText(m.body).join(',')}]`;
+    default:
+      return m.type;
+  }
 }
