@@ -377,7 +377,7 @@ export class Connection {
         case 'F':
           this.session.abortOnError(); // like any error, it aborts an open block
           this.send(errorResponse(new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'the function call protocol is not supported')));
-          this.send(readyForQuery(this.session.transactionStatus));
+          this.readyForQuery();
           this.flushOut();
           break;
         default:
@@ -563,6 +563,8 @@ export class Connection {
   /** Execute; false when the portal was suspended (its row limit reached), true when it completed. */
   private async executePortal(body: Buffer): Promise<boolean> {
     const { portal: name, maxRows } = ExtendedState.executeArgs(body);
+    // a CancelRequest that came while nothing ran is ignored, as PostgreSQL ignores it while idle
+    this.cancelRequested = false;
     const portal = this.extended.portals.get(name);
     if (!portal || portal.transaction !== this.session.transactionsEnded) throw new SqlError('34000', `portal "${name}" does not exist`);
     const stmt = portal.prepared.stmt;
@@ -576,7 +578,6 @@ export class Connection {
     // Messages up to Sync form one implicit transaction, as in PostgreSQL.
     this.session.beginImplicitBlock();
     if (!portal.rows) {
-      this.cancelRequested = false;
       const out = this.rowStream(portal.resultFormats, false);
       const handler = statementHandler(nodeTag(stmt.node));
       if (handler) {
@@ -618,8 +619,9 @@ export class Connection {
     this.flushOut();
   }
 
-  /** ReadyForQuery ends what the transaction's end ends (portals), and reports changed settings. */
+  /** ReadyForQuery: statement_timeout's clock is stopped, portals end with their transaction, changed settings are reported. */
   private readyForQuery(): void {
+    this.timer.stop();
     if (this.session.transactionStatus === 'I') this.extended.closePortals();
     this.closeEndedPortals();
     this.reportChanges();

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
-import { bothAnswer, converse, PG15, rawPg15, RawClient, spawnServer, startTestServer, type Step, type TestServer } from './support.js';
+import { bothAnswer } from './side_by_side.js';
+import { converse, PG15, rawPg15, RawClient, spawnServer, startTestServer, type Step, type TestServer } from './support.js';
 
 const TABLE = 'tributary_portal_test';
 let ts: TestServer;
@@ -95,6 +96,16 @@ describe('row-limited portals, as PostgreSQL 15', () => {
       ['C(BEGIN) Z(T)', '1 2 D[1] D[2] s 3 E(34000) Z(E)', 'C(ROLLBACK) Z(I)'],
     );
   });
+
+  it('ignore a CancelRequest that comes while they wait for the next Execute', () =>
+    agree(
+      () => [
+        // PostgreSQL cancels only a statement that is running; the next Execute runs long
+        { send: [P('SELECT g FROM generate_series(1, 1000000) g WHERE g <= 2 OR g = 1000000'), B(), E(2), H], until: 's', then: (c) => c.cancel(), idle: 300 },
+        { send: [E(0), S], until: 'Z' },
+      ],
+      ['1 2 D[1] D[2] s', 'D[1000000] C(SELECT 1) Z(I)'],
+    ));
 
   it('count each Execute’s rows in a RETURNING portal’s tag; a failed portal cannot be run after ROLLBACK TO', async () => {
     const returning = P(`INSERT INTO ${TABLE} SELECT g FROM generate_series(11, 15) g RETURNING x`);

@@ -6,7 +6,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serialize } from 'pg-protocol';
-import { bothAnswer, converse, rawPg15, startTestServer, type Step, type TestServer } from './support.js';
+import { bothAnswer } from './side_by_side.js';
+import { converse, rawPg15, startTestServer, type Step, type TestServer } from './support.js';
 
 const TIMEOUT = 1000;
 const PAST = 1500;

@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'pg-protocol';
-import { expect } from 'vitest';
 import { Database } from '../../src/index.js';
 import type { OpenOptions } from '../../src/engine/database.js';
 import type { ListeningServer, ServerOptions } from '../../src/server/server.js';
@@ -90,11 +89,28 @@ export class RawClient {
     await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
     if (typeof to === 'number') socket.setNoDelay(true);
     const c = new RawClient(socket);
+    c.target = to;
     if (startup) {
       c.send(serialize.startup(params));
-      await c.readUntil('Z');
+      const key = (await c.readUntil('Z')).find((m) => m.type === 'K');
+      if (key) c.key = { pid: key.body.readInt32BE(0), secret: key.body.readInt32BE(4) };
     }
     return c;
+  }
+  private target: number | string = 0;
+  /** BackendKeyData, for cancel(). */
+  private key = { pid: 0, secret: 0 };
+  /** Send a CancelRequest for this connection from another one, as libpq does. */
+  async cancel(): Promise<void> {
+    const s = typeof this.target === 'number' ? connect(this.target, '127.0.0.1') : connect(this.target);
+    await new Promise<void>((r, j) => s.once('connect', r).once('error', j));
+    const b = Buffer.alloc(16);
+    b.writeInt32BE(16, 0);
+    b.writeInt32BE(80877102, 4);
+    b.writeInt32BE(this.key.pid, 8);
+    b.writeInt32BE(this.key.secret, 12);
+    s.end(b);
+    await new Promise((r) => s.once('close', r));
   }
   send(b: Buffer): void {
     this.socket.write(b);
@@ -176,7 +192,7 @@ export interface Step {
   /** Read until a message of this type (what arrived meanwhile is part of the step). */
   until?: string;
   /** Then run this (e.g. another session's statements). */
-  then?: () => Promise<unknown>;
+  then?: (c: RawClient) => Promise<unknown>;
   /** Then wait this long without reading (ms). */
   idle?: number;
 }
@@ -190,29 +206,10 @@ export async function converse(c: RawClient, steps: Step[]): Promise<string[]> {
   for (const step of steps) {
     for (const b of step.send ?? []) c.send(b);
     out.push(step.until ? (await c.readUntil(step.until)).map(messageText).join(' ') : '');
-    await step.then?.();
+    await step.then?.(c);
     if (step.idle) await new Promise((r) => setTimeout(r, step.idle));
   }
   return out;
-}
-
-/**
- * The same conversation with Tributary (on `port`) and, when `pg15`, with PostgreSQL 15, at
- * once (`steps` may differ only in what they run on the side); each must give `expected`.
- */
-export async function bothAnswer(port: number, pg15: boolean, steps: (server: 'ours' | 'pg15') => Step[], expected: string[]): Promise<void> {
-  const run = async (server: 'ours' | 'pg15') => {
-    const c = server === 'ours' ? await RawClient.connect(port) : await rawPg15();
-    if (!c) throw new Error('PostgreSQL 15 went away');
-    try {
-      return await converse(c, steps(server));
-    } finally {
-      c.end();
-    }
-  };
-  const [ours, theirs] = await Promise.all([run('ours'), pg15 ? run('pg15') : expected]);
-  expect(theirs, 'PostgreSQL 15').toEqual(expected);
-  expect(ours, 'Tributary').toEqual(expected);
 }
 
 function messageText(m: RawMessage): string {
