@@ -6,10 +6,14 @@
 //
 //   npx tsx benchmarks/server_memory.ts subscribe [SUBSCRIBERS] [COMMITS] [--src DIR]
 //
+//   npx tsx benchmarks/server_memory.ts portal [ROWS] [FETCH] [--src DIR]
+//
 // copy: COPY FROM STDIN of MB megabytes (default 100) of text-format rows
 // `k int, v text, n numeric` through node-postgres (pg-copy-streams), in 64 KiB CopyData
 // messages. subscribe: COMMITS inserts of 1,000 rows each while SUBSCRIBERS clients (default 6)
-// subscribed to the table have stopped reading. --src runs another checkout's src/cli.ts (e.g. an export of an older commit).
+// subscribed to the table have stopped reading. portal: a row-limited portal over
+// `SELECT g, repeat('x', 100) FROM generate_series(1, ROWS) g` (default 10M rows) read FETCH
+// rows per Execute (default 100), with Flush, as pg-cursor does. --src runs another checkout's src/cli.ts (e.g. an export of an older commit).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -19,7 +23,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { spawnServer } from '../test/server/support.js';
+import { RawClient, spawnServer } from '../test/server/support.js';
 import { from as copyFrom } from 'pg-copy-streams';
 
 async function startServer(src: string): Promise<{ child: ChildProcess; port: number }> {
@@ -105,6 +109,38 @@ async function subscribeWorkload(port: number, pid: number, subscribers: number,
   await c.end();
 }
 
+async function portalWorkload(port: number, pid: number, rows: number, fetch: number): Promise<void> {
+  const c = await RawClient.connect(port);
+  const idle = rss(pid);
+  const t0 = performance.now();
+  c.send(serialize.parse({ text: `SELECT g, repeat('x', 100) AS pad FROM generate_series(1, ${rows}) g`, types: [] }));
+  c.send(serialize.bind({}));
+  let got = 0;
+  let executes = 0;
+  for (let done = false; !done; ) {
+    c.send(serialize.execute({ rows: fetch }));
+    c.send(serialize.flush());
+    executes++;
+    for (;;) {
+      const m = await c.next();
+      if (!m || m.type === 'E') throw new Error(`failed after ${got} rows: ${m?.body.toString() ?? 'connection closed'}`);
+      if (m.type === 'D') got++;
+      else if (m.type === 's') break;
+      else if (m.type === 'C') {
+        done = true;
+        break;
+      }
+    }
+  }
+  c.send(serialize.sync());
+  await c.readUntil('Z');
+  const ms = performance.now() - t0;
+  const after = rss(pid);
+  console.log(`${got} rows in ${executes} Executes of ${fetch}: ${(ms / 1000).toFixed(1)} s`);
+  console.log(`server RSS: idle ${idle.now.toFixed(0)} MiB, peak ${after.peak.toFixed(0)} MiB, after ${after.now.toFixed(0)} MiB`);
+  c.end();
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const srcAt = args.indexOf('--src');
@@ -114,6 +150,7 @@ async function main(): Promise<void> {
   try {
     if (workload === 'copy') await copyWorkload(port, child.pid!, Number(size ?? 100));
     else if (workload === 'subscribe') await subscribeWorkload(port, child.pid!, Number(size ?? 6), Number(args[2] ?? 400));
+    else if (workload === 'portal') await portalWorkload(port, child.pid!, Number(size ?? 10_000_000), Number(args[2] ?? 100));
     else throw new Error(`unknown workload ${workload}`);
   } finally {
     child.kill('SIGTERM');

@@ -35,6 +35,8 @@ describe.skipIf(!available)('pgJDBC', () => {
       'CREATE TABLE t2 (a int NOT NULL, b bigint NOT NULL, c numeric(10,2) DEFAULT 1.5, PRIMARY KEY (b, a))',
       'CREATE INDEX t2_c ON t2 (c)',
       'CREATE MATERIALIZED VIEW mv AS SELECT b, count(*) AS n FROM t2 GROUP BY b',
+      'CREATE TABLE f (k int)',
+      'INSERT INTO f SELECT g FROM generate_series(1, 20000) g',
     ]);
     dir = mkdtempSync(join(tmpdir(), 'tributary-jdbc-'));
     const c = await run(JAVAC!, ['-d', dir, join(__dirname, 'fixtures/jdbc/JdbcProbe.java')]);
@@ -67,6 +69,7 @@ describe.skipIf(!available)('pgJDBC', () => {
     const line = (t: string, c: string, type: string, dt: number, size: number, dd: number, nullable: boolean, def: string, pos: number) =>
       `columns: TABLE_NAME=${t} COLUMN_NAME=${c} TYPE_NAME=${type} DATA_TYPE=${dt} COLUMN_SIZE=${size} DECIMAL_DIGITS=${dd} NULLABLE=${nullable ? 1 : 0} IS_NULLABLE=${nullable ? 'YES' : 'NO'} COLUMN_DEF=${def} ORDINAL_POSITION=${pos} IS_AUTOINCREMENT=NO`;
     expect(cols).toEqual([
+      line('f', 'k', 'int4', 4, 10, 0, true, 'null', 1),
       line('mv', 'b', 'int8', -5, 19, 0, true, 'null', 1),
       line('mv', 'n', 'int8', -5, 19, 0, true, 'null', 2),
       line('t', 'id', 'int4', 4, 10, 0, false, 'null', 1),
@@ -76,7 +79,7 @@ describe.skipIf(!available)('pgJDBC', () => {
       line('t2', 'b', 'int8', -5, 19, 0, false, 'null', 2),
       line('t2', 'c', 'numeric', 2, 10, 2, true, '1.5', 3),
       line('v', 'id', 'int4', 4, 10, 0, true, 'null', 1),
-      'columns rows=9',
+      'columns rows=10',
     ]);
   });
 
@@ -114,6 +117,10 @@ describe.skipIf(!available)('pgJDBC', () => {
     // PostgreSQL 11+: getProcedures lists procedures only (prokind 'p'); there are none
     expect(out).toContain('procedures rows=0\n');
     expect(out).toContain('functions: FUNCTION_SCHEM=pg_catalog FUNCTION_NAME=upper FUNCTION_TYPE=1\nfunctions rows=1\n');
+  });
+
+  it('fetches 1,000 rows at a time in a transaction, reading its snapshot while another connection commits', () => {
+    expect(out).toContain('fetch other: n=10001\nfetch other rows=1\nfetch: rows=20000 sum=200010000\n');
   });
 
   it('runs a PreparedStatement', () => {

@@ -4,7 +4,7 @@
 // inside a block aborts it: every statement but COMMIT/ROLLBACK/ROLLBACK TO then fails with
 // 25P02 until the block ends (COMMIT then reports ROLLBACK) or ROLLBACK TO recovers it.
 
-import { SqlError, SQLSTATE, toSqlError, unsupported } from '../errors.js';
+import { internalError, SqlError, SQLSTATE, toSqlError, unsupported } from '../errors.js';
 import type { Row, Value } from '../expr/value.js';
 import { optimize } from '../plan/optimizer.js';
 import { explainPlan } from '../plan/explain.js';
@@ -24,7 +24,7 @@ import { checkNotNull, copyTarget, del, deleteWork, insert, insertWork, truncate
 import type { CatalogEntry, TableEntry } from '../catalog/catalog.js';
 import type { CopyRecord } from './copy_format.js';
 import type { Engine, RowSink } from './engine.js';
-import { runSliced, type Work } from './work.js';
+import { runSlicedUntil, type Work } from './work.js';
 import { inlineStaleViews } from './stale_views.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
@@ -53,6 +53,12 @@ export interface StatementStream {
   urgent(): boolean;
 }
 
+/** A SELECT run as far as its reader asks (Session.openSelect). */
+export interface SelectRun {
+  run(pause: () => Promise<void>, enough: () => boolean): Promise<StatementResult | null>;
+  close(): void;
+}
+
 /** A COPY FROM STDIN in progress (Session.copyInStream). */
 export interface CopyInStream {
   add(records: readonly CopyRecord[]): void;
@@ -76,6 +82,11 @@ export class Session {
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
   get transactionStatus(): 'I' | 'T' | 'E' {
     return this.block.status;
+  }
+
+  /** Changes whenever a transaction ends (portals end with the transaction they ran in). */
+  get transactionsEnded(): number {
+    return this.block.ended;
   }
 
   /** Run every statement of a query string (several: as one implicit transaction); stops at the first error. */
@@ -356,9 +367,59 @@ export class Session {
     if (ctas && !matview && stmt.node[tag].objtype !== 'OBJECT_TABLE') return this.executeStatement(stmt, rawParams, paramTypes);
     // read-only transactions refuse writes through the one-pass path (refuseWrite)
     if (!(tag === 'SelectStmt' || ((dml || ctas) && !this.settings.readOnly)) || this.block.status === 'E') return this.executeStatement(stmt, rawParams, paramTypes);
+    const t = this.block.enter(tag);
+    const params = new ParamTypes(paramTypes);
+    const n = stmt.node[tag];
+    const work = matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
+    const r = await this.runStatement(t, work, pause, stream?.urgent);
+    return (r as { value: StatementResult }).value;
+  }
+
+  /**
+   * A SELECT to be run piecemeal (a row-limited portal): each `run` goes on where the last one
+   * stopped, until `enough()` or the end (then it returns the result, else null). Its rows go to
+   * `stream` as executeStatementAsync's do, so a plan that can hand them out as they are
+   * produced keeps none of them; the read answers at the timestamp it started at, whatever
+   * commits between runs. `close` abandons it.
+   */
+  openSelect(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], stream: StatementStream): SelectRun {
+    const t = this.block.enter('SelectStmt');
+    this.engine.catalog.viewer = null;
+    const work = this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
+    let open = true;
+    let started = false;
+    return {
+      run: async (pause, enough) => {
+        if (!open) throw internalError('a finished SELECT was resumed');
+        // its first run captures its inputs: never part of another session's commit
+        if (!started && touchesData(stmt)) while (this.engine.pendingCommit) await this.engine.pendingCommit.done;
+        started = true;
+        try {
+          const r = await this.runStatement(t, work, pause, stream.urgent, enough);
+          open = !r.done;
+          return r.done ? r.value : null;
+        } catch (e) {
+          open = false;
+          throw e;
+        }
+      },
+      close: () => {
+        if (open) work.return(undefined as never);
+        open = false;
+      },
+    };
+  }
+
+  /**
+   * Run or resume a statement's Work in slices as this session (its settings, its
+   * transaction's view of the catalog; other sessions run during the pauses), until it ends
+   * (an autocommit statement then commits) or `enough()`. On failure the statement fails as
+   * any does; an error from `pause` (a cancel, the client gone) passes on as it is.
+   */
+  private async runStatement<T>(t: { txn: Txn; autocommit: boolean }, work: Work<T>, pause: () => Promise<void>, urgent: () => boolean = () => false, enough: () => boolean = () => false): Promise<{ done: true; value: T } | { done: false }> {
     const mine = { ...this.info, settings: this.settings };
     let prevInfo = setActiveSessionInfo(mine);
-    // other sessions run during the pauses: the active session is ours again after each
+    this.engine.catalog.viewer = t.txn;
     let pauseError: unknown;
     const ourPause = async () => {
       setActiveSessionInfo(prevInfo);
@@ -366,20 +427,16 @@ export class Session {
       try {
         await pause();
       } catch (e) {
-        pauseError = e; // a cancel, or the client went away: passed on as it is
+        pauseError = e;
         throw e;
       }
       prevInfo = setActiveSessionInfo(mine);
       this.engine.catalog.viewer = t.txn;
     };
-    const t = this.block.enter(tag);
     try {
-      const params = new ParamTypes(paramTypes);
-      const n = stmt.node[tag];
-      const work = matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
-      const result = await runSliced(work, ourPause, stream?.urgent);
-      if (t.autocommit) await this.engine.commitSliced(t.txn.changes(), ourPause);
-      return result;
+      const r = await runSlicedUntil(work, ourPause, urgent, enough);
+      if (r.done && t.autocommit) await this.engine.commitSliced(t.txn.changes(), ourPause);
+      return r;
     } catch (e) {
       const err = this.statementFailed(t, e);
       throw e === pauseError ? e : err;

@@ -30,6 +30,8 @@ export class TransactionBlock {
    * Query message): SET LOCAL and SET TRANSACTION apply in it rather than warn.
    */
   private implicitIsBlock = false;
+  /** Transactions ended so far (what began in one, a portal, ends with it). */
+  ended = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -248,6 +250,7 @@ export class TransactionBlock {
     const txn = this.txn!;
     this.txn = null;
     this.implicit = false;
+    this.ended++;
     try {
       if (commit) {
         if (txn.serializable && txn.wrote) this.validate(txn);
@@ -261,7 +264,7 @@ export class TransactionBlock {
       commit = false;
       throw e;
     } finally {
-      this.ended(txn, commit);
+      this.release(txn, commit);
     }
   }
 
@@ -270,6 +273,7 @@ export class TransactionBlock {
     const txn = this.txn!;
     this.txn = null;
     this.implicit = false;
+    this.ended++;
     let commit = true;
     try {
       if (txn.serializable && txn.wrote) this.validate(txn);
@@ -282,12 +286,12 @@ export class TransactionBlock {
       commit = false;
       throw e;
     } finally {
-      this.ended(txn, commit);
+      this.release(txn, commit);
     }
   }
 
   /** What ending a transaction releases, committed or not. */
-  private ended(txn: Txn, commit: boolean): void {
+  private release(txn: Txn, commit: boolean): void {
     if (!commit) txn.undoDdl(0, this.engine.catalog);
     txn.releaseNames(this.engine.catalog);
     this.engine.catalog.viewer = null;

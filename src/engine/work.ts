@@ -29,18 +29,33 @@ export const SLICE_MS = 10;
  * away), the Work is closed (its `finally` blocks run) and the error passes on.
  */
 export async function runSliced<T>(w: Work<T>, pause: () => Promise<void>, urgent: () => boolean = () => false): Promise<T> {
+  try {
+    return ((await runSlicedUntil(w, pause, urgent, () => false)) as { value: T }).value;
+  } finally {
+    w.return(undefined as never);
+  }
+}
+
+/**
+ * runSliced, except that it also stops at a yield where `enough()` is true, leaving the Work
+ * open for a later call to resume (a row-limited portal runs its read this way, as far as each
+ * Execute asks). `done: false` when it stopped there. The Work is closed if pause throws.
+ */
+export async function runSlicedUntil<T>(w: Work<T>, pause: () => Promise<void>, urgent: () => boolean, enough: () => boolean): Promise<{ done: true; value: T } | { done: false }> {
   let start = performance.now();
   try {
     for (;;) {
       const r = w.next();
-      if (r.done) return r.value;
+      if (r.done) return { done: true, value: r.value };
+      if (enough()) return { done: false };
       if (performance.now() - start >= SLICE_MS || urgent()) {
         await pause();
         start = performance.now();
       }
     }
-  } finally {
+  } catch (e) {
     w.return(undefined as never);
+    throw e;
   }
 }
 

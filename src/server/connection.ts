@@ -18,7 +18,9 @@ import type { FieldInfo } from '../engine/result.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { PG_VERSION, TRIBUTARY_VERSION } from '../expr/functions/session_info.js';
 import { encodeBinary, encodeText, formatOf, wireField } from './formats.js';
-import { ExtendedState, parseStatements, type Portal } from './extended.js';
+import { ExtendedState, parseStatements } from './extended.js';
+import { PortalRows } from './portal_rows.js';
+import { StatementTimer } from './statement_timer.js';
 import { queryTextHandler, statementHandler, type HandlerContext } from './hooks.js';
 import {
   ConnectionClosed,
@@ -46,8 +48,6 @@ export const SERVER_VERSION_STRING = `${PG_VERSION} (Tributary ${TRIBUTARY_VERSI
 
 /** PostgreSQL's authentication_timeout default. */
 const STARTUP_TIMEOUT_MS = 60_000;
-/** Rows sent between two yields to the event loop. */
-const ROW_BATCH = 1000;
 /** Queued output flushed to the socket at this size even mid-batch. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -105,8 +105,8 @@ export class Connection {
   private skipTillSync = false;
   private reported = new Map<string, string>();
   private user = '';
-  /** When the running statement's statement_timeout expires (Date.now() ms), or 0. */
-  private deadline = 0;
+  /** statement_timeout's clock (statement_timer.ts). */
+  private readonly timer = new StatementTimer(() => this.session.settings.milliseconds('statement_timeout'));
   /** The running statement is the last of a Query message: its CommandComplete waits for the commit. */
   private holdCompletion = false;
   private heldCompletion: Buffer | null = null;
@@ -170,6 +170,7 @@ export class Connection {
       }
     } finally {
       clearTimeout(timer);
+      this.extended.closePortals();
       if (this.pid) this.env.unregister(this.pid);
       this.session?.close();
       this.closed = true;
@@ -289,16 +290,7 @@ export class Connection {
       this.cancelRequested = false;
       throw cancelError();
     }
-    if (this.deadline !== 0 && Date.now() >= this.deadline) {
-      this.deadline = 0;
-      throw timeoutError();
-    }
-  }
-
-  /** A statement starts: its statement_timeout runs from now (the value in force now). */
-  private startStatementTimer(): void {
-    const ms = this.session.settings.milliseconds('statement_timeout');
-    this.deadline = ms > 0 ? Date.now() + ms : 0;
+    if (this.timer.expired()) throw timeoutError();
   }
 
   /**
@@ -355,6 +347,11 @@ export class Connection {
       const frame = await this.nextFrame();
       if (frame.type === 'X') return;
       if (this.skipTillSync && frame.type !== 'S') continue;
+      if (this.timer.expired()) {
+        // it ran out while we waited for this message (after Parse, Bind or a PortalSuspended)
+        await this.timedOutBefore(frame.type);
+        continue;
+      }
       switch (frame.type) {
         case 'Q':
           await this.simpleQuery(frame);
@@ -380,7 +377,7 @@ export class Connection {
         case 'F':
           this.session.abortOnError(); // like any error, it aborts an open block
           this.send(errorResponse(new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'the function call protocol is not supported')));
-          this.send(readyForQuery(this.session.transactionStatus));
+          this.readyForQuery();
           this.flushOut();
           break;
         default:
@@ -395,7 +392,7 @@ export class Connection {
     this.cancelRequested = false;
     // a Query message discards the unnamed statement and portal
     this.extended.statements.delete('');
-    this.extended.portals.delete('');
+    this.extended.closePortal('');
     const session = this.session;
     session.beginImplicitBlock();
     let ok = true;
@@ -438,20 +435,17 @@ export class Connection {
         this.send(errorResponse(asSqlError(e)));
       }
     }
-    this.afterTransactionBoundary();
-    this.reportChanges();
-    this.send(readyForQuery(session.transactionStatus));
-    this.idle = true;
+    this.readyForQuery();
     await this.flush();
   }
 
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
     // statement_timeout applies to each statement of a Query message (PostgreSQL 13 and later)
-    this.startStatementTimer();
+    this.timer.start();
     try {
       await this.runTimedStatement(stmt);
     } finally {
-      this.deadline = 0;
+      this.timer.stop();
     }
   }
 
@@ -467,9 +461,8 @@ export class Connection {
     const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace(), stream);
     this.sendNotices(result);
     if (result.fields) {
-      if (!stream.described) this.send(rowDescription(result.fields.map((f) => wireField(f, 0))));
-      const n = result.streamed ? result.rowCount! : await this.sendRows(result.rows ?? [], result.fields, [], 0, Infinity);
-      this.complete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command);
+      const n = result.streamed ? result.rowCount! : await PortalRows.of(result, stream).take(Infinity, () => this.pace());
+      this.complete(countedTag(result.command, n));
     } else {
       this.complete(result.command);
     }
@@ -488,54 +481,33 @@ export class Connection {
    * RowDescription first when `describe` (simple protocol). The statement pauses when the
    * socket's buffer is full, so a client that does not read holds up only its own statement.
    */
-  private rowStream(formats: number[], describe: boolean): StatementStream & { described: boolean } {
-    let enc: ((v: any) => string | Buffer | null)[] = [];
-    const stream = {
-      described: false,
+  private rowStream(formats: number[], describe: boolean): StatementStream {
+    let enc: ((v: any) => string | Buffer | null)[] | null = null;
+    return {
       begin: (fields: FieldInfo[]) => {
+        if (enc) return; // described already (a SELECT whose rows came whole at its end)
         enc = encoders(fields, formats);
-        if (describe) {
-          this.send(rowDescription(fields.map((f) => wireField(f, 0))));
-          stream.described = true;
-        }
+        if (describe) this.send(rowDescription(fields.map((f) => wireField(f, 0))));
       },
       rows: (rows: Row[]) => {
         const out = new DataRowsWriter();
-        const cells: (string | Buffer | null)[] = new Array(enc.length);
+        const cells: (string | Buffer | null)[] = new Array(enc!.length);
         for (const row of rows) {
-          for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
+          for (let c = 0; c < enc!.length; c++) cells[c] = enc![c](row[c]);
           out.add(cells);
         }
         if (out.length > 0) this.send(out.take());
       },
       urgent: () => this.closed || this.stream.writableNeedDrain,
     };
-    return stream;
-  }
-
-  /** DataRows for rows[from …) up to `limit` of them, pacing between batches; returns how many. */
-  private async sendRows(rows: readonly (readonly unknown[])[], fields: FieldInfo[], formats: number[], from: number, limit: number): Promise<number> {
-    const enc = encoders(fields, formats);
-    const end = Math.min(rows.length, from + limit);
-    const out = new DataRowsWriter();
-    const cells: (string | Buffer | null)[] = new Array(enc.length);
-    for (let i = from; i < end; i++) {
-      if ((i - from) % ROW_BATCH === 0 && i > from) {
-        this.send(out.take());
-        await this.pace();
-      }
-      const row = rows[i];
-      for (let c = 0; c < enc.length; c++) cells[c] = enc[c](row[c]);
-      out.add(cells);
-    }
-    if (out.length > 0) this.send(out.take());
-    return end - from;
   }
 
   // ---- extended protocol ----------------------------------------------------------------
 
   private async extendedMessage(frame: Frame): Promise<void> {
     try {
+      // Parse, Bind, Describe and Execute run on statement_timeout's clock (statement_timer.ts)
+      if (frame.type !== 'C') this.timer.start();
       switch (frame.type) {
         case 'P':
           this.extended.parse(frame.body, this.session);
@@ -549,7 +521,8 @@ export class Connection {
           for (const m of this.extended.describe(frame.body, this.session)) this.send(m);
           break;
         case 'E':
-          await this.execute(frame.body);
+          if (await this.executePortal(frame.body)) this.timer.stop();
+          this.closeEndedPortals();
           break;
         case 'C':
           this.extended.close(frame.body);
@@ -560,91 +533,111 @@ export class Connection {
       if (e instanceof ConnectionClosed) throw e;
       const err = asSqlError(e);
       if (err.severity !== 'ERROR') throw err;
-      // the implicit transaction up to Sync is rolled back, and messages up to Sync skipped
-      this.session.endImplicitBlock(false);
-      this.send(errorResponse(err));
-      // PostgreSQL flushes an error at once: the client may be waiting on a Flush we now skip
-      this.flushOut();
-      this.skipTillSync = true;
+      this.extendedFailed(err);
     }
   }
 
-  private async execute(body: Buffer): Promise<void> {
-    this.startStatementTimer();
-    try {
-      await this.executePortal(body);
-    } finally {
-      this.deadline = 0;
-    }
+  /** An extended-protocol message failed: its implicit transaction is rolled back, and messages up to Sync skipped. */
+  private extendedFailed(err: SqlError): void {
+    this.timer.stop();
+    this.session.endImplicitBlock(false);
+    this.send(errorResponse(err));
+    // PostgreSQL flushes an error at once: the client may be waiting on a Flush we now skip
+    this.flushOut();
+    this.skipTillSync = true;
   }
 
-  private async executePortal(body: Buffer): Promise<void> {
+  /**
+   * statement_timeout ran out while we waited for this message: the message fails with 57014,
+   * as PostgreSQL's does when it handles the interrupt on reading it. An extended-protocol
+   * message then skips to Sync; any other is answered with ReadyForQuery.
+   */
+  private async timedOutBefore(type: string): Promise<void> {
+    if ('PBDECH'.includes(type)) return this.extendedFailed(timeoutError());
+    this.session.endImplicitBlock(false);
+    this.send(errorResponse(timeoutError()));
+    this.readyForQuery();
+    await this.flush();
+  }
+
+  /** Execute; false when the portal was suspended (its row limit reached), true when it completed. */
+  private async executePortal(body: Buffer): Promise<boolean> {
     const { portal: name, maxRows } = ExtendedState.executeArgs(body);
+    // a CancelRequest that came while nothing ran is ignored, as PostgreSQL ignores it while idle
+    this.cancelRequested = false;
     const portal = this.extended.portals.get(name);
-    if (!portal) throw new SqlError('34000', `portal "${name}" does not exist`);
+    if (!portal || portal.transaction !== this.session.transactionsEnded) throw new SqlError('34000', `portal "${name}" does not exist`);
     const stmt = portal.prepared.stmt;
     if (!stmt) {
       this.send(emptyQueryResponse());
-      return;
+      return true;
     }
     this.session.checkNotAborted(stmt);
+    // a failed statement cannot go on (after ROLLBACK TO, its portal is still there)
+    if (portal.rows?.failed) throw new SqlError('55000', `portal "${name}" cannot be run`);
     // Messages up to Sync form one implicit transaction, as in PostgreSQL.
     this.session.beginImplicitBlock();
-    if (!portal.result) {
-      this.cancelRequested = false;
+    if (!portal.rows) {
+      const out = this.rowStream(portal.resultFormats, false);
       const handler = statementHandler(nodeTag(stmt.node));
       if (handler) {
         // the handler answers for itself; a later Execute of this portal has nothing left
-        portal.result = { command: 'SELECT 0', fields: [], rows: [] };
+        portal.rows = PortalRows.of({ command: 'SELECT 0', fields: [], rows: [] }, out);
         await handler(stmt, this.handlerContext(false));
-        return;
+        return true;
       }
       this.session.checkResultType(stmt, portal.prepared.paramTypes, portal.prepared.fields);
-      // without a row limit the rows can go out as they are produced; with one, they are kept
-      // in the portal for the next Execute (PortalSuspended)
-      const stream = maxRows > 0 ? undefined : this.rowStream(portal.resultFormats, false);
-      portal.result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace(), stream);
-      this.sendNotices(portal.result);
-      if (portal.result.streamed) {
-        this.send(commandComplete(portal.result.command));
-        return;
+      if (nodeTag(stmt.node) === 'SelectStmt') {
+        // a SELECT runs only as far as the Executes ask (portal_rows.ts)
+        portal.rows = PortalRows.select((stream) => this.session.openSelect(stmt, portal.params, portal.prepared.paramTypes, stream), out);
+      } else {
+        const result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
+        this.sendNotices(result);
+        portal.rows = PortalRows.of(result, out);
       }
     }
-    await this.sendPortal(portal, maxRows);
-  }
-
-  private async sendPortal(portal: Portal, maxRows: number): Promise<void> {
-    const result = portal.result!;
-    if (!result.fields) {
-      this.send(commandComplete(result.command));
-      return;
+    const n = await portal.rows.take(maxRows > 0 ? maxRows : Infinity, () => this.pace());
+    // PostgreSQL suspends whenever the limit is reached, even when no row is left
+    if (maxRows > 0 && n === maxRows) {
+      this.send(portalSuspended());
+      return false;
     }
-    const rows = result.rows ?? [];
-    const limit = maxRows > 0 ? maxRows : Infinity;
-    const n = await this.sendRows(rows, result.fields, portal.resultFormats, portal.sent, limit);
-    portal.sent += n;
-    if (portal.sent < rows.length) this.send(portalSuspended());
-    else this.send(commandComplete(result.command.startsWith('SELECT') ? `SELECT ${n}` : result.command));
+    const result = portal.rows.result!;
+    this.send(commandComplete(result.fields ? countedTag(result.command, n) : result.command));
+    return true;
   }
 
   private async sync(): Promise<void> {
     this.skipTillSync = false;
+    this.timer.stop();
     try {
       await this.session.endImplicitBlockSliced(() => this.pace());
     } catch (e) {
       this.send(errorResponse(asSqlError(e)));
     }
-    this.afterTransactionBoundary();
-    this.reportChanges();
-    this.send(readyForQuery(this.session.transactionStatus));
-    this.idle = true;
+    this.readyForQuery();
     this.flushOut();
   }
 
-  /** Portals do not outlive their transaction (none of ours are WITH HOLD). */
-  private afterTransactionBoundary(): void {
-    if (this.session.transactionStatus === 'I') this.extended.portals.clear();
+  /** ReadyForQuery: statement_timeout's clock is stopped, portals end with their transaction, changed settings are reported. */
+  private readyForQuery(): void {
+    this.timer.stop();
+    if (this.session.transactionStatus === 'I') this.extended.closePortals();
+    this.closeEndedPortals();
+    this.reportChanges();
+    this.send(readyForQuery(this.session.transactionStatus));
+    this.idle = true;
   }
+
+  /** Portals do not outlive their transaction (none of ours are WITH HOLD). */
+  private closeEndedPortals(): void {
+    for (const [name, p] of this.extended.portals) if (p.transaction !== this.session.transactionsEnded) this.extended.closePortal(name);
+  }
+}
+
+/** A CommandComplete tag counting the rows sent (`SELECT n`; `INSERT 0 n` for a RETURNING portal's Execute, as PostgreSQL). */
+function countedTag(command: string, n: number): string {
+  return command.replace(/^(SELECT|INSERT 0|UPDATE|DELETE) \d+$/, `$1 ${n}`);
 }
 
 function encoders(fields: FieldInfo[], formats: number[]): ((v: any) => string | Buffer | null)[] {

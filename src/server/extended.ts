@@ -5,7 +5,7 @@
 import { SqlError, SQLSTATE } from '../errors.js';
 import type { Session } from '../engine/session.js';
 import type { FieldInfo } from '../engine/result.js';
-import type { StatementResult } from '../engine/statement.js';
+import type { PortalRows } from './portal_rows.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { T, typeOid, type SqlType } from '../sql/types.js';
 import { decodeBinaryParam, formatOf, hasBinaryFormat, typeForOid, wireField } from './formats.js';
@@ -30,9 +30,10 @@ export interface Portal {
   params: (string | null)[];
   /** Result format codes from Bind. */
   resultFormats: number[];
-  /** Set by the first Execute; later Executes continue from `sent`. */
-  result?: StatementResult;
-  sent: number;
+  /** Set by the first Execute; later Executes go on from where the last one stopped. */
+  rows?: PortalRows;
+  /** Session.transactionsEnded at Bind: the portal ends with its transaction. */
+  transaction: number;
 }
 
 /** parseSql, except that an empty (or blank) query is no statements rather than an error. */
@@ -135,7 +136,8 @@ export class ExtendedState {
         throw e;
       }
     });
-    this.portals.set(portalName, { prepared, params, resultFormats, sent: 0 });
+    this.closePortal(portalName); // the unnamed portal is replaced
+    this.portals.set(portalName, { prepared, params, resultFormats, transaction: session.transactionsEnded });
   }
 
   /** Describe: ParameterDescription + RowDescription/NoData for 'S', RowDescription/NoData for 'P'. */
@@ -170,8 +172,19 @@ export class ExtendedState {
     const name = r.cstring();
     r.end();
     if (kind === 'S') this.statements.delete(name);
-    else if (kind === 'P') this.portals.delete(name);
+    else if (kind === 'P') this.closePortal(name);
     else throw protocolViolation(`invalid CLOSE message subtype ${kind.charCodeAt(0)}`);
+  }
+
+  /** Drop a portal, abandoning its statement if it is still running. */
+  closePortal(name: string): void {
+    this.portals.get(name)?.rows?.close();
+    this.portals.delete(name);
+  }
+
+  /** Drop every portal (their transaction ended, or the client left). */
+  closePortals(): void {
+    for (const name of [...this.portals.keys()]) this.closePortal(name);
   }
 
   /** Execute's message: portal name and row limit (0 = all). */

@@ -83,16 +83,34 @@ export class RawClient {
     this.waiters = [];
     w.forEach((f) => f());
   }
-  static async connect(port: number, startup = true): Promise<RawClient> {
-    const socket = connect(port, '127.0.0.1');
+  /** `to`: a TCP port on loopback, or a Unix-domain socket's path. */
+  static async connect(to: number | string, startup = true, params: Record<string, string> = { user: 'raw', database: 'test' }): Promise<RawClient> {
+    const socket = typeof to === 'number' ? connect(to, '127.0.0.1') : connect(to);
     await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
-    socket.setNoDelay(true);
+    if (typeof to === 'number') socket.setNoDelay(true);
     const c = new RawClient(socket);
+    c.target = to;
     if (startup) {
-      c.send(serialize.startup({ user: 'raw', database: 'test' }));
-      await c.readUntil('Z');
+      c.send(serialize.startup(params));
+      const key = (await c.readUntil('Z')).find((m) => m.type === 'K');
+      if (key) c.key = { pid: key.body.readInt32BE(0), secret: key.body.readInt32BE(4) };
     }
     return c;
+  }
+  private target: number | string = 0;
+  /** BackendKeyData, for cancel(). */
+  private key = { pid: 0, secret: 0 };
+  /** Send a CancelRequest for this connection from another one, as libpq does. */
+  async cancel(): Promise<void> {
+    const s = typeof this.target === 'number' ? connect(this.target, '127.0.0.1') : connect(this.target);
+    await new Promise<void>((r, j) => s.once('connect', r).once('error', j));
+    const b = Buffer.alloc(16);
+    b.writeInt32BE(16, 0);
+    b.writeInt32BE(80877102, 4);
+    b.writeInt32BE(this.key.pid, 8);
+    b.writeInt32BE(this.key.secret, 12);
+    s.end(b);
+    await new Promise((r) => s.once('close', r));
   }
   send(b: Buffer): void {
     this.socket.write(b);
@@ -154,4 +172,58 @@ export function dataRowText(body: Buffer): (string | null)[] {
     }
   }
   return out;
+}
+
+/** The machine's PostgreSQL 15, which some tests compare with (skipped where none answers). */
+export const PG15 = { dir: process.env.PG15_HOST ?? '/var/run/postgresql', user: process.env.PG15_USER ?? 'root', database: 'postgres' };
+
+/** A raw connection to PostgreSQL 15 over its Unix-domain socket, or null if none answers. */
+export async function rawPg15(): Promise<RawClient | null> {
+  try {
+    return await RawClient.connect(`${PG15.dir}/.s.PGSQL.5432`, true, { user: PG15.user, database: PG15.database });
+  } catch {
+    return null;
+  }
+}
+
+/** One step of a scripted conversation: send, read up to a message type, then stay idle. */
+export interface Step {
+  send?: Buffer[];
+  /** Read until a message of this type (what arrived meanwhile is part of the step). */
+  until?: string;
+  /** Then run this (e.g. another session's statements). */
+  then?: (c: RawClient) => Promise<unknown>;
+  /** Then wait this long without reading (ms). */
+  idle?: number;
+}
+
+/**
+ * Run steps on a raw connection; the transcript has one entry per step: the messages
+ * received, as `1 2 D[3] s C(SELECT 0) E(57014) Z(I)`. Comparing transcripts compares servers.
+ */
+export async function converse(c: RawClient, steps: Step[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const step of steps) {
+    for (const b of step.send ?? []) c.send(b);
+    out.push(step.until ? (await c.readUntil(step.until)).map(messageText).join(' ') : '');
+    await step.then?.(c);
+    if (step.idle) await new Promise((r) => setTimeout(r, step.idle));
+  }
+  return out;
+}
+
+function messageText(m: RawMessage): string {
+  switch (m.type) {
+    case 'E':
+    case 'N':
+      return `${m.type}(${errorFields(m.body).C})`;
+    case 'C':
+      return `C(${m.body.toString('utf8', 0, m.body.length - 1)})`;
+    case 'Z':
+      return `Z(${String.fromCharCode(m.body[0])})`;
+    case 'D':
+      return `D[${dataRowText(m.body).join(',')}]`;
+    default:
+      return m.type;
+  }
 }
