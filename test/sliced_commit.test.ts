@@ -85,6 +85,33 @@ describe('a commit in slices', () => {
     await db.close();
   });
 
+  it("a BEGIN block's COMMIT runs in slices too, and a cancel in them ends the block with nothing committed", async () => {
+    const { db, insert } = await setup(50_000);
+    const s = db.newSession();
+    const commit = parseSql('COMMIT')[0];
+    let committing = 0;
+    const pause = async () => {
+      if (db.engine.pendingCommit) committing++;
+    };
+    s.execute('BEGIN');
+    await s.executeStatementAsync(insert, [], [], pause);
+    expect(committing).toBe(0);
+    expect((await s.executeStatementAsync(commit, [], [], pause)).command).toBe('COMMIT');
+    expect(committing).toBeGreaterThan(3);
+    expect(count(db, 'SELECT count(*) FROM j')).toBe(50_000);
+    // cancelled
+    s.execute('BEGIN');
+    await s.executeStatementAsync(insert, [], [], pause);
+    const cancel = async () => {
+      if (db.engine.pendingCommit) throw Object.assign(new Error('canceling statement due to user request'), { code: '57014' });
+    };
+    await expect(s.executeStatementAsync(commit, [], [], cancel)).rejects.toMatchObject({ code: '57014' });
+    expect(s.transactionStatus).toBe('I');
+    expect(count(db, 'SELECT count(*) FROM j')).toBe(50_000);
+    expect(count(db, 'SELECT sum(n) FROM per_g')).toBe(50_000);
+    await db.close();
+  });
+
   it('a view that fails in a late part undoes every part', async () => {
     const { db, insert } = await setup(20_000);
     await db.query('CREATE MATERIALIZED VIEW poison AS SELECT k, 1 / (k - 19999) AS q FROM big');

@@ -361,6 +361,14 @@ export class Session {
     // another session's commit under way in slices: wait for its end (other clients go on)
     if (this.engine.pendingCommit && touchesData(stmt)) while (this.engine.pendingCommit) await this.engine.pendingCommit.done;
     const tag = nodeTag(stmt.node);
+    if (tag === 'TransactionStmt') {
+      const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+      try {
+        return await this.block.runSliced(stmt, pause);
+      } finally {
+        setActiveSessionInfo(prevInfo);
+      }
+    }
     const dml = tag === 'InsertStmt' || tag === 'UpdateStmt' || tag === 'DeleteStmt';
     const ctas = tag === 'CreateTableAsStmt' && !this.block.txn && !this.settings.readOnly;
     const matview = ctas && stmt.node[tag].objtype === 'OBJECT_MATVIEW';

@@ -160,6 +160,14 @@ export class TransactionBlock {
     };
   }
 
+  /** run(), with a block's plain COMMIT run in slices between pauses (Engine.commitSliced). */
+  async runSliced(stmt: ParsedStatement, pause: () => Promise<void>): Promise<StatementResult> {
+    const n = stmt.node.TransactionStmt;
+    if (n.kind !== 'TRANS_STMT_COMMIT' || n.chain || !this.inBlock || this.txn!.failed) return this.run(stmt);
+    await this.finishSliced(pause);
+    return { command: 'COMMIT' };
+  }
+
   /** A TransactionStmt; an error in it aborts the block like any other. */
   run(stmt: ParsedStatement): StatementResult {
     try {
