@@ -12,7 +12,7 @@ import { Database } from '../src/index.js';
 import type { Session } from '../src/engine/session.js';
 
 const SETUP = [
-  'CREATE TABLE t (k int PRIMARY KEY, g int, n numeric, f float8, s text)',
+  'CREATE TABLE t (k int PRIMARY KEY, g int, n numeric, f float8, s text, b int8)',
   'CREATE TABLE u (id int PRIMARY KEY, g int, name text)',
 ];
 
@@ -23,6 +23,8 @@ const VIEWS: [string, string][] = [
   ['v_agg', 'SELECT g, count(*) AS c, sum(n) AS sn, avg(n) AS an, min(n) AS mn, max(n) AS xn, min(f) AS mf, max(f) AS xf, min(s) AS ms, max(s) AS xs, bool_or(k > 5) AS b, sum(k) AS sk FROM t GROUP BY g'],
   // the float sum overflows (PostgreSQL's float8pl raises) when two 1e308 meet in a group
   ['v_fsum', 'SELECT g, sum(f) AS sf, avg(f) AS af FROM t GROUP BY g'],
+  // int8 sums past 2^53 keep a bigint part per group
+  ['v_big', 'SELECT g, sum(b) AS sb, avg(b) AS ab, count(b) AS cb FROM t GROUP BY g'],
   ['v_global', 'SELECT count(*) AS c, sum(n) AS sn, max(n) AS xn, min(s) AS ms FROM t'],
   ['v_distinct', 'SELECT DISTINCT g, n FROM t'],
   ['v_union', 'SELECT g FROM t UNION SELECT g FROM u'],
@@ -38,13 +40,14 @@ const VIEWS: [string, string][] = [
 const NUMS = ['1.0', '1.00', '2.5', '-3', '0.000'];
 const FLOATS = ['0', "'-0'", '1.5', '2.25', '1e308'];
 const TEXTS = ["'a'", "'b'", "'A'", "'a '", 'NULL'];
+const BIGS = ['4611686018427387904', '-1', '9007199254740993', 'NULL'];
 
 // 7 makes v_poison fail; few groups, so values meet in them
 const G = fc.constantFrom(0, 1, 2, 3, 7);
 const stmt = fc.oneof(
   fc
-    .record({ k: fc.integer({ min: 1, max: 12 }), g: G, n: fc.constantFrom(...NUMS), f: fc.constantFrom(...FLOATS), s: fc.constantFrom(...TEXTS) })
-    .map((r) => `INSERT INTO t VALUES (${r.k}, ${r.g}, ${r.n}, ${r.f}, ${r.s}) ON CONFLICT (k) DO UPDATE SET g = EXCLUDED.g, n = EXCLUDED.n`),
+    .record({ k: fc.integer({ min: 1, max: 12 }), g: G, n: fc.constantFrom(...NUMS), f: fc.constantFrom(...FLOATS), s: fc.constantFrom(...TEXTS), b: fc.constantFrom(...BIGS) })
+    .map((r) => `INSERT INTO t VALUES (${r.k}, ${r.g}, ${r.n}, ${r.f}, ${r.s}, ${r.b}) ON CONFLICT (k) DO UPDATE SET g = EXCLUDED.g, n = EXCLUDED.n, b = EXCLUDED.b`),
   fc.record({ k: fc.integer({ min: 1, max: 12 }), g: G }).map((r) => `UPDATE t SET g = ${r.g} WHERE k = ${r.k}`),
   fc.record({ k: fc.integer({ min: 1, max: 12 }), f: fc.constantFrom(...FLOATS) }).map((r) => `UPDATE t SET f = ${r.f} WHERE k >= ${r.k}`),
   fc.integer({ min: 1, max: 12 }).map((k) => `DELETE FROM t WHERE k = ${k}`),

@@ -148,8 +148,8 @@ class IntSumColumn implements AggColumn {
   /** Saved in an undoable step, per group: (id, sum, count, shown sum, shown count), the rest apart. */
   private readonly saved = new NumberLog();
   private readonly savedShown = new RefLog<Value>();
-  /** Per saved group: its bigint parts (sum, shown sum), when some group has any. */
-  private readonly savedBig = new RefLog<bigint | undefined>();
+  /** (group id, sum's bigint part, shown sum's) for saved groups that have any. */
+  private readonly savedBig = new RefLog<number | bigint | undefined>();
   constructor(
     private readonly arg: number,
     private readonly mode: IntSumMode,
@@ -157,13 +157,17 @@ class IntSumColumn implements AggColumn {
 
   journal(): void {}
   save(g: number): void {
-    const v = this.saved;
-    v.push3(g, this.sum[g], this.cnt[g]);
-    v.push2(this.shownSum[g], this.shownCnt[g]);
+    this.saved.push5(g, this.sum[g], this.cnt[g], this.shownSum[g], this.shownCnt[g]);
     this.savedShown.push(this.shown[g]);
-    const anyBig = this.big.size !== 0 || this.shownBig.size !== 0;
-    this.savedBig.push(anyBig ? this.big.get(g) : undefined);
-    this.savedBig.push(anyBig ? this.shownBig.get(g) : undefined);
+    if (this.big.size !== 0 || this.shownBig.size !== 0) {
+      const big = this.big.get(g);
+      const shownBig = this.shownBig.get(g);
+      if (big !== undefined || shownBig !== undefined) {
+        this.savedBig.push(g);
+        this.savedBig.push(big);
+        this.savedBig.push(shownBig);
+      }
+    }
   }
   rollback(): boolean {
     const v = this.saved;
@@ -174,12 +178,16 @@ class IntSumColumn implements AggColumn {
       this.shownSum[g] = v.at(5 * k + 3);
       this.shownCnt[g] = v.at(5 * k + 4);
       this.shown[g] = this.savedShown.at(k);
-      const big = this.savedBig.at(2 * k);
-      const shownBig = this.savedBig.at(2 * k + 1);
-      if (big === undefined) this.big.delete(g);
-      else this.big.set(g, big);
-      if (shownBig === undefined) this.shownBig.delete(g);
-      else this.shownBig.set(g, shownBig);
+      // bigint parts: none unless saved below
+      if (this.big.size !== 0) this.big.delete(g);
+      if (this.shownBig.size !== 0) this.shownBig.delete(g);
+    }
+    for (let k = 0; k < this.savedBig.length; k += 3) {
+      const g = this.savedBig.at(k) as number;
+      const big = this.savedBig.at(k + 1) as bigint | undefined;
+      const shownBig = this.savedBig.at(k + 2) as bigint | undefined;
+      if (big !== undefined) this.big.set(g, big);
+      if (shownBig !== undefined) this.shownBig.set(g, shownBig);
     }
     this.settle();
     return true;

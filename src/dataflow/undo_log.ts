@@ -26,6 +26,18 @@ export class NumberLog {
     this.data[this.length++] = c;
   }
 
+  push5(a: number, b: number, c: number, d: number, e: number): void {
+    if (this.length + 5 > this.data.length) this.grow();
+    const x = this.data;
+    let n = this.length;
+    x[n++] = a;
+    x[n++] = b;
+    x[n++] = c;
+    x[n++] = d;
+    x[n++] = e;
+    this.length = n;
+  }
+
   at(i: number): number {
     return this.data[i];
   }
