@@ -43,6 +43,10 @@ async function main(rows: number): Promise<void> {
   await a.query('CREATE TABLE big (k int, v int)');
   await a.query(`INSERT INTO big SELECT g, ((g::int8 * 7919) % ${rows})::int FROM generate_series(1, ${rows}) g`);
   console.log(`loaded ${fmtInt(rows)} rows in ${fmtNum((performance.now() - t) / 1000, 1)} s`);
+  // a table whose commits maintain a join view and an aggregate (the commit runs in slices)
+  await a.query('CREATE TABLE ins (k int, g int)');
+  await a.query('CREATE MATERIALIZED VIEW ins_j AS SELECT ins.k, big.v FROM ins JOIN big ON ins.k = big.k');
+  await a.query('CREATE MATERIALIZED VIEW ins_g AS SELECT g, count(*) AS n, sum(k) AS s FROM ins GROUP BY g');
 
   const statements: [string, string][] = [
     [`full sort of ${fmtInt(rows)} rows (OFFSET ${fmtInt(rows - 1)})`, `SELECT k, v FROM big ORDER BY v DESC, k OFFSET ${rows - 1}`],
@@ -51,6 +55,7 @@ async function main(rows: number): Promise<void> {
     ['count(*) of generate_series(1, 10^8)', 'SELECT count(*) FROM generate_series(1, 100000000)'],
     [`GROUP BY into ${fmtInt(rows / 10)} groups`, `SELECT count(*) FROM (SELECT k % ${rows / 10} AS g, count(*) FROM big GROUP BY 1) s`],
     [`UPDATE of ${fmtInt(rows / 10)} rows`, `UPDATE big SET v = v + 1 WHERE k <= ${rows / 10}`],
+    [`INSERT of ${fmtInt(rows / 2)} rows under a join view and an aggregate`, `INSERT INTO ins SELECT g, g % 1000 FROM generate_series(1, ${rows / 2}) g`],
   ];
   const table: Row[] = [];
   for (const [label, sql] of statements) {

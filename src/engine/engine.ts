@@ -260,7 +260,7 @@ export class Engine {
     const time = this.nextTimestamp();
     // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
-    const deltas: [TableEntry, Batch][] = [];
+    const deltas: [TableEntry, Batch[]][] = [];
     let stepped = false;
     let done = false;
     // with snapshots open: the keys each table's change touches, per unique index
@@ -288,13 +288,21 @@ export class Engine {
           rec.deleted.push(id);
           if (rec.deleted.length % chunk === 0) yield;
         }
-        let delta: Batch;
+        const delta: Batch[] = [];
         if (table.store.uniques.length === 0) {
-          // no key to check row by row: append the inserts to the table column by column
-          const ins = Array.isArray(ch.inserts) ? batchFromRows(table.store.types, ch.inserts) : ch.inserts;
-          rec.first = table.store.insertBatch(ins);
-          rec.count = table.store.keepsRows ? ins.length : 0;
-          delta = b.length === 0 ? ins : concatBatches(table.store.types, [b.finish(), ins]);
+          // no key to check row by row: append the inserts to the table column by column, a
+          // chunk at a time (the ids of a table's appends are consecutive)
+          if (b.length > 0) delta.push(b.finish());
+          const n = ch.inserts.length;
+          for (let from = 0; from < n; from += chunk) {
+            const to = Math.min(n, from + chunk);
+            const ins = Array.isArray(ch.inserts) ? batchFromRows(table.store.types, from === 0 && to === n ? ch.inserts : ch.inserts.slice(from, to)) : from === 0 && to === n ? ch.inserts : sliceBatch(ch.inserts, from, to);
+            const first = table.store.insertBatch(ins);
+            if (from === 0) rec.first = first;
+            rec.count += table.store.keepsRows ? ins.length : 0;
+            delta.push(ins);
+            if (to < n) yield;
+          }
         } else {
           for (const row of insertRows(ch.inserts)) {
             // another session may have committed the same key since this transaction checked it
@@ -307,7 +315,7 @@ export class Engine {
             b.push(row, 1);
             if (rec.inserted.length % chunk === 0) yield;
           }
-          delta = b.finish();
+          delta.push(b.finish());
         }
         deltas.push([table, delta]);
       }
@@ -350,10 +358,10 @@ export class Engine {
    * after the commit: of the operators someone listens to, summed over the parts, and with a
    * view being built meanwhile (stepRecorders) every part's outputs.
    */
-  private *stepInParts(deltas: readonly [TableEntry, Batch][], time: number): Work<{ watched: Map<Operator, Batch>; parts: Map<Operator, Batch>[] }> {
-    const total = deltas.reduce((n, [, d]) => n + d.length, 0);
+  private *stepInParts(deltas: readonly [TableEntry, Batch[]][], time: number): Work<{ watched: Map<Operator, Batch>; parts: Map<Operator, Batch>[] }> {
+    const total = deltas.reduce((n, [, d]) => n + d.reduce((m, b) => m + b.length, 0), 0);
     if (total <= this.readChunkRows) {
-      for (const [table, delta] of deltas) (table.source as SourceOp).push(delta);
+      for (const [table, delta] of deltas) (table.source as SourceOp).push(delta.length === 1 ? delta[0] : concatBatches(table.store.types, delta));
       const out = this.circuit.step(time, this.memory, true);
       return { watched: out, parts: [out] };
     }
@@ -366,19 +374,21 @@ export class Engine {
     }
     const sums = new Map<Operator, BatchBuilder>();
     const parts: Map<Operator, Batch>[] = [];
-    for (const [table, delta] of deltas) {
-      for (let from = 0; from < delta.length; from += this.readChunkRows) {
-        (table.source as SourceOp).push(sliceBatch(delta, from, Math.min(delta.length, from + this.readChunkRows)));
-        const out = this.circuit.stepPart(time, this.memory);
-        for (const op of watched) {
-          const d = out.get(op);
-          if (!d || d.length === 0) continue;
-          let sum = sums.get(op);
-          if (!sum) sums.set(op, (sum = new BatchBuilder(d.types, d.length)));
-          sum.appendBatch(d, null);
+    for (const [table, batches] of deltas) {
+      for (const delta of batches) {
+        for (let from = 0; from < delta.length; from += this.readChunkRows) {
+          (table.source as SourceOp).push(sliceBatch(delta, from, Math.min(delta.length, from + this.readChunkRows)));
+          const out = this.circuit.stepPart(time, this.memory);
+          for (const op of watched) {
+            const d = out.get(op);
+            if (!d || d.length === 0) continue;
+            let sum = sums.get(op);
+            if (!sum) sums.set(op, (sum = new BatchBuilder(d.types, d.length)));
+            sum.appendBatch(d, null);
+          }
+          if (this.stepRecorders.size > 0) parts.push(copyOutputs(out));
+          yield;
         }
-        if (this.stepRecorders.size > 0) parts.push(copyOutputs(out));
-        yield;
       }
     }
     this.circuit.endStep();
