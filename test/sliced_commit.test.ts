@@ -28,6 +28,7 @@ describe('a commit in slices', () => {
     const writer = db.newSession();
     let committing = 0;
     let read: Promise<{ rows?: unknown[][] }> | null = null;
+    let probeDone: Promise<string> | null = null;
     const pause = async () => {
       if (db.engine.pendingCommit) committing++;
       // a SELECT that names no relation does not need the commit to end
@@ -35,6 +36,15 @@ describe('a commit in slices', () => {
       if (committing === 2) expect(db.engine.pendingCommit).not.toBeNull();
       // a read of a view waits for the commit's end
       if (committing === 3) read = db.newSession().executeStatementAsync(parseSql('SELECT count(*)::int FROM j')[0], [], [], async () => {});
+      // a SELECT 1 as the server runs it (an implicit block, committed at the end) does not
+      if (committing === 3) {
+        const probe = db.newSession();
+        probe.beginImplicitBlock();
+        probeDone = probe
+          .executeStatementAsync(parseSql('SELECT 1')[0], [], [], async () => {})
+          .then(() => probe.endImplicitBlockSliced(async () => {}))
+          .then(() => (db.engine.pendingCommit ? 'before the commit ended' : 'after'));
+      }
       await new Promise((r) => setImmediate(r));
     };
     const subscribed: number[] = [];
@@ -42,6 +52,7 @@ describe('a commit in slices', () => {
     expect((await writer.executeStatementAsync(insert, [], [], pause)).command).toBe('INSERT 0 50000');
     expect(committing).toBeGreaterThanOrEqual(3);
     expect((await read!).rows).toEqual([[50_000]]);
+    expect(await probeDone).toBe('before the commit ended');
     expect(count(db, 'SELECT sum(n) FROM per_g')).toBe(50_000);
     // one change set: each of the 100 groups inserted once, at one timestamp
     expect(subscribed.length).toBe(100);

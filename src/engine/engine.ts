@@ -236,6 +236,8 @@ export class Engine {
    * and the error passes on.
    */
   async commitSliced(changes: Map<TableEntry, TableChanges>, pause: () => Promise<void>): Promise<number> {
+    // nothing to commit (a read's transaction): no need to wait for one under way
+    if (changes.size === 0) return this.timestamp;
     while (this.pendingCommit) await this.pendingCommit.done;
     const pc = new PendingCommit(this.commitWork(changes), () => (this.pendingCommit = null));
     this.pendingCommit = pc;
