@@ -84,8 +84,11 @@ describe('a commit in slices', () => {
     const pause = async () => {
       if (db.engine.pendingCommit && ++committing === 4) throw Object.assign(new Error('canceling statement due to user request'), { code: '57014' });
     };
+    const output = (db.engine.catalog.get('j') as { output: unknown }).output;
     await expect(writer.executeStatementAsync(insert, [], [], pause)).rejects.toMatchObject({ code: '57014' });
     expect(db.engine.pendingCommit).toBeNull();
+    // undone by the operators' logs: the view was not rebuilt
+    expect((db.engine.catalog.get('j') as { output: unknown }).output).toBe(output);
     expect(count(db, 'SELECT count(*) FROM big')).toBe(0);
     expect(count(db, 'SELECT count(*) FROM j')).toBe(0);
     expect(count(db, 'SELECT count(*) FROM per_g')).toBe(0);

@@ -69,6 +69,11 @@ export class Circuit {
   /** The operators that ran in the parts of the undoable step under way. */
   private running = new Set<Operator>();
 
+  /** Parts of an undoable step have run, and it has not ended. */
+  get stepUnderWay(): boolean {
+    return this.running.size > 0;
+  }
+
   /**
    * One part of an undoable step: a step over part of the step's input (the rest is pushed
    * and run by further parts; the operators are incremental, so the parts add up to the
@@ -133,8 +138,10 @@ export class Circuit {
    */
   rollback(): Set<Operator> {
     const failed = new Set<Operator>();
-    const ran = this.failedStep;
+    // a step that failed, or one under way in parts (stopped between them: a cancel)
+    const ran = this.failedStep ?? (this.running.size > 0 ? this.running : null);
     this.failedStep = null;
+    this.running = new Set();
     if (ran === null) return failed;
     for (const op of [...ran].sort((a, b) => b.id - a.id)) {
       if (!op.rollback()) failed.add(op);

@@ -347,7 +347,8 @@ export class Engine {
         // a failure before the step (a key taken meanwhile) left every view as it was; one in
         // the step is undone by the operators themselves, except where one cannot (rebuilt)
         if (stepped) {
-          const torn = this.circuit.failedStep === null ? new Set(this.circuit.operators()) : this.circuit.rollback();
+          const undoable = this.circuit.failedStep !== null || this.circuit.stepUnderWay;
+          const torn = undoable ? this.circuit.rollback() : new Set(this.circuit.operators());
           if (torn.size > 0) this.rebuildViews(torn);
         }
       }
