@@ -309,7 +309,7 @@ class DistinctAcc implements Acc {
   private dirty: DistinctClass[] = [];
   /** In an undoable step: each class as it was before the step first changed it (was null: created). */
   private log: { key: unknown; c: DistinctClass; was: DistinctClass | null }[] | null = null;
-  private saved = new Set<DistinctClass>();
+  private readonly saved = new Set<DistinctClass>();
   private dirtyBefore: DistinctClass[] = [];
   /** The inner accumulator before the step (when it is copied rather than logged). */
   private innerBefore: Acc | null = null;
@@ -350,7 +350,7 @@ class DistinctAcc implements Acc {
   commitStep(): void {
     if (this.innerBefore === null && this.log !== null) this.inner.commitStep!();
     this.log = null;
-    this.saved = new Set();
+    this.saved.clear();
     this.dirtyBefore = [];
     this.innerBefore = null;
   }

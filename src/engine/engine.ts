@@ -125,7 +125,12 @@ export class Engine {
   /** Reads may use indexes (off only to compare with full scans in tests and benchmarks). */
   useIndexes = true;
   /** Sliced hydrations in progress: each gets every commit's step outputs (addMaterializedViewWork). */
-  private stepRecorders = new Set<(out: Map<Operator, Batch>) => void>();
+  /**
+   * Views being hydrated in slices: each copies, from every part of a commit's step, the
+   * outputs it replays later (a step's outputs are reused by the next), and keeps the copies
+   * once the commit has succeeded.
+   */
+  private stepRecorders = new Set<StepRecorder>();
   /** Input rows per chunk of a chunked (yielding) read. */
   readChunkRows = 16384;
   /** What one operation may allocate (tributary.memory_limit), checked before big allocations. */
@@ -298,7 +303,9 @@ export class Engine {
           const n = ch.inserts.length;
           for (let from = 0; from < n; from += chunk) {
             const to = Math.min(n, from + chunk);
-            const ins = Array.isArray(ch.inserts) ? batchFromRows(table.store.types, from === 0 && to === n ? ch.inserts : ch.inserts.slice(from, to)) : from === 0 && to === n ? ch.inserts : sliceBatch(ch.inserts, from, to);
+            const whole = from === 0 && to === n;
+            const part = whole ? ch.inserts : Array.isArray(ch.inserts) ? ch.inserts.slice(from, to) : sliceBatch(ch.inserts, from, to);
+            const ins = Array.isArray(part) ? batchFromRows(table.store.types, part) : part;
             const first = table.store.insertBatch(ins);
             if (from === 0) rec.first = first;
             rec.count += table.store.keepsRows ? ins.length : 0;
@@ -326,7 +333,7 @@ export class Engine {
       const horizon = this.horizon();
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
       if (writtenKeys) this.writeLog.push({ at: time, tables: writtenKeys });
-      for (const part of out.parts) for (const r of this.stepRecorders) r(part);
+      for (const [r, copies] of out.recorded) r.keep(copies);
       this.notify(out.watched, time);
       for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact(horizon);
@@ -358,15 +365,20 @@ export class Engine {
   /**
    * The circuit step of a commit, in parts of at most readChunkRows input rows (one step when
    * the change is smaller), yielding between parts. Returns the outputs that are passed on
-   * after the commit: of the operators someone listens to, summed over the parts, and with a
-   * view being built meanwhile (stepRecorders) every part's outputs.
+   * after the commit: of the operators someone listens to, summed over the parts, and what
+   * the views being built meanwhile (stepRecorders) copied of each part.
    */
-  private *stepInParts(deltas: readonly [TableEntry, Batch[]][], time: number): Work<{ watched: Map<Operator, Batch>; parts: Map<Operator, Batch>[] }> {
+  private *stepInParts(deltas: readonly [TableEntry, Batch[]][], time: number): Work<{ watched: Map<Operator, Batch>; recorded: Map<StepRecorder, Map<Operator, Batch>[]> }> {
+    const recorded = new Map([...this.stepRecorders].map((r) => [r, [] as Map<Operator, Batch>[]]));
+    const record = (out: Map<Operator, Batch>) => {
+      for (const [r, copies] of recorded) copies.push(r.copy(out));
+    };
     const total = deltas.reduce((n, [, d]) => n + d.reduce((m, b) => m + b.length, 0), 0);
     if (total <= this.readChunkRows) {
       for (const [table, delta] of deltas) (table.source as SourceOp).push(delta.length === 1 ? delta[0] : concatBatches(table.store.types, delta));
       const out = this.circuit.step(time, this.memory, true);
-      return { watched: out, parts: [out] };
+      record(out);
+      return { watched: out, recorded };
     }
     // outputs are reused by the next part: what is passed on later is copied
     const watched = new Set<Operator>(this.queryWatches.size ? [...this.queryWatches].map((w) => w.output) : []);
@@ -376,7 +388,6 @@ export class Engine {
       else if (e?.kind === 'materialized view') watched.add(e.output);
     }
     const sums = new Map<Operator, BatchBuilder>();
-    const parts: Map<Operator, Batch>[] = [];
     for (const [table, batches] of deltas) {
       for (const delta of batches) {
         for (let from = 0; from < delta.length; from += this.readChunkRows) {
@@ -389,13 +400,13 @@ export class Engine {
             if (!sum) sums.set(op, (sum = new BatchBuilder(d.types, d.length)));
             sum.appendBatch(d, null);
           }
-          if (this.stepRecorders.size > 0) parts.push(copyOutputs(out));
+          record(out);
           yield;
         }
       }
     }
     this.circuit.endStep();
-    return { watched: new Map([...sums].map(([op, b]) => [op, b.finish()])), parts };
+    return { watched: new Map([...sums].map(([op, b]) => [op, b.finish()])), recorded };
   }
 
   /** An error of view maintenance says which materialized views it stopped (CONTEXT). */
@@ -453,16 +464,21 @@ export class Engine {
     const total = Math.max(0, ...[...contents.values()].map((b) => b.length));
     if (total <= this.readChunkRows) return this.addMaterializedView(entry);
     const recorded: Map<Operator, Batch>[] = [];
-    const recorder = (out: Map<Operator, Batch>) => {
-      const m = new Map<Operator, Batch>();
-      for (const op of existing) {
-        const d = out.get(op);
-        if (!d || d.length === 0) continue;
-        const copy = new BatchBuilder(d.types, d.length); // outputs are reused by the next step
-        copy.appendBatch(d, null);
-        m.set(op, copy.finish());
-      }
-      if (m.size > 0) recorded.push(m);
+    const recorder: StepRecorder = {
+      copy: (out) => {
+        const m = new Map<Operator, Batch>();
+        for (const op of existing) {
+          const d = out.get(op);
+          if (!d || d.length === 0) continue;
+          const copy = new BatchBuilder(d.types, d.length); // outputs are reused by the next step
+          copy.appendBatch(d, null);
+          m.set(op, copy.finish());
+        }
+        return m;
+      },
+      keep: (copies) => {
+        for (const m of copies) if (m.size > 0) recorded.push(m);
+      },
     };
     this.stepRecorders.add(recorder);
     try {
@@ -1144,15 +1160,12 @@ export function keyText(table: TableEntry, cols: readonly number[], row: readonl
   return `${cols.map((c) => table.columns[c].name).join(', ')})=(${cols.map((c) => formatValue(row[c], table.columns[c].type)).join(', ')}`;
 }
 
-/** Copies of a step's outputs (the batches are reused by the next step). */
-function copyOutputs(out: Map<Operator, Batch>): Map<Operator, Batch> {
-  const m = new Map<Operator, Batch>();
-  for (const [op, d] of out) {
-    const copy = new BatchBuilder(d.types, d.length);
-    copy.appendBatch(d, null);
-    m.set(op, copy.finish());
-  }
-  return m;
+/** What a view hydrated in slices takes from each commit (Engine.stepRecorders). */
+interface StepRecorder {
+  /** Copy what it needs of one step's (or part's) outputs. */
+  copy(out: Map<Operator, Batch>): Map<Operator, Batch>;
+  /** The commit succeeded: keep its copies, part by part. */
+  keep(copies: Map<Operator, Batch>[]): void;
 }
 
 /**

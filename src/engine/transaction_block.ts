@@ -255,22 +255,15 @@ export class TransactionBlock {
    * changed). A failing commit discards them too, and throws.
    */
   private finish(commit: boolean): void {
-    const txn = this.txn!;
-    this.txn = null;
-    this.implicit = false;
-    this.ended++;
+    const txn = this.take();
     try {
       if (commit) {
         if (txn.serializable && txn.wrote) this.validate(txn);
-        try {
-          this.engine.commit(txn.changes());
-        } catch (e) {
-          throw commitError(txn, e);
-        }
+        this.engine.commit(txn.changes());
       }
     } catch (e) {
       commit = false;
-      throw e;
+      throw commitError(txn, e);
     } finally {
       this.release(txn, commit);
     }
@@ -278,24 +271,26 @@ export class TransactionBlock {
 
   /** finish(true), with the commit run in slices between pauses. */
   private async finishSliced(pause: () => Promise<void>): Promise<void> {
+    const txn = this.take();
+    let commit = true;
+    try {
+      if (txn.serializable && txn.wrote) this.validate(txn);
+      await this.engine.commitSliced(txn.changes(), pause);
+    } catch (e) {
+      commit = false;
+      throw commitError(txn, e);
+    } finally {
+      this.release(txn, commit);
+    }
+  }
+
+  /** The transaction being ended, out of the block. */
+  private take(): Txn {
     const txn = this.txn!;
     this.txn = null;
     this.implicit = false;
     this.ended++;
-    let commit = true;
-    try {
-      if (txn.serializable && txn.wrote) this.validate(txn);
-      try {
-        await this.engine.commitSliced(txn.changes(), pause);
-      } catch (e) {
-        throw commitError(txn, e);
-      }
-    } catch (e) {
-      commit = false;
-      throw e;
-    } finally {
-      this.release(txn, commit);
-    }
+    return txn;
   }
 
   /** What ending a transaction releases, committed or not. */
