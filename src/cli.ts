@@ -17,20 +17,22 @@ Usage:
                              Live demo on an in-memory database: a generator writes orders
                              into tables, materialized views over them are maintained and
                              their changes printed as they happen. Runs N seconds (default 10).
-  tributary serve [options]  PostgreSQL wire-protocol server (psql, drivers, BI tools) on an
-                             in-memory database. \`tributary serve --help\` lists the options.
+  tributary serve [options]  PostgreSQL wire-protocol server (psql, drivers, BI tools), in
+                             memory or on a data directory (--data-dir). \`tributary serve
+                             --help\` lists the options.
   tributary slt [options] PATHS…
                              Run sqllogictest files or directories (embedded or over the
                              wire, batch or incremental). \`tributary slt --help\` lists the options.
   tributary --help           This text.
   tributary --version        Print the version.
 
-Everything runs in-process on an in-memory database; no Kafka or Trino is needed.`;
+The shell and the demo run in-process on an in-memory database; no Kafka or Trino is needed.`;
 
 const SERVE_HELP = `Usage: tributary serve [options]
 
-Serves an in-memory database over the PostgreSQL wire protocol (v3), e.g.
+Serves a database over the PostgreSQL wire protocol (v3), e.g.
   tributary serve --demo    then    psql -h 127.0.0.1 -p 6875
+In memory unless --data-dir is given.
 
 Options:
   --host HOST          Address to listen on (default 127.0.0.1, loopback only).
@@ -57,10 +59,18 @@ Options:
                        e.g. 512MB or 2GB; a statement needing more fails with 53200
                        (out of memory). Default: a quarter of the heap limit
                        (node --max-old-space-size). SHOW tributary.memory_limit.
-  --data-dir DIR       Reserved for durable storage, which is not built yet: refused.
+  --data-dir DIR       Keep the database in DIR (created if missing): the catalog, every
+                       committed change and the sources' positions survive a restart or
+                       a crash (kill -9); on start the server recovers what DIR holds.
+                       One server per directory. Without it the data is in memory only.
+  --synchronous-commit on|off
+                       With --data-dir: acknowledge a commit once it is on disk (on, the
+                       default), or at once (off: faster small commits; a crash may lose
+                       the last fraction of a second of them, never part of one).
   --help               This text.
 
-Prints one line saying where it listens; stops cleanly on SIGINT or SIGTERM. Clients get
+Prints where the data is kept (memory or the data directory) and where it listens; stops
+cleanly on SIGINT or SIGTERM (a data directory's log is synced and its lock released). Clients get
 SQL, COPY … FROM STDIN / TO STDOUT (text, CSV) and SUBSCRIBE to views, tables or queries
 (e.g. psql -c 'SUBSCRIBE revenue_by_region'; Ctrl-C ends it). See README.md, "Server".`;
 
@@ -94,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
   const settings: Record<string, string> = {};
-  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--memory-limit', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file']);
+  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--memory-limit', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file', '--synchronous-commit']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -113,10 +123,9 @@ async function serve(args: string[]): Promise<number> {
       opts[a.slice(2)] = args[++i];
     } else return usageError(`unknown option '${a}'`);
   }
-  if (opts['data-dir'] !== undefined) {
-    console.error('tributary: --data-dir is not supported yet: durable storage is not built; the server keeps its data in memory only');
-    return 2;
-  }
+  const sync = opts['synchronous-commit'];
+  if (sync !== undefined && sync !== 'on' && sync !== 'off') return usageError('--synchronous-commit takes on or off');
+  if (sync !== undefined && opts['data-dir'] === undefined) return usageError('--synchronous-commit needs --data-dir');
   const port = opts.port === undefined ? 6875 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('--port takes a port number (0-65535)');
   if ((opts['tls-cert'] === undefined) !== (opts['tls-key'] === undefined)) return usageError('--tls-cert and --tls-key go together');
@@ -134,9 +143,19 @@ async function serve(args: string[]): Promise<number> {
   }
   const memoryLimit = opts['memory-limit'] as string | undefined;
   if (memoryLimit !== undefined && parseMemorySize(memoryLimit) === null) return usageError('--memory-limit takes a size such as 512MB or 2GB');
-  const db = await Database.open({ memoryLimit });
-  // the demo's generator sources stop with the database
-  if (opts.demo) await startNexmarkDemo(db);
+  const dataDir = opts['data-dir'] as string | undefined;
+  let db: Database;
+  try {
+    db = await Database.open({ memoryLimit, dataDir, synchronousCommit: sync !== 'off' });
+  } catch (e) {
+    if (!(e instanceof SqlError)) throw e;
+    console.error(`tributary serve: ${e.message}${e.detail ? `\n${e.detail}` : ''}${e.hint ? `\n${e.hint}` : ''}`);
+    return 1;
+  }
+  if (dataDir === undefined) console.log('tributary: no --data-dir: the database is in memory only and is lost when the server stops');
+  else console.log(`tributary: data directory ${dataDir}`);
+  // the demo's generator sources stop with the database; a data directory keeps them
+  if (opts.demo && !db.engine.catalog.has('bid')) await startNexmarkDemo(db);
   const host = (opts.host as string | undefined) ?? '127.0.0.1';
   let server;
   try {

@@ -50,6 +50,8 @@ export interface TableFeed {
   /** Rows of tributary_catalog.sources and .source_errors (columns in catalog/system/tributary.ts). */
   statusRows(): Value[][];
   errorRows(): Value[][];
+  /** Recovery: go on from these positions (partition → next offset), before consuming anything. */
+  resume(positions: ReadonlyMap<number, number>): void;
 }
 
 /** What plain and materialized views share: a bound query and what it reads. */

@@ -52,9 +52,10 @@ export class Circuit {
   /**
    * Run one step. Sources must have been given their deltas (SourceOp.push) beforehand.
    * Returns each operator's output delta (operators that were idle are absent). With
-   * `undoable`, a step that fails can be undone by rollback(); one that completes is settled.
+   * `undoable`, a step that fails can be undone by rollback(); one that completes is settled
+   * (see endStep for `beforeSettle`).
    */
-  step(time: number, memory?: MemoryBudget, undoable = false): Map<Operator, Batch> {
+  step(time: number, memory?: MemoryBudget, undoable = false, beforeSettle?: () => void): Map<Operator, Batch> {
     if (!undoable) {
       this.failedStep = null;
       const out = this.run({ time, hydrating: false, memory });
@@ -62,7 +63,7 @@ export class Circuit {
       return out;
     }
     const out = this.stepPart(time, memory);
-    this.endStep();
+    this.endStep(beforeSettle);
     return out;
   }
 
@@ -91,11 +92,23 @@ export class Circuit {
     }
   }
 
-  /** End an undoable step run by stepPart(): raise a gated error that is due, else settle. */
-  endStep(): void {
+  /**
+   * End an undoable step run by stepPart(): raise a gated error that is due, else settle.
+   * `beforeSettle` runs last before settling (the commit's write-ahead log record): if it
+   * throws, the step can still be rolled back.
+   */
+  endStep(beforeSettle?: () => void): void {
     const ran = this.running;
     this.running = new Set();
     this.raiseGated(ran);
+    if (beforeSettle) {
+      try {
+        beforeSettle();
+      } catch (e) {
+        this.failedStep = new Set(ran);
+        throw e;
+      }
+    }
     for (const op of ran) {
       op.settle();
       op.gatedErrors?.commitStep();

@@ -22,10 +22,24 @@ import { checkNotNull } from './dml.js';
 import { columnDefaults, convertRow, rowsAsArrays, USE_DEFAULT, type InsertRow } from './insert_rows.js';
 import type { ListeningServer, ServerOptions } from '../server/server.js';
 import { parseMemorySize } from '../dataflow/memory.js';
+import { Durability } from '../storage/durability.js';
+import { LogReplay } from './recovery.js';
 
 export interface OpenOptions {
-  /** Reserved for durable storage (a later release); only in-memory databases exist today. */
+  /**
+   * Keep the database in this directory (created if missing): the catalog, every committed
+   * change and the sources' positions survive a restart or a crash (docs/durability.md).
+   * Without it the database is in memory only. One process at a time may open a directory.
+   */
   dataDir?: string;
+  /**
+   * With a data directory: a commit returns only once it is on disk (default true). False
+   * trades that for throughput: a crash may lose the last fraction of a second of commits
+   * (never part of one). PostgreSQL's synchronous_commit.
+   */
+  synchronousCommit?: boolean;
+  /** Where recovery reports what it did (default: stderr). */
+  log?: (line: string) => void;
   /**
    * What one operation (a join step, a query's result) may allocate, in bytes or as a
    * PostgreSQL memory size ('512MB'); past it the statement fails with 53200. Default: a
@@ -60,15 +74,15 @@ export class Database {
   /** One reusable batch per table for `insert` (its batch does not outlive the commit). */
   private readonly insertBuffers = new WeakMap<object, BatchBuilder>();
 
-  private constructor(engine: Engine) {
+  private constructor(
+    engine: Engine,
+    private readonly storage: Durability | null,
+  ) {
     this.engine = engine;
     this.session = new Session(engine);
   }
 
   static async open(options: OpenOptions = {}): Promise<Database> {
-    if (options.dataDir !== undefined) {
-      throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'durable storage (dataDir) is not supported yet');
-    }
     await ensureParser();
     const engine = new Engine();
     if (options.memoryLimit !== undefined) {
@@ -78,7 +92,25 @@ export class Database {
       }
       engine.memory.limit = n;
     }
-    return new Database(engine);
+    if (options.dataDir === undefined) return new Database(engine, null);
+    const log = options.log ?? ((line: string) => console.error(`tributary: ${line}`));
+    const replay = new LogReplay(engine);
+    let durability: Durability;
+    try {
+      durability = Durability.open(options.dataDir, { synchronousCommit: options.synchronousCommit, log }, (r) => replay.apply(r));
+    } finally {
+      engine.deferredFeeds = null;
+    }
+    const { report, startSources } = replay.finish();
+    if (report.records > 0) log(`recovered ${options.dataDir}: ${report.records} log records (${report.ddl} DDL statements, ${report.rows} row changes) replayed in ${Math.round(report.ms)} ms`);
+    engine.wal = durability;
+    startSources();
+    return new Database(engine, durability);
+  }
+
+  /** The data directory's log, or null for an in-memory database. */
+  get durability(): Durability | null {
+    return this.storage;
   }
 
   /** A new session on the same engine (its own transaction state and settings). */
@@ -94,6 +126,7 @@ export class Database {
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R> & { notices: string[] }> {
     this.checkOpen();
     const results = this.session.execute(sql, params);
+    await this.session.durable();
     const last = results[results.length - 1] ?? { command: '' };
     return shape<R>(last, options, results.flatMap((r) => r.notices ?? []));
   }
@@ -183,6 +216,8 @@ export class Database {
     if (firstNullViolation < n) checkNotNull(t, convertRow(t, raw[firstNullViolation], defaults));
     b.advance(n, 1);
     this.engine.commit(new Map([[t, { deletes: [], inserts: b.finish() }]]));
+    // synchronous: the rows are on disk when it returns
+    this.storage?.syncUpTo(this.engine.lastCommitLsn);
     return n;
   }
 
@@ -224,10 +259,13 @@ export class Database {
     return startServer(() => this.newSession(), options);
   }
 
-  /** Close the database: its sources stop consuming. */
+  /** Close the database: its sources stop consuming, its log is synced and the data directory released. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     await Promise.all(this.engine.catalog.all().map((e) => (e.kind === 'table' && e.feed ? e.feed.stop() : undefined)));
+    this.engine.wal = null;
+    this.storage?.close();
   }
 
   private checkOpen(): void {

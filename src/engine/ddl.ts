@@ -118,7 +118,7 @@ export function createTable(engine: Engine, n: any, inTransaction = false): Stat
   }
   const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly }, !options.connector);
   for (const u of uniques) table.store.addUnique(u.name, u.cols);
-  startSource?.(engine, table);
+  if (startSource) engine.startFeed(() => startSource(engine, table));
   return { command: 'CREATE TABLE' };
 }
 
@@ -191,7 +191,9 @@ export function* createTableAsWork(engine: Engine, n: any, chunked: boolean, txn
     columns: columns.map((c) => ({ name: c.name, type: c.type, notNull: false, default: null })),
     primaryKey: null,
   });
-  if (rows.length) engine.commit(new Map([[table, { deletes: [], inserts: rows }]]));
+  // the rows commit with the statement's transaction (and the log records them with the table)
+  if (txn) for (const row of rows) txn.insert(table, row);
+  else if (rows.length) engine.commit(new Map([[table, { deletes: [], inserts: rows }]]));
   return { command: `SELECT ${rows.length}`, rowCount: rows.length };
 }
 

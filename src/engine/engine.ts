@@ -29,6 +29,7 @@ import { tableCandidates, tableIndexes, viewCandidates } from './index_read.js';
 import { runSliced, runSync, SLICE_MS, ticker, type Work } from './work.js';
 import { parseSeriesRelation, seriesLength, seriesSlice, seriesTypes, seriesWhole } from './series.js';
 import { MemoryBudget, MemoryLimitError, sampledRowBytes } from '../dataflow/memory.js';
+import type { CommitRecord, DdlEntry, LoggedTable } from '../storage/wal_records.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -57,6 +58,26 @@ function insertRows(ins: Row[] | Batch): Row[] {
   const rows: Row[] = [];
   for (let i = 0; i < ins.length; i++) rows.push(rowAt(ins, i));
   return rows;
+}
+
+/** What a commit carries besides its row changes, for the write-ahead log. */
+export interface CommitMeta {
+  /** The transaction's DDL, in order (it has already taken effect; the log replays it first). */
+  ddl?: readonly DdlEntry[];
+  /** Positions reached by the source that produced the changes (exactly-once recovery). */
+  sources?: CommitRecord['sources'];
+  /** Recovery: the replayed commit's timestamp. */
+  time?: number;
+}
+
+/** Where committed transactions are logged before they count (storage/durability.ts). */
+export interface CommitLog {
+  /** Append the record (in the page cache, not yet synced); throws if it cannot be written. Returns its end position. */
+  append(record: CommitRecord): number;
+  /** Null if the log is durable up to `lsn`; else a promise of it (rejecting if it cannot be). */
+  durable(lsn: number): Promise<void> | null;
+  /** Refuse every write from now on (memory has moved ahead of the log): `reason` says why. */
+  fail(reason: unknown): void;
 }
 
 export interface Change {
@@ -137,6 +158,23 @@ export class Engine {
   readonly memory = new MemoryBudget();
   /** Logical time of the last committed transaction (milliseconds since the epoch, strictly increasing). */
   timestamp = 0;
+  /** The write-ahead log, with a data directory (null: in memory only, and during recovery). */
+  wal: CommitLog | null = null;
+  /** The log position just past the last commit logged (what a session waits for to be durable). */
+  lastCommitLsn = 0;
+  /** While recovery replays the log: sources created by replayed DDL start only once it is done. */
+  deferredFeeds: (() => void)[] | null = null;
+
+  /** A DDL statement took effect but its log record could not be written (see CommitLog.fail). */
+  ddlNotLogged(reason: unknown): void {
+    this.wal?.fail(reason);
+  }
+
+  /** Start a table's source now, or after recovery if it is under way. */
+  startFeed(start: () => void): void {
+    if (this.deferredFeeds) this.deferredFeeds.push(start);
+    else start();
+  }
 
   /** Open snapshots (transactions at REPEATABLE READ or SERIALIZABLE) and their timestamps. */
   private snapshots = new Map<object, number>();
@@ -214,10 +252,18 @@ export class Engine {
    * transaction is undone: the tables by their own undo, the operators the step reached by
    * their logs (circuit.rollback); a view whose operators cannot undo is rebuilt.
    */
-  commit(changes: Map<TableEntry, TableChanges>): number {
-    if (changes.size === 0) return this.timestamp;
+  commit(changes: Map<TableEntry, TableChanges>, meta?: CommitMeta): number {
+    if (changes.size === 0) return this.logWithoutChanges(meta);
     this.finishPendingCommit();
-    return runSync(this.commitWork(changes));
+    return runSync(this.commitWork(changes, meta));
+  }
+
+  /** A transaction that changed no rows: only its DDL (or a source's position) is logged. */
+  private logWithoutChanges(meta: CommitMeta | undefined): number {
+    if (this.wal && (meta?.ddl?.length || meta?.sources?.length)) {
+      this.lastCommitLsn = this.wal.append({ time: this.timestamp, ddl: meta.ddl ?? [], tables: [], sources: meta.sources ?? [] });
+    }
+    return this.timestamp;
   }
 
   /**
@@ -240,11 +286,11 @@ export class Engine {
    * served. If pause throws (a cancel, a timeout) before the commit is complete, it is undone
    * and the error passes on.
    */
-  async commitSliced(changes: Map<TableEntry, TableChanges>, pause: () => Promise<void>): Promise<number> {
+  async commitSliced(changes: Map<TableEntry, TableChanges>, pause: () => Promise<void>, meta?: CommitMeta): Promise<number> {
     // nothing to commit (a read's transaction): no need to wait for one under way
-    if (changes.size === 0) return this.timestamp;
+    if (changes.size === 0) return this.logWithoutChanges(meta);
     while (this.pendingCommit) await this.pendingCommit.done;
-    const pc = new PendingCommit(this.commitWork(changes), () => (this.pendingCommit = null));
+    const pc = new PendingCommit(this.commitWork(changes, meta), () => (this.pendingCommit = null));
     this.pendingCommit = pc;
     let start = performance.now();
     while (!pc.advance()) {
@@ -260,11 +306,14 @@ export class Engine {
   }
 
   /** The commit as a Work: yields between chunks of rows. */
-  *commitWork(changes: Map<TableEntry, TableChanges>): Work<number> {
-    if (changes.size === 0) return this.timestamp;
+  *commitWork(changes: Map<TableEntry, TableChanges>, meta?: CommitMeta): Work<number> {
+    if (changes.size === 0) return this.logWithoutChanges(meta);
     // deletes are timed for the snapshots open now (a later one sees them all)
     const keep = this.snapshots.size > 0;
-    const time = this.nextTimestamp();
+    const time = meta?.time !== undefined ? (this.timestamp = Math.max(this.timestamp + 1, meta.time)) : this.nextTimestamp();
+    // what the log records of each table (deleted rows by value: ids do not survive a restart)
+    const wal = this.wal;
+    const logged: LoggedTable[] = [];
     // what was applied to each table, to undo it: deleted ids, inserted ids, one range of ids
     const applied: { table: TableEntry; deleted: number[]; inserted: number[]; first: number; count: number }[] = [];
     const deltas: [TableEntry, Batch[]][] = [];
@@ -288,8 +337,12 @@ export class Engine {
         const rec = { table, deleted: [] as number[], inserted: [] as number[], first: 0, count: 0 };
         applied.push(rec);
         writtenKeys?.set(table, new Map());
+        const cleared = ch.deletes.length > 0 && ch.deletes.length === table.store.size;
+        const deletedRows: Row[] = [];
+        if (wal) logged.push({ name: table.name, cleared, deletes: deletedRows, inserts: ch.inserts });
         for (const id of ch.deletes) {
           const row = table.store.delete(id, keep ? time : undefined);
+          if (wal && !cleared) deletedRows.push(row);
           if (writtenKeys) noteWrittenKeys(writtenKeys, table, row);
           b.push(row, -1);
           rec.deleted.push(id);
@@ -329,7 +382,14 @@ export class Engine {
         deltas.push([table, delta]);
       }
       stepped = true;
-      const out = yield* this.stepInParts(deltas, time);
+      // the log record is written once the step has succeeded and before it settles: a
+      // failure to write it (disk full) undoes the commit like any failure of its step
+      const writeAhead = wal
+        ? () => {
+            this.lastCommitLsn = wal.append({ time, ddl: meta?.ddl ?? [], tables: logged, sources: meta?.sources ?? [] });
+          }
+        : undefined;
+      const out = yield* this.stepInParts(deltas, time, writeAhead);
       const horizon = this.horizon();
       for (const rec of applied) rec.table.store.versions.committed(time, rec.table.store.logLength, horizon);
       if (writtenKeys) this.writeLog.push({ at: time, tables: writtenKeys });
@@ -368,7 +428,7 @@ export class Engine {
    * after the commit: of the operators someone listens to, summed over the parts, and what
    * the views being built meanwhile (stepRecorders) copied of each part.
    */
-  private *stepInParts(deltas: readonly [TableEntry, Batch[]][], time: number): Work<{ watched: Map<Operator, Batch>; recorded: Map<StepRecorder, Map<Operator, Batch>[]> }> {
+  private *stepInParts(deltas: readonly [TableEntry, Batch[]][], time: number, beforeSettle?: () => void): Work<{ watched: Map<Operator, Batch>; recorded: Map<StepRecorder, Map<Operator, Batch>[]> }> {
     const recorded = new Map([...this.stepRecorders].map((r) => [r, [] as Map<Operator, Batch>[]]));
     const record = (out: Map<Operator, Batch>) => {
       for (const [r, copies] of recorded) copies.push(r.copy(out));
@@ -376,7 +436,7 @@ export class Engine {
     const total = deltas.reduce((n, [, d]) => n + d.reduce((m, b) => m + b.length, 0), 0);
     if (total <= this.readChunkRows) {
       for (const [table, delta] of deltas) (table.source as SourceOp).push(delta.length === 1 ? delta[0] : concatBatches(table.store.types, delta));
-      const out = this.circuit.step(time, this.memory, true);
+      const out = this.circuit.step(time, this.memory, true, beforeSettle);
       record(out);
       return { watched: out, recorded };
     }
@@ -405,7 +465,7 @@ export class Engine {
         }
       }
     }
-    this.circuit.endStep();
+    this.circuit.endStep(beforeSettle);
     return { watched: new Map([...sums].map(([op, b]) => [op, b.finish()])), recorded };
   }
 

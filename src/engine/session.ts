@@ -74,9 +74,50 @@ export class Session {
   private readonly block: TransactionBlock;
   private readonly prepared = new PreparedStatements();
 
+  /** The write-ahead log position this session's last commit must reach before it is acknowledged. */
+  private commitLsn = 0;
+
   constructor(readonly engine: Engine) {
-    this.block = new TransactionBlock(engine, this.settings);
+    this.block = new TransactionBlock(engine, this.settings, () => this.noteCommit());
     this.settings.server.set('tributary.memory_limit', () => formatBytes(engine.memory.limit));
+  }
+
+  private noteCommit(): void {
+    this.commitLsn = Math.max(this.commitLsn, this.engine.lastCommitLsn);
+  }
+
+  /**
+   * Null if this session's commits are durable (or there is no data directory); else a
+   * promise that resolves once they are. A client's acknowledgement (CommandComplete) waits
+   * for it; it rejects if the log cannot be synced.
+   */
+  durable(): Promise<void> | null {
+    return this.commitLsn > 0 ? (this.engine.wal?.durable(this.commitLsn) ?? null) : null;
+  }
+
+  /**
+   * Commit an autocommit statement's transaction. Its DDL has taken effect already: if its
+   * record cannot be written, memory is ahead of the log, so the log refuses further writes
+   * (the server goes on serving reads) rather than diverge from what a restart would recover.
+   */
+  private commitAutocommit(txn: Txn): void {
+    try {
+      this.engine.commit(txn.changes(), txn.commitMeta());
+    } catch (e) {
+      if (txn.walDdl.length > 0) this.engine.ddlNotLogged(e);
+      throw e;
+    }
+    this.noteCommit();
+  }
+
+  private async commitAutocommitSliced(txn: Txn, pause: () => Promise<void>): Promise<void> {
+    try {
+      await this.engine.commitSliced(txn.changes(), pause, txn.commitMeta());
+    } catch (e) {
+      if (txn.walDdl.length > 0) this.engine.ddlNotLogged(e);
+      throw e;
+    }
+    this.noteCommit();
   }
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
@@ -310,7 +351,7 @@ export class Session {
       add: (records) => guarded(() => target.add(records)),
       finish: () =>
         guarded(() => {
-          if (t.autocommit) this.engine.commit(t.txn.changes());
+          if (t.autocommit) this.commitAutocommit(t.txn);
           return { command: `COPY ${target.count}`, rowCount: target.count };
         }),
       fail: (e) => {
@@ -341,7 +382,7 @@ export class Session {
     const t = this.block.enter(tag);
     try {
       const result = run(t.txn);
-      if (t.autocommit) this.engine.commit(t.txn.changes());
+      if (t.autocommit) this.commitAutocommit(t.txn);
       return result;
     } catch (e) {
       throw this.statementFailed(t, e);
@@ -378,7 +419,7 @@ export class Session {
     const t = this.block.enter(tag);
     const params = new ParamTypes(paramTypes);
     const n = stmt.node[tag];
-    const work = matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : ctas ? createTableAsWork(this.engine, n, true) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
+    const work = matview || ctas ? this.loggedDdl(t.txn, stmt, matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : createTableAsWork(this.engine, n, true, t.txn)) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
     const r = await this.runStatement(t, work, pause, stream?.urgent);
     return (r as { value: StatementResult }).value;
   }
@@ -443,7 +484,7 @@ export class Session {
     };
     try {
       const r = await runSlicedUntil(work, ourPause, urgent, enough);
-      if (r.done && t.autocommit) await this.engine.commitSliced(t.txn.changes(), ourPause);
+      if (r.done && t.autocommit) await this.commitAutocommitSliced(t.txn, ourPause);
       return r;
     } catch (e) {
       const err = this.statementFailed(t, e);
@@ -555,19 +596,19 @@ export class Session {
         return this.settings.readOnly ? refuseWrite(txn, statementName(tag), run) : run();
       }
       case 'CreateStmt':
-        return this.ddl(txn, tag, () => createTable(this.engine, n, this.block.setContext().inBlock));
+        return this.ddl(txn, stmt, () => createTable(this.engine, n, this.block.setContext().inBlock));
       case 'ViewStmt':
-        return this.ddl(txn, tag, () => createView(this.engine, n, stmt.text));
+        return this.ddl(txn, stmt, () => createView(this.engine, n, stmt.text));
       case 'CreateTableAsStmt':
-        if (n.objtype === 'OBJECT_TABLE') return this.ddl(txn, tag, () => createTableAs(this.engine, n, txn));
+        if (n.objtype === 'OBJECT_TABLE') return this.ddl(txn, stmt, () => createTableAs(this.engine, n, txn));
         if (n.objtype !== 'OBJECT_MATVIEW') throw unsupported(`CREATE ${String(n.objtype).replace('OBJECT_', '')} AS`);
-        return this.ddl(txn, tag, () => createMaterializedView(this.engine, n, stmt.text, txn));
+        return this.ddl(txn, stmt, () => createMaterializedView(this.engine, n, stmt.text, txn));
       case 'TruncateStmt':
         return truncate({ engine: this.engine, txn, params, values }, n);
       case 'IndexStmt':
-        return this.ddl(txn, tag, () => createIndex(this.engine, n));
+        return this.ddl(txn, stmt, () => createIndex(this.engine, n));
       case 'DropStmt':
-        return this.ddl(txn, tag, (dropper) => drop(this.engine, n, dropper));
+        return this.ddl(txn, stmt, (dropper) => drop(this.engine, n, dropper));
       case 'VariableSetStmt': {
         const notices = this.settings.set(n, this.block.setContext());
         return { command: n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET', notices };
@@ -610,9 +651,46 @@ export class Session {
     return p === plan && optimized ? optimized : optimize(p);
   }
 
-  /** DDL: on its own it applies at once; in a transaction it is part of it (ddl_transaction.ts). */
-  private ddl(txn: Txn, tag: string, run: (dropper?: Dropper) => StatementResult): StatementResult {
-    return this.block.txn === txn ? ddlInTransaction(this.engine, txn, tag, run, this.block.setContext().inBlock) : run();
+  /**
+   * DDL: on its own it applies at once; in a transaction it is part of it (ddl_transaction.ts).
+   * With a data directory it is recorded for the log, committed with its transaction.
+   */
+  private ddl(txn: Txn, stmt: ParsedStatement, run: (dropper?: Dropper) => StatementResult): StatementResult {
+    const tag = nodeTag(stmt.node);
+    const log = this.ddlLogger(txn, stmt);
+    const r = this.block.txn === txn ? ddlInTransaction(this.engine, txn, tag, run, this.block.setContext().inBlock) : run();
+    log?.();
+    return r;
+  }
+
+  /** A DDL statement's Work, recorded for the log once it has succeeded (see ddl()). */
+  private *loggedDdl(txn: Txn, stmt: ParsedStatement, work: Work<StatementResult>): Work<StatementResult> {
+    const log = this.ddlLogger(txn, stmt);
+    const r = yield* work;
+    log?.();
+    return r;
+  }
+
+  /**
+   * What records a DDL statement for the log once it has run (null without a log): its text
+   * and the settings that change how it binds; for CREATE TABLE AS, the table it made (its
+   * rows are logged as the transaction's inserts, its query is not run again).
+   */
+  private ddlLogger(txn: Txn, stmt: ParsedStatement): (() => void) | null {
+    if (!this.engine.wal) return null;
+    const tag = nodeTag(stmt.node);
+    const n = stmt.node[tag];
+    if (tag === 'CreateTableAsStmt' && n.objtype === 'OBJECT_TABLE') {
+      const name: string = n.into.rel.relname;
+      const before = this.engine.catalog.get(name);
+      return () => {
+        const t = this.engine.catalog.get(name);
+        if (!t || t === before || t.kind !== 'table') return; // IF NOT EXISTS skipped it
+        txn.logDdl({ kind: 'table', name, columns: t.columns.map((c) => ({ name: c.name, type: c.type.id, typmod: c.type.typmod })) });
+      };
+    }
+    const settings = DDL_SETTINGS.map((k) => [k, this.settings.get(k)] as const);
+    return () => txn.logDdl({ kind: 'sql', sql: stmt.text, settings });
   }
 
   private show(name: string): StatementResult {
@@ -626,6 +704,9 @@ export class Session {
   }
 }
 
+
+/** Settings that change what a DDL statement means (literals in defaults and views): replayed with it. */
+const DDL_SETTINGS = ['TimeZone', 'DateStyle', 'IntervalStyle'];
 
 interface CachedSelect {
   version: number;

@@ -55,7 +55,8 @@ const ISOLATION_LEVELS = ['serializable', 'repeatable read', 'read committed', '
 
 /** Only these values are accepted for settings that would change results. */
 const FIXED: Record<string, (v: string) => boolean> = {
-  datestyle: (v) => /^\s*iso(\s*,\s*(mdy|ymd|dmy))?\s*$/i.test(v) || /^\s*(mdy|ymd|dmy)\s*,\s*iso\s*$/i.test(v),
+  // only month-day-year input order is implemented (DMY and YMD would read '01/02/03' otherwise)
+  datestyle: (v) => /^\s*iso(\s*,\s*mdy)?\s*$/i.test(v) || /^\s*mdy\s*,\s*iso\s*$/i.test(v),
   timezone: (v) => /^(utc|gmt|z|zulu|etc\/utc|\+?0+(:00)?|utc0)$/i.test(v.trim()),
   intervalstyle: (v) => v.toLowerCase() === 'postgres',
   client_encoding: (v) => /^(utf8|utf-8|unicode)$/i.test(v),

@@ -9,7 +9,8 @@ import type { Catalog, CatalogEntry, TableEntry } from '../catalog/catalog.js';
 import { concurrentUpdate, SqlError, SQLSTATE } from '../errors.js';
 import { BatchBuilder, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
-import type { TableChanges } from './engine.js';
+import type { CommitMeta, TableChanges } from './engine.js';
+import type { DdlEntry } from '../storage/wal_records.js';
 import { duplicateKey } from './engine.js';
 import type { UniqueIndex } from '../storage/table_store.js';
 import { runSync, ticker, type Work } from './work.js';
@@ -100,6 +101,8 @@ export class Transaction<S = unknown> {
   serializable = false;
   /** How to undo each DDL statement run in the transaction, in order (a rollback runs them in reverse). */
   readonly ddl: (() => void)[] = [];
+  /** Its DDL as the write-ahead log records it (kept only with a data directory). */
+  readonly walDdl: DdlEntry[] = [];
   /** Names its DDL holds until it ends (Catalog.locks). */
   private readonly held = new Set<string>();
   /** Tables it dropped (or created and undid): their pending changes are not committed. */
@@ -298,6 +301,17 @@ export class Transaction<S = unknown> {
   }
 
   // ---- DDL ------------------------------------------------------------------------------
+
+  /** Record a DDL statement for the log: it is committed with the transaction, or forgotten with it (or its savepoint). */
+  logDdl(entry: DdlEntry): void {
+    this.walDdl.push(entry);
+    this.ddl.push(() => void this.walDdl.pop());
+  }
+
+  /** What its commit logs besides its row changes. */
+  commitMeta(): CommitMeta | undefined {
+    return this.walDdl.length > 0 ? { ddl: this.walDdl } : undefined;
+  }
 
   /** Hold `names` for this transaction until it ends. */
   hold(names: readonly string[], catalog: Catalog): void {

@@ -36,6 +36,8 @@ export class TransactionBlock {
   constructor(
     private readonly engine: Engine,
     private readonly settings: Settings,
+    /** Called after each commit of this session's (its log position is then the latest). */
+    private readonly committed: () => void = () => {},
   ) {}
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
@@ -259,7 +261,8 @@ export class TransactionBlock {
     try {
       if (commit) {
         if (txn.serializable && txn.wrote) this.validate(txn);
-        this.engine.commit(txn.changes());
+        this.engine.commit(txn.changes(), txn.commitMeta());
+        this.committed();
       }
     } catch (e) {
       commit = false;
@@ -275,7 +278,8 @@ export class TransactionBlock {
     let commit = true;
     try {
       if (txn.serializable && txn.wrote) this.validate(txn);
-      await this.engine.commitSliced(txn.changes(), pause);
+      await this.engine.commitSliced(txn.changes(), pause, txn.commitMeta());
+      this.committed();
     } catch (e) {
       commit = false;
       throw commitError(txn, e);

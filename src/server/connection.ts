@@ -110,6 +110,8 @@ export class Connection {
   /** The running statement is the last of a Query message: its CommandComplete waits for the commit. */
   private holdCompletion = false;
   private heldCompletion: Buffer | null = null;
+  /** Output waits for the session's last commit to be durable (flushOut). */
+  private waitingForLog = false;
   /** ReadyForQuery was the last thing sent: waiting now is idling (idle_…_timeout). */
   private idle = false;
 
@@ -261,13 +263,42 @@ export class Connection {
     else this.send(b);
   }
 
-  /** Write queued output; false if the socket's buffer is full (wait for 'drain'). */
+  /**
+   * Write queued output; false if the socket's buffer is full (wait for 'drain'). A commit is
+   * acknowledged only once it is durable: while the session's last commit is not yet synced
+   * to the write-ahead log, everything queued waits for it (in order; the session goes on).
+   */
   private flushOut(): boolean {
-    if (this.out.length === 0 || this.closed) return true;
+    if (this.out.length === 0 || this.closed || this.waitingForLog) return true;
+    const durable = this.session?.durable();
+    if (durable) {
+      this.waitingForLog = true;
+      durable.then(
+        () => {
+          this.waitingForLog = false;
+          this.flushOut();
+        },
+        (e) => this.logFailed(e),
+      );
+      return true;
+    }
     const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
     return this.stream.write(data);
+  }
+
+  /**
+   * The log could not be synced: the commits waiting for it are not acknowledged (their
+   * outcome is unknown to the client, as after a crash), and the connection ends.
+   */
+  private logFailed(e: unknown): void {
+    this.out = [];
+    this.outBytes = 0;
+    this.waitingForLog = false;
+    const err = asSqlError(e);
+    if (!this.closed) this.stream.end(errorResponse(new SqlError(err.code, `could not make a commit durable: ${err.message}`, { severity: 'FATAL', detail: err.detail })));
+    this.closed = true;
   }
 
   private async flush(): Promise<void> {

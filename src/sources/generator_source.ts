@@ -32,6 +32,16 @@ export class GeneratorSource extends SourceRunner {
     return `${this.connector} generator`;
   }
 
+  override resume(positions: ReadonlyMap<number, number>): void {
+    super.resume(positions);
+    const at = positions.get(0);
+    if (at === undefined) return;
+    this.position = at;
+    // a rate-limited generator goes on at its rate from here, not from position 0
+    const rate = this.generator.rate;
+    if (rate > 0) this.started = Date.now() - (at / rate) * 1000;
+  }
+
   override async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -3,7 +3,7 @@
 // state they produced), recording every message it cannot use, and its status.
 
 import type { TableEntry, TableFeed } from '../catalog/catalog.js';
-import type { Engine } from '../engine/engine.js';
+import type { CommitMeta, Engine } from '../engine/engine.js';
 import { SqlError } from '../errors.js';
 import type { Row, Value } from '../expr/value.js';
 import { tableChanges, type ChangeError } from './apply.js';
@@ -72,6 +72,15 @@ export abstract class SourceRunner implements TableFeed {
     if (this.state !== 'failed' && this.state !== 'finished') this.state = 'stopped';
   }
 
+  resume(positions: ReadonlyMap<number, number>): void {
+    for (const [p, next] of positions) this.partition(p, next).next = next;
+  }
+
+  /** Where the applied messages of a commit end, per partition: logged with it (exactly-once recovery). */
+  protected logged(positions: Iterable<readonly [number, number]>): CommitMeta {
+    return { sources: [{ table: this.table.name, positions: [...positions] }] };
+  }
+
   /** The next position to read in `partition` (the engine's truth, not the broker's). */
   nextOffset(partition: number): number | undefined {
     return this.partitions.get(partition)?.next;
@@ -102,7 +111,7 @@ export abstract class SourceRunner implements TableFeed {
   protected applyRows(partition: number, rows: Row[], next: number, offset: (i: number) => number): boolean {
     if (this.stopped || this.state === 'failed') return false;
     try {
-      this.engine.commit(new Map([[this.table, { deletes: [], inserts: rows }]]));
+      this.engine.commit(new Map([[this.table, { deletes: [], inserts: rows }]]), this.logged([[partition, next]]));
     } catch (e) {
       if (!(e instanceof SqlError)) throw e;
       return this.applyPoll(partition, rows.map((row, i) => ({ message: { partition, offset: offset(i), key: null }, changes: [{ kind: 'insert', row }] })), next);
@@ -194,8 +203,11 @@ export abstract class SourceRunner implements TableFeed {
       }
       return this.commitAll(polled.filter((_, i) => !bad.has(i)));
     }
+    // the positions just past these messages (those before them in each partition are done)
+    const ends = new Map<number, number>();
+    for (const d of polled) ends.set(d.message.partition, Math.max(ends.get(d.message.partition) ?? 0, d.message.offset + 1));
     try {
-      this.engine.commit(new Map([[this.table, tc]]));
+      this.engine.commit(new Map([[this.table, tc]]), this.logged(ends));
       return null;
     } catch (e) {
       if (!(e instanceof SqlError)) throw e;
