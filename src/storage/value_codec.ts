@@ -82,6 +82,14 @@ export class ByteWriter {
     this.length += 8;
   }
 
+  /** Bytes as they are, after their length. */
+  blob(b: Uint8Array): void {
+    this.u32(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
   string(s: string): void {
     // worst case 3 bytes per UTF-16 unit
     this.ensure(4 + s.length * 3);
@@ -181,6 +189,14 @@ export class ByteReader {
     const x = this.view.getBigInt64(this.pos, true);
     this.pos += 8;
     return x;
+  }
+
+  /** What blob() wrote (a copy). */
+  blob(): Uint8Array {
+    const n = this.u32();
+    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return out;
   }
 
   string(): string {

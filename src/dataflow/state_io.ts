@@ -1,0 +1,116 @@
+// How a stateful operator writes its state into a checkpoint and reads it back. A checkpoint
+// restores each operator into a freshly built dataflow of the same shape (the same DDL run
+// again, with no hydration): the fresh operator already has its configuration (types, key
+// functions, factories), so only the data that steps accumulated is written: rows as Arrow IPC
+// (dataflow/arrow.ts), everything else as typed values (storage/value_codec.ts).
+//
+// Operators implement Checkpointable. `loadState` is called once, on an operator that has not
+// run any step, and must leave it exactly as `saveState` saw it, as far as any later step,
+// rollback or read can tell (row slots may differ; representations may not).
+
+import type { Value } from '../expr/value.js';
+import { ByteReader, ByteWriter } from '../storage/value_codec.js';
+import { batchFromIPC, batchToIPC } from './arrow.js';
+import type { Batch } from './batch.js';
+
+export interface Checkpointable {
+  saveState(w: StateWriter): void;
+  loadState(r: StateReader): void;
+}
+
+export function isCheckpointable(x: object): x is Checkpointable {
+  return typeof (x as Partial<Checkpointable>).saveState === 'function' && typeof (x as Partial<Checkpointable>).loadState === 'function';
+}
+
+export class StateWriter {
+  constructor(private readonly w: ByteWriter = new ByteWriter()) {}
+
+  bytes(): Buffer {
+    return this.w.bytes();
+  }
+
+  bool(x: boolean): void {
+    this.w.u8(x ? 1 : 0);
+  }
+  u32(x: number): void {
+    this.w.u32(x);
+  }
+  i32(x: number): void {
+    this.w.i32(x);
+  }
+  f64(x: number): void {
+    this.w.f64(x);
+  }
+  i64(x: bigint): void {
+    this.w.i64(x);
+  }
+  string(s: string): void {
+    this.w.string(s);
+  }
+  /** Any value (its representation exactly: numeric scale, -0, int8 past 2^53, …). */
+  value(v: Value): void {
+    this.w.value(v);
+  }
+  /** A batch (rows, types and weights) as Arrow IPC. */
+  batch(b: Batch): void {
+    this.w.blob(batchToIPC(b));
+  }
+  /** The first n numbers of a typed array. */
+  f64s(a: Float64Array | readonly number[], n = a.length): void {
+    this.w.u32(n);
+    for (let i = 0; i < n; i++) this.w.f64(a[i]);
+  }
+  i32s(a: Int32Array | readonly number[], n = a.length): void {
+    this.w.u32(n);
+    for (let i = 0; i < n; i++) this.w.i32(a[i]);
+  }
+}
+
+export class StateReader {
+  private readonly r: ByteReader;
+
+  constructor(bytes: Buffer) {
+    this.r = new ByteReader(bytes);
+  }
+
+  get done(): boolean {
+    return this.r.done;
+  }
+
+  bool(): boolean {
+    return this.r.u8() === 1;
+  }
+  u32(): number {
+    return this.r.u32();
+  }
+  i32(): number {
+    return this.r.i32();
+  }
+  f64(): number {
+    return this.r.f64();
+  }
+  i64(): bigint {
+    return this.r.i64();
+  }
+  string(): string {
+    return this.r.string();
+  }
+  value(): Value {
+    return this.r.value();
+  }
+  batch(): Batch {
+    return batchFromIPC(this.r.blob());
+  }
+  f64s(): Float64Array {
+    const n = this.r.u32();
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.r.f64();
+    return a;
+  }
+  i32s(): Int32Array {
+    const n = this.r.u32();
+    const a = new Int32Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.r.i32();
+    return a;
+  }
+}
