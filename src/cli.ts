@@ -63,6 +63,10 @@ Options:
                        committed change and the sources' positions survive a restart or
                        a crash (kill -9); on start the server recovers what DIR holds.
                        One server per directory. Without it the data is in memory only.
+  --checkpoint-interval T
+                       With --data-dir: how often the state is checkpointed while commits
+                       arrive (default 5s; e.g. 500ms, 1min; 0 only at shutdown). A restart
+                       loads the newest checkpoint and replays the log after it.
   --synchronous-commit on|off
                        With --data-dir: acknowledge a commit once it is on disk (on, the
                        default), or at once (off: faster small commits; a crash may lose
@@ -104,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   const opts: Record<string, string | true> = {};
   const settings: Record<string, string> = {};
-  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--memory-limit', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file', '--synchronous-commit']);
+  const valued = new Set(['--host', '--port', '--unix-socket-dir', '--memory-limit', '--data-dir', '--tls-cert', '--tls-key', '--user', '--password', '--password-file', '--synchronous-commit', '--checkpoint-interval']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -126,6 +130,13 @@ async function serve(args: string[]): Promise<number> {
   const sync = opts['synchronous-commit'];
   if (sync !== undefined && sync !== 'on' && sync !== 'off') return usageError('--synchronous-commit takes on or off');
   if (sync !== undefined && opts['data-dir'] === undefined) return usageError('--synchronous-commit needs --data-dir');
+  let checkpointIntervalMs: number | undefined;
+  if (opts['checkpoint-interval'] !== undefined) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/.exec(opts['checkpoint-interval'] as string);
+    if (!m) return usageError('--checkpoint-interval takes a duration such as 500ms, 5s or 1min');
+    checkpointIntervalMs = Number(m[1]) * (m[2] === 'min' ? 60_000 : m[2] === 's' ? 1000 : 1);
+    if (opts['data-dir'] === undefined) return usageError('--checkpoint-interval needs --data-dir');
+  }
   const port = opts.port === undefined ? 6875 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('--port takes a port number (0-65535)');
   if ((opts['tls-cert'] === undefined) !== (opts['tls-key'] === undefined)) return usageError('--tls-cert and --tls-key go together');
@@ -146,7 +157,7 @@ async function serve(args: string[]): Promise<number> {
   const dataDir = opts['data-dir'] as string | undefined;
   let db: Database;
   try {
-    db = await Database.open({ memoryLimit, dataDir, synchronousCommit: sync !== 'off' });
+    db = await Database.open({ memoryLimit, dataDir, synchronousCommit: sync !== 'off', checkpointIntervalMs });
   } catch (e) {
     if (!(e instanceof SqlError)) throw e;
     console.error(`tributary serve: ${e.message}${e.detail ? `\n${e.detail}` : ''}${e.hint ? `\n${e.hint}` : ''}`);

@@ -23,7 +23,8 @@ import { columnDefaults, convertRow, rowsAsArrays, USE_DEFAULT, type InsertRow }
 import type { ListeningServer, ServerOptions } from '../server/server.js';
 import { parseMemorySize } from '../dataflow/memory.js';
 import { Durability } from '../storage/durability.js';
-import { LogReplay } from './recovery.js';
+import { openDataDir } from './open_data_dir.js';
+import type { Checkpointer } from './checkpointer.js';
 
 export interface OpenOptions {
   /**
@@ -38,7 +39,13 @@ export interface OpenOptions {
    * (never part of one). PostgreSQL's synchronous_commit.
    */
   synchronousCommit?: boolean;
-  /** Where recovery reports what it did (default: stderr). */
+  /**
+   * With a data directory: milliseconds between checkpoints while commits arrive (default
+   * 5000); 0 checkpoints only when the database closes. A restart loads the newest
+   * checkpoint and replays the log after it.
+   */
+  checkpointIntervalMs?: number;
+  /** Where recovery and checkpoints report what they did (default: stderr). */
   log?: (line: string) => void;
   /**
    * What one operation (a join step, a query's result) may allocate, in bytes or as a
@@ -77,6 +84,7 @@ export class Database {
   private constructor(
     engine: Engine,
     private readonly storage: Durability | null,
+    private readonly checkpointer: Checkpointer | null,
   ) {
     this.engine = engine;
     this.session = new Session(engine);
@@ -84,28 +92,33 @@ export class Database {
 
   static async open(options: OpenOptions = {}): Promise<Database> {
     await ensureParser();
-    const engine = new Engine();
+    let memoryLimit: number | undefined;
     if (options.memoryLimit !== undefined) {
       const n = typeof options.memoryLimit === 'number' ? options.memoryLimit : parseMemorySize(options.memoryLimit);
       if (n === null || !(n > 0)) {
         throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for parameter "tributary.memory_limit": "${options.memoryLimit}"`);
       }
-      engine.memory.limit = n;
+      memoryLimit = n;
     }
-    if (options.dataDir === undefined) return new Database(engine, null);
+    const makeEngine = () => {
+      const engine = new Engine();
+      if (memoryLimit !== undefined) engine.memory.limit = memoryLimit;
+      return engine;
+    };
+    if (options.dataDir === undefined) return new Database(makeEngine(), null, null);
     const log = options.log ?? ((line: string) => console.error(`tributary: ${line}`));
-    const replay = new LogReplay(engine);
-    let durability: Durability;
-    try {
-      durability = Durability.open(options.dataDir, { synchronousCommit: options.synchronousCommit, log }, (r) => replay.apply(r));
-    } finally {
-      engine.deferredFeeds = null;
-    }
-    const { report, startSources } = replay.finish();
-    if (report.records > 0) log(`recovered ${options.dataDir}: ${report.records} log records (${report.ddl} DDL statements, ${report.rows} row changes) replayed in ${Math.round(report.ms)} ms`);
-    engine.wal = durability;
-    startSources();
-    return new Database(engine, durability);
+    const { engine, durability, checkpointer } = openDataDir(makeEngine, {
+      dataDir: options.dataDir,
+      synchronousCommit: options.synchronousCommit,
+      checkpointIntervalMs: options.checkpointIntervalMs,
+      log,
+    });
+    return new Database(engine, durability, checkpointer);
+  }
+
+  /** Take a checkpoint now (with a data directory; otherwise nothing). */
+  async checkpoint(): Promise<void> {
+    await this.checkpointer?.checkpoint();
   }
 
   /** The data directory's log, or null for an in-memory database. */
@@ -264,6 +277,7 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.engine.catalog.all().map((e) => (e.kind === 'table' && e.feed ? e.feed.stop() : undefined)));
+    await this.checkpointer?.close();
     this.engine.wal = null;
     this.storage?.close();
   }

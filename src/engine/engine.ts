@@ -162,6 +162,35 @@ export class Engine {
   wal: CommitLog | null = null;
   /** The log position just past the last commit logged (what a session waits for to be durable). */
   lastCommitLsn = 0;
+  /** Every committed DDL statement, oldest first, as logged: a checkpoint runs them again to rebuild the catalog. */
+  readonly ddlHistory: DdlEntry[] = [];
+  /** Per source table: the position each partition goes on from, as of the last logged commit. */
+  readonly sourcePositions = new Map<TableEntry, Map<number, number>>();
+  /** A checkpoint is being restored: dataflows are built but not hydrated (their state is loaded). */
+  restoring = false;
+
+  /** A materialized view is being created in slices (its operators are not yet all in place). */
+  get buildingViews(): boolean {
+    return this.stepRecorders.size > 0;
+  }
+
+  /** The operators of indexes on materialized views, by index name. */
+  viewIndexOperators(): [string, Operator][] {
+    return [...this.viewIndexes].map(([name, ix]) => [name, ix.op]);
+  }
+
+  /** A commit was logged (or replayed): remember its DDL and its sources' positions for checkpoints. */
+  noteLogged(ddl: readonly DdlEntry[], sources: CommitRecord['sources']): void {
+    for (const d of ddl) this.ddlHistory.push(d);
+    for (const s of sources) {
+      const t = this.catalog.get(s.table);
+      if (t?.kind !== 'table') continue;
+      let m = this.sourcePositions.get(t);
+      if (!m) this.sourcePositions.set(t, (m = new Map()));
+      for (const [p, next] of s.positions) m.set(p, next);
+    }
+  }
+
   /** While recovery replays the log: sources created by replayed DDL start only once it is done. */
   deferredFeeds: (() => void)[] | null = null;
 
@@ -262,6 +291,7 @@ export class Engine {
   private logWithoutChanges(meta: CommitMeta | undefined): number {
     if (this.wal && (meta?.ddl?.length || meta?.sources?.length)) {
       this.lastCommitLsn = this.wal.append({ time: this.timestamp, ddl: meta.ddl ?? [], tables: [], sources: meta.sources ?? [] });
+      this.noteLogged(meta.ddl ?? [], meta.sources ?? []);
     }
     return this.timestamp;
   }
@@ -387,6 +417,7 @@ export class Engine {
       const writeAhead = wal
         ? () => {
             this.lastCommitLsn = wal.append({ time, ddl: meta?.ddl ?? [], tables: logged, sources: meta?.sources ?? [] });
+            this.noteLogged(meta?.ddl ?? [], meta?.sources ?? []);
           }
         : undefined;
       const out = yield* this.stepInParts(deltas, time, writeAhead);
@@ -617,7 +648,8 @@ export class Engine {
       output = new IntegrateOp(root);
       created.push(output);
     }
-    hydrate(created, this.timestamp, memory);
+    // restoring a checkpoint: the operators' state is loaded instead
+    if (!this.restoring) hydrate(created, this.timestamp, memory);
     this.circuit.add(created);
     for (const a of shared) {
       // only arrangements of integrated collections (tables, views) can be shared safely
@@ -631,7 +663,7 @@ export class Engine {
   /** CREATE INDEX on a materialized view: order its contents by `cols`, kept up to date from now on. */
   addViewIndex(name: string, view: MaterializedViewEntry, cols: readonly number[]): void {
     const op = new OrderedArrangeOp(view.output, cols);
-    hydrate([op], this.timestamp);
+    if (!this.restoring) hydrate([op], this.timestamp);
     this.circuit.add([op]);
     this.viewIndexes.set(name, { view: view.name, cols, op });
   }

@@ -30,7 +30,6 @@ export interface RecoveryReport {
 export class LogReplay {
   private readonly session: Session;
   private readonly finders = new Map<TableEntry, RowFinder>();
-  private readonly positions = new Map<string, Map<number, number>>();
   private readonly feeds: (() => void)[] = [];
   private readonly started = performance.now();
   readonly report: RecoveryReport = { records: 0, ddl: 0, rows: 0, ms: 0 };
@@ -58,11 +57,7 @@ export class LogReplay {
     }
     if (changes.size > 0) engine.commit(changes, { time: r.time });
     else engine.timestamp = Math.max(engine.timestamp, r.time);
-    for (const s of r.sources) {
-      let m = this.positions.get(s.table);
-      if (!m) this.positions.set(s.table, (m = new Map()));
-      for (const [p, next] of s.positions) m.set(p, next);
-    }
+    engine.noteLogged(r.ddl, r.sources);
   }
 
   finish(): { report: RecoveryReport; startSources: () => void } {
@@ -71,16 +66,15 @@ export class LogReplay {
     const startSources = () => {
       for (const start of this.feeds) start();
       // the sources go on from where their applied messages end
-      for (const [name, m] of this.positions) {
-        const t = this.engine.catalog.get(name);
-        if (t?.kind === 'table' && t.feed) t.feed.resume(m);
+      for (const [t, m] of this.engine.sourcePositions) {
+        if (this.engine.catalog.get(t.name) === t && t.feed) t.feed.resume(m);
       }
     };
     return { report: this.report, startSources };
   }
 }
 
-function replayDdl(engine: Engine, session: Session, d: DdlEntry, lsn: number): void {
+export function replayDdl(engine: Engine, session: Session, d: DdlEntry, lsn: number): void {
   if (d.kind === 'table') {
     engine.addTable({ kind: 'table', name: d.name, columns: d.columns.map((c) => ({ name: c.name, type: type(c.type, c.typmod), notNull: false, default: null })), primaryKey: null });
     return;

@@ -31,27 +31,37 @@ export class Durability implements CommitLog {
   /** Set when memory moved ahead of the log (fail()): every write is refused from then on. */
   private broken: SqlError | null = null;
 
+  private wal!: Wal;
+
   private constructor(
     readonly dir: string,
-    private readonly wal: Wal,
     private readonly lock: { release(): void },
     readonly synchronousCommit: boolean,
   ) {}
 
-  /**
-   * Take the directory (refused if another process has it) and open its log, handing each
-   * record to `replay`, oldest first, as it is read (its payload is valid only during the call).
-   */
-  static open(dir: string, options: DurabilityOptions, replay: (r: WalRecord) => void): Durability {
+  /** Take the directory for this process (refused if another process has it). The log is opened by openLog. */
+  static open(dir: string, options: DurabilityOptions): Durability {
     const lock = lockDataDir(dir);
     if (lock.tookOverFrom !== null) options.log?.(`took over the data directory from process ${lock.tookOverFrom}, which is gone (it did not shut down cleanly)`);
-    try {
-      const wal = Wal.open({ dir: path.join(dir, 'wal'), log: options.log }, replay);
-      return new Durability(dir, wal, lock, options.synchronousCommit ?? true);
-    } catch (e) {
-      lock.release();
-      throw e;
-    }
+    return new Durability(dir, lock, options.synchronousCommit ?? true);
+  }
+
+  /**
+   * Open the log from `from` (a checkpoint's position; 0 for the whole log), handing each
+   * record to `replay`, oldest first, as it is read (its payload is valid only during the call).
+   */
+  openLog(from: number, replay: (r: WalRecord) => void, log?: (line: string) => void): void {
+    this.wal = Wal.open({ dir: path.join(this.dir, 'wal'), log, from }, replay);
+  }
+
+  /** The log position just past the last record appended. */
+  get endLsn(): number {
+    return this.wal.endLsn;
+  }
+
+  /** A checkpoint covers everything before `lsn`: the log's older segments can go. */
+  removeLogBefore(lsn: number): void {
+    this.wal.removeBefore(lsn);
   }
 
   append(record: CommitRecord): number {
@@ -98,7 +108,7 @@ export class Durability implements CommitLog {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     try {
-      this.wal.close();
+      this.wal?.close();
     } finally {
       this.lock.release();
     }

@@ -46,7 +46,7 @@ function client(port: number): pg.Client {
 }
 
 async function start(): Promise<ServerProcess> {
-  return spawnServer([], ['--data-dir', dir]);
+  return spawnServer([], ['--data-dir', dir, '--checkpoint-interval', '300ms']);
 }
 
 /** Run a client's statements: 'ok', 'refused' (an SQL error: the session goes on, nothing committed) or 'dead' (the server died: outcome unknown). */

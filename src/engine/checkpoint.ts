@@ -1,0 +1,171 @@
+// A checkpoint of the engine: what a restart needs so that it does not replay the log from
+// its beginning. It is taken between commits (synchronously, so it is consistent) and holds:
+// the DDL committed so far (run again on restore to build the same catalog and dataflows,
+// without hydrating them), every table's rows, every stateful operator's state, the sources'
+// positions, and the log position it covers. Restoring loads the state into the rebuilt
+// dataflows; the log after that position is then replayed as usual.
+//
+// Operators are matched by a signature that does not depend on operator ids or creation
+// order: a table's or view's name for what a catalog entry owns, an arrangement of a table or
+// view by what it arranges and on which key (any view may share it, and its contents are a
+// function of the collection), anything else by its path from the view that reaches it first.
+
+import type { TableEntry } from '../catalog/catalog.js';
+import type { Batch } from '../dataflow/batch.js';
+import { ArrangeOp } from '../dataflow/operators/arrange.js';
+import { IntegrateOp } from '../dataflow/operators/integrate.js';
+import { OrderedArrangeOp } from '../dataflow/operators/ordered_arrange.js';
+import { AggregateOp } from '../dataflow/operators/aggregate.js';
+import { DistinctOp } from '../dataflow/operators/distinct.js';
+import { SetOpOp } from '../dataflow/operators/set_op.js';
+import { JoinOp } from '../dataflow/operators/join.js';
+import type { Operator } from '../dataflow/operator.js';
+import { SourceOp } from '../dataflow/source.js';
+import { isCheckpointable, StateReader, StateWriter } from '../dataflow/state_io.js';
+import { SqlError } from '../errors.js';
+import type { DdlEntry } from '../storage/wal_records.js';
+import type { Engine } from './engine.js';
+import { Session } from './session.js';
+import { replayDdl } from './recovery.js';
+
+/** Operators that keep state across steps: each must be Checkpointable for a checkpoint to be taken. */
+const STATEFUL: (abstract new (...args: never[]) => Operator)[] = [IntegrateOp, ArrangeOp, OrderedArrangeOp, AggregateOp, DistinctOp, SetOpOp, JoinOp];
+
+export interface EngineCheckpoint {
+  /** The log position the state reflects (every record before it, none after). */
+  lsn: number;
+  time: number;
+  ddl: readonly DdlEntry[];
+  sources: { table: string; positions: [number, number][] }[];
+  tables: { name: string; rows: Batch }[];
+  operators: { sig: string; kind: string; state: Uint8Array }[];
+}
+
+/** Why a checkpoint cannot be taken now (a commit or view creation under way, DDL not yet committed), or null. */
+export function checkpointBlocked(engine: Engine): string | null {
+  if (engine.pendingCommit) return 'a commit is under way';
+  if (engine.buildingViews) return 'a materialized view is being created';
+  if (engine.catalog.locks.size > 0) return 'a transaction holds uncommitted DDL';
+  return null;
+}
+
+/** Take the engine's state (synchronously: nothing runs in between). */
+export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
+  const tables: EngineCheckpoint['tables'] = [];
+  const sources: EngineCheckpoint['sources'] = [];
+  for (const e of engine.catalog.all()) {
+    if (e.kind !== 'table') continue;
+    if (e.store.keepsRows) tables.push({ name: e.name, rows: e.store.scan() });
+    const p = engine.sourcePositions.get(e);
+    if (p) sources.push({ table: e.name, positions: [...p] });
+  }
+  const operators: EngineCheckpoint['operators'] = [];
+  const written = new Set<string>();
+  for (const [op, sig] of signatures(engine)) {
+    // a stateful operator that cannot save its state: no checkpoint (the log keeps everything)
+    if (!isCheckpointable(op) && STATEFUL.some((C) => op instanceof C)) throw new Error(`operator ${op.name} (${sig}) cannot be checkpointed`);
+    if (!isCheckpointable(op) && !op.gatedErrors) continue;
+    // two arrangements of the same collection on the same key hold the same rows: one is written
+    if (written.has(sig)) continue;
+    written.add(sig);
+    const w = new StateWriter();
+    w.bool(isCheckpointable(op));
+    if (isCheckpointable(op)) op.saveState(w);
+    const ge = op.gatedErrors;
+    w.bool(ge !== null && isCheckpointable(ge));
+    if (ge !== null && isCheckpointable(ge)) ge.saveState(w);
+    operators.push({ sig, kind: op.name, state: new Uint8Array(w.bytes()) });
+  }
+  return { lsn, time: engine.timestamp, ddl: [...engine.ddlHistory], sources, tables, operators };
+}
+
+/**
+ * Restore a checkpoint into a fresh engine: its DDL again (dataflows built, not hydrated),
+ * then the tables' rows, then each operator's state. Throws if the rebuilt dataflows do not
+ * match the checkpoint (the caller then tries an older checkpoint, or the whole log).
+ * Returns the sources' positions.
+ */
+export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): Map<string, Map<number, number>> {
+  const session = new Session(engine);
+  engine.restoring = true;
+  try {
+    for (const d of cp.ddl) replayDdl(engine, session, d, cp.lsn);
+  } finally {
+    engine.restoring = false;
+  }
+  engine.ddlHistory.push(...cp.ddl);
+  for (const t of cp.tables) {
+    const e = engine.catalog.get(t.name);
+    if (!e || e.kind !== 'table') throw mismatch(`table "${t.name}" is not in its catalog`);
+    if (t.rows.length > 0) e.store.insertBatch(t.rows);
+  }
+  const bySig = new Map<string, Operator[]>();
+  for (const [op, sig] of signatures(engine)) {
+    const list = bySig.get(sig);
+    if (list) list.push(op);
+    else bySig.set(sig, [op]);
+  }
+  const loaded = new Set<Operator>();
+  for (const o of cp.operators) {
+    for (const op of bySig.get(o.sig) ?? []) {
+      if (op.name !== o.kind) throw mismatch(`operator ${o.sig} is a ${op.name}, the checkpoint has a ${o.kind}`);
+      const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength));
+      if (r.bool()) {
+        if (!isCheckpointable(op)) throw mismatch(`operator ${o.sig} (${op.name}) cannot load state`);
+        op.loadState(r);
+      }
+      if (r.bool()) {
+        const ge = op.gatedErrors;
+        if (!ge || !isCheckpointable(ge)) throw mismatch(`operator ${o.sig} (${op.name}) has no gated errors to load`);
+        ge.loadState(r);
+      }
+      loaded.add(op);
+    }
+  }
+  for (const [op, sig] of signatures(engine)) {
+    if (isCheckpointable(op) && !loaded.has(op)) throw mismatch(`the state of operator ${sig} (${op.name}) is missing`);
+  }
+  for (const op of loaded) (op as { restored?: () => void }).restored?.();
+  engine.timestamp = Math.max(engine.timestamp, cp.time);
+  const positions = new Map<string, Map<number, number>>();
+  for (const s of cp.sources) {
+    positions.set(s.table, new Map(s.positions));
+    const t = engine.catalog.get(s.table) as TableEntry | undefined;
+    if (t?.kind === 'table') engine.sourcePositions.set(t, new Map(s.positions));
+  }
+  return positions;
+}
+
+function mismatch(what: string): SqlError {
+  return new SqlError('XX001', `the checkpoint does not match the dataflows its DDL builds: ${what}`);
+}
+
+/** Each operator the catalog's views and indexes reach, with its signature (see the file's head). */
+function signatures(engine: Engine): Map<Operator, string> {
+  const sigs = new Map<Operator, string>();
+  const canonical = new Map<Operator, string>();
+  for (const e of engine.catalog.all()) {
+    if (e.kind === 'table') canonical.set(e.source, `table:${e.name}`);
+    else if (e.kind === 'materialized view') canonical.set(e.output, `view:${e.name}`);
+  }
+  const canon = (op: Operator): string | undefined => {
+    const c = canonical.get(op);
+    if (c !== undefined) return c;
+    if (op instanceof ArrangeOp) {
+      const input = op.inputs[0];
+      const of = canonical.get(input);
+      // an arrangement of an integrated collection holds exactly its contents: any view may share it
+      if (of !== undefined && ((input instanceof SourceOp && input.keepsRows) || input instanceof IntegrateOp)) return `arrange(${of};${op.keyCols.join(',')})`;
+    }
+    return undefined;
+  };
+  const visit = (op: Operator, path: string) => {
+    if (sigs.has(op)) return;
+    const sig = canon(op) ?? path;
+    sigs.set(op, sig);
+    op.inputs.forEach((input, i) => visit(input, `${sig}/${i}`));
+  };
+  for (const e of engine.catalog.all()) if (e.kind === 'materialized view') visit(e.output, `view:${e.name}`);
+  for (const [name, op] of engine.viewIndexOperators()) visit(op, `index:${name}`);
+  return sigs;
+}
