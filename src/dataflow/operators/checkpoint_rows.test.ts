@@ -178,7 +178,7 @@ function run(g: Instance, ctl: Ctl, time: number, spec: StepSpec, deltas: { rows
     return { ok: true, log };
   } catch (e) {
     if (!(e instanceof SqlError)) throw e;
-    log.push(`error: ${e.message}`);
+    log.push(`error: ${describeError(e)}`);
     expect(g.circuit.rollback().size).toBe(0);
     return { ok: false, log };
   } finally {
@@ -194,12 +194,16 @@ function observe(g: Instance, ctl: Ctl): string[] {
     out.push(`#${k} snapshot: ${dump(op.snapshot()).join(', ')}`);
     if (op.gatedErrors) {
       ctl.open = true;
-      out.push(`#${k} errors: ${op.gatedErrors.live} ${op.gatedErrors.due()?.message}`);
+      out.push(`#${k} errors: ${op.gatedErrors.live} ${describeError(op.gatedErrors.due())}`);
       ctl.open = false;
     }
   });
   if (g.probe) out.push(...g.probe());
   return out;
+}
+
+function describeError(e: SqlError | null): string {
+  return e === null ? 'none' : JSON.stringify([e.code, e.message, e.severity, e.detail, e.hint, e.position, e.where]);
 }
 
 /** Each operator's saved state (its checkpointParts, one writer per operator). */
@@ -410,13 +414,14 @@ describe('checkpoints of row-keeping operators', () => {
         const l = new InputOp(LT);
         const r = new InputOp(RT);
         const gate = () => ctl.open;
-        // 10 / k fails for k = 0 while the gate is closed
+        // 10 / k fails for k = 0, and (another error) for k = 2 with s = 'b': recorded while the gate is closed
         const m = new MapOp(
           l,
           [
             (b, i) => {
               const k = getValue(b.columns[0], i) as number | null;
               if (k === 0) throw divisionByZero();
+              if (k === 2 && getValue(b.columns[2], i) === 'b') throw new SqlError('22003', 'integer out of range', { hint: 'a hint', where: 'somewhere' });
               return k === null ? null : Math.trunc(10 / k);
             },
             (b, i) => getValue(b.columns[1], i),
