@@ -7,7 +7,7 @@
 // Saving B (and A) again must then give the same bytes.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { T, type SqlType } from '../../sql/types.js';
+import { T, type, type SqlType } from '../../sql/types.js';
 import { Decimal } from '../../expr/numeric.js';
 import { parseValue } from '../../expr/cast.js';
 import { formatValue } from '../../expr/format.js';
@@ -276,6 +276,10 @@ const rRow = fc.tuple(KEY, FLT, NUM).map((t) => t as Row);
 const DT = [T.numeric, T.interval, T.int4];
 const dRow = fc.tuple(NUM, IVL, KEY).map((t) => t as Row);
 
+// a numeric(5,2) column holding other scales, as a UNION ALL of branches with other typmods does
+const NT = [type('numeric', (5 << 16) | 2)];
+const nRow = fc.constantFrom('1.5', '1.50', '1.123', '123456.7', 'NULL').map((x) => [dec(x)] as Row);
+
 const divisionByZero = () => new SqlError('22012', 'division by zero');
 
 describe('checkpoints of row-keeping operators', () => {
@@ -284,11 +288,12 @@ describe('checkpoints of row-keeping operators', () => {
       () => {
         const l = new InputOp(LT);
         const r = new InputOp(RT);
-        const ops = [new IntegrateOp(l), new IntegrateOp(r), new IntegrateOp(new UnionOp([l, l]))];
-        return { inputs: [l, r], ops: [ops[0], ops[1], ops[2].inputs[0], ops[2]] };
+        const n = new InputOp(NT);
+        const ops = [new IntegrateOp(l), new IntegrateOp(r), new IntegrateOp(new UnionOp([l, l])), new IntegrateOp(n)];
+        return { inputs: [l, r, n], ops: [ops[0], ops[1], ops[2].inputs[0], ops[2], ops[3]] };
       },
-      [LT, RT],
-      [lRow, rRow],
+      [LT, RT, NT],
+      [lRow, rRow, nRow],
     );
   });
 
