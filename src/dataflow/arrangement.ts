@@ -12,6 +12,8 @@ import { IntKeyIndex, MapKeyIndex, type KeyIndex } from './key_index.js';
 import { batchKeyFn, hasNullAt, type BatchKeyFn } from './keys.js';
 import { RowStore } from './row_store.js';
 import { NumberLog, RefLog } from './undo_log.js';
+import type { StateReader, StateWriter } from './state_io.js';
+import { internalError } from '../errors.js';
 
 export class Arrangement {
   readonly types: readonly SqlType[];
@@ -186,5 +188,38 @@ export class Arrangement {
   /** Full contents as one consolidated batch. */
   snapshot(): Batch {
     return this.store.snapshot();
+  }
+
+  /**
+   * Checkpoint (state_io.ts): the row store (slots kept), then every chain's slots from its
+   * tail to its head. The chains are not written: linking the rows in that order rebuilds each
+   * one in its order (a join lists partners in chain order, which its output order follows).
+   */
+  saveState(w: StateWriter): void {
+    if (this.journaling) throw internalError('an arrangement was saved in an unsettled step');
+    this.store.saveState(w);
+    const order: number[] = [];
+    for (let s = 0, n = this.store.slotCount; s < n; s++) {
+      if (!this.store.isAlive(s) || this.prev[s] !== -1) continue;
+      const from = order.length;
+      for (let t = s; t >= 0; t = this.next[t]) order.push(t);
+      for (let a = from, b = order.length - 1; a < b; a++, b--) [order[a], order[b]] = [order[b], order[a]];
+    }
+    w.i32s(order);
+  }
+
+  /** Read what saveState wrote into this empty arrangement. */
+  loadState(r: StateReader): void {
+    const { rows, slots } = this.store.loadState(r);
+    const order = r.i32s();
+    if (order.length !== rows.length) throw internalError('an arrangement checkpoint does not fit its rows');
+    const at = new Int32Array(this.store.slotCount).fill(-1);
+    for (let i = 0; i < slots.length; i++) at[slots[i]] = i;
+    for (let k = 0; k < order.length; k++) {
+      const i = at[order[k]];
+      if (i < 0) throw internalError('an arrangement checkpoint chains a slot without a row');
+      at[order[k]] = -1;
+      this.link(order[k], this.nullKeyAt(rows, i) ? null : this.keyOf(rows, i));
+    }
   }
 }

@@ -33,6 +33,15 @@ describe('Arrow round trip', () => {
     expect(batchToRows(back)[2].row[1]).toBe(-(2n ** 63n));
   });
 
+  it('gives values back as they were, not coerced to the typmod of their column', () => {
+    // a plan's numeric(5,2) column may hold values of other scales (UNION ALL branches)
+    const t = [type('numeric', (5 << 16) | 2), type('bpchar', 3)];
+    const b = batchFromRows(t, [[Decimal.parse('1.123'), 'a'], [Decimal.parse('2.5'), 'abcde'], [Decimal.parse('123456.7'), 'b']]);
+    const back = batchFromIPC(batchToIPC(b));
+    expect(back.types).toEqual(t);
+    expect(batchToRows(back).map((r) => r.row.map(String))).toEqual([['1.123', 'a'], ['2.5', 'abcde'], ['123456.7', 'b']]);
+  });
+
   it('converts fixed-width columns without per-value copies', () => {
     const b = batchFromRows([T.int4], [[1], [2], [3]]);
     const t = batchToArrow(b);

@@ -137,6 +137,9 @@ function fromArrowValue(v: unknown, t: SqlType): Value {
     case 'bpchar':
       return v as string;
     default:
-      return parseValue(v as string, t);
+      // the value as it was, not coerced to the column's typmod: a numeric(5,2) column of a
+      // plan may hold 1.123 or 2.5 (UNION ALL of branches with other typmods), and a round trip
+      // must give them back as they are (records need their typmod: it names their fields)
+      return parseValue(v as string, t.typmod === -1 || t.id === 'record' ? t : type(t.id));
   }
 }

@@ -9,6 +9,7 @@ import type { Value } from '../expr/value.js';
 import { BatchBuilder, type Batch } from './batch.js';
 import { OrderedIndex, type Bound } from './ordered_index.js';
 import { RowStore } from './row_store.js';
+import type { StateReader, StateWriter } from './state_io.js';
 
 export class OrderedArrangement {
   readonly store: RowStore;
@@ -74,5 +75,19 @@ export class OrderedArrangement {
   /** Full contents as one consolidated batch. */
   snapshot(): Batch {
     return this.store.snapshot();
+  }
+
+  /**
+   * Checkpoint (state_io.ts): the row store only. The index holds every live slot in (key,
+   * slot) order, and the slots are kept, so it is rebuilt as it was.
+   */
+  saveState(w: StateWriter): void {
+    this.store.saveState(w);
+  }
+
+  /** Read what saveState wrote into this empty arrangement. */
+  loadState(r: StateReader): void {
+    const { slots } = this.store.loadState(r);
+    this.index.insertMany(slots);
   }
 }

@@ -12,6 +12,7 @@ import { internalError } from '../errors.js';
 import { getValue, type Batch, type BatchBuilder } from './batch.js';
 import type { Arrangement } from './arrangement.js';
 import { NumberLog } from './undo_log.js';
+import type { StateReader, StateWriter } from './state_io.js';
 
 interface Rec {
   /** Row i of delta batch, or the arrangement's row in `slot` when delta is null. */
@@ -150,6 +151,38 @@ export class OuterSide {
     log.clear();
     this.recs = [];
     this.byEntry = new Map();
+  }
+
+  /**
+   * Checkpoint (state_io.ts): the match counts of the rows in the arrangement, by slot, with
+   * the slot's generation (counts of rows gone are not written: no step reads them). Valid for
+   * the arrangement as its own checkpoint restores it (slots and generations kept), whichever
+   * is loaded first.
+   */
+  saveState(w: StateWriter): void {
+    if (this.journaling) throw internalError('an outer join was saved in an unsettled step');
+    const store = this.arr.store;
+    // in slot order (the map's order is never read): one state, one form
+    const slots: number[] = [];
+    for (const [slot, gen] of this.mcGen) if (store.isAlive(slot) && gen === store.generationOf(slot)) slots.push(slot);
+    slots.sort((a, b) => a - b);
+    const counts = slots.map((s) => this.mc.get(s)!);
+    const gens = slots.map((s) => this.mcGen.get(s)!);
+    w.i32s(slots);
+    w.f64s(counts);
+    w.i32s(gens);
+  }
+
+  /** Read what saveState wrote (the arrangement may be loaded before or after). */
+  loadState(r: StateReader): void {
+    if (this.mc.size > 0) throw internalError('a checkpoint was loaded into an outer join in use');
+    const slots = r.i32s();
+    const counts = r.f64s();
+    const gens = r.i32s();
+    for (let k = 0; k < slots.length; k++) {
+      this.mc.set(slots[k], counts[k]);
+      this.mcGen.set(slots[k], gens[k]);
+    }
   }
 
   private emit(out: BatchBuilder, rec: Rec, w: number): void {

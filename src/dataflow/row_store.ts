@@ -17,6 +17,7 @@ import { batchRowHash, type BatchRowHash } from './row_hash.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
 import { NumberLog } from './undo_log.js';
+import type { StateReader, StateWriter } from './state_io.js';
 
 const EMPTY = -1;
 const TOMBSTONE = -2;
@@ -341,6 +342,77 @@ export class RowStore {
   /** Slots holding rows (for snapshots of indexes built on this store). */
   isAlive(s: number): boolean {
     return this.alive[s] === 1;
+  }
+
+  /** Slots ever handed out: every slot number is below this. */
+  get slotCount(): number {
+    return this.used;
+  }
+
+  /**
+   * Checkpoint (state_io.ts): the slots handed out, the free list (a stack), every slot's
+   * generation, then the rows of the live slots in slot order, with their weights, as one batch.
+   * Slot numbers and generations are kept exactly, so side tables keyed by slot (outer joins'
+   * match counts) and slot order (snapshots, and so the hydration of later views) survive.
+   */
+  saveState(w: StateWriter): void {
+    if (this.journaling) throw internalError('a row store was saved in an unsettled step');
+    const out = new BatchBuilder(this.types, this.size);
+    const n = this.types.length;
+    for (let s = 0; s < this.used; s++) {
+      if (this.alive[s] === 0) continue;
+      for (let c = 0; c < n; c++) out.set(c, this.valueAt(c, s));
+      out.commitRow(this.weights[s]);
+    }
+    w.u32(this.used);
+    w.i32s(this.free);
+    w.i32s(this.generation, this.used);
+    w.batch(out.finish());
+  }
+
+  /**
+   * Read what saveState wrote into this empty store. Returns the rows read and the slot of
+   * each (ascending), for structures built over the store (arrangements' chains and indexes).
+   */
+  loadState(r: StateReader): { rows: Batch; slots: Int32Array } {
+    if (this.used !== 0) throw internalError('a checkpoint was loaded into a row store in use');
+    const used = r.u32();
+    const free = r.i32s();
+    const gens = r.i32s();
+    const rows = r.batch();
+    const n = used - free.length;
+    if (gens.length !== used || rows.length !== n || rows.columns.length !== this.kinds.length || rows.columns.some((col, c) => col.kind !== this.kinds[c])) {
+      throw internalError('a row store checkpoint does not fit the store');
+    }
+    let cap = this.cap;
+    while (cap < used) cap *= 2;
+    if (cap > this.cap) this.grow(cap);
+    this.generation.set(gens);
+    const isFree = new Uint8Array(used);
+    for (let k = 0; k < free.length; k++) isFree[free[k]] = 1;
+    const slots = new Int32Array(n);
+    for (let s = 0, k = 0; s < used; s++) if (isFree[s] === 0) slots[k++] = s;
+    let size = this.table.length;
+    while ((n + 1) * 2 > size) size *= 2;
+    const table = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let i = 0; i < n; i++) {
+      const s = slots[i];
+      this.store(s, rows, i);
+      this.alive[s] = 1;
+      this.weights[s] = rows.weights[i];
+      const h = this.hashOf(rows, i);
+      this.hashes[s] = h;
+      let p = h & mask;
+      while (table[p] !== EMPTY) p = (p + 1) & mask;
+      table[p] = s;
+    }
+    this.table = table;
+    this.filled = n;
+    this.size = n;
+    this.used = used;
+    this.free = Array.from(free);
+    return { rows, slots };
   }
 
   snapshot(): Batch {

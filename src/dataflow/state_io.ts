@@ -7,11 +7,29 @@
 // Operators implement Checkpointable. `loadState` is called once, on an operator that has not
 // run any step, and must leave it exactly as `saveState` saw it, as far as any later step,
 // rollback or read can tell (row slots may differ; representations may not).
+//
+// What the orchestrator does:
+// - Save between steps only: never while an undoable step is under way or failed and not yet
+//   rolled back (Circuit.stepUnderWay / failedStep); saveState raises an internal error then.
+// - Save every part checkpointParts(op) lists, for every operator: the operator itself when it
+//   is Checkpointable, and its gatedErrors when it has one (errors recorded by a gated filter,
+//   projection or join residual stay until their rows leave: they are state even in a
+//   stateless operator). Load the same parts, in the same order, into the rebuilt operator.
+// - Operators may be loaded in any order: no load reads another operator. A join's outer-side
+//   match counts are keyed by the slots of the arrangements it reads (ArrangeOps, possibly
+//   shared with other views, saved and loaded as operators of their own): row stores keep
+//   their slot numbers and generations across a checkpoint, so those counts need no fixing
+//   up, provided each such ArrangeOp is restored from the same checkpoint by loadState (not
+//   rebuilt by hydration). No hook runs after loading.
+// - Operators that keep nothing between steps (filter, map, project, union, negate,
+//   consolidate, sources, snapshots) are not Checkpointable: table contents are the tables'
+//   own, SourceOp reads them.
 
 import type { Value } from '../expr/value.js';
 import { ByteReader, ByteWriter } from '../storage/value_codec.js';
 import { batchFromIPC, batchToIPC } from './arrow.js';
 import type { Batch } from './batch.js';
+import type { Operator } from './operator.js';
 
 export interface Checkpointable {
   saveState(w: StateWriter): void;
@@ -20,6 +38,14 @@ export interface Checkpointable {
 
 export function isCheckpointable(x: object): x is Checkpointable {
   return typeof (x as Partial<Checkpointable>).saveState === 'function' && typeof (x as Partial<Checkpointable>).loadState === 'function';
+}
+
+/** The parts of an operator's state a checkpoint saves, in this order (none: stateless). */
+export function checkpointParts(op: Operator): Checkpointable[] {
+  const parts: Checkpointable[] = [];
+  if (isCheckpointable(op)) parts.push(op);
+  if (op.gatedErrors !== null) parts.push(op.gatedErrors);
+  return parts;
 }
 
 export class StateWriter {

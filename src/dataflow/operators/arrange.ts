@@ -3,8 +3,9 @@
 import type { Batch } from '../batch.js';
 import { Arrangement } from '../arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 
-export class ArrangeOp extends Operator {
+export class ArrangeOp extends Operator implements Checkpointable {
   readonly arrangement: Arrangement;
 
   constructor(
@@ -36,5 +37,14 @@ export class ArrangeOp extends Operator {
 
   override snapshot(): Batch {
     return this.arrangement.snapshot();
+  }
+
+  /** The arrangement, slots included: joins reading it keep state keyed by its slots. */
+  saveState(w: StateWriter): void {
+    this.arrangement.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    this.arrangement.loadState(r);
   }
 }

@@ -7,7 +7,9 @@ import type { Row } from '../../expr/value.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
 import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
 import { Operator, type StepContext } from '../operator.js';
-import { Reps, identityIsEquality } from '../reps.js';
+import { Reps, identityIsEquality, loadRowReps, saveRowReps } from '../reps.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
+import { internalError } from '../../errors.js';
 
 interface ClassState {
   total: number;
@@ -27,7 +29,7 @@ interface Before {
   was: Omit<ClassState, 'touched'> | null;
 }
 
-export class DistinctOp extends Operator {
+export class DistinctOp extends Operator implements Checkpointable {
   private readonly classes = new Map<unknown, ClassState>();
   private log: Before[] | null = null;
   private readonly eqKey: BatchKeyFn;
@@ -121,6 +123,43 @@ export class DistinctOp extends Operator {
 
   override settle(): void {
     this.log = null;
+  }
+
+  /**
+   * Checkpoint: the classes in their order (snapshots list them so): each one's total weight,
+   * whether it is output, and its output row (else its first row) in one batch; then, where
+   * representations can differ, their Reps, with the entry the output row came from. A class
+   * without Reps outputs its first row, so the one row stands for both.
+   */
+  saveState(w: StateWriter): void {
+    if (this.log !== null) throw internalError('DISTINCT was saved in an unsettled step');
+    const classes = [...this.classes.values()];
+    const rows = new BatchBuilder(this.types, classes.length);
+    for (const s of classes) rows.push(s.emitted ?? s.row, 1);
+    w.f64s(classes.map((s) => s.total));
+    w.i32s(classes.map((s) => (s.emitted !== null ? 1 : 0)));
+    w.batch(rows.finish());
+    if (this.idKey !== null) saveRowReps(w, this.types, classes.map((s) => s.reps!), classes.map((s) => s.emittedId));
+  }
+
+  loadState(r: StateReader): void {
+    if (this.classes.size > 0) throw internalError('a checkpoint was loaded into a DISTINCT in use');
+    const totals = r.f64s();
+    const shown = r.i32s();
+    const rows = r.batch();
+    const reps = this.idKey !== null ? loadRowReps(r, this.idKey) : null;
+    if (rows.length !== totals.length || (reps !== null && reps.list.length !== rows.length)) throw internalError('a DISTINCT checkpoint does not fit');
+    for (let i = 0; i < rows.length; i++) {
+      const row = rowAt(rows, i);
+      this.classes.set(this.eqKey(rows, i), {
+        total: totals[i],
+        emitted: shown[i] === 1 ? row : null,
+        emittedId: reps !== null ? reps.named[i] : undefined,
+        row,
+        reps: reps !== null ? reps.list[i] : null,
+        touched: false,
+      });
+    }
   }
 
   /** The distinct rows currently emitted (the classes are the integrated state already). */

@@ -4,8 +4,9 @@ import type { Row } from '../../expr/value.js';
 import { rowAt, type Batch } from '../batch.js';
 import { RowStore } from '../row_store.js';
 import { Operator, type StepContext } from '../operator.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 
-export class IntegrateOp extends Operator {
+export class IntegrateOp extends Operator implements Checkpointable {
   private readonly state: RowStore;
 
   constructor(input: Operator) {
@@ -47,5 +48,14 @@ export class IntegrateOp extends Operator {
   /** Number of rows counted with multiplicity. */
   count(): number {
     return this.state.count();
+  }
+
+  /** The integrated rows (row store format: slots kept, so snapshots list them in the same order). */
+  saveState(w: StateWriter): void {
+    this.state.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    this.state.loadState(r);
   }
 }

@@ -14,6 +14,7 @@ import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
 import type { GatedErrors } from '../gated_errors.js';
 import { CHECK_EVERY, MemoryLimitError, rowBytes } from '../memory.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 
 /** Called with the number of output rows listed so far; throws 53200 past the budget. */
 type PairCheck = ((rows: number) => void) | null;
@@ -32,7 +33,7 @@ const E1 = 0; // ΔA row × B_new entry
 const E2 = 1; // A_new entry × ΔB row
 const E3 = 2; // ΔA row × ΔB row (subtracted)
 
-export class JoinOp extends Operator {
+export class JoinOp extends Operator implements Checkpointable {
   private readonly nl: number;
   private readonly lOuter: OuterSide | null;
   private readonly rOuter: OuterSide | null;
@@ -234,6 +235,22 @@ export class JoinOp extends Operator {
   override settle(): void {
     this.lOuter?.commitStep();
     this.rOuter?.commitStep();
+  }
+
+  /**
+   * Checkpoint: the outer sides' match counts, keyed by the slots of the input arrangements
+   * (their ArrangeOps are restored separately, slots kept, in any order). An inner join keeps
+   * nothing between steps and writes nothing. The residual's recorded errors are the
+   * operator's gatedErrors, saved apart (state_io.ts).
+   */
+  saveState(w: StateWriter): void {
+    this.lOuter?.saveState(w);
+    this.rOuter?.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    this.lOuter?.loadState(r);
+    this.rOuter?.loadState(r);
   }
 
   private innerStep(inputs: readonly Batch[], ctx: StepContext): Batch {

@@ -6,8 +6,10 @@
 import { BatchBuilder, negateBatch, type Batch } from '../batch.js';
 import { OrderedArrangement } from '../ordered_arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
+import { internalError } from '../../errors.js';
 
-export class OrderedArrangeOp extends Operator {
+export class OrderedArrangeOp extends Operator implements Checkpointable {
   readonly arrangement: OrderedArrangement;
   /** In an undoable step (which may run in parts): a copy of its input so far, until it settles. */
   private undo: BatchBuilder | null = null;
@@ -47,5 +49,14 @@ export class OrderedArrangeOp extends Operator {
 
   override snapshot(): Batch {
     return this.arrangement.snapshot();
+  }
+
+  saveState(w: StateWriter): void {
+    if (this.undo !== null) throw internalError('an ordered arrangement was saved in an unsettled step');
+    this.arrangement.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    this.arrangement.loadState(r);
   }
 }

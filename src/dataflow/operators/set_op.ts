@@ -6,10 +6,13 @@
 // the input it reads first (the left one; see docs/compatibility.md for INTERSECT), so where
 // representations can differ the class keeps its left representations in a Reps.
 import type { Row } from '../../expr/value.js';
+import type { KeyPart } from '../../expr/compare.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
 import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
 import { Operator, type StepContext } from '../operator.js';
-import { Reps, identityIsEquality } from '../reps.js';
+import { Reps, identityIsEquality, loadRowReps, saveRowReps } from '../reps.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
+import { internalError } from '../../errors.js';
 
 export type SetOpKind = 'intersect' | 'intersect_all' | 'except' | 'except_all';
 
@@ -33,7 +36,7 @@ const MULTIPLICITY: Record<SetOpKind, (a: number, b: number) => number> = {
   except_all: (a, b) => Math.max(0, a - b),
 };
 
-export class SetOpOp extends Operator {
+export class SetOpOp extends Operator implements Checkpointable {
   private readonly classes = new Map<unknown, ClassState>();
   /** In an undoable step: each class touched, with its state before (null: created). */
   private log: { s: ClassState; was: Omit<ClassState, 'touched'> | null }[] | null = null;
@@ -130,6 +133,56 @@ export class SetOpOp extends Operator {
 
   override settle(): void {
     this.log = null;
+  }
+
+  /**
+   * Checkpoint: the classes in their order: each one's key (a class may hold right rows only,
+   * so it is written, not derived), multiplicities a, b and out, its row when it has one (one
+   * batch), then, where representations can differ, the left Reps with the entry the output row
+   * came from.
+   */
+  saveState(w: StateWriter): void {
+    if (this.log !== null) throw internalError('a set operation was saved in an unsettled step');
+    const classes = [...this.classes.values()];
+    w.u32(classes.length);
+    for (const s of classes) w.value(s.key as KeyPart);
+    w.f64s(classes.map((s) => s.a));
+    w.f64s(classes.map((s) => s.b));
+    w.f64s(classes.map((s) => s.out));
+    w.i32s(classes.map((s) => (s.row !== null ? 1 : 0)));
+    const rows = new BatchBuilder(this.types, classes.length);
+    for (const s of classes) if (s.row !== null) rows.push(s.row, 1);
+    w.batch(rows.finish());
+    if (this.idKey !== null) saveRowReps(w, this.types, classes.map((s) => s.reps!), classes.map((s) => s.rowId));
+  }
+
+  loadState(r: StateReader): void {
+    if (this.classes.size > 0) throw internalError('a checkpoint was loaded into a set operation in use');
+    const n = r.u32();
+    const keys: unknown[] = [];
+    for (let k = 0; k < n; k++) keys.push(r.value());
+    const a = r.f64s();
+    const b = r.f64s();
+    const out = r.f64s();
+    const hasRow = r.i32s();
+    const rows = r.batch();
+    const reps = this.idKey !== null ? loadRowReps(r, this.idKey) : null;
+    if (reps !== null && reps.list.length !== n) throw internalError('a set operation checkpoint does not fit');
+    let i = 0;
+    for (let k = 0; k < n; k++) {
+      const row = hasRow[k] === 1 ? rowAt(rows, i++) : null;
+      this.classes.set(keys[k], {
+        key: keys[k],
+        row,
+        rowId: reps !== null ? reps.named[k] : undefined,
+        reps: reps !== null ? reps.list[k] : null,
+        a: a[k],
+        b: b[k],
+        out: out[k],
+        touched: false,
+      });
+    }
+    if (i !== rows.length) throw internalError('a set operation checkpoint does not fit its rows');
   }
 
   override snapshot(): Batch {
