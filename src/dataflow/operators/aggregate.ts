@@ -503,9 +503,9 @@ export class AggregateOp extends Operator implements Checkpointable {
         if (r.bool()) {
           this.shownRow[g] = readRow(r);
           const id = (this.shownId[g] = r.value());
-          // The shown row is the picked representation's own object, as emit() keeps it (a
-          // row equal to it in identity otherwise): emit() tells them apart by object first,
-          // and a NaN identity key is not === to itself.
+          // emit() compares the pick with the shown row as objects, then by identity key with
+          // ===, which a NaN key fails: when the keys agree, show the pick's own object, as the
+          // saved operator did (or a row of the very same representation, which acts alike).
           const picked = reps.pickedId;
           if (picked !== undefined && (picked === id || (picked !== picked && id !== id))) this.shownRow[g] = reps.pick();
         }

@@ -12,12 +12,11 @@ import { Interval } from '../../expr/interval.js';
 import type { Row, Value } from '../../expr/value.js';
 import { ByteWriter } from '../../storage/value_codec.js';
 import { batchFromRows, batchToRows, type Batch } from '../batch.js';
-import { StateReader, StateWriter } from '../state_io.js';
-import { ZSet } from '../test_helpers.js';
-import type { StepContext } from '../operator.js';
-import { InputOp } from '../test_helpers.js';
-import { AggregateOp, type AggFn, type AggSpec, type AggregateSpec } from './aggregate.js';
 import { SqlError } from '../../errors.js';
+import { StateReader, StateWriter } from '../state_io.js';
+import type { StepContext } from '../operator.js';
+import { InputOp, ZSet } from '../test_helpers.js';
+import { AggregateOp, type AggFn, type AggSpec, type AggregateSpec } from './aggregate.js';
 
 // g int4, i int4, b int8, n numeric, f float8, iv interval, s text, bo bool, c bpchar, r float4
 const TYPES: SqlType[] = [T.int4, T.int4, T.int8, T.numeric, T.float8, T.interval, T.text, T.bool, T.bpchar, T.float4];
@@ -30,13 +29,14 @@ const POOLS: Value[][] = [
   [3, -5, 2147483647, 0, null],
   [1n, -1n, 4611686018427387904n, 9007199254740993n, -9223372036854775807n, null],
   [dec('1.0'), dec('1.00'), dec('1'), dec('2.5'), dec('-3'), dec('0.000'), Decimal.NAN, Decimal.INFINITY, null],
-  // 1e308 twice in a group overflows a replayed float sum (an error, as float8pl raises)
-  [0, -0, 1.5, 0.1, 0.2, 0.3, -2.25, 1e16, NaN, Infinity, 1e308, null],
+  // the last value is rare (rowArb): 1e308 twice in a group overflows a float sum (22003);
+  // ±8e153 overflow avg's Sxx after a few rows (float8_accum raises too)
+  [0, -0, 1.5, 0.1, 0.2, 0.3, -2.25, 1e16, 8e153, -8e153, NaN, Infinity, null, 1e308],
   [ivl('1 day'), ivl('24 hours'), ivl('1 mon'), ivl('-2 hours'), ivl('30 days'), null],
   ['a', 'b', 'A', '', null],
   [true, false, null],
   ['a', 'a ', 'b', 'b  ', null],
-  [0, -0, Math.fround(0.1), Math.fround(1.5), Math.fround(3e38), Math.fround(-7), null],
+  [0, -0, Math.fround(0.1), Math.fround(1.5), Math.fround(1e30), Math.fround(-7), null, Math.fround(2e38)],
 ];
 
 function agg(fn: AggFn, arg: number, resultType: SqlType, distinct = false): AggSpec {
@@ -99,7 +99,13 @@ interface StepSpec {
   changes: { row: number; w: number }[];
 }
 
-const rowArb = fc.tuple(...POOLS.map((p) => fc.nat({ max: p.length - 1 })));
+/** Row indexes into the pools; the floats' overflowing values (last) only now and then. */
+const RARE_LAST = new Set([F, R]);
+const rowArb = fc.tuple(
+  ...POOLS.map((p, c) =>
+    RARE_LAST.has(c) ? fc.oneof({ weight: 30, arbitrary: fc.nat({ max: p.length - 2 }) }, { weight: 1, arbitrary: fc.constant(p.length - 1) }) : fc.nat({ max: p.length - 1 }),
+  ),
+);
 const stepArb: fc.Arbitrary<StepSpec> = fc.record({
   mode: fc.constantFrom<Mode>('plain', 'commit', 'commit', 'abort'),
   changes: fc.array(fc.record({ row: fc.nat({ max: 11 }), w: fc.constantFrom(1, 1, 1, 2, 3, -1, -1, -1, -2) }), { maxLength: 8 }),
@@ -206,8 +212,25 @@ describe('AggregateOp checkpoints', () => {
           }
         },
       ),
-      { numRuns: Number(process.env.CK_RUNS ?? 300), endOnFailure: true },
+      { numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 300 },
     );
+  });
+
+  it('a group keyed by NaN keeps showing the same row object (its identity key is not === itself)', () => {
+    const types = [T.float8, T.int4];
+    const spec: AggregateSpec = { groupCols: [0], aggs: [{ fn: 'count_star', arg: 0, argType: T.int4, resultType: T.int8, distinct: false }] };
+    const src = new InputOp(types);
+    const a = new AggregateOp(src, spec);
+    const ctx = (time: number): StepContext => ({ time, hydrating: false });
+    a.step([batchFromRows(types, [[NaN, 1], [NaN, 2]])], ctx(0));
+    const b = new AggregateOp(src, spec);
+    b.loadState(new StateReader(saveOf(a)));
+    // an update of one row: its representation leaves and comes back (a new entry), the count stays
+    const upd = batchFromRows(types, [[NaN, 1], [NaN, 1]], [-1, 1]);
+    const outA = exact(a.step([upd], ctx(1)));
+    expect(exact(b.step([upd], ctx(1)))).toEqual(outA);
+    const other = batchFromRows(types, [[NaN, 3]]);
+    expect(exact(b.step([other], ctx(2)))).toEqual(exact(a.step([other], ctx(2))));
   });
 
   it('a global aggregate saved before its first step still emits its empty-input row', () => {
