@@ -4,13 +4,15 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
-import { equalityKeyFn, identityKeyFn, type KeyFn } from '../expr/compare.js';
+import { equalityKeyFn, identityKeyFn, type KeyFn, type KeyPart } from '../expr/compare.js';
 import { Decimal } from '../expr/numeric.js';
 import { Interval } from '../expr/interval.js';
 import { internalError, outOfRange, SqlError, SQLSTATE } from '../errors.js';
 import { ExactFloatSum } from './exact_sum.js';
 import { minMaxAcc } from './min_max.js';
 import { Reps, identityIsEquality } from './reps.js';
+import type { StateReader, StateWriter } from './state_io.js';
+import { loadReps, saveReps } from './reps_state.js';
 
 export type AggFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or';
 
@@ -35,6 +37,13 @@ export interface Acc {
   journal?(): void;
   rollback?(): void;
   commitStep?(): void;
+  /**
+   * Checkpoints (state_io.ts): write the data the accumulator holds, outside an undoable step;
+   * loadState reads it into a fresh accumulator of the same factory, which has its
+   * configuration (mode, comparators, key functions) already.
+   */
+  saveState(w: StateWriter): void;
+  loadState(r: StateReader): void;
 }
 
 /** A shallow copy with the same prototype: for accumulators whose fields are all immutable. */
@@ -56,6 +65,12 @@ class CountAcc implements Acc {
   }
   result(): Value {
     return BigInt(this.n);
+  }
+  saveState(w: StateWriter): void {
+    w.f64(this.n);
+  }
+  loadState(r: StateReader): void {
+    this.n = r.f64();
   }
 }
 
@@ -111,6 +126,18 @@ class IntSumAcc implements Acc {
   result(): Value {
     return this.cnt === 0 ? null : intSumValue(this.total(), this.cnt, this.mode);
   }
+
+  /** n and cnt as doubles, big as a value (it may pass int8's range). */
+  saveState(w: StateWriter): void {
+    w.f64(this.n);
+    w.f64(this.cnt);
+    w.value(this.big);
+  }
+  loadState(r: StateReader): void {
+    this.n = r.f64();
+    this.cnt = r.f64();
+    this.big = r.value() as bigint;
+  }
 }
 
 /** Numeric sum/avg: Decimal sum of finite inputs, counts of NaN/±Infinity, count per scale. */
@@ -160,6 +187,34 @@ class NumericSumAcc implements Acc {
     if (this.ninf > 0) return Decimal.NEG_INFINITY;
     const s = this.sum.round(this.maxScale);
     return this.avg ? s.div(Decimal.fromInt(this.cnt)) : s;
+  }
+
+  /** The sum as a value (its scale too), the counts, then the scale counts in map order. */
+  saveState(w: StateWriter): void {
+    w.value(this.sum);
+    w.f64(this.cnt);
+    w.f64(this.nan);
+    w.f64(this.pinf);
+    w.f64(this.ninf);
+    w.i32(this.maxScale);
+    w.u32(this.scales.size);
+    for (const [scale, n] of this.scales) {
+      w.i32(scale);
+      w.f64(n);
+    }
+  }
+  loadState(r: StateReader): void {
+    this.sum = r.value() as Decimal;
+    this.cnt = r.f64();
+    this.nan = r.f64();
+    this.pinf = r.f64();
+    this.ninf = r.f64();
+    this.maxScale = r.i32();
+    this.scales = new Map();
+    for (let k = r.u32(); k > 0; k--) {
+      const scale = r.i32();
+      this.scales.set(scale, r.f64());
+    }
   }
 }
 
@@ -249,6 +304,28 @@ class FloatSumAcc implements Acc {
     if (!Number.isFinite(f) && Number.isFinite(s)) throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: overflow');
     return f;
   }
+
+  /** The exact sum, the counts, then the replayed scan-order state bit for bit. */
+  saveState(w: StateWriter): void {
+    this.exact.saveState(w);
+    w.f64(this.cnt);
+    w.f64(this.negZeros);
+    w.bool(this.ordered);
+    w.f64(this.n);
+    w.f64(this.sx);
+    w.f64(this.sxx);
+    w.bool(this.overflow);
+  }
+  loadState(r: StateReader): void {
+    this.exact.loadState(r);
+    this.cnt = r.f64();
+    this.negZeros = r.f64();
+    this.ordered = r.bool();
+    this.n = r.f64();
+    this.sx = r.f64();
+    this.sxx = r.f64();
+    this.overflow = r.bool();
+  }
 }
 
 function isInf(x: number): boolean {
@@ -277,6 +354,15 @@ class IntervalSumAcc implements Acc {
     if (this.cnt === 0 || this.sum === null) return null;
     return this.avg ? this.sum.div(this.cnt) : this.sum;
   }
+
+  saveState(w: StateWriter): void {
+    w.value(this.sum);
+    w.f64(this.cnt);
+  }
+  loadState(r: StateReader): void {
+    this.sum = r.value() as Interval | null;
+    this.cnt = r.f64();
+  }
 }
 
 class BoolAcc implements Acc {
@@ -293,6 +379,14 @@ class BoolAcc implements Acc {
   result(): Value {
     if (this.t + this.f === 0) return null;
     return this.isAnd ? this.f === 0 : this.t > 0;
+  }
+  saveState(w: StateWriter): void {
+    w.f64(this.t);
+    w.f64(this.f);
+  }
+  loadState(r: StateReader): void {
+    this.t = r.f64();
+    this.f = r.f64();
   }
 }
 
@@ -426,7 +520,61 @@ class DistinctAcc implements Acc {
     if (this.dirty.length > 0) this.flush();
     return this.inner.result();
   }
+
+  /**
+   * The classes in map order (key, row count, the value fed and its identity, the
+   * representations in their order of arrival), the classes not yet fed to the inner
+   * accumulator (by position), then the inner accumulator. Nothing is flushed: a result that
+   * would throw must throw after loading as it would have before.
+   */
+  saveState(w: StateWriter): void {
+    if (this.log !== null) throw internalError('DISTINCT aggregate: checkpoint within an undoable step');
+    const at = new Map<DistinctClass, number>();
+    w.u32(this.classes.size);
+    for (const c of this.classes.values()) {
+      at.set(c, at.size);
+      w.value(c.key as KeyPart);
+      w.f64(c.n);
+      w.bool(c.dirty);
+      w.bool(c.fed !== undefined);
+      if (c.fed !== undefined) {
+        w.value(c.fed);
+        if (this.id !== null) w.value(c.fedId as KeyPart);
+      }
+      if (this.id !== null) saveReps(w, c.reps!, writeValue);
+    }
+    w.u32(this.dirty.length);
+    for (const c of this.dirty) {
+      const k = at.get(c);
+      if (k === undefined) throw internalError('DISTINCT aggregate: a changed class is not in the group');
+      w.u32(k);
+    }
+    this.inner.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    const byPos: DistinctClass[] = [];
+    this.classes.clear();
+    for (let k = r.u32(); k > 0; k--) {
+      const key = r.value();
+      const n = r.f64();
+      const dirty = r.bool();
+      const hasFed = r.bool();
+      const fed = hasFed ? r.value() : undefined;
+      const c: DistinctClass = { key, n, fed, reps: null, dirty };
+      if (hasFed && this.id !== null) c.fedId = r.value();
+      if (this.id !== null) c.reps = loadReps(r, readValue);
+      this.classes.set(key, c);
+      byPos.push(c);
+    }
+    this.dirty = [];
+    for (let k = r.u32(); k > 0; k--) this.dirty.push(byPos[r.u32()]);
+    this.inner.loadState(r);
+  }
 }
+
+const writeValue = (w: StateWriter, v: Value): void => w.value(v);
+const readValue = (r: StateReader): Value => r.value();
 
 interface DistinctClass {
   key: unknown;

@@ -9,6 +9,8 @@ import { Decimal } from '../expr/numeric.js';
 import { getValue, LITTLE_ENDIAN, type Batch, type BatchBuilder, type Column } from './batch.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { NumberLog, RefLog } from './undo_log.js';
+import type { StateReader, StateWriter } from './state_io.js';
+import { internalError } from '../errors.js';
 import { accFactory, intSumMode, intSumValue, retractionsFirst, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
 
 export interface AggColumn {
@@ -36,6 +38,26 @@ export interface AggColumn {
   /** Put back the saved states; false when some could not be (the view must be rebuilt). */
   rollback(): boolean;
   settle(): void;
+  /**
+   * Checkpoints (state_io.ts), outside an undoable step: write the state of groups gids, in
+   * that order; loadState reads it into a fresh column for the same groups (reserved already).
+   */
+  saveState(w: StateWriter, gids: Int32Array): void;
+  loadState(r: StateReader, gids: Int32Array): void;
+}
+
+/** a[gids[k]] for each k. */
+function gather(a: Float64Array, gids: Int32Array): Float64Array {
+  const out = new Float64Array(gids.length);
+  for (let k = 0; k < gids.length; k++) out[k] = a[gids[k]];
+  return out;
+}
+
+/** a[gids[k]] = the k-th of the numbers read. */
+function scatter(r: StateReader, a: Float64Array, gids: Int32Array): void {
+  const xs = r.f64s();
+  if (xs.length !== gids.length) throw internalError('aggregate checkpoint: group counts differ');
+  for (let k = 0; k < gids.length; k++) a[gids[k]] = xs[k];
 }
 
 export function aggColumn(spec: AggSpec): AggColumn {
@@ -126,6 +148,15 @@ class CountColumn implements AggColumn {
   }
   result(gid: number): Value {
     return BigInt(this.n[gid]);
+  }
+  /** The counts and the shown counts, f64s each. */
+  saveState(w: StateWriter, gids: Int32Array): void {
+    w.f64s(gather(this.n, gids));
+    w.f64s(gather(this.shown, gids));
+  }
+  loadState(r: StateReader, gids: Int32Array): void {
+    scatter(r, this.n, gids);
+    scatter(r, this.shown, gids);
   }
 }
 
@@ -291,6 +322,53 @@ class IntSumColumn implements AggColumn {
     const s = BigInt(this.sum[gid]);
     return intSumValue(extra === undefined ? s : extra + s, this.cnt[gid], this.mode);
   }
+
+  /**
+   * Sums, counts, shown sums and shown counts (f64s each), then the bigint parts of the sums
+   * and of the shown sums: their number, then (position in gids, value) each. The shown result
+   * is computed again from its state, as show() computed it.
+   */
+  saveState(w: StateWriter, gids: Int32Array): void {
+    if (this.saved.length !== 0) throw internalError('aggregate checkpoint within an undoable step');
+    w.f64s(gather(this.sum, gids));
+    w.f64s(gather(this.cnt, gids));
+    w.f64s(gather(this.shownSum, gids));
+    w.f64s(gather(this.shownCnt, gids));
+    for (const big of [this.big, this.shownBig]) {
+      let n = 0;
+      for (let k = 0; k < gids.length; k++) if (big.has(gids[k])) n++;
+      w.u32(n);
+      if (n === 0) continue;
+      for (let k = 0; k < gids.length; k++) {
+        const b = big.get(gids[k]);
+        if (b === undefined) continue;
+        w.u32(k);
+        w.value(b);
+      }
+    }
+  }
+  loadState(r: StateReader, gids: Int32Array): void {
+    scatter(r, this.sum, gids);
+    scatter(r, this.cnt, gids);
+    scatter(r, this.shownSum, gids);
+    scatter(r, this.shownCnt, gids);
+    for (const big of [this.big, this.shownBig]) {
+      big.clear();
+      for (let n = r.u32(); n > 0; n--) {
+        const k = r.u32();
+        big.set(gids[k], r.value() as bigint);
+      }
+    }
+    for (let k = 0; k < gids.length; k++) {
+      const g = gids[k];
+      if (this.shownCnt[g] === 0) this.shown[g] = null;
+      else {
+        const extra = this.shownBig.get(g);
+        const s = BigInt(this.shownSum[g]);
+        this.shown[g] = intSumValue(extra === undefined ? s : extra + s, this.shownCnt[g], this.mode);
+      }
+    }
+  }
 }
 
 /** Any other aggregate: one accumulator object per group. */
@@ -393,6 +471,26 @@ class GenericColumn implements AggColumn {
   }
   result(gid: number): Value {
     return this.accs[gid].result();
+  }
+
+  /** Per group: the shown result (a value), then its accumulator's state. */
+  saveState(w: StateWriter, gids: Int32Array): void {
+    if (this.savedAccs.length !== 0) throw internalError('aggregate checkpoint within an undoable step');
+    for (let k = 0; k < gids.length; k++) {
+      const g = gids[k];
+      w.value(this.shown[g]);
+      this.accs[g].saveState(w);
+    }
+  }
+  /** Each group's accumulator comes from the factory (its functions), then gets its data. */
+  loadState(r: StateReader, gids: Int32Array): void {
+    for (let k = 0; k < gids.length; k++) {
+      const g = gids[k];
+      this.shown[g] = r.value();
+      const acc = this.make();
+      acc.loadState(r);
+      this.accs[g] = acc;
+    }
   }
 }
 

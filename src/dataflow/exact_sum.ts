@@ -4,6 +4,7 @@
 // NaN and ±Infinity inputs are counted apart (IEEE: Inf + -Inf = NaN).
 
 import { SqlError, SQLSTATE } from '../errors.js';
+import type { StateReader, StateWriter } from './state_io.js';
 
 export class ExactFloatSum {
   private partials: number[] = [];
@@ -18,6 +19,20 @@ export class ExactFloatSum {
     c.pinf = this.pinf;
     c.ninf = this.ninf;
     return c;
+  }
+
+  /** Checkpoints: the partials as they are (their order is the expansion's), then the counts. */
+  saveState(w: StateWriter): void {
+    w.f64s(this.partials);
+    w.f64(this.nan);
+    w.f64(this.pinf);
+    w.f64(this.ninf);
+  }
+  loadState(r: StateReader): void {
+    this.partials = Array.from(r.f64s());
+    this.nan = r.f64();
+    this.pinf = r.f64();
+    this.ninf = r.f64();
   }
 
   /** Add x with multiplicity w (a 32-bit integer). */

@@ -16,6 +16,8 @@ import { comparator, compareFloat, identityKeyFn, type KeyFn } from '../expr/com
 import { OrderedMultiset } from './ordered_multiset.js';
 import { identityIsEquality } from './reps.js';
 import type { Acc } from './accumulators.js';
+import type { StateReader, StateWriter } from './state_io.js';
+import { internalError } from '../errors.js';
 
 export function minMaxAcc(t: SqlType, isMax: boolean): () => Acc {
   if (t.id === 'float4' || t.id === 'float8') return () => new FloatMinMaxAcc(isMax);
@@ -57,6 +59,24 @@ class PlainMinMaxAcc implements Acc {
   }
   result(): Value {
     return (this.isMax ? this.set.max() : this.set.min()) ?? null;
+  }
+  /** The values in order (as values), then their counts. */
+  saveState(w: StateWriter): void {
+    w.u32(this.set.size);
+    const counts = new Float64Array(this.set.size);
+    let k = 0;
+    for (const [v, n] of this.set.entries()) {
+      w.value(v);
+      counts[k++] = n;
+    }
+    w.f64s(counts);
+  }
+  loadState(r: StateReader): void {
+    const vs: Value[] = [];
+    for (let k = r.u32(); k > 0; k--) vs.push(r.value());
+    const counts = r.f64s();
+    // in order: each lands at the end of the last chunk
+    for (let k = 0; k < vs.length; k++) this.set.add(vs[k], counts[k]);
   }
 }
 
@@ -108,6 +128,27 @@ class FloatMinMaxAcc implements Acc {
     if (x !== 0) return x;
     if (this.negZeros > 0 && (this.posZeros === 0 || this.negStamp > this.posStamp)) return -0;
     return 0;
+  }
+
+  /** The values in order and their counts (f64s each), then the zeros' counts and stamps and the clock. */
+  saveState(w: StateWriter): void {
+    const n = this.set.size;
+    const vs = new Float64Array(n);
+    const counts = new Float64Array(n);
+    let k = 0;
+    for (const [v, c] of this.set.entries()) {
+      vs[k] = v;
+      counts[k++] = c;
+    }
+    w.f64s(vs);
+    w.f64s(counts);
+    w.f64s([this.posZeros, this.negZeros, this.posStamp, this.negStamp, this.clock]);
+  }
+  loadState(r: StateReader): void {
+    const vs = r.f64s();
+    const counts = r.f64s();
+    for (let k = 0; k < vs.length; k++) this.set.add(vs[k], counts[k]);
+    [this.posZeros, this.negZeros, this.posStamp, this.negStamp, this.clock] = r.f64s();
   }
 }
 
@@ -188,5 +229,41 @@ class RepMinMaxAcc implements Acc {
   result(): Value {
     const e = this.isMax ? this.set.max() : this.set.min();
     return e === undefined ? null : e.v;
+  }
+
+  /**
+   * The clock, then every representation (value, count, stamp): those present in the order
+   * of the multiset, then any whose count is not positive. Its identity key is computed again
+   * on load.
+   */
+  saveState(w: StateWriter): void {
+    w.f64(this.clock);
+    w.u32(this.byId.size);
+    let n = 0;
+    for (const [e, count] of this.set.entries()) {
+      if (count !== e.count) throw internalError('MIN/MAX: a representation is held with another count');
+      this.writeEntry(w, e);
+      n++;
+    }
+    for (const e of this.byId.values()) {
+      if (e.count > 0) continue;
+      this.writeEntry(w, e);
+      n++;
+    }
+    if (n !== this.byId.size) throw internalError('MIN/MAX: representations out of step with their multiset');
+  }
+  private writeEntry(w: StateWriter, e: RepEntry): void {
+    w.value(e.v);
+    w.f64(e.count);
+    w.f64(e.stamp);
+  }
+  loadState(r: StateReader): void {
+    this.clock = r.f64();
+    for (let k = r.u32(); k > 0; k--) {
+      const v = r.value();
+      const e: RepEntry = { v, count: r.f64(), stamp: r.f64() };
+      this.byId.set(this.id(v), e);
+      if (e.count > 0) this.set.add(e, e.count);
+    }
   }
 }

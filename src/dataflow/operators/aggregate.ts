@@ -12,6 +12,10 @@ import { Operator, type StepContext } from '../operator.js';
 import { Reps, identityIsEquality } from '../reps.js';
 import { internalError } from '../../errors.js';
 import { NumberLog, RefLog } from '../undo_log.js';
+import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
+import { loadReps, saveReps } from '../reps_state.js';
+import type { KeyPart } from '../../expr/compare.js';
+import type { Value } from '../../expr/value.js';
 
 export type { AggSpec, AggFn } from '../accumulators.js';
 
@@ -25,7 +29,7 @@ export interface AggregateSpec {
  * indexed by id and aggregate state in one AggColumn per aggregate, so a batch costs a key
  * lookup per row and a few typed-array updates, with no object per group or per row.
  */
-export class AggregateOp extends Operator {
+export class AggregateOp extends Operator implements Checkpointable {
   private readonly intIndex: IntKeyIndex | null;
   private readonly mapIndex: Map<unknown, number> | null;
   private nullGid = -1;
@@ -414,4 +418,113 @@ export class AggregateOp extends Operator {
     return out.finish();
   }
 
+  /**
+   * Checkpoint (state_io.ts), between steps. Group ids are kept as they are (the free list in
+   * its order too), so the loaded operator numbers its next groups as this one would:
+   *   u32 number of aggregates (checked on load), bool started, u32 next group id,
+   *   i32s free ids, f64s row count of each live group (ascending ids);
+   *   per live group: its key (a value); without representations its shown flag (the shown
+   *   row is the group's row) and, under a Map index, its group column values; with them its
+   *   representations (reps_state.ts, rows as ng values) and, when shown, the shown row's
+   *   values and identity key;
+   *   then each aggregate column's state for the live groups (agg_columns.ts).
+   */
+  saveState(w: StateWriter): void {
+    if (this.undoing) throw internalError('aggregate checkpoint within an undoable step');
+    const ng = this.spec.groupCols.length;
+    const live = this.liveGids();
+    w.u32(this.aggCols.length);
+    w.bool(this.started);
+    w.u32(this.nextGid);
+    w.i32s(this.free);
+    const counts = new Float64Array(live.length);
+    for (let k = 0; k < live.length; k++) counts[k] = this.count[live[k]];
+    w.f64s(counts);
+    const rowsSaved = this.groupId === null && this.mapIndex !== null && !this.global;
+    for (let k = 0; k < live.length; k++) {
+      const g = live[k];
+      w.value(this.keys[g] as KeyPart);
+      const shown = this.shownRow[g];
+      if (this.groupId === null) {
+        if (shown !== null && shown !== this.rows[g]) throw internalError('aggregate checkpoint: a shown row that is not its group row');
+        w.bool(shown !== null);
+        if (rowsSaved) for (let c = 0; c < ng; c++) w.value(this.rows[g]![c]);
+        continue;
+      }
+      saveReps(w, this.reps[g]!, (w, row) => {
+        for (let c = 0; c < ng; c++) w.value(row[c]);
+      });
+      w.bool(shown !== null);
+      if (shown !== null) {
+        for (let c = 0; c < ng; c++) w.value(shown[c]);
+        w.value(this.shownId[g] as KeyPart);
+      }
+    }
+    for (const a of this.aggCols) a.saveState(w, live);
+  }
+
+  /** Read what saveState wrote, into an operator of the same spec that has run no step. */
+  loadState(r: StateReader): void {
+    if (this.started || this.nextGid !== (this.global ? 1 : 0) || this.undoing) throw internalError('aggregate checkpoint loaded into a used operator');
+    const ng = this.spec.groupCols.length;
+    if (r.u32() !== this.aggCols.length) throw internalError('aggregate checkpoint of another shape');
+    const started = r.bool();
+    const nextGid = r.u32();
+    const free = r.i32s();
+    // forget the fresh global group: it is in the checkpoint
+    this.mapIndex?.clear();
+    this.nextGid = nextGid;
+    this.free.length = 0;
+    for (const g of free) this.free.push(g);
+    if (nextGid > this.cap) this.grow(nextGid);
+    const live = this.liveGids();
+    const counts = r.f64s();
+    if (counts.length !== live.length) throw internalError('aggregate checkpoint: group counts differ');
+    const readRow = (r: StateReader): Row => {
+      const row: Value[] = new Array(ng);
+      for (let c = 0; c < ng; c++) row[c] = r.value();
+      return row;
+    };
+    const rowsSaved = this.groupId === null && this.mapIndex !== null && !this.global;
+    for (let k = 0; k < live.length; k++) {
+      const g = live[k];
+      const key = r.value();
+      this.count[g] = counts[k];
+      this.keys[g] = key;
+      this.shownRow[g] = null;
+      if (this.groupId === null) {
+        const shown = r.bool();
+        this.rows[g] = rowsSaved ? readRow(r) : this.global ? [] : [key];
+        this.reps[g] = null;
+        if (shown) this.shownRow[g] = this.rows[g];
+      } else {
+        this.rows[g] = [];
+        const reps = (this.reps[g] = loadReps(r, readRow));
+        if (r.bool()) {
+          this.shownRow[g] = readRow(r);
+          const id = (this.shownId[g] = r.value());
+          // emit() compares the pick with the shown row as objects, then by identity key with
+          // ===, which a NaN key fails: when the keys agree, show the pick's own object, as the
+          // saved operator did (or a row of the very same representation, which acts alike).
+          const picked = reps.pickedId;
+          if (picked !== undefined && (picked === id || (picked !== picked && id !== id))) this.shownRow[g] = reps.pick();
+        }
+      }
+      this.index(key, g);
+    }
+    this.live = live.length;
+    this.started = started;
+    for (const a of this.aggCols) a.loadState(r, live);
+  }
+
+  /** Ids of the groups that exist, ascending. */
+  private liveGids(): Int32Array {
+    const isFree = new Uint8Array(this.nextGid);
+    for (const g of this.free) isFree[g] = 1;
+    const out = new Int32Array(this.nextGid - this.free.length);
+    let n = 0;
+    for (let g = 0; g < this.nextGid; g++) if (isFree[g] === 0) out[n++] = g;
+    if (n !== out.length) throw internalError('aggregate: free group ids out of step');
+    return out;
+  }
 }
