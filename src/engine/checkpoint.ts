@@ -43,7 +43,7 @@ export interface EngineCheckpoint {
 
 /** Why a checkpoint cannot be taken now (a commit or view creation under way, DDL not yet committed), or null. */
 export function checkpointBlocked(engine: Engine): string | null {
-  if (engine.pendingCommit) return 'a commit is under way';
+  if (engine.pendingCommit || engine.circuit.stepUnderWay || engine.circuit.failedStep) return 'a commit is under way';
   if (engine.buildingViews) return 'a materialized view is being created';
   if (engine.catalog.locks.size > 0) return 'a transaction holds uncommitted DDL';
   return null;
@@ -60,14 +60,10 @@ export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
     if (p) sources.push({ table: e.name, positions: [...p] });
   }
   const operators: EngineCheckpoint['operators'] = [];
-  const written = new Set<string>();
   for (const [op, sig] of signatures(engine)) {
     // a stateful operator that cannot save its state: no checkpoint (the log keeps everything)
     if (!isCheckpointable(op) && STATEFUL.some((C) => op instanceof C)) throw new Error(`operator ${op.name} (${sig}) cannot be checkpointed`);
     if (!isCheckpointable(op) && !op.gatedErrors) continue;
-    // two arrangements of the same collection on the same key hold the same rows: one is written
-    if (written.has(sig)) continue;
-    written.add(sig);
     const w = new StateWriter();
     w.bool(isCheckpointable(op));
     if (isCheckpointable(op)) op.saveState(w);
@@ -107,7 +103,9 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): Map<str
   }
   const loaded = new Set<Operator>();
   for (const o of cp.operators) {
-    for (const op of bySig.get(o.sig) ?? []) {
+    const ops = bySig.get(o.sig) ?? [];
+    if (ops.length !== 1) throw mismatch(`${ops.length} operators have the signature ${o.sig}`);
+    for (const op of ops) {
       if (op.name !== o.kind) throw mismatch(`operator ${o.sig} is a ${op.name}, the checkpoint has a ${o.kind}`);
       const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength));
       if (r.bool()) {
@@ -159,9 +157,15 @@ function signatures(engine: Engine): Map<Operator, string> {
     }
     return undefined;
   };
+  const taken = new Map<string, number>();
   const visit = (op: Operator, path: string) => {
     if (sigs.has(op)) return;
-    const sig = canon(op) ?? path;
+    let sig = canon(op) ?? path;
+    // two arrangements of one collection on one key (views built in slices have their own):
+    // numbered in the order the views reach them, which a restore reproduces
+    const n = taken.get(sig) ?? 0;
+    taken.set(sig, n + 1);
+    if (n > 0) sig = `${sig}#${n}`;
     sigs.set(op, sig);
     op.inputs.forEach((input, i) => visit(input, `${sig}/${i}`));
   };

@@ -168,6 +168,13 @@ export class Engine {
   readonly sourcePositions = new Map<TableEntry, Map<number, number>>();
   /** A checkpoint is being restored: dataflows are built but not hydrated (their state is loaded). */
   restoring = false;
+  /**
+   * New views reuse existing arrangements of tables and views (off while replaying a view
+   * that was built in slices, which built its own: a checkpoint restores the same shape).
+   */
+  shareArrangements = true;
+  /** Whether the last materialized view created was built in slices, with arrangements of its own. */
+  lastViewOwnArrangements = false;
 
   /** A materialized view is being created in slices (its operators are not yet all in place). */
   get buildingViews(): boolean {
@@ -518,6 +525,7 @@ export class Engine {
 
   /** Build, hydrate and register a materialized view's dataflow. Nothing changes if it fails. */
   addMaterializedView(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): MaterializedViewEntry {
+    this.lastViewOwnArrangements = !this.shareArrangements;
     const built = this.buildView(entry.plan);
     const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output: built.output, operators: built.created };
     this.catalog.add(full);
@@ -553,6 +561,7 @@ export class Engine {
     const existing = [...new Set(created.flatMap((op) => op.inputs.filter((i) => !isNew.has(i))))];
     const contents = new Map(existing.map((op) => [op, op.snapshot()!] as const));
     const total = Math.max(0, ...[...contents.values()].map((b) => b.length));
+    this.lastViewOwnArrangements = total > this.readChunkRows;
     if (total <= this.readChunkRows) return this.addMaterializedView(entry);
     const recorded: Map<Operator, Batch>[] = [];
     const recorder: StepRecorder = {
@@ -634,7 +643,7 @@ export class Engine {
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
       leaf: (rel) => this.leafOperator(rel, created),
-      findArrangement: (input, keys) => this.arrangements.get(arrangementKey(input, keys)),
+      findArrangement: (input, keys) => (this.shareArrangements ? this.arrangements.get(arrangementKey(input, keys)) : undefined),
       params: [],
       created,
       sharedArrangements: shared,

@@ -81,9 +81,12 @@ export function replayDdl(engine: Engine, session: Session, d: DdlEntry, lsn: nu
   }
   try {
     for (const [k, v] of d.settings) session.execute(`SET ${k} = ${quoteLiteral(v)}`);
+    engine.shareArrangements = !d.ownArrangements;
     session.execute(d.sql);
   } catch (e) {
     throw corrupt(lsn, `replaying "${d.sql.slice(0, 200)}" failed: ${(e as Error).message}`);
+  } finally {
+    engine.shareArrangements = true;
   }
 }
 

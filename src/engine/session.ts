@@ -690,7 +690,8 @@ export class Session {
       };
     }
     const settings = DDL_SETTINGS.map((k) => [k, this.settings.get(k)] as const);
-    return () => txn.logDdl({ kind: 'sql', sql: stmt.text, settings });
+    const view = tag === 'CreateTableAsStmt';
+    return () => txn.logDdl(view && this.engine.lastViewOwnArrangements ? { kind: 'sql', sql: stmt.text, settings, ownArrangements: true } : { kind: 'sql', sql: stmt.text, settings });
   }
 
   private show(name: string): StatementResult {

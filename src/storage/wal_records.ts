@@ -12,7 +12,13 @@ import { internalError } from '../errors.js';
 
 export type DdlEntry =
   /** A statement to run again as it was run: its text and the session settings it saw. */
-  | { kind: 'sql'; sql: string; settings: readonly (readonly [string, string])[] }
+  | {
+      kind: 'sql';
+      sql: string;
+      settings: readonly (readonly [string, string])[];
+      /** A materialized view built in slices, with arrangements of its own: replayed so (see Engine.shareArrangements). */
+      ownArrangements?: boolean;
+    }
   /** A table whose columns came from a query (CREATE TABLE AS): created as it was, its rows follow. */
   | { kind: 'table'; name: string; columns: readonly { name: string; type: TypeId; typmod: number }[] };
 
@@ -49,6 +55,7 @@ export function encodeCommit(w: ByteWriter, r: CommitRecord): Buffer {
         w.string(k);
         w.string(v);
       }
+      w.u8(d.ownArrangements ? 1 : 0);
     } else {
       w.u8(1);
       w.string(d.name);
@@ -108,7 +115,8 @@ export function decodeCommit(buf: Buffer): CommitRecord {
       const sql = r.string();
       const settings: [string, string][] = [];
       for (let k = r.u32(); k > 0; k--) settings.push([r.string(), r.string()]);
-      ddl.push({ kind: 'sql', sql, settings });
+      const own = r.u8() === 1;
+      ddl.push(own ? { kind: 'sql', sql, settings, ownArrangements: true } : { kind: 'sql', sql, settings });
     } else {
       const name = r.string();
       const columns: { name: string; type: TypeId; typmod: number }[] = [];
