@@ -10,7 +10,8 @@
 //
 // What the orchestrator does:
 // - Save between steps only: never while an undoable step is under way or failed and not yet
-//   rolled back (Circuit.stepUnderWay / failedStep); saveState raises an internal error then.
+//   rolled back (Circuit.stepUnderWay / failedStep); an operator holding such a step's undo
+//   information raises an internal error from saveState.
 // - Save every part checkpointParts(op) lists, for every operator: the operator itself when it
 //   is Checkpointable, and its gatedErrors when it has one (errors recorded by a gated filter,
 //   projection or join residual stay until their rows leave: they are state even in a
