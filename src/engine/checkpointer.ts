@@ -8,6 +8,11 @@ import { checkpointBlocked, takeCheckpoint } from './checkpoint.js';
 import type { Engine } from './engine.js';
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
+/**
+ * Taking the state stops the server while it copies it, so checkpoints are spaced at least
+ * this many times the last one's stop apart: at most 5% of the time goes to them.
+ */
+const PAUSE_RATIO = 20;
 
 export class Checkpointer {
   private timer: NodeJS.Timeout | null = null;
@@ -16,6 +21,8 @@ export class Checkpointer {
   private lastLsn: number;
   /** The last checkpoint that failed to be written, reported once. */
   lastError: string | null = null;
+  /** When the next periodic checkpoint may be taken (performance.now()). */
+  private notBefore = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -29,7 +36,9 @@ export class Checkpointer {
 
   start(): void {
     if (this.intervalMs <= 0) return;
-    this.timer = setInterval(() => void this.checkpoint(), this.intervalMs);
+    this.timer = setInterval(() => {
+      if (performance.now() >= this.notBefore) void this.checkpoint();
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -41,6 +50,7 @@ export class Checkpointer {
     const started = performance.now();
     const cp = takeCheckpoint(this.engine, lsn);
     const took = performance.now() - started;
+    this.notBefore = performance.now() + took * PAUSE_RATIO;
     this.running = (async () => {
       try {
         const oldest = await writeCheckpoint(this.durability.dir, cp);

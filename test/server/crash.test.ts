@@ -232,6 +232,7 @@ describe('crash recovery (kill -9)', () => {
     }
     let seq = 0;
     let r = 12345;
+    let fromCheckpoint = 0;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const t0 = Date.now();
       const trace = (w: string) => process.env.CRASH_TRACE && console.log(`cycle ${cycle} ${w} +${Date.now() - t0} ms`);
@@ -249,8 +250,13 @@ describe('crash recovery (kill -9)', () => {
       server = await start();
       trace('restarted');
       await verify(server.port, model, oracle);
+      const said = server.stderr();
+      expect(said, 'no checkpoint was passed over').not.toMatch(/cannot be used/);
+      if (/restored the checkpoint/.test(said)) fromCheckpoint++;
       trace('verified');
     }
+    // recoveries loaded a checkpoint and replayed the log after it (the first may have none yet)
+    expect(fromCheckpoint).toBeGreaterThanOrEqual(CYCLES / 2);
     // the source catches up: every message exactly once
     const c = client(server.port);
     await c.connect();
