@@ -273,5 +273,5 @@ describe('crash recovery (kill -9)', () => {
     await c.end();
     server.child.kill('SIGTERM');
     await oracle.close();
-  }, 240_000);
+  }, Math.max(240_000, CYCLES * 20_000));
 });
