@@ -104,6 +104,25 @@ describe('lockDataDir', () => {
     expect(lockPid(dir)).toBe(process.pid);
   });
 
+  it.runIf(process.platform === 'linux')('takes over a lock left by a killed process nobody has reaped yet (a zombie)', async () => {
+    const dir = tempDir();
+    // the forked child exits at once; its parent sleeps without waiting for it
+    const parent = spawn('python3', ['-c', 'import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(10)']);
+    try {
+      const zombie = await new Promise<number>((resolve, reject) => {
+        parent.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
+        parent.once('exit', () => reject(new Error('the zombie maker exited early')));
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
+      writeLock(dir, zombie);
+      const l = lock(dir);
+      expect(l.tookOverFrom).toBe(zombie);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over an empty lock file once it is too old to be one being written', () => {
     const dir = tempDir();
     writeLock(dir, 1);

@@ -125,10 +125,24 @@ function isAlive(holder: Holder): boolean {
   if (holder.pid === process.pid) return holder.start === PROCESS_START;
   try {
     process.kill(holder.pid!, 0);
-    return true;
   } catch (e) {
     // EPERM: the process exists but belongs to another user.
     return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+  return !isZombie(holder.pid!);
+}
+
+/**
+ * A killed process that nobody has reaped yet (its parent is gone, and PID 1 in a container
+ * may never reap) still answers signal 0, but it holds nothing: on Linux its state is Z.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the state follows the command name, which is in parentheses and may contain spaces
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
