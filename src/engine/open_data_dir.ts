@@ -43,7 +43,7 @@ export function openDataDir(makeEngine: () => Engine, o: DataDirOptions): { engi
       engine.deferredFeeds = null;
     }
     const { report, startSources } = replay.finish();
-    if (report.records > 0) o.log(`replayed ${report.records} log records after it (${report.ddl} DDL statements, ${report.rows} row changes) in ${Math.round(report.ms)} ms`);
+    if (report.records > 0) o.log(`replayed ${report.records} log records${from > 0 ? ' after the checkpoint' : ''} (${report.ddl} DDL statements, ${report.rows} row changes) in ${Math.round(report.ms)} ms`);
     o.log(`data directory ${o.dataDir} recovered in ${Math.round(performance.now() - started)} ms`);
     engine.wal = durability;
     startSources();
