@@ -18,10 +18,10 @@ import {
   makeVector,
   tableFromIPC,
   tableToIPC,
-  vectorFromArray,
   Field,
   Schema,
   Struct,
+  type Data,
   type Vector,
 } from 'apache-arrow';
 import type { SqlType, TypeId } from '../sql/types.js';
@@ -29,7 +29,7 @@ import { type } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
 import { formatValue } from '../expr/format.js';
 import { parseValue } from '../expr/cast.js';
-import { BatchBuilder, getValue, type Batch, type Column } from './batch.js';
+import { getValue, storageKind, type Batch, type Column } from './batch.js';
 
 const WEIGHT = '__weight';
 
@@ -63,15 +63,81 @@ export function arrowToBatch(table: Table): Batch {
     return type(id as TypeId, Number(mod));
   });
   const n = table.numRows;
-  const out = new BatchBuilder(types, n);
-  const cols = fields.map((f) => table.getChild(f.name)!);
-  const weights = table.getChild(WEIGHT);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < types.length; c++) out.set(c, fromArrowValue(cols[c].get(i), types[c]));
-    out.commitRow(weights ? (weights.get(i) as number) : 1);
-  }
-  return out.finish();
+  // straight from the Arrow buffers, chunk by chunk: Vector.get per value is slow
+  const columns = fields.map((f, c) => columnFromArrow(table.getChild(f.name)!.data, types[c], n));
+  const w = table.getChild(WEIGHT);
+  const weights = new Int32Array(n);
+  if (w) fixedFromArrow(w.data, weights);
+  else weights.fill(1);
+  return { types, columns, weights, length: n };
 }
+
+/** The chunks' values of a fixed-width column, copied into `out` (null slots as they are). */
+function fixedFromArrow(chunks: readonly Data[], out: Int32Array | Float64Array | BigInt64Array): void {
+  let at = 0;
+  for (const d of chunks) {
+    (out as Int32Array).set((d.values as Int32Array).subarray(d.offset, d.offset + d.length), at);
+    at += d.length;
+  }
+}
+
+/** 1 where a chunk's value is null, or null when none is. */
+function nullsFromArrow(chunks: readonly Data[], n: number): Uint8Array | null {
+  if (chunks.every((d) => d.nullCount === 0)) return null;
+  const nulls = new Uint8Array(n);
+  let at = 0;
+  for (const d of chunks) {
+    const bits = d.nullBitmap;
+    if (d.nullCount > 0 && bits) for (let i = 0; i < d.length; i++) if ((bits[(d.offset + i) >> 3] & (1 << ((d.offset + i) & 7))) === 0) nulls[at + i] = 1;
+    at += d.length;
+  }
+  return nulls;
+}
+
+function columnFromArrow(chunks: readonly Data[], t: SqlType, n: number): Column {
+  const kind = storageKind(t);
+  const nulls = nullsFromArrow(chunks, n);
+  switch (kind) {
+    case 'i32':
+    case 'f64':
+    case 'i64': {
+      const data = kind === 'i32' ? new Int32Array(n) : kind === 'f64' ? new Float64Array(n) : new BigInt64Array(n);
+      fixedFromArrow(chunks, data);
+      return { kind, data, nulls };
+    }
+    case 'bool': {
+      const data = new Uint8Array(n);
+      let at = 0;
+      for (const d of chunks) {
+        const bits = d.values as Uint8Array;
+        for (let i = 0; i < d.length; i++) data[at + i] = (bits[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1;
+        at += d.length;
+      }
+      return { kind, data, nulls };
+    }
+    default: {
+      const data: Value[] = new Array(n);
+      const raw = TEXT_TYPES.has(t.id);
+      let at = 0;
+      for (const d of chunks) {
+        const bytes = d.values as Uint8Array;
+        const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const offsets = d.valueOffsets as Int32Array;
+        for (let i = 0; i < d.length; i++, at++) {
+          if (nulls !== null && nulls[at] === 1) {
+            data[at] = null;
+            continue;
+          }
+          const str = buf.toString('utf8', offsets[d.offset + i], offsets[d.offset + i + 1]);
+          data[at] = raw ? str : fromArrowValue(str, t);
+        }
+      }
+      return { kind, data, nulls: null };
+    }
+  }
+}
+
+const TEXT_TYPES = new Set<TypeId>(['text', 'varchar', 'bpchar']);
 
 export function batchToIPC(b: Batch, names?: readonly string[]): Uint8Array {
   return tableToIPC(batchToArrow(b, names), 'stream');
@@ -110,9 +176,31 @@ function columnToVector(col: Column, t: SqlType, n: number): Vector {
       return makeVector(makeData({ type: new Bool(), length: n, nullCount: nullCount(col, n), nullBitmap: validity(col, n), data: bits }));
     }
     default: {
+      // the values' text, written into one buffer (Arrow's builders go value by value)
+      const raw = TEXT_TYPES.has(t.id);
       const strings = new Array<string | null>(n);
-      for (let i = 0; i < n; i++) strings[i] = formatValue(getValue(col, i), t);
-      return vectorFromArray(strings, new Utf8());
+      let bytes = 0;
+      let nullCount = 0;
+      for (let i = 0; i < n; i++) {
+        const v = getValue(col, i);
+        const str = v === null ? null : raw ? (v as string) : formatValue(v, t);
+        strings[i] = str;
+        if (str === null) nullCount++;
+        else bytes += Buffer.byteLength(str, 'utf8');
+      }
+      const data = Buffer.allocUnsafe(bytes);
+      const offsets = new Int32Array(n + 1);
+      const bitmap = nullCount > 0 ? new Uint8Array((n + 7) >> 3) : null;
+      let pos = 0;
+      for (let i = 0; i < n; i++) {
+        offsets[i] = pos;
+        const str = strings[i];
+        if (str === null) continue;
+        pos += data.write(str, pos, 'utf8');
+        if (bitmap) bitmap[i >> 3] |= 1 << (i & 7);
+      }
+      offsets[n] = pos;
+      return makeVector(makeData({ type: new Utf8(), length: n, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data }));
     }
   }
 }
