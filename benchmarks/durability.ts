@@ -1,12 +1,16 @@
 // Durability costs and recovery time (issue 19): commits per second in memory, on a data
 // directory with synchronous_commit on and off (one client, and 16 concurrent sessions whose
-// commits share fsyncs), and the time to reopen a directory by replaying its log.
+// commits share fsyncs); then, for a table of --rows rows under five views, the time to
+// recover by replaying the whole log, to checkpoint, to recover from the checkpoint, and to
+// rebuild the views from the tables (rehydration), each in a fresh process (--phase=…).
 //
 //   npx tsx benchmarks/durability.ts [--rows=1000000]
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Database } from '../src/index.js';
 
 const rows = Number(process.argv.find((a) => a.startsWith('--rows='))?.slice(7) ?? 1_000_000);
@@ -34,6 +38,77 @@ async function commitsPerSecond(open: () => Promise<Database>, clients: number):
   return n / SECONDS;
 }
 
+const VIEWS = [
+  'CREATE MATERIALIZED VIEW by_k AS SELECT k, count(*) AS n, sum(amount) AS s, min(amount) AS lo FROM ev GROUP BY k',
+  'CREATE MATERIALIZED VIEW by_name AS SELECT d.name, max(e.amount) AS m, count(*) AS n FROM ev e JOIN dim d ON d.k = e.k GROUP BY d.name',
+  'CREATE MATERIALIZED VIEW total AS SELECT count(*) AS n, sum(amount) AS s FROM ev',
+  'CREATE MATERIALIZED VIEW notes AS SELECT note, count(DISTINCT k) AS ks FROM ev GROUP BY note',
+  'CREATE MATERIALIZED VIEW big AS SELECT d.name, e.id, e.amount FROM ev e JOIN dim d ON d.k = e.k WHERE e.amount > 99',
+];
+const rowsOf = (from: number, n: number) => Array.from({ length: Math.min(n, rows - from) }, (_, i) => [from + i, (from + i) % 1000, ((from + i) % 9973) / 100, `note ${(from + i) % 100}`]);
+const tables = async (db: Database) => {
+  await db.query('CREATE TABLE ev (id bigint, k int, amount numeric(10,2), note text)');
+  await db.query('CREATE TABLE dim (k int PRIMARY KEY, name text)');
+  await db.query(`INSERT INTO dim SELECT g, 'name ' || g FROM generate_series(0, 999) g`);
+};
+/** The views' contents, as one string to compare. */
+const viewsText = async (db: Database) => JSON.stringify(await Promise.all(['total', 'by_k ORDER BY k', 'by_name ORDER BY name', 'notes ORDER BY note', 'big ORDER BY id'].map(async (v) => (await db.query(`SELECT * FROM ${v}`, [], { format: 'text' })).rows)));
+const quiet = { log: () => {}, checkpointIntervalMs: 0 };
+
+/** Run one phase of the recovery measurement in a child process; returns its JSON line. */
+function phase(name: string, dataDir: string): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--rows=${rows}`, `--phase=${name}`, dataDir], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`phase ${name} failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').pop()!;
+}
+
+async function runPhase(name: string, dataDir: string): Promise<unknown> {
+  const ingest = async (dir: string | undefined) => {
+    const db = await Database.open({ dataDir: dir, ...quiet });
+    await tables(db);
+    for (const v of VIEWS) await db.query(v);
+    const t0 = performance.now();
+    for (let from = 0; from < rows; from += 10_000) db.insert('ev', rowsOf(from, 10_000));
+    return { db, ms: Math.round(performance.now() - t0) };
+  };
+  switch (name) {
+    case 'ingest': {
+      const memory = await ingest(undefined);
+      const views = await viewsText(memory.db);
+      await memory.db.close();
+      const logged = await ingest(dataDir);
+      // as if the process died: no checkpoint at close
+      const x = logged.db as unknown as { engine: { wal: unknown }; storage: { close(): void }; checkpointer: { timer: NodeJS.Timeout | null } };
+      if (x.checkpointer.timer) clearInterval(x.checkpointer.timer);
+      x.engine.wal = null;
+      x.storage.close();
+      return { memoryMs: memory.ms, loggedMs: logged.ms, views };
+    }
+    case 'open': {
+      const t0 = performance.now();
+      const db = await Database.open({ dataDir, ...quiet });
+      const ms = Math.round(performance.now() - t0);
+      return { ms, views: await viewsText(db) };
+    }
+    case 'checkpoint': {
+      const db = await Database.open({ dataDir, ...quiet });
+      const t0 = performance.now();
+      await db.close();
+      return { ms: Math.round(performance.now() - t0) };
+    }
+    case 'rehydrate': {
+      const db = await Database.open();
+      const t0 = performance.now();
+      await tables(db);
+      for (let from = 0; from < rows; from += 100_000) db.insert('ev', rowsOf(from, 100_000));
+      const tablesMs = Math.round(performance.now() - t0);
+      for (const v of VIEWS) await db.query(v);
+      return { tablesMs, ms: Math.round(performance.now() - t0), views: await viewsText(db) };
+    }
+  }
+  throw new Error(`unknown phase ${name}`);
+}
+
 async function main(): Promise<void> {
   const dirs: string[] = [];
   const dir = () => {
@@ -48,73 +123,26 @@ async function main(): Promise<void> {
     console.log(`| data dir, synchronous_commit on | ${clients} | ${Math.round(await commitsPerSecond(() => Database.open({ dataDir: dir(), log: () => {} }), clients))} |`);
     console.log(`| data dir, synchronous_commit off | ${clients} | ${Math.round(await commitsPerSecond(() => Database.open({ dataDir: dir(), synchronousCommit: false, log: () => {} }), clients))} |`);
   }
-  // recovery: a table of `rows` rows under five views, written in commits of 10,000 rows
-  const VIEWS = [
-    'CREATE MATERIALIZED VIEW by_k AS SELECT k, count(*) AS n, sum(amount) AS s, min(amount) AS lo FROM ev GROUP BY k',
-    'CREATE MATERIALIZED VIEW by_name AS SELECT d.name, max(e.amount) AS m, count(*) AS n FROM ev e JOIN dim d ON d.k = e.k GROUP BY d.name',
-    'CREATE MATERIALIZED VIEW total AS SELECT count(*) AS n, sum(amount) AS s FROM ev',
-    'CREATE MATERIALIZED VIEW notes AS SELECT note, count(DISTINCT k) AS ks FROM ev GROUP BY note',
-    'CREATE MATERIALIZED VIEW big AS SELECT d.name, e.id, e.amount FROM ev e JOIN dim d ON d.k = e.k WHERE e.amount > 99',
-  ];
-  const rowsOf = (from: number) => Array.from({ length: Math.min(10_000, rows - from) }, (_, i) => [from + i, (from + i) % 1000, ((from + i) % 9973) / 100, `note ${(from + i) % 100}`]);
-  const tables = async (db: Database) => {
-    await db.query('CREATE TABLE ev (id bigint, k int, amount numeric(10,2), note text)');
-    await db.query('CREATE TABLE dim (k int PRIMARY KEY, name text)');
-    await db.query(`INSERT INTO dim SELECT g, 'name ' || g FROM generate_series(0, 999) g`);
-  };
-  const canon = async (db: Database) => JSON.stringify(await Promise.all(['total', 'by_k ORDER BY k', 'by_name ORDER BY name', 'notes ORDER BY note', 'big ORDER BY id'].map(async (v) => (await db.query(`SELECT * FROM ${v}`, [], { format: 'text' })).rows)));
-  const ingest = async (dataDir: string | undefined) => {
-    const db = await Database.open({ dataDir, log: () => {}, checkpointIntervalMs: 0 });
-    await tables(db);
-    for (const v of VIEWS) await db.query(v);
-    const t0 = performance.now();
-    for (let from = 0; from < rows; from += 10_000) db.insert('ev', rowsOf(from));
-    const ms = performance.now() - t0;
-    const views = await canon(db);
-    return { db, ms, views };
-  };
-  const memory = await ingest(undefined);
-  await memory.db.close();
-  // the whole log replayed: a crash before any checkpoint
+  // recovery: each phase in a fresh process, as a restart would be (a long-lived process
+  // with other heaps around collects garbage far more slowly)
   const d = dir();
-  const logged = await ingest(d);
-  const x = logged.db as unknown as { engine: { wal: unknown }; storage: { close(): void }; closed: boolean };
-  x.engine.wal = null;
-  x.storage.close();
-  x.closed = true;
-  let t = performance.now();
-  let db = await Database.open({ dataDir: d, log: () => {}, checkpointIntervalMs: 0 });
-  const replay = performance.now() - t;
-  if ((await canon(db)) !== memory.views) throw new Error('replayed views differ');
-  t = performance.now();
-  await db.close(); // takes a checkpoint
-  const checkpointMs = performance.now() - t;
-  t = performance.now();
-  db = await Database.open({ dataDir: d, log: () => {}, checkpointIntervalMs: 0 });
-  const restore = performance.now() - t;
-  if ((await canon(db)) !== memory.views) throw new Error('restored views differ');
-  await db.close();
-  // rehydration: the same tables loaded, the views built from them
-  db = await Database.open();
-  t = performance.now();
-  await tables(db);
-  for (let from = 0; from < rows; from += 100_000) {
-    const batch: unknown[][] = [];
-    for (let f = from; f < Math.min(rows, from + 100_000); f += 10_000) batch.push(...rowsOf(f));
-    db.insert('ev', batch);
-  }
-  const loadTables = performance.now() - t;
-  for (const v of VIEWS) await db.query(v);
-  const rehydrate = performance.now() - t;
-  if ((await canon(db)) !== memory.views) throw new Error('rehydrated views differ');
-  await db.close();
-  console.log(`\n${rows} rows under ${VIEWS.length} views, in commits of 10,000 rows (db.insert):`);
-  console.log(`- ingest: in memory ${Math.round(memory.ms)} ms; with the log ${Math.round(logged.ms)} ms`);
-  console.log(`- recovery replaying the whole log: ${Math.round(replay)} ms`);
-  console.log(`- checkpoint (taken and written at close): ${Math.round(checkpointMs)} ms`);
-  console.log(`- recovery from the checkpoint: ${Math.round(restore)} ms`);
-  console.log(`- rehydration (tables loaded ${Math.round(loadTables)} ms, then the views built): ${Math.round(rehydrate)} ms; checkpoint recovery is ${(rehydrate / restore).toFixed(1)}× faster`);
+  const replayCopy = dir();
+  const ingest = JSON.parse(phase('ingest', d));
+  cpSync(d, replayCopy, { recursive: true });
+  const replay = JSON.parse(phase('open', replayCopy));
+  const checkpoint = JSON.parse(phase('checkpoint', d));
+  const restore = JSON.parse(phase('open', d));
+  const rehydrate = JSON.parse(phase('rehydrate', dir()));
+  for (const r of [replay, restore, rehydrate]) if (r.views !== ingest.views) throw new Error('recovered views differ');
+  console.log(`\n${rows} rows under ${VIEWS.length} views, in commits of 10,000 rows (db.insert), each phase in a fresh process:`);
+  console.log(`- ingest: in memory ${ingest.memoryMs} ms; with the log ${ingest.loggedMs} ms`);
+  console.log(`- recovery replaying the whole log: ${replay.ms} ms`);
+  console.log(`- checkpoint (taken and written at close): ${checkpoint.ms} ms`);
+  console.log(`- recovery from the checkpoint: ${restore.ms} ms`);
+  console.log(`- rehydration (tables loaded ${rehydrate.tablesMs} ms, then the views built): ${rehydrate.ms} ms; checkpoint recovery is ${(rehydrate.ms / restore.ms).toFixed(1)}× faster`);
   for (const x of dirs) rmSync(x, { recursive: true, force: true });
 }
 
-await main();
+const phaseArg = process.argv.find((a) => a.startsWith('--phase='))?.slice(8);
+if (phaseArg) console.log(JSON.stringify(await runPhase(phaseArg, process.argv[process.argv.length - 1])));
+else await main();
