@@ -161,6 +161,8 @@ describe('a commit whose log record cannot be written', () => {
       },
       durable: () => null,
       fail: () => {},
+      failedAt: null,
+      failure: null,
     };
     const before = { t: (await db.query('SELECT * FROM t ORDER BY k')).rows, s: (await db.query('SELECT * FROM s')).rows, j: (await db.query('SELECT * FROM j ORDER BY k')).rows };
     await expect(db.query('INSERT INTO t VALUES (3, 2)')).rejects.toThrow(/No space left/);

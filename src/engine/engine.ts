@@ -78,6 +78,9 @@ export interface CommitLog {
   durable(lsn: number): Promise<void> | null;
   /** Refuse every write from now on (memory has moved ahead of the log): `reason` says why. */
   fail(reason: unknown): void;
+  /** Once the log has failed: the position up to which it is durable (else null), and why. */
+  readonly failedAt: number | null;
+  readonly failure: Error | null;
 }
 
 export interface Change {

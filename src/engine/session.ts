@@ -87,12 +87,19 @@ export class Session {
   }
 
   /**
-   * Null if this session's commits are durable (or there is no data directory); else a
-   * promise that resolves once they are. A client's acknowledgement (CommandComplete) waits
-   * for it; it rejects if the log cannot be synced.
+   * Null if every commit so far is durable (or there is no data directory); else a promise
+   * that resolves once they are. What a client is sent waits for it: a commit's
+   * acknowledgement, and also any result or change that may include another session's
+   * commit, so that no client sees what a crash could undo. If the log has failed, it
+   * rejects for a session whose own commit was not synced (it must not be acknowledged);
+   * other sessions' reads go on.
    */
   durable(): Promise<void> | null {
-    return this.commitLsn > 0 ? (this.engine.wal?.durable(this.commitLsn) ?? null) : null;
+    const wal = this.engine.wal;
+    if (!wal) return null;
+    if (wal.failedAt !== null) return this.commitLsn > wal.failedAt ? Promise.reject(wal.failure) : null;
+    const lsn = this.engine.lastCommitLsn;
+    return lsn > 0 ? wal.durable(lsn) : null;
   }
 
   /**

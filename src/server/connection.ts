@@ -264,9 +264,10 @@ export class Connection {
   }
 
   /**
-   * Write queued output; false if the socket's buffer is full (wait for 'drain'). A commit is
-   * acknowledged only once it is durable: while the session's last commit is not yet synced
-   * to the write-ahead log, everything queued waits for it (in order; the session goes on).
+   * Write queued output; false if the socket's buffer is full (wait for 'drain'). Nothing goes
+   * out before the commits it may reflect are durable: while the last commit is not yet synced
+   * to the write-ahead log, everything queued waits for it (in order; the session goes on). A
+   * commit is acknowledged only once it is durable, and no result shows one that is not.
    */
   private flushOut(): boolean {
     if (this.out.length === 0 || this.closed || this.waitingForLog) return true;

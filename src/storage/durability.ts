@@ -102,6 +102,15 @@ export class Durability implements CommitLog {
     return this.broken ?? this.wal.failed;
   }
 
+  get failure(): Error | null {
+    return this.failed;
+  }
+
+  /** Once the log has failed: what is durable ends here; commits after it are not (null: not failed). */
+  get failedAt(): number | null {
+    return this.failed ? this.wal.flushedLsn : null;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
