@@ -28,6 +28,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
   ['serving', () => serving(quick ? { sizes: sizes ?? [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2, scripts } : { sizes, scripts })],
   ['transactions', () => transactions(quick ? { accounts: [10], clients: [8], seconds: 2 } : {})],
+  ['transactions-durable', () => transactions({ durable: true, levels: ['read committed', 'serializable'], clients: [1, 8, 32], accounts: [100_000], seconds: quick ? 2 : 5 })],
 ];
 
 const machine = {

@@ -6,6 +6,9 @@
 // (PostgreSQL's READ COMMITTED then waits on row locks, Tributary never waits: the loser
 // fails with 40001 and is retried). Afterwards the total balance must be unchanged on both.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Database } from '../src/index.js';
 import { fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
 import { freshPostgresDatabase, havePostgres, pgbench, psql, psqlValue, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
@@ -15,6 +18,8 @@ export interface TransactionsOptions {
   clients?: number[];
   levels?: string[];
   seconds?: number;
+  /** Tributary on a data directory, committing to disk as PostgreSQL does (synchronous_commit on). */
+  durable?: boolean;
 }
 
 const START = 1000;
@@ -45,7 +50,8 @@ export async function transactions(opts: TransactionsOptions = {}): Promise<Benc
   if (!pg) notes.push('PostgreSQL 15 or pgbench not reachable: Tributary only.');
   let correct = true;
   for (const accounts of accountsList) {
-    const db = await Database.open();
+    const dataDir = opts.durable ? mkdtempSync(join(tmpdir(), 'tributary-bench-')) : undefined;
+    const db = await Database.open(dataDir ? { dataDir, log: () => {} } : {});
     await db.query('CREATE TABLE acc (id int PRIMARY KEY, bal int NOT NULL)');
     await db.query(`INSERT INTO acc SELECT g, ${START} FROM generate_series(1, ${accounts}) g`);
     await db.query('CREATE MATERIALIZED VIEW total AS SELECT sum(bal) AS s FROM acc');
@@ -84,11 +90,13 @@ export async function transactions(opts: TransactionsOptions = {}): Promise<Benc
     }
     await server.close();
     await db.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
   notes.push('Totals checked after each size: unchanged in Tributary\'s table and view, and in PostgreSQL.');
+  if (opts.durable) notes.push('Tributary on a data directory: each commit is synced to its write-ahead log before it is acknowledged, as PostgreSQL\'s are.');
   return {
-    name: 'transactions',
-    title: 'Transfers at each isolation level (pgbench with retries, Tributary vs PostgreSQL 15)',
+    name: opts.durable ? 'transactions-durable' : 'transactions',
+    title: `Transfers at each isolation level (pgbench with retries, Tributary${opts.durable ? ' on a data directory' : ''} vs PostgreSQL 15)`,
     columns: ['accounts', 'level', 'clients', 'Tributary TPS', 'PostgreSQL TPS', 'ratio', 'retried (T / PG)', 'failed (T / PG)'],
     rows,
     notes,

@@ -78,12 +78,13 @@ export class Session {
   private commitLsn = 0;
 
   constructor(readonly engine: Engine) {
-    this.block = new TransactionBlock(engine, this.settings, () => this.noteCommit());
+    this.block = new TransactionBlock(engine, this.settings, (before) => this.noteCommit(before));
     this.settings.server.set('tributary.memory_limit', () => formatBytes(engine.memory.limit));
   }
 
-  private noteCommit(): void {
-    this.commitLsn = Math.max(this.commitLsn, this.engine.lastCommitLsn);
+  /** A commit of this session's ended: if it logged something (the log's end moved from `before`), it is this session's to wait for. */
+  private noteCommit(before: number): void {
+    if (this.engine.lastCommitLsn !== before) this.commitLsn = Math.max(this.commitLsn, this.engine.lastCommitLsn);
   }
 
   /**
@@ -98,8 +99,16 @@ export class Session {
     const wal = this.engine.wal;
     if (!wal) return null;
     if (wal.failedAt !== null) return this.commitLsn > wal.failedAt ? Promise.reject(wal.failure) : null;
-    const lsn = this.engine.lastCommitLsn;
+    const lsn = Math.max(this.commitLsn, this.seenLsn);
     return lsn > 0 ? wal.durable(lsn) : null;
+  }
+
+  /** The log position of the last commit a statement of this session could see (what its output may show). */
+  private seenLsn = 0;
+
+  /** A statement that reads or writes data runs now: its output may show every commit so far. */
+  private sees(stmt: ParsedStatement): void {
+    if (touchesData(stmt)) this.seenLsn = Math.max(this.seenLsn, this.engine.lastCommitLsn);
   }
 
   /**
@@ -108,23 +117,25 @@ export class Session {
    * (the server goes on serving reads) rather than diverge from what a restart would recover.
    */
   private commitAutocommit(txn: Txn): void {
+    const before = this.engine.lastCommitLsn;
     try {
       this.engine.commit(txn.changes(), txn.commitMeta());
     } catch (e) {
       if (txn.walDdl.length > 0) this.engine.ddlNotLogged(e);
       throw e;
     }
-    this.noteCommit();
+    this.noteCommit(before);
   }
 
   private async commitAutocommitSliced(txn: Txn, pause: () => Promise<void>): Promise<void> {
+    const before = this.engine.lastCommitLsn;
     try {
       await this.engine.commitSliced(txn.changes(), pause, txn.commitMeta());
     } catch (e) {
       if (txn.walDdl.length > 0) this.engine.ddlNotLogged(e);
       throw e;
     }
-    this.noteCommit();
+    this.noteCommit(before);
   }
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
@@ -224,6 +235,7 @@ export class Session {
       return this.executeOne(stmt, rawParams, paramTypes);
     } finally {
       setActiveSessionInfo(prevInfo);
+      this.sees(stmt);
     }
   }
 
@@ -427,7 +439,9 @@ export class Session {
     const params = new ParamTypes(paramTypes);
     const n = stmt.node[tag];
     const work = matview || ctas ? this.loggedDdl(t.txn, stmt, matview ? createMaterializedViewWork(this.engine, n, stmt.text, true) : createTableAsWork(this.engine, n, true, t.txn)) : dml ? this.dmlWork(tag, n, t.txn, params, rawParams) : this.selectWork(stmt, t.txn, paramTypes, rawParams, stream);
+    this.sees(stmt); // a read's rows may go out as they are produced
     const r = await this.runStatement(t, work, pause, stream?.urgent);
+    this.sees(stmt);
     return (r as { value: StatementResult }).value;
   }
 
@@ -449,6 +463,7 @@ export class Session {
         if (!open) throw internalError('a finished SELECT was resumed');
         // its first run captures its inputs: never part of another session's commit
         if (!started && touchesData(stmt)) while (this.engine.pendingCommit) await this.engine.pendingCommit.done;
+        if (!started) this.sees(stmt); // it reads the state as of its first run
         started = true;
         try {
           const r = await this.runStatement(t, work, pause, stream.urgent, enough);

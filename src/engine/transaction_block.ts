@@ -36,8 +36,8 @@ export class TransactionBlock {
   constructor(
     private readonly engine: Engine,
     private readonly settings: Settings,
-    /** Called after each commit of this session's (its log position is then the latest). */
-    private readonly committed: () => void = () => {},
+    /** Called after each commit of this session's, with the log's end before it. */
+    private readonly committed: (before: number) => void = () => {},
   ) {}
 
   /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block (ReadyForQuery). */
@@ -261,8 +261,9 @@ export class TransactionBlock {
     try {
       if (commit) {
         if (txn.serializable && txn.wrote) this.validate(txn);
+        const before = this.engine.lastCommitLsn;
         this.engine.commit(txn.changes(), txn.commitMeta());
-        this.committed();
+        this.committed(before);
       }
     } catch (e) {
       commit = false;
@@ -278,8 +279,9 @@ export class TransactionBlock {
     let commit = true;
     try {
       if (txn.serializable && txn.wrote) this.validate(txn);
+      const before = this.engine.lastCommitLsn;
       await this.engine.commitSliced(txn.changes(), pause, txn.commitMeta());
-      this.committed();
+      this.committed(before);
     } catch (e) {
       commit = false;
       throw commitError(txn, e);
