@@ -176,3 +176,26 @@ describe('a commit whose log record cannot be written', () => {
     await db.close();
   });
 });
+
+describe('subscriptions of an embedded database on a data directory', () => {
+  it('get a change only once its commit is durable, in order', async () => {
+    const db = await open();
+    await db.query('CREATE TABLE t (k int)');
+    await db.query('CREATE MATERIALIZED VIEW c AS SELECT count(*) AS n FROM t');
+    const seen: string[] = [];
+    const sub = db.subscribe<{ n: bigint }>('c', (changes) => seen.push(changes.map((c) => `${c.diff > 0 ? '+' : '-'}${c.row.n}`).join(' ')), { snapshot: false });
+    const real = db.engine.wal!;
+    const held: (() => void)[] = [];
+    db.engine.wal = { ...real, append: (r) => real.append(r), durable: () => new Promise<void>((resolve) => held.push(resolve)), fail: (e) => real.fail(e), failedAt: real.failedAt, failure: real.failure };
+    db.insert('t', [[1]]);
+    db.insert('t', [[2]]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen, 'delivered before durable').toEqual([]);
+    for (const release of held.splice(0)) release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['-0 +1', '-1 +2']);
+    db.engine.wal = real;
+    sub.unsubscribe();
+    await db.close();
+  });
+});

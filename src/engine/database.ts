@@ -156,7 +156,7 @@ export class Database {
     const fields = e.columns.map((c) => fieldInfo(c.name, c.type));
     const toRow = (r: Row) => shapeRows([r], fields, {})[0] as R;
     // the documented API: one entry per row copy, diff +1 or -1
-    const emit = (changes: Change[]) =>
+    const shaped = (changes: Change[]) =>
       onChanges(
         changes.flatMap((c) => {
           const row = toRow(c.row);
@@ -164,6 +164,8 @@ export class Database {
           return Math.abs(c.diff) === 1 ? [one] : Array.from({ length: Math.abs(c.diff) }, () => ({ ...one }));
         }),
       );
+    let stop = () => {};
+    const emit = this.storage ? this.onceDurable(shaped, (e) => (stop(), options.onEnd?.(e))) : shaped;
     if (options.snapshot ?? true) {
       const snap = e.output.snapshot()!;
       const changes: Change[] = [];
@@ -173,8 +175,38 @@ export class Database {
       }
       if (changes.length) emit(changes);
     }
-    const stop = this.engine.listen(view, (changes) => emit(changes), options.onEnd);
-    return { unsubscribe: stop };
+    stop = this.engine.listen(view, (changes) => emit(changes), options.onEnd);
+    return { unsubscribe: () => stop() };
+  }
+
+  /**
+   * With a data directory: `deliver`, called only once the commits so far are durable, in
+   * order (at once when they already are), so that a subscriber never sees a change a crash
+   * could undo. If the log cannot be synced, delivery ends with `fail`.
+   */
+  private onceDurable(deliver: (changes: Change[]) => void, fail: (e: SqlError) => void): (changes: Change[]) => void {
+    let pending = 0;
+    let chain: Promise<void> = Promise.resolve();
+    let ended = false;
+    return (changes) => {
+      if (ended) return;
+      const wait = this.engine.wal?.durable(this.engine.lastCommitLsn) ?? null;
+      if (wait === null && pending === 0) return deliver(changes);
+      pending++;
+      chain = chain
+        .then(() => wait)
+        .then(
+          () => {
+            pending--;
+            if (!ended) deliver(changes);
+          },
+          (e) => {
+            if (ended) return;
+            ended = true;
+            fail(e instanceof SqlError ? e : new SqlError('58030', String((e as Error)?.message ?? e)));
+          },
+        );
+    };
   }
 
   /**
