@@ -1,7 +1,7 @@
 // A data directory's durability: the lock that keeps a second process out, and the
-// write-ahead log that every commit is appended to before it counts. A client's commit is
-// acknowledged once its record is on disk (synchronous_commit = on, the default): the
-// connection holds its CommandComplete until `durable(lsn)` resolves. Many concurrent
+// write-ahead log that every commit is appended to before it counts. With synchronous_commit
+// = on (the default) nothing reaches a client before the commits it may show are on disk: a
+// connection holds its output until `durable(lsn)` resolves (Session.durable). Many concurrent
 // commits share one fdatasync (group commit, wal.ts). With synchronous_commit = off commits
 // are acknowledged at once and the log is synced in the background every WRITER_DELAY_MS,
 // so a crash can lose the last fraction of a second of commits, never tear one.
