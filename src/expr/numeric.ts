@@ -120,6 +120,8 @@ export class Decimal {
   }
 
   static tryParse(text: string): Decimal | null {
+    const plain = parsePlain(text);
+    if (plain) return plain;
     // PostgreSQL 15: no underscores between digits (16 accepts them)
     const m = /^[ \t\n\r\v\f]*([+-])?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?[ \t\n\r\v\f]*$/.exec(text);
     if (!m) {
@@ -755,4 +757,33 @@ export function applyTypmod(d: Decimal, typmod: number): Decimal {
     });
   }
   return r;
+}
+
+/**
+ * The common case of Decimal.tryParse without its regular expression: an optional sign, at
+ * most 15 digits and at most one point (`-12.50`, `.5`, `7.`), so the coefficient is exact as
+ * a double. Anything else (spaces, exponents, NaN, more digits) gives null: the full parser
+ * decides.
+ */
+function parsePlain(text: string): Decimal | null {
+  const n = text.length;
+  if (n === 0 || n > 17) return null;
+  let i = 0;
+  const first = text.charCodeAt(0);
+  const neg = first === 45; // '-'
+  if (neg || first === 43) i = 1; // '+'
+  let v = 0;
+  let digits = 0;
+  let scale = -1; // -1 until the point
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0) scale = 0;
+    else return null;
+  }
+  if (digits === 0 || digits > 15) return null;
+  return Decimal.of(BigInt(neg ? -v : v), scale < 0 ? 0 : scale);
 }
