@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../src/index.js';
+import { crash } from './support/crash.js';
 
 let dir: string;
 const logs: string[] = [];
@@ -21,16 +22,6 @@ async function contents(db: Database): Promise<Record<string, string[]>> {
     out[relname] = r.rows.map((row) => JSON.stringify(row)).sort();
   }
   return out;
-}
-
-/** As if the process died: no last checkpoint, files and lock let go. */
-async function crash(db: Database): Promise<void> {
-  const x = db as unknown as { checkpointer: { timer: NodeJS.Timeout | null; running: Promise<void> | null }; storage: { close(): void }; closed: boolean };
-  if (x.checkpointer.timer) clearInterval(x.checkpointer.timer);
-  await x.checkpointer.running;
-  db.engine.wal = null;
-  x.storage.close();
-  x.closed = true;
 }
 
 beforeEach(() => {

@@ -21,7 +21,7 @@ import { SetOpOp } from '../dataflow/operators/set_op.js';
 import { JoinOp } from '../dataflow/operators/join.js';
 import type { Operator } from '../dataflow/operator.js';
 import { SourceOp } from '../dataflow/source.js';
-import { isCheckpointable, StateReader, StateWriter } from '../dataflow/state_io.js';
+import { checkpointParts, isCheckpointable, StateReader, StateWriter } from '../dataflow/state_io.js';
 import { SqlError } from '../errors.js';
 import type { DdlEntry } from '../storage/wal_records.js';
 import type { Engine } from './engine.js';
@@ -63,13 +63,11 @@ export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
   for (const [op, sig] of signatures(engine)) {
     // a stateful operator that cannot save its state: no checkpoint (the log keeps everything)
     if (!isCheckpointable(op) && STATEFUL.some((C) => op instanceof C)) throw new Error(`operator ${op.name} (${sig}) cannot be checkpointed`);
-    if (!isCheckpointable(op) && !op.gatedErrors) continue;
+    const parts = checkpointParts(op);
+    if (parts.length === 0) continue;
     const w = new StateWriter();
-    w.bool(isCheckpointable(op));
-    if (isCheckpointable(op)) op.saveState(w);
-    const ge = op.gatedErrors;
-    w.bool(ge !== null && isCheckpointable(ge));
-    if (ge !== null && isCheckpointable(ge)) ge.saveState(w);
+    w.u32(parts.length);
+    for (const part of parts) part.saveState(w);
     operators.push({ sig, kind: op.name, state: new Uint8Array(w.bytes()) });
   }
   return { lsn, time: engine.timestamp, ddl: [...engine.ddlHistory], sources, tables, operators };
@@ -78,10 +76,10 @@ export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
 /**
  * Restore a checkpoint into a fresh engine: its DDL again (dataflows built, not hydrated),
  * then the tables' rows, then each operator's state. Throws if the rebuilt dataflows do not
- * match the checkpoint (the caller then tries an older checkpoint, or the whole log).
- * Returns the sources' positions.
+ * match the checkpoint (the caller then tries an older checkpoint, or the whole log). The
+ * sources' positions go to engine.sourcePositions.
  */
-export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): Map<string, Map<number, number>> {
+export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): void {
   const session = new Session(engine);
   engine.restoring = true;
   try {
@@ -95,43 +93,27 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): Map<str
     if (!e || e.kind !== 'table') throw mismatch(`table "${t.name}" is not in its catalog`);
     if (t.rows.length > 0) e.store.insertBatch(t.rows);
   }
-  const bySig = new Map<string, Operator[]>();
-  for (const [op, sig] of signatures(engine)) {
-    const list = bySig.get(sig);
-    if (list) list.push(op);
-    else bySig.set(sig, [op]);
-  }
+  // signatures are unique (arrangements of one collection and key are numbered)
+  const bySig = new Map<string, Operator>([...signatures(engine)].map(([op, sig]) => [sig, op]));
   const loaded = new Set<Operator>();
   for (const o of cp.operators) {
-    const ops = bySig.get(o.sig) ?? [];
-    if (ops.length !== 1) throw mismatch(`${ops.length} operators have the signature ${o.sig}`);
-    for (const op of ops) {
-      if (op.name !== o.kind) throw mismatch(`operator ${o.sig} is a ${op.name}, the checkpoint has a ${o.kind}`);
-      const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength));
-      if (r.bool()) {
-        if (!isCheckpointable(op)) throw mismatch(`operator ${o.sig} (${op.name}) cannot load state`);
-        op.loadState(r);
-      }
-      if (r.bool()) {
-        const ge = op.gatedErrors;
-        if (!ge || !isCheckpointable(ge)) throw mismatch(`operator ${o.sig} (${op.name}) has no gated errors to load`);
-        ge.loadState(r);
-      }
-      loaded.add(op);
-    }
+    const op = bySig.get(o.sig);
+    if (!op) throw mismatch(`no operator has the signature ${o.sig}`);
+    if (op.name !== o.kind) throw mismatch(`operator ${o.sig} is a ${op.name}, the checkpoint has a ${o.kind}`);
+    const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength));
+    const parts = checkpointParts(op);
+    if (r.u32() !== parts.length) throw mismatch(`operator ${o.sig} (${op.name}) has other parts of state than the checkpoint`);
+    for (const part of parts) part.loadState(r);
+    loaded.add(op);
   }
-  for (const [op, sig] of signatures(engine)) {
-    if (isCheckpointable(op) && !loaded.has(op)) throw mismatch(`the state of operator ${sig} (${op.name}) is missing`);
+  for (const [sig, op] of bySig) {
+    if (checkpointParts(op).length > 0 && !loaded.has(op)) throw mismatch(`the state of operator ${sig} (${op.name}) is missing`);
   }
-  for (const op of loaded) (op as { restored?: () => void }).restored?.();
   engine.timestamp = Math.max(engine.timestamp, cp.time);
-  const positions = new Map<string, Map<number, number>>();
   for (const s of cp.sources) {
-    positions.set(s.table, new Map(s.positions));
     const t = engine.catalog.get(s.table) as TableEntry | undefined;
     if (t?.kind === 'table') engine.sourcePositions.set(t, new Map(s.positions));
   }
-  return positions;
 }
 
 function mismatch(what: string): SqlError {

@@ -46,7 +46,7 @@ export class Checkpointer {
   checkpoint(): Promise<void> {
     if (this.running) return this.running;
     const lsn = this.durability.endLsn;
-    if (lsn === this.lastLsn || this.durability.failed || checkpointBlocked(this.engine)) return Promise.resolve();
+    if (lsn === this.lastLsn || this.durability.failure || checkpointBlocked(this.engine)) return Promise.resolve();
     const started = performance.now();
     const cp = takeCheckpoint(this.engine, lsn);
     const took = performance.now() - started;

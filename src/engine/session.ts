@@ -108,7 +108,8 @@ export class Session {
 
   /** A statement that reads or writes data runs now: its output may show every commit so far. */
   private sees(stmt: ParsedStatement): void {
-    if (touchesData(stmt)) this.seenLsn = Math.max(this.seenLsn, this.engine.lastCommitLsn);
+    // only with a log, and only when there is a newer commit: touchesData walks the parse tree
+    if (this.engine.wal && this.engine.lastCommitLsn > this.seenLsn && touchesData(stmt)) this.seenLsn = this.engine.lastCommitLsn;
   }
 
   /**

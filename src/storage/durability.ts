@@ -98,17 +98,13 @@ export class Durability implements CommitLog {
   }
 
   /** The log cannot be written any more (an fsync failed, or fail()): the error, or null. */
-  get failed(): Error | null {
-    return this.broken ?? this.wal.failed;
-  }
-
   get failure(): Error | null {
-    return this.failed;
+    return this.broken ?? this.wal.failed;
   }
 
   /** Once the log has failed: what is durable ends here; commits after it are not (null: not failed). */
   get failedAt(): number | null {
-    return this.failed ? this.wal.flushedLsn : null;
+    return this.failure ? this.wal.flushedLsn : null;
   }
 
   close(): void {

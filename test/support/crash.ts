@@ -1,0 +1,14 @@
+// A process crash, in process: a database on a data directory lets go of its files and lock
+// without the last checkpoint a close would take, so the next open recovers from whatever the
+// directory holds, as after kill -9.
+
+import type { Database } from '../../src/index.js';
+
+export async function crash(db: Database): Promise<void> {
+  const x = db as unknown as { checkpointer: { timer: NodeJS.Timeout | null; running: Promise<void> | null }; storage: { close(): void }; closed: boolean };
+  if (x.checkpointer.timer) clearInterval(x.checkpointer.timer);
+  await x.checkpointer.running;
+  db.engine.wal = null;
+  x.storage.close();
+  x.closed = true;
+}
