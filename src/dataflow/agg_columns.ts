@@ -473,24 +473,31 @@ class GenericColumn implements AggColumn {
     return this.accs[gid].result();
   }
 
-  /** Per group: the shown result (a value), then its accumulator's state. */
+  /**
+   * The shown result of each group, then (in a section of its own) each group's accumulator.
+   * The shown results are the view's contents, so a restore loads them at once; the
+   * accumulators (MIN/MAX keep every value) only the next step needs, so they may load later.
+   */
   saveState(w: StateWriter, gids: Int32Array): void {
     if (this.savedAccs.length !== 0) throw internalError('aggregate checkpoint within an undoable step');
-    for (let k = 0; k < gids.length; k++) {
-      const g = gids[k];
-      w.value(this.shown[g]);
-      this.accs[g].saveState(w);
-    }
+    for (let k = 0; k < gids.length; k++) w.value(this.shown[gids[k]]);
+    w.section((w) => {
+      for (let k = 0; k < gids.length; k++) this.accs[gids[k]].saveState(w);
+    });
   }
   /** Each group's accumulator comes from the factory (its functions), then gets its data. */
   loadState(r: StateReader, gids: Int32Array): void {
-    for (let k = 0; k < gids.length; k++) {
-      const g = gids[k];
-      this.shown[g] = r.value();
-      const acc = this.make();
-      acc.loadState(r);
-      this.accs[g] = acc;
-    }
+    for (let k = 0; k < gids.length; k++) this.shown[gids[k]] = r.value();
+    const accs = r.section();
+    const self = this;
+    r.later(`${this.spec.fn} accumulators`, function* () {
+      for (let k = 0; k < gids.length; k++) {
+        const acc = self.make();
+        acc.loadState(accs);
+        self.accs[gids[k]] = acc;
+        yield; // a group's values can be many (MIN/MAX)
+      }
+    });
   }
 }
 

@@ -10,7 +10,10 @@ import type { Row } from '../expr/value.js';
 import { storageKind, type Batch } from './batch.js';
 import { IntKeyIndex, MapKeyIndex, type KeyIndex } from './key_index.js';
 import { batchKeyFn, hasNullAt, type BatchKeyFn } from './keys.js';
-import { RowStore } from './row_store.js';
+import { RowStore, SAVED_BATCH_BITS } from './row_store.js';
+
+const SAVED_BATCH = 1 << SAVED_BATCH_BITS;
+import { drain, SLICE_MASK } from './deferred_state.js';
 import { NumberLog, RefLog } from './undo_log.js';
 import type { StateReader, StateWriter } from './state_io.js';
 import { internalError } from '../errors.js';
@@ -210,16 +213,24 @@ export class Arrangement {
 
   /** Read what saveState wrote into this empty arrangement. */
   loadState(r: StateReader): void {
-    const { rows, slots } = this.store.loadState(r);
+    drain(this.loadSlices(r));
+  }
+
+  /** loadState in slices (the arrangement is unusable until the last). */
+  *loadSlices(r: StateReader): Generator<void, void> {
+    const { rows, slots } = yield* this.store.loadSlices(r);
     const order = r.i32s();
-    if (order.length !== rows.length) throw internalError('an arrangement checkpoint does not fit its rows');
+    if (order.length !== slots.length) throw internalError('an arrangement checkpoint does not fit its rows');
     const at = new Int32Array(this.store.slotCount).fill(-1);
     for (let i = 0; i < slots.length; i++) at[slots[i]] = i;
     for (let k = 0; k < order.length; k++) {
+      if ((k & SLICE_MASK) === SLICE_MASK) yield;
       const i = at[order[k]];
       if (i < 0) throw internalError('an arrangement checkpoint chains a slot without a row');
       at[order[k]] = -1;
-      this.link(order[k], this.nullKeyAt(rows, i) ? null : this.keyOf(rows, i));
+      const b = rows[i >> SAVED_BATCH_BITS];
+      const j = i & (SAVED_BATCH - 1);
+      this.link(order[k], this.nullKeyAt(b, j) ? null : this.keyOf(b, j));
     }
   }
 }

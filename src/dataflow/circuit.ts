@@ -11,13 +11,22 @@ import type { Operator, StepContext } from './operator.js';
 import type { GatedErrors } from './gated_errors.js';
 import { internalError } from '../errors.js';
 import { checkHeapUse, type MemoryBudget } from './memory.js';
+import { DeferredState } from './deferred_state.js';
 
 export class Circuit {
   private ops: Operator[] = [];
   /** The operators that record gated errors (their gates may open in any later step). */
   private gated = new Set<GatedErrors>();
+  /** State a checkpoint restore left to load: finished before any step or change of shape. */
+  readonly deferred = new DeferredState();
+
+  /** Finish loading restored state (throws if that failed): before anything uses operators' state beyond views' contents. */
+  loadDeferred(): void {
+    if (this.deferred.waiting) this.deferred.finish();
+  }
 
   add(ops: readonly Operator[]): void {
+    this.loadDeferred();
     // new operators are normally newer than all others: appending keeps the order
     const last = this.ops.length ? this.ops[this.ops.length - 1].id : -Infinity;
     for (const op of ops) {
@@ -28,6 +37,7 @@ export class Circuit {
   }
 
   remove(ops: readonly Operator[]): void {
+    this.loadDeferred();
     const dead = new Set(ops);
     this.ops = this.ops.filter((o) => !dead.has(o));
     for (const op of ops) if (op.gatedErrors) this.gated.delete(op.gatedErrors);
@@ -117,6 +127,7 @@ export class Circuit {
 
   /** Run every operator with input, recording into `ran` those that ran (the failing one too). */
   private run(ctx: StepContext, ran?: Set<Operator>): Map<Operator, Batch> {
+    this.loadDeferred();
     const out = new Map<Operator, Batch>();
     for (const op of this.ops) {
       const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));

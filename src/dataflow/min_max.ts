@@ -74,9 +74,7 @@ class PlainMinMaxAcc implements Acc {
   loadState(r: StateReader): void {
     const vs: Value[] = [];
     for (let k = r.u32(); k > 0; k--) vs.push(r.value());
-    const counts = r.f64s();
-    // in order: each lands at the end of the last chunk
-    for (let k = 0; k < vs.length; k++) this.set.add(vs[k], counts[k]);
+    this.set.loadSorted(vs, r.f64s());
   }
 }
 
@@ -146,8 +144,7 @@ class FloatMinMaxAcc implements Acc {
   }
   loadState(r: StateReader): void {
     const vs = r.f64s();
-    const counts = r.f64s();
-    for (let k = 0; k < vs.length; k++) this.set.add(vs[k], counts[k]);
+    this.set.loadSorted(Array.from(vs), r.f64s());
     [this.posZeros, this.negZeros, this.posStamp, this.negStamp, this.clock] = r.f64s();
   }
 }
@@ -259,11 +256,18 @@ class RepMinMaxAcc implements Acc {
   }
   loadState(r: StateReader): void {
     this.clock = r.f64();
+    // those present come first, in the multiset's order
+    const present: RepEntry[] = [];
+    const counts: number[] = [];
     for (let k = r.u32(); k > 0; k--) {
       const v = r.value();
       const e: RepEntry = { v, count: r.f64(), stamp: r.f64() };
       this.byId.set(this.id(v), e);
-      if (e.count > 0) this.set.add(e, e.count);
+      if (e.count > 0) {
+        present.push(e);
+        counts.push(e.count);
+      }
     }
+    this.set.loadSorted(present, counts);
   }
 }

@@ -40,4 +40,27 @@ describe('OrderedMultiset', () => {
       { numRuns: 50 },
     );
   });
+
+  it('loadSorted builds what the same adds build, and refuses values out of order (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 5000 }), { maxLength: 1500 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -1, max: 2 })), { maxLength: 300 }), (values, later) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        const counts = sorted.map((v) => 1 + (v % 3));
+        const loaded = new OrderedMultiset<number>((a, b) => a - b);
+        loaded.loadSorted(sorted, counts);
+        const added = new OrderedMultiset<number>((a, b) => a - b);
+        sorted.forEach((v, k) => added.add(v, counts[k]));
+        for (const [v, w] of later) {
+          if (w < 0 && added.count(v) === 0) continue;
+          loaded.add(v, w);
+          added.add(v, w);
+        }
+        expect([...loaded.entries()]).toEqual([...added.entries()]);
+        expect([loaded.min(), loaded.max(), loaded.size]).toEqual([added.min(), added.max(), added.size]);
+      }),
+      { numRuns: 50 },
+    );
+    expect(() => new OrderedMultiset<number>((a, b) => a - b).loadSorted([2, 1], [1, 1])).toThrow(/out of order/);
+    expect(() => new OrderedMultiset<number>((a, b) => a - b).loadSorted([1, 1], [1, 1])).toThrow(/out of order/);
+  });
 });

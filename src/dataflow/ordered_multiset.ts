@@ -77,6 +77,25 @@ export class OrderedMultiset<V> {
     }
   }
 
+  /**
+   * Fill an empty multiset with distinct values in ascending order (as entries() gives them)
+   * and their positive counts, in whole chunks (a checkpoint's load).
+   */
+  loadSorted(vs: readonly V[], counts: ArrayLike<number>): void {
+    if (this.distinct !== 0) throw new Error('OrderedMultiset: loaded when not empty');
+    for (let at = 0; at < vs.length; at += CHUNK) {
+      const end = Math.min(vs.length, at + CHUNK);
+      const cnt: number[] = new Array(end - at);
+      for (let k = at; k < end; k++) {
+        if (!(counts[k] > 0) || (k > 0 && this.cmp(vs[k - 1], vs[k]) >= 0)) throw new Error('OrderedMultiset: loaded values out of order');
+        cnt[k - at] = counts[k];
+      }
+      this.chunks.push(vs.slice(at, end));
+      this.counts.push(cnt);
+    }
+    this.distinct = vs.length;
+  }
+
   /** Values in order with their counts. */
   *entries(): IterableIterator<[V, number]> {
     for (let c = 0; c < this.chunks.length; c++) {

@@ -16,10 +16,14 @@ import { BatchBuilder, storageKind, type Batch, type Column, type ColumnData, ty
 import { batchRowHash, type BatchRowHash } from './row_hash.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
+import { SLICE_MASK } from './deferred_state.js';
 import { NumberLog } from './undo_log.js';
 import type { StateReader, StateWriter } from './state_io.js';
 
 const EMPTY = -1;
+/** A checkpoint saves a store's rows in batches of this many. */
+export const SAVED_BATCH_BITS = 14;
+const SAVED_BATCH = 1 << SAVED_BATCH_BITS;
 const TOMBSTONE = -2;
 const LOG_ADD = 0;
 const LOG_NEW = 1;
@@ -357,33 +361,45 @@ export class RowStore {
    */
   saveState(w: StateWriter): void {
     if (this.journaling) throw internalError('a row store was saved in an unsettled step');
-    const out = new BatchBuilder(this.types, this.size);
+    w.u32(this.used);
+    w.i32s(this.free);
+    w.i32s(this.generation, this.used);
+    // in batches of SAVED_BATCH rows, so that a load can go in slices
     const n = this.types.length;
+    let out = new BatchBuilder(this.types, Math.min(SAVED_BATCH, this.size));
     for (let s = 0; s < this.used; s++) {
       if (this.alive[s] === 0) continue;
       for (let c = 0; c < n; c++) out.set(c, this.valueAt(c, s));
       out.commitRow(this.weights[s]);
+      if (out.length === SAVED_BATCH) {
+        w.batch(out.finish());
+        out = new BatchBuilder(this.types, SAVED_BATCH);
+      }
     }
-    w.u32(this.used);
-    w.i32s(this.free);
-    w.i32s(this.generation, this.used);
-    w.batch(out.finish());
+    if (out.length > 0) w.batch(out.finish());
   }
 
   /**
-   * Read what saveState wrote into this empty store. Returns the rows read and the slot of
-   * each (ascending), for structures built over the store (arrangements' chains and indexes).
+   * Read what saveState wrote into this empty store. Returns the rows read (in batches of
+   * SAVED_BATCH rows, so row i is batch i >> SAVED_BATCH_BITS) and the slot of each
+   * (ascending), for structures built over the store (arrangements' chains and indexes).
    */
-  loadState(r: StateReader): { rows: Batch; slots: Int32Array } {
+  loadState(r: StateReader): { rows: Batch[]; slots: Int32Array } {
+    const it = this.loadSlices(r);
+    for (;;) {
+      const x = it.next();
+      if (x.done) return x.value;
+    }
+  }
+
+  /** loadState in slices (the store is unusable until the last). */
+  *loadSlices(r: StateReader): Generator<void, { rows: Batch[]; slots: Int32Array }> {
     if (this.used !== 0) throw internalError('a checkpoint was loaded into a row store in use');
     const used = r.u32();
     const free = r.i32s();
     const gens = r.i32s();
-    const rows = r.batch();
     const n = used - free.length;
-    if (gens.length !== used || rows.length !== n || rows.columns.length !== this.kinds.length || rows.columns.some((col, c) => col.kind !== this.kinds[c])) {
-      throw internalError('a row store checkpoint does not fit the store');
-    }
+    if (gens.length !== used) throw internalError('a row store checkpoint does not fit the store');
     let cap = this.cap;
     while (cap < used) cap *= 2;
     if (cap > this.cap) this.grow(cap);
@@ -396,23 +412,33 @@ export class RowStore {
     while ((n + 1) * 2 > size) size *= 2;
     const table = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
-    for (let i = 0; i < n; i++) {
-      const s = slots[i];
-      this.store(s, rows, i);
-      this.alive[s] = 1;
-      this.weights[s] = rows.weights[i];
-      const h = this.hashOf(rows, i);
-      this.hashes[s] = h;
-      let p = h & mask;
-      while (table[p] !== EMPTY) p = (p + 1) & mask;
-      table[p] = s;
+    const batches: Batch[] = [];
+    for (let i = 0; i < n; ) {
+      yield;
+      const rows = r.batch();
+      if (rows.length !== Math.min(SAVED_BATCH, n - i) || rows.columns.length !== this.kinds.length || rows.columns.some((col, c) => col.kind !== this.kinds[c])) {
+        throw internalError('a row store checkpoint does not fit the store');
+      }
+      batches.push(rows);
+      for (let j = 0; j < rows.length; j++, i++) {
+        if ((i & SLICE_MASK) === SLICE_MASK) yield;
+        const s = slots[i];
+        this.store(s, rows, j);
+        this.alive[s] = 1;
+        this.weights[s] = rows.weights[j];
+        const h = this.hashOf(rows, j);
+        this.hashes[s] = h;
+        let p = h & mask;
+        while (table[p] !== EMPTY) p = (p + 1) & mask;
+        table[p] = s;
+      }
     }
     this.table = table;
     this.filled = n;
     this.size = n;
     this.used = used;
     this.free = Array.from(free);
-    return { rows, slots };
+    return { rows: batches, slots };
   }
 
   snapshot(): Batch {

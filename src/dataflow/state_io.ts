@@ -31,10 +31,13 @@ import { ByteReader, ByteWriter } from '../storage/value_codec.js';
 import { batchFromIPC, batchToIPC } from './arrow.js';
 import type { Batch } from './batch.js';
 import type { Operator } from './operator.js';
+import { drain, type DeferredLoad } from './deferred_state.js';
 
 export interface Checkpointable {
   saveState(w: StateWriter): void;
   loadState(r: StateReader): void;
+  /** loadState in slices (big stores), for a load deferred to the background (deferred_state.ts). */
+  loadSlices?(r: StateReader): Generator<void, void>;
 }
 
 export function isCheckpointable(x: object): x is Checkpointable {
@@ -82,6 +85,12 @@ export class StateWriter {
   batch(b: Batch): void {
     this.w.blob(batchToIPC(b));
   }
+  /** What `write` writes, after its length: a reader can skip it, to read it later (StateReader.section). */
+  section(write: (w: StateWriter) => void): void {
+    const inner = new StateWriter();
+    write(inner);
+    this.w.blob(inner.bytes());
+  }
   /** The first n numbers of a typed array. */
   f64s(a: Float64Array | readonly number[], n = a.length): void {
     this.w.u32(n);
@@ -96,8 +105,23 @@ export class StateWriter {
 export class StateReader {
   private readonly r: ByteReader;
 
-  constructor(bytes: Buffer) {
+  /** `defer`: where loads that may wait go (a restore's DeferredState); without it they run at once. */
+  constructor(bytes: Buffer, private readonly defer: ((what: string, load: DeferredLoad) => void) | null = null) {
     this.r = new ByteReader(bytes);
+  }
+
+  /** A section StateWriter.section wrote, as a reader of its own (with the same place for deferred loads). */
+  section(): StateReader {
+    return new StateReader(this.r.blobView(), this.defer);
+  }
+
+  /**
+   * Part of the state that no read needs, only the next step: loaded later when the reader
+   * allows it (a restore), else now. The load must read only its own section.
+   */
+  later(what: string, load: () => DeferredLoad): void {
+    if (this.defer) this.defer(what, load());
+    else drain(load());
   }
 
   get done(): boolean {

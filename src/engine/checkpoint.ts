@@ -21,7 +21,8 @@ import { SetOpOp } from '../dataflow/operators/set_op.js';
 import { JoinOp } from '../dataflow/operators/join.js';
 import type { Operator } from '../dataflow/operator.js';
 import { SourceOp } from '../dataflow/source.js';
-import { checkpointParts, isCheckpointable, StateReader, StateWriter } from '../dataflow/state_io.js';
+import { checkpointParts, isCheckpointable, StateReader, StateWriter, type Checkpointable } from '../dataflow/state_io.js';
+import type { DeferredLoad } from '../dataflow/deferred_state.js';
 import { SqlError } from '../errors.js';
 import type { DdlEntry } from '../storage/wal_records.js';
 import type { Engine } from './engine.js';
@@ -51,6 +52,7 @@ export function checkpointBlocked(engine: Engine): string | null {
 
 /** Take the engine's state (synchronously: nothing runs in between). */
 export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
+  engine.circuit.loadDeferred();
   const tables: EngineCheckpoint['tables'] = [];
   const sources: EngineCheckpoint['sources'] = [];
   for (const e of engine.catalog.all()) {
@@ -95,15 +97,22 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): void {
   }
   // signatures are unique (arrangements of one collection and key are numbered)
   const bySig = new Map<string, Operator>([...signatures(engine)].map(([op, sig]) => [sig, op]));
+  // What reads read (views' contents, views' indexes) is loaded now; the rest may wait for
+  // the background or the next step (deferred_state.ts).
+  const read = new Set<Operator>(engine.viewIndexOperators().map(([, op]) => op));
+  for (const e of engine.catalog.all()) if (e.kind === 'materialized view') read.add(e.output);
+  const deferred = engine.circuit.deferred;
+  const defer = (what: string, load: DeferredLoad) => deferred.add(what, load);
   const loaded = new Set<Operator>();
   for (const o of cp.operators) {
     const op = bySig.get(o.sig);
     if (!op) throw mismatch(`no operator has the signature ${o.sig}`);
     if (op.name !== o.kind) throw mismatch(`operator ${o.sig} is a ${op.name}, the checkpoint has a ${o.kind}`);
-    const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength));
+    const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength), defer);
     const parts = checkpointParts(op);
     if (r.u32() !== parts.length) throw mismatch(`operator ${o.sig} (${op.name}) has other parts of state than the checkpoint`);
-    for (const part of parts) part.loadState(r);
+    if (read.has(op)) for (const part of parts) part.loadState(r);
+    else deferred.add(`operator ${o.sig} (${op.name})`, loadParts(parts, r));
     loaded.add(op);
   }
   for (const [sig, op] of bySig) {
@@ -113,6 +122,14 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): void {
   for (const s of cp.sources) {
     const t = engine.catalog.get(s.table) as TableEntry | undefined;
     if (t?.kind === 'table') engine.sourcePositions.set(t, new Map(s.positions));
+  }
+}
+
+function* loadParts(parts: readonly Checkpointable[], r: StateReader): Generator<void, void> {
+  for (const part of parts) {
+    if (part.loadSlices) yield* part.loadSlices(r);
+    else part.loadState(r);
+    yield;
   }
 }
 

@@ -13,6 +13,8 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
  * this many times the last one's stop apart: at most 5% of the time goes to them.
  */
 const PAUSE_RATIO = 20;
+/** Milliseconds of background loading at a time, between other work. */
+const SLICE_MS = 5;
 
 export class Checkpointer {
   private timer: NodeJS.Timeout | null = null;
@@ -48,7 +50,13 @@ export class Checkpointer {
     const lsn = this.durability.endLsn;
     if (lsn === this.lastLsn || this.durability.failure || checkpointBlocked(this.engine)) return Promise.resolve();
     const started = performance.now();
-    const cp = takeCheckpoint(this.engine, lsn);
+    let cp: ReturnType<typeof takeCheckpoint>;
+    try {
+      cp = takeCheckpoint(this.engine, lsn);
+    } catch (e) {
+      this.report(e);
+      return Promise.resolve();
+    }
     const took = performance.now() - started;
     this.notBefore = performance.now() + took * PAUSE_RATIO;
     this.running = (async () => {
@@ -60,9 +68,7 @@ export class Checkpointer {
         const rows = cp.tables.reduce((n, t) => n + t.rows.length, 0);
         this.log(`checkpoint at log position ${lsn}: ${cp.tables.length} tables (${rows} rows), ${cp.operators.length} operator states; state taken in ${Math.round(took)} ms, written in ${Math.round(performance.now() - started - took)} ms`);
       } catch (e) {
-        const why = (e as Error).message;
-        if (why !== this.lastError) this.log(`checkpoint failed (the log keeps everything meanwhile): ${why}`);
-        this.lastError = why;
+        this.report(e);
       } finally {
         this.running = null;
       }
@@ -70,8 +76,35 @@ export class Checkpointer {
     return this.running;
   }
 
+  private report(e: unknown): void {
+    const why = (e as Error).message;
+    if (why !== this.lastError) this.log(`checkpoint failed (the log keeps everything meanwhile): ${why}`);
+    this.lastError = why;
+  }
+
+  private loading: NodeJS.Immediate | null = null;
+
+  /**
+   * Load what the restored checkpoint left for later (deferred_state.ts) in slices of a few
+   * milliseconds between clients; a step that comes first loads the rest itself.
+   */
+  loadRestoredState(): void {
+    const deferred = this.engine.circuit.deferred;
+    const tick = () => {
+      this.loading = null;
+      try {
+        if (deferred.slice(SLICE_MS)) this.loading = setImmediate(tick);
+      } catch {
+        // reported by the failure hook; writes are refused from now on
+      }
+    };
+    if (deferred.waiting) this.loading = setImmediate(tick);
+  }
+
   /** Stop, after a last checkpoint (a clean shutdown restarts from it without replaying the log). */
   async close(): Promise<void> {
+    if (this.loading) clearImmediate(this.loading);
+    this.loading = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;

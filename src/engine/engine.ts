@@ -545,6 +545,7 @@ export class Engine {
    * inputs (up to readChunkRows rows) take the one-step path of addMaterializedView.
    */
   *addMaterializedViewWork(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): Work<MaterializedViewEntry> {
+    this.circuit.loadDeferred(); // the new operators may read any existing one
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
@@ -642,6 +643,7 @@ export class Engine {
 
   /** `integrate`: keep the contents (a view, a subscription with a snapshot); without, only the changes flow. */
   private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory, integrate = true): { output: Operator; created: Operator[] } {
+    this.circuit.loadDeferred(); // the new operators may read any existing one
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
@@ -674,6 +676,7 @@ export class Engine {
 
   /** CREATE INDEX on a materialized view: order its contents by `cols`, kept up to date from now on. */
   addViewIndex(name: string, view: MaterializedViewEntry, cols: readonly number[]): void {
+    this.circuit.loadDeferred(); // the new operators may read any existing one
     const op = new OrderedArrangeOp(view.output, cols);
     if (!this.restoring) hydrate([op], this.timestamp);
     this.circuit.add([op]);

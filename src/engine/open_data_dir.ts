@@ -2,7 +2,7 @@
 // if the newest is damaged), replay the log after it, start the sources from their positions,
 // and from then on log every commit and checkpoint periodically.
 
-import { listCheckpoints, readCheckpoint } from '../storage/checkpoint_files.js';
+import { listCheckpoints, readCheckpoint, setAsideCheckpoint } from '../storage/checkpoint_files.js';
 import { Durability } from '../storage/durability.js';
 import { restoreCheckpoint } from './checkpoint.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer.js';
@@ -29,6 +29,18 @@ export function openDataDir(makeEngine: () => Engine, o: DataDirOptions): { engi
         restoreCheckpoint(engine, readCheckpoint(dir));
         from = lsn;
         o.log(`restored the checkpoint at log position ${lsn} in ${Math.round(performance.now() - started)} ms`);
+        const deferred = engine.circuit.deferred;
+        if (deferred.waiting) {
+          deferred.onDone = () => o.log(`loaded the rest of the checkpoint's state ${Math.round(performance.now() - started)} ms after the start of recovery`);
+          deferred.onFailure = (e) => {
+            o.log(`${e.message}; the checkpoint ${dir} is set aside`);
+            try {
+              setAsideCheckpoint(dir);
+            } catch (x) {
+              o.log(`could not set the checkpoint aside: ${(x as Error).message}`);
+            }
+          };
+        }
         break;
       } catch (e) {
         o.log(`the checkpoint ${dir} cannot be used (${(e as Error).message}); trying an older one, or the whole log`);
@@ -49,6 +61,7 @@ export function openDataDir(makeEngine: () => Engine, o: DataDirOptions): { engi
     startSources();
     const checkpointer = new Checkpointer(engine, durability, o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, o.log, report.records > 0 ? -1 : durability.endLsn);
     checkpointer.start();
+    checkpointer.loadRestoredState();
     return { engine, durability, checkpointer };
   } catch (e) {
     durability.close();

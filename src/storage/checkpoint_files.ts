@@ -15,7 +15,7 @@ import { batchFromIPC, batchToIPC } from '../dataflow/arrow.js';
 import type { EngineCheckpoint } from '../engine/checkpoint.js';
 import { ioFailure } from './storage_errors.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 export const CHECKPOINTS_KEPT = 2;
 
 interface Manifest {
@@ -48,6 +48,12 @@ export function listCheckpoints(dataDir: string): [number, string][] {
     .sort((a, b) => b[0] - a[0]);
 }
 
+/** Rename a checkpoint whose state failed to load, so that the next start skips it (and the files stay for inspection). */
+export function setAsideCheckpoint(dir: string): void {
+  fs.renameSync(dir, `${dir}.damaged`);
+  syncDir(path.dirname(dir));
+}
+
 /** Write `cp` as a new checkpoint (atomically), then delete all but the newest CHECKPOINTS_KEPT. Returns the oldest kept's lsn. */
 export async function writeCheckpoint(dataDir: string, cp: EngineCheckpoint): Promise<number> {
   const dir = checkpointsDir(dataDir);
@@ -78,6 +84,9 @@ export async function writeCheckpoint(dataDir: string, cp: EngineCheckpoint): Pr
   try {
     for (const [file, bytes] of files) await writeSynced(path.join(tmp, file), bytes);
     syncDir(tmp);
+    // one at the same position is one that could not be used (an older format): replaced
+    // (should the process die in between, the older checkpoint and the log remain)
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     fs.renameSync(tmp, path.join(dir, name));
     syncDir(dir);
   } catch (e) {

@@ -191,6 +191,14 @@ export class ByteReader {
     return x;
   }
 
+  /** What blob() wrote, sharing this reader's bytes. */
+  blobView(): Buffer {
+    const n = this.u32();
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
   /** What blob() wrote (a copy). */
   blob(): Uint8Array {
     const n = this.u32();

@@ -5,8 +5,9 @@
 import type { Database } from '../../src/index.js';
 
 export async function crash(db: Database): Promise<void> {
-  const x = db as unknown as { checkpointer: { timer: NodeJS.Timeout | null; running: Promise<void> | null }; storage: { close(): void }; closed: boolean };
+  const x = db as unknown as { checkpointer: { timer: NodeJS.Timeout | null; loading: NodeJS.Immediate | null; running: Promise<void> | null }; storage: { close(): void }; closed: boolean };
   if (x.checkpointer.timer) clearInterval(x.checkpointer.timer);
+  if (x.checkpointer.loading) clearImmediate(x.checkpointer.loading);
   await x.checkpointer.running;
   db.engine.wal = null;
   x.storage.close();

@@ -47,4 +47,8 @@ export class ArrangeOp extends Operator implements Checkpointable {
   loadState(r: StateReader): void {
     this.arrangement.loadState(r);
   }
+
+  loadSlices(r: StateReader): Generator<void, void> {
+    return this.arrangement.loadSlices(r);
+  }
 }
