@@ -146,6 +146,7 @@ export class Wal {
     current: OpenSegment,
     endLsn: number,
     dirFd: number | null,
+    private readonly log: (line: string) => void,
   ) {
     this.io = io;
     this.segments = segments;
@@ -261,7 +262,7 @@ export class Wal {
       if (dirFd !== null) fs.closeSync(dirFd);
       throw e;
     }
-    const wal = new Wal(dir, segmentBytes, io, segments, current, end, dirFd);
+    const wal = new Wal(dir, segmentBytes, io, segments, current, end, dirFd, log);
     // The directory too: the process that wrote the segments read here may have died before
     // their names were synced, and what was replayed must not vanish in an OS crash.
     wal.dirDirty = true;
@@ -482,8 +483,7 @@ export class Wal {
     try {
       seg = createSegment(this.dir, this._endLsn, this.io);
     } catch (e) {
-      this._failed = e instanceof SqlError ? e : ioFailure(e, 'create', walSegmentName(this._endLsn));
-      throw this._failed;
+      throw this.fail(e, 'create', walSegmentName(this._endLsn));
     }
     this.retiring.push(this.current);
     this.current = seg;
@@ -497,7 +497,9 @@ export class Wal {
   }
 
   private fail(err: unknown, action: string, name: string): SqlError {
-    this._failed ??= err instanceof SqlError ? err : ioFailure(err, action, path.join(this.dir, name));
+    if (this._failed) return this._failed;
+    this._failed = err instanceof SqlError ? err : ioFailure(err, action, path.join(this.dir, name));
+    this.log(`the write-ahead log failed (${this._failed.message}): every write is refused until a restart; reads go on`);
     return this._failed;
   }
 
