@@ -152,18 +152,36 @@ async function main(): Promise<void> {
   const checkpoint = JSON.parse(phase('checkpoint', d));
   const withTail = dir();
   cpSync(d, withTail, { recursive: true });
-  const restore = JSON.parse(phase('open', d));
+  // the recoveries and rehydration three times each (a fresh copy of the directory each time): medians
+  const restores = [0, 1, 2].map(() => {
+    const copy = dir();
+    cpSync(d, copy, { recursive: true });
+    return JSON.parse(phase('open', copy));
+  });
   phase('tail', withTail);
-  const restoreTail = JSON.parse(phase('open', withTail));
-  const rehydrate = JSON.parse(phase('rehydrate', dir()));
-  for (const r of [replay, restore, restoreTail, rehydrate]) if (r.views !== ingest.views) throw new Error('recovered views differ');
+  const restoreTails = [0, 1, 2].map(() => {
+    const copy = dir();
+    cpSync(withTail, copy, { recursive: true });
+    return JSON.parse(phase('open', copy));
+  });
+  const rehydrates = [0, 1, 2].map(() => JSON.parse(phase('rehydrate', dir())));
+  for (const r of [replay, ...restores, ...restoreTails, ...rehydrates]) if (r.views !== ingest.views) throw new Error('recovered views differ');
+  const median = <T extends Record<string, unknown>>(runs: T[], field: keyof T): number => runs.map((r) => r[field] as number).sort((a, b) => a - b)[1];
+  const range = <T extends Record<string, unknown>>(runs: T[], field: keyof T): string => {
+    const xs = runs.map((r) => r[field] as number).sort((a, b) => a - b);
+    return `${xs[0]}–${xs[2]}`;
+  };
+  const restore = { ms: median(restores, 'ms'), freshMs: median(restores, 'freshMs'), loadedMs: median(restores, 'loadedMs') };
+  const restoreTail = { ms: median(restoreTails, 'ms'), freshMs: median(restoreTails, 'freshMs') };
+  const rehydrate = { ms: median(rehydrates, 'ms'), tablesMs: median(rehydrates, 'tablesMs') };
   console.log(`\n${rows} rows under ${VIEWS.length} views, in commits of 10,000 rows (db.insert), each phase in a fresh process:`);
   console.log(`- ingest: in memory ${ingest.memoryMs} ms; with the log ${ingest.loggedMs} ms`);
   console.log(`- recovery replaying the whole log: ${replay.ms} ms`);
   console.log(`- checkpoint (taken and written at close): ${checkpoint.ms} ms`);
-  console.log(`- recovery from the checkpoint: open ${restore.ms} ms, every view read ${restore.freshMs} ms, the rest of the state loaded in the background ${restore.loadedMs} ms`);
-  console.log(`- recovery from the checkpoint and a log of 20 commits after it: open (the log replayed) ${restoreTail.ms} ms, every view read ${restoreTail.freshMs} ms`);
-  console.log(`- rehydration (tables loaded ${rehydrate.tablesMs} ms, then the views built): ${rehydrate.ms} ms`);
+  console.log('medians of three runs (range in brackets):');
+  console.log(`- recovery from the checkpoint: open ${restore.ms} ms, every view read ${restore.freshMs} ms [${range(restores, 'freshMs')}], the rest of the state loaded in the background ${restore.loadedMs} ms [${range(restores, 'loadedMs')}]`);
+  console.log(`- recovery from the checkpoint and a log of 20 commits after it: open (the log replayed) ${restoreTail.ms} ms, every view read ${restoreTail.freshMs} ms [${range(restoreTails, 'freshMs')}]`);
+  console.log(`- rehydration (tables loaded ${rehydrate.tablesMs} ms, then the views built): ${rehydrate.ms} ms [${range(rehydrates, 'ms')}]`);
   console.log(`- recovery from the checkpoint is ${(rehydrate.ms / restore.freshMs).toFixed(1)}× faster than rehydration to fresh views (${(rehydrate.ms / restore.loadedMs).toFixed(1)}× to all state loaded; ${(rehydrate.ms / restoreTail.freshMs).toFixed(1)}× with the log after it)`);
   for (const x of dirs) rmSync(x, { recursive: true, force: true });
 }

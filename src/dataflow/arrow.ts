@@ -123,12 +123,18 @@ function columnFromArrow(chunks: readonly Data[], t: SqlType, n: number): Column
         const bytes = d.values as Uint8Array;
         const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         const offsets = d.valueOffsets as Int32Array;
+        // all ASCII (the usual case): one decode of the whole chunk, then substrings
+        const first = offsets[d.offset];
+        const all = buf.toString('utf8', first, offsets[d.offset + d.length]);
+        const ascii = all.length === offsets[d.offset + d.length] - first;
         for (let i = 0; i < d.length; i++, at++) {
           if (nulls !== null && nulls[at] === 1) {
             data[at] = null;
             continue;
           }
-          const str = buf.toString('utf8', offsets[d.offset + i], offsets[d.offset + i + 1]);
+          const a = offsets[d.offset + i];
+          const b = offsets[d.offset + i + 1];
+          const str = ascii ? all.substring(a - first, b - first) : buf.toString('utf8', a, b);
           data[at] = raw ? str : fromArrowValue(str, t);
         }
       }
