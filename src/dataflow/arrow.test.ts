@@ -33,6 +33,20 @@ describe('Arrow round trip', () => {
     expect(batchToRows(back)[2].row[1]).toBe(-(2n ** 63n));
   });
 
+  it('decodes text columns whole when ASCII and value by value otherwise, with the same strings', () => {
+    const cases = [
+      ['plain', '', 'ascii only', null, 'x'.repeat(40)],
+      ['ascii', 'é', '日本語', null, '🦀 crab', ''],
+      ['\ud800 lone surrogate', 'after'],
+    ];
+    for (const texts of cases) {
+      const b = batchFromRows([T.text, T.numeric], texts.map((t, i) => [t, Decimal.parse(`${i}.5`)]));
+      const back = batchToRows(batchFromIPC(batchToIPC(b))).map((r) => r.row);
+      // a lone surrogate is not UTF-8: it comes back as U+FFFD, as Buffer would write it
+      expect(back).toEqual(texts.map((t, i) => [t === null ? null : Buffer.from(t).toString(), Decimal.parse(`${i}.5`)]));
+    }
+  });
+
   it('gives values back as they were, not coerced to the typmod of their column', () => {
     // a plan's numeric(5,2) column may hold values of other scales (UNION ALL branches)
     const t = [type('numeric', (5 << 16) | 2), type('bpchar', 3)];
