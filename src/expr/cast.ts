@@ -1,6 +1,7 @@
 // Casts between our types with PostgreSQL's pg_cast contexts, input functions (text ->
 // value), typmod coercion (varchar(n), char(n), numeric(p,s)) and select_common_type.
 
+import { adjustInterval, parseIntervalTyped } from './interval_typmod.js';
 import { SqlError, SQLSTATE, invalidInput, outOfRange } from '../errors.js';
 import { TYPE_INFO, formatType, type as mkType, type SqlType, type TypeId } from '../sql/types.js';
 import type { Value } from './value.js';
@@ -194,7 +195,7 @@ export function parseValue(text: string, t: SqlType): Value {
     case 'timestamptz':
       return parseTimestamp(text, true);
     case 'interval':
-      return Interval.parse(text);
+      return parseIntervalTyped(text, t.typmod);
     case 'jsonb':
       return Jsonb.parse(text);
     case 'oid': {
@@ -377,6 +378,7 @@ function typmodFn(to: SqlType, explicit: boolean): Fn | null {
     return ef ? (v) => new PgArray((v as PgArray).elems.map((e) => (e === null ? null : ef(e))), (v as PgArray).lower) : null;
   }
   if (to.id === 'numeric') return (v) => applyTypmod(v as Decimal, to.typmod);
+  if (to.id === 'interval') return (v) => adjustInterval(v as Interval, to.typmod);
   if (to.id === 'varchar' || to.id === 'bpchar') return (v) => applyStringTypmod(v as string, to, explicit);
   return null;
 }
@@ -409,7 +411,8 @@ function castBase(from: SqlType, to: SqlType): Fn {
     return (v) => truncateName(tt(v) as string);
   }
   if (STRING.has(f) || f === 'unknown') {
-    const pt = mkType(t);
+    // an untyped literal meets interval's input function with the typmod (text does not)
+    const pt = f === 'unknown' && t === 'interval' ? to : mkType(t);
     return (v) => parseValue(v as string, pt);
   }
   if (NUM_RANK[f] !== undefined && NUM_RANK[t] !== undefined) return numericCast(f, t);

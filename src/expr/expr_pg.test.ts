@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { C, F, L, NULL, O, U, runOurs, runPg, type Node , usePglite } from './pgtest.js';
+import { type as mkType } from '../sql/types.js';
 
 const oracle = usePglite();
 
@@ -177,6 +178,28 @@ describe('date and time', () => {
       for (const x of ['2020-05-17 12:34:56.789123', '2021-01-01', '0044-03-15 BC']) nodes.push(F('date_trunc', U(f), ts(x)), F('date_trunc', U(f), tz(x)));
       nodes.push(F('date_trunc', U(f), iv('1234 years 5 mons 6 days 07:08:09.123456')), F('date_trunc', U(f), dt('2020-05-17')));
     }
+    for (const stride of ['15 minutes', '1 day -1 us', '7 days 3 hours', '1 us', '0', '-1 minute', '1 month', '1 year 2 days', '100000000 days']) {
+      for (const [x, origin] of [['2020-02-11 15:44:17.71393', '2001-01-01'], ['1960-01-01 10:07:00', '1970-01-01'], ['2000-01-01 00:00', '2000-01-01 00:00'],
+        ['0044-03-15 BC', '2020-01-01 00:00:01'], ['infinity', '1970-01-01'], ['2000-01-01', '-infinity'], ['294276-12-31 23:59:59', '4713-01-01 BC']]) {
+        nodes.push(F('date_bin', iv(stride), ts(x), ts(origin)), F('date_bin', iv(stride), tz(x), tz(origin)));
+      }
+    }
+    nodes.push(F('date_bin', iv('1 hour'), tz('2020-03-08 09:30:00+00'), tz('2020-01-01 00:15:00-05')));
+    // interval field restrictions and precision: literals (a bare number counts in the last field), casts from text and interval
+    const MONTH = 2, YEAR = 4, DAY = 8, HOUR = 1024, MINUTE = 2048, SECOND = 4096;
+    const ranges = [YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, YEAR | MONTH, DAY | HOUR, DAY | HOUR | MINUTE, DAY | HOUR | MINUTE | SECOND, HOUR | MINUTE, HOUR | MINUTE | SECOND, MINUTE | SECOND];
+    for (const range of ranges) {
+      for (const precision of [0xffff, 0, 2]) {
+        if (precision !== 0xffff && !(range & SECOND)) continue;
+        const t = mkType('interval', (range << 16) | precision);
+        for (const x of ['30', '-7.5', '1:30', '1:30.25', '2 3:04:05.678901', '1 year 2 mons 3 days 04:05:06.5', '-1 day -00:00:00.5', 'P1Y2M3DT4H5M6.789S', 'nonsense']) {
+          nodes.push(L(x, t), C(L(x, 'text'), t));
+        }
+        nodes.push(C(iv('1 year 14 mons 40 days 25:59:59.987654'), t), C(iv('-00:01:30.5'), t));
+      }
+    }
+    nodes.push(C(iv('1.2345678 s'), mkType('interval', (0x7fff << 16) | 3)));
+    for (const x of ['25:61:61', '25:59:60', '25:59:60.5', '25:59:61', '90:30.5', '59:60.5', '1:60', '1:59:59.999999']) nodes.push(iv(x));
     nodes.push(
       F('make_date', i4('2020'), i4('2'), i4('29')), F('make_date', i4('2021'), i4('2'), i4('29')), F('make_date', i4('-44'), i4('3'), i4('15')),
       F('make_interval', i4('1'), i4('2'), i4('3'), i4('4'), i4('5'), i4('6'), f8('7.5')), F('make_timestamp', i4('2020'), i4('1'), i4('2'), i4('3'), i4('4'), f8('5.5')),

@@ -250,7 +250,9 @@ export function parseInterval(text: string): Interval {
       if (tok.includes(':')) {
         if (pendingUnit || seen.has('time')) throw badInterval(text);
         seen.add('time');
-        if (!parseTimeField(tok, acc)) throw badInterval(text);
+        const ok = parseTimeField(tok, acc);
+        if (ok === 'overflow') throw new SqlError('22015', `interval field value out of range: "${text}"`);
+        if (!ok) throw badInterval(text);
         defaultUnit = 'd';
         continue;
       }
@@ -303,15 +305,18 @@ function tokenize(s: string): string[] | null {
   return out;
 }
 
-function parseTimeField(tok: string, acc: Acc): boolean {
+/** hh:mm[:ss[.f]] or mm:ss.f; 'overflow' when minutes pass 59 or seconds 60 (PostgreSQL's DecodeTime). */
+function parseTimeField(tok: string, acc: Acc): boolean | 'overflow' {
   const m = /^([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?$/.exec(tok) ?? /^([+-]?)(\d+):(\d+\.\d*)$/.exec(tok);
   if (!m) return false;
   const sign = m[1] === '-' ? -1 : 1;
   let micros: number;
   if (m[4] === undefined && m[3].includes('.')) {
     // mm:ss.fff
+    if (Number(m[2]) > 59 || Math.trunc(Number(m[3])) > 60) return 'overflow';
     micros = Number(m[2]) * 6e7 + Math.round(Number(m[3]) * 1e6);
   } else {
+    if (Number(m[3]) > 59 || (m[4] !== undefined && Math.trunc(Number(m[4])) > 60)) return 'overflow';
     micros = Number(m[2]) * 3.6e9 + Number(m[3]) * 6e7 + (m[4] ? Math.round(Number(m[4]) * 1e6) : 0);
   }
   acc.micros += sign * micros;

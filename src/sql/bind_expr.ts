@@ -1,6 +1,7 @@
 // Binding scalar expressions: parse-tree nodes → typed Expr, resolving column names against
 // a Scope, operators and functions against the function registry, with PostgreSQL's typing.
 
+import { intervalTypmod } from '../expr/interval_typmod.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { type Expr, children } from '../expr/expr.js';
 import { resolveFunction, resolveOperator } from '../expr/functions/registry.js';
@@ -242,9 +243,10 @@ function bindAnyTypeName(tn: any, pos?: number): SqlType {
     case 'timestamptz':
       if (mods.length && mods[0] !== 6) throw unsupported(`${raw}(${mods[0]})`, pos);
       return type(id);
-    case 'interval':
-      if (mods.length) throw unsupported('interval field restrictions', pos);
-      return T.interval;
+    case 'interval': {
+      const tm = intervalTypmod(mods, pos);
+      return tm < 0 ? T.interval : type('interval', tm);
+    }
     default:
       if (mods.length) throw unsupported(`type modifier on ${raw}`, pos);
       return type(id);

@@ -23,6 +23,7 @@ import { bindQuery } from './bind_select.js';
 import { findSystemRelation } from '../catalog/system/relations.js';
 import { seriesRelation } from '../engine/series.js';
 import { activeInfo, setActiveCatalog } from '../catalog/system/functions.js';
+import { bindWindowTvf } from './bind_window_tvf.js';
 
 /** Dependency name recorded for a system relation (views over them are refused). */
 export const SYSTEM_RELATION_PREFIX = '\0system:';
@@ -98,7 +99,7 @@ function bindFromItem(node: any, env: BindEnv): FromItem {
 
 /**
  * A set-returning function in FROM: unnest(array) or generate_series(start, stop[, step]) over
- * integers, [WITH ORDINALITY]. Arguments must be constant (no columns, no parameters). unnest's
+ * integers, [WITH ORDINALITY]; the time window functions TUMBLE and HOP (bind_window_tvf.ts). Arguments must be constant (no columns, no parameters). unnest's
  * rows are computed at bind time into a VALUES plan; generate_series is a scan of a
  * pseudo-relation made lazily where the plan is run (engine/series.ts). Outer references are allowed only where the
  * outer column is NULL in every row (see bind_subquery.ts), which makes the argument NULL.
@@ -113,6 +114,10 @@ function bindRangeFunction(n: any, env: BindEnv, pos?: number): FromItem {
   const parts: string[] = fc.funcname.map(strVal);
   const fname = parts[parts.length - 1];
   if (parts.length > 1 && parts[0] !== 'pg_catalog') throw unsupported(`function ${parts.join('.')} in FROM`, pos);
+  if ((fname === 'tumble' || fname === 'hop') && parts.length === 1) {
+    if (n.ordinality) throw unsupported(`${fname}() WITH ORDINALITY`, pos);
+    return bindWindowTvf(fname, fc, n.alias, env, (name) => bindRangeVar(name, env, pos), pos);
+  }
   const scope = new Scope([], env.outer);
   const args = ((fc.args ?? []) as any[]).map((a) => {
     try {

@@ -56,6 +56,8 @@ export function tryCoerce(e: Expr, to: SqlType, ctx: CoercionContext, params: Pa
     // The input function of the base type, then the length/precision coercion of the context.
     const base = { id: to.id, typmod: -1 } as SqlType;
     try {
+      // interval's input function takes the typmod itself: a bare number counts in its last field
+      if (to.id === 'interval') return { kind: 'literal', value: parseValue(e.value as string, to), type: to };
       const v = parseValue(e.value as string, base);
       if (to.typmod < 0) return { kind: 'literal', value: v, type: to };
       return { kind: 'literal', value: castFn(base, to, ctx === 'explicit')(v), type: to };

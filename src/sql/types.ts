@@ -1,6 +1,8 @@
 // SQL types as the binder and the runtime see them. Names, OIDs and categories follow
 // PostgreSQL's pg_type so that casts, operator resolution and the wire protocol agree with it.
 
+import { formatIntervalTypmod } from '../expr/interval_typmod.js';
+
 export type TypeId =
   | 'bool'
   | 'int2'
@@ -245,6 +247,8 @@ export function formatType(t: SqlType): string {
       return `${base}(${t.typmod})`;
     case 'numeric':
       return `numeric(${t.typmod >> 16},${t.typmod & 0xffff})`;
+    case 'interval':
+      return `${base}${formatIntervalTypmod(t.typmod)}`;
     default:
       return base;
   }

@@ -1,5 +1,5 @@
 // Date/time functions: extract/date_part (PG14+: extract returns numeric, date_part
-// float8), date_trunc, make_date/make_interval, age, justify_*, now() and friends.
+// float8), date_trunc, date_bin, make_date/make_interval, age, justify_*, now() and friends.
 
 import { SqlError, SQLSTATE } from '../../errors.js';
 import type { SqlType } from '../../sql/types.js';
@@ -279,6 +279,38 @@ for (const ts of [T.timestamp, T.timestamptz]) {
     },
   });
 }
+// --- date_bin (PostgreSQL 15's timestamp_bin, overflow checks included) ---
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const fitsI64 = (x: bigint) => x >= I64_MIN && x <= I64_MAX;
+
+/** The start of the bin of width `stride` (days and time only), counted from `origin`, that holds `t`. */
+export function dateBin(stride: Interval, t: bigint, origin: bigint): bigint {
+  if (!isFiniteTs(t)) return t;
+  if (!isFiniteTs(origin)) throw new SqlError(SQLSTATE.DATETIME_FIELD_OVERFLOW, 'origin out of range');
+  if (stride.months !== 0) throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'timestamps cannot be binned into intervals containing months or years');
+  const strideUsecs = BigInt(stride.days) * USECS_PER_DAY + stride.micros;
+  if (!fitsI64(strideUsecs)) throw new SqlError(SQLSTATE.DATETIME_FIELD_OVERFLOW, 'interval out of range');
+  if (strideUsecs <= 0n) throw new SqlError(SQLSTATE.DATETIME_FIELD_OVERFLOW, 'stride must be greater than zero');
+  const diff = t - origin;
+  if (!fitsI64(diff)) throw new SqlError(SQLSTATE.DATETIME_FIELD_OVERFLOW, 'interval out of range');
+  const modulo = diff % strideUsecs; // truncating, as C's %
+  let result = origin + (diff - modulo);
+  // towards -infinity when t is before origin and not on a bin boundary
+  if (modulo < 0n) result = checkTimestamp(result - strideUsecs);
+  return result;
+}
+
+for (const ts of [T.timestamp, T.timestamptz]) {
+  fn('date_bin', {
+    name: `${ts.id}_bin`,
+    args: [T.interval, ts, ts],
+    returns: ts,
+    eval: (v) => dateBin(v[0] as Interval, v[1] as bigint, v[2] as bigint),
+  });
+}
+
 fn('date_trunc', {
   name: 'interval_trunc',
   args: [T.text, T.interval],
