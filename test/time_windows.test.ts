@@ -64,7 +64,7 @@ describe('time window functions', () => {
             await db.query(sql);
             await oracle.exec(sql);
             for (const [name, , pgq] of VIEWS) {
-              const ours = (await db.query(`SELECT * FROM ${name}`, [], { format: 'text', rowMode: 'array' })).rows as (string | null)[][];
+              const ours = (await db.query(`SELECT * FROM ${name}`, [], { format: 'text', rowMode: 'array' })).rows as unknown as (string | null)[][];
               expect(sortedRows(ours), `${name} after ${tx.join('; ')}`).toEqual(sortedRows(await oracle.rows(pgq)));
             }
           }

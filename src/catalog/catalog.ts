@@ -2,6 +2,7 @@
 // DROP needs. Everything lives in one schema, `public`; names are stored case-folded as
 // PostgreSQL folds unquoted identifiers (the parser has already done the folding).
 
+import type { TableWatermark } from '../sources/watermark.js';
 import type { SqlType } from '../sql/types.js';
 import type { Expr } from '../expr/expr.js';
 import type { Value } from '../expr/value.js';
@@ -31,6 +32,8 @@ export interface TableEntry {
   feed?: TableFeed;
   /** Append-only: INSERT only, and the table keeps no rows (its views keep what they need). */
   appendOnly?: boolean;
+  /** Event time's progress: late rows are dropped (sources/watermark.ts). */
+  watermark?: TableWatermark;
 }
 
 /** DML on a table a source feeds is refused: its rows are the source's. */

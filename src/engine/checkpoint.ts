@@ -38,6 +38,8 @@ export interface EngineCheckpoint {
   time: number;
   ddl: readonly DdlEntry[];
   sources: { table: string; positions: [number, number][] }[];
+  /** Each watermark's value (microseconds, as text for JSON; null before the first row). */
+  watermarks: { table: string; value: string | null }[];
   tables: { name: string; rows: Batch }[];
   operators: { sig: string; kind: string; state: Uint8Array }[];
 }
@@ -55,8 +57,10 @@ export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
   engine.circuit.loadDeferred();
   const tables: EngineCheckpoint['tables'] = [];
   const sources: EngineCheckpoint['sources'] = [];
+  const watermarks: EngineCheckpoint['watermarks'] = [];
   for (const e of engine.catalog.all()) {
     if (e.kind !== 'table') continue;
+    if (e.watermark) watermarks.push({ table: e.name, value: e.watermark.value === null ? null : String(e.watermark.value) });
     if (e.store.keepsRows) tables.push({ name: e.name, rows: e.store.scan() });
     const p = engine.sourcePositions.get(e);
     if (p) sources.push({ table: e.name, positions: [...p] });
@@ -72,7 +76,7 @@ export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
     for (const part of parts) part.saveState(w);
     operators.push({ sig, kind: op.name, state: new Uint8Array(w.bytes()) });
   }
-  return { lsn, time: engine.timestamp, ddl: [...engine.ddlHistory], sources, tables, operators };
+  return { lsn, time: engine.timestamp, ddl: [...engine.ddlHistory], sources, watermarks, tables, operators };
 }
 
 /**
@@ -122,6 +126,11 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): void {
   for (const s of cp.sources) {
     const t = engine.catalog.get(s.table) as TableEntry | undefined;
     if (t?.kind === 'table') engine.sourcePositions.set(t, new Map(s.positions));
+  }
+  for (const w of cp.watermarks) {
+    const t = engine.catalog.get(w.table) as TableEntry | undefined;
+    if (t?.kind !== 'table' || !t.watermark) throw mismatch(`table "${w.table}" has no watermark`);
+    t.watermark.restore(w.value === null ? null : BigInt(w.value));
   }
 }
 

@@ -1,5 +1,6 @@
 // CREATE TABLE / VIEW / MATERIALIZED VIEW and DROP.
 
+import { TableWatermark } from '../sources/watermark.js';
 import type { CatalogEntry, ColumnDef, IndexEntry } from '../catalog/catalog.js';
 import type { Transaction } from './transaction.js';
 import type { Batch } from '../dataflow/batch.js';
@@ -19,6 +20,7 @@ import { SYSTEM_RELATION_PREFIX } from '../sql/bind_from.js';
 import { coerce, ParamTypes } from '../sql/coerce.js';
 import { names, strVal } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
+import { parseSql } from '../sql/parser.js';
 import { keyText, type Engine } from './engine.js';
 import type { StatementResult } from './statement.js';
 import { runSync, type Work } from './work.js';
@@ -116,7 +118,17 @@ export function createTable(engine: Engine, n: any, inTransaction = false): Stat
     if (inTransaction) throw new SqlError(SQLSTATE.ACTIVE_SQL_TRANSACTION, 'CREATE TABLE with a connector cannot run inside a transaction block');
     startSource = checkSourceOptions(name, columns, primaryKey, options);
   }
-  const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly }, !options.connector);
+  let watermark: TableWatermark | undefined;
+  if (options.watermark !== null) {
+    if (!options.appendOnly) throw unsupported('a watermark on a table that is not append-only (add append_only = true)');
+    const parsed = parseSql(`SELECT ${options.watermark}`);
+    const select = parsed.length === 1 ? parsed[0].node.SelectStmt : undefined;
+    const target = select?.targetList;
+    if (!target || target.length !== 1 || select.fromClause) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid watermark "${options.watermark}": it must be one expression`);
+    const scope = new Scope(columns.map((c) => ({ qualifier: name, name: c.name, type: c.type, nullable: !c.notNull })));
+    watermark = TableWatermark.of(bindExprIn(target[0].ResTarget.val, scope, env, 'a watermark'), columns, options.watermark);
+  }
+  const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly, watermark }, !options.connector);
   for (const u of uniques) table.store.addUnique(u.name, u.cols);
   if (startSource) engine.startFeed(() => startSource(engine, table));
   return { command: 'CREATE TABLE' };

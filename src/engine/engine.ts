@@ -2,6 +2,7 @@
 // transactions as circuit steps, creates and drops materialized views (hydrating new ones from
 // current data), and evaluates ad-hoc reads against one consistent timestamp.
 
+import type { TableWatermark } from '../sources/watermark.js';
 import { Catalog, type CatalogEntry, type IndexEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
 import { Circuit, failedOperator, hydrate } from '../dataflow/circuit.js';
 import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
@@ -362,8 +363,16 @@ export class Engine {
     // with snapshots open: the keys each table's change touches, per unique index
     const writtenKeys: KeySets | null = keep ? new Map() : null;
     const chunk = this.readChunkRows;
+    // watermarks: each table's state after this commit's rows, kept if the commit is
+    const watermarks: [TableWatermark, ReturnType<TableWatermark['filter']>['after']][] = [];
     try {
-      for (const [table, ch] of changes) {
+      for (let [table, ch] of changes) {
+        if (table.watermark && ch.inserts.length > 0) {
+          // late rows are dropped before the table, the log and the views see them
+          const f = table.watermark.filter(ch.inserts, table.store.types);
+          watermarks.push([table.watermark, f.after]);
+          ch = { ...ch, inserts: f.accepted };
+        }
         if (this.catalog.get(table.name) !== table) {
           // dropped by another session since this transaction wrote to it
           throw new SqlError(SQLSTATE.SERIALIZATION_FAILURE, `could not serialize access: relation "${table.name}" was dropped by a concurrent transaction`);
@@ -438,6 +447,7 @@ export class Engine {
       this.notify(out.watched, time);
       for (const l of this.commitListeners) l(time);
       for (const rec of applied) rec.table.store.maybeCompact(horizon);
+      for (const [w, after] of watermarks) w.keep(after);
       done = true;
       return time;
     } catch (e) {

@@ -19,6 +19,8 @@ export interface TableOptions {
   connector: Connector | null;
   /** `append_only = true`: INSERT only, and the table keeps no rows. */
   appendOnly: boolean;
+  /** `watermark = 'ts - INTERVAL ''5 seconds'''`: the expression's text (sources/watermark.ts). */
+  watermark: string | null;
   /** The connector's options, `namespace.name` → value, without `connector` itself. */
   options: Map<string, string>;
 }
@@ -36,18 +38,20 @@ export function readTableOptions(defElems: readonly any[] | undefined): TableOpt
   options.delete('connector');
   const appendOnly = options.has('append_only') && new OptionReader(options, 'table').bool('append_only', false);
   options.delete('append_only');
+  const watermark = options.get('watermark') ?? null;
+  options.delete('watermark');
   if (connector === undefined) {
     for (const name of options.keys()) {
       if (!HEAP_PARAMETERS.has(name) && !name.startsWith('toast.')) throw unrecognized(name);
     }
-    return { connector: null, appendOnly, options: new Map() };
+    return { connector: null, appendOnly, watermark, options: new Map() };
   }
   if (!CONNECTORS.includes(connector as Connector)) {
     throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for option "connector": "${connector}"`, {
       hint: `Valid connectors are ${CONNECTORS.map((c) => `"${c}"`).join(', ')}.`,
     });
   }
-  return { connector: connector as Connector, appendOnly, options };
+  return { connector: connector as Connector, appendOnly, watermark, options };
 }
 
 function optionText(arg: any): string {

@@ -15,7 +15,7 @@ import { batchFromIPC, batchToIPC } from '../dataflow/arrow.js';
 import type { EngineCheckpoint } from '../engine/checkpoint.js';
 import { ioFailure } from './storage_errors.js';
 
-const FORMAT = 2;
+const FORMAT = 3;
 export const CHECKPOINTS_KEPT = 2;
 
 interface Manifest {
@@ -25,6 +25,7 @@ interface Manifest {
   createdAt: string;
   ddl: EngineCheckpoint['ddl'];
   sources: EngineCheckpoint['sources'];
+  watermarks: EngineCheckpoint['watermarks'];
   tables: { name: string; file: string; rows: number; crc: number }[];
   operators: { file: string; count: number; crc: number };
 }
@@ -76,6 +77,7 @@ export async function writeCheckpoint(dataDir: string, cp: EngineCheckpoint): Pr
     createdAt: new Date().toISOString(),
     ddl: cp.ddl,
     sources: cp.sources,
+    watermarks: cp.watermarks,
     tables: cp.tables.map((t, i) => ({ name: t.name, file: files[i][0], rows: t.rows.length, crc: crc32(files[i][1]) })),
     operators: { file: 'operators.arrow', count: cp.operators.length, crc: crc32(files[files.length - 1][1]) },
   };
@@ -103,7 +105,8 @@ export function readCheckpoint(dir: string): EngineCheckpoint {
   const outer = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { crc: number; body: string };
   if (typeof outer.body !== 'string' || crc32(outer.body) !== outer.crc) throw new Error('its manifest fails its checksum');
   const m = JSON.parse(outer.body) as Manifest;
-  if (m.format !== FORMAT) throw new Error(`unknown checkpoint format ${m.format}`);
+  // format 2 is format 3 without watermarks (no table had one)
+  if (m.format !== FORMAT && m.format !== 2) throw new Error(`unknown checkpoint format ${m.format}`);
   const read = (file: string, crc: number) => {
     const bytes = fs.readFileSync(path.join(dir, file));
     if (crc32(bytes) !== crc) throw new Error(`${file} fails its checksum`);
@@ -116,7 +119,7 @@ export function readCheckpoint(dir: string): EngineCheckpoint {
   const kind = ops.getChild('kind')!;
   const state = ops.getChild('state')!;
   for (let i = 0; i < ops.numRows; i++) operators.push({ sig: sig.get(i) as string, kind: kind.get(i) as string, state: state.get(i) as Uint8Array });
-  return { lsn: m.lsn, time: m.time, ddl: m.ddl, sources: m.sources, tables, operators };
+  return { lsn: m.lsn, time: m.time, ddl: m.ddl, sources: m.sources, watermarks: m.watermarks ?? [], tables, operators };
 }
 
 async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {

@@ -24,6 +24,11 @@ export const SOURCE_ERROR_COLUMNS: Col[] = [
   ['key', T.text], ['recorded_at', T.timestamptz],
 ];
 
+/** One row per table with a watermark: where event time stands and the late rows dropped since the server started. */
+export const LATE_EVENT_COLUMNS: Col[] = [
+  ['table_name', T.text], ['time_column', T.text], ['watermark_expression', T.text], ['watermark', T.text], ['late_rows', T.int8], ['last_late_time', T.text],
+];
+
 export interface TributaryRelation {
   schema: typeof TRIBUTARY_CATALOG;
   name: string;
@@ -37,6 +42,12 @@ function fedTables(info: CatalogInfo) {
 
 const RELATIONS: TributaryRelation[] = [
   { schema: TRIBUTARY_CATALOG, name: 'sources', columns: SOURCE_COLUMNS, rows: (info) => fedTables(info).flatMap((t) => (t.kind === 'table' ? t.feed!.statusRows() : [])) },
+  {
+    schema: TRIBUTARY_CATALOG,
+    name: 'late_events',
+    columns: LATE_EVENT_COLUMNS,
+    rows: (info) => info.catalog.all().flatMap((t) => (t.kind === 'table' && t.watermark ? [t.watermark.statusRow(t.name)] : [])).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+  },
   { schema: TRIBUTARY_CATALOG, name: 'source_errors', columns: SOURCE_ERROR_COLUMNS, rows: (info) => fedTables(info).flatMap((t) => (t.kind === 'table' ? t.feed!.errorRows() : [])) },
 ];
 
