@@ -19,7 +19,11 @@ interface Query {
   /** Stateless: subscribed to without a snapshot; otherwise a materialized view. */
   stateless: boolean;
   tables: ('person' | 'auction' | 'bid')[];
+  /** The bid table's watermark (docs/event-time.md), if any. */
+  bidWatermark?: string;
 }
+
+const WATERMARK = "date_time - INTERVAL ''4'' SECOND";
 
 const QUERIES: Record<string, Query> = {
   q0: { sql: 'SELECT auction, bidder, price, date_time FROM bid', stateless: true, tables: ['bid'] },
@@ -47,6 +51,27 @@ const QUERIES: Record<string, Query> = {
     stateless: false,
     tables: ['bid'],
   },
+  // the windowed forms (issue 20), as RisingWave writes q5 and q7, over a bid table with a watermark
+  q5w: {
+    sql: `WITH c AS (SELECT auction, window_start, count(*) AS n FROM hop(bid, date_time, INTERVAL '2' SECOND, INTERVAL '10' SECOND) GROUP BY 1, 2)
+          SELECT c.auction, c.window_start, c.n FROM c JOIN (SELECT window_start, max(n) AS m FROM c GROUP BY window_start) top ON c.window_start = top.window_start AND c.n = top.m`,
+    stateless: false,
+    tables: ['bid'],
+    bidWatermark: WATERMARK,
+  },
+  q7w: {
+    sql: `SELECT window_start, max(price) AS top, count(*) AS bids FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
+    stateless: false,
+    tables: ['bid'],
+    bidWatermark: WATERMARK,
+  },
+  // the soak: a tumbling-window aggregate whose state per window is constant
+  soak: {
+    sql: `SELECT window_start, count(*) AS bids, sum(price) AS volume, avg(price) AS mean FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
+    stateless: false,
+    tables: ['bid'],
+    bidWatermark: WATERMARK,
+  },
   q8: {
     sql: `SELECT p.id, p.name, a.reserve FROM person p JOIN auction a
             ON p.id = a.seller AND date_trunc('second', p.date_time) = date_trunc('second', a.date_time)`,
@@ -62,7 +87,8 @@ async function runOne(name: string, events: number): Promise<void> {
   const created = [];
   for (const t of q.tables) {
     created.push(t);
-    await db.query(`CREATE TABLE ${t} (${cols[t]}) WITH (connector = 'nexmark', events_per_second = 0, max_events = ${events}, seed = 1, append_only = true, max_batch_rows = 10000)`);
+    const watermark = t === 'bid' && q.bidWatermark ? `, watermark = '${q.bidWatermark}'` : '';
+    await db.query(`CREATE TABLE ${t} (${cols[t]}) WITH (connector = 'nexmark', events_per_second = 0, max_events = ${events}, seed = 1, append_only = true, max_batch_rows = 10000${watermark})`);
   }
   let changes = 0;
   if (q.stateless) {
@@ -87,7 +113,8 @@ async function runOne(name: string, events: number): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const rows = q.stateless ? changes : Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM v')).rows[0].n);
-  console.log(JSON.stringify({ query: name, events, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(events / seconds), outputRows: rows, samples }));
+  const late = q.bidWatermark ? Number((await db.query<{ n: bigint }>('SELECT late_rows AS n FROM tributary_catalog.late_events')).rows[0].n) : null;
+  console.log(JSON.stringify({ query: name, events, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(events / seconds), outputRows: rows, lateRows: late, samples }));
   await db.close();
 }
 
@@ -103,7 +130,7 @@ if (arg === '--child') {
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try {
       const o = JSON.parse(line);
-      console.log(`${o.query}: ${o.events} events in ${o.seconds} s (${o.eventsPerSecond}/s), ${o.outputRows} output rows; RSS MiB by events: ${o.samples.map((s: { events: number; rssMiB: number }) => `${(s.events / 1e6).toFixed(1)}M:${s.rssMiB}`).join(' ')}`);
+      console.log(`${o.query}: ${o.events} events in ${o.seconds} s (${o.eventsPerSecond}/s), ${o.outputRows} output rows${o.lateRows !== null ? `, ${o.lateRows} late rows dropped` : ''}; RSS MiB by events: ${o.samples.map((s: { events: number; rssMiB: number }) => `${(s.events / 1e6).toFixed(1)}M:${s.rssMiB}`).join(' ')}`);
     } catch {
       console.log(`${name}: failed (${r.status}) ${line}`);
     }
