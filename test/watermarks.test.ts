@@ -3,7 +3,9 @@
 // counted in tributary_catalog.late_events. A model filters the same random stream of
 // out-of-order events; every view must equal PostgreSQL (PGlite) over the accepted rows only.
 // A commit that fails (a view divides by zero) changes neither the watermark nor the counts.
-// Restarts, clean or crashed, keep the watermark (so a row late before is late after).
+// Restarts, clean or crashed, keep the watermark (so a row late before is late after). Views
+// that emit on window close show exactly the windows the watermark has closed, and their
+// subscribers never see a retraction.
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -37,6 +39,14 @@ const VIEWS: [string, string, string][] = [
   ['totals', 'SELECT count(*) AS n, count(ts) AS timed, max(id) AS top FROM ev', 'SELECT count(*), count(ts), max(id) FROM acc'],
 ];
 
+/** Views that emit on window close: [name, query, PostgreSQL's rows of the windows the watermark `wm` (a SQL timestamp) closed]. */
+const CLOSING: [string, string, (wm: string) => string][] = [
+  ['closed_tumble', "SELECT window_start, count(*) AS n, sum(v) AS s, max(ts) AS last FROM tumble(ev, ts, interval '15' minute) GROUP BY window_start",
+    (wm) => `SELECT date_bin(interval '15 minutes', ts, ${EPOCH}) AS ws, count(*), sum(v), max(ts) FROM acc WHERE ts IS NOT NULL GROUP BY 1 HAVING date_bin(interval '15 minutes', ts, ${EPOCH}) + interval '15 minutes' <= ${wm}`],
+  ['closed_hop', "SELECT window_end, min(v) AS lo, count(*) AS n FROM hop(ev, ts, interval '10 minutes', interval '30 minutes') WHERE v < 8 GROUP BY window_end",
+    (wm) => `SELECT we, min(v), count(*) FROM (SELECT v, date_bin(interval '10 minutes', ts, ${EPOCH}) - k * interval '10 minutes' + interval '30 minutes' AS we FROM acc, generate_series(0, 2) k WHERE ts IS NOT NULL AND v < 8) h WHERE we <= ${wm} GROUP BY we`],
+];
+
 interface Ev {
   id: number;
   ts: number | null; // seconds after 2024-05-01 00:00
@@ -58,6 +68,13 @@ describe('watermarks', () => {
         let db = await open();
         await db.query(`CREATE TABLE ev (id int, ts timestamp, v int) WITH (append_only = true, watermark = 'ts - INTERVAL ''${DELAY_S}'' SECOND')`);
         for (const [name, q] of VIEWS) await db.query(`CREATE MATERIALIZED VIEW ${name} AS ${q}`);
+        for (const [name, q] of CLOSING) await db.query(`CREATE MATERIALIZED VIEW ${name} WITH (emit = 'on_window_close') AS ${q}`);
+        // subscribers of a view that emits on window close never see a retraction
+        const retractions: string[] = [];
+        const watch = (d: Database) => {
+          for (const [name] of CLOSING) d.subscribe(name, (changes: { diff: number }[]) => void (changes.some((c) => c.diff < 0) && retractions.push(name)), { snapshot: false });
+        };
+        watch(db);
         await db.query('CREATE MATERIALIZED VIEW poison AS SELECT id, 100 / (v - 7) AS r FROM ev');
         await oracle.exec('DROP TABLE IF EXISTS acc; CREATE TABLE acc (id int, ts timestamp, v int)');
         // the model
@@ -95,12 +112,19 @@ describe('watermarks', () => {
             else if (restart === 'crash') await crash(db);
             if (restart !== 'none') {
               db = await open();
+              watch(db);
               late = 0; // counted since the start
             }
             for (const [name, , pgq] of VIEWS) {
               const ours = (await db.query(`SELECT * FROM ${name}`, [], { format: 'text', rowMode: 'array' })).rows as unknown as (string | null)[][];
               expect(sortedRows(ours), name).toEqual(sortedRows(await oracle.rows(pgq)));
             }
+            const wmSql = wm === null ? 'NULL::timestamp' : `timestamp '2024-05-01' + interval '${wm} seconds'`;
+            for (const [name, , pgq] of CLOSING) {
+              const ours = (await db.query(`SELECT * FROM ${name}`, [], { format: 'text', rowMode: 'array' })).rows as unknown as (string | null)[][];
+              expect(sortedRows(ours), name).toEqual(sortedRows(await oracle.rows(pgq(wmSql))));
+            }
+            expect(retractions).toEqual([]);
             const status = (await db.query('SELECT late_rows::int AS late, watermark FROM tributary_catalog.late_events', [], { format: 'text' })).rows;
             const expected = wm === null ? null : (await oracle.rows(`SELECT (timestamp '2024-05-01' + interval '${wm} seconds')::text`))[0][0];
             expect(status).toEqual([{ late: String(late), watermark: expected }]);
@@ -122,6 +146,17 @@ describe('watermarks', () => {
     expect(await err("CREATE TABLE d (ts timestamp) WITH (append_only = true, watermark = 'ts - interval ''1 month''')")).toMatch(/^22023 .*months or years/);
     expect(await err("CREATE TABLE e (ts timestamp) WITH (append_only = true, watermark = 'ts - interval ''-1 s''')")).toMatch(/^22023 .*cannot be negative/);
     expect(await err("CREATE TABLE f (ts timestamp) WITH (append_only = true, watermark = 'nosuch')")).toMatch(/^42703/);
+    // emit on window close: one append-only table with a watermark, no join, a window column in the output
+    await db.query("CREATE TABLE s (k int, ts timestamp) WITH (append_only = true, watermark = 'ts')");
+    await db.query('CREATE TABLE plain (k int, ts timestamp)');
+    const eowc = (q: string) => err(`CREATE MATERIALIZED VIEW v WITH (emit = 'on_window_close') AS ${q}`);
+    expect(await eowc('SELECT count(*) FROM s')).toMatch(/^0A000 emit = 'on_window_close' on a view without the window_start or window_end/);
+    expect(await eowc("SELECT window_start + interval '1 s', count(*) FROM tumble(s, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without the window_start or window_end/);
+    expect(await eowc("SELECT window_start, count(*) FROM tumble(plain, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 emit = 'on_window_close' over anything but one append-only table with a watermark/);
+    expect(await eowc("SELECT a.window_start, count(*) FROM tumble(s, ts, interval '1 hour') a JOIN tumble(s, ts, interval '1 hour') b ON a.k = b.k GROUP BY 1")).toMatch(/^0A000 .*without joins/);
+    expect(await err("CREATE MATERIALIZED VIEW v WITH (emit = 'sometimes') AS SELECT 1")).toMatch(/^22023 invalid value for option "emit"/);
+    expect(await err('CREATE MATERIALIZED VIEW v WITH (fillfactor = 5) AS SELECT 1')).toMatch(/^0A000 the option "fillfactor" on materialized views is not supported/);
+    expect(await err("CREATE MATERIALIZED VIEW v WITH (emit = 'on_update') AS SELECT k FROM plain")).toBe(null);
     await db.close();
   });
 });

@@ -2,6 +2,7 @@
 // DROP needs. Everything lives in one schema, `public`; names are stored case-folded as
 // PostgreSQL folds unquoted identifiers (the parser has already done the folding).
 
+import type { EmitOnClose } from '../plan/emit_on_close.js';
 import type { TableWatermark } from '../sources/watermark.js';
 import type { SqlType } from '../sql/types.js';
 import type { Expr } from '../expr/expr.js';
@@ -73,6 +74,8 @@ export interface ViewEntry extends ViewDefinition {
 
 export interface MaterializedViewEntry extends ViewDefinition {
   kind: 'materialized view';
+  /** `WITH (emit = 'on_window_close')`: rows appear when their window closes (plan/emit_on_close.ts). */
+  emit?: EmitOnClose;
   /** The operator keeping the view's integrated contents. */
   output: Operator;
   /** Every operator created for this view (removed on DROP). */

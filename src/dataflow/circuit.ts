@@ -133,7 +133,7 @@ export class Circuit {
       const inputs = op.inputs.map((i) => out.get(i) ?? emptyBatch(i.types));
       // Linear and stateful operators alike produce nothing from nothing (global aggregates
       // emit their empty-input row at hydration), so idle parts of the circuit are skipped.
-      if (op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
+      if (!op.alwaysRun && op.inputs.length > 0 && inputs.every((b) => b.length === 0)) continue;
       ran?.add(op);
       try {
         if (ctx.undoable) op.gatedErrors?.journal();

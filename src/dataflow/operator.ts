@@ -38,6 +38,8 @@ export abstract class Operator {
   readonly types: readonly SqlType[];
   /** Errors this operator's expressions recorded instead of raising (gated_errors.ts). */
   gatedErrors: GatedErrors | null = null;
+  /** Runs in every step, even without input (it reacts to something besides its input: a watermark). */
+  readonly alwaysRun: boolean = false;
 
   constructor(inputs: readonly Operator[], types: readonly SqlType[]) {
     this.inputs = inputs;

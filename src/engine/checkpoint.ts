@@ -19,6 +19,7 @@ import { AggregateOp } from '../dataflow/operators/aggregate.js';
 import { DistinctOp } from '../dataflow/operators/distinct.js';
 import { SetOpOp } from '../dataflow/operators/set_op.js';
 import { JoinOp } from '../dataflow/operators/join.js';
+import { WindowCloseOp } from '../dataflow/operators/window_close.js';
 import type { Operator } from '../dataflow/operator.js';
 import { SourceOp } from '../dataflow/source.js';
 import { checkpointParts, isCheckpointable, StateReader, StateWriter, type Checkpointable } from '../dataflow/state_io.js';
@@ -30,7 +31,7 @@ import { Session } from './session.js';
 import { replayDdl } from './recovery.js';
 
 /** Operators that keep state across steps: each must be Checkpointable for a checkpoint to be taken. */
-const STATEFUL: (abstract new (...args: never[]) => Operator)[] = [IntegrateOp, ArrangeOp, OrderedArrangeOp, AggregateOp, DistinctOp, SetOpOp, JoinOp];
+const STATEFUL: (abstract new (...args: never[]) => Operator)[] = [IntegrateOp, ArrangeOp, OrderedArrangeOp, AggregateOp, DistinctOp, SetOpOp, JoinOp, WindowCloseOp];
 
 export interface EngineCheckpoint {
   /** The log position the state reflects (every record before it, none after). */

@@ -1,5 +1,6 @@
 // CREATE TABLE / VIEW / MATERIALIZED VIEW and DROP.
 
+import { emitOnCloseSpec, emitOption } from '../plan/emit_on_close.js';
 import { TableWatermark } from '../sources/watermark.js';
 import type { CatalogEntry, ColumnDef, IndexEntry } from '../catalog/catalog.js';
 import type { Transaction } from './transaction.js';
@@ -223,7 +224,7 @@ export function* createMaterializedViewWork(engine: Engine, n: any, sql: string,
   const name: string = into.rel.relname;
   engine.catalog.checkLock(name);
   if (into.skipData) throw unsupported('WITH NO DATA');
-  if (into.options?.length) throw unsupported('options on materialized views');
+  const emit = emitOption(into.options);
   if (engine.catalog.has(name)) {
     if (n.if_not_exists) return { command: 'SELECT 0', notices: [`relation "${name}" already exists, skipping`] };
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
@@ -231,7 +232,7 @@ export function* createMaterializedViewWork(engine: Engine, n: any, sql: string,
   const { plan, columns, deps } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
   checkMaintainable(plan);
   const optimized = { ...optimize(plan), schema: columns } as Plan;
-  const entry = { kind: 'materialized view' as const, name, columns, plan: optimized, sql, dependsOn: deps };
+  const entry = { kind: 'materialized view' as const, name, columns, plan: optimized, sql, dependsOn: deps, emit: emit ? emitOnCloseSpec(plan, engine.catalog) : undefined };
   const mv = sliced ? yield* engine.addMaterializedViewWork(entry) : engine.addMaterializedView(entry);
   // the view holds committed data; a transaction with its own changes under it sees its query's rows
   const seen = txn && (txn.hasWrites || txn.snapshot !== null) ? engine.read(optimize(inlineStaleViews(engine, plan, txn)), [], txn).length : null;

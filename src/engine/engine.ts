@@ -2,6 +2,8 @@
 // transactions as circuit steps, creates and drops materialized views (hydrating new ones from
 // current data), and evaluates ad-hoc reads against one consistent timestamp.
 
+import type { EmitOnClose } from '../plan/emit_on_close.js';
+import { WindowCloseOp } from '../dataflow/operators/window_close.js';
 import type { TableWatermark } from '../sources/watermark.js';
 import { Catalog, type CatalogEntry, type IndexEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
 import { Circuit, failedOperator, hydrate } from '../dataflow/circuit.js';
@@ -371,6 +373,7 @@ export class Engine {
           // late rows are dropped before the table, the log and the views see them
           const f = table.watermark.filter(ch.inserts, table.store.types);
           watermarks.push([table.watermark, f.after]);
+          table.watermark.stage(f.after);
           ch = { ...ch, inserts: f.accepted };
         }
         if (this.catalog.get(table.name) !== table) {
@@ -456,6 +459,7 @@ export class Engine {
     } finally {
       // an error, or the work closed before its end (a cancel): undo everything
       if (!done) {
+        for (const [w] of watermarks) w.unstage();
         for (const rec of applied.reverse()) {
           for (const id of rec.inserted) rec.table.store.delete(id);
           for (let k = 0; k < rec.count; k++) rec.table.store.delete(rec.first + k);
@@ -539,7 +543,7 @@ export class Engine {
   /** Build, hydrate and register a materialized view's dataflow. Nothing changes if it fails. */
   addMaterializedView(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): MaterializedViewEntry {
     this.lastViewOwnArrangements = !this.shareArrangements;
-    const built = this.buildView(entry.plan);
+    const built = this.buildView(entry.plan, this.memory, true, entry.emit);
     const full: MaterializedViewEntry = { ...entry, oid: this.catalog.allocOid(), output: built.output, operators: built.created };
     this.catalog.add(full);
     return full;
@@ -556,6 +560,8 @@ export class Engine {
    */
   *addMaterializedViewWork(entry: Omit<MaterializedViewEntry, 'output' | 'operators' | 'oid'>): Work<MaterializedViewEntry> {
     this.circuit.loadDeferred(); // the new operators may read any existing one
+    // over an append-only table (nothing to feed in slices)
+    if (entry.emit) return this.addMaterializedView(entry);
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
     const cx: LowerContext = {
@@ -652,7 +658,7 @@ export class Engine {
   }
 
   /** `integrate`: keep the contents (a view, a subscription with a snapshot); without, only the changes flow. */
-  private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory, integrate = true): { output: Operator; created: Operator[] } {
+  private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory, integrate = true, emit?: EmitOnClose): { output: Operator; created: Operator[] } {
     this.circuit.loadDeferred(); // the new operators may read any existing one
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
@@ -663,7 +669,14 @@ export class Engine {
       created,
       sharedArrangements: shared,
     };
-    const root = lower(plan, cx);
+    let root = lower(plan, cx);
+    if (emit) {
+      // rows wait until their window closes
+      const table = this.catalog.get(emit.table);
+      if (table?.kind !== 'table' || !table.watermark) throw internalError(`emit on window close over "${emit.table}", which has no watermark`);
+      root = new WindowCloseOp(root, emit.col, emit.endOffset, table.watermark);
+      created.push(root);
+    }
     // A view needs its contents integrated somewhere. Operators that keep their whole output
     // (aggregates, table sources, other views) serve as the view's state themselves; anything
     // else gets an IntegrateOp.

@@ -32,7 +32,8 @@ export type Plan =
    * opaque: a query level that PostgreSQL plans apart (a CTE it materializes), so constant
    * folding does not look through it.
    */
-  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[]; opaque?: boolean }
+  /** window: the projection of a TUMBLE/HOP (sql/bind_window_tvf.ts), for emit-on-window-close. */
+  | { kind: 'project'; input: Plan; exprs: Expr[]; schema: Field[]; opaque?: boolean; window?: WindowTag }
   | {
       kind: 'join';
       type: JoinType;
@@ -80,6 +81,14 @@ export type Plan =
    * returns rows (shorter ones give NULL). Output: the input's columns, then one per call.
    */
   | { kind: 'project_set'; input: Plan; calls: SrfCall[]; schema: Field[] };
+
+/** Which output columns of a TUMBLE/HOP projection are its window, and over which table (null: another relation). */
+export interface WindowTag {
+  table: string | null;
+  size: bigint;
+  startCol: number;
+  endCol: number;
+}
 
 export type WindowFn =
   | 'row_number' | 'rank' | 'dense_rank' | 'percent_rank' | 'cume_dist' | 'ntile'

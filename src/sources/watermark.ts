@@ -26,6 +26,7 @@ interface Counts {
 
 export class TableWatermark {
   private state: Counts = { value: null, lateRows: 0, lastLate: null };
+  private staged: Counts | null = null;
 
   constructor(
     /** The event-time column. */
@@ -98,8 +99,24 @@ export class TableWatermark {
     return { accepted: Array.isArray(inserts) ? accepted : batchFromRows(types, accepted), after };
   }
 
+  /** The state a commit under way will leave, if it completes: what its step sees (current). */
+  stage(after: Counts): void {
+    this.staged = after;
+  }
+
+  /** The commit under way failed. */
+  unstage(): void {
+    this.staged = null;
+  }
+
   keep(after: Counts): void {
     this.state = after;
+    this.staged = null;
+  }
+
+  /** The watermark as the commit under way leaves it (operators read it in the step). */
+  get current(): bigint | null {
+    return (this.staged ?? this.state).value;
   }
 
   /** tributary_catalog.late_events' row. */

@@ -15,7 +15,7 @@ import type { Expr } from '../expr/expr.js';
 import { evalConstant } from '../expr/compile.js';
 import { parseValue } from '../expr/cast.js';
 import { Interval, USECS_PER_DAY } from '../expr/interval.js';
-import type { Field, Plan } from '../plan/logical.js';
+import type { Field, Plan, WindowTag } from '../plan/logical.js';
 import { columnsUsed, hasParams } from '../expr/expr.js';
 import { applyOperator } from './bind_expr.js';
 import { bindExprIn, type BindEnv } from './bind_env.js';
@@ -97,11 +97,13 @@ export function bindWindowTvf(
   const bin: Expr = { kind: 'call', fn: `${ts.id}_bin`, args: [micros(slide), time, { kind: 'literal', value: epoch + offset, type: ts }], type: ts };
   const passThrough = base.plan.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type }));
   const schema: Field[] = [...base.plan.schema, { name: 'window_start', type: ts, nullable: true }, { name: 'window_end', type: ts, nullable: true }];
+  const n = base.plan.schema.length;
+  const window: WindowTag = { table: base.plan.kind === 'scan' && base.plan.relKind === 'table' ? base.plan.relation : null, size, startCol: n, endCol: n + 1 };
   // HOP: a row without a time is in no window (repeating it per window would count it N times)
   const input: Plan = kind === 'hop' ? { kind: 'filter', input: base.plan, predicate: { kind: 'isnull', arg: time, negated: true, type: T.bool }, schema: base.plan.schema } : base.plan;
   const branch = (k: bigint): Plan => {
     const start = k === 0n ? bin : applyOperator('-', bin, micros(k * slide), cx, pos);
-    return { kind: 'project', input, exprs: [...passThrough, start, applyOperator('+', start, micros(size), cx, pos)], schema };
+    return { kind: 'project', input, exprs: [...passThrough, start, applyOperator('+', start, micros(size), cx, pos)], schema, window };
   };
   const plan: Plan = windows === 1n ? branch(0n) : { kind: 'union', inputs: Array.from({ length: Number(windows) }, (_, k) => branch(BigInt(k))), schema };
   // the qualifier: the alias, else the relation's name
