@@ -56,8 +56,11 @@ const sql = (e: Ev) => `(${e.id}, ${e.ts === null ? 'NULL' : `timestamp '2024-05
 const event = fc.record({ ts: fc.option(fc.integer({ min: 0, max: 4 * 3600 }), { freq: 10 }), v: fc.integer({ min: 0, max: 9 }) });
 const step = fc.record({
   statements: fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
+  // through db.insert (a batch, as sources deliver them) instead of SQL
+  api: fc.boolean(),
   restart: fc.constantFrom('none', 'none', 'none', 'none', 'clean', 'crash'),
 });
+const text = (s: number) => new Date(Date.UTC(2024, 4, 1) + s * 1000).toISOString().replace('T', ' ').replace('Z', '');
 
 describe('watermarks', () => {
   it('drop late rows before every view, count them, survive failed commits and restarts', async () => {
@@ -82,12 +85,16 @@ describe('watermarks', () => {
         let late = 0;
         let nextId = 1;
         try {
-          for (const { statements, restart } of steps) {
+          for (const { statements: stmtEvents, api, restart } of steps) {
+            // db.insert commits one call at a time: one statement's rows
+            const statements = api ? stmtEvents.slice(0, 1) : stmtEvents;
             let w: number | null = wm;
             let l = late;
             const accepted: Ev[] = [];
+            const apiRows: unknown[][] = [];
             const stmts = statements.map((evs) => {
               const rows = evs.map((e) => ({ ...e, id: nextId++ }));
+              for (const e of rows) apiRows.push([e.id, e.ts === null ? null : text(e.ts), e.v]);
               for (const e of rows) {
                 if (w !== null && (e.ts === null || e.ts < w)) l++;
                 else {
@@ -98,10 +105,19 @@ describe('watermarks', () => {
               return `INSERT INTO ev VALUES ${rows.map(sql).join(', ')}`;
             });
             const fails = accepted.some((e) => e.v === 7);
-            const ok = await db.query(['BEGIN', ...stmts, 'COMMIT'].join(';\n')).then(() => true, async () => {
-              await db.query('ROLLBACK').catch(() => {});
-              return false;
-            });
+            const ok = api
+              ? (() => {
+                  try {
+                    db.insert('ev', apiRows);
+                    return true;
+                  } catch {
+                    return false;
+                  }
+                })()
+              : await db.query(['BEGIN', ...stmts, 'COMMIT'].join(';\n')).then(() => true, async () => {
+                  await db.query('ROLLBACK').catch(() => {});
+                  return false;
+                });
             expect(ok, stmts.join('; ')).toBe(!fails);
             if (ok) {
               wm = w;

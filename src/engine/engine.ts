@@ -371,7 +371,7 @@ export class Engine {
       for (let [table, ch] of changes) {
         if (table.watermark && ch.inserts.length > 0) {
           // late rows are dropped before the table, the log and the views see them
-          const f = table.watermark.filter(ch.inserts, table.store.types);
+          const f = table.watermark.filter(ch.inserts);
           watermarks.push([table.watermark, f.after]);
           table.watermark.stage(f.after);
           ch = { ...ch, inserts: f.accepted };

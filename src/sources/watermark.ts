@@ -15,7 +15,8 @@ import { formatValue } from '../expr/format.js';
 import type { Interval } from '../expr/interval.js';
 import { USECS_PER_DAY } from '../expr/interval.js';
 import type { Row, Value } from '../expr/value.js';
-import { batchFromRows, batchToRows, type Batch } from '../dataflow/batch.js';
+import { getValue, type Batch } from '../dataflow/batch.js';
+import { gather } from '../dataflow/gather.js';
 import type { SqlType } from '../sql/types.js';
 
 interface Counts {
@@ -78,25 +79,28 @@ export class TableWatermark {
    * The rows of `inserts` that are not late, in their order, and the state after them (to
    * keep with keep() once the commit is done).
    */
-  filter(inserts: Row[] | Batch, types: readonly SqlType[]): { accepted: Row[] | Batch; after: Counts } {
-    const rows = Array.isArray(inserts) ? inserts : batchToRows(inserts).map((r) => r.row);
+  filter(inserts: Row[] | Batch): { accepted: Row[] | Batch; after: Counts } {
+    const rows = Array.isArray(inserts) ? inserts : null;
+    const col = rows ? null : (inserts as Batch).columns[this.col];
     const after = { ...this.state };
-    const accepted: Row[] = [];
-    for (const row of rows) {
-      const t = row[this.col] as bigint | null;
+    const keep = new Int32Array(inserts.length);
+    let n = 0;
+    for (let i = 0; i < inserts.length; i++) {
+      const t = (rows ? rows[i][this.col] : getValue(col!, i)) as bigint | null;
       if (after.value !== null && (t === null || t < after.value)) {
         after.lateRows++;
         after.lastLate = t;
         continue;
       }
-      accepted.push(row);
+      keep[n++] = i;
       if (t !== null) {
         const w = t - this.delay;
         if (after.value === null || w > after.value) after.value = w;
       }
     }
-    if (accepted.length === rows.length) return { accepted: inserts, after };
-    return { accepted: Array.isArray(inserts) ? accepted : batchFromRows(types, accepted), after };
+    if (n === inserts.length) return { accepted: inserts, after };
+    const accepted = rows ? Array.from(keep.subarray(0, n), (i) => rows[i]) : gather(inserts as Batch, keep, n);
+    return { accepted, after };
   }
 
   /** The state a commit under way will leave, if it completes: what its step sees (current). */
