@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Database } from '../src/index.js';
 import { Oracle, sortedRows } from './support/oracle.js';
 import { crash } from './support/crash.js';
+import { AggregateOp } from '../src/dataflow/operators/aggregate.js';
 
 let oracle: Oracle;
 beforeAll(async () => {
@@ -152,6 +153,21 @@ describe('watermarks', () => {
       { numRuns: 40 },
     );
   }, 300_000);
+
+  it('release the state of windows that closed in a view that emits on window close', async () => {
+    const db = await Database.open();
+    await db.query("CREATE TABLE s (v int, ts timestamp) WITH (append_only = true, watermark = 'ts')");
+    await db.query("CREATE MATERIALIZED VIEW top WITH (emit = 'on_window_close') AS SELECT max(v) AS m, window_start FROM tumble(s, ts, interval '1 minute') GROUP BY window_start");
+    const agg = (db.engine.catalog.get('top') as { operators: object[] }).operators.find((o) => o instanceof AggregateOp) as unknown as { live: number };
+    // an hour of events, ten distinct values a minute: only the open minute keeps a group
+    for (let minute = 0; minute < 60; minute++) {
+      db.insert('s', Array.from({ length: 10 }, (_, k) => [k * minute, `2024-05-01 10:${String(minute).padStart(2, '0')}:${String(k * 5).padStart(2, '0')}`]));
+      expect(agg.live).toBe(1);
+    }
+    const rows = (await db.query<{ m: number }>('SELECT m FROM top ORDER BY window_start')).rows.map((r) => r.m);
+    expect(rows).toEqual(Array.from({ length: 59 }, (_, minute) => 9 * minute));
+    await db.close();
+  });
 
   it('are refused where they cannot hold', async () => {
     const db = await Database.open();

@@ -126,6 +126,28 @@ export class AggregateOp extends Operator implements Checkpointable {
     return g;
   }
 
+  /** Number of group columns: the first columns of the output. */
+  get groupColumns(): number {
+    return this.spec.groupCols.length;
+  }
+
+  /**
+   * Forget, without any output, the groups whose shown row has `closed(value of group column
+   * c)`: emit on window close (window_close.ts) has passed their final rows on, and nothing can
+   * change them again. Their accumulators are released. Between steps only.
+   */
+  forgetGroups(c: number, closed: (v: Value) => boolean): void {
+    if (this.undoing) throw internalError('aggregate groups forgotten within an undoable step');
+    for (let g = 0; g < this.nextGid; g++) {
+      const shown = this.shownRow[g];
+      if (this.keys[g] === undefined || shown == null || !closed(shown[c])) continue;
+      this.shownRow[g] = null;
+      this.count[g] = 0;
+      for (const a of this.aggCols) a.reset(g);
+      this.dropGroup(g);
+    }
+  }
+
   /** Point key at group g (-1: at none). */
   private index(key: unknown, g: number): void {
     if (this.intIndex !== null) {

@@ -13,6 +13,7 @@ import { Operator, type StepContext } from '../operator.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 import { internalError } from '../../errors.js';
 import type { TableWatermark } from '../../sources/watermark.js';
+import type { AggregateOp } from './aggregate.js';
 
 export class WindowCloseOp extends Operator implements Checkpointable {
   /** The rows of windows not closed yet. */
@@ -26,11 +27,16 @@ export class WindowCloseOp extends Operator implements Checkpointable {
    * `col`: the window column; `endOffset`: what to add to it to get the window's end (0 for
    * window_end, the size for window_start).
    */
+  /**
+   * `closer`: the aggregate whose groups are the windows (col is its group column c), when the
+   * view is one: a closed window's group is then forgotten once its row has gone on.
+   */
   constructor(
     input: Operator,
     private readonly col: number,
     private readonly endOffset: bigint,
     private readonly watermark: TableWatermark,
+    private readonly closer: { agg: AggregateOp; col: number } | null = null,
   ) {
     super([input], input.types);
     this.open = new RowStore(input.types);
@@ -65,7 +71,15 @@ export class WindowCloseOp extends Operator implements Checkpointable {
     for (let i = 0; i < waiting.length; i++) if (this.closed(waiting, i, wm)) keep[n++] = i;
     const out = gather(waiting, keep, n);
     if (out.length > 0) this.open.apply(negateBatch(out));
+    if (!ctx.undoable) this.forgetClosed();
     return out;
+  }
+
+  /** Release the closed windows' groups of the aggregate (once the step that closed them stays). */
+  private forgetClosed(): void {
+    const wm = this.closedUpTo;
+    if (this.closer === null || wm === null) return;
+    this.closer.agg.forgetGroups(this.closer.col, (v) => v !== null && (v as bigint) + this.endOffset <= wm);
   }
 
   override rollback(): boolean {
@@ -76,6 +90,8 @@ export class WindowCloseOp extends Operator implements Checkpointable {
 
   override settle(): void {
     this.open.commitStep();
+    // the aggregate runs before this operator, so it has settled already
+    if (this.closedUpTo !== this.savedClosedUpTo) this.forgetClosed();
   }
 
   saveState(w: StateWriter): void {
