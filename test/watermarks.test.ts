@@ -46,6 +46,11 @@ const CLOSING: [string, string, (wm: string) => string][] = [
     (wm) => `SELECT date_bin(interval '15 minutes', ts, ${EPOCH}) AS ws, count(*), sum(v), max(ts) FROM acc WHERE ts IS NOT NULL GROUP BY 1 HAVING date_bin(interval '15 minutes', ts, ${EPOCH}) + interval '15 minutes' <= ${wm}`],
   ['closed_hop', "SELECT window_end, min(v) AS lo, count(*) AS n FROM hop(ev, ts, interval '10 minutes', interval '30 minutes') WHERE v < 8 GROUP BY window_end",
     (wm) => `SELECT we, min(v), count(*) FROM (SELECT v, date_bin(interval '10 minutes', ts, ${EPOCH}) - k * interval '10 minutes' + interval '30 minutes' AS we FROM acc, generate_series(0, 2) k WHERE ts IS NOT NULL AND v < 8) h WHERE we <= ${wm} GROUP BY we`],
+  // windows written with date_bin and date_trunc
+  ['closed_bin', "SELECT date_bin(interval '7 minutes', ts, timestamp '2001-02-03 04:05:06') AS w, v % 2 AS odd, count(*) AS n FROM ev GROUP BY 1, 2",
+    (wm) => `SELECT date_bin(interval '7 minutes', ts, timestamp '2001-02-03 04:05:06') AS w, v % 2, count(*) FROM acc WHERE ts IS NOT NULL GROUP BY 1, 2 HAVING date_bin(interval '7 minutes', ts, timestamp '2001-02-03 04:05:06') + interval '7 minutes' <= ${wm}`],
+  ['closed_trunc', "SELECT max(v) AS m, date_trunc('hour', ts) AS h FROM ev GROUP BY 2",
+    (wm) => `SELECT max(v), date_trunc('hour', ts) FROM acc WHERE ts IS NOT NULL GROUP BY 2 HAVING date_trunc('hour', ts) + interval '1 hour' <= ${wm}`],
 ];
 
 interface Ev {
@@ -182,8 +187,13 @@ describe('watermarks', () => {
     await db.query("CREATE TABLE s (k int, ts timestamp) WITH (append_only = true, watermark = 'ts')");
     await db.query('CREATE TABLE plain (k int, ts timestamp)');
     const eowc = (q: string) => err(`CREATE MATERIALIZED VIEW v WITH (emit = 'on_window_close') AS ${q}`);
-    expect(await eowc('SELECT count(*) FROM s')).toMatch(/^0A000 emit = 'on_window_close' on a view without the window_start or window_end/);
-    expect(await eowc("SELECT window_start + interval '1 s', count(*) FROM tumble(s, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without the window_start or window_end/);
+    expect(await eowc('SELECT count(*) FROM s')).toMatch(/^0A000 emit = 'on_window_close' on a view without a window of the watermark's column among its columns/);
+    expect(await eowc("SELECT window_start + interval '1 s', count(*) FROM tumble(s, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
+    // windows of another column than the watermark's, or of months, would not close with it
+    await db.query("CREATE TABLE s2 (k int, ts timestamp, other timestamp) WITH (append_only = true, watermark = 'ts')");
+    expect(await eowc("SELECT window_start, count(*) FROM tumble(s2, other, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
+    expect(await eowc("SELECT date_trunc('hour', other), count(*) FROM s2 GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
+    expect(await eowc("SELECT date_trunc('month', ts), count(*) FROM s2 GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
     expect(await eowc("SELECT window_start, count(*) FROM tumble(plain, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 emit = 'on_window_close' over anything but one append-only table with a watermark/);
     expect(await eowc("SELECT a.window_start, count(*) FROM tumble(s, ts, interval '1 hour') a JOIN tumble(s, ts, interval '1 hour') b ON a.k = b.k GROUP BY 1")).toMatch(/^0A000 .*without joins/);
     expect(await err("CREATE MATERIALIZED VIEW v WITH (emit = 'sometimes') AS SELECT 1")).toMatch(/^22023 invalid value for option "emit"/);

@@ -1,12 +1,15 @@
 // Which column of a view closes its windows, for `WITH (emit = 'on_window_close')`: an output
-// column that is, unchanged, the window_start or window_end of a TUMBLE/HOP over an append-only
-// table with a watermark, which must be the only relation the view reads, without joins. Then every row a
-// window's group produces is final once the watermark passes the window's end (late rows are
-// dropped, and nothing else can change the group). Anything else is refused.
+// column that is, unchanged, the window_start or window_end of a TUMBLE/HOP, or a date_bin or
+// date_trunc (of a unit of fixed length), of the watermark's column of an append-only table,
+// which must be the only relation the view reads, without joins. Then every row a window's
+// group produces is final once the watermark passes the window's end (late rows are dropped,
+// and nothing else can change the group). Anything else is refused.
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { Plan, WindowTag } from './logical.js';
+import type { Plan } from './logical.js';
+import type { Expr } from '../expr/expr.js';
+import type { Interval } from '../expr/interval.js';
 
 export interface EmitOnClose {
   /** The output column holding the window's start or end. */
@@ -40,11 +43,15 @@ export function emitOnCloseSpec(plan: Plan, catalog: Catalog): EmitOnClose {
   if (joins || !table || table.kind !== 'table' || !table.watermark) {
     throw unsupported("emit = 'on_window_close' over anything but one append-only table with a watermark, without joins,");
   }
+  const timeCol = table.watermark.col;
   for (let c = 0; c < plan.schema.length; c++) {
     const w = trace(plan, c);
-    if (w && w.tag.table === table.name) return { col: c, endOffset: w.end ? 0n : w.tag.size, table: table.name };
+    // windows of the column the watermark is on (another column's windows would close at random)
+    if (w?.kind === 'window' && w.table === table.name && w.timeCol === timeCol) return { col: c, endOffset: w.endOffset, table: table.name };
   }
-  throw unsupported("emit = 'on_window_close' on a view without the window_start or window_end of a TUMBLE or HOP (grouped by) among its columns,");
+  throw unsupported(
+    "emit = 'on_window_close' on a view without a window of the watermark's column among its columns (the window_start or window_end of a TUMBLE or HOP, or a date_bin or date_trunc of it),",
+  );
 }
 
 /** The relations p scans, into out; true if it joins (a join could change a closed window). */
@@ -63,27 +70,69 @@ function children(p: Plan): Plan[] {
   return out;
 }
 
-/** Where output column c comes from, if it is a window column passed on unchanged. */
-function trace(p: Plan, c: number): { tag: WindowTag; end: boolean } | null {
+/** What an output column is: a table's column, or a window (its end at value + endOffset) of one. */
+type Lineage = { kind: 'column'; table: string; col: number } | { kind: 'window'; table: string; timeCol: number; endOffset: bigint };
+
+const SECOND = 1_000_000n;
+/** date_trunc units whose bins have one length in absolute time (for timestamptz: in every time zone). */
+const TRUNC_UNITS: Record<string, { usecs: bigint; tz: boolean }> = {
+  microseconds: { usecs: 1n, tz: true },
+  milliseconds: { usecs: 1000n, tz: true },
+  second: { usecs: SECOND, tz: true },
+  minute: { usecs: 60n * SECOND, tz: true },
+  hour: { usecs: 3600n * SECOND, tz: false },
+  day: { usecs: 86400n * SECOND, tz: false },
+  week: { usecs: 7n * 86400n * SECOND, tz: false },
+};
+
+function trace(p: Plan, c: number): Lineage | null {
   switch (p.kind) {
+    case 'scan':
+      return { kind: 'column', table: p.relation, col: c };
     case 'project': {
-      if (p.window && (c === p.window.startCol || c === p.window.endCol)) return { tag: p.window, end: c === p.window.endCol };
+      if (p.window?.table && (c === p.window.startCol || c === p.window.endCol)) {
+        return { kind: 'window', table: p.window.table, timeCol: p.window.timeCol, endOffset: c === p.window.endCol ? 0n : p.window.size };
+      }
       const e = p.exprs[c];
-      return e?.kind === 'column' ? trace(p.input, e.index) : null;
+      if (e?.kind === 'column') return trace(p.input, e.index);
+      return e ? binOf(e, (x) => (x.kind === 'column' ? trace(p.input, x.index) : null)) : null;
     }
     case 'filter':
     case 'distinct':
       return trace(p.input, c);
     case 'aggregate': {
       const e = c < p.groupBy.length ? p.groupBy[c] : undefined;
-      return e?.kind === 'column' ? trace(p.input, e.index) : null;
+      if (e?.kind === 'column') return trace(p.input, e.index);
+      return e ? binOf(e, (x) => (x.kind === 'column' ? trace(p.input, x.index) : null)) : null;
     }
     case 'union': {
       const all = p.inputs.map((i) => trace(i, c));
       const first = all[0];
-      return first && all.every((w) => w && w.tag.table === first.tag.table && w.tag.size === first.tag.size && w.end === first.end) ? first : null;
+      return first && all.every((w) => w !== null && JSON.stringify(w, big) === JSON.stringify(first, big)) ? first : null;
     }
     default:
       return null;
   }
+}
+
+const big = (_: string, v: unknown) => (typeof v === 'bigint' ? String(v) : v);
+
+/** date_bin(constant stride, time, constant origin) or date_trunc(constant unit, time) of a table's column: a window of it. */
+function binOf(e: Expr, traceArg: (x: Expr) => Lineage | null): Lineage | null {
+  if (e.kind !== 'call') return null;
+  const [a, x, origin] = e.args;
+  const source = x ? traceArg(x) : null;
+  if (source?.kind !== 'column' || a.kind !== 'literal' || a.value === null) return null;
+  if ((e.fn === 'timestamp_bin' || e.fn === 'timestamptz_bin') && origin?.kind === 'literal' && origin.value !== null) {
+    const stride = a.value as Interval;
+    const usecs = BigInt(stride.days) * 86_400_000_000n + stride.micros;
+    if (stride.months !== 0 || usecs <= 0n) return null;
+    return { kind: 'window', table: source.table, timeCol: source.col, endOffset: usecs };
+  }
+  if (e.fn === 'timestamp_trunc' || e.fn === 'timestamptz_trunc') {
+    const unit = TRUNC_UNITS[String(a.value).toLowerCase()];
+    if (!unit || (e.fn === 'timestamptz_trunc' && !unit.tz)) return null;
+    return { kind: 'window', table: source.table, timeCol: source.col, endOffset: unit.usecs };
+  }
+  return null;
 }

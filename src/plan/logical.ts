@@ -85,6 +85,8 @@ export type Plan =
 /** Which output columns of a TUMBLE/HOP projection are its window, and over which table (null: another relation). */
 export interface WindowTag {
   table: string | null;
+  /** The table's column the windows are of. */
+  timeCol: number;
   size: bigint;
   startCol: number;
   endCol: number;

@@ -98,7 +98,7 @@ export function bindWindowTvf(
   const passThrough = base.plan.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type }));
   const schema: Field[] = [...base.plan.schema, { name: 'window_start', type: ts, nullable: true }, { name: 'window_end', type: ts, nullable: true }];
   const n = base.plan.schema.length;
-  const window: WindowTag = { table: base.plan.kind === 'scan' && base.plan.relKind === 'table' ? base.plan.relation : null, size, startCol: n, endCol: n + 1 };
+  const window: WindowTag = { table: base.plan.kind === 'scan' && base.plan.relKind === 'table' ? base.plan.relation : null, timeCol: time.index, size, startCol: n, endCol: n + 1 };
   // HOP: a row without a time is in no window (repeating it per window would count it N times)
   const input: Plan = kind === 'hop' ? { kind: 'filter', input: base.plan, predicate: { kind: 'isnull', arg: time, negated: true, type: T.bool }, schema: base.plan.schema } : base.plan;
   const branch = (k: bigint): Plan => {
