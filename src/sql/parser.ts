@@ -5,6 +5,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import { SqlError, SQLSTATE, isStackOverflow, stackDepthExceeded } from '../errors.js';
 import { checkPg15Tokens, pg15ErrorAt } from './pg15_tokens.js';
 import { TextOffsets, locationsToChars } from './locations.js';
+import { rewriteRisingWaveForms } from './risingwave_forms.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -47,11 +48,25 @@ export function parseSql(sql: string): ParsedStatement[] {
   return stmts;
 }
 
-function parseUncached(sql: string): ParsedStatement[] {
-  const offsets = new TextOffsets(sql);
+function parseUncached(text: string): ParsedStatement[] {
+  let sql = text;
+  let offsets = new TextOffsets(sql);
   let tree: any;
   try {
-    tree = parseSync(sql);
+    try {
+      tree = parseSync(sql);
+    } catch (e) {
+      // RisingWave's WATERMARK FOR, APPEND ONLY and EMIT ON WINDOW CLOSE, in our forms
+      const rewritten = rewriteRisingWaveForms(sql);
+      if (rewritten === null) throw e;
+      try {
+        tree = parseSync(rewritten);
+      } catch {
+        throw e;
+      }
+      sql = rewritten;
+      offsets = new TextOffsets(sql);
+    }
   } catch (e: any) {
     // the parser's C code recurses over deep expressions (1+1+…+1) as PostgreSQL's analysis does
     if (isStackOverflow(e)) throw stackDepthExceeded();
