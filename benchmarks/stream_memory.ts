@@ -74,6 +74,12 @@ const QUERIES: Record<string, Query> = {
     bidWatermark: WATERMARK,
     emit: true,
   },
+  q8w: {
+    sql: `SELECT p.id, p.name, p.window_start FROM tumble(person, date_time, INTERVAL '10' SECOND) p
+          JOIN tumble(auction, date_time, INTERVAL '10' SECOND) a ON p.id = a.seller AND p.window_start = a.window_start`,
+    stateless: false,
+    tables: ['person', 'auction'],
+  },
   // the soak: a tumbling-window aggregate whose state per window is constant
   soak: {
     sql: `SELECT window_start, count(*) AS bids, sum(price) AS volume, avg(price) AS mean FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
