@@ -6,8 +6,10 @@
 
 import type { TableEntry } from '../catalog/catalog.js';
 import { SqlError } from '../errors.js';
-import { compositeKeyFn } from '../expr/compare.js';
 import type { Row } from '../expr/value.js';
+import { batchFromRows } from '../dataflow/batch.js';
+import { CHUNK_MASK } from '../storage/chunked_log.js';
+import { batchRowHash, rowMatcher, type BatchRowHash, type RowMatcher } from '../dataflow/row_hash.js';
 import { type } from '../sql/types.js';
 import type { WalRecord } from '../storage/wal.js';
 import { decodeCommit, type DdlEntry, type LoggedTable } from '../storage/wal_records.js';
@@ -123,41 +125,70 @@ function deletedIds(table: TableEntry, t: LoggedTable, finders: Map<TableEntry, 
 }
 
 /**
- * Live rows of a table without a primary key, by value: built once, then kept up to date
- * with the rows appended since (row ids are log positions until the table is compacted,
- * which renumbers them: then it is built again).
+ * Live rows of a table without a primary key, by value: a hash of each row (from its columns,
+ * no row objects or string keys) chained by row id, built once, then kept up to date with the
+ * rows appended since (row ids are log positions until the table is compacted, which
+ * renumbers them: then it is built again). A row found is taken: the same values deleted
+ * twice in one record are two rows.
  */
 class RowFinder {
-  private byValue = new Map<unknown, number[]>();
+  private head = new Int32Array(0);
+  private next = new Int32Array(0);
+  private taken = new Uint8Array(0);
+  private mask = 0;
   private seen = 0;
-  private epoch: number;
-  private readonly key: (row: readonly unknown[]) => unknown;
+  private epoch = -1;
+  private readonly hash: BatchRowHash;
+  private readonly matches: RowMatcher;
 
   constructor(private readonly table: TableEntry) {
-    this.key = compositeKeyFn(table.store.types, 'identity') as (row: readonly unknown[]) => unknown;
-    this.epoch = table.store.compactions;
+    this.hash = batchRowHash(table.store.types);
+    this.matches = rowMatcher(table.store.types);
   }
 
   take(row: Row): number | undefined {
     const store = this.table.store;
-    if (store.compactions !== this.epoch) {
-      this.byValue.clear();
-      this.seen = 0;
-      this.epoch = store.compactions;
-    }
-    for (; this.seen < store.logLength; this.seen++) {
-      if (!store.isLive(this.seen)) continue;
-      const k = this.key(store.row(this.seen));
-      const ids = this.byValue.get(k);
-      if (ids) ids.push(this.seen);
-      else this.byValue.set(k, [this.seen]);
-    }
-    const ids = this.byValue.get(this.key(row));
-    // a listed id may have been deleted since by another replayed record
-    while (ids && ids.length > 0) {
-      const id = ids.pop()!;
-      if (store.isLive(id)) return id;
+    if (store.compactions !== this.epoch) this.rebuild();
+    if (this.seen < store.logLength) this.index(store.logLength);
+    const one = batchFromRows(store.types, [row]);
+    for (let id = this.head[this.hash(one, 0) & this.mask]; id >= 0; id = this.next[id]) {
+      if (this.taken[id] === 0 && store.isLive(id) && this.matches(store.chunkOf(id), id & CHUNK_MASK, row)) {
+        this.taken[id] = 1;
+        return id;
+      }
     }
     return undefined;
+  }
+
+  private rebuild(): void {
+    this.epoch = this.table.store.compactions;
+    this.seen = 0;
+    this.head = new Int32Array(0);
+    this.next = new Int32Array(0);
+    this.taken = new Uint8Array(0);
+  }
+
+  /** Chain rows seen..n of the log (growing the table to twice the rows when needed). */
+  private index(n: number): void {
+    if (this.head.length < 2 * n) {
+      let size = 1024;
+      while (size < 2 * n) size *= 2;
+      this.head = new Int32Array(size).fill(-1);
+      this.mask = size - 1;
+      const next = new Int32Array(size);
+      next.set(this.next.subarray(0, Math.min(this.next.length, size)));
+      this.next = next;
+      const taken = new Uint8Array(size);
+      taken.set(this.taken.subarray(0, Math.min(this.taken.length, size)));
+      this.taken = taken;
+      this.seen = 0; // chains are rebuilt over every row
+    }
+    for (let id = this.seen; id < n; id++) {
+      if (!this.table.store.isLive(id)) continue;
+      const h = this.hash(this.table.store.chunkOf(id), id & CHUNK_MASK) & this.mask;
+      this.next[id] = this.head[h];
+      this.head[h] = id;
+    }
+    this.seen = n;
   }
 }

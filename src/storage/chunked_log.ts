@@ -8,7 +8,7 @@ import { BatchBuilder, getValue, rowAt, type Batch } from '../dataflow/batch.js'
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK - 1;
+export const CHUNK_MASK = CHUNK - 1;
 
 export class ChunkedLog {
   /** Every chunk but the last holds exactly CHUNK rows; the first starts small and grows. */
@@ -57,6 +57,11 @@ export class ChunkedLog {
 
   private chunk(k: number): Batch {
     return (this.sealed[k] ??= this.chunks[k].finish());
+  }
+
+  /** The chunk holding row `id`, where it is row `id & CHUNK_MASK`. */
+  chunkOf(id: number): Batch {
+    return this.chunk(id >>> CHUNK_BITS);
   }
 
   row(id: number): Row {

@@ -146,6 +146,11 @@ export class TableStore {
     return this.log.row(id);
   }
 
+  /** The rows around row `id` (deleted ones too), where it is row `id & CHUNK_MASK`: for scans by id (recovery). */
+  chunkOf(id: number): Batch {
+    return this.log.chunkOf(id);
+  }
+
   /** Append row `id` to a builder of the table's schema. */
   copyRow(id: number, out: BatchBuilder): void {
     this.log.copyRow(id, out);
