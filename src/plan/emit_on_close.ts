@@ -7,7 +7,7 @@
 
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { Plan } from './logical.js';
+import { planChildren, type Plan } from './logical.js';
 import type { Expr } from '../expr/expr.js';
 import type { Interval } from '../expr/interval.js';
 
@@ -58,16 +58,8 @@ export function emitOnCloseSpec(plan: Plan, catalog: Catalog): EmitOnClose {
 function collectScans(p: Plan, out: Set<string>): boolean {
   if (p.kind === 'scan') out.add(p.relation);
   let joins = p.kind === 'join';
-  for (const child of children(p)) joins = collectScans(child, out) || joins;
+  for (const child of planChildren(p)) joins = collectScans(child, out) || joins;
   return joins;
-}
-
-function children(p: Plan): Plan[] {
-  const x = p as unknown as Record<string, unknown>;
-  const out: Plan[] = [];
-  for (const key of ['input', 'left', 'right']) if (x[key] && typeof x[key] === 'object') out.push(x[key] as Plan);
-  if (Array.isArray(x.inputs)) out.push(...(x.inputs as Plan[]));
-  return out;
 }
 
 /** What an output column is: a table's column, or a window (its end at value + endOffset) of one. */

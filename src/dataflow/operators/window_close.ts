@@ -21,6 +21,14 @@ export class WindowCloseOp extends Operator implements Checkpointable {
   /** The watermark at the end of the last step: windows ending at or before it have been emitted. */
   private closedUpTo: bigint | null = null;
   private savedClosedUpTo: bigint | null = null;
+  /**
+   * At most the earliest end of a waiting window (null: none waits): the waiting rows are
+   * scanned only once the watermark reaches it, not at every commit that moves the watermark.
+   */
+  private nextEnd: bigint | null = null;
+  private savedNextEnd: bigint | null = null;
+  /** This step emitted rows: their aggregate groups can be forgotten once it stands. */
+  private emitted = false;
   override readonly alwaysRun = true;
 
   /**
@@ -46,32 +54,50 @@ export class WindowCloseOp extends Operator implements Checkpointable {
     return 'WindowClose';
   }
 
-  private closed(b: Batch, i: number, wm: bigint | null): boolean {
+  /** The end of row i's window (null: the row has no window). */
+  private end(b: Batch, i: number): bigint | null {
     const v = getValue(b.columns[this.col], i) as bigint | null;
-    return v !== null && wm !== null && v + this.endOffset <= wm;
+    return v === null ? null : v + this.endOffset;
+  }
+
+  private earlier(end: bigint | null): void {
+    if (end !== null && (this.nextEnd === null || end < this.nextEnd)) this.nextEnd = end;
   }
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
     if (ctx.undoable) {
       this.open.journal();
       this.savedClosedUpTo = this.closedUpTo;
+      this.savedNextEnd = this.nextEnd;
     }
+    this.emitted = false;
     const d = inputs[0];
     for (let i = 0; i < d.length; i++) {
-      if (d.weights[i] !== 0 && this.closed(d, i, this.closedUpTo)) throw internalError('a change reached a window that was already emitted as closed');
+      if (d.weights[i] === 0) continue;
+      const end = this.end(d, i);
+      if (end !== null && this.closedUpTo !== null && end <= this.closedUpTo) throw internalError('a change reached a window that was already emitted as closed');
+      if (d.weights[i] > 0) this.earlier(end);
     }
     if (d.length > 0) this.open.apply(d);
     const wm = this.watermark.current;
-    if (wm === this.closedUpTo) return emptyBatch(this.types);
     this.closedUpTo = wm;
-    // the windows this step closed: out of the waiting rows, into the output
+    if (wm === null || this.nextEnd === null || this.nextEnd > wm) return emptyBatch(this.types);
+    // some windows closed: out of the waiting rows, into the output
     const waiting = this.open.snapshot();
     const keep = new Int32Array(waiting.length);
     let n = 0;
-    for (let i = 0; i < waiting.length; i++) if (this.closed(waiting, i, wm)) keep[n++] = i;
+    this.nextEnd = null;
+    for (let i = 0; i < waiting.length; i++) {
+      const end = this.end(waiting, i);
+      if (end !== null && end <= wm) keep[n++] = i;
+      else this.earlier(end);
+    }
     const out = gather(waiting, keep, n);
-    if (out.length > 0) this.open.apply(negateBatch(out));
-    if (!ctx.undoable) this.forgetClosed();
+    if (out.length > 0) {
+      this.open.apply(negateBatch(out));
+      this.emitted = true;
+      if (!ctx.undoable) this.forgetClosed();
+    }
     return out;
   }
 
@@ -85,13 +111,14 @@ export class WindowCloseOp extends Operator implements Checkpointable {
   override rollback(): boolean {
     this.open.rollback();
     this.closedUpTo = this.savedClosedUpTo;
+    this.nextEnd = this.savedNextEnd;
     return true;
   }
 
   override settle(): void {
     this.open.commitStep();
     // the aggregate runs before this operator, so it has settled already
-    if (this.closedUpTo !== this.savedClosedUpTo) this.forgetClosed();
+    if (this.emitted) this.forgetClosed();
   }
 
   saveState(w: StateWriter): void {
@@ -102,5 +129,7 @@ export class WindowCloseOp extends Operator implements Checkpointable {
   loadState(r: StateReader): void {
     this.open.loadState(r);
     this.closedUpTo = r.value() as bigint | null;
+    const waiting = this.open.snapshot();
+    for (let i = 0; i < waiting.length; i++) this.earlier(this.end(waiting, i));
   }
 }
