@@ -66,7 +66,10 @@ export class DeferredState {
   }
 }
 
-/** Run a load to its end. */
-export function drain(it: DeferredLoad): void {
-  while (!it.next().done);
+/** Run a load to its end; its result. */
+export function drain<T>(it: Iterator<unknown, T>): T {
+  for (;;) {
+    const x = it.next();
+    if (x.done) return x.value;
+  }
 }

@@ -16,7 +16,7 @@ import { BatchBuilder, storageKind, type Batch, type Column, type ColumnData, ty
 import { batchRowHash, type BatchRowHash } from './row_hash.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
-import { SLICE_MASK } from './deferred_state.js';
+import { drain, SLICE_MASK } from './deferred_state.js';
 import { NumberLog } from './undo_log.js';
 import type { StateReader, StateWriter } from './state_io.js';
 
@@ -385,11 +385,7 @@ export class RowStore {
    * (ascending), for structures built over the store (arrangements' chains and indexes).
    */
   loadState(r: StateReader): { rows: Batch[]; slots: Int32Array } {
-    const it = this.loadSlices(r);
-    for (;;) {
-      const x = it.next();
-      if (x.done) return x.value;
-    }
+    return drain(this.loadSlices(r));
   }
 
   /** loadState in slices (the store is unusable until the last). */
