@@ -17,6 +17,8 @@ export class Circuit {
   private ops: Operator[] = [];
   /** The operators that record gated errors (their gates may open in any later step). */
   private gated = new Set<GatedErrors>();
+  /** The operators that follow the clock (Operator.nextEvent). */
+  private clocked = new Set<Operator>();
   /** State a checkpoint restore left to load: finished before any step or change of shape. */
   readonly deferred = new DeferredState();
 
@@ -32,6 +34,7 @@ export class Circuit {
     for (const op of ops) {
       this.ops.push(op);
       if (op.gatedErrors) this.gated.add(op.gatedErrors);
+      if (op.nextEvent) this.clocked.add(op);
     }
     if (ops.some((op) => op.id <= last) || !isSorted(ops)) this.ops.sort((a, b) => a.id - b.id);
   }
@@ -40,7 +43,25 @@ export class Circuit {
     this.loadDeferred();
     const dead = new Set(ops);
     this.ops = this.ops.filter((o) => !dead.has(o));
-    for (const op of ops) if (op.gatedErrors) this.gated.delete(op.gatedErrors);
+    for (const op of ops) {
+      if (op.gatedErrors) this.gated.delete(op.gatedErrors);
+      this.clocked.delete(op);
+    }
+  }
+
+  /** The earliest clock time at which an operator that follows the clock changes; null if none will. */
+  nextClockEvent(): bigint | null {
+    let next: bigint | null = null;
+    for (const op of this.clocked) {
+      const t = op.nextEvent!();
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+    return next;
+  }
+
+  /** Some operator follows the clock. */
+  get followsClock(): boolean {
+    return this.clocked.size > 0;
   }
 
   /** Operators that read `op` (to know whether a shared operator is still in use). */
@@ -185,7 +206,10 @@ export class Circuit {
     roots.forEach(visit);
     const dead = this.ops.filter((o) => !live.has(o));
     this.ops = this.ops.filter((o) => live.has(o));
-    for (const op of dead) if (op.gatedErrors) this.gated.delete(op.gatedErrors);
+    for (const op of dead) {
+      if (op.gatedErrors) this.gated.delete(op.gatedErrors);
+      this.clocked.delete(op);
+    }
     return dead;
   }
 

@@ -40,6 +40,8 @@ export abstract class Operator {
   gatedErrors: GatedErrors | null = null;
   /** Runs in every step, even without input (it reacts to something besides its input: a watermark). */
   readonly alwaysRun: boolean = false;
+  /** Operators that follow the clock (temporal filters): the clock time of their next change, null if none is scheduled. */
+  nextEvent?(): bigint | null;
 
   constructor(inputs: readonly Operator[], types: readonly SqlType[]) {
     this.inputs = inputs;

@@ -116,7 +116,8 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): void {
     const r = new StateReader(Buffer.from(o.state.buffer, o.state.byteOffset, o.state.byteLength), defer);
     const parts = checkpointParts(op);
     if (r.u32() !== parts.length) throw mismatch(`operator ${o.sig} (${op.name}) has other parts of state than the checkpoint`);
-    if (read.has(op)) for (const part of parts) part.loadState(r);
+    // so are temporal filters' schedules: the clock moves by what they hold
+    if (read.has(op) || op.nextEvent) for (const part of parts) part.loadState(r);
     else deferred.add(`operator ${o.sig} (${op.name})`, loadParts(parts, r));
     loaded.add(op);
   }

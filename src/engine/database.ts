@@ -53,6 +53,12 @@ export interface OpenOptions {
    * quarter of the V8 heap limit. Shown as the setting tributary.memory_limit.
    */
   memoryLimit?: number | string;
+  /**
+   * The clock that temporal filters (`WHERE ts + INTERVAL '1 hour' > now()` in a view) follow,
+   * in microseconds since the Unix epoch. Default: the system clock. For tests and replays of
+   * recorded time; it may stand still but is never taken back.
+   */
+  clock?: () => bigint;
 }
 
 export interface SubscribeOptions {
@@ -103,6 +109,7 @@ export class Database {
     const makeEngine = () => {
       const engine = new Engine();
       if (memoryLimit !== undefined) engine.memory.limit = memoryLimit;
+      if (options.clock) engine.useClock(options.clock);
       return engine;
     };
     if (options.dataDir === undefined) return new Database(makeEngine(), null, null);
@@ -148,6 +155,7 @@ export class Database {
   subscribe<R = Record<string, unknown>>(view: string, onChanges: (changes: ChangeRow<R>[]) => void, options: SubscribeOptions = {}): Subscription {
     this.checkOpen();
     this.engine.finishPendingCommit(); // the snapshot is of whole commits
+    this.engine.syncClock();
     const e = this.session.lookup(view);
     if (!e) throw new SqlError(SQLSTATE.UNDEFINED_TABLE, `relation "${view}" does not exist`);
     if (e.kind !== 'materialized view') {
@@ -308,6 +316,7 @@ export class Database {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.engine.ticks.stop();
     await Promise.all(this.engine.catalog.all().map((e) => (e.kind === 'table' && e.feed ? e.feed.stop() : undefined)));
     await this.checkpointer?.close();
     this.engine.wal = null;

@@ -13,6 +13,7 @@ import type { Field, Plan } from '../plan/logical.js';
 import { planChildren } from '../plan/logical.js';
 import { optimize } from '../plan/optimizer.js';
 import { mapPlanExprs } from '../plan/rules/walk.js';
+import { CLOCK_FN, checkTemporalPlacement, markTemporalFilters, nowInViewError } from '../plan/temporal_filter.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
 import { bindTypeName } from '../sql/bind_expr.js';
 import { isArrayType } from '../sql/types.js';
@@ -229,9 +230,11 @@ export function* createMaterializedViewWork(engine: Engine, n: any, sql: string,
     if (n.if_not_exists) return { command: 'SELECT 0', notices: [`relation "${name}" already exists, skipping`] };
     throw new SqlError(SQLSTATE.DUPLICATE_TABLE, `relation "${name}" already exists`);
   }
-  const { plan, columns, deps } = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
+  const bound = bindViewQuery(engine, n.query.SelectStmt, (into.colNames ?? []).map(strVal));
+  const { columns, deps } = bound;
+  const plan = markTemporalFilters(bound.plan);
   checkMaintainable(plan);
-  const optimized = { ...optimize(plan), schema: columns } as Plan;
+  const optimized = optimizeView(plan, columns);
   const entry = { kind: 'materialized view' as const, name, columns, plan: optimized, sql, dependsOn: deps, emit: emit ? emitOnCloseSpec(plan, engine.catalog) : undefined };
   const mv = sliced ? yield* engine.addMaterializedViewWork(entry) : engine.addMaterializedView(entry);
   // the view holds committed data; a transaction with its own changes under it sees its query's rows
@@ -251,9 +254,10 @@ function rowCount(b: Batch): number {
  * (SUBSCRIBE to a query): the same binding and checks as a materialized view.
  */
 export function bindMaintainedQuery(engine: Engine, query: any): { plan: Plan; deps: string[] } {
-  const { plan, columns, deps } = bindViewQuery(engine, query, []);
+  const bound = bindViewQuery(engine, query, []);
+  const plan = markTemporalFilters(bound.plan);
   checkMaintainable(plan);
-  return { plan: { ...optimize(plan), schema: columns } as Plan, deps };
+  return { plan: optimizeView(plan, bound.columns), deps: bound.deps };
 }
 
 /** Refuse what a view cannot maintain incrementally (yet), naming the construct. */
@@ -269,8 +273,17 @@ function checkMaintainable(p: Plan): void {
   for (const c of planChildren(p)) checkMaintainable(c);
 }
 
+/** A view's optimized plan, its temporal filters where a dataflow can follow the clock. */
+function optimizeView(plan: Plan, columns: Field[]): Plan {
+  const optimized = { ...optimize(plan), schema: columns } as Plan;
+  checkTemporalPlacement(optimized);
+  return optimized;
+}
+
 function checkVolatile(e: Expr): void {
-  if (e.kind === 'call' && getFunctionImpl(e.fn).volatile) {
+  // mz_now(): a temporal filter's, checked once the plan is optimized
+  if (e.kind === 'call' && (e.fn === 'now' || e.fn === 'localtimestamp')) throw nowInViewError(getFunctionImpl(e.fn).name);
+  if (e.kind === 'call' && e.fn !== CLOCK_FN && getFunctionImpl(e.fn).volatile) {
     throw unsupported(`volatile function ${getFunctionImpl(e.fn).name}() in a materialized view`);
   }
   children(e).forEach(checkVolatile);

@@ -19,8 +19,8 @@ import { DistinctOp } from '../dataflow/operators/distinct.js';
 import { SetOpOp } from '../dataflow/operators/set_op.js';
 import type { Row, Value } from '../expr/value.js';
 import { lower, type LowerContext } from '../plan/lower.js';
-import type { Plan } from '../plan/logical.js';
-import type { SqlType } from '../sql/types.js';
+import { planChildren, type Plan } from '../plan/logical.js';
+import { T, type SqlType } from '../sql/types.js';
 import { consolidate, consolidateSteps } from '../dataflow/consolidate.js';
 import { formatValue } from '../expr/format.js';
 import { TableStore, type UniqueIndex } from '../storage/table_store.js';
@@ -34,6 +34,9 @@ import { runSliced, runSync, SLICE_MS, ticker, type Work } from './work.js';
 import { parseSeriesRelation, seriesLength, seriesSlice, seriesTypes, seriesWhole } from './series.js';
 import { MemoryBudget, MemoryLimitError, sampledRowBytes } from '../dataflow/memory.js';
 import type { CommitRecord, DdlEntry, LoggedTable } from '../storage/wal_records.js';
+import { StepClock } from '../dataflow/clock.js';
+import { ClockTicks } from './clock_ticks.js';
+import { readsClock, substituteClock } from '../plan/temporal_filter.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -182,6 +185,50 @@ export class Engine {
   shareArrangements = true;
   /** Whether the last materialized view created was built in slices, with arrangements of its own. */
   lastViewOwnArrangements = false;
+  /** The time temporal filters see (one per step; clock_ticks.ts moves it). */
+  readonly clock = new StepClock();
+  /** What moves the clock, and the timer for views' scheduled changes. */
+  readonly ticks = new ClockTicks({
+    clock: this.clock,
+    circuit: this.circuit,
+    canTick: () => !this.pendingCommit && !this.circuit.stepUnderWay && !this.restoring && !this.buildingViews,
+    tickStep: () => this.tickStep(),
+  });
+
+  /** Follow another clock (tests): `source` gives microseconds since the epoch. */
+  useClock(source: () => bigint): void {
+    this.clock.current = source();
+    this.clock.source = source;
+  }
+
+  /** Move the clock to the present (a step, if views have changes due by then). */
+  syncClock(): void {
+    this.ticks.sync();
+  }
+
+  /** A step with no input: the views' scheduled changes up to the clock's time. */
+  private tickStep(): void {
+    const time = this.nextTimestamp();
+    let out: Map<Operator, Batch>;
+    try {
+      out = this.circuit.step(time, this.memory, true);
+    } catch (e) {
+      const torn = this.circuit.rollback();
+      if (torn.size > 0) this.rebuildViews(torn);
+      this.nameFailedViews(e);
+      throw e;
+    }
+    this.notify(out, time);
+    for (const l of this.commitListeners) l(time);
+  }
+
+  /** Whether view `name`'s contents follow the clock (it, or a view it reads, has a temporal filter). */
+  followsClock(name: string, seen = new Set<string>()): boolean {
+    const e = this.catalog.get(name);
+    if (e?.kind !== 'materialized view' || seen.has(name)) return false;
+    seen.add(name);
+    return readsClock(e.plan) || e.dependsOn.some((d) => this.followsClock(d, seen));
+  }
 
   /** A materialized view is being created in slices (its operators are not yet all in place). */
   get buildingViews(): boolean {
@@ -298,6 +345,7 @@ export class Engine {
   commit(changes: Map<TableEntry, TableChanges>, meta?: CommitMeta): number {
     if (changes.size === 0) return this.logWithoutChanges(meta);
     this.finishPendingCommit();
+    this.ticks.sync();
     return runSync(this.commitWork(changes, meta));
   }
 
@@ -334,6 +382,7 @@ export class Engine {
     // nothing to commit (a read's transaction): no need to wait for one under way
     if (changes.size === 0) return this.logWithoutChanges(meta);
     while (this.pendingCommit) await this.pendingCommit.done;
+    this.ticks.sync();
     const pc = new PendingCommit(this.commitWork(changes, meta), () => (this.pendingCommit = null));
     this.pendingCommit = pc;
     let start = performance.now();
@@ -453,6 +502,7 @@ export class Engine {
       for (const rec of applied) rec.table.store.maybeCompact(horizon);
       for (const [w, after] of watermarks) w.keep(after);
       done = true;
+      this.ticks.committed();
       return time;
     } catch (e) {
       this.nameFailedViews(e);
@@ -669,6 +719,7 @@ export class Engine {
       params: [],
       created,
       sharedArrangements: shared,
+      clock: this.clock,
     };
     let root = lower(plan, cx);
     if (emit) {
@@ -703,6 +754,7 @@ export class Engine {
         this.arrangements.set(arrangementKey(a.inputs[0], a.keyCols), a);
       }
     }
+    this.ticks.schedule();
     return { output, created };
   }
 
@@ -902,6 +954,9 @@ export class Engine {
     // window functions and SELECT-list set-returning functions: computed over their input's rows
     const extra = new Map(o.extra ?? []);
     const inner = { extra, chunked: o.chunked };
+    if (this.ticks.error !== null) this.checkClockBehind(plan);
+    // mz_now() (in views inlined for a transaction's own view of the tables, or written): the time its views are at
+    if (readsClock(plan)) plan = substituteClock(plan, tables.clock?.() ?? this.clock.current);
     plan = yield* materializeReadOnly(plan, params, (p) => this.readSteps(p, params, tables, inner) as Work<Row[]>, extra);
     const r = this.prepareRead(plan, params, tables, extra);
     const chunkRows = this.readChunkRows;
@@ -942,6 +997,19 @@ export class Engine {
         rr = this.relower(rr, params);
       }
     }
+  }
+
+  /** A read of a view that follows the clock, while the last tick failed: its error, naming the view. */
+  private checkClockBehind(plan: Plan): void {
+    const visit = (p: Plan): void => {
+      if (p.kind === 'scan' && this.followsClock(p.relation)) {
+        const e = this.ticks.error;
+        if (e instanceof SqlError) throw new SqlError(e.code, e.message, { hint: e.hint, where: e.where, detail: `The views that follow the clock cannot move past ${formatValue(this.clock.current, T.timestamptz)}: the change due then fails.${e.detail ? ' ' + e.detail : ''}` });
+        throw e;
+      }
+      planChildren(p).forEach(visit);
+    };
+    visit(plan);
   }
 
   /** The chunks of a read through its dataflow; null when the rows went to `stream`. */

@@ -231,6 +231,7 @@ export class Session {
   executeStatement(stmt: ParsedStatement, rawParams: readonly unknown[] = [], paramTypes: readonly (SqlType | undefined)[] = []): StatementResult {
     // another session's commit may be under way in slices: its change must be whole first
     if (this.engine.pendingCommit && touchesData(stmt)) this.engine.finishPendingCommit();
+    this.engine.syncClock(); // views that follow the clock are read at the present
     const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
     try {
       return this.executeOne(stmt, rawParams, paramTypes);
@@ -421,6 +422,7 @@ export class Session {
   async executeStatementAsync(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[], pause: () => Promise<void>, stream?: StatementStream): Promise<StatementResult> {
     // another session's commit under way in slices: wait for its end (other clients go on)
     if (this.engine.pendingCommit && touchesData(stmt)) while (this.engine.pendingCommit) await this.engine.pendingCommit.done;
+    this.engine.syncClock();
     const tag = nodeTag(stmt.node);
     if (tag === 'TransactionStmt') {
       const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
@@ -464,6 +466,7 @@ export class Session {
         if (!open) throw internalError('a finished SELECT was resumed');
         // its first run captures its inputs: never part of another session's commit
         if (!started && touchesData(stmt)) while (this.engine.pendingCommit) await this.engine.pendingCommit.done;
+        if (!started) this.engine.syncClock();
         if (!started) this.sees(stmt); // it reads the state as of its first run
         started = true;
         try {

@@ -1,7 +1,8 @@
 // A materialized view holds the latest commit's contents. A transaction that sees the tables
 // otherwise (its own uncommitted changes, or a REPEATABLE READ / SERIALIZABLE snapshot that
-// later commits have passed) computes the view's query over the tables as it sees them
-// instead, which is what PostgreSQL's semantics of the query give.
+// later commits have passed, or a snapshot taken before the clock moved views that follow it)
+// computes the view's query over the tables as it sees them instead, which is what
+// PostgreSQL's semantics of the query give.
 
 import type { Plan } from '../plan/logical.js';
 import { mapPlanChildren } from '../plan/rules/walk.js';
@@ -25,6 +26,10 @@ export function inlineStaleViews(engine: Engine, plan: Plan, txn: Transaction): 
 function staleViews(engine: Engine, txn: Transaction): Set<string> {
   const stale = new Set<string>();
   if (!txn.hasWrites && txn.snapshot === null) return stale;
+  // the clock has moved since the snapshot: views that follow it are computed at its time
+  if (txn.snapshotClock !== null && txn.snapshotClock < engine.clock.current) {
+    for (const e of engine.catalog.all()) if (engine.followsClock(e.name)) stale.add(e.name);
+  }
   for (const e of engine.catalog.all()) {
     if (e.kind !== 'table') continue;
     if (txn.touches(e) || txn.pastOf(e) !== null) for (const v of engine.viewsReading(e.name)) stale.add(v);

@@ -49,6 +49,8 @@ export interface TableReader {
   noteRead?(e: CatalogEntry): void;
   /** A lookup of `key` in unique index `index` of t (the read set, finer). */
   noteKeyRead?(t: TableEntry, index: string, key: unknown): void;
+  /** The clock time the reader's snapshot saw (views that follow the clock are computed at it); null: the present. */
+  clock?(): bigint | null;
 }
 
 class PendingTable implements PendingRows {
@@ -97,6 +99,8 @@ export class Transaction<S = unknown> {
    * reads the latest commit.
    */
   snapshot: number | null = null;
+  /** The clock's time when the snapshot was taken (mz_now() of its reads). */
+  snapshotClock: bigint | null = null;
   /** SERIALIZABLE: the commit checks that nothing the transaction read changed since its snapshot. */
   serializable = false;
   /** How to undo each DDL statement run in the transaction, in order (a rollback runs them in reverse). */
@@ -205,6 +209,10 @@ export class Transaction<S = unknown> {
 
   pastOf(t: TableEntry): number | null {
     return this.snapshot === null || t.store.unchangedSince(this.snapshot) ? null : this.snapshot;
+  }
+
+  clock(): bigint | null {
+    return this.snapshotClock;
   }
 
   /** Only SERIALIZABLE transactions keep what they read. */

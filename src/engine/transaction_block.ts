@@ -124,6 +124,7 @@ export class TransactionBlock {
     const level = this.settings.get('transaction_isolation');
     if (level !== 'repeatable read' && level !== 'serializable') return;
     txn.snapshot = this.engine.openSnapshot(txn);
+    txn.snapshotClock = this.engine.clock.current;
     txn.serializable = level === 'serializable';
   }
 

@@ -24,6 +24,10 @@ import { SetOpOp } from '../dataflow/operators/set_op.js';
 import { unsupported } from '../errors.js';
 import { GatedErrors, type Gate } from '../dataflow/gated_errors.js';
 import { schemaTypes } from './logical.js';
+import { splitTemporal } from './temporal_filter.js';
+import { andOf } from './rules/pushdown.js';
+import { TemporalFilterOp } from '../dataflow/operators/temporal_filter.js';
+import type { StepClock } from '../dataflow/clock.js';
 
 export interface LowerContext {
   /** The operator producing a scanned relation's changes (must keep integrated contents). */
@@ -38,6 +42,8 @@ export interface LowerContext {
   sharedArrangements?: ArrangeOp[];
   /** Gates of the gated join sides being lowered (plan/logical.ts, gate); set by lower(). */
   gates?: Gate[];
+  /** The clock a maintained dataflow's temporal filters follow (absent in one-shot reads, which see mz_now() as a constant). */
+  clock?: StepClock;
 }
 
 /** Where the operators being made record their errors: nowhere (they raise) outside gated sides. */
@@ -73,7 +79,12 @@ export function lower(p: Plan, cx: LowerContext): Operator {
     }
     case 'filter': {
       const input = lower(p.input, cx);
-      return make(new FilterOp(input, compileQual(p.predicate, cx.params), errorsFor(cx)));
+      const { bounds, rest } = cx.clock ? splitTemporal(p.predicate) : { bounds: [], rest: [p.predicate] };
+      const pred = andOf(rest);
+      const filtered = pred ? make(new FilterOp(input, compileQual(pred, cx.params), errorsFor(cx))) : input;
+      if (bounds.length === 0) return filtered;
+      const compiled = bounds.map((b) => ({ row: compileExpr(b.row, cx.params), isDate: b.row.type.id === 'date', now: b.now, shift: b.shift }));
+      return make(new TemporalFilterOp(filtered, compiled, cx.clock!, errorsFor(cx)));
     }
     case 'project': {
       const input = lower(p.input, cx);

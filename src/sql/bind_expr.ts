@@ -679,7 +679,7 @@ function bindSqlValueFunction(n: any, cx: ExprContext, pos?: number): Expr {
     case 'SVFOP_CURRENT_TIMESTAMP':
       return call('now');
     case 'SVFOP_LOCALTIMESTAMP':
-      return coerce(call('now'), T.timestamp, 'implicit', cx.params, pos);
+      return coerce(call('now'), T.timestamp, 'assignment', cx.params, pos);
     // the connection's user and database (expr/functions/session_info.ts)
     case 'SVFOP_CURRENT_USER':
     case 'SVFOP_CURRENT_ROLE':

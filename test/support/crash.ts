@@ -9,6 +9,7 @@ export async function crash(db: Database): Promise<void> {
   if (x.checkpointer.timer) clearInterval(x.checkpointer.timer);
   if (x.checkpointer.loading) clearImmediate(x.checkpointer.loading);
   await x.checkpointer.running;
+  db.engine.ticks.stop(); // the clock's timer dies with the process
   db.engine.wal = null;
   x.storage.close();
   x.closed = true;

@@ -425,5 +425,8 @@ fn(['now', 'current_timestamp', 'transaction_timestamp', 'statement_timestamp', 
   volatile: true,
   eval: () => currentTimestamp(),
 });
+// Materialize's clock: in a view, only in temporal filters (plan/temporal_filter.ts); in a
+// read, the time the views are at (the engine substitutes it; this is a fallback)
+fn('mz_now', { name: 'mz_now', args: [], returns: T.timestamptz, volatile: true, eval: () => currentTimestamp() });
 fn('localtimestamp', { name: 'localtimestamp', args: [], returns: T.timestamp, volatile: true, eval: () => currentTimestamp() });
 fn('current_date', { name: 'current_date', args: [], returns: T.date, volatile: true, eval: () => timestampToDate(currentTimestamp()) });

@@ -146,8 +146,11 @@ function sideOf(e: Expr, nl: number): 'left' | 'right' | 'both' | 'none' {
   return 'both';
 }
 
-/** Volatile expressions (now(), random()) must not move: they would be evaluated a different number of times. */
+/**
+ * Volatile expressions (now(), random()) must not move: they would be evaluated a different
+ * number of times. mz_now() (a temporal filter's clock) is one value per step: it may.
+ */
 export function isPure(e: Expr): boolean {
-  if (e.kind === 'call' && getFunctionImpl(e.fn).volatile) return false;
+  if (e.kind === 'call' && e.fn !== 'mz_now' && getFunctionImpl(e.fn).volatile) return false;
   return children(e).every(isPure);
 }
