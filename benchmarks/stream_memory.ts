@@ -23,6 +23,8 @@ interface Query {
   bidWatermark?: string;
   /** The view emits on window close (and releases closed windows' state). */
   emit?: boolean;
+  /** The clock follows the events: the latest bid time seen (the watermark's column), as a replay. */
+  eventClock?: boolean;
 }
 
 const WATERMARK = "date_time - INTERVAL ''4'' SECOND";
@@ -80,6 +82,15 @@ const QUERIES: Record<string, Query> = {
     stateless: false,
     tables: ['person', 'auction'],
   },
+  // a sliding window as a temporal filter: bids per auction in the last 10 seconds, with the
+  // clock at the latest bid's time; rows leave as the clock passes them
+  q5t: {
+    sql: `SELECT auction, count(*) AS bids, max(price) AS top FROM bid WHERE date_time + INTERVAL '10' SECOND > now() GROUP BY auction`,
+    stateless: false,
+    tables: ['bid'],
+    bidWatermark: 'date_time',
+    eventClock: true,
+  },
   // the soak: a tumbling-window aggregate whose state per window is constant
   soak: {
     sql: `SELECT window_start, count(*) AS bids, sum(price) AS volume, avg(price) AS mean FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
@@ -97,7 +108,11 @@ const QUERIES: Record<string, Query> = {
 
 async function runOne(name: string, events: number): Promise<void> {
   const q = QUERIES[name];
-  const db = await Database.open();
+  let clock: (() => bigint) | undefined;
+  // the watermark is the latest bid time (no delay): the clock reads it once the table exists
+  let latest: () => bigint | null = () => null;
+  if (q.eventClock) clock = () => latest() ?? 1_436_918_400_000_000n; // base_time, 2015-07-15
+  const db = await Database.open({ clock });
   const cols = { person: PERSON, auction: AUCTION, bid: BID };
   const created = [];
   for (const t of q.tables) {
@@ -105,6 +120,8 @@ async function runOne(name: string, events: number): Promise<void> {
     const watermark = t === 'bid' && q.bidWatermark ? `, watermark = '${q.bidWatermark}'` : '';
     await db.query(`CREATE TABLE ${t} (${cols[t]}) WITH (connector = 'nexmark', events_per_second = 0, max_events = ${events}, seed = 1, append_only = true, max_batch_rows = 10000${watermark})`);
   }
+  const bid = db.engine.catalog.get('bid');
+  if (q.eventClock && bid?.kind === 'table' && bid.watermark) latest = () => bid.watermark!.current;
   let changes = 0;
   if (q.stateless) {
     const { plan, deps } = bindMaintainedQuery(db.engine, parseSql(q.sql)[0].node.SelectStmt);

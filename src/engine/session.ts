@@ -33,6 +33,7 @@ import { Settings } from './settings.js';
 import { readOnlyRefusal } from './transaction_control.js';
 import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
+import { currentTimestamp } from '../expr/datetime.js';
 import type { FieldInfo } from './result.js';
 import { formatBytes } from '../dataflow/memory.js';
 
@@ -71,6 +72,12 @@ export class Session {
   readonly settings = new Settings();
   /** The connection's user and database, read by current_user / current_database(). */
   info: SessionInfo = { ...DEFAULT_SESSION_INFO };
+
+  /** What the functions of a statement starting now read: the session, and now() (the transaction's start, as PostgreSQL). */
+  private statementInfo(): SessionInfo {
+    const statementTime = currentTimestamp();
+    return { ...this.info, settings: this.settings, statementTime, transactionTime: () => this.block.txn?.startedAt ?? statementTime };
+  }
   private readonly block: TransactionBlock;
   private readonly prepared = new PreparedStatements();
 
@@ -232,7 +239,7 @@ export class Session {
     // another session's commit may be under way in slices: its change must be whole first
     if (this.engine.pendingCommit && touchesData(stmt)) this.engine.finishPendingCommit();
     this.engine.syncClock(); // views that follow the clock are read at the present
-    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+    const prevInfo = setActiveSessionInfo(this.statementInfo());
     try {
       return this.executeOne(stmt, rawParams, paramTypes);
     } finally {
@@ -331,7 +338,7 @@ export class Session {
 
   /** Run outside a statement as this session: its settings, its transaction's view of the catalog. */
   private asActive<T>(run: () => T): T {
-    const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+    const prevInfo = setActiveSessionInfo(this.statementInfo());
     this.engine.catalog.viewer = this.block.txn;
     try {
       return run();
@@ -351,7 +358,7 @@ export class Session {
     const t = this.block.enter('CopyStmt');
     let failed = false;
     const guarded = <T>(run: () => T): T => {
-      const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+      const prevInfo = setActiveSessionInfo(this.statementInfo());
       this.engine.catalog.viewer = t.txn;
       try {
         return run();
@@ -425,7 +432,7 @@ export class Session {
     this.engine.syncClock();
     const tag = nodeTag(stmt.node);
     if (tag === 'TransactionStmt') {
-      const prevInfo = setActiveSessionInfo({ ...this.info, settings: this.settings });
+      const prevInfo = setActiveSessionInfo(this.statementInfo());
       try {
         return await this.block.runSliced(stmt, pause);
       } finally {
@@ -492,7 +499,7 @@ export class Session {
    * any does; an error from `pause` (a cancel, the client gone) passes on as it is.
    */
   private async runStatement<T>(t: { txn: Txn; autocommit: boolean }, work: Work<T>, pause: () => Promise<void>, urgent: () => boolean = () => false, enough: () => boolean = () => false): Promise<{ done: true; value: T } | { done: false }> {
-    const mine = { ...this.info, settings: this.settings };
+    const mine = this.statementInfo();
     let prevInfo = setActiveSessionInfo(mine);
     this.engine.catalog.viewer = t.txn;
     let pauseError: unknown;

@@ -172,17 +172,19 @@ function planInputs(p: Plan): Plan[] {
   return out;
 }
 
-/** Whether a plan reads the clock (a temporal filter, or an ad-hoc mz_now()). */
+const clockReaders = new WeakMap<Plan, boolean>();
+
+/** Whether a plan reads the clock (a temporal filter, or an ad-hoc mz_now()); cached per plan (reads ask each time). */
 export function readsClock(p: Plan): boolean {
-  let found = false;
-  const visit = (q: Plan): void => {
-    mapPlanExprs(q, (e) => {
-      if (!found && callsNow(e, CLOCK_SET)) found = true;
-      return e;
-    });
-    if (!found) planInputs(q).forEach(visit);
-  };
-  visit(p);
+  let found = clockReaders.get(p);
+  if (found !== undefined) return found;
+  found = false;
+  mapPlanExprs(p, (e) => {
+    found ||= callsNow(e, CLOCK_SET);
+    return e;
+  });
+  found ||= planInputs(p).some(readsClock);
+  clockReaders.set(p, found);
   return found;
 }
 

@@ -11,6 +11,7 @@ import {
   floorDiv, isFiniteTs, justifyDays, justifyHours, justifyInterval, makeDate, timestampToDate, tmToTs, tsToTm, type Tm,
 } from '../datetime.js';
 import { T, fn } from './core.js';
+import { activeSessionInfo } from './session_info.js';
 
 type Unit =
   | 'epoch' | 'us' | 'ms' | 's' | 'min' | 'h' | 'd' | 'w' | 'mon' | 'q' | 'y' | 'dec' | 'c' | 'mil'
@@ -416,17 +417,15 @@ fn('isfinite', { name: 'timestamp_finite', args: [T.timestamp], returns: T.bool,
 fn('isfinite', { name: 'timestamptz_finite', args: [T.timestamptz], returns: T.bool, eval: (v) => isFiniteTs(v[0] as bigint) });
 fn('isfinite', { name: 'interval_finite', args: [T.interval], returns: T.bool, eval: () => true });
 
-// --- current time (volatile: refused in materialized views) ---
-
-fn(['now', 'current_timestamp', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp'], {
-  name: 'now',
-  args: [],
-  returns: T.timestamptz,
-  volatile: true,
-  eval: () => currentTimestamp(),
-});
+// --- current time (volatile: refused in materialized views, but for temporal filters) ---
+// now() is the transaction's start, as in PostgreSQL; statement_timestamp() the statement's;
+// clock_timestamp() the time of the call. Outside a session, all three are the call's time.
+const transactionTime = (): bigint => activeSessionInfo().transactionTime?.() ?? currentTimestamp();
+fn(['now', 'current_timestamp', 'transaction_timestamp'], { name: 'now', args: [], returns: T.timestamptz, volatile: true, eval: () => transactionTime() });
+fn('statement_timestamp', { name: 'statement_timestamp', args: [], returns: T.timestamptz, volatile: true, eval: () => activeSessionInfo().statementTime ?? currentTimestamp() });
+fn('clock_timestamp', { name: 'clock_timestamp', args: [], returns: T.timestamptz, volatile: true, eval: () => currentTimestamp() });
 // Materialize's clock: in a view, only in temporal filters (plan/temporal_filter.ts); in a
 // read, the time the views are at (the engine substitutes it; this is a fallback)
 fn('mz_now', { name: 'mz_now', args: [], returns: T.timestamptz, volatile: true, eval: () => currentTimestamp() });
-fn('localtimestamp', { name: 'localtimestamp', args: [], returns: T.timestamp, volatile: true, eval: () => currentTimestamp() });
-fn('current_date', { name: 'current_date', args: [], returns: T.date, volatile: true, eval: () => timestampToDate(currentTimestamp()) });
+fn('localtimestamp', { name: 'localtimestamp', args: [], returns: T.timestamp, volatile: true, eval: () => transactionTime() });
+fn('current_date', { name: 'current_date', args: [], returns: T.date, volatile: true, eval: () => timestampToDate(transactionTime()) });

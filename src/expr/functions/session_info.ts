@@ -16,6 +16,10 @@ export interface SessionInfo {
   database: string;
   /** The session's settings (pg_settings shows them); absent outside a session. */
   settings?: SettingsView;
+  /** When the executing statement started (statement_timestamp()), µs since the epoch. */
+  statementTime?: bigint;
+  /** When its transaction started (now(), current_timestamp). */
+  transactionTime?: () => bigint;
 }
 
 export interface SettingsView {
