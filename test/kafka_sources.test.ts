@@ -16,7 +16,7 @@ let server: TestServer;
 let client: pg.Client;
 let oracle: Oracle;
 
-const TOPICS = { 'db.public.customers': 3, 'db.public.orders': 3, customers_upsert: 3, clicks: 3, bad: 1, restart: 2, late: 1, payments: 1 };
+const TOPICS = { 'db.public.customers': 3, 'db.public.orders': 3, customers_upsert: 3, clicks: 3, bad: 1, restart: 2, late: 1, payments: 1, ticks: 2 };
 
 beforeAll(async () => {
   mock = await startMockKafka(TOPICS);
@@ -279,6 +279,39 @@ describe("start = 'latest' and append-only", () => {
     await caughtUp('recent', 'bad');
     expect((await client.query('SELECT * FROM recent_sum')).rows).toEqual([{ c: '2', s: '30' }]);
     await expect(client.query('SELECT * FROM recent')).rejects.toMatchObject({ code: '0A000' });
+  }, 30_000);
+});
+
+describe('watermarks per partition', () => {
+  it('hold the watermark at the least partition, drop only rows late for it, and pass over an idle partition', async () => {
+    const at = (s: number) => `2024-05-01 10:00:${String(s).padStart(2, '0')}`;
+    const tick = async (partition: number, ...seconds: number[]) => {
+      await producer.send({ topic: 'ticks', messages: seconds.map((s) => ({ partition, value: JSON.stringify({ ts: at(s), v: s }) })) });
+      await caughtUp('ticks', 'ticks');
+    };
+    await client.query(`CREATE TABLE ticks (ts timestamp, v int) WITH (connector = 'kafka', brokers = '${mock.brokers}', topic = 'ticks', format = 'json',
+      append_only = true, watermark = 'ts - INTERVAL ''1 second''', watermark_idle_timeout = '4 seconds')`);
+    await client.query('CREATE MATERIALIZED VIEW ticks_seen AS SELECT v FROM ticks');
+    const status = async () => (await client.query("SELECT watermark, late_rows::int AS late, partitions FROM tributary_catalog.late_events WHERE table_name = 'ticks'")).rows[0];
+    const seen = async () => (await client.query('SELECT v FROM ticks_seen ORDER BY v')).rows.map((r) => r.v);
+    // partition 1 lags: the watermark is its time less the delay, not partition 0's
+    await tick(0, 10, 20);
+    await tick(1, 5);
+    expect(await status()).toEqual({ watermark: at(4), late: 0, partitions: `0: ${at(19)}, 1: ${at(4)}` });
+    // so its rows behind partition 0 are not late; a row behind its own watermark is
+    await tick(1, 6, 3);
+    expect(await status()).toEqual({ watermark: at(5), late: 1, partitions: `0: ${at(19)}, 1: ${at(5)}` });
+    expect(await seen()).toEqual([5, 6, 10, 20]);
+    // partition 1 goes quiet: once it has been idle for the timeout, partition 0 alone moves the watermark
+    await new Promise((r) => setTimeout(r, 4200));
+    await tick(0, 30);
+    expect(await status()).toEqual({ watermark: at(29), late: 1, partitions: `0: ${at(29)}, 1: idle` });
+    // and when it speaks again, its rows behind that are late
+    await tick(1, 7, 40);
+    expect(await status()).toEqual({ watermark: at(29), late: 2, partitions: `0: ${at(29)}, 1: ${at(39)}` });
+    expect(await seen()).toEqual([5, 6, 10, 20, 30, 40]);
+    await expect(client.query("CREATE TABLE y (ts timestamp) WITH (append_only = true, watermark = 'ts', watermark_idle_timeout = '1 second')")).rejects.toMatchObject({ code: '22023' });
+    await expect(client.query(`CREATE TABLE y (ts timestamp) WITH (connector = 'kafka', brokers = '${mock.brokers}', topic = 'ticks', format = 'json', append_only = true, watermark = 'ts', watermark_idle_timeout = '0 seconds')`)).rejects.toMatchObject({ code: '22023' });
   }, 30_000);
 });
 

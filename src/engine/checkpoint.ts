@@ -39,8 +39,8 @@ export interface EngineCheckpoint {
   time: number;
   ddl: readonly DdlEntry[];
   sources: { table: string; positions: [number, number][] }[];
-  /** Each watermark's value (microseconds, as text for JSON; null before the first row). */
-  watermarks: { table: string; value: string | null }[];
+  /** Each watermark's value (microseconds, as text for JSON; null before the first row), and per partition of a source's. */
+  watermarks: { table: string; value: string | null; partitions?: [number, string | null][] }[];
   tables: { name: string; rows: Batch }[];
   operators: { sig: string; kind: string; state: Uint8Array }[];
 }
@@ -61,7 +61,11 @@ export function takeCheckpoint(engine: Engine, lsn: number): EngineCheckpoint {
   const watermarks: EngineCheckpoint['watermarks'] = [];
   for (const e of engine.catalog.all()) {
     if (e.kind !== 'table') continue;
-    if (e.watermark) watermarks.push({ table: e.name, value: e.watermark.value === null ? null : String(e.watermark.value) });
+    if (e.watermark) {
+      const m = e.watermark.logged(e.name, e.watermark.saved);
+      const text = (v: bigint | null) => (v === null ? null : String(v));
+      watermarks.push({ table: e.name, value: text(m.value), partitions: m.partitions.map(([p, v]) => [p, text(v)]) });
+    }
     if (e.store.keepsRows) tables.push({ name: e.name, rows: e.store.scan() });
     const p = engine.sourcePositions.get(e);
     if (p) sources.push({ table: e.name, positions: [...p] });
@@ -132,7 +136,8 @@ export function restoreCheckpoint(engine: Engine, cp: EngineCheckpoint): void {
   for (const w of cp.watermarks) {
     const t = engine.catalog.get(w.table) as TableEntry | undefined;
     if (t?.kind !== 'table' || !t.watermark) throw mismatch(`table "${w.table}" has no watermark`);
-    t.watermark.restore(w.value === null ? null : BigInt(w.value));
+    const big = (v: string | null) => (v === null ? null : BigInt(v));
+    t.watermark.restore(big(w.value), (w.partitions ?? []).map(([p, v]) => [p, big(v)] as const));
   }
 }
 

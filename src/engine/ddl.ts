@@ -1,7 +1,8 @@
 // CREATE TABLE / VIEW / MATERIALIZED VIEW and DROP.
 
 import { emitOnCloseSpec, emitOption } from '../plan/emit_on_close.js';
-import { TableWatermark } from '../sources/watermark.js';
+import { DEFAULT_IDLE_MS, TableWatermark } from '../sources/watermark.js';
+import { Interval } from '../expr/interval.js';
 import type { CatalogEntry, ColumnDef, IndexEntry } from '../catalog/catalog.js';
 import type { Transaction } from './transaction.js';
 import type { Batch } from '../dataflow/batch.js';
@@ -128,12 +129,30 @@ export function createTable(engine: Engine, n: any, inTransaction = false): Stat
     const target = select?.targetList;
     if (!target || target.length !== 1 || select.fromClause) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid watermark "${options.watermark}": it must be one expression`);
     const scope = new Scope(columns.map((c) => ({ qualifier: name, name: c.name, type: c.type, nullable: !c.notNull })));
-    watermark = TableWatermark.of(bindExprIn(target[0].ResTarget.val, scope, env, 'a watermark'), columns, options.watermark);
+    watermark = TableWatermark.of(bindExprIn(target[0].ResTarget.val, scope, env, 'a watermark'), columns, options.watermark, options.connector === 'kafka' ? idleTimeoutMs(options.watermarkIdleTimeout) : null);
   }
+  if (options.watermarkIdleTimeout !== null && options.connector !== 'kafka') {
+    throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'watermark_idle_timeout applies only to a table fed by a Kafka topic', { hint: 'Its partitions have watermarks of their own; other tables have one.' });
+  }
+  if (options.watermarkIdleTimeout !== null && options.watermark === null) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, 'watermark_idle_timeout needs a watermark');
   const table = engine.addTable({ kind: 'table', name, columns, primaryKey, appendOnly: options.appendOnly, watermark }, !options.connector);
   for (const u of uniques) table.store.addUnique(u.name, u.cols);
   if (startSource) engine.startFeed(() => startSource(engine, table));
   return { command: 'CREATE TABLE' };
+}
+
+/** `watermark_idle_timeout`: an interval of days and time, above zero, in milliseconds (default DEFAULT_IDLE_MS). */
+function idleTimeoutMs(text: string | null): number {
+  if (text === null) return DEFAULT_IDLE_MS;
+  let iv: Interval | null = null;
+  try {
+    iv = Interval.parse(text);
+  } catch {
+    // refused below
+  }
+  const ms = iv && iv.months === 0 ? iv.days * 86_400_000 + Number(iv.micros) / 1000 : NaN;
+  if (!(ms > 0)) throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for option "watermark_idle_timeout": "${text}"`, { hint: "Give an interval above zero, such as '10 seconds'." });
+  return ms;
 }
 
 function checkSchema(rel: any) {

@@ -4,7 +4,7 @@
 
 import type { EmitOnClose } from '../plan/emit_on_close.js';
 import { WindowCloseOp } from '../dataflow/operators/window_close.js';
-import type { TableWatermark } from '../sources/watermark.js';
+import type { LoggedWatermark, TableWatermark } from '../sources/watermark.js';
 import { Catalog, type CatalogEntry, type IndexEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
 import { Circuit, failedOperator, hydrate } from '../dataflow/circuit.js';
 import { BatchBuilder, batchFromRows, concatBatches, emptyBatch, rowAt, sliceBatch, type Batch } from '../dataflow/batch.js';
@@ -45,6 +45,8 @@ export interface TableChanges {
   inserts: Row[] | Batch;
   /** The table's compaction count when the transaction read the ids it deletes (Transaction). */
   idEpoch?: number;
+  /** For a partitioned source's table: the partition of each insert (its watermark is per partition). */
+  partitions?: ArrayLike<number>;
 }
 
 /** Record the keys of a written row in each unique index of its table (serializable checks). */
@@ -75,6 +77,8 @@ export interface CommitMeta {
   sources?: CommitRecord['sources'];
   /** Recovery: the replayed commit's timestamp. */
   time?: number;
+  /** Recovery: the watermarks the replayed commit left (its rows were all accepted). */
+  watermarks?: readonly LoggedWatermark[];
 }
 
 /** Where committed transactions are logged before they count (storage/durability.ts). */
@@ -417,12 +421,15 @@ export class Engine {
     const chunk = this.readChunkRows;
     // watermarks: each table's state after this commit's rows, kept if the commit is
     const watermarks: [TableWatermark, ReturnType<TableWatermark['filter']>['after']][] = [];
+    const loggedMarks: LoggedWatermark[] = [];
     try {
       for (let [table, ch] of changes) {
         if (table.watermark && ch.inserts.length > 0) {
           // late rows are dropped before the table, the log and the views see them
-          const f = table.watermark.filter(ch.inserts);
+          const replayed = meta?.watermarks?.find((w) => w.table === table.name);
+          const f = replayed ? table.watermark.replayed(ch.inserts, replayed) : table.watermark.filter(ch.inserts, ch.partitions);
           watermarks.push([table.watermark, f.after]);
+          loggedMarks.push(table.watermark.logged(table.name, f.after));
           table.watermark.stage(f.after);
           ch = { ...ch, inserts: f.accepted };
         }
@@ -488,7 +495,7 @@ export class Engine {
       // failure to write it (disk full) undoes the commit like any failure of its step
       const writeAhead = wal
         ? () => {
-            this.lastCommitLsn = wal.append({ time, ddl: meta?.ddl ?? [], tables: logged, sources: meta?.sources ?? [] });
+            this.lastCommitLsn = wal.append({ time, ddl: meta?.ddl ?? [], tables: logged, sources: meta?.sources ?? [], watermarks: loggedMarks });
             this.noteLogged(meta?.ddl ?? [], meta?.sources ?? []);
           }
         : undefined;

@@ -57,7 +57,7 @@ export class LogReplay {
       changes.set(table, { deletes: deletedIds(table, t, this.finders, rec.lsn), inserts });
       this.report.rows += t.deletes.length + inserts.length;
     }
-    if (changes.size > 0) engine.commit(changes, { time: r.time });
+    if (changes.size > 0) engine.commit(changes, { time: r.time, watermarks: r.watermarks });
     else engine.timestamp = Math.max(engine.timestamp, r.time);
     engine.noteLogged(r.ddl, r.sources);
   }

@@ -14,13 +14,20 @@ export interface ChangeError {
   reason: string;
 }
 
-export function tableChanges(table: TableEntry, changes: readonly RowChange[], errors: ChangeError[]): TableChanges {
+/** `partitionOf`: the partition of change i's message (a partitioned watermark needs each insert's). */
+export function tableChanges(table: TableEntry, changes: readonly RowChange[], errors: ChangeError[], partitionOf?: (i: number) => number): TableChanges {
   const store = table.store;
   const inserts: Row[] = [];
   if (!table.primaryKey) {
     // no key: only appends are meaningful (the decoders emit nothing else for such tables)
-    for (const c of changes) if (c.kind === 'insert') inserts.push(c.row);
-    return { deletes: [], inserts };
+    const partitions: number[] | undefined = partitionOf && table.watermark ? [] : undefined;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i];
+      if (c.kind !== 'insert') continue;
+      inserts.push(c.row);
+      partitions?.push(partitionOf!(i));
+    }
+    return { deletes: [], inserts, partitions };
   }
   // key → the row it has at the end of the poll (null: deleted)
   const net = new Map<unknown, Row | null>();

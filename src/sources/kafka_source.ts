@@ -53,6 +53,8 @@ export class KafkaSource extends SourceRunner {
           from.set(m.partition, known ?? (this.options.start === 'earliest' ? m.low : m.high));
           this.partition(m.partition, from.get(m.partition)!).highWatermark = m.high;
         }
+        // every partition holds the table's watermark back until it has rows or is idle
+        this.table.watermark?.knowPartitions(marks.map((m) => m.partition));
         if (this.stopped) {
           await consumer.stop().catch(() => {});
           return;

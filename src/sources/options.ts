@@ -21,6 +21,8 @@ export interface TableOptions {
   appendOnly: boolean;
   /** `watermark = 'ts - INTERVAL ''5 seconds'''`: the expression's text (sources/watermark.ts). */
   watermark: string | null;
+  /** `watermark_idle_timeout = '10 seconds'`: when a Kafka partition stops holding the watermark back. */
+  watermarkIdleTimeout: string | null;
   /** The connector's options, `namespace.name` → value, without `connector` itself. */
   options: Map<string, string>;
 }
@@ -40,18 +42,20 @@ export function readTableOptions(defElems: readonly any[] | undefined): TableOpt
   options.delete('append_only');
   const watermark = options.get('watermark') ?? null;
   options.delete('watermark');
+  const watermarkIdleTimeout = options.get('watermark_idle_timeout') ?? null;
+  options.delete('watermark_idle_timeout');
   if (connector === undefined) {
     for (const name of options.keys()) {
       if (!HEAP_PARAMETERS.has(name) && !name.startsWith('toast.')) throw unrecognized(name);
     }
-    return { connector: null, appendOnly, watermark, options: new Map() };
+    return { connector: null, appendOnly, watermark, watermarkIdleTimeout, options: new Map() };
   }
   if (!CONNECTORS.includes(connector as Connector)) {
     throw new SqlError(SQLSTATE.INVALID_PARAMETER_VALUE, `invalid value for option "connector": "${connector}"`, {
       hint: `Valid connectors are ${CONNECTORS.map((c) => `"${c}"`).join(', ')}.`,
     });
   }
-  return { connector: connector as Connector, appendOnly, watermark, options };
+  return { connector: connector as Connector, appendOnly, watermark, watermarkIdleTimeout, options };
 }
 
 function optionText(arg: any): string {

@@ -192,7 +192,7 @@ export abstract class SourceRunner implements TableFeed {
       }
     }
     const errors: ChangeError[] = [];
-    const tc = tableChanges(this.table, changes, errors);
+    const tc = tableChanges(this.table, changes, errors, (i) => polled[owner[i]].message.partition);
     if (errors.length > 0) {
       // a change that contradicts the table (an insert of a present key): leave its message out
       const bad = new Set(errors.map((e) => owner[e.index]));

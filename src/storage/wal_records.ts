@@ -9,6 +9,7 @@ import type { Row } from '../expr/value.js';
 import type { TypeId } from '../sql/types.js';
 import { ByteReader, ByteWriter } from './value_codec.js';
 import { internalError } from '../errors.js';
+import type { LoggedWatermark } from '../sources/watermark.js';
 
 export type DdlEntry =
   /** A statement to run again as it was run: its text and the session settings it saw. */
@@ -37,9 +38,12 @@ export interface CommitRecord {
   tables: readonly LoggedTable[];
   /** Per source table: the position each partition goes on from after this commit. */
   sources: readonly { table: string; positions: readonly (readonly [number, number])[] }[];
+  /** The watermarks of the tables it inserted into, as it left them (replay restores them). */
+  watermarks?: readonly LoggedWatermark[];
 }
 
-const FORMAT = 1;
+/** Format 2 adds the watermarks; format 1 records (no watermark logged) are still read. */
+const FORMAT = 2;
 
 export function encodeCommit(w: ByteWriter, r: CommitRecord): Buffer {
   w.reset();
@@ -83,6 +87,17 @@ export function encodeCommit(w: ByteWriter, r: CommitRecord): Buffer {
       w.f64(next);
     }
   }
+  const marks = r.watermarks ?? [];
+  w.u32(marks.length);
+  for (const m of marks) {
+    w.string(m.table);
+    w.value(m.value);
+    w.u32(m.partitions.length);
+    for (const [p, max] of m.partitions) {
+      w.f64(p);
+      w.value(max);
+    }
+  }
   return w.bytes();
 }
 
@@ -107,7 +122,7 @@ function writeRows(w: ByteWriter, rows: readonly Row[] | Batch): void {
 export function decodeCommit(buf: Buffer): CommitRecord {
   const r = new ByteReader(buf);
   const format = r.u8();
-  if (format !== FORMAT) throw internalError(`write-ahead log record of unknown format ${format}`);
+  if (format !== FORMAT && format !== 1) throw internalError(`write-ahead log record of unknown format ${format}`);
   const time = r.f64();
   const ddl: DdlEntry[] = [];
   for (let n = r.u32(); n > 0; n--) {
@@ -138,7 +153,17 @@ export function decodeCommit(buf: Buffer): CommitRecord {
     for (let k = r.u32(); k > 0; k--) positions.push([r.f64(), r.f64()]);
     sources.push({ table, positions });
   }
-  return { time, ddl, tables, sources };
+  const watermarks: LoggedWatermark[] = [];
+  if (format >= 2) {
+    for (let n = r.u32(); n > 0; n--) {
+      const table = r.string();
+      const value = r.value() as bigint | null;
+      const partitions: [number, bigint | null][] = [];
+      for (let k = r.u32(); k > 0; k--) partitions.push([r.f64(), r.value() as bigint | null]);
+      watermarks.push({ table, value, partitions });
+    }
+  }
+  return { time, ddl, tables, sources, watermarks };
 }
 
 function readRows(r: ByteReader): Row[] {

@@ -24,9 +24,13 @@ export const SOURCE_ERROR_COLUMNS: Col[] = [
   ['key', T.text], ['recorded_at', T.timestamptz],
 ];
 
-/** One row per table with a watermark: where event time stands and the late rows dropped since the server started. */
+/**
+ * One row per table with a watermark: where event time stands and the late rows dropped since
+ * the server started; for a Kafka source's table, each partition's own watermark (or idle).
+ */
 export const LATE_EVENT_COLUMNS: Col[] = [
   ['table_name', T.text], ['time_column', T.text], ['watermark_expression', T.text], ['watermark', T.text], ['late_rows', T.int8], ['last_late_time', T.text],
+  ['partitions', T.text],
 ];
 
 export interface TributaryRelation {
