@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Database } from '../src/index.js';
 import { parseSql } from '../src/sql/parser.js';
 import { bindMaintainedQuery } from '../src/engine/ddl.js';
+import { JoinOp } from '../src/dataflow/operators/join.js';
 
 const PERSON = 'id bigint, name text, email_address text, credit_card text, city text, state text, date_time timestamp, extra text';
 const AUCTION = 'id bigint, item_name text, description text, initial_bid bigint, reserve bigint, date_time timestamp, expires timestamp, seller bigint, category bigint, extra text';
@@ -19,8 +20,8 @@ interface Query {
   /** Stateless: subscribed to without a snapshot; otherwise a materialized view. */
   stateless: boolean;
   tables: ('person' | 'auction' | 'bid')[];
-  /** The bid table's watermark (docs/event-time.md), if any. */
-  bidWatermark?: string;
+  /** The watermark (docs/event-time.md) of each of its tables, if any. */
+  watermark?: string;
   /** The view emits on window close (and releases closed windows' state). */
   emit?: boolean;
   /** The clock follows the events: the latest bid time seen (the watermark's column), as a replay. */
@@ -61,19 +62,19 @@ const QUERIES: Record<string, Query> = {
           SELECT c.auction, c.window_start, c.n FROM c JOIN (SELECT window_start, max(n) AS m FROM c GROUP BY window_start) top ON c.window_start = top.window_start AND c.n = top.m`,
     stateless: false,
     tables: ['bid'],
-    bidWatermark: WATERMARK,
+    watermark: WATERMARK,
   },
   q7w: {
     sql: `SELECT window_start, max(price) AS top, count(*) AS bids FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
     stateless: false,
     tables: ['bid'],
-    bidWatermark: WATERMARK,
+    watermark: WATERMARK,
   },
   q7c: {
     sql: `SELECT window_start, max(price) AS top, count(*) AS bids FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
     stateless: false,
     tables: ['bid'],
-    bidWatermark: WATERMARK,
+    watermark: WATERMARK,
     emit: true,
   },
   q8w: {
@@ -81,6 +82,7 @@ const QUERIES: Record<string, Query> = {
           JOIN tumble(auction, date_time, INTERVAL '10' SECOND) a ON p.id = a.seller AND p.window_start = a.window_start`,
     stateless: false,
     tables: ['person', 'auction'],
+    watermark: WATERMARK,
   },
   // a sliding window as a temporal filter: bids per auction in the last 10 seconds, with the
   // clock at the latest bid's time; rows leave as the clock passes them
@@ -88,7 +90,7 @@ const QUERIES: Record<string, Query> = {
     sql: `SELECT auction, count(*) AS bids, max(price) AS top FROM bid WHERE date_time + INTERVAL '10' SECOND > now() GROUP BY auction`,
     stateless: false,
     tables: ['bid'],
-    bidWatermark: 'date_time',
+    watermark: 'date_time',
     eventClock: true,
   },
   // the soak: a tumbling-window aggregate whose state per window is constant
@@ -96,7 +98,7 @@ const QUERIES: Record<string, Query> = {
     sql: `SELECT window_start, count(*) AS bids, sum(price) AS volume, avg(price) AS mean FROM tumble(bid, date_time, INTERVAL '10' SECOND) GROUP BY window_start`,
     stateless: false,
     tables: ['bid'],
-    bidWatermark: WATERMARK,
+    watermark: WATERMARK,
   },
   q8: {
     sql: `SELECT p.id, p.name, a.reserve FROM person p JOIN auction a
@@ -117,7 +119,7 @@ async function runOne(name: string, events: number): Promise<void> {
   const created = [];
   for (const t of q.tables) {
     created.push(t);
-    const watermark = t === 'bid' && q.bidWatermark ? `, watermark = '${q.bidWatermark}'` : '';
+    const watermark = q.watermark ? `, watermark = '${q.watermark}'` : '';
     await db.query(`CREATE TABLE ${t} (${cols[t]}) WITH (connector = 'nexmark', events_per_second = 0, max_events = ${events}, seed = 1, append_only = true, max_batch_rows = 10000${watermark})`);
   }
   const bid = db.engine.catalog.get('bid');
@@ -145,8 +147,12 @@ async function runOne(name: string, events: number): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const rows = q.stateless ? changes : Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM v')).rows[0].n);
-  const late = q.bidWatermark ? Number((await db.query<{ n: bigint }>('SELECT late_rows AS n FROM tributary_catalog.late_events')).rows[0].n) : null;
-  console.log(JSON.stringify({ query: name, events, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(events / seconds), outputRows: rows, lateRows: late, samples }));
+  const late = q.watermark ? Number((await db.query<{ n: bigint }>('SELECT sum(late_rows)::int8 AS n FROM tributary_catalog.late_events')).rows[0].n) : null;
+  // a join on windows keeps the rows of open windows only (closed_windows.ts)
+  const view = q.stateless ? undefined : db.engine.catalog.get('v');
+  const join = view?.kind === 'materialized view' ? view.operators.find((o) => o instanceof JoinOp && o.closer) : undefined;
+  const joinRows = join instanceof JoinOp ? join.closer!.sizes() : null;
+  console.log(JSON.stringify({ query: name, events, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(events / seconds), outputRows: rows, lateRows: late, joinRows, samples }));
   await db.close();
 }
 
@@ -162,7 +168,7 @@ if (arg === '--child') {
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try {
       const o = JSON.parse(line);
-      console.log(`${o.query}: ${o.events} events in ${o.seconds} s (${o.eventsPerSecond}/s), ${o.outputRows} output rows${o.lateRows !== null ? `, ${o.lateRows} late rows dropped` : ''}; RSS MiB by events: ${o.samples.map((s: { events: number; rssMiB: number }) => `${(s.events / 1e6).toFixed(1)}M:${s.rssMiB}`).join(' ')}`);
+      console.log(`${o.query}: ${o.events} events in ${o.seconds} s (${o.eventsPerSecond}/s), ${o.outputRows} output rows${o.lateRows !== null ? `, ${o.lateRows} late rows dropped` : ''}${o.joinRows ? `, join state ${o.joinRows.join(' + ')} rows` : ''}; RSS MiB by events: ${o.samples.map((s: { events: number; rssMiB: number }) => `${(s.events / 1e6).toFixed(1)}M:${s.rssMiB}`).join(' ')}`);
     } catch {
       console.log(`${name}: failed (${r.status}) ${line}`);
     }

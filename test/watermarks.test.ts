@@ -174,6 +174,71 @@ describe('watermarks', () => {
     await db.close();
   });
 
+  it('release the state of windows that closed in a view that shows them as they change', async () => {
+    const db = await Database.open();
+    await db.query("CREATE TABLE s (v int, ts timestamp) WITH (append_only = true, watermark = 'ts - INTERVAL ''30'' SECOND')");
+    await db.query("CREATE MATERIALIZED VIEW top AS SELECT max(v) AS m, window_start, count(*) AS n FROM tumble(s, ts, interval '1 minute') GROUP BY window_start");
+    const agg = (db.engine.catalog.get('top') as { operators: object[] }).operators.find((o) => o instanceof AggregateOp) as unknown as { live: number };
+    // every window shows at once; the aggregate keeps at most the open minute and the one before
+    for (let minute = 0; minute < 60; minute++) {
+      db.insert('s', Array.from({ length: 10 }, (_, k) => [k * minute, `2024-05-01 10:${String(minute).padStart(2, '0')}:${String(k * 5).padStart(2, '0')}`]));
+      expect(agg.live).toBeLessThanOrEqual(2);
+      const shown = (await db.query<{ m: number; n: bigint }>('SELECT m, n FROM top ORDER BY window_start')).rows;
+      expect(shown).toEqual(Array.from({ length: minute + 1 }, (_, w) => ({ m: 9 * w, n: 10n })));
+    }
+    await db.close();
+  });
+
+  it('let joins on windows (TUMBLE, HOP) forget the windows both watermarks have closed, their views equal to PostgreSQL', async () => {
+    const side = fc.record({ k: fc.integer({ min: 0, max: 3 }), ts: fc.option(fc.integer({ min: 0, max: 3 * 3600 }), { freq: 12 }) });
+    const batch = fc.record({ table: fc.constantFrom('l', 'r'), rows: fc.array(side, { minLength: 1, maxLength: 5 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 16 }), async (batches) => {
+        const db = await Database.open();
+        // l's watermark trails by 10 minutes, r's by 5: each closes the other's windows
+        await db.query(`CREATE TABLE l (k int, ts timestamp) WITH (append_only = true, watermark = 'ts - INTERVAL ''${DELAY_S}'' SECOND')`);
+        await db.query("CREATE TABLE r (k int, ts timestamp) WITH (append_only = true, watermark = 'ts - INTERVAL ''300'' SECOND')");
+        const view = `SELECT a.k, a.window_start, a.ts AS lt, b.ts AS rt FROM tumble(l, ts, interval '15' minute) a JOIN tumble(r, ts, interval '15' minute) b ON a.k = b.k AND a.window_start = b.window_start`;
+        await db.query(`CREATE MATERIALIZED VIEW joined AS ${view}`);
+        await db.query("CREATE MATERIALIZED VIEW hopped AS SELECT a.k, a.window_start, count(*) AS n FROM hop(l, ts, interval '5' minute, interval '15' minute) a JOIN hop(r, ts, interval '5' minute, interval '15' minute) b ON a.k = b.k AND a.window_start = b.window_start GROUP BY 1, 2");
+        const hopJoin = (db.engine.catalog.get('hopped') as { operators: object[] }).operators.find((o) => (o as { closer?: unknown }).closer);
+        expect(hopJoin, 'the HOP join prunes closed windows').toBeDefined();
+        const join = (db.engine.catalog.get('joined') as { operators: object[] }).operators.find((o) => (o as { closer?: unknown }).closer) as { closer: { sizes(): [number, number] } } | undefined;
+        expect(join, 'the join prunes closed windows').toBeDefined();
+        await oracle.exec('DROP TABLE IF EXISTS la, ra; CREATE TABLE la (k int, ts timestamp); CREATE TABLE ra (k int, ts timestamp)');
+        // the model: each table's watermark, and which rows each side still needs
+        const wm: Record<string, number | null> = { l: null, r: null };
+        const delay: Record<string, number> = { l: DELAY_S, r: 300 };
+        const held: Record<string, number[]> = { l: [], r: [] };
+        for (const { table, rows } of batches) {
+          const accepted = rows.filter((e) => {
+            const w = wm[table];
+            if (w !== null && (e.ts === null || e.ts < w)) return false;
+            if (e.ts !== null && (w === null || e.ts - delay[table] > w)) wm[table] = e.ts - delay[table];
+            return true;
+          });
+          const values = (evs: typeof rows) => evs.map((e) => `(${e.k}, ${e.ts === null ? 'NULL' : `timestamp '2024-05-01' + interval '${e.ts} seconds'`})`).join(', ');
+          await db.query(`INSERT INTO ${table} VALUES ${values(rows)}`);
+          if (accepted.length) await oracle.exec(`INSERT INTO ${table}a VALUES ${values(accepted)}`);
+          held[table].push(...accepted.map((e) => (e.ts === null ? -1 : e.ts - (e.ts % 900) + 900)));
+          const ours = (await db.query('SELECT * FROM joined', [], { format: 'text', rowMode: 'array' })).rows as unknown as (string | null)[][];
+          const theirs = await oracle.rows(`SELECT a.k, date_bin(interval '15 minutes', a.ts, ${EPOCH}), a.ts, b.ts FROM la a JOIN ra b ON a.k = b.k AND date_bin(interval '15 minutes', a.ts, ${EPOCH}) = date_bin(interval '15 minutes', b.ts, ${EPOCH})`);
+          expect(sortedRows(ours)).toEqual(sortedRows(theirs));
+          const hop = (t: string) => `SELECT k, date_bin(interval '5 minutes', ts, ${EPOCH}) - s * interval '5 minutes' AS ws FROM ${t}, generate_series(0, 2) s WHERE ts IS NOT NULL`;
+          const hopped = (await db.query('SELECT * FROM hopped', [], { format: 'text', rowMode: 'array' })).rows as unknown as (string | null)[][];
+          expect(sortedRows(hopped), 'hopped').toEqual(sortedRows(await oracle.rows(`SELECT a.k, a.ws, count(*) FROM (${hop('la')}) a JOIN (${hop('ra')}) b ON a.k = b.k AND a.ws = b.ws GROUP BY 1, 2`)));
+          // a side keeps (as distinct rows, at most) its rows of windows the other's watermark has not closed
+          const open = (t: string, other: string) => held[t].filter((end) => end === -1 || wm[other] === null || end > wm[other]!).length;
+          const [lSize, rSize] = join!.closer.sizes();
+          expect(lSize).toBeLessThanOrEqual(open('l', 'r'));
+          expect(rSize).toBeLessThanOrEqual(open('r', 'l'));
+        }
+        await db.close();
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+
   it('are refused where they cannot hold', async () => {
     const db = await Database.open();
     const err = (q: string) => db.query(q).then(() => null, (e) => `${e.code} ${e.message}`);

@@ -2,7 +2,7 @@
 // transactions as circuit steps, creates and drops materialized views (hydrating new ones from
 // current data), and evaluates ad-hoc reads against one consistent timestamp.
 
-import type { EmitOnClose } from '../plan/emit_on_close.js';
+import { closingGroupColumn, windowOfExpr, type EmitOnClose } from '../plan/emit_on_close.js';
 import { WindowCloseOp } from '../dataflow/operators/window_close.js';
 import type { LoggedWatermark, TableWatermark } from '../sources/watermark.js';
 import { Catalog, type CatalogEntry, type IndexEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
@@ -622,13 +622,7 @@ export class Engine {
     if (entry.emit) return this.addMaterializedView(entry);
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
-    const cx: LowerContext = {
-      leaf: (rel) => this.leafOperator(rel, created),
-      findArrangement: () => undefined,
-      params: [],
-      created,
-      sharedArrangements: shared,
-    };
+    const cx = this.viewLowering(created, shared, () => undefined);
     const root = lower(entry.plan, cx);
     let output: Operator = root;
     if (root.snapshot() === undefined || !keepsWholeOutput(root)) {
@@ -715,19 +709,34 @@ export class Engine {
     }
   }
 
+  /** How a maintained dataflow is lowered: into `created`, its arrangements listed in `shared`. */
+  private viewLowering(created: Operator[], shared: ArrangeOp[], findArrangement: LowerContext['findArrangement']): LowerContext {
+    return {
+      leaf: (rel) => this.leafOperator(rel, created),
+      findArrangement,
+      params: [],
+      created,
+      sharedArrangements: shared,
+      clock: this.clock,
+      windowOf: (p, e) => {
+        const w = windowOfExpr(p, e, this.catalog);
+        const t = w && this.catalog.get(w.table);
+        return w && t?.kind === 'table' && t.watermark ? { endOffset: w.endOffset, watermark: t.watermark } : null;
+      },
+      groupWindow: (p) => {
+        const w = closingGroupColumn(p, this.catalog);
+        const t = w && this.catalog.get(w.table);
+        return w && t?.kind === 'table' && t.watermark ? { col: w.col, endOffset: w.endOffset, watermark: t.watermark } : null;
+      },
+    };
+  }
+
   /** `integrate`: keep the contents (a view, a subscription with a snapshot); without, only the changes flow. */
   private buildView(plan: Plan, memory: MemoryBudget | undefined = this.memory, integrate = true, emit?: EmitOnClose): { output: Operator; created: Operator[] } {
     this.circuit.loadDeferred(); // the new operators may read any existing one
     const created: Operator[] = [];
     const shared: ArrangeOp[] = [];
-    const cx: LowerContext = {
-      leaf: (rel) => this.leafOperator(rel, created),
-      findArrangement: (input, keys) => (this.shareArrangements ? this.arrangements.get(arrangementKey(input, keys)) : undefined),
-      params: [],
-      created,
-      sharedArrangements: shared,
-      clock: this.clock,
-    };
+    const cx = this.viewLowering(created, shared, (input, keys) => (this.shareArrangements ? this.arrangements.get(arrangementKey(input, keys)) : undefined));
     let root = lower(plan, cx);
     if (emit) {
       // rows wait until their window closes
@@ -1252,7 +1261,8 @@ function changesOf(delta: Batch | undefined, time: number): Change[] | null {
 }
 
 function keepsWholeOutput(op: Operator): boolean {
-  return op instanceof AggregateOp || op instanceof DistinctOp || op instanceof SetOpOp || integrated(op);
+  // an aggregate that forgets closed windows keeps only the open ones
+  return (op instanceof AggregateOp && op.closing === null) || op instanceof DistinctOp || op instanceof SetOpOp || integrated(op);
 }
 
 /** Does the operator's dataflow read an append-only table? */

@@ -54,6 +54,34 @@ export function emitOnCloseSpec(plan: Plan, catalog: Catalog): EmitOnClose {
   );
 }
 
+/**
+ * An expression over p's output as a window of an append-only table's watermark column: its end (the
+ * value plus `endOffset`) is closed once that table's watermark passes it. Null otherwise.
+ */
+export function windowOfExpr(p: Plan, e: Expr, catalog: Catalog): { endOffset: bigint; table: string } | null {
+  const w = e.kind === 'column' ? trace(p, e.index) : binOf(e, (x) => (x.kind === 'column' ? trace(p, x.index) : null));
+  if (w?.kind !== 'window') return null;
+  const t = catalog.get(w.table);
+  if (t?.kind !== 'table' || !t.appendOnly || !t.watermark || t.watermark.col !== w.timeCol) return null;
+  return { endOffset: w.endOffset, table: w.table };
+}
+
+/**
+ * The group column of an aggregate that is a window closed by a watermark: the aggregate reads
+ * one append-only table with a watermark, without joins (which could bring a row for a closed
+ * window from elsewhere), and groups by a window of the watermark's column. Null otherwise.
+ */
+export function closingGroupColumn(p: Extract<Plan, { kind: 'aggregate' }>, catalog: Catalog): { col: number; endOffset: bigint; table: string } | null {
+  const scans = new Set<string>();
+  if (collectScans(p.input, scans) || scans.size !== 1) return null;
+  const [table] = scans;
+  for (let k = 0; k < p.groupBy.length; k++) {
+    const w = windowOfExpr(p.input, p.groupBy[k], catalog);
+    if (w?.table === table) return { col: k, endOffset: w.endOffset, table };
+  }
+  return null;
+}
+
 /** The relations p scans, into out; true if it joins (a join could change a closed window). */
 function collectScans(p: Plan, out: Set<string>): boolean {
   if (p.kind === 'scan') out.add(p.relation);

@@ -92,6 +92,17 @@ export interface WindowTag {
   endCol: number;
 }
 
+/**
+ * A projection's window tag after its columns moved: `at(c)` is where old column c went (-1:
+ * gone). Undefined when neither window column is left.
+ */
+export function movedWindow(tag: WindowTag | undefined, at: (c: number) => number): WindowTag | undefined {
+  if (!tag) return undefined;
+  const startCol = at(tag.startCol);
+  const endCol = at(tag.endCol);
+  return startCol < 0 && endCol < 0 ? undefined : { ...tag, startCol, endCol };
+}
+
 export type WindowFn =
   | 'row_number' | 'rank' | 'dense_rank' | 'percent_rank' | 'cume_dist' | 'ntile'
   | 'lag' | 'lead' | 'first_value' | 'last_value' | 'nth_value' | AggFn;

@@ -28,6 +28,9 @@ import { splitTemporal } from './temporal_filter.js';
 import { andOf } from './rules/pushdown.js';
 import { TemporalFilterOp } from '../dataflow/operators/temporal_filter.js';
 import type { StepClock } from '../dataflow/clock.js';
+import { ClosedWindows } from '../dataflow/closed_windows.js';
+import { ClosingGroups } from '../dataflow/closing_groups.js';
+import type { TableWatermark } from '../sources/watermark.js';
 
 export interface LowerContext {
   /** The operator producing a scanned relation's changes (must keep integrated contents). */
@@ -44,6 +47,10 @@ export interface LowerContext {
   gates?: Gate[];
   /** The clock a maintained dataflow's temporal filters follow (absent in one-shot reads, which see mz_now() as a constant). */
   clock?: StepClock;
+  /** A maintained dataflow: `e` over `p`'s output as a window a table's watermark closes (closed_windows.ts). */
+  windowOf?(p: Plan, e: Expr): { endOffset: bigint; watermark: TableWatermark } | null;
+  /** A maintained dataflow: the group column of aggregate `p` that is a window a watermark closes (closing_groups.ts). */
+  groupWindow?(p: Extract<Plan, { kind: 'aggregate' }>): { col: number; endOffset: bigint; watermark: TableWatermark } | null;
 }
 
 /** Where the operators being made record their errors: nowhere (they raise) outside gated sides. */
@@ -102,7 +109,7 @@ export function lower(p: Plan, cx: LowerContext): Operator {
         return cols.length - 1;
       });
       const pre = projectOp(input, cols, cx, make);
-      return make(
+      const agg = make(
         new AggregateOp(pre, {
           groupCols: p.groupBy.map((_, i) => i),
           aggs: p.aggs.map((a, k) => ({
@@ -114,6 +121,9 @@ export function lower(p: Plan, cx: LowerContext): Operator {
           })),
         }),
       );
+      const w = cx.groupWindow?.(p);
+      if (w) agg.closing = new ClosingGroups(w.col, w.endOffset, w.watermark);
+      return agg;
     }
     case 'distinct':
       // UNION: one DistinctOp over the branches, which know their order (distinct.ts)
@@ -161,6 +171,7 @@ function lowerJoin(p: Extract<Plan, { kind: 'join' }>, cx: LowerContext, make: <
   const toArranged = (i: number) => (i < planLeft ? left.map[i] : nl + right.map[i - planLeft]);
   const residual = p.on ? compileQual(remapColumns(p.on, toArranged), cx.params) : undefined;
   const join = make(new JoinOp(left.arr, right.arr, { type: p.type, residual, errors: residual ? errorsFor(cx) : null }));
+  if (p.type === 'inner' && !left.shared && !right.shared) join.closer = closedWindows(p, left.arr, right.arr, cx);
   const keep = p.schema.map((_, i) => toArranged(i));
   if (keep.length === join.types.length && keep.every((c, i) => c === i)) return join;
   return make(new ProjectOp(join, keep));
@@ -170,6 +181,26 @@ interface ArrangedSide {
   arr: ArrangeOp;
   /** Position of each of the plan input's columns in the arranged rows. */
   map: number[];
+  /** The arrangement is another dataflow's too (it must keep every row). */
+  shared: boolean;
+}
+
+/**
+ * An inner join whose sides are equated on windows that watermarks close (a key that is, on
+ * each side, a window of an append-only table's watermark column): prune closed windows.
+ */
+function closedWindows(p: Extract<Plan, { kind: 'join' }>, left: ArrangeOp, right: ArrangeOp, cx: LowerContext): ClosedWindows | null {
+  if (!cx.windowOf) return null;
+  for (let k = 0; k < p.leftKeys.length; k++) {
+    const lw = cx.windowOf(p.left, p.leftKeys[k]);
+    const rw = lw && cx.windowOf(p.right, p.rightKeys[k]);
+    if (!lw || !rw) continue;
+    return new ClosedWindows([
+      { arrangement: left.arrangement, col: left.keyCols[k], endOffset: lw.endOffset, closedBy: rw.watermark },
+      { arrangement: right.arrangement, col: right.keyCols[k], endOffset: rw.endOffset, closedBy: lw.watermark },
+    ]);
+  }
+  return null;
 }
 
 /**
@@ -195,11 +226,11 @@ function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T e
     src = projectOp(src, exprs, cx, make);
     keyCols = keys.map((_, k) => width + k);
   }
-  const shared = cx.findArrangement?.(src, keyCols);
-  if (shared) return { arr: shared, map };
+  const found = cx.findArrangement?.(src, keyCols);
+  if (found) return { arr: found, map, shared: true };
   const arr = make(new ArrangeOp(src, keyCols));
   cx.sharedArrangements?.push(arr);
-  return { arr, map };
+  return { arr, map, shared: isIntegrated(src) };
 }
 
 /** Operators that keep their whole contents: table sources and view outputs. */

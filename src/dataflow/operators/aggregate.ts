@@ -13,6 +13,7 @@ import { Reps, identityIsEquality } from '../reps.js';
 import { internalError } from '../../errors.js';
 import { NumberLog, RefLog } from '../undo_log.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
+import type { ClosingGroups } from '../closing_groups.js';
 import { loadReps, saveReps } from '../reps_state.js';
 import type { KeyPart } from '../../expr/compare.js';
 import type { Value } from '../../expr/value.js';
@@ -136,11 +137,15 @@ export class AggregateOp extends Operator implements Checkpointable {
    * c)`: emit on window close (window_close.ts) has passed their final rows on, and nothing can
    * change them again. Their accumulators are released. Between steps only.
    */
-  forgetGroups(c: number, closed: (v: Value) => boolean): void {
+  forgetGroups(c: number, closed: (v: Value) => boolean, kept?: (v: Value) => void): void {
     if (this.undoing) throw internalError('aggregate groups forgotten within an undoable step');
     for (let g = 0; g < this.nextGid; g++) {
       const shown = this.shownRow[g];
-      if (this.keys[g] === undefined || shown == null || !closed(shown[c])) continue;
+      if (this.keys[g] === undefined || shown == null) continue;
+      if (!closed(shown[c])) {
+        kept?.(shown[c]);
+        continue;
+      }
       this.shownRow[g] = null;
       this.count[g] = 0;
       for (const a of this.aggCols) a.reset(g);
@@ -230,10 +235,15 @@ export class AggregateOp extends Operator implements Checkpointable {
   }
 
   override settle(): void {
-    if (!this.undoing) return;
-    for (const a of this.aggCols) a.settle();
-    this.clearUndo();
+    if (this.undoing) {
+      for (const a of this.aggCols) a.settle();
+      this.clearUndo();
+    }
+    this.closing?.release((closed, kept) => this.forgetGroups(this.closing!.col, closed, kept));
   }
+
+  /** Groups by a window a watermark closes: forgotten once closed (closing_groups.ts). */
+  closing: ClosingGroups | null = null;
 
   private clearUndo(): void {
     this.undoing = false;
@@ -313,7 +323,9 @@ export class AggregateOp extends Operator implements Checkpointable {
     if (this.groupId !== null) this.addReps(b, m, nIns);
     // 3. the aggregates, one column at a time
     for (const a of this.aggCols) a.addRows(b, order, m, gids, nIns);
-    return this.emit(nTouched);
+    const out = this.emit(nTouched);
+    this.closing?.observe(out);
+    return out;
   }
 
   /** Group ids for a single int4/int2 group column read straight from its typed array. */
@@ -488,6 +500,7 @@ export class AggregateOp extends Operator implements Checkpointable {
   /** Read what saveState wrote, into an operator of the same spec that has run no step. */
   loadState(r: StateReader): void {
     if (this.started || this.nextGid !== (this.global ? 1 : 0) || this.undoing) throw internalError('aggregate checkpoint loaded into a used operator');
+    this.closing?.restored();
     const ng = this.spec.groupCols.length;
     if (r.u32() !== this.aggCols.length) throw internalError('aggregate checkpoint of another shape');
     const started = r.bool();

@@ -14,6 +14,7 @@ import { Operator, type StepContext } from '../operator.js';
 import type { ArrangeOp } from './arrange.js';
 import type { GatedErrors } from '../gated_errors.js';
 import { CHECK_EVERY, MemoryLimitError, rowBytes } from '../memory.js';
+import type { ClosedWindows } from '../closed_windows.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 
 /** Called with the number of output rows listed so far; throws 53200 past the budget. */
@@ -104,6 +105,7 @@ export class JoinOp extends Operator implements Checkpointable {
   }
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
+    this.closer?.observe(inputs);
     if (this.lOuter === null && this.rOuter === null) return this.innerStep(inputs, ctx);
     if (ctx.undoable) {
       this.lOuter?.journal();
@@ -235,7 +237,11 @@ export class JoinOp extends Operator implements Checkpointable {
   override settle(): void {
     this.lOuter?.commitStep();
     this.rOuter?.commitStep();
+    this.closer?.forget();
   }
+
+  /** Prunes the windows the watermarks have closed from both sides (closed_windows.ts); inner joins only. */
+  closer: ClosedWindows | null = null;
 
   /**
    * Checkpoint: the outer sides' match counts, keyed by the slots of the input arrangements

@@ -3,7 +3,7 @@
 // column pruning both introduce such stacks; each would otherwise cost an operator.
 
 import { type Expr, children, substituteColumns } from '../../expr/expr.js';
-import type { Plan } from '../logical.js';
+import { movedWindow, type Plan } from '../logical.js';
 import { isPure } from './pushdown.js';
 import { mapPlanChildren } from './walk.js';
 
@@ -15,7 +15,9 @@ export function mergeProjections(p: Plan): Plan {
   const input = q.input;
   if (isIdentity(q.exprs, input.schema.length)) return { ...input, schema: q.schema } as Plan;
   if (input.kind === 'project' && q.exprs.every(isPure) && input.exprs.every(isPure) && !duplicatesWork(q, input)) {
-    return { ...q, input: input.input, exprs: q.exprs.map((e) => substituteColumns(e, input.exprs)) };
+    // the inner projection's windows, where the outer one passes them on unchanged (TUMBLE/HOP)
+    const window = q.window ?? movedWindow(input.window, (c) => q.exprs.findIndex((e) => e.kind === 'column' && e.index === c));
+    return { ...q, input: input.input, exprs: q.exprs.map((e) => substituteColumns(e, input.exprs)), ...(window ? { window } : {}) };
   }
   return q;
 }

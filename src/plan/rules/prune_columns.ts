@@ -3,7 +3,7 @@
 // of its output columns and returns a plan producing exactly those, in order.
 
 import { type Expr, columnsUsed, remapColumns } from '../../expr/expr.js';
-import type { Plan } from '../logical.js';
+import { movedWindow, type Plan } from '../logical.js';
 
 export function pruneColumns(p: Plan): Plan {
   return prune(p, p.schema.map((_, i) => i));
@@ -27,7 +27,8 @@ function prune(p: Plan, req: number[]): Plan {
       const need = union([], ...exprs.map((e) => columnsUsed(e)));
       const input = prune(p.input, need);
       const m = indexMap(need);
-      return { kind: 'project', input, exprs: exprs.map((e) => remap(e, m)), schema: req.map((i) => p.schema[i]) };
+      const window = movedWindow(p.window, (c) => req.indexOf(c));
+      return { kind: 'project', input, exprs: exprs.map((e) => remap(e, m)), schema: req.map((i) => p.schema[i]), ...(window ? { window } : {}) };
     }
     case 'join': {
       const nl = p.left.schema.length;
