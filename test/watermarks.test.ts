@@ -38,6 +38,8 @@ const VIEWS: [string, string, string][] = [
   ['hopping', "SELECT window_start, count(*) AS n FROM hop(ev, ts, interval '10 minutes', interval '30 minutes') GROUP BY window_start",
     `SELECT date_bin(interval '10 minutes', ts, ${EPOCH}) - k * interval '10 minutes', count(*) FROM acc, generate_series(0, 2) k WHERE ts IS NOT NULL GROUP BY 1`],
   ['totals', 'SELECT count(*) AS n, count(ts) AS timed, max(id) AS top FROM ev', 'SELECT count(*), count(ts), max(id) FROM acc'],
+  // deduplication per window (its closed windows are forgotten, their rows kept)
+  ['dedup', "SELECT DISTINCT window_start, v % 3 AS r FROM tumble(ev, ts, interval '15' minute)", `SELECT DISTINCT date_bin(interval '15 minutes', ts, ${EPOCH}), v % 3 FROM acc`],
 ];
 
 /** Views that emit on window close: [name, query, PostgreSQL's rows of the windows the watermark `wm` (a SQL timestamp) closed]. */

@@ -1262,7 +1262,7 @@ function changesOf(delta: Batch | undefined, time: number): Change[] | null {
 
 function keepsWholeOutput(op: Operator): boolean {
   // an aggregate that forgets closed windows keeps only the open ones
-  return (op instanceof AggregateOp && op.closing === null) || op instanceof DistinctOp || op instanceof SetOpOp || integrated(op);
+  return ((op instanceof AggregateOp || op instanceof DistinctOp) && op.closing === null) || op instanceof SetOpOp || integrated(op);
 }
 
 /** Does the operator's dataflow read an append-only table? */

@@ -67,16 +67,18 @@ export function windowOfExpr(p: Plan, e: Expr, catalog: Catalog): { endOffset: b
 }
 
 /**
- * The group column of an aggregate that is a window closed by a watermark: the aggregate reads
+ * The group column of an aggregate (or DISTINCT) that is a window closed by a watermark: it reads
  * one append-only table with a watermark, without joins (which could bring a row for a closed
  * window from elsewhere), and groups by a window of the watermark's column. Null otherwise.
  */
-export function closingGroupColumn(p: Extract<Plan, { kind: 'aggregate' }>, catalog: Catalog): { col: number; endOffset: bigint; table: string } | null {
+export function closingGroupColumn(p: Extract<Plan, { kind: 'aggregate' | 'distinct' }>, catalog: Catalog): { col: number; endOffset: bigint; table: string } | null {
   const scans = new Set<string>();
   if (collectScans(p.input, scans) || scans.size !== 1) return null;
   const [table] = scans;
-  for (let k = 0; k < p.groupBy.length; k++) {
-    const w = windowOfExpr(p.input, p.groupBy[k], catalog);
+  // DISTINCT groups by every column
+  const groupBy: Expr[] = p.kind === 'aggregate' ? p.groupBy : p.schema.map((f, i) => ({ kind: 'column', index: i, type: f.type }));
+  for (let k = 0; k < groupBy.length; k++) {
+    const w = windowOfExpr(p.input, groupBy[k], catalog);
     if (w?.table === table) return { col: k, endOffset: w.endOffset, table };
   }
   return null;

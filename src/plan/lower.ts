@@ -50,7 +50,7 @@ export interface LowerContext {
   /** A maintained dataflow: `e` over `p`'s output as a window a table's watermark closes (closed_windows.ts). */
   windowOf?(p: Plan, e: Expr): { endOffset: bigint; watermark: TableWatermark } | null;
   /** A maintained dataflow: the group column of aggregate `p` that is a window a watermark closes (closing_groups.ts). */
-  groupWindow?(p: Extract<Plan, { kind: 'aggregate' }>): { col: number; endOffset: bigint; watermark: TableWatermark } | null;
+  groupWindow?(p: Extract<Plan, { kind: 'aggregate' | 'distinct' }>): { col: number; endOffset: bigint; watermark: TableWatermark } | null;
 }
 
 /** Where the operators being made record their errors: nowhere (they raise) outside gated sides. */
@@ -128,7 +128,10 @@ export function lower(p: Plan, cx: LowerContext): Operator {
     case 'distinct':
       // UNION: one DistinctOp over the branches, which know their order (distinct.ts)
       if (p.input.kind === 'union') return make(new DistinctOp(unionBranches(p.input).map((b) => lower(b, cx))));
-      return make(new DistinctOp(lower(p.input, cx)));
+      const distinct = make(new DistinctOp(lower(p.input, cx)));
+      const w = cx.groupWindow?.(p);
+      if (w) distinct.closing = new ClosingGroups(w.col, w.endOffset, w.watermark);
+      return distinct;
     case 'union':
       return make(new UnionOp(p.inputs.map((i) => lower(i, cx))));
     case 'setop':

@@ -3,7 +3,8 @@
 // With several inputs it is UNION (distinct) over the branches: PostgreSQL hashes the Append
 // of the branches in order, so a class shows a representation of the first branch holding one.
 import { CHECK_EVERY, checkHeap, checkHeapUse } from '../memory.js';
-import type { Row } from '../../expr/value.js';
+import type { Row, Value } from '../../expr/value.js';
+import type { ClosingGroups } from '../closing_groups.js';
 import { BatchBuilder, rowAt, type Batch } from '../batch.js';
 import { batchKeyFn, batchRowIdentity, type BatchKeyFn } from '../keys.js';
 import { Operator, type StepContext } from '../operator.js';
@@ -104,7 +105,21 @@ export class DistinctOp extends Operator implements Checkpointable {
       }
       if (s.total === 0) this.classes.delete(k);
     }
-    return out.finish();
+    const result = out.finish();
+    this.closing?.observe(result);
+    return result;
+  }
+
+  /** Rows by a window a watermark closes: their classes are forgotten once closed (closing_groups.ts). */
+  closing: ClosingGroups | null = null;
+
+  /** Forget, without output, the classes whose row has `closed(value of column c)`; `kept` sees the others'. */
+  private forgetClasses(c: number, closed: (v: Value) => boolean, kept: (v: Value) => void): void {
+    for (const [k, s] of this.classes) {
+      const v = (s.emitted ?? s.row)[c];
+      if (closed(v)) this.classes.delete(k);
+      else kept(v);
+    }
   }
 
   override rollback(): boolean {
@@ -123,6 +138,7 @@ export class DistinctOp extends Operator implements Checkpointable {
 
   override settle(): void {
     this.log = null;
+    this.closing?.release((closed, kept) => this.forgetClasses(this.closing!.col, closed, kept));
   }
 
   /**
@@ -144,6 +160,7 @@ export class DistinctOp extends Operator implements Checkpointable {
 
   loadState(r: StateReader): void {
     if (this.classes.size > 0) throw internalError('a checkpoint was loaded into a DISTINCT in use');
+    this.closing?.restored();
     const totals = r.f64s();
     const shown = r.i32s();
     const rows = r.batch();
