@@ -23,6 +23,8 @@ export interface AggSpec {
   argType: SqlType;
   resultType: SqlType;
   distinct: boolean;
+  /** The input never retracts (plan/insert_only.ts): MIN/MAX keep only the extreme. */
+  insertOnly?: boolean;
 }
 
 export interface Acc {
@@ -640,7 +642,7 @@ function baseFactory(spec: AggSpec, replay = true): () => Acc {
     }
     case 'min':
     case 'max':
-      return minMaxAcc(spec.argType, spec.fn === 'max');
+      return minMaxAcc(spec.argType, spec.fn === 'max', spec.insertOnly ?? false);
     case 'bool_and':
     case 'bool_or':
       return () => new BoolAcc(spec.fn === 'bool_and');

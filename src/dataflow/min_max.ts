@@ -19,7 +19,13 @@ import type { Acc } from './accumulators.js';
 import type { StateReader, StateWriter } from './state_io.js';
 import { internalError } from '../errors.js';
 
-export function minMaxAcc(t: SqlType, isMax: boolean): () => Acc {
+export function minMaxAcc(t: SqlType, isMax: boolean, insertOnly = false): () => Acc {
+  if (insertOnly) {
+    const cmp = t.id === 'float4' || t.id === 'float8' ? (compareFloat as (a: Value, b: Value) => number) : comparator(t);
+    // PostgreSQL's *_larger/*_smaller keep the new value on a tie, bpchar's the old one
+    const latest = t.id !== 'bpchar';
+    return () => new ExtremeAcc(cmp, isMax, latest);
+  }
   if (t.id === 'float4' || t.id === 'float8') return () => new FloatMinMaxAcc(isMax);
   if (identityIsEquality(t)) {
     const cmp = comparator(t);
@@ -30,6 +36,46 @@ export function minMaxAcc(t: SqlType, isMax: boolean): () => Acc {
   const latest = t.id !== 'bpchar';
   return () => new RepMinMaxAcc(cmp, id, isMax, latest);
 }
+
+/**
+ * Over an input that never retracts: only the extreme so far (no multiset: a value a later row
+ * cannot take away need not be kept). A retraction here is an internal error.
+ */
+class ExtremeAcc implements Acc {
+  private best: Value = null;
+  constructor(
+    private readonly cmp: (a: Value, b: Value) => number,
+    private readonly isMax: boolean,
+    private readonly latest: boolean,
+  ) {}
+  add(v: Value, w: number): void {
+    if (w < 0) throw internalError('a value was taken back from a MIN/MAX over an input that only inserts');
+    if (w === 0 || v === null) return;
+    if (this.best === null) {
+      this.best = v;
+      return;
+    }
+    const c = this.cmp(v, this.best);
+    if ((this.isMax ? c > 0 : c < 0) || (c === 0 && this.latest)) this.best = v;
+  }
+  result(): Value {
+    return this.best;
+  }
+  clone(): Acc {
+    return Object.assign(Object.create(ExtremeAcc.prototype), this);
+  }
+  /** A marker first: the state of a MIN/MAX that keeps a multiset (a count first) is refused, never misread. */
+  saveState(w: StateWriter): void {
+    w.u32(EXTREME_MARK);
+    w.value(this.best);
+  }
+  loadState(r: StateReader): void {
+    if (r.u32() !== EXTREME_MARK) throw internalError('a checkpoint holds another kind of MIN/MAX state');
+    this.best = r.value();
+  }
+}
+
+const EXTREME_MARK = 0xe7e7e7e7;
 
 /** Types whose equal values are identical: no tie to decide. */
 class PlainMinMaxAcc implements Acc {

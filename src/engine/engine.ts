@@ -37,6 +37,7 @@ import type { CommitRecord, DdlEntry, LoggedTable } from '../storage/wal_records
 import { StepClock } from '../dataflow/clock.js';
 import { ClockTicks } from './clock_ticks.js';
 import { readsClock, substituteClock } from '../plan/temporal_filter.js';
+import { insertOnly as onlyInserts } from '../plan/insert_only.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -718,6 +719,8 @@ export class Engine {
       created,
       sharedArrangements: shared,
       clock: this.clock,
+      shareSubplans: new Map(),
+      insertOnly: (p) => onlyInserts(p, this.catalog),
       windowOf: (p, e) => {
         const w = windowOfExpr(p, e, this.catalog);
         const t = w && this.catalog.get(w.table);

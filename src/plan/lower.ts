@@ -49,6 +49,10 @@ export interface LowerContext {
   clock?: StepClock;
   /** A maintained dataflow: `e` over `p`'s output as a window a table's watermark closes (closed_windows.ts). */
   windowOf?(p: Plan, e: Expr): { endOffset: bigint; watermark: TableWatermark } | null;
+  /** A maintained dataflow: whether `p` only ever inserts (plan/insert_only.ts). */
+  insertOnly?(p: Plan): boolean;
+  /** Lowered subplans by structure: equal ones share one dataflow (maintained views; not in gated sides). */
+  shareSubplans?: Map<string, Operator>;
   /** A maintained dataflow: the group column of aggregate `p` that is a window a watermark closes (closing_groups.ts). */
   groupWindow?(p: Extract<Plan, { kind: 'aggregate' | 'distinct' }>): { col: number; endOffset: bigint; watermark: TableWatermark } | null;
 }
@@ -71,6 +75,33 @@ function gated<T>(cx: LowerContext, gate: Gate | null, f: () => T): T {
 }
 
 export function lower(p: Plan, cx: LowerContext): Operator {
+  // the same subplan twice (a WITH query read twice): one dataflow, read by both
+  if (!cx.shareSubplans || p.kind === 'scan' || cx.gates?.length) return lowerNode(p, cx);
+  const key = planKey(p);
+  let op = cx.shareSubplans.get(key);
+  if (!op) cx.shareSubplans.set(key, (op = lowerNode(p, cx)));
+  return op;
+}
+
+/**
+ * A subplan's structure, for sharing: its nodes and expressions, literals exactly (-0, NaN,
+ * numeric scales, jsonb apart), output columns by type (their names do not change the rows).
+ */
+function planKey(p: Plan): string {
+  return JSON.stringify(p, function (this: Record<string, unknown>, k, v) {
+    if (k === 'value' && this.kind === 'literal') return `L${JSON.stringify(v, exact)}`;
+    if (k === 'schema' && Array.isArray(v) && typeof this.kind === 'string') return v.map((f: { type: unknown }) => f.type);
+    return exact(k, v);
+  });
+}
+
+function exact(_: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v))) return `#${Object.is(v, -0) ? '-0' : v}`;
+  return v;
+}
+
+function lowerNode(p: Plan, cx: LowerContext): Operator {
   const make = <T extends Operator>(op: T): T => {
     cx.created.push(op);
     return op;
@@ -109,6 +140,7 @@ export function lower(p: Plan, cx: LowerContext): Operator {
         return cols.length - 1;
       });
       const pre = projectOp(input, cols, cx, make);
+      const insertOnly = cx.insertOnly?.(p.input) ?? false;
       const agg = make(
         new AggregateOp(pre, {
           groupCols: p.groupBy.map((_, i) => i),
@@ -118,6 +150,7 @@ export function lower(p: Plan, cx: LowerContext): Operator {
             argType: a.arg ? a.arg.type : a.type,
             resultType: a.type,
             distinct: a.distinct,
+            insertOnly,
           })),
         }),
       );
