@@ -6,6 +6,7 @@ import { SqlError, SQLSTATE, isStackOverflow, stackDepthExceeded } from '../erro
 import { checkPg15Tokens, pg15ErrorAt } from './pg15_tokens.js';
 import { TextOffsets, locationsToChars } from './locations.js';
 import { rewriteRisingWaveForms } from './risingwave_forms.js';
+import { fastInsert } from './fast_insert.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -34,13 +35,18 @@ const PARSE_CACHE_ENTRIES = 512;
 const PARSE_CACHE_MAX_TEXT = 16384;
 
 export function parseSql(sql: string): ParsedStatement[] {
+  // INSERT … VALUES of plain literals: rows read without the parser, the head through it
+  return parseCached(sql, () => fastInsert(sql, (head) => parseCached(head, () => null)));
+}
+
+function parseCached(sql: string, fast: () => ParsedStatement[] | null): ParsedStatement[] {
   const hit = parsed.get(sql);
   if (hit) {
     parsed.delete(sql);
     parsed.set(sql, hit);
     return hit;
   }
-  const stmts = parseUncached(sql);
+  const stmts = fast() ?? parseUncached(sql);
   if (sql.length <= PARSE_CACHE_MAX_TEXT) {
     if (parsed.size >= PARSE_CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
     parsed.set(sql, stmts);
@@ -48,7 +54,8 @@ export function parseSql(sql: string): ParsedStatement[] {
   return stmts;
 }
 
-function parseUncached(text: string): ParsedStatement[] {
+/** The real parser alone, without cache or fast path (tests compare the fast path with it). */
+export function parseUncached(text: string): ParsedStatement[] {
   let sql = text;
   let offsets = new TextOffsets(sql);
   let tree: any;
