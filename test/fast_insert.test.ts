@@ -30,7 +30,9 @@ const statement = fc.record({
   insert: fc.constantFrom('INSERT INTO', 'insert into', 'Insert  Into', 'INSERT\nINTO'),
 });
 
-function text(s: fc.Static<typeof statement>): string {
+type Statement = typeof statement extends fc.Arbitrary<infer T> ? T : never;
+
+function text(s: Statement): string {
   const rows = s.rows.map((r) => `(${r.map(([a, v, b]) => `${a}${v}${b}`).join(',')})`).join(`,${s.pad[0]}`);
   const cols = s.cols ? ` (${s.cols.join(', ')})` : '';
   // long enough for the fast path
