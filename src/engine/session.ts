@@ -33,7 +33,6 @@ import { Settings } from './settings.js';
 import { readOnlyRefusal } from './transaction_control.js';
 import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
-import { currentTimestamp } from '../expr/datetime.js';
 import type { FieldInfo } from './result.js';
 import { formatBytes } from '../dataflow/memory.js';
 
@@ -75,9 +74,12 @@ export class Session {
 
   /** What the functions of a statement starting now read: the session, and now() (the transaction's start, as PostgreSQL). */
   private statementInfo(): SessionInfo {
-    const statementTime = currentTimestamp();
-    return { ...this.info, settings: this.settings, statementTime, transactionTime: () => this.block.txn?.startedAt ?? statementTime };
+    this.block.statementMs = Date.now();
+    // one object while the connection's info stays (read at every statement: no copy each time)
+    if (this.activeInfo?.of !== this.info) this.activeInfo = { of: this.info, info: { ...this.info, settings: this.settings, transaction: this.block } };
+    return this.activeInfo.info;
   }
+  private activeInfo: { of: SessionInfo; info: SessionInfo } | null = null;
   private readonly block: TransactionBlock;
   private readonly prepared = new PreparedStatements();
 

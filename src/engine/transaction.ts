@@ -14,7 +14,6 @@ import type { DdlEntry } from '../storage/wal_records.js';
 import { duplicateKey } from './engine.js';
 import type { UniqueIndex } from '../storage/table_store.js';
 import { runSync, ticker, type Work } from './work.js';
-import { currentTimestamp } from '../expr/datetime.js';
 
 /** Keys in tables' unique indexes: table → index name → keys (read or written, for SERIALIZABLE). */
 export type KeySets = Map<TableEntry, Map<string, Set<unknown>>>;
@@ -100,8 +99,8 @@ export class Transaction<S = unknown> {
    * reads the latest commit.
    */
   snapshot: number | null = null;
-  /** When it started (now() in its statements), µs since the epoch. */
-  readonly startedAt = currentTimestamp();
+  /** When it started (now() in its statements), ms since the epoch. */
+  readonly startedMs = Date.now();
   /** The clock's time when the snapshot was taken (mz_now() of its reads). */
   snapshotClock: bigint | null = null;
   /** SERIALIZABLE: the commit checks that nothing the transaction read changed since its snapshot. */

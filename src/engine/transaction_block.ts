@@ -19,6 +19,8 @@ export type Txn = Transaction<SettingsSnapshot>;
 const WRITE_TAGS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CopyStmt', 'TruncateStmt']);
 
 export class TransactionBlock {
+  /** When the statement under way started (statement_timestamp(), and now() outside a transaction), ms. */
+  statementMs = 0;
   /** The open transaction: a BEGIN block's, or the implicit one's. */
   txn: Txn | null = null;
   /** txn is the implicit transaction (not a BEGIN … COMMIT block). */

@@ -420,9 +420,13 @@ fn('isfinite', { name: 'interval_finite', args: [T.interval], returns: T.bool, e
 // --- current time (volatile: refused in materialized views, but for temporal filters) ---
 // now() is the transaction's start, as in PostgreSQL; statement_timestamp() the statement's;
 // clock_timestamp() the time of the call. Outside a session, all three are the call's time.
-const transactionTime = (): bigint => activeSessionInfo().transactionTime?.() ?? currentTimestamp();
+const fromMs = (ms: number | undefined): bigint => (ms === undefined ? currentTimestamp() : BigInt(ms) * 1000n);
+const transactionTime = (): bigint => {
+  const block = activeSessionInfo().transaction;
+  return fromMs(block ? (block.txn?.startedMs ?? block.statementMs) : undefined);
+};
 fn(['now', 'current_timestamp', 'transaction_timestamp'], { name: 'now', args: [], returns: T.timestamptz, volatile: true, eval: () => transactionTime() });
-fn('statement_timestamp', { name: 'statement_timestamp', args: [], returns: T.timestamptz, volatile: true, eval: () => activeSessionInfo().statementTime ?? currentTimestamp() });
+fn('statement_timestamp', { name: 'statement_timestamp', args: [], returns: T.timestamptz, volatile: true, eval: () => fromMs(activeSessionInfo().transaction?.statementMs) });
 fn('clock_timestamp', { name: 'clock_timestamp', args: [], returns: T.timestamptz, volatile: true, eval: () => currentTimestamp() });
 // Materialize's clock: in a view, only in temporal filters (plan/temporal_filter.ts); in a
 // read, the time the views are at (the engine substitutes it; this is a fallback)

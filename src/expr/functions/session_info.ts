@@ -16,10 +16,11 @@ export interface SessionInfo {
   database: string;
   /** The session's settings (pg_settings shows them); absent outside a session. */
   settings?: SettingsView;
-  /** When the executing statement started (statement_timestamp()), µs since the epoch. */
-  statementTime?: bigint;
-  /** When its transaction started (now(), current_timestamp). */
-  transactionTime?: () => bigint;
+  /**
+   * The session's transaction block: when its statement under way started
+   * (statement_timestamp()) and when its transaction did (now(), current_timestamp), in ms.
+   */
+  transaction?: { readonly statementMs: number; readonly txn: { readonly startedMs: number } | null };
 }
 
 export interface SettingsView {
