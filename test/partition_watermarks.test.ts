@@ -28,9 +28,9 @@ describe('per-partition watermarks', () => {
     fc.assert(
       fc.property(fc.array(poll, { minLength: 1, maxLength: 12 }), (polls) => {
         const w = mark();
-        w.knowPartitions([0, 1, 2]);
-        // the model
+        // the model, on the same clock
         let now = Date.now();
+        w.knowPartitions([0, 1, 2], now);
         const known = new Map<number, { max: bigint | null; lastAt: number }>([0, 1, 2].map((p) => [p, { max: null, lastAt: now }]));
         let value: bigint | null = null;
         const combine = () => {

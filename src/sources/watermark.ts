@@ -118,11 +118,10 @@ export class TableWatermark {
   }
 
   /** The source's partitions (a Kafka topic's, as it starts): each holds the watermark back until it has rows or is idle. */
-  knowPartitions(ids: readonly number[]): void {
+  knowPartitions(ids: readonly number[], now = Date.now()): void {
     const known = this.state.partitions;
     if (known === null || ids.every((p) => known.has(p))) return;
     const m = new Map(known);
-    const now = Date.now();
     for (const p of ids) if (!m.has(p)) m.set(p, { max: null, lastAt: now });
     this.state = { ...this.state, partitions: m };
   }
