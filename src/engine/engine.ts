@@ -14,7 +14,6 @@ import { ArrangeOp } from '../dataflow/operators/arrange.js';
 import { OrderedArrangeOp } from '../dataflow/operators/ordered_arrange.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
 import { AggregateOp } from '../dataflow/operators/aggregate.js';
-import { ProjectOp } from '../dataflow/operators/project.js';
 import { DistinctOp } from '../dataflow/operators/distinct.js';
 import { SetOpOp } from '../dataflow/operators/set_op.js';
 import type { Row, Value } from '../expr/value.js';
@@ -745,15 +744,8 @@ export class Engine {
       // rows wait until their window closes
       const table = this.catalog.get(emit.table);
       if (table?.kind !== 'table' || !table.watermark) throw internalError(`emit on window close over "${emit.table}", which has no watermark`);
-      // a view that is an aggregate by window (under column projections): its closed groups can go
-      let op: Operator = root;
-      let c = emit.col;
-      while (op instanceof ProjectOp) {
-        c = op.indices[c];
-        op = op.inputs[0];
-      }
-      const closer = op instanceof AggregateOp && c < op.groupColumns ? { agg: op, col: c } : null;
-      root = new WindowCloseOp(root, emit.col, emit.endOffset, table.watermark, closer);
+      // (an aggregate by the window below forgets closed windows itself: closing_groups.ts)
+      root = new WindowCloseOp(root, emit.col, emit.endOffset, table.watermark);
       created.push(root);
     }
     // A view needs its contents integrated somewhere. Operators that keep their whole output

@@ -127,15 +127,10 @@ export class AggregateOp extends Operator implements Checkpointable {
     return g;
   }
 
-  /** Number of group columns: the first columns of the output. */
-  get groupColumns(): number {
-    return this.spec.groupCols.length;
-  }
-
   /**
    * Forget, without any output, the groups whose shown row has `closed(value of group column
-   * c)`: emit on window close (window_close.ts) has passed their final rows on, and nothing can
-   * change them again. Their accumulators are released. Between steps only.
+   * c)`: windows a watermark has closed (closing_groups.ts), which nothing can change again;
+   * `kept` sees the others' values. Their accumulators are released. Between steps only.
    */
   forgetGroups(c: number, closed: (v: Value) => boolean, kept?: (v: Value) => void): void {
     if (this.undoing) throw internalError('aggregate groups forgotten within an undoable step');

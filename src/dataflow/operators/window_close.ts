@@ -13,7 +13,6 @@ import { Operator, type StepContext } from '../operator.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 import { internalError } from '../../errors.js';
 import type { TableWatermark } from '../../sources/watermark.js';
-import type { AggregateOp } from './aggregate.js';
 
 export class WindowCloseOp extends Operator implements Checkpointable {
   /** The rows of windows not closed yet. */
@@ -27,24 +26,17 @@ export class WindowCloseOp extends Operator implements Checkpointable {
    */
   private nextEnd: bigint | null = null;
   private savedNextEnd: bigint | null = null;
-  /** This step emitted rows: their aggregate groups can be forgotten once it stands. */
-  private emitted = false;
   override readonly alwaysRun = true;
 
   /**
    * `col`: the window column; `endOffset`: what to add to it to get the window's end (0 for
    * window_end, the size for window_start).
    */
-  /**
-   * `closer`: the aggregate whose groups are the windows (col is its group column c), when the
-   * view is one: a closed window's group is then forgotten once its row has gone on.
-   */
   constructor(
     input: Operator,
     private readonly col: number,
     private readonly endOffset: bigint,
     private readonly watermark: TableWatermark,
-    private readonly closer: { agg: AggregateOp; col: number } | null = null,
   ) {
     super([input], input.types);
     this.open = new RowStore(input.types);
@@ -70,7 +62,6 @@ export class WindowCloseOp extends Operator implements Checkpointable {
       this.savedClosedUpTo = this.closedUpTo;
       this.savedNextEnd = this.nextEnd;
     }
-    this.emitted = false;
     const d = inputs[0];
     for (let i = 0; i < d.length; i++) {
       if (d.weights[i] === 0) continue;
@@ -93,19 +84,8 @@ export class WindowCloseOp extends Operator implements Checkpointable {
       else this.earlier(end);
     }
     const out = gather(waiting, keep, n);
-    if (out.length > 0) {
-      this.open.apply(negateBatch(out));
-      this.emitted = true;
-      if (!ctx.undoable) this.forgetClosed();
-    }
+    if (out.length > 0) this.open.apply(negateBatch(out));
     return out;
-  }
-
-  /** Release the closed windows' groups of the aggregate (once the step that closed them stays). */
-  private forgetClosed(): void {
-    const wm = this.closedUpTo;
-    if (this.closer === null || wm === null) return;
-    this.closer.agg.forgetGroups(this.closer.col, (v) => v !== null && (v as bigint) + this.endOffset <= wm);
   }
 
   override rollback(): boolean {
@@ -117,8 +97,6 @@ export class WindowCloseOp extends Operator implements Checkpointable {
 
   override settle(): void {
     this.open.commitStep();
-    // the aggregate runs before this operator, so it has settled already
-    if (this.emitted) this.forgetClosed();
   }
 
   saveState(w: StateWriter): void {
