@@ -8,12 +8,14 @@ export type Micros = bigint;
 export const wallClock = (): Micros => BigInt(Date.now()) * 1000n;
 
 export class StepClock {
-  /** The time of the current step. */
-  current: Micros;
+  /**
+   * The time the operators that follow the clock are at: that of the last step that moved it
+   * (0 before any). Not the source's time at creation: a restored schedule is at its own
+   * time, and the first sync must step from there to the present.
+   */
+  current: Micros = 0n;
 
-  constructor(public source: () => Micros = wallClock) {
-    this.current = source();
-  }
+  constructor(public source: () => Micros = wallClock) {}
 
   /** The time now, from the source (never before the current step's). */
   read(): Micros {

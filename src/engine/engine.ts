@@ -201,7 +201,6 @@ export class Engine {
 
   /** Follow another clock (tests): `source` gives microseconds since the epoch. */
   useClock(source: () => bigint): void {
-    this.clock.current = source();
     this.clock.source = source;
   }
 
