@@ -364,6 +364,6 @@ export function concatBatches(types: readonly SqlType[], batches: readonly Batch
   let total = 0;
   for (const b of nonEmpty) total += b.length;
   const out = new BatchBuilder(types, total);
-  for (const b of nonEmpty) for (let i = 0; i < b.length; i++) out.pushFrom(b, i, b.weights[i]);
+  for (const b of nonEmpty) out.appendBatch(b, null);
   return out.finish();
 }

@@ -6,7 +6,8 @@
 // is deleted, which cancels its events) is gone from the state. Linear in its input, like a
 // filter: the output at clock c is exactly the input rows whose interval holds c.
 
-import { BatchBuilder, getValue, negateBatch, type Batch } from '../batch.js';
+import { BatchBuilder, concatBatches, emptyBatch, getValue, negateBatch, projectColumns, type Batch } from '../batch.js';
+import { gather } from '../gather.js';
 import { OrderedArrangement } from '../ordered_arrangement.js';
 import { Operator, type StepContext } from '../operator.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
@@ -31,12 +32,17 @@ export interface ClockBound {
 /** A row's interval [lo, hi) of clock time (null ends: unbounded), or null if it is never in. */
 type Span = { lo: Micros | null; hi: Micros | null } | null;
 
+/** The schedule's first columns: when, and whether the row leaves then (else it enters). */
+const SCHEDULE_HEAD = [T.int8, T.bool];
+
 export class TemporalFilterOp extends Operator implements Checkpointable {
   /**
    * Scheduled changes: (time, leaving, …row) with the weight of the input change that
    * scheduled them (so a deletion's cancel an insertion's), ordered by time.
    */
   private readonly pending: OrderedArrangement;
+  /** The columns of the scheduled rows that are the row itself. */
+  private readonly rowCols: number[];
   /** In an undoable step: what was applied to `pending`, until the step settles. */
   private undo: BatchBuilder | null = null;
   override readonly alwaysRun = true;
@@ -48,7 +54,8 @@ export class TemporalFilterOp extends Operator implements Checkpointable {
     errors: GatedErrors | null = null,
   ) {
     super([input], input.types);
-    this.pending = new OrderedArrangement([T.int8, T.bool, ...input.types], [0]);
+    this.pending = new OrderedArrangement([...SCHEDULE_HEAD, ...input.types], [0]);
+    this.rowCols = input.types.map((_, c) => c + SCHEDULE_HEAD.length);
     this.gatedErrors = errors;
   }
 
@@ -92,22 +99,28 @@ export class TemporalFilterOp extends Operator implements Checkpointable {
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
     const now = this.clock.current;
-    const out = new BatchBuilder(this.types, 16);
-    // the changes due: scheduled by earlier steps (this step's rows are handled below)
+    // the changes due, scheduled by earlier steps (this step's rows are handled below): the
+    // scheduled rows without their time and flag, entering with their weight, leaving negated
     const due: number[] = [];
     this.pending.scan([], null, { value: now, inclusive: true }, due);
+    let dueOut: Batch | null = null;
     if (due.length > 0) {
       const rows = this.pending.rows(due);
       const leaving = rows.columns[1];
-      for (let i = 0; i < rows.length; i++) {
-        for (let c = 0; c < this.types.length; c++) out.set(c, getValue(rows.columns[c + 2], i));
-        out.commitRow(getValue(leaving, i) ? -rows.weights[i] : rows.weights[i]);
-      }
+      const weights = new Int32Array(rows.length);
+      for (let i = 0; i < rows.length; i++) weights[i] = getValue(leaving, i) ? -rows.weights[i] : rows.weights[i];
+      dueOut = { ...projectColumns(rows, this.rowCols), weights };
       this.schedule(negateBatch(rows), ctx);
     }
     const d = inputs[0];
-    if (d.length === 0) return out.finish();
-    const later = new BatchBuilder(this.pending.types, 16);
+    if (d.length === 0) return dueOut ?? emptyBatch(this.types);
+    // per input row: in the output now, and/or scheduled to enter (at lo) and to leave (at hi)
+    const passed = new Int32Array(d.length);
+    let nPassed = 0;
+    const later = new Int32Array(2 * d.length);
+    const at: bigint[] = [];
+    const leaves: boolean[] = [];
+    let nLater = 0;
     const errors = this.gatedErrors;
     for (let i = 0; i < d.length; i++) {
       const w = d.weights[i];
@@ -121,12 +134,33 @@ export class TemporalFilterOp extends Operator implements Checkpointable {
         continue;
       }
       if (s === null || (s.hi !== null && s.hi <= now)) continue;
-      if (s.lo !== null && s.lo > now) pushAt(later, s.lo, false, d, i, w);
-      else out.pushFrom(d, i, w);
-      if (s.hi !== null) pushAt(later, s.hi, true, d, i, w);
+      if (s.lo !== null && s.lo > now) {
+        later[nLater++] = i;
+        at.push(s.lo);
+        leaves.push(false);
+      } else passed[nPassed++] = i;
+      if (s.hi !== null) {
+        later[nLater++] = i;
+        at.push(s.hi);
+        leaves.push(true);
+      }
     }
-    if (later.length > 0) this.schedule(later.finish(), ctx);
-    return out.finish();
+    if (nLater > 0) this.schedule(this.toSchedule(d, later, nLater, at, leaves), ctx);
+    const out = gather(d, passed, nPassed);
+    return dueOut === null ? out : concatBatches(this.types, [dueOut, out]);
+  }
+
+  /** Rows `sel` of d with their times and whether they leave then, as the schedule holds them (weights the rows'). */
+  private toSchedule(d: Batch, sel: Int32Array, n: number, at: readonly bigint[], leaves: readonly boolean[]): Batch {
+    const head = new BatchBuilder(SCHEDULE_HEAD, n);
+    for (let k = 0; k < n; k++) {
+      head.set(0, at[k]);
+      head.set(1, leaves[k]);
+      head.commitRow(0);
+    }
+    const h = head.finish();
+    const rows = gather(d, sel, n);
+    return { types: this.pending.types, columns: [...h.columns, ...rows.columns], weights: rows.weights, length: n };
   }
 
   private schedule(changes: Batch, ctx: StepContext): void {
@@ -158,13 +192,6 @@ export class TemporalFilterOp extends Operator implements Checkpointable {
     // its schedule was made at that time: the clock never goes back before it
     this.clock.advanceTo(r.value() as bigint);
   }
-}
-
-function pushAt(b: BatchBuilder, at: Micros, leaving: boolean, d: Batch, i: number, w: number): void {
-  b.set(0, at);
-  b.set(1, leaving);
-  for (let c = 0; c < d.columns.length; c++) b.set(c + 2, getValue(d.columns[c], i));
-  b.commitRow(w);
 }
 
 function dateMicros(d: number): Micros {
