@@ -15,7 +15,8 @@ import { candidatesFor } from '../expr/functions/registry.js';
 import type { Interval } from '../expr/interval.js';
 import { SqlError, SQLSTATE, unsupported } from '../errors.js';
 import { T } from '../sql/types.js';
-import type { Plan } from './logical.js';
+import { planChildren, type Plan } from './logical.js';
+import { andOf } from './rules/pushdown.js';
 import { mapPlanChildren, mapPlanExprs } from './rules/walk.js';
 
 /** The function a temporal filter's now() becomes. */
@@ -107,8 +108,10 @@ export function temporalBound(c: Expr): TemporalBound | null {
   return null;
 }
 
+const SQL_NOW: ReadonlySet<string> = new Set(['now', 'localtimestamp']);
+
 function markConjunct(c: Expr): Expr {
-  if (!callsNow(c, new Set(['now', 'localtimestamp'])) || temporalBound(c) === null) return c;
+  if (!callsNow(c, SQL_NOW) || temporalBound(c) === null) return c;
   const clock: Expr = { kind: 'call', fn: CLOCK_FN, args: [], type: T.timestamptz };
   const mark = (e: Expr): Expr => {
     if (e.kind === 'call' && e.fn === 'now') return clock;
@@ -122,8 +125,7 @@ function markConjunct(c: Expr): Expr {
 function markPredicate(e: Expr): Expr {
   const cs = conjuncts(e);
   const marked = cs.map(markConjunct);
-  if (marked.every((m, i) => m === cs[i])) return e;
-  return marked.length === 1 ? marked[0] : { kind: 'and', args: marked, type: T.bool };
+  return marked.every((m, i) => m === cs[i]) ? e : andOf(marked)!;
 }
 
 /** A view's plan with the now() calls of its temporal conjuncts (WHERE, ON) turned into mz_now(). */
@@ -158,19 +160,10 @@ export function checkTemporalPlacement(p: Plan): void {
       return e;
     });
   }
-  for (const c of planInputs(p)) checkTemporalPlacement(c);
+  for (const c of planChildren(p)) checkTemporalPlacement(c);
 }
 
 const CLOCK_SET: ReadonlySet<string> = new Set([CLOCK_FN]);
-
-function planInputs(p: Plan): Plan[] {
-  const out: Plan[] = [];
-  mapPlanChildren(p, (c) => {
-    out.push(c);
-    return c;
-  });
-  return out;
-}
 
 const clockReaders = new WeakMap<Plan, boolean>();
 
@@ -183,7 +176,7 @@ export function readsClock(p: Plan): boolean {
     found ||= callsNow(e, CLOCK_SET);
     return e;
   });
-  found ||= planInputs(p).some(readsClock);
+  found ||= planChildren(p).some(readsClock);
   clockReaders.set(p, found);
   return found;
 }
