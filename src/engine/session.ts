@@ -75,7 +75,11 @@ export class Session {
   /** What the functions of a statement starting now read: the session, and now() (the transaction's start, as PostgreSQL). */
   private statementInfo(): SessionInfo {
     this.block.statementMs = Date.now();
-    // one object while the connection's info stays (read at every statement: no copy each time)
+    return this.sessionInfo();
+  }
+
+  /** The session's info for its functions; one object while the connection's info stays (no copy per statement). */
+  private sessionInfo(): SessionInfo {
     if (this.activeInfo?.of !== this.info) this.activeInfo = { of: this.info, info: { ...this.info, settings: this.settings, transaction: this.block } };
     return this.activeInfo.info;
   }
@@ -358,9 +362,10 @@ export class Session {
    */
   copyInStream(table: any, columns: readonly string[] | null): CopyInStream {
     const t = this.block.enter('CopyStmt');
+    this.block.statementMs = Date.now(); // one statement, whatever the chunks it arrives in
     let failed = false;
     const guarded = <T>(run: () => T): T => {
-      const prevInfo = setActiveSessionInfo(this.statementInfo());
+      const prevInfo = setActiveSessionInfo(this.sessionInfo());
       this.engine.catalog.viewer = t.txn;
       try {
         return run();
