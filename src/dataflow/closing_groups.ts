@@ -46,7 +46,7 @@ export class ClosingGroups {
   release(forget: (closed: (v: Value) => boolean, kept: (v: Value) => void) => void): void {
     const wm = this.watermark.current;
     if (wm === null) return;
-    if (this.ends !== null && ![...this.ends].some((end) => end <= wm)) return;
+    if (this.ends !== null && !someAtMost(this.ends, wm)) return;
     const ends = new Set<bigint>();
     forget(
       (v) => v !== null && (v as bigint) + this.endOffset <= wm,
@@ -60,4 +60,9 @@ export class ClosingGroups {
   restored(): void {
     this.ends = null;
   }
+}
+
+function someAtMost(ends: ReadonlySet<bigint>, wm: bigint): boolean {
+  for (const end of ends) if (end <= wm) return true;
+  return false;
 }
