@@ -99,7 +99,7 @@ export class BatchBuilder {
 
   constructor(types: readonly SqlType[], capacity = 16) {
     this.types = types;
-    this.cap = Math.max(capacity, 4);
+    this.cap = Math.max(capacity, 1);
     this.kinds = types.map(storageKind);
     this.data = this.kinds.map((k) => allocData(k, this.cap));
     this.nulls = this.kinds.map(() => null);
@@ -271,13 +271,15 @@ export class BatchBuilder {
 
   finish(): Batch {
     const n = this.length;
+    // a builder filled to its capacity hands out its arrays as they are (no views to make)
+    const full = n === this.cap;
     const columns: Column[] = this.kinds.map((kind, c) => {
       const d = this.data[c];
-      const data = Array.isArray(d) ? (d.length === n ? d : d.slice(0, n)) : (d as Int32Array).subarray(0, n);
+      const data = Array.isArray(d) ? (d.length === n ? d : d.slice(0, n)) : full ? d : (d as Int32Array).subarray(0, n);
       const m = this.nulls[c];
-      return { kind, data, nulls: m === null ? null : m.subarray(0, n) };
+      return { kind, data, nulls: m === null ? null : full ? m : m.subarray(0, n) };
     });
-    return { types: this.types, columns, weights: this.weights.subarray(0, n), length: n };
+    return { types: this.types, columns, weights: full ? this.weights : this.weights.subarray(0, n), length: n };
   }
 }
 

@@ -37,6 +37,7 @@ import { StepClock } from '../dataflow/clock.js';
 import { ClockTicks } from './clock_ticks.js';
 import { readsClock, substituteClock } from '../plan/temporal_filter.js';
 import { insertOnly as onlyInserts } from '../plan/insert_only.js';
+import { quickReadOrNull } from './quick_read.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
 export interface TableChanges {
@@ -788,7 +789,7 @@ export class Engine {
     return out;
   }
 
-  private viewIndexCandidates(path: AccessPath, params: readonly Value[]): Batch | null {
+  viewIndexCandidates(path: AccessPath, params: readonly Value[]): Batch | null {
     const ix = this.viewIndexes.get(path.index.name);
     return ix ? viewCandidates(ix.op.arrangement, path, params) : null;
   }
@@ -961,6 +962,12 @@ export class Engine {
   }
 
   private *readSteps(plan: Plan, params: readonly Value[], tables: TableReader, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+    // a point or short range read through an index: answered at once (its errors, if any,
+    // are reported by the general read below, which raises them again)
+    if (!o.extra?.size) {
+      const quick = quickReadOrNull(this, plan, params, tables);
+      if (quick !== null) return quick;
+    }
     // window functions and SELECT-list set-returning functions: computed over their input's rows
     const extra = new Map(o.extra ?? []);
     const inner = { extra, chunked: o.chunked };

@@ -26,6 +26,7 @@ import type { CopyRecord } from './copy_format.js';
 import type { Engine, RowSink } from './engine.js';
 import { runSlicedUntil, type Work } from './work.js';
 import { inlineStaleViews } from './stale_views.js';
+import { quickRead } from './quick_read.js';
 import { fieldInfo, paramValue } from './result.js';
 import type { StatementResult } from './statement.js';
 import { readOnlyError, Transaction } from './transaction.js';
@@ -262,7 +263,7 @@ export class Session {
     return this.inTransaction(tag, (txn) => {
       if (tag === 'SelectStmt' && !this.settings.readOnly) {
         const c = this.selectPlan(stmt, paramTypes);
-        return this.runRead(c, paramValues(c.params, rawParams), txn);
+        return this.runRead(c, paramValues(c.params, rawParams, c.resolved), txn);
       }
       return this.dispatch(tag, n, stmt, txn, new ParamTypes(paramTypes), rawParams);
     });
@@ -293,7 +294,7 @@ export class Session {
    * as constants of the moment.
    */
   private selectPlan(stmt: ParsedStatement, paramTypes: readonly (SqlType | undefined)[]): CachedSelect {
-    const key = paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : '')).join(',');
+    const key = typesKey(paramTypes);
     const version = this.engine.catalog.version;
     let byKey = selectPlans.get(stmt);
     const hit = byKey?.get(key);
@@ -302,7 +303,7 @@ export class Session {
     const params = new ParamTypes(paramTypes);
     const env: BindEnv = { catalog: this.engine.catalog, params, ctes: new Map(), outer: null, dependencies: new Set() };
     const plan = bindQuery(stmt.node.SelectStmt, env);
-    const c: CachedSelect = { version, key, params, plan, optimized: optimize(plan) };
+    const c: CachedSelect = { version, key, params, resolved: params.resolved(), plan, optimized: optimize(plan) };
     if (![...env.dependencies].some((d) => d.startsWith(SYSTEM_RELATION_PREFIX))) {
       if (!byKey) selectPlans.set(stmt, (byKey = new Map()));
       if (byKey.size >= 4) byKey.clear(); // a statement is bound with one or two sets of types
@@ -327,10 +328,15 @@ export class Session {
    */
   checkResultType(stmt: ParsedStatement, paramTypes: readonly SqlType[], described: readonly FieldInfo[] | null): void {
     if (nodeTag(stmt.node) !== 'SelectStmt' || described === null) return;
+    // a cached plan still current was checked against these fields before
+    const hit = selectPlans.get(stmt)?.get(typesKey(paramTypes));
+    if (hit && hit.checked === described && hit.version === this.engine.catalog.version && this.engine.catalog.locks.size === 0) return;
     this.asActive(() => {
-      const schema = this.selectPlan(stmt, paramTypes).plan.schema;
+      const c = this.selectPlan(stmt, paramTypes);
+      const schema = c.plan.schema;
       const same = schema.length === described.length && schema.every((f, i) => fieldInfo(f.name, f.type).dataTypeID === described[i].dataTypeID && f.type.typmod === described[i].sqlType.typmod);
       if (!same) throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, 'cached plan must not change result type');
+      c.checked = described;
     });
   }
 
@@ -500,6 +506,37 @@ export class Session {
   }
 
   /**
+   * A SELECT that an index narrows to a few rows (quick_read.ts), answered at once: the same
+   * result, in the same transaction, as executeStatementAsync, without its slicing, which
+   * could serve no other client sooner. Null when it is not such a read, or when anything
+   * fails: nothing has happened then that the general path does not do again (it reports the
+   * error).
+   */
+  quickSelect(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult | null {
+    // a commit under way (the general path waits for it), an aborted block, read-only rules
+    if (this.engine.pendingCommit || this.block.status === 'E' || this.settings.readOnly) return null;
+    this.engine.syncClock();
+    const t = this.block.enter('SelectStmt');
+    const prevInfo = setActiveSessionInfo(this.statementInfo());
+    let result: StatementResult | null = null;
+    try {
+      const c = this.selectPlan(stmt, paramTypes);
+      const rows = quickRead(this.engine, this.readPlan(c.plan, t.txn, c.optimized), paramValues(c.params, rawParams, c.resolved), t.txn);
+      if (rows !== null) result = selectResult(c.plan, rows);
+    } catch (e) {
+      if (process.env.QDBG) console.error('quick failed', e);
+      result = null;
+    } finally {
+      setActiveSessionInfo(prevInfo);
+      this.engine.catalog.viewer = null;
+    }
+    if (result === null) return null;
+    this.sees(stmt);
+    if (t.autocommit) this.commitAutocommit(t.txn);
+    return result;
+  }
+
+  /**
    * Run or resume a statement's Work in slices as this session (its settings, its
    * transaction's view of the catalog; other sessions run during the pauses), until it ends
    * (an autocommit statement then commits) or `enough()`. On failure the statement fails as
@@ -537,7 +574,7 @@ export class Session {
 
   private *selectWork(stmt: ParsedStatement, txn: Txn, paramTypes: readonly (SqlType | undefined)[], rawParams: readonly unknown[], stream?: StatementStream): Work<StatementResult> {
     const c = this.selectPlan(stmt, paramTypes);
-    const values = paramValues(c.params, rawParams);
+    const values = paramValues(c.params, rawParams, c.resolved);
     const readPlan = this.readPlan(c.plan, txn, c.optimized); // planning errors come before RowDescription
     const fields = c.plan.schema.map((f) => fieldInfo(f.name, f.type));
     stream?.begin(fields);
@@ -755,6 +792,10 @@ interface CachedSelect {
   key: string;
   /** The parameter types binding settled. */
   params: ParamTypes;
+  /** params.resolved(), once. */
+  resolved: SqlType[];
+  /** The fields of a prepared statement its result type was last found to match (checkResultType). */
+  checked?: readonly FieldInfo[];
   plan: Plan;
   optimized: Plan;
 }
@@ -766,8 +807,14 @@ function statementName(tag: string): string {
 }
 
 /** The statement's parameter values; referring to one that was not supplied is an error. */
-function paramValues(params: ParamTypes, raw: readonly unknown[]): Value[] {
-  const types = params.resolved();
+/** A key for a list of parameter types (plans are cached by it). */
+function typesKey(paramTypes: readonly (SqlType | undefined)[]): string {
+  if (paramTypes.length === 0) return '';
+  if (paramTypes.length === 1) return paramTypes[0] ? `${paramTypes[0].id}:${paramTypes[0].typmod}` : '';
+  return paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : '')).join(',');
+}
+
+function paramValues(params: ParamTypes, raw: readonly unknown[], types: readonly SqlType[] = params.resolved()): Value[] {
   if (types.length > raw.length) {
     const missing = params.positions.findIndex((p, i) => i >= raw.length && p !== undefined);
     const k = missing >= 0 ? missing : types.length - 1;

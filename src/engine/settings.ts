@@ -49,6 +49,8 @@ export const CHARACTERISTICS: Record<string, string> = {
   transaction_isolation: 'default_transaction_isolation',
   transaction_deferrable: 'default_transaction_deferrable',
 };
+const CHARACTERISTIC_ENTRIES = Object.entries(CHARACTERISTICS);
+const CHARACTERISTIC_COUNT = CHARACTERISTIC_ENTRIES.length;
 
 const BOOLEANS = new Set(['default_transaction_read_only', 'transaction_read_only', 'default_transaction_deferrable', 'transaction_deferrable']);
 const ISOLATION_LEVELS = ['serializable', 'repeatable read', 'read committed', 'read uncommitted'];
@@ -84,6 +86,11 @@ export interface SettingsSnapshot {
 export class Settings {
   private values = new Map<string, string>();
   private local = new Map<string, string>();
+  /**
+   * Changes whenever a value other than a transaction characteristic may have changed (the
+   * wire server reports changed settings after each statement, and most change none).
+   */
+  version = 0;
   /** The server's own defaults (`tributary serve -c name=value`), which RESET returns to. */
   private serverDefaults = new Map<string, string>();
 
@@ -141,6 +148,7 @@ export class Settings {
    * TRANSACTION outside a block do nothing (with a warning), as in PostgreSQL.
    */
   set(n: any, cx: SetContext): string[] {
+    this.version++;
     const kind: string = n.kind;
     if (kind === 'VAR_RESET_ALL') {
       this.reset();
@@ -222,26 +230,35 @@ export class Settings {
 
   /** RESET ALL / DISCARD ALL: session values back to their defaults (not the transaction's characteristics). */
   reset(): void {
+    this.version++;
     this.values.clear();
     for (const k of [...this.local.keys()]) if (!(k in CHARACTERISTICS)) this.local.delete(k);
   }
 
   /** A transaction block starts: its characteristics are fixed from their defaults. */
   beginTransaction(): void {
-    this.local.clear();
+    this.clearLocal();
     this.explicit.clear();
-    for (const [k, d] of Object.entries(CHARACTERISTICS)) this.local.set(k, this.get(d));
+    for (const [k, d] of CHARACTERISTIC_ENTRIES) this.local.set(k, this.get(d));
   }
 
   /** Set a transaction-local value without the checks SET makes (COMMIT AND CHAIN, RELEASE). */
   setLocal(name: string, value: string): void {
+    if (!(name in CHARACTERISTICS)) this.version++;
     this.local.set(name, value);
   }
 
   /** The transaction ended: SET LOCAL values and its characteristics go. */
   endTransaction(): void {
-    this.local.clear();
+    this.clearLocal();
     this.explicit.clear();
+  }
+
+  private clearLocal(): void {
+    // only characteristics: nothing reported changes (the common case, at every statement)
+    if (this.local.size > CHARACTERISTIC_COUNT) this.version++;
+    else for (const k of this.local.keys()) if (!(k in CHARACTERISTICS)) this.version++;
+    this.local.clear();
   }
 
   snapshot(): SettingsSnapshot {
@@ -249,6 +266,7 @@ export class Settings {
   }
 
   restore(s: SettingsSnapshot): void {
+    this.version++;
     this.values = new Map(s.values);
     this.local = new Map(s.local);
   }

@@ -38,6 +38,7 @@ import {
   parseComplete,
   portalSuspended,
   readFrame,
+  bufferedFrame,
   readyForQuery,
   rowDescription,
   type Frame,
@@ -104,6 +105,8 @@ export class Connection {
   /** After an error in an extended-protocol message: ignore everything until Sync. */
   private skipTillSync = false;
   private reported = new Map<string, string>();
+  /** Settings.version when the reported values were last compared. */
+  private reportedVersion = -1;
   private user = '';
   /** statement_timeout's clock (statement_timer.ts). */
   private readonly timer = new StatementTimer(() => this.session.settings.milliseconds('statement_timeout'));
@@ -240,6 +243,10 @@ export class Connection {
 
   /** ParameterStatus for reported settings that changed (SET application_name, RESET …). */
   private reportChanges(): void {
+    // most statements change no setting: compare only after one did
+    const version = this.session.settings.version;
+    if (version === this.reportedVersion) return;
+    this.reportedVersion = version;
     for (const [wire, value] of this.reportedValues()) {
       if (this.reported.get(wire) !== value) {
         this.reported.set(wire, value);
@@ -376,7 +383,9 @@ export class Connection {
 
   private async messageLoop(): Promise<void> {
     for (;;) {
-      const frame = await this.nextFrame();
+      let frame = bufferedFrame(this.inbox, this.env.maxMessage);
+      if (frame) this.idle = false;
+      else frame = await this.nextFrame();
       if (frame.type === 'X') return;
       if (this.skipTillSync && frame.type !== 'S') continue;
       if (this.timer.expired()) {
@@ -490,6 +499,13 @@ export class Connection {
     // a long statement runs in slices; other clients (and a cancel) get their turn between,
     // and a SELECT's rows go out as they are produced when nothing needs them all first
     const stream = this.rowStream([], true);
+    const quick = nodeTag(stmt.node) === 'SelectStmt' ? this.session.quickSelect(stmt, [], []) : null;
+    if (quick) {
+      stream.begin(quick.fields!);
+      stream.rows(quick.rows!);
+      this.complete(countedTag(quick.command, quick.rowCount!));
+      return;
+    }
     const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace(), stream);
     this.sendNotices(result);
     if (result.fields) {
@@ -619,7 +635,11 @@ export class Connection {
         return true;
       }
       this.session.checkResultType(stmt, portal.prepared.paramTypes, portal.prepared.fields);
-      if (nodeTag(stmt.node) === 'SelectStmt') {
+      const quick = nodeTag(stmt.node) === 'SelectStmt' ? this.session.quickSelect(stmt, portal.params, portal.prepared.paramTypes) : null;
+      if (quick) {
+        // a point or short range read through an index: answered whole at once
+        portal.rows = PortalRows.of(quick, out);
+      } else if (nodeTag(stmt.node) === 'SelectStmt') {
         // a SELECT runs only as far as the Executes ask (portal_rows.ts)
         portal.rows = PortalRows.select((stream) => this.session.openSelect(stmt, portal.params, portal.prepared.paramTypes, stream), out);
       } else {
@@ -628,7 +648,8 @@ export class Connection {
         portal.rows = PortalRows.of(result, out);
       }
     }
-    const n = await portal.rows.take(maxRows > 0 ? maxRows : Infinity, () => this.pace());
+    const limit = maxRows > 0 ? maxRows : Infinity;
+    const n = portal.rows.takeNow(limit) ?? (await portal.rows.take(limit, () => this.pace()));
     // PostgreSQL suspends whenever the limit is reached, even when no row is left
     if (maxRows > 0 && n === maxRows) {
       this.send(portalSuspended());
@@ -669,6 +690,7 @@ export class Connection {
 
 /** A CommandComplete tag counting the rows sent (`SELECT n`; `INSERT 0 n` for a RETURNING portal's Execute, as PostgreSQL). */
 function countedTag(command: string, n: number): string {
+  if (command.startsWith('SELECT ')) return `SELECT ${n}`;
   return command.replace(/^(SELECT|INSERT 0|UPDATE|DELETE) \d+$/, `$1 ${n}`);
 }
 

@@ -22,6 +22,8 @@ export interface PreparedStatement {
   paramTypes: SqlType[];
   /** Result columns, or null for statements without rows. */
   fields: FieldInfo[] | null;
+  /** RowDescriptions sent for its portals, by their result formats (most Binds repeat one). */
+  described?: Map<string, Buffer>;
 }
 
 export interface Portal {
@@ -161,7 +163,15 @@ export class ExtendedState {
       if (!p) throw new SqlError('34000', `portal "${name}" does not exist`);
       const fields = p.prepared.fields;
       if (aborted && fields) throw abortedError();
-      return [fields ? rowDescription(fields.map((f, i) => wireField(f, formatOf(p.resultFormats, i)))) : noData()];
+      if (!fields) return [noData()];
+      const key = p.resultFormats.join();
+      const described = (p.prepared.described ??= new Map());
+      let d = described.get(key);
+      if (!d) {
+        if (described.size >= 8) described.clear();
+        described.set(key, (d = rowDescription(fields.map((f, i) => wireField(f, formatOf(p.resultFormats, i))))));
+      }
+      return [d];
     }
     throw protocolViolation(`invalid DESCRIBE message subtype ${kind.charCodeAt(0)}`);
   }

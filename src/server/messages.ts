@@ -2,10 +2,9 @@
 //
 // Incoming bytes are split into frames by `Inbox` (exact reads over a chunk list, so a frame
 // may arrive in any number of TCP segments); the body of a frame is decoded with
-// `MessageReader`, a bounds-checked wrapper around pg-protocol's BufferReader (which itself
-// reads past the end silently). Outgoing messages are built with pg-protocol's Writer.
+// `MessageReader`, which refuses to read past its end (pg-protocol's BufferReader would not).
+// Outgoing messages are built with pg-protocol's Writer; those without variable parts once.
 
-import { BufferReader } from 'pg-protocol/dist/buffer-reader.js';
 import { Writer } from 'pg-protocol/dist/buffer-writer.js';
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -85,6 +84,21 @@ export class Inbox {
     w?.();
   }
 
+  /** A whole frame from the first buffered chunk, or null (fewer bytes, or split over chunks). */
+  frame(maxMessage: number): Frame | null {
+    const first = this.chunks[0];
+    if (first === undefined || first.length < 5) return null;
+    const len = first.readInt32BE(1);
+    if (len < 4 || len - 4 > maxMessage) throw protocolViolation(`invalid message length`);
+    if (first.length < len + 1) return null;
+    const frame = { type: String.fromCharCode(first[0]), body: first.subarray(5, len + 1) };
+    if (first.length === len + 1) this.chunks.shift();
+    else this.chunks[0] = first.subarray(len + 1);
+    this.length -= len + 1;
+    if (this.length < 1 << 20) this.stream?.resume();
+    return frame;
+  }
+
   /** Exactly n bytes; throws ConnectionClosed if the peer goes away first. */
   async read(n: number): Promise<Buffer> {
     this.wanted = n;
@@ -131,7 +145,18 @@ export async function readStartupPacket(inbox: Inbox): Promise<Buffer> {
   return inbox.read(len - 4);
 }
 
+/**
+ * The next frame if it is wholly buffered already, else null (then readFrame waits for it).
+ * A client's Bind/Describe/Execute/Sync usually come in one segment: taking them without a
+ * promise each is a good part of a point read's cost.
+ */
+export function bufferedFrame(inbox: Inbox, maxMessage: number): Frame | null {
+  return inbox.frame(maxMessage);
+}
+
 export async function readFrame(inbox: Inbox, maxMessage: number): Promise<Frame> {
+  const ready = inbox.frame(maxMessage);
+  if (ready) return ready;
   const head = await inbox.read(5);
   const type = String.fromCharCode(head[0]);
   const len = head.readInt32BE(1);
@@ -142,42 +167,38 @@ export async function readFrame(inbox: Inbox, maxMessage: number): Promise<Frame
 
 /** Bounds-checked reads over one message body; running off the end is a protocol violation. */
 export class MessageReader {
-  private readonly r = new BufferReader();
   private pos = 0;
-  constructor(private readonly buf: Buffer) {
-    this.r.setBuffer(0, buf);
-  }
-  private need(n: number): void {
-    if (n < 0 || this.pos + n > this.buf.length) throw protocolViolation('invalid message format');
-    this.pos += n;
+  constructor(private readonly buf: Buffer) {}
+  /** The offset of the next n bytes, which must be there. */
+  private take(n: number): number {
+    const at = this.pos;
+    if (n < 0 || at + n > this.buf.length) throw protocolViolation('invalid message format');
+    this.pos = at + n;
+    return at;
   }
   int16(): number {
-    this.need(2);
-    return this.r.int16();
+    return this.buf.readInt16BE(this.take(2));
   }
   /** pq_getmsgint(msg, 2): counts (parameters, formats) are unsigned, up to 65,535. */
   uint16(): number {
     return this.int16() & 0xffff;
   }
   int32(): number {
-    this.need(4);
-    return this.r.int32();
+    return this.buf.readInt32BE(this.take(4));
   }
   byte(): number {
-    this.need(1);
-    return this.r.byte();
+    return this.buf[this.take(1)];
   }
   bytes(n: number): Buffer {
-    this.need(n);
-    return this.r.bytes(n);
+    const at = this.take(n);
+    return this.buf.subarray(at, at + n);
   }
   /** pq_getmsgstring: a NUL-terminated string, which must be valid UTF-8 (22021). */
   cstring(): string {
     const start = this.pos;
     const end = this.buf.indexOf(0, start);
     if (end < 0) throw protocolViolation('invalid string in message');
-    this.need(end - start + 1);
-    this.r.cstring(); // keep the inner reader in step
+    this.take(end - start + 1);
     return decodeUtf8(this.buf, start, end);
   }
   get remaining(): number {
@@ -335,32 +356,53 @@ export function backendKeyData(pid: number, secret: number): Buffer {
   return new Writer().addInt32(pid).addInt32(secret).flush(code('K'));
 }
 
-export function readyForQuery(status: 'I' | 'T' | 'E'): Buffer {
+// Replies without variable parts are built once (they are never written into).
+const READY = { I: readyFor('I'), T: readyFor('T'), E: readyFor('E') };
+function readyFor(status: string): Buffer {
   return new Writer().add(Buffer.from(status)).flush(code('Z'));
 }
 
-export function commandComplete(tag: string): Buffer {
-  return new Writer().addCString(tag).flush(code('C'));
+export function readyForQuery(status: 'I' | 'T' | 'E'): Buffer {
+  return READY[status];
 }
+
+/** CommandCompletes by tag: most are few ('SELECT 1', 'UPDATE 1', 'COMMIT'), so they are kept. */
+const COMPLETIONS = new Map<string, Buffer>();
+
+export function commandComplete(tag: string): Buffer {
+  let b = COMPLETIONS.get(tag);
+  if (b === undefined) {
+    b = new Writer().addCString(tag).flush(code('C'));
+    if (COMPLETIONS.size >= 512) COMPLETIONS.clear();
+    COMPLETIONS.set(tag, b);
+  }
+  return b;
+}
+
+const EMPTY_QUERY = new Writer().flush(code('I'));
+const PARSE_COMPLETE = new Writer().flush(code('1'));
+const BIND_COMPLETE = new Writer().flush(code('2'));
+const CLOSE_COMPLETE = new Writer().flush(code('3'));
+const NO_DATA = new Writer().flush(code('n'));
+const PORTAL_SUSPENDED = new Writer().flush(code('s'));
 
 export function emptyQueryResponse(): Buffer {
-  return new Writer().flush(code('I'));
+  return EMPTY_QUERY;
 }
-
 export function parseComplete(): Buffer {
-  return new Writer().flush(code('1'));
+  return PARSE_COMPLETE;
 }
 export function bindComplete(): Buffer {
-  return new Writer().flush(code('2'));
+  return BIND_COMPLETE;
 }
 export function closeComplete(): Buffer {
-  return new Writer().flush(code('3'));
+  return CLOSE_COMPLETE;
 }
 export function noData(): Buffer {
-  return new Writer().flush(code('n'));
+  return NO_DATA;
 }
 export function portalSuspended(): Buffer {
-  return new Writer().flush(code('s'));
+  return PORTAL_SUSPENDED;
 }
 
 export function parameterDescription(oids: readonly number[]): Buffer {

@@ -72,6 +72,28 @@ export class PortalRows {
     return this.given;
   }
 
+  /**
+   * take(), done at once when the statement has ended and what is left is one batch (a
+   * point read's row): null otherwise, and then nothing was sent.
+   */
+  takeNow(limit: number): number | null {
+    if (this.running || this.held.length - this.at > ROW_BATCH) return null;
+    const n = Math.min(limit, this.held.length - this.at);
+    try {
+      if (n > 0) this.out.rows(n === this.held.length ? (this.held as Row[]) : (this.held.slice(this.at, this.at + n) as Row[]));
+    } catch (e) {
+      this.failed = true;
+      this.close();
+      throw e;
+    }
+    this.at += n;
+    if (this.at === this.held.length) {
+      this.held = [];
+      this.at = 0;
+    }
+    return n;
+  }
+
   /** Abandon the statement (Close, the end of the transaction, the client gone). */
   close(): void {
     this.running?.close();
