@@ -523,8 +523,7 @@ export class Session {
       const c = this.selectPlan(stmt, paramTypes);
       const rows = quickRead(this.engine, this.readPlan(c.plan, t.txn, c.optimized), paramValues(c.params, rawParams, c.resolved), t.txn);
       if (rows !== null) result = selectResult(c.plan, rows);
-    } catch (e) {
-      if (process.env.QDBG) console.error('quick failed', e);
+    } catch {
       result = null;
     } finally {
       setActiveSessionInfo(prevInfo);
