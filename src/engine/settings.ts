@@ -91,6 +91,25 @@ export class Settings {
    * wire server reports changed settings after each statement, and most change none).
    */
   version = 0;
+  /** `values`/`local` are held by a snapshot too: copied before they are changed. */
+  private valuesShared = false;
+  private localShared = false;
+
+  private valuesForWrite(): Map<string, string> {
+    if (this.valuesShared) {
+      this.values = new Map(this.values);
+      this.valuesShared = false;
+    }
+    return this.values;
+  }
+
+  private localForWrite(): Map<string, string> {
+    if (this.localShared) {
+      this.local = new Map(this.local);
+      this.localShared = false;
+    }
+    return this.local;
+  }
   /** The server's own defaults (`tributary serve -c name=value`), which RESET returns to. */
   private serverDefaults = new Map<string, string>();
 
@@ -165,10 +184,10 @@ export class Settings {
       // transaction_read_only resets to off (its boot value), as in PostgreSQL
       if (name === 'transaction_read_only') this.put(name, 'off', cx, true);
       else if (!(name in CHARACTERISTICS)) {
-        if (n.is_local) this.local.set(name, this.serverDefaults.get(name) ?? DEFAULTS[name] ?? '');
+        if (n.is_local) this.localForWrite().set(name, this.serverDefaults.get(name) ?? DEFAULTS[name] ?? '');
         else {
-          this.values.delete(name);
-          this.local.delete(name);
+          this.valuesForWrite().delete(name);
+          this.localForWrite().delete(name);
         }
       }
       return [];
@@ -212,7 +231,7 @@ export class Settings {
     if (name in CHARACTERISTICS) {
       // these live only as long as their transaction (outside a block: this statement's)
       checkCharacteristic(name, value, this.get(name), cx);
-      if (cx.inBlock) this.local.set(name, value);
+      if (cx.inBlock) this.localForWrite().set(name, value);
       return;
     }
     const check = FIXED[name];
@@ -220,32 +239,34 @@ export class Settings {
     if (!(name in DEFAULTS) && !IGNORED_PREFIXES.some((p) => name.startsWith(p)) && !name.includes('.')) {
       throw new SqlError(SQLSTATE.UNDEFINED_OBJECT, `unrecognized configuration parameter "${name}"`);
     }
-    if (local) this.local.set(name, value);
+    if (local) this.localForWrite().set(name, value);
     else {
       // a session-level SET overrides an earlier SET LOCAL in the same transaction
-      this.values.set(name, value);
-      this.local.delete(name);
+      this.valuesForWrite().set(name, value);
+      this.localForWrite().delete(name);
     }
   }
 
   /** RESET ALL / DISCARD ALL: session values back to their defaults (not the transaction's characteristics). */
   reset(): void {
     this.version++;
-    this.values.clear();
-    for (const k of [...this.local.keys()]) if (!(k in CHARACTERISTICS)) this.local.delete(k);
+    this.values = new Map();
+    this.valuesShared = false;
+    for (const k of [...this.local.keys()]) if (!(k in CHARACTERISTICS)) this.localForWrite().delete(k);
   }
 
   /** A transaction block starts: its characteristics are fixed from their defaults. */
   beginTransaction(): void {
     this.clearLocal();
     this.explicit.clear();
-    for (const [k, d] of CHARACTERISTIC_ENTRIES) this.local.set(k, this.get(d));
+    const local = this.localForWrite();
+    for (const [k, d] of CHARACTERISTIC_ENTRIES) local.set(k, this.get(d));
   }
 
   /** Set a transaction-local value without the checks SET makes (COMMIT AND CHAIN, RELEASE). */
   setLocal(name: string, value: string): void {
     if (!(name in CHARACTERISTICS)) this.version++;
-    this.local.set(name, value);
+    this.localForWrite().set(name, value);
   }
 
   /** The transaction ended: SET LOCAL values and its characteristics go. */
@@ -258,17 +279,21 @@ export class Settings {
     // only characteristics: nothing reported changes (the common case, at every statement)
     if (this.local.size > CHARACTERISTIC_COUNT) this.version++;
     else for (const k of this.local.keys()) if (!(k in CHARACTERISTICS)) this.version++;
-    this.local.clear();
+    this.local = new Map();
+    this.localShared = false;
   }
 
   snapshot(): SettingsSnapshot {
-    return { values: new Map(this.values), local: new Map(this.local) };
+    // copied on the next write instead (most transactions change no setting)
+    this.valuesShared = this.localShared = true;
+    return { values: this.values, local: this.local };
   }
 
   restore(s: SettingsSnapshot): void {
     this.version++;
-    this.values = new Map(s.values);
-    this.local = new Map(s.local);
+    this.values = s.values;
+    this.local = s.local;
+    this.valuesShared = this.localShared = true; // a savepoint may be rolled back to again
   }
 }
 

@@ -216,6 +216,9 @@ export function compileQual(e: Expr, params: readonly Value[] = []): Evaluator {
 }
 
 export function evalConstant(e: Expr, params: readonly Value[] = []): Value {
+  // the usual keys of a lookup: nothing to compile
+  if (e.kind === 'literal') return e.value;
+  if (e.kind === 'param' && e.index < params.length) return params[e.index];
   return compileExpr(e, params)(EMPTY_BATCH, 0);
 }
 
