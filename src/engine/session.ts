@@ -218,8 +218,8 @@ export class Session {
   }
 
   /** endImplicitBlock(true) with a big commit run in slices, awaiting `pause()` between them. */
-  async endImplicitBlockSliced(pause: () => Promise<void>): Promise<void> {
-    await this.block.endImplicitSliced(pause);
+  endImplicitBlockSliced(pause: () => Promise<void>): Promise<void> | void {
+    return this.block.endImplicitSliced(pause);
   }
 
   /** The client is gone: roll back what is open (and release its snapshot). */
@@ -623,7 +623,7 @@ export class Session {
         // binding only (optimizing cannot fail at Parse: an error that folding raises, such as
         // 1/0, is reported at Execute); the plan is cached for the executions to come
         const c = this.selectPlanLenient(stmt, paramTypes);
-        if (c) return { paramTypes: c.params.resolved(), fields: c.plan.schema.map((f) => fieldInfo(f.name, f.type)) };
+        if (c) return { paramTypes: c.resolved, fields: (c.fields ??= c.plan.schema.map((f) => fieldInfo(f.name, f.type))) };
         const plan = this.bindSelect(n, params);
         return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
       }
@@ -793,6 +793,8 @@ interface CachedSelect {
   params: ParamTypes;
   /** params.resolved(), once. */
   resolved: SqlType[];
+  /** Its result columns as described (made once: an unnamed statement is described at every Parse). */
+  fields?: FieldInfo[];
   /** The fields of a prepared statement its result type was last found to match (checkResultType). */
   checked?: readonly FieldInfo[];
   plan: Plan;

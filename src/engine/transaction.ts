@@ -415,6 +415,12 @@ export class Transaction<S = unknown> {
     throw new SqlError(SQLSTATE.INVALID_SAVEPOINT_SPECIFICATION, `savepoint "${name}" does not exist`);
   }
 
+  /** Whether changes() would be empty (a read's transaction), without building it. */
+  get unchanged(): boolean {
+    for (const [t, p] of this.tables) if ((p.deletes.size > 0 || p.inserts.size > 0) && !this.dropped.has(t)) return false;
+    return true;
+  }
+
   changes(): Map<TableEntry, TableChanges> {
     const out = new Map<TableEntry, TableChanges>();
     for (const [t, p] of this.tables) {

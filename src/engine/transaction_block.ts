@@ -78,10 +78,13 @@ export class TransactionBlock {
   }
 
   /** endImplicit(true), with the commit run in slices (Engine.commitSliced) between pauses. */
-  async endImplicitSliced(pause: () => Promise<void>): Promise<void> {
+  endImplicitSliced(pause: () => Promise<void>): Promise<void> | void {
     this.inImplicit = false;
     this.implicitIsBlock = false;
-    if (this.implicit) await this.finishSliced(pause);
+    if (!this.implicit) return;
+    // nothing to commit in slices (a read's transaction): ended at once, without a promise
+    if (this.txn!.unchanged) return this.finish(true);
+    return this.finishSliced(pause);
   }
 
   /**

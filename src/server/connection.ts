@@ -18,7 +18,7 @@ import type { FieldInfo } from '../engine/result.js';
 import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { PG_VERSION, TRIBUTARY_VERSION } from '../expr/functions/session_info.js';
 import { encodeBinary, encodeText, formatOf, wireField } from './formats.js';
-import { ExtendedState, parseStatements } from './extended.js';
+import { ExtendedState, parseStatements, type Portal } from './extended.js';
 import { PortalRows } from './portal_rows.js';
 import { StatementTimer } from './statement_timer.js';
 import { queryTextHandler, statementHandler, type HandlerContext } from './hooks.js';
@@ -401,15 +401,19 @@ export class Connection {
         case 'B':
         case 'D':
         case 'E':
-        case 'C':
-          await this.extendedMessage(frame);
+        case 'C': {
+          const p = this.extendedMessage(frame);
+          if (p) await p;
           break;
+        }
         case 'H':
           await this.flush();
           break;
-        case 'S':
-          await this.sync();
+        case 'S': {
+          const p = this.sync();
+          if (p) await p;
           break;
+        }
         case 'd':
         case 'c':
         case 'f':
@@ -552,7 +556,7 @@ export class Connection {
 
   // ---- extended protocol ----------------------------------------------------------------
 
-  private async extendedMessage(frame: Frame): Promise<void> {
+  private extendedMessage(frame: Frame): Promise<void> | void {
     try {
       // Parse, Bind, Describe and Execute run on statement_timeout's clock (statement_timer.ts)
       if (frame.type !== 'C') this.timer.start();
@@ -568,21 +572,38 @@ export class Connection {
         case 'D':
           for (const m of this.extended.describe(frame.body, this.session)) this.send(m);
           break;
-        case 'E':
-          if (await this.executePortal(frame.body)) this.timer.stop();
+        case 'E': {
+          // only an Execute may wait (a long statement runs in slices)
+          const done = this.executePortal(frame.body);
+          if (typeof done !== 'boolean') return this.executed(done);
+          if (done) this.timer.stop();
           this.closeEndedPortals();
           break;
+        }
         case 'C':
           this.extended.close(frame.body);
           this.send(closeComplete());
           break;
       }
     } catch (e) {
-      if (e instanceof ConnectionClosed) throw e;
-      const err = asSqlError(e);
-      if (err.severity !== 'ERROR') throw err;
-      this.extendedFailed(err);
+      this.extendedError(e);
     }
+  }
+
+  private async executed(done: Promise<boolean>): Promise<void> {
+    try {
+      if (await done) this.timer.stop();
+      this.closeEndedPortals();
+    } catch (e) {
+      this.extendedError(e);
+    }
+  }
+
+  private extendedError(e: unknown): void {
+    if (e instanceof ConnectionClosed) throw e;
+    const err = asSqlError(e);
+    if (err.severity !== 'ERROR') throw err;
+    this.extendedFailed(err);
   }
 
   /** An extended-protocol message failed: its implicit transaction is rolled back, and messages up to Sync skipped. */
@@ -609,7 +630,7 @@ export class Connection {
   }
 
   /** Execute; false when the portal was suspended (its row limit reached), true when it completed. */
-  private async executePortal(body: Buffer): Promise<boolean> {
+  private executePortal(body: Buffer): boolean | Promise<boolean> {
     const { portal: name, maxRows } = ExtendedState.executeArgs(body);
     // a CancelRequest that came while nothing ran is ignored, as PostgreSQL ignores it while idle
     this.cancelRequested = false;
@@ -631,8 +652,7 @@ export class Connection {
       if (handler) {
         // the handler answers for itself; a later Execute of this portal has nothing left
         portal.rows = PortalRows.of({ command: 'SELECT 0', fields: [], rows: [] }, out);
-        await handler(stmt, this.handlerContext(false));
-        return true;
+        return handler(stmt, this.handlerContext(false)).then(() => true);
       }
       this.session.checkResultType(stmt, portal.prepared.paramTypes, portal.prepared.fields);
       const quick = nodeTag(stmt.node) === 'SelectStmt' ? this.session.quickSelect(stmt, portal.params, portal.prepared.paramTypes) : null;
@@ -643,28 +663,57 @@ export class Connection {
         // a SELECT runs only as far as the Executes ask (portal_rows.ts)
         portal.rows = PortalRows.select((stream) => this.session.openSelect(stmt, portal.params, portal.prepared.paramTypes, stream), out);
       } else {
-        const result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
-        this.sendNotices(result);
-        portal.rows = PortalRows.of(result, out);
+        return this.executeStatement(portal, stmt, out, maxRows);
       }
     }
+    return this.sendPortalRows(portal, maxRows);
+  }
+
+  /** An Execute of a statement other than SELECT: run whole, in slices; its rows (RETURNING) kept in the portal. */
+  private async executeStatement(portal: Portal, stmt: ParsedStatement, out: StatementStream, maxRows: number): Promise<boolean> {
+    const result = await this.session.executeStatementAsync(stmt, portal.params, portal.prepared.paramTypes, () => this.pace());
+    this.sendNotices(result);
+    portal.rows = PortalRows.of(result, out);
+    return this.sendPortalRows(portal, maxRows);
+  }
+
+  /** The rows an Execute asks for, then PortalSuspended or CommandComplete (false: suspended). */
+  private sendPortalRows(portal: Portal, maxRows: number): boolean | Promise<boolean> {
     const limit = maxRows > 0 ? maxRows : Infinity;
-    const n = portal.rows.takeNow(limit) ?? (await portal.rows.take(limit, () => this.pace()));
+    const n = portal.rows!.takeNow(limit);
+    if (n !== null) return this.endExecute(portal, maxRows, n);
+    return portal.rows!.take(limit, () => this.pace()).then((k) => this.endExecute(portal, maxRows, k));
+  }
+
+  private endExecute(portal: Portal, maxRows: number, n: number): boolean {
     // PostgreSQL suspends whenever the limit is reached, even when no row is left
     if (maxRows > 0 && n === maxRows) {
       this.send(portalSuspended());
       return false;
     }
-    const result = portal.rows.result!;
+    const result = portal.rows!.result!;
     this.send(commandComplete(result.fields ? countedTag(result.command, n) : result.command));
     return true;
   }
 
-  private async sync(): Promise<void> {
+  private sync(): Promise<void> | void {
     this.skipTillSync = false;
     this.timer.stop();
+    let ending: Promise<void> | void = undefined;
     try {
-      await this.session.endImplicitBlockSliced(() => this.pace());
+      ending = this.session.endImplicitBlockSliced(() => this.pace());
+    } catch (e) {
+      this.send(errorResponse(asSqlError(e)));
+    }
+    // a read's transaction ends at once; a commit in slices lets other clients run meanwhile
+    if (ending) return this.synced(ending);
+    this.readyForQuery();
+    this.flushOut();
+  }
+
+  private async synced(ending: Promise<void>): Promise<void> {
+    try {
+      await ending;
     } catch (e) {
       this.send(errorResponse(asSqlError(e)));
     }
