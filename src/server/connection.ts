@@ -542,7 +542,7 @@ export class Connection {
         if (describe) this.send(rowDescription(fields.map((f) => wireField(f, 0))));
       },
       rows: (rows: Row[]) => {
-        const out = new DataRowsWriter();
+        const out = new DataRowsWriter(rows.length * (7 + 12 * enc!.length));
         const cells: (string | Buffer | null)[] = new Array(enc!.length);
         for (const row of rows) {
           for (let c = 0; c < enc!.length; c++) cells[c] = enc![c](row[c]);
@@ -746,7 +746,11 @@ function countedTag(command: string, n: number): string {
 function encoders(fields: FieldInfo[], formats: number[]): ((v: any) => string | Buffer | null)[] {
   return fields.map((f, i) => {
     const t = f.sqlType;
-    return formatOf(formats, i) === 1 ? (v: any) => encodeBinary(v, t) : (v: any) => encodeText(v, t);
+    if (formatOf(formats, i) === 1) return (v: any) => encodeBinary(v, t);
+    // the commonest columns, as formatValue writes them, without its dispatch per value
+    if (t.id === 'int4' || t.id === 'int8' || t.id === 'int2') return (v: any) => (v === null ? null : String(v));
+    if (t.id === 'text' || t.id === 'varchar') return (v: any) => v;
+    return (v: any) => encodeText(v, t);
   });
 }
 

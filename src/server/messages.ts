@@ -445,9 +445,14 @@ export function dataRow(cells: readonly (string | Buffer | null)[]): Buffer {
  * written so far as one Buffer to send.
  */
 export class DataRowsWriter {
-  // small first (a point read's one row comes from Node's buffer pool); doubles as rows come
-  private buf = Buffer.allocUnsafe(512);
+  // small by default (a point read's one row comes from Node's buffer pool); doubles as rows come
+  private buf: Buffer;
   private at = 0;
+
+  /** `expect`: the bytes the rows will probably take (a guess saves doubling as they come). */
+  constructor(expect = 512) {
+    this.buf = Buffer.allocUnsafe(Math.min(Math.max(expect, 512), 1 << 16));
+  }
 
   get length(): number {
     return this.at;
@@ -455,7 +460,7 @@ export class DataRowsWriter {
 
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n, 512));
     this.buf.copy(next, 0, 0, this.at);
     this.buf = next;
   }
@@ -474,10 +479,22 @@ export class DataRowsWriter {
         this.at += 4;
       } else if (typeof c === 'string') {
         // at most 3 bytes per UTF-16 unit
-        this.room(4 + 3 * c.length);
-        const n = this.buf.write(c, this.at + 4, 'utf8');
-        this.buf.writeInt32BE(n, this.at);
-        this.at += 4 + n;
+        const len = c.length;
+        this.room(4 + 3 * len);
+        const buf = this.buf;
+        const base = this.at + 4;
+        let n = 0;
+        if (len <= 32) {
+          // short ASCII (numbers, keys): copied here, cheaper than a native write per cell
+          while (n < len) {
+            const ch = c.charCodeAt(n);
+            if (ch >= 0x80) break;
+            buf[base + n++] = ch;
+          }
+        }
+        if (n < len) n = buf.write(c, base, 'utf8');
+        buf.writeInt32BE(n, this.at);
+        this.at = base + n;
       } else {
         this.room(4 + c.length);
         this.buf.writeInt32BE(c.length, this.at);
@@ -488,8 +505,10 @@ export class DataRowsWriter {
     this.buf.writeInt32BE(this.at - start - 1, start + 1);
   }
 
+  /** The rows written so far, as one Buffer (not copied: the writer goes on in a new one). */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.at));
+    const out = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(0);
     this.at = 0;
     return out;
   }
