@@ -19,6 +19,7 @@ import { nodeTag, parseSql, type ParsedStatement } from '../sql/parser.js';
 import { PG_VERSION, TRIBUTARY_VERSION } from '../expr/functions/session_info.js';
 import { encodeBinary, encodeText, formatOf, wireField } from './formats.js';
 import { ExtendedState, parseStatements, type Portal } from './extended.js';
+import { literalTemplate } from '../sql/literal_template.js';
 import { PortalRows } from './portal_rows.js';
 import { StatementTimer } from './statement_timer.js';
 import { queryTextHandler, statementHandler, type HandlerContext } from './hooks.js';
@@ -449,7 +450,7 @@ export class Connection {
         session.checkNotAborted(null);
         await textHandler(sql, this.handlerContext(true));
       }
-      else {
+      else if (!this.quickText(sql)) {
         const stmts = parseStatements(sql);
         // several statements form an implicit transaction block, as in PostgreSQL
         session.beginImplicitBlock(stmts.length > 1);
@@ -482,6 +483,29 @@ export class Connection {
     }
     this.readyForQuery();
     await this.flush();
+  }
+
+  /**
+   * A point read whose text differs from earlier ones only by integer literals compared with
+   * columns (sql/literal_template.ts): run with its literals as parameters of the template's
+   * cached plan, when it is a quick read. False when it is not (nothing was sent then).
+   */
+  private quickText(sql: string): boolean {
+    const t = literalTemplate(sql);
+    if (!t) return false;
+    this.timer.start();
+    try {
+      const r = this.session.quickSelect(t.stmt, t.params, t.types);
+      if (!r) return false;
+      const stream = this.rowStream([], true);
+      stream.begin(r.fields!);
+      stream.rows(r.rows!);
+      this.holdCompletion = true;
+      this.complete(countedTag(r.command, r.rowCount!));
+      return true;
+    } finally {
+      this.timer.stop();
+    }
   }
 
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {

@@ -1,7 +1,8 @@
 // Point and short range reads over the wire take a shortcut (engine/quick_read.ts,
-// Session.quickSelect): answered at once, without the sliced read. They must give what the
-// general read gives — rows, order, errors and transaction state — so each read here is run
-// through the indexes (the shortcut) and again as a full scan (the general read).
+// Session.quickSelect; in the simple protocol, texts that differ only by literals share a
+// plan, sql/literal_template.ts): answered at once, without the sliced read. They must give
+// what the general read gives — rows, order, errors and transaction state — so each read here
+// is run through the indexes (the shortcut) and again as a full scan (the general read).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -82,7 +83,9 @@ const write = fc.oneof(
   fc.integer({ min: 1, max: 320 }).map((k) => `UPDATE t SET a = a + 1, s = 'z' WHERE id = ${k}`),
   fc.integer({ min: 1, max: 320 }).map((k) => `DELETE FROM t WHERE id BETWEEN ${k} AND ${k + 2}`),
 );
-const read = fc.record({ q: fc.nat(READS.length - 1), k: fc.integer({ min: -2, max: 330 }), prepared: fc.boolean() });
+// prepared, with parameters in the extended protocol, or with the values written into the
+// text in the simple protocol (texts that differ only by such literals share a plan)
+const read = fc.record({ q: fc.nat(READS.length - 1), k: fc.integer({ min: -2, max: 330 }), prepared: fc.boolean(), literal: fc.boolean() });
 const step = fc.oneof(
   write.map((w) => ({ kind: 'write' as const, w })),
   read.map((r) => ({ kind: 'read' as const, r })),
@@ -107,7 +110,10 @@ describe('quick reads over the wire', () => {
             } else if (s.kind === 'other') {
               await other.query(s.w);
             } else {
-              const [text, params] = READS[s.r.q];
+              const [template, args] = READS[s.r.q];
+              const literal = s.r.literal && !s.r.prepared;
+              const text = literal ? template.replace(/\$(\d)/g, (_, d) => String(args(s.r.k)[Number(d) - 1])) : template;
+              const params = (k: number) => (literal ? [] : args(k));
               const [viaIndex, viaScan] = await bothWays(text, params(s.r.k), s.r.prepared ? `q${s.r.q}_${n++}` : null, inBlock);
               const sorted = (o: Outcome) => ('rows' in o && /FROM (v|dup) /.test(text) ? { rows: [...o.rows].map((r) => JSON.stringify(r)).sort() } : o);
               expect({ text, params: params(s.r.k), got: sorted(viaIndex) }).toEqual({ text, params: params(s.r.k), got: sorted(viaScan) });
@@ -149,5 +155,47 @@ describe('quick reads over the wire', () => {
     expect((await client.query('SELECT a FROM t WHERE id = $1', [7009])).rows).toEqual([{ a: 5 }]);
     await client.query('COMMIT');
     expect((await client.query('SELECT a FROM t WHERE id = $1', [7009])).rows).toEqual([{ a: 105 }]);
+  });
+});
+
+describe('literal templates (simple protocol)', () => {
+  it('lift integers compared with columns in WHERE, and nothing they are not sure of', async () => {
+    const { literalTemplate } = await import('../../src/sql/literal_template.js');
+    const lifted = (sql: string) => {
+      const t = literalTemplate(sql);
+      return t ? { text: t.stmt.text, params: t.params } : null;
+    };
+    expect(lifted('SELECT abalance FROM pk WHERE aid = 17;')).toEqual({ text: 'SELECT abalance FROM pk WHERE aid = $1', params: [17] });
+    expect(lifted("SELECT * FROM t WHERE s = 'a1' AND 3 < id AND id IN (4, 5) AND a BETWEEN 0 AND 9")).toEqual({
+      text: "SELECT * FROM t WHERE s = 'a1' AND $1 < id AND id IN ($2, $3) AND a BETWEEN $4 AND $5",
+      params: [3, 4, 5, 0, 9],
+    });
+    expect(lifted('SELECT "a1" FROM t1 WHERE x1 = 007 -- 5\n')?.params).toEqual([7]);
+    // a literal anywhere else means something a parameter would not (a position, a typmod,
+    // a constant folded at planning), or a text the scanner is unsure of: the parser reads it
+    for (const sql of [
+      'SELECT * FROM t WHERE id = 1 ORDER BY 1',
+      'SELECT * FROM t WHERE id = 1 LIMIT 5',
+      'SELECT 1 FROM t WHERE id = 2',
+      'SELECT * FROM t WHERE id = 1 + 1',
+      'SELECT * FROM t WHERE id = -1',
+      'SELECT * FROM t WHERE 1 = 1',
+      'SELECT * FROM t WHERE n = 1::numeric(5, 2)',
+      'SELECT * FROM t WHERE id = 3000000000',
+      'SELECT * FROM t WHERE id = 1.5',
+      'SELECT * FROM t WHERE id = 1e3',
+      "SELECT * FROM t WHERE s = E'\\\\1' AND id = 1",
+      'SELECT * FROM t WHERE id = $1',
+      'SELECT * FROM t WHERE id = 1 /* 2 */',
+      'SELECT * FROM t WHERE id = (SELECT 1)',
+      'SELECT * FROM t WHERE id = 1; SELECT 2',
+      'SELECT * FROM t WHERE id = 1 UNION SELECT * FROM t WHERE id = 2',
+      "SELECT * FROM t WHERE s = 'x' 'y' AND id = 1",
+      'SELECT * FROM t WHERE f(id) = 1',
+      'SELECT * FROM t WHERE id = 1x',
+      'UPDATE t SET a = 1 WHERE id = 2',
+    ]) {
+      expect({ sql, t: lifted(sql) }).toEqual({ sql, t: null });
+    }
   });
 });
