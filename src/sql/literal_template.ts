@@ -2,8 +2,8 @@
 // (`SELECT … FROM pk WHERE aid = 17`, then `= 42`, …) share one parse tree and one cached
 // plan: each such literal becomes a parameter of type int4, the type PostgreSQL gives the
 // literal, in a place where a parameter means exactly what the literal meant (an operand of
-// `=`, `<>`, `<`, `<=`, `>`, `>=`, `IN (…)` or `BETWEEN` whose other side is a column, under
-// AND/OR/NOT of the WHERE clause). The text is split into tokens by a small scanner; anything
+// `=`, `<>`, `<`, `<=`, `>`, `>=`, `IN (…)` or `BETWEEN` whose other side is a column, or
+// `+`, `-`, `*` of such literals there, under AND/OR/NOT of the WHERE clause). The text is split into tokens by a small scanner; anything
 // it is not sure of (dollar quotes, parameters, backslashes, block comments, prefixed
 // strings, a literal anywhere else, a literal past int4) makes the text take the parser as
 // usual, and so does any error: the caller runs the original text then, which reports it.
@@ -24,6 +24,7 @@ const MAX_INT4 = 2147483647;
 const templates = new Map<string, ParsedStatement | null>();
 const TEMPLATES = 256;
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
+const ARITHMETIC = new Set(['+', '-', '*']);
 
 /** The text's template and its literals, or null to parse the text as it is. */
 export function literalTemplate(sql: string): LiteralTemplate | null {
@@ -144,18 +145,34 @@ function safeParams(e: any, out: Set<number>): void {
   const x = e.A_Expr;
   if (!x || x.name?.length !== 1) return;
   const column = (n: any) => n?.ColumnRef !== undefined;
-  const param = (n: any): number | undefined => n?.ParamRef?.number;
   if (x.kind === 'AEXPR_OP' && COMPARISONS.has(x.name[0]?.String?.sval)) {
-    const l = param(x.lexpr);
-    const r = param(x.rexpr);
-    if (column(x.lexpr) && r !== undefined) out.add(r);
-    else if (column(x.rexpr) && l !== undefined) out.add(l);
+    if (column(x.lexpr)) valueParams(x.rexpr, out);
+    else if (column(x.rexpr)) valueParams(x.lexpr, out);
   } else if ((x.kind === 'AEXPR_IN' || x.kind === 'AEXPR_BETWEEN' || x.kind === 'AEXPR_NOT_BETWEEN') && column(x.lexpr)) {
-    for (const item of x.rexpr?.List?.items ?? []) {
-      const p = param(item);
-      if (p !== undefined) out.add(p);
-    }
+    for (const item of x.rexpr?.List?.items ?? []) valueParams(item, out);
   }
+}
+
+/**
+ * The parameters of a value compared with a column: a parameter, or `+`, `-`, `*` of
+ * parameters (`aid BETWEEN 17 AND 17 + 99`). PostgreSQL folds such an expression of literals
+ * when it plans; its value is the same computed from parameters, and an error (an overflow)
+ * makes the quick read give up, so the original text is planned and reports it.
+ */
+function valueParams(n: any, out: Set<number>): void {
+  const found = new Set<number>();
+  const walk = (v: any, depth: number): boolean => {
+    if (v?.ParamRef) {
+      found.add(v.ParamRef.number);
+      return true;
+    }
+    const a = v?.A_Expr;
+    if (depth > 0 && a?.kind === 'AEXPR_OP' && a.name?.length === 1 && ARITHMETIC.has(a.name[0]?.String?.sval) && a.lexpr && a.rexpr) {
+      return walk(a.lexpr, depth - 1) && walk(a.rexpr, depth - 1);
+    }
+    return false;
+  };
+  if (walk(n, 4)) for (const p of found) out.add(p);
 }
 
 function allParams(node: unknown, out: number[]): void {

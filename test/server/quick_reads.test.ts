@@ -76,6 +76,8 @@ const READS: [string, (k: number) => unknown[]][] = [
   ['SELECT * FROM v WHERE a = $1', (k) => [k % 9]],
   ['SELECT a FROM dup WHERE a = $1', (k) => [k % 8]],
   ['SELECT count(*) FROM t WHERE id = $1', (k) => [k]],
+  // the bound overflows int4 for large $2: the error must be the general read's
+  ['SELECT id FROM t WHERE id BETWEEN $1 AND $1 + $2', (k) => [k, k % 3 === 0 ? 2147483647 : 5]],
 ];
 
 const write = fc.oneof(
@@ -171,13 +173,16 @@ describe('literal templates (simple protocol)', () => {
       params: [3, 4, 5, 0, 9],
     });
     expect(lifted('SELECT "a1" FROM t1 WHERE x1 = 007 -- 5\n')?.params).toEqual([7]);
+    // arithmetic of literals on a compared value: folded by PostgreSQL, computed from parameters here
+    expect(lifted('SELECT aid FROM pk WHERE aid BETWEEN 17 AND 17 + 99')).toEqual({ text: 'SELECT aid FROM pk WHERE aid BETWEEN $1 AND $2 + $3', params: [17, 17, 99] });
     // a literal anywhere else means something a parameter would not (a position, a typmod,
     // a constant folded at planning), or a text the scanner is unsure of: the parser reads it
     for (const sql of [
       'SELECT * FROM t WHERE id = 1 ORDER BY 1',
       'SELECT * FROM t WHERE id = 1 LIMIT 5',
       'SELECT 1 FROM t WHERE id = 2',
-      'SELECT * FROM t WHERE id = 1 + 1',
+      'SELECT * FROM t WHERE id = 1 / 1',
+      'SELECT * FROM t WHERE id = f(1) + 1',
       'SELECT * FROM t WHERE id = -1',
       'SELECT * FROM t WHERE 1 = 1',
       'SELECT * FROM t WHERE n = 1::numeric(5, 2)',
