@@ -20,8 +20,14 @@ export interface LiteralTemplate {
 
 const MAX_TEXT = 4096;
 const MAX_INT4 = 2147483647;
+/** Arithmetic of parameters on a compared value: a parameter's number, or an operation. */
+type Sum = number | { op: string; l: Sum; r: Sum };
+interface Template {
+  stmt: ParsedStatement;
+  sums: Sum[];
+}
 /** Templates (or null: not usable) by the text with its literals replaced. */
-const templates = new Map<string, ParsedStatement | null>();
+const templates = new Map<string, Template | null>();
 const TEMPLATES = 256;
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const ARITHMETIC = new Set(['+', '-', '*']);
@@ -31,14 +37,28 @@ export function literalTemplate(sql: string): LiteralTemplate | null {
   if (sql.length > MAX_TEXT || !/^\s*select\s/i.test(sql)) return null;
   const scanned = liftIntegers(sql);
   if (!scanned || scanned.params.length === 0) return null;
-  let stmt = templates.get(scanned.text);
-  if (stmt === undefined) {
-    stmt = usableTemplate(scanned.text, scanned.params.length);
+  let t = templates.get(scanned.text);
+  if (t === undefined) {
+    t = usableTemplate(scanned.text, scanned.params.length);
     if (templates.size >= TEMPLATES) templates.delete(templates.keys().next().value!);
-    templates.set(scanned.text, stmt);
+    templates.set(scanned.text, t);
   }
-  if (stmt === null) return null;
-  return { stmt, params: scanned.params, types: scanned.params.map(() => T.int4) };
+  if (t === null) return null;
+  // PostgreSQL folds arithmetic of literals when it plans, failing then if it overflows,
+  // whatever the rows: such a text is planned as it is, to fail the same way
+  for (const sum of t.sums) if (!fitsInt4(sum, scanned.params)) return null;
+  return { stmt: t.stmt, params: scanned.params, types: scanned.params.map(() => T.int4) };
+}
+
+function fitsInt4(sum: Sum, params: readonly number[]): boolean {
+  const value = (x: Sum): number => {
+    if (typeof x === 'number') return params[x - 1];
+    const l = value(x.l);
+    const r = value(x.r);
+    const v = x.op === '+' ? l + r : x.op === '-' ? l - r : l * r;
+    return v >= -2147483648 && v <= MAX_INT4 ? v : Number.NaN;
+  };
+  return !Number.isNaN(value(sum));
 }
 
 /** The text with each integer literal that fits in int4 replaced by $n; null if unsure. */
@@ -118,7 +138,7 @@ function isWordChar(c: number): boolean {
 }
 
 /** The parsed template if every parameter sits where a literal means what a parameter means. */
-function usableTemplate(text: string, count: number): ParsedStatement | null {
+function usableTemplate(text: string, count: number): Template | null {
   let stmts: ParsedStatement[];
   try {
     stmts = parseSql(text);
@@ -128,51 +148,55 @@ function usableTemplate(text: string, count: number): ParsedStatement | null {
   if (stmts.length !== 1 || nodeTag(stmts[0].node) !== 'SelectStmt') return null;
   const select = stmts[0].node.SelectStmt;
   const safe = new Set<number>();
-  if (select.whereClause) safeParams(select.whereClause, safe);
+  const sums: Sum[] = [];
+  if (select.whereClause) safeParams(select.whereClause, safe, sums);
   const all: number[] = [];
   allParams(select, all);
   if (all.length !== count || safe.size !== count) return null;
   for (const p of all) if (!safe.has(p)) return null;
-  return stmts[0];
+  return { stmt: stmts[0], sums };
 }
 
 /** Parameters that are operands of comparisons with a column, under AND/OR/NOT. */
-function safeParams(e: any, out: Set<number>): void {
+function safeParams(e: any, out: Set<number>, sums: Sum[]): void {
   if (e.BoolExpr) {
-    for (const a of e.BoolExpr.args ?? []) safeParams(a, out);
+    for (const a of e.BoolExpr.args ?? []) safeParams(a, out, sums);
     return;
   }
   const x = e.A_Expr;
   if (!x || x.name?.length !== 1) return;
   const column = (n: any) => n?.ColumnRef !== undefined;
   if (x.kind === 'AEXPR_OP' && COMPARISONS.has(x.name[0]?.String?.sval)) {
-    if (column(x.lexpr)) valueParams(x.rexpr, out);
-    else if (column(x.rexpr)) valueParams(x.lexpr, out);
+    if (column(x.lexpr)) valueParams(x.rexpr, out, sums);
+    else if (column(x.rexpr)) valueParams(x.lexpr, out, sums);
   } else if ((x.kind === 'AEXPR_IN' || x.kind === 'AEXPR_BETWEEN' || x.kind === 'AEXPR_NOT_BETWEEN') && column(x.lexpr)) {
-    for (const item of x.rexpr?.List?.items ?? []) valueParams(item, out);
+    for (const item of x.rexpr?.List?.items ?? []) valueParams(item, out, sums);
   }
 }
 
 /**
  * The parameters of a value compared with a column: a parameter, or `+`, `-`, `*` of
- * parameters (`aid BETWEEN 17 AND 17 + 99`). PostgreSQL folds such an expression of literals
- * when it plans; its value is the same computed from parameters, and an error (an overflow)
- * makes the quick read give up, so the original text is planned and reports it.
+ * parameters (`aid BETWEEN 17 AND 17 + 99`), which go to `sums` (checked for overflow with
+ * each text's literals, as PostgreSQL's planning folds them).
  */
-function valueParams(n: any, out: Set<number>): void {
-  const found = new Set<number>();
-  const walk = (v: any, depth: number): boolean => {
+function valueParams(n: any, out: Set<number>, sums: Sum[]): void {
+  const found: number[] = [];
+  const walk = (v: any, depth: number): Sum | null => {
     if (v?.ParamRef) {
-      found.add(v.ParamRef.number);
-      return true;
+      found.push(v.ParamRef.number);
+      return v.ParamRef.number;
     }
     const a = v?.A_Expr;
-    if (depth > 0 && a?.kind === 'AEXPR_OP' && a.name?.length === 1 && ARITHMETIC.has(a.name[0]?.String?.sval) && a.lexpr && a.rexpr) {
-      return walk(a.lexpr, depth - 1) && walk(a.rexpr, depth - 1);
-    }
-    return false;
+    const op = a?.name?.length === 1 ? a.name[0]?.String?.sval : undefined;
+    if (depth === 0 || a?.kind !== 'AEXPR_OP' || !ARITHMETIC.has(op) || !a.lexpr || !a.rexpr) return null;
+    const l = walk(a.lexpr, depth - 1);
+    const r = l === null ? null : walk(a.rexpr, depth - 1);
+    return r === null ? null : { op, l: l!, r };
   };
-  if (walk(n, 4)) for (const p of found) out.add(p);
+  const sum = walk(n, 4);
+  if (sum === null) return;
+  for (const p of found) out.add(p);
+  if (typeof sum !== 'number') sums.push(sum);
 }
 
 function allParams(node: unknown, out: number[]): void {

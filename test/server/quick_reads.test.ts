@@ -140,6 +140,10 @@ describe('quick reads over the wire', () => {
     expect(r.rows).toEqual([{ id: 7006 }]);
     // and in the simple protocol
     await expect(client.query('SELECT 1 / (a - a) FROM t WHERE id = 7005')).rejects.toMatchObject({ code: '22012' });
+    // an overflow in arithmetic of literals is an error even where no row matches, as the
+    // general read (and PostgreSQL's planning) makes it
+    const overflow = 'SELECT id FROM t WHERE id = 99999 AND a = 2147483647 + 1';
+    expect(await bothWays(overflow, [], null, false)).toEqual([{ error: '22003' }, { error: '22003' }]);
     expect((await client.query('SELECT id FROM t WHERE id = 7007')).rows).toEqual([{ id: 7007 }]);
   });
 
@@ -175,6 +179,9 @@ describe('literal templates (simple protocol)', () => {
     expect(lifted('SELECT "a1" FROM t1 WHERE x1 = 007 -- 5\n')?.params).toEqual([7]);
     // arithmetic of literals on a compared value: folded by PostgreSQL, computed from parameters here
     expect(lifted('SELECT aid FROM pk WHERE aid BETWEEN 17 AND 17 + 99')).toEqual({ text: 'SELECT aid FROM pk WHERE aid BETWEEN $1 AND $2 + $3', params: [17, 17, 99] });
+    // PostgreSQL folds it when it plans and fails on an overflow whatever the rows: parsed as it is
+    expect(lifted('SELECT aid FROM pk WHERE aid = 1 AND a = 2147483647 + 1')).toBeNull();
+    expect(lifted('SELECT aid FROM pk WHERE aid = 1 AND a = 65536 * 65536')).toBeNull();
     // a literal anywhere else means something a parameter would not (a position, a typmod,
     // a constant folded at planning), or a text the scanner is unsure of: the parser reads it
     for (const sql of [
