@@ -383,8 +383,14 @@ export class Connection {
   // ---- message loop ---------------------------------------------------------------------
 
   private async messageLoop(): Promise<void> {
+    let inARow = 0;
     for (;;) {
       let frame = bufferedFrame(this.inbox, this.env.maxMessage);
+      if (frame && ++inARow % 1024 === 0) {
+        // a client pipelining many quick statements lets the others in now and then
+        this.flushOut();
+        await new Promise<void>((r) => setImmediate(r));
+      }
       if (frame) this.idle = false;
       else frame = await this.nextFrame();
       if (frame.type === 'X') return;
