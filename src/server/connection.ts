@@ -44,7 +44,7 @@ import {
   rowDescription,
   type Frame,
 } from './messages.js';
-import { negotiateStartup, type AuthConfig, type StartupIO } from './startup.js';
+import { negotiateStartup, parseOptions, type AuthConfig, type StartupIO } from './startup.js';
 
 export const SERVER_VERSION_STRING = `${PG_VERSION} (Tributary ${TRIBUTARY_VERSION})`;
 
@@ -782,37 +782,4 @@ function encoders(fields: FieldInfo[], formats: number[]): ((v: any) => string |
     if (t.id === 'text' || t.id === 'varchar') return (v: any) => v;
     return (v: any) => encodeText(v, t);
   });
-}
-
-/** The startup `options` parameter: "-c name=value" and "--name=value", backslash escapes. */
-export function parseOptions(s: string): [string, string][] {
-  const words: string[] = [];
-  let cur = '';
-  let has = false;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has) words.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (has) words.push(cur);
-  const out: [string, string][] = [];
-  for (let i = 0; i < words.length; i++) {
-    let w = words[i];
-    if (w === '-c' && i + 1 < words.length) w = words[++i];
-    else if (w.startsWith('-c')) w = w.slice(2);
-    else if (w.startsWith('--')) w = w.slice(2);
-    else continue;
-    const eq = w.indexOf('=');
-    if (eq > 0) out.push([w.slice(0, eq).replace(/-/g, '_'), w.slice(eq + 1)]);
-  }
-  return out;
 }

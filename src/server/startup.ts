@@ -183,3 +183,36 @@ async function authenticate(io: StartupIO, user: string, encrypted: boolean): Pr
   }
   send(io, authenticationOk());
 }
+
+/** The startup `options` parameter: "-c name=value" and "--name=value", backslash escapes. */
+export function parseOptions(s: string): [string, string][] {
+  const words: string[] = [];
+  let cur = '';
+  let has = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has) words.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += ch;
+      has = true;
+    }
+  }
+  if (has) words.push(cur);
+  const out: [string, string][] = [];
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i];
+    if (w === '-c' && i + 1 < words.length) w = words[++i];
+    else if (w.startsWith('-c')) w = w.slice(2);
+    else if (w.startsWith('--')) w = w.slice(2);
+    else continue;
+    const eq = w.indexOf('=');
+    if (eq > 0) out.push([w.slice(0, eq).replace(/-/g, '_'), w.slice(eq + 1)]);
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Database } from '../../src/index.js';
 import { isLoopback } from '../../src/server/startup.js';
-import { parseOptions } from '../../src/server/connection.js';
+import { parseOptions } from '../../src/server/startup.js';
 
 function makeCert(): { cert: string; key: string } | null {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-tls-'));
