@@ -104,6 +104,7 @@ export function quickRead(engine: Engine, plan: Plan, params: readonly Value[], 
     const row = exprs === null ? rowAt(rows, i) : exprs.map((f) => f(rows!, i));
     for (let k = 0; k < w; k++) out.push(k === 0 ? row : row.slice());
   }
+  if (finish.sort === null && finish.limit === null && finish.columns === null) return out;
   const types = shape.project?.map((x) => x.type) ?? shape.scan.schema.map((f) => f.type);
   return finishRead(out, finish, params, types);
 }

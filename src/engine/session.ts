@@ -522,7 +522,10 @@ export class Session {
     try {
       const c = this.selectPlan(stmt, paramTypes);
       const rows = quickRead(this.engine, this.readPlan(c.plan, t.txn, c.optimized), paramValues(c.params, rawParams, c.resolved), t.txn);
-      if (rows !== null) result = selectResult(c.plan, rows);
+      if (rows !== null) {
+        const fields = (c.fields ??= c.plan.schema.map((f) => fieldInfo(f.name, f.type)));
+        result = { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+      }
     } catch {
       result = null;
     } finally {
