@@ -2,11 +2,12 @@
 // (`SELECT … FROM pk WHERE aid = 17`, then `= 42`, …) share one parse tree and one cached
 // plan: each such literal becomes a parameter of type int4, the type PostgreSQL gives the
 // literal, in a place where a parameter means exactly what the literal meant (an operand of
-// `=`, `<>`, `<`, `<=`, `>`, `>=`, `IN (…)` or `BETWEEN` whose other side is a column, or
-// `+`, `-`, `*` of such literals there, under AND/OR/NOT of the WHERE clause). The text is split into tokens by a small scanner; anything
-// it is not sure of (dollar quotes, parameters, backslashes, block comments, prefixed
-// strings, a literal anywhere else, a literal past int4) makes the text take the parser as
-// usual, and so does any error: the caller runs the original text then, which reports it.
+// `=`, `<>`, `<`, `<=`, `>`, `>=`, `IN (…)` or `BETWEEN` whose other side is a column, or of
+// `+`, `-`, `*` there, under AND/OR/NOT of the WHERE clause). The text is split into tokens by
+// a small scanner; anything it is not sure of (dollar quotes, parameters, backslashes, block
+// comments, prefixed strings, a literal anywhere else, a literal past int4) makes the text
+// take the parser as usual, and so does any error: the caller runs the original text then,
+// which reports it.
 
 import { nodeTag, parseSql, type ParsedStatement } from './parser.js';
 import { T, type SqlType } from './types.js';
