@@ -513,8 +513,9 @@ export class Session {
    * error).
    */
   quickSelect(stmt: ParsedStatement, rawParams: readonly unknown[], paramTypes: readonly (SqlType | undefined)[]): StatementResult | null {
-    // a commit under way (the general path waits for it), an aborted block, read-only rules
-    if (this.engine.pendingCommit || this.block.status === 'E' || this.settings.readOnly) return null;
+    // a commit under way (the general path waits for it), an aborted block (25P02), or
+    // SELECT INTO (refused, with 25006 in a read-only transaction): the general path
+    if (this.engine.pendingCommit || this.block.status === 'E' || stmt.node.SelectStmt?.intoClause) return null;
     this.engine.syncClock();
     const t = this.block.enter('SelectStmt');
     const prevInfo = setActiveSessionInfo(this.statementInfo());
