@@ -131,6 +131,18 @@ interface PreparedRead {
   leaves: ReadLeaf[];
 }
 
+/** How a read runs (Engine.readWork). */
+export interface ReadOptions {
+  /** Batches that scans of those (non-catalog) names read. */
+  extra?: Map<string, Batch>;
+  /** Fed through its dataflow in chunks, in slices (the wire server's reads). */
+  chunked?: boolean;
+  /** Where its rows go as they are produced, when nothing needs them whole. */
+  sink?: RowSink;
+  /** false: not tried as a quick read first (the wire server's reads tried Session.quickSelect). */
+  quick?: boolean;
+}
+
 /**
  * Where a chunked read may send its result rows as they are produced (the wire server's
  * DataRows), when nothing needs the whole result first (no ORDER BY; no aggregate, DISTINCT,
@@ -789,9 +801,9 @@ export class Engine {
     return out;
   }
 
-  viewIndexCandidates(path: AccessPath, params: readonly Value[]): Batch | null {
+  viewIndexCandidates(path: AccessPath, params: readonly Value[], limit = Infinity): Batch | null {
     const ix = this.viewIndexes.get(path.index.name);
-    return ix ? viewCandidates(ix.op.arrangement, path, params) : null;
+    return ix ? viewCandidates(ix.op.arrangement, path, params, limit) : null;
   }
 
   private leafOperator(relation: string, created: Operator[]): Operator {
@@ -957,14 +969,14 @@ export class Engine {
   }
 
   /** A read as a Work; null when the rows went to `sink`. */
-  readWork(plan: Plan, params: readonly Value[], tables: TableReader, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+  readWork(plan: Plan, params: readonly Value[], tables: TableReader, o: ReadOptions): Work<Row[] | null> {
     return this.readSteps(plan, params, tables, o);
   }
 
-  private *readSteps(plan: Plan, params: readonly Value[], tables: TableReader, o: { extra?: Map<string, Batch>; chunked?: boolean; sink?: RowSink }): Work<Row[] | null> {
+  private *readSteps(plan: Plan, params: readonly Value[], tables: TableReader, o: ReadOptions): Work<Row[] | null> {
     // a point or short range read through an index: answered at once (its errors, if any,
     // are reported by the general read below, which raises them again)
-    if (!o.extra?.size) {
+    if (!o.extra?.size && o.quick !== false) {
       const quick = quickReadOrNull(this, plan, params, tables);
       if (quick !== null) return quick;
     }

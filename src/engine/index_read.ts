@@ -82,10 +82,13 @@ function convert(v: Value, from: SqlType, to: SqlType, element: boolean): Value 
   return to.id === 'int8' ? n : Number(n);
 }
 
-/** Candidate rows of table t for a read through `path`, as `tables` sees t; null for a full read. */
-export function tableCandidates(t: TableEntry, path: AccessPath, params: readonly Value[], tables: TableReader): Batch | null {
+/**
+ * Candidate rows of table t for a read through `path`, as `tables` sees t; null for a full
+ * read, or when the index would give more than `limit` rows (a quick read gives up early).
+ */
+export function tableCandidates(t: TableEntry, path: AccessPath, params: readonly Value[], tables: TableReader, limit = Infinity): Batch | null {
   const k = evaluateKeys(path, params);
-  if (k === null) return null;
+  if (k === null || (k !== 'empty' && k.keys.length > limit)) return null;
   const pending = tables.pendingFor?.(t) ?? null;
   if (k === 'empty') return pendingBatch(t, pending, []);
   const unique = path.index.hash && path.eq.length === path.index.cols.length ? t.store.uniques.find((u) => u.name === path.index.name) : undefined;
@@ -108,7 +111,7 @@ export function tableCandidates(t: TableEntry, path: AccessPath, params: readonl
     tables.noteRead?.(t); // a range: its rows are not tracked one by one
     // an unselective range is read by a full scan (which runs in slices); collecting and
     // sorting most of the table's ids here would be done in one piece, and cost more
-    const max = Math.max(UNSELECTIVE_MIN, t.store.size >> 3);
+    const max = Math.min(limit, Math.max(UNSELECTIVE_MIN, t.store.size >> 3));
     for (const key of k.keys) if (!ix.scan(key, k.lower, k.upper, ids, max)) return null;
   }
   if (past !== null) {
@@ -137,14 +140,14 @@ function pendingBatch(t: TableEntry, pending: ReturnType<NonNullable<TableReader
   return b.finish();
 }
 
-/** Candidate rows of a materialized view through one of its indexes, in index order; null for a full read. */
-export function viewCandidates(index: OrderedArrangement, path: AccessPath, params: readonly Value[]): Batch | null {
+/** Candidate rows of a materialized view through one of its indexes, in index order; null as for tableCandidates. */
+export function viewCandidates(index: OrderedArrangement, path: AccessPath, params: readonly Value[], limit = Infinity): Batch | null {
   const k = evaluateKeys(path, params);
   if (k === null) return null;
   const slots: number[] = [];
   if (k !== 'empty') {
     // as for a table: an unselective read is a full scan, which runs in slices
-    const max = Math.max(UNSELECTIVE_MIN, index.size >> 3);
+    const max = Math.min(limit, Math.max(UNSELECTIVE_MIN, index.size >> 3));
     for (const key of k.keys) if (!index.scan(key, k.lower, k.upper, slots, max)) return null;
   }
   // `IN (1, 1)` or `IN (1.0, 1.00)` names one key twice: its rows are read once

@@ -2,9 +2,8 @@
 // range read of one table or materialized view, through filters and projections. They are
 // answered at once, without the slicing a long read needs: the candidate rows come from the
 // index, the filters and projection are evaluated on them row by row, as FilterOp and MapOp
-// would, and the read is done. Anything else, or
-// more candidates than QUICK_ROWS, is left to the general read (Engine.readWork), which gives
-// the same rows.
+// would, and the read is done. Anything else, or more candidates than QUICK_ROWS, is left to
+// the general read (Engine.readWork), which gives the same rows.
 
 import type { Plan } from '../plan/logical.js';
 import type { Row, Value } from '../expr/value.js';
@@ -86,11 +85,13 @@ export function quickRead(engine: Engine, plan: Plan, params: readonly Value[], 
   if (!path) return null;
   const e = engine.catalog.resolve(shape.scan.relation);
   let rows: Batch | null = null;
-  if (e.kind === 'table') rows = tableCandidates(e, path, params, tables);
+  // the index stops as soon as there are more candidates than a quick read takes
+  if (e.kind === 'table') rows = tableCandidates(e, path, params, tables, QUICK_ROWS);
   else if (e.kind === 'materialized view') {
     tables.noteRead?.(e);
-    rows = engine.viewIndexCandidates(path, params);
+    rows = engine.viewIndexCandidates(path, params, QUICK_ROWS);
   }
+  // (a transaction's own inserts come on top of the index's rows)
   if (rows === null || rows.length > QUICK_ROWS) return null;
   // What FilterOp and MapOp compute, row by row: each filter in turn, then the projection of
   // the rows that pass (a row of a view may carry a weight above 1: that many copies)

@@ -523,10 +523,7 @@ export class Session {
     try {
       const c = this.selectPlan(stmt, paramTypes);
       const rows = quickRead(this.engine, this.readPlan(c.plan, t.txn, c.optimized), paramValues(c.params, rawParams, c.resolved), t.txn);
-      if (rows !== null) {
-        const fields = (c.fields ??= c.plan.schema.map((f) => fieldInfo(f.name, f.type)));
-        result = { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
-      }
+      if (rows !== null) result = selectResult(cachedFields(c), rows);
     } catch {
       result = null;
     } finally {
@@ -579,7 +576,7 @@ export class Session {
     const c = this.selectPlan(stmt, paramTypes);
     const values = paramValues(c.params, rawParams, c.resolved);
     const readPlan = this.readPlan(c.plan, txn, c.optimized); // planning errors come before RowDescription
-    const fields = c.plan.schema.map((f) => fieldInfo(f.name, f.type));
+    const fields = cachedFields(c);
     stream?.begin(fields);
     let count = 0;
     const sink: RowSink | undefined = stream && {
@@ -588,8 +585,9 @@ export class Session {
         stream.rows(rows);
       },
     };
-    const rows = yield* this.engine.readWork(readPlan, values, txn, { chunked: true, sink });
-    if (rows !== null) return selectResult(c.plan, rows);
+    // the wire server tried the read as Session.quickSelect before (COPY's query is no point read)
+    const rows = yield* this.engine.readWork(readPlan, values, txn, { chunked: true, sink, quick: false });
+    if (rows !== null) return selectResult(fields, rows);
     return { command: `SELECT ${count}`, rowCount: count, fields, rows: [], streamed: true };
   }
 
@@ -627,9 +625,8 @@ export class Session {
         // binding only (optimizing cannot fail at Parse: an error that folding raises, such as
         // 1/0, is reported at Execute); the plan is cached for the executions to come
         const c = this.selectPlanLenient(stmt, paramTypes);
-        if (c) return { paramTypes: c.resolved, fields: (c.fields ??= c.plan.schema.map((f) => fieldInfo(f.name, f.type))) };
-        const plan = this.bindSelect(n, params);
-        return done(plan.schema.map((f) => fieldInfo(f.name, f.type)));
+        if (c) return { paramTypes: c.resolved, fields: cachedFields(c) };
+        return done(planFields(this.bindSelect(n, params)));
       }
       case 'ExplainStmt':
         if (nodeTag(n.query) === 'SelectStmt') this.bindSelect(n.query.SelectStmt, params);
@@ -722,7 +719,7 @@ export class Session {
 
   /** Ad-hoc read at the current timestamp (plus this session's own pending writes). */
   private runRead(c: { plan: Plan; optimized: Plan | null }, params: readonly Value[], txn: Txn): StatementResult {
-    return selectResult(c.plan, this.engine.read(this.readPlan(c.plan, txn, c.optimized), params, txn));
+    return selectResult(planFields(c.plan), this.engine.read(this.readPlan(c.plan, txn, c.optimized), params, txn));
   }
 
   /** The plan a read of `plan` evaluates in this transaction (`optimized`: plan, already optimized). */
@@ -797,7 +794,7 @@ interface CachedSelect {
   params: ParamTypes;
   /** params.resolved(), once. */
   resolved: SqlType[];
-  /** Its result columns as described (made once: an unnamed statement is described at every Parse). */
+  /** Its result columns (cachedFields). */
   fields?: FieldInfo[];
   /** The fields of a prepared statement its result type was last found to match (checkResultType). */
   checked?: readonly FieldInfo[];
@@ -811,7 +808,6 @@ function statementName(tag: string): string {
   return tag.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
 }
 
-/** The statement's parameter values; referring to one that was not supplied is an error. */
 /** A key for a list of parameter types (plans are cached by it). */
 function typesKey(paramTypes: readonly (SqlType | undefined)[]): string {
   if (paramTypes.length === 0) return '';
@@ -819,6 +815,7 @@ function typesKey(paramTypes: readonly (SqlType | undefined)[]): string {
   return paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : '')).join(',');
 }
 
+/** The statement's parameter values (`types`: its resolved types); referring to one that was not supplied is an error. */
 function paramValues(params: ParamTypes, raw: readonly unknown[], types: readonly SqlType[] = params.resolved()): Value[] {
   if (types.length > raw.length) {
     const missing = params.positions.findIndex((p, i) => i >= raw.length && p !== undefined);
@@ -843,9 +840,17 @@ function refuseWrite(txn: Txn, command: string, run: () => StatementResult): Sta
   throw readOnlyError(command);
 }
 
-function selectResult(plan: Plan, rows: Row[]): StatementResult {
-  const fields = plan.schema.map((f) => fieldInfo(f.name, f.type));
+function selectResult(fields: FieldInfo[], rows: Row[]): StatementResult {
   return { command: `SELECT ${rows.length}`, rowCount: rows.length, fields, rows };
+}
+
+function planFields(plan: Plan): FieldInfo[] {
+  return plan.schema.map((f) => fieldInfo(f.name, f.type));
+}
+
+/** A cached plan's result columns, made once (they are described at every Parse of an unnamed statement). */
+function cachedFields(c: CachedSelect): FieldInfo[] {
+  return (c.fields ??= planFields(c.plan));
 }
 
 /**

@@ -50,7 +50,6 @@ export const CHARACTERISTICS: Record<string, string> = {
   transaction_deferrable: 'default_transaction_deferrable',
 };
 const CHARACTERISTIC_ENTRIES = Object.entries(CHARACTERISTICS);
-const CHARACTERISTIC_COUNT = CHARACTERISTIC_ENTRIES.length;
 
 const BOOLEANS = new Set(['default_transaction_read_only', 'transaction_read_only', 'default_transaction_deferrable', 'transaction_deferrable']);
 const ISOLATION_LEVELS = ['serializable', 'repeatable read', 'read committed', 'read uncommitted'];
@@ -277,8 +276,12 @@ export class Settings {
 
   private clearLocal(): void {
     // only characteristics: nothing reported changes (the common case, at every statement)
-    if (this.local.size > CHARACTERISTIC_COUNT) this.version++;
-    else for (const k of this.local.keys()) if (!(k in CHARACTERISTICS)) this.version++;
+    for (const k of this.local.keys()) {
+      if (!(k in CHARACTERISTICS)) {
+        this.version++;
+        break;
+      }
+    }
     this.local = new Map();
     this.localShared = false;
   }

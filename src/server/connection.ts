@@ -39,7 +39,6 @@ import {
   parseComplete,
   portalSuspended,
   readFrame,
-  bufferedFrame,
   readyForQuery,
   rowDescription,
   type Frame,
@@ -385,7 +384,7 @@ export class Connection {
   private async messageLoop(): Promise<void> {
     let inARow = 0;
     for (;;) {
-      let frame = bufferedFrame(this.inbox, this.env.maxMessage);
+      let frame = this.inbox.frame(this.env.maxMessage);
       if (frame && ++inARow % 1024 === 0) {
         // a client pipelining many quick statements lets the others in now and then
         this.flushOut();
@@ -503,15 +502,20 @@ export class Connection {
     try {
       const r = this.session.quickSelect(t.stmt, t.params, t.types);
       if (!r) return false;
-      const stream = this.rowStream([], true);
-      stream.begin(r.fields!);
-      stream.rows(r.rows!);
-      this.holdCompletion = true;
-      this.complete(countedTag(r.command, r.rowCount!));
+      this.holdCompletion = true; // the Query's only statement: completed once it commits
+      this.sendQuick(r);
       return true;
     } finally {
       this.timer.stop();
     }
+  }
+
+  /** A quick read's result in the simple protocol: RowDescription, DataRows, CommandComplete. */
+  private sendQuick(r: StatementResult): void {
+    const stream = this.rowStream([], true);
+    stream.begin(r.fields!);
+    stream.rows(r.rows!);
+    this.complete(countedTag(r.command, r.rowCount!));
   }
 
   private async runSimpleStatement(stmt: ParsedStatement): Promise<void> {
@@ -532,14 +536,9 @@ export class Connection {
     }
     // a long statement runs in slices; other clients (and a cancel) get their turn between,
     // and a SELECT's rows go out as they are produced when nothing needs them all first
-    const stream = this.rowStream([], true);
     const quick = nodeTag(stmt.node) === 'SelectStmt' ? this.session.quickSelect(stmt, [], []) : null;
-    if (quick) {
-      stream.begin(quick.fields!);
-      stream.rows(quick.rows!);
-      this.complete(countedTag(quick.command, quick.rowCount!));
-      return;
-    }
+    if (quick) return this.sendQuick(quick);
+    const stream = this.rowStream([], true);
     const result = await this.session.executeStatementAsync(stmt, [], [], () => this.pace(), stream);
     this.sendNotices(result);
     if (result.fields) {

@@ -84,12 +84,15 @@ export class Inbox {
     w?.();
   }
 
-  /** A whole frame from the first buffered chunk, or null (fewer bytes, or split over chunks). */
+  /**
+   * A whole frame from the first buffered chunk, or null (fewer bytes, or split over chunks:
+   * readFrame waits for it). A client's Bind/Describe/Execute/Sync usually come in one
+   * segment: taking them without a promise each is a good part of a point read's cost.
+   */
   frame(maxMessage: number): Frame | null {
     const first = this.chunks[0];
     if (first === undefined || first.length < 5) return null;
-    const len = first.readInt32BE(1);
-    if (len < 4 || len - 4 > maxMessage) throw protocolViolation(`invalid message length`);
+    const len = checkedLength(first.readInt32BE(1), maxMessage);
     if (first.length < len + 1) return null;
     const frame = { type: String.fromCharCode(first[0]), body: first.subarray(5, len + 1) };
     if (first.length === len + 1) this.chunks.shift();
@@ -145,13 +148,10 @@ export async function readStartupPacket(inbox: Inbox): Promise<Buffer> {
   return inbox.read(len - 4);
 }
 
-/**
- * The next frame if it is wholly buffered already, else null (then readFrame waits for it).
- * A client's Bind/Describe/Execute/Sync usually come in one segment: taking them without a
- * promise each is a good part of a point read's cost.
- */
-export function bufferedFrame(inbox: Inbox, maxMessage: number): Frame | null {
-  return inbox.frame(maxMessage);
+/** A frame's length field (it counts itself), refused past the message limit. */
+function checkedLength(len: number, maxMessage: number): number {
+  if (len < 4 || len - 4 > maxMessage) throw protocolViolation(`invalid message length`);
+  return len;
 }
 
 export async function readFrame(inbox: Inbox, maxMessage: number): Promise<Frame> {
@@ -159,8 +159,7 @@ export async function readFrame(inbox: Inbox, maxMessage: number): Promise<Frame
   if (ready) return ready;
   const head = await inbox.read(5);
   const type = String.fromCharCode(head[0]);
-  const len = head.readInt32BE(1);
-  if (len < 4 || len - 4 > maxMessage) throw protocolViolation(`invalid message length`);
+  const len = checkedLength(head.readInt32BE(1), maxMessage);
   const body = len === 4 ? Buffer.alloc(0) : await inbox.read(len - 4);
   return { type, body };
 }

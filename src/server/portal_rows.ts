@@ -80,18 +80,24 @@ export class PortalRows {
     if (this.running || this.held.length - this.at > ROW_BATCH) return null;
     const n = Math.min(limit, this.held.length - this.at);
     try {
-      if (n > 0) this.out.rows(n === this.held.length ? (this.held as Row[]) : (this.held.slice(this.at, this.at + n) as Row[]));
+      this.sendHeld(n);
     } catch (e) {
       this.failed = true;
       this.close();
       throw e;
     }
+    return n;
+  }
+
+  /** Send the next n held rows; `held` is emptied once all are sent. */
+  private sendHeld(n: number): void {
+    if (n === 0) return;
+    this.out.rows(this.at === 0 && n === this.held.length ? (this.held as Row[]) : (this.held.slice(this.at, this.at + n) as Row[]));
     this.at += n;
     if (this.at === this.held.length) {
       this.held = [];
       this.at = 0;
     }
-    return n;
   }
 
   /** Abandon the statement (Close, the end of the transaction, the client gone). */
@@ -119,14 +125,10 @@ export class PortalRows {
   private async drain(pace: () => Promise<void>): Promise<void> {
     while (this.room > 0 && this.at < this.held.length) {
       const n = Math.min(this.room, ROW_BATCH, this.held.length - this.at);
-      this.out.rows(this.held.slice(this.at, this.at + n) as Row[]);
-      this.at += n;
+      this.sendHeld(n);
       this.room -= n;
       this.given += n;
-      if (this.at === this.held.length) {
-        this.held = [];
-        this.at = 0;
-      } else if (this.room > 0) await pace();
+      if (this.at > 0 && this.room > 0) await pace();
     }
   }
 }

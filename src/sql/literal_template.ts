@@ -73,29 +73,15 @@ function liftIntegers(s: string): { text: string; params: number[] } | null {
     const c = s.charCodeAt(i);
     if (c === 0x24 /* $ */ || c === 0x5c /* \ */) return null;
     if (c === 0x27 /* ' */) {
-      // a plain string ('' is a quote); a prefixed one (E'', U&'', B'', X'') is not for us
+      // a plain string; a prefixed one (E'', U&'', B'', X'') is not for us
       if (i > 0 && isWordChar(s.charCodeAt(i - 1))) return null;
-      i++;
-      for (;;) {
-        if (i >= n) return null;
-        if (s.charCodeAt(i) === 0x27) {
-          if (s.charCodeAt(i + 1) === 0x27) i += 2;
-          else break;
-        } else i++;
-      }
-      i++;
+      i = afterQuoted(s, i);
+      if (i < 0) return null;
       // 'a' 'b' on separate lines is one string in SQL: not worth following
       if (/^\s*'/.test(s.slice(i, i + 64))) return null;
     } else if (c === 0x22 /* " */) {
-      i++;
-      for (;;) {
-        if (i >= n) return null;
-        if (s.charCodeAt(i) === 0x22) {
-          if (s.charCodeAt(i + 1) === 0x22) i += 2;
-          else break;
-        } else i++;
-      }
-      i++;
+      i = afterQuoted(s, i);
+      if (i < 0) return null;
     } else if (c === 0x2d /* - */ && s.charCodeAt(i + 1) === 0x2d) {
       while (i < n && s.charCodeAt(i) !== 0x0a) i++;
     } else if (c === 0x2f /* / */ && s.charCodeAt(i + 1) === 0x2a) {
@@ -126,6 +112,17 @@ function liftIntegers(s: string): { text: string; params: number[] } | null {
     } else i++;
   }
   return { text: out + s.slice(from), params };
+}
+
+/** Where the string or quoted name opening at `at` ends (a doubled quote is one), or -1 if it does not. */
+function afterQuoted(s: string, at: number): number {
+  const q = s.charCodeAt(at);
+  for (let i = at + 1; i < s.length; i++) {
+    if (s.charCodeAt(i) !== q) continue;
+    if (s.charCodeAt(i + 1) !== q) return i + 1;
+    i++;
+  }
+  return -1;
 }
 
 function isDigit(c: number): boolean {
