@@ -77,3 +77,26 @@ export function numberFlag(name: string, dflt: number): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 }
+
+/**
+ * The engine as users run it: the compiled build in dist/ (what `tributary serve` and the
+ * package's entry load). Benchmarks of the wire server use it, since tsx's on-the-fly
+ * transform adds work to every closure it creates (its `__name` helper). Refuses a dist/ older
+ * than src/, which would measure old code.
+ */
+export async function builtEngine(): Promise<typeof import('../src/index.js')> {
+  const { statSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = new URL('..', import.meta.url).pathname;
+  const entry = join(root, 'dist', 'index.js');
+  let built: number;
+  try {
+    built = statSync(entry).mtimeMs;
+  } catch {
+    throw new Error('dist/ is missing: run `npm run build` first (this benchmark measures the compiled server)');
+  }
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(join(dir, d.name)) : d.name.endsWith('.ts') ? statSync(join(dir, d.name)).mtimeMs : 0)));
+  if (newest(join(root, 'src')) > built) throw new Error('dist/ is older than src/: run `npm run build` first (this benchmark measures the compiled server)');
+  return (await import(entry)) as typeof import('../src/index.js');
+}

@@ -3,13 +3,14 @@
 // primary key, and a lookup by key and a 100-row range in an indexed materialized view.
 // pgbench is the client for both (simple, extended and prepared protocol), so the comparison
 // includes each server's protocol handling. PostgreSQL runs one backend process per client on
-// all cores; Tributary serves every client from one Node thread.
+// all cores; Tributary serves every client from one Node thread. The server is the compiled
+// build, as `tributary serve` runs it: `npm run build` first.
 //
 // Needs PostgreSQL 15's pgbench and a running cluster reachable over its Unix socket as the
 // current user (.ci/run sets that up); without them only Tributary's figures are given.
 
-import { Database } from '../src/index.js';
-import { fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
+import type { Database } from '../src/index.js';
+import { builtEngine, fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
 import { freshPostgresDatabase, havePostgres, pgbench, psql, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
 
 export interface ServingOptions {
@@ -43,7 +44,8 @@ function setupPostgres(rows: number): void {
 }
 
 async function setupTributary(rows: number): Promise<{ db: Database; port: number; close: () => Promise<void> }> {
-  const db = await Database.open();
+  const { Database } = await builtEngine();
+  const db: Database = await Database.open();
   await db.query('CREATE TABLE pk (aid int PRIMARY KEY, abalance int NOT NULL, filler text)');
   const chunk = 100_000;
   for (let from = 1; from <= rows; from += chunk) {

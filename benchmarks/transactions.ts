@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../src/index.js';
-import { fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
+import type { Database } from '../src/index.js';
+import { builtEngine, fmtInt, fmtNum, type BenchResult, type Row } from './common.js';
 import { freshPostgresDatabase, havePostgres, pgbench, psql, psqlValue, PG_DB, PG_ROLE, PG_TCP } from './pgbench.js';
 
 export interface TransactionsOptions {
@@ -51,7 +51,8 @@ export async function transactions(opts: TransactionsOptions = {}): Promise<Benc
   let correct = true;
   for (const accounts of accountsList) {
     const dataDir = opts.durable ? mkdtempSync(join(tmpdir(), 'tributary-bench-')) : undefined;
-    const db = await Database.open(dataDir ? { dataDir, log: () => {} } : {});
+    const { Database } = await builtEngine();
+    const db: Database = await Database.open(dataDir ? { dataDir, log: () => {} } : {});
     await db.query('CREATE TABLE acc (id int PRIMARY KEY, bal int NOT NULL)');
     await db.query(`INSERT INTO acc SELECT g, ${START} FROM generate_series(1, ${accounts}) g`);
     await db.query('CREATE MATERIALIZED VIEW total AS SELECT sum(bal) AS s FROM acc');

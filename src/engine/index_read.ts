@@ -50,7 +50,8 @@ function evaluateKeys(path: AccessPath, params: readonly Value[]): { keys: Value
       }
       if (conv.length === 0) return 'empty';
       if (keys.length * conv.length > MAX_KEYS) return null;
-      keys = keys.flatMap((prefix) => conv.map((c) => [...prefix, c]));
+      if (keys.length === 1 && conv.length === 1) keys[0].push(conv[0]); // the usual lookup: one key
+      else keys = keys.flatMap((prefix) => conv.map((c) => [...prefix, c]));
     }
     const bound = (b: AccessPath['lower']): Bound | null | 'empty' | undefined => {
       if (!b) return null;

@@ -102,7 +102,12 @@ export function quickRead(engine: Engine, plan: Plan, params: readonly Value[], 
     for (let q = 0; q < quals.length; q++) if (quals[q](rows, i) !== true) continue next;
     const w = rows.weights[i];
     if (w <= 0) throw internalError('a read through an index found a retracted row');
-    const row = exprs === null ? rowAt(rows, i) : exprs.map((f) => f(rows!, i));
+    let row: Row;
+    if (exprs === null) row = rowAt(rows, i);
+    else {
+      row = new Array(exprs.length);
+      for (let k = 0; k < exprs.length; k++) row[k] = exprs[k](rows, i);
+    }
     for (let k = 0; k < w; k++) out.push(k === 0 ? row : row.slice());
   }
   if (finish.sort === null && finish.limit === null && finish.columns === null) return out;

@@ -93,8 +93,11 @@ export class Settings {
   /** `values`/`local` are held by a snapshot too: copied before they are changed. */
   private valuesShared = false;
   private localShared = false;
+  /** The characteristics a transaction starts with, while the values they come from stand. */
+  private begun: Map<string, string> | null = null;
 
   private valuesForWrite(): Map<string, string> {
+    this.begun = null;
     if (this.valuesShared) {
       this.values = new Map(this.values);
       this.valuesShared = false;
@@ -115,6 +118,7 @@ export class Settings {
   /** Set the server-wide defaults; each value is checked as SET checks it. */
   setServerDefaults(defaults: ReadonlyMap<string, string>): void {
     this.serverDefaults = checkedServerDefaults(defaults);
+    this.begun = null;
   }
 
   /** A time setting's value in milliseconds (statement_timeout, idle_…_timeout); 0 is off. */
@@ -251,6 +255,7 @@ export class Settings {
     this.version++;
     this.values = new Map();
     this.valuesShared = false;
+    this.begun = null;
     for (const k of [...this.local.keys()]) if (!(k in CHARACTERISTICS)) this.localForWrite().delete(k);
   }
 
@@ -258,8 +263,14 @@ export class Settings {
   beginTransaction(): void {
     this.clearLocal();
     this.explicit.clear();
-    const local = this.localForWrite();
-    for (const [k, d] of CHARACTERISTIC_ENTRIES) local.set(k, this.get(d));
+    if (this.begun === null) {
+      const local = this.localForWrite();
+      for (const [k, d] of CHARACTERISTIC_ENTRIES) local.set(k, this.get(d));
+      this.begun = local;
+    }
+    // shared with the next transactions (copied on their first write)
+    this.local = this.begun;
+    this.localShared = true;
   }
 
   /** Set a transaction-local value without the checks SET makes (COMMIT AND CHAIN, RELEASE). */
@@ -294,6 +305,7 @@ export class Settings {
 
   restore(s: SettingsSnapshot): void {
     this.version++;
+    this.begun = null;
     this.values = s.values;
     this.local = s.local;
     this.valuesShared = this.localShared = true; // a savepoint may be rolled back to again

@@ -182,6 +182,14 @@ function compileCall(name: string, args: Evaluator[]): Evaluator {
   if (n === 2) {
     const a0 = args[0];
     const a1 = args[1];
+    const f2 = impl.eval2;
+    if (f2 !== undefined) {
+      return (b, i) => {
+        const x = a0(b, i);
+        const y = a1(b, i);
+        return x === null || y === null ? null : f2(x, y);
+      };
+    }
     return (b, i) => {
       const x = a0(b, i);
       const y = a1(b, i);

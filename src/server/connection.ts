@@ -563,19 +563,20 @@ export class Connection {
    * socket's buffer is full, so a client that does not read holds up only its own statement.
    */
   private rowStream(formats: number[], describe: boolean): StatementStream {
-    let enc: ((v: any) => string | Buffer | null)[] | null = null;
+    let put: CellWriter[] | null = null;
     return {
       begin: (fields: FieldInfo[]) => {
-        if (enc) return; // described already (a SELECT whose rows came whole at its end)
-        enc = encoders(fields, formats);
+        if (put) return; // described already (a SELECT whose rows came whole at its end)
+        put = cellWriters(fields, formats);
         if (describe) this.send(rowDescription(fields.map((f) => wireField(f, 0))));
       },
       rows: (rows: Row[]) => {
-        const out = new DataRowsWriter(rows.length * (7 + 12 * enc!.length));
-        const cells: (string | Buffer | null)[] = new Array(enc!.length);
+        const cols = put!;
+        const out = new DataRowsWriter(rows.length * (7 + 12 * cols.length));
         for (const row of rows) {
-          for (let c = 0; c < enc!.length; c++) cells[c] = enc![c](row[c]);
-          out.add(cells);
+          out.beginRow(cols.length);
+          for (let c = 0; c < cols.length; c++) cols[c](out, row[c]);
+          out.endRow();
         }
         if (out.length > 0) this.send(out.take());
       },
@@ -772,13 +773,17 @@ function countedTag(command: string, n: number): string {
   return command.replace(/^(SELECT|INSERT 0|UPDATE|DELETE) \d+$/, `$1 ${n}`);
 }
 
-function encoders(fields: FieldInfo[], formats: number[]): ((v: any) => string | Buffer | null)[] {
-  return fields.map((f, i) => {
+type CellWriter = (out: DataRowsWriter, v: any) => void;
+
+/** How each column's values are written into DataRows. */
+function cellWriters(fields: FieldInfo[], formats: number[]): CellWriter[] {
+  return fields.map((f, i): CellWriter => {
     const t = f.sqlType;
-    if (formatOf(formats, i) === 1) return (v: any) => encodeBinary(v, t);
+    if (formatOf(formats, i) === 1) return (out, v) => out.cell(encodeBinary(v, t));
     // the commonest columns, as formatValue writes them, without its dispatch per value
-    if (t.id === 'int4' || t.id === 'int8' || t.id === 'int2') return (v: any) => (v === null ? null : String(v));
-    if (t.id === 'text' || t.id === 'varchar') return (v: any) => v;
-    return (v: any) => encodeText(v, t);
+    if (t.id === 'int4' || t.id === 'int2') return (out, v) => (v === null ? out.null() : out.int(v));
+    if (t.id === 'int8') return (out, v) => (v === null ? out.null() : typeof v === 'number' ? out.int(v) : out.text(String(v)));
+    if (t.id === 'text' || t.id === 'varchar') return (out, v) => (v === null ? out.null() : out.text(v));
+    return (out, v) => out.cell(encodeText(v, t));
   });
 }

@@ -447,6 +447,7 @@ export class DataRowsWriter {
   // small by default (a point read's one row comes from Node's buffer pool); doubles as rows come
   private buf: Buffer;
   private at = 0;
+  private rowStart = 0;
 
   /** `expect`: the bytes the rows will probably take (a guess saves doubling as they come). */
   constructor(expect = 512) {
@@ -464,44 +465,103 @@ export class DataRowsWriter {
     this.buf = next;
   }
 
-  add(cells: readonly (string | Buffer | null)[]): void {
+  // lengths by hand: Buffer's writeInt32BE checks its arguments at every call
+  private int32At(n: number, p: number): void {
+    const b = this.buf;
+    b[p] = n >>> 24;
+    b[p + 1] = n >>> 16;
+    b[p + 2] = n >>> 8;
+    b[p + 3] = n;
+  }
+
+  /** Start a row of `columns` cells; each is written by null, int, text or bytes, then endRow. */
+  beginRow(columns: number): void {
     this.room(7);
+    const b = this.buf;
     const start = this.at;
-    this.buf[start] = 0x44; // 'D'
-    this.at = start + 5; // length, filled in below
-    this.buf.writeInt16BE(cells.length, this.at);
-    this.at += 2;
-    for (const c of cells) {
-      if (c === null) {
-        this.room(4);
-        this.buf.writeInt32BE(-1, this.at);
-        this.at += 4;
-      } else if (typeof c === 'string') {
-        // at most 3 bytes per UTF-16 unit
-        const len = c.length;
-        this.room(4 + 3 * len);
-        const buf = this.buf;
-        const base = this.at + 4;
-        let n = 0;
-        if (len <= 32) {
-          // short ASCII (numbers, keys): copied here, cheaper than a native write per cell
-          while (n < len) {
-            const ch = c.charCodeAt(n);
-            if (ch >= 0x80) break;
-            buf[base + n++] = ch;
-          }
-        }
-        if (n < len) n = buf.write(c, base, 'utf8');
-        buf.writeInt32BE(n, this.at);
-        this.at = base + n;
-      } else {
-        this.room(4 + c.length);
-        this.buf.writeInt32BE(c.length, this.at);
-        c.copy(this.buf, this.at + 4);
-        this.at += 4 + c.length;
+    this.rowStart = start;
+    b[start] = 0x44; // 'D'; its length is filled in by endRow
+    b[start + 5] = columns >>> 8;
+    b[start + 6] = columns;
+    this.at = start + 7;
+  }
+
+  endRow(): void {
+    this.int32At(this.at - this.rowStart - 1, this.rowStart + 1);
+  }
+
+  null(): void {
+    this.room(4);
+    this.int32At(-1, this.at);
+    this.at += 4;
+  }
+
+  /** A number's decimal digits, as String(n) gives them; 32-bit integers without making the string. */
+  int(n: number): void {
+    if ((n | 0) !== n) {
+      this.text(String(n));
+      return;
+    }
+    this.room(4 + 11);
+    const b = this.buf;
+    let p = this.at + 4;
+    let u = n;
+    if (n < 0) {
+      b[p++] = 0x2d; // '-'
+      u = -n;
+    }
+    let digits = 1;
+    for (let x = u; x >= 10; x = Math.floor(x / 10)) digits++;
+    let q = p + digits;
+    const len = q - this.at - 4;
+    for (let k = 0; k < digits; k++) {
+      const d = u % 10;
+      b[--q] = 0x30 + d;
+      u = (u - d) / 10;
+    }
+    this.int32At(len, this.at);
+    this.at += 4 + len;
+  }
+
+  text(c: string): void {
+    // at most 3 bytes per UTF-16 unit
+    const len = c.length;
+    this.room(4 + 3 * len);
+    const buf = this.buf;
+    const base = this.at + 4;
+    let n = 0;
+    if (len <= 32) {
+      // short ASCII (numbers, keys): copied here, cheaper than a native write per cell
+      while (n < len) {
+        const ch = c.charCodeAt(n);
+        if (ch >= 0x80) break;
+        buf[base + n++] = ch;
       }
     }
-    this.buf.writeInt32BE(this.at - start - 1, start + 1);
+    if (n < len) n = buf.write(c, base, 'utf8');
+    this.int32At(n, this.at);
+    this.at = base + n;
+  }
+
+  bytes(c: Buffer): void {
+    this.room(4 + c.length);
+    this.int32At(c.length, this.at);
+    c.copy(this.buf, this.at + 4);
+    this.at += 4 + c.length;
+  }
+
+  /** An encoded cell: NULL, text or bytes. */
+  cell(c: string | Buffer | null): void {
+    if (c === null) this.null();
+    else if (typeof c === 'string') this.text(c);
+    else this.bytes(c);
+  }
+
+  /** A whole row of encoded cells. */
+  add(cells: readonly (string | Buffer | null)[]): void {
+    this.beginRow(cells.length);
+    for (const c of cells) this.cell(c);
+    this.endRow();
   }
 
   /** The rows written so far, as one Buffer (not copied: the writer goes on in a new one). */

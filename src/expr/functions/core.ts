@@ -19,6 +19,8 @@ export interface FunctionImpl {
   /** now(), random(): refused in materialized views. */
   readonly volatile?: boolean;
   readonly eval: (args: Value[]) => Value;
+  /** The same as eval for two arguments, without an array per call (comparisons, arithmetic). */
+  readonly eval2?: (a: Value, b: Value) => Value;
   /**
    * For polymorphic ("any") parameters: an evaluator specialised to the resolved argument
    * types (values alone do not tell a date from an int4). Resolution then returns an impl
@@ -53,6 +55,7 @@ export interface Def {
   strict?: boolean;
   volatile?: boolean;
   variadic?: boolean;
+  eval2?: FunctionImpl['eval2'];
   evalFor?: FunctionImpl['evalFor'];
   keepsUnknown?: boolean;
 }
@@ -68,6 +71,7 @@ function add(key: string, d: Def): FunctionImpl {
       eval: d.eval,
       ...(d.volatile ? { volatile: true } : {}),
       ...(d.variadic ? { variadic: true } : {}),
+      ...(d.eval2 ? { eval2: d.eval2 } : {}),
       ...(d.evalFor ? { evalFor: d.evalFor } : {}),
       ...(d.keepsUnknown ? { keepsUnknown: true } : {}),
     };

@@ -31,11 +31,13 @@ for (const a of INTS) {
     const name = a === b ? a : `int${SHORT[a]}${SHORT[b]}`;
     for (const [sym, suf] of ARITH) {
       const f = intArith(sym, r);
-      op(sym, { name: name + suf, args: [t(a), t(b)], returns: t(r), eval: (v) => f(v[0] as number, v[1] as number) });
+      const eval2 = (x: Value, y: Value) => f(x as number, y as number);
+      op(sym, { name: name + suf, args: [t(a), t(b)], returns: t(r), eval: (v) => eval2(v[0], v[1]), eval2 });
     }
   }
   const mod = intArith('%', a);
-  op('%', { name: a + 'mod', args: [t(a), t(a)], returns: t(a), eval: (v) => mod(v[0] as number, v[1] as number) });
+  const mod2 = (x: Value, y: Value) => mod(x as number, y as number);
+  op('%', { name: a + 'mod', args: [t(a), t(a)], returns: t(a), eval: (v) => mod2(v[0], v[1]), eval2: mod2 });
   const neg =
     a === 'int8'
       ? (v: Value[]) => checkInt8(-(v[0] as bigint))
@@ -104,18 +106,32 @@ op('@', { name: 'numeric_abs_op', args: [N], returns: N, eval: (v) => D(v[0]).ab
 
 // --- comparisons ---
 type Cmp = (a: Value, b: Value) => number;
+type Test = (a: Value, b: Value) => boolean;
 
-function cmpOps(prefix: string, a: SqlType, b: SqlType, cmp: Cmp): void {
-  const ops: [string, string, (c: number) => boolean][] = [
-    ['=', 'eq', (c) => c === 0],
-    ['<>', 'ne', (c) => c !== 0],
-    ['<', 'lt', (c) => c < 0],
-    ['<=', 'le', (c) => c <= 0],
-    ['>', 'gt', (c) => c > 0],
-    ['>=', 'ge', (c) => c >= 0],
-  ];
+/**
+ * `cmp` null: JavaScript's operators compare these values exactly (integers, as numbers or
+ * bigints in any mix), so no comparator is needed. `==` is meant: 1 == 1n.
+ */
+function cmpOps(prefix: string, a: SqlType, b: SqlType, cmp: Cmp | null): void {
+  const ops: [string, string, Test][] = cmp === null
+    ? [
+        ['=', 'eq', (x, y) => x == y], // eslint-disable-line eqeqeq
+        ['<>', 'ne', (x, y) => x != y], // eslint-disable-line eqeqeq
+        ['<', 'lt', (x, y) => (x as number) < (y as number)],
+        ['<=', 'le', (x, y) => (x as number) <= (y as number)],
+        ['>', 'gt', (x, y) => (x as number) > (y as number)],
+        ['>=', 'ge', (x, y) => (x as number) >= (y as number)],
+      ]
+    : [
+        ['=', 'eq', (x, y) => cmp(x, y) === 0],
+        ['<>', 'ne', (x, y) => cmp(x, y) !== 0],
+        ['<', 'lt', (x, y) => cmp(x, y) < 0],
+        ['<=', 'le', (x, y) => cmp(x, y) <= 0],
+        ['>', 'gt', (x, y) => cmp(x, y) > 0],
+        ['>=', 'ge', (x, y) => cmp(x, y) >= 0],
+      ];
   for (const [sym, suf, test] of ops) {
-    const def = { name: prefix + suf, args: [a, b], returns: T.bool, eval: (v: Value[]) => test(cmp(v[0], v[1])) };
+    const def = { name: prefix + suf, args: [a, b], returns: T.bool, eval: (v: Value[]) => test(v[0], v[1]), eval2: test };
     op(sym, def);
     if (sym === '<>') op('!=', def);
   }
@@ -126,20 +142,14 @@ const PREFIX: Partial<Record<TypeId, string>> = {
   bool: 'bool', numeric: 'numeric_', text: 'text', bpchar: 'bpchar', date: 'date_', timestamp: 'timestamp_',
   timestamptz: 'timestamptz_', interval: 'interval_', jsonb: 'jsonb_',
 };
-for (const id of SAME) cmpOps(PREFIX[id] ?? id, t(id), t(id), comparator(t(id)));
+for (const id of SAME) cmpOps(PREFIX[id] ?? id, t(id), t(id), (INTS as TypeId[]).includes(id) ? null : comparator(t(id)));
 // system-catalog types: oid (the reg* types compare as oids through their implicit casts),
 // name and "char" (both compare bytewise, as the C collation does)
 cmpOps('oid', T.oid, T.oid, comparator(T.oid));
 cmpOps('name', T.name, T.name, comparator(T.text));
 cmpOps('char', T.char, T.char, comparator(T.text));
 
-const big = (x: Value) => BigInt(x as number | bigint);
-const cmpBig: Cmp = (x, y) => {
-  const a = big(x);
-  const b = big(y);
-  return a < b ? -1 : a > b ? 1 : 0;
-};
-for (const a of INTS) for (const b of INTS) if (a !== b) cmpOps(`int${SHORT[a]}${SHORT[b]}`, t(a), t(b), cmpBig);
+for (const a of INTS) for (const b of INTS) if (a !== b) cmpOps(`int${SHORT[a]}${SHORT[b]}`, t(a), t(b), null);
 const cmpF = comparator(T.float8);
 cmpOps('float48', T.float4, T.float8, cmpF);
 cmpOps('float84', T.float8, T.float4, cmpF);
