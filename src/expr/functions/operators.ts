@@ -115,8 +115,8 @@ type Test = (a: Value, b: Value) => boolean;
 function cmpOps(prefix: string, a: SqlType, b: SqlType, cmp: Cmp | null): void {
   const ops: [string, string, Test][] = cmp === null
     ? [
-        ['=', 'eq', (x, y) => x == y], // eslint-disable-line eqeqeq
-        ['<>', 'ne', (x, y) => x != y], // eslint-disable-line eqeqeq
+        ['=', 'eq', (x, y) => x == y],
+        ['<>', 'ne', (x, y) => x != y],
         ['<', 'lt', (x, y) => (x as number) < (y as number)],
         ['<=', 'le', (x, y) => (x as number) <= (y as number)],
         ['>', 'gt', (x, y) => (x as number) > (y as number)],
