@@ -1,8 +1,11 @@
-// JoinOp: Δ(A⋈B) = ΔA⋈B_new + A_new⋈ΔB − ΔA⋈ΔB over already-updated arrangements (hydrating:
-// ΔA⋈B_new only); outer sides add NULL-padded rows for rows whose match count is 0 (OuterSide).
-// When both deltas have matching rows, a pair of two new rows comes out +1 +1 −1: the output is
-// consolidated then, so operators downstream never see a row leave and come back within a step
-// (it would move a representation behind the others, or end a float sum's scan-order replay).
+// JoinOp over already-updated arrangements. Inner joins: Δ(A⋈B) = ΔA⋈B_old + A_new⋈ΔB, B_old
+// being B_new with ΔB's weights taken back slot by slot, so a pair of two new rows is listed
+// once (hydrating: ΔA⋈B_new only). Outer joins: ΔA⋈B_new + A_new⋈ΔB − ΔA⋈ΔB, with NULL-padded
+// rows for rows whose match count is 0 (OuterSide). When a pair can be listed with both signs
+// in one step (a pair of two new rows in the outer form, a row of B that changed or left while
+// A changed too), the output is consolidated, so operators downstream never see a row leave
+// and come back within a step (it would move a representation behind the others, or end a
+// float sum's scan-order replay).
 import type { Value } from '../../expr/value.js';
 import { BatchBuilder, concatBatches, getValue, type Batch } from '../batch.js';
 import { consolidate } from '../consolidate.js';
@@ -264,19 +267,29 @@ export class JoinOp extends Operator implements Checkpointable {
     const B = this.right.arrangement;
     const [dA, dB] = inputs;
     const check = this.pairCheck(ctx, dA, dB);
-    const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0])]; // ΔA × B_new
-    let crossed = false;
-    if (!ctx.hydrating && dB.length > 0) {
-      lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1])); // A_new × ΔB
-      // − ΔA × ΔB
-      const pairs = deltaPairs(dA, A, dB, B, check);
-      crossed = pairs.left.length > 0;
-      const w3 = pairs.left.map((i, k) => -(dA.weights[i] * dB.weights[pairs.right[k]]));
-      lists.push({ left: { batch: dA, idx: pairs.left }, right: { batch: dB, idx: pairs.right }, weights: w3 });
+    if (ctx.hydrating || dB.length === 0) return this.finishInner([probe(dA, A, B, true, check, 0, this.buffers[0], null)], false); // ΔA × B_new
+    if (dA.length === 0) return this.finishInner([probe(dB, B, A, false, check, 0, this.buffers[1], null)], false); // A_new × ΔB
+    // Both sides changed: ΔA × B_old + A_new × ΔB, so a pair of two new rows is listed once
+    // (ΔA × B_new + A_new × ΔB − ΔA × ΔB lists it three times, to be cancelled after).
+    // B_old is B_new with ΔB's weights taken back, slot by slot; ΔB's rows that left B
+    // altogether have no slot any more and are paired with ΔA from ΔB itself.
+    const prior = this.priorOf(B, dB);
+    try {
+      const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0], prior.weights)];
+      if (prior.gone.length > 0) lists.push(gonePairs(dA, A, dB, B, prior.gone, check));
+      lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1], null));
+      // rows that were in B before and changed: their old and new pairs may cancel in this
+      // output, which is consolidated then, as before (see the header)
+      return this.finishInner(lists, prior.changedOld || prior.gone.length > 0);
+    } finally {
+      for (const s of prior.slots) prior.weights[s] = 0;
     }
+  }
+
+  private finishInner(lists: PairList[], crossed: boolean): Batch {
     const cb = assemblePairs(this.types, this.nl, lists);
     this.buffers[0].release(lists[0].weights.length);
-    this.buffers[1].release(lists.length > 1 ? lists[1].weights.length : 0);
+    this.buffers[1].release(lists.length > 1 ? lists[lists.length - 1].weights.length : 0);
     const res = this.spec.residual;
     let out = cb;
     if (res !== undefined) {
@@ -285,6 +298,58 @@ export class JoinOp extends Operator implements Checkpointable {
     }
     return crossed ? consolidate(out) : out;
   }
+
+  /** Per slot of B, ΔB's weight this step (zero elsewhere: the caller clears `slots` after). */
+  private priorWeights = new Float64Array(0);
+
+  /**
+   * ΔB's weight on each of B's slots it reached, the slots, whether any of them held the row
+   * before this step, and the rows of ΔB that are no longer in B.
+   */
+  private priorOf(B: Arrangement, dB: Batch): { weights: Float64Array; slots: number[]; changedOld: boolean; gone: number[] } {
+    if (this.priorWeights.length < B.store.slotCount) this.priorWeights = new Float64Array(Math.max(B.store.slotCount, 2 * this.priorWeights.length));
+    const weights = this.priorWeights;
+    const slots: number[] = [];
+    const gone: number[] = [];
+    for (let j = 0; j < dB.length; j++) {
+      const s = B.entryAt(dB, j);
+      if (s < 0) gone.push(j);
+      else {
+        if (weights[s] === 0) slots.push(s);
+        weights[s] += dB.weights[j];
+      }
+    }
+    let changedOld = false;
+    for (const s of slots) if (B.weight(s) !== weights[s]) changedOld = true;
+    return { weights, slots, changedOld, gone };
+  }
+}
+
+/** Pairs of ΔA's rows with ΔB's rows `gone` (rows that left B in this step), weighted as in B_old. */
+function gonePairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, gone: readonly number[], check: PairCheck): PairList {
+  const hash = new Map<unknown, number[]>();
+  for (const j of gone) {
+    if (B.nullKeyAt(dB, j)) continue;
+    const k = B.keyOf(dB, j);
+    const l = hash.get(k);
+    if (l === undefined) hash.set(k, [j]);
+    else l.push(j);
+  }
+  const left: number[] = [];
+  const right: number[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < dA.length; i++) {
+    if (A.nullKeyAt(dA, i)) continue;
+    const js = hash.get(A.keyOf(dA, i));
+    if (js === undefined) continue;
+    for (const j of js) {
+      left.push(i);
+      right.push(j);
+      weights.push(-(dA.weights[i] * dB.weights[j]));
+      if (check !== null && (left.length & (CHECK_EVERY - 1)) === 0) check(left.length);
+    }
+  }
+  return { left: { batch: dA, idx: left }, right: { batch: dB, idx: right }, weights };
 }
 
 /** Index pairs (i, j) of rows of the two deltas with equal (non-NULL) keys, via a hash of ΔB. */
@@ -348,14 +413,20 @@ function grow(a: Int32Array, cap: number, keep: number): Int32Array<ArrayBuffer>
   return b;
 }
 
-/** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement (in `buf`, valid until its next use). */
-function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers): PairList {
+/**
+ * Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement
+ * (in `buf`, valid until its next use). `prior`: per slot of `other`, the weight it gained in
+ * this step, taken back (pairs with `other` as it was before the step).
+ */
+function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers, prior: Float64Array | null): PairList {
   let n = 0;
   let cap = buf.idx.length;
   let { idx, slots, weights } = buf;
   for (let i = 0; i < delta.length; i++) {
     const dw = delta.weights[i];
     for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
+      const ew = prior === null ? other.weight(e) : other.weight(e) - prior[e];
+      if (ew === 0) continue;
       if (n === cap) {
         if (check !== null) check(before + n);
         buf.ensure(2 * cap, n);
@@ -364,7 +435,7 @@ function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: 
       }
       idx[n] = i;
       slots[n] = e;
-      weights[n++] = dw * other.weight(e);
+      weights[n++] = dw * ew;
     }
   }
   if (check !== null) check(before + n);
