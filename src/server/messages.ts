@@ -198,6 +198,16 @@ export class MessageReader {
     const end = this.buf.indexOf(0, start);
     if (end < 0) throw protocolViolation('invalid string in message');
     this.take(end - start + 1);
+    // names (of statements, portals) are mostly empty or a few ASCII bytes
+    if (end - start <= 16) {
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = this.buf[i];
+        if (c >= 0x80) return decodeUtf8(this.buf, start, end);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
     return decodeUtf8(this.buf, start, end);
   }
   get remaining(): number {
@@ -443,6 +453,8 @@ export function dataRow(cells: readonly (string | Buffer | null)[]): Buffer {
  * which dominated small results' garbage): `add` encodes a row, `take` returns the rows
  * written so far as one Buffer to send.
  */
+const NO_BYTES = Buffer.alloc(0);
+
 export class DataRowsWriter {
   // small by default (a point read's one row comes from Node's buffer pool); doubles as rows come
   private buf: Buffer;
@@ -567,7 +579,7 @@ export class DataRowsWriter {
   /** The rows written so far, as one Buffer (not copied: the writer goes on in a new one). */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(0);
+    this.buf = NO_BYTES;
     this.at = 0;
     return out;
   }
