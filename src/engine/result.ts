@@ -77,6 +77,9 @@ export function shapeRows(rows: Row[], fields: FieldInfo[], opts: QueryOptions):
   });
 }
 
+const MS_YEAR_1 = -62_135_596_800_000; // 0001-01-01 00:00:00 UTC
+const MS_YEAR_9999_END = 253_402_300_799_999; // 9999-12-31 23:59:59.999 UTC
+
 /** Convert a parameter value given by the embedding program to the parameter's SQL type. */
 export function paramValue(v: unknown, t: SqlType): Value {
   if (v === null || v === undefined) return null;
@@ -97,7 +100,14 @@ export function paramValue(v: unknown, t: SqlType): Value {
       if (t.id === 'int8') return v;
       return parseValue(v.toString(), t);
     case 'object':
-      if (v instanceof Date) return parseValue(v.toISOString(), t);
+      if (v instanceof Date) {
+        // a timestamp's value is microseconds from 1970 (UTC for timestamptz): what parsing
+        // toISOString() gives, without the string, for years 1 to 9999 (else the parser
+        // reports what is wrong)
+        const ms = v.getTime();
+        if ((t.id === 'timestamp' || t.id === 'timestamptz') && ms >= MS_YEAR_1 && ms <= MS_YEAR_9999_END) return BigInt(ms) * 1000n;
+        return parseValue(v.toISOString(), t);
+      }
       if (t.id === 'jsonb') return Jsonb.parse(JSON.stringify(v));
       break;
   }
