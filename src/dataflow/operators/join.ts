@@ -273,7 +273,7 @@ export class JoinOp extends Operator implements Checkpointable {
     // (ΔA × B_new + A_new × ΔB − ΔA × ΔB lists it three times, to be cancelled after).
     // B_old is B_new with ΔB's weights taken back, slot by slot; ΔB's rows that left B
     // altogether have no slot any more and are paired with ΔA from ΔB itself.
-    const prior = this.priorOf(B, dB);
+    const prior = this.priorOf(A, dA, B, dB);
     try {
       const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0], prior.weights)];
       if (prior.gone.length > 0) lists.push(gonePairs(dA, A, dB, B, prior.gone, check));
@@ -304,14 +304,18 @@ export class JoinOp extends Operator implements Checkpointable {
 
   /**
    * ΔB's weight on each of B's slots it reached, the slots, whether any of them held the row
-   * before this step, and the rows of ΔB that are no longer in B.
+   * before this step, and the rows of ΔB that are no longer in B: for the rows of ΔB with a key
+   * of ΔA only (no other slot is reached by ΔA's probe).
    */
-  private priorOf(B: Arrangement, dB: Batch): { weights: Float64Array; slots: number[]; changedOld: boolean; gone: number[] } {
+  private priorOf(A: Arrangement, dA: Batch, B: Arrangement, dB: Batch): { weights: Float64Array; slots: number[]; changedOld: boolean; gone: number[] } {
     if (this.priorWeights.length < B.store.slotCount) this.priorWeights = new Float64Array(Math.max(B.store.slotCount, 2 * this.priorWeights.length));
     const weights = this.priorWeights;
     const slots: number[] = [];
     const gone: number[] = [];
+    const keys = new Set<unknown>();
+    for (let i = 0; i < dA.length; i++) if (!A.nullKeyAt(dA, i)) keys.add(A.keyOf(dA, i));
     for (let j = 0; j < dB.length; j++) {
+      if (B.nullKeyAt(dB, j) || !keys.has(B.keyOf(dB, j))) continue;
       const s = B.entryAt(dB, j);
       if (s < 0) gone.push(j);
       else {
