@@ -1,7 +1,8 @@
 // Entry point: `npm run bench` (all benchmarks) or `npx tsx benchmarks/run.ts groupby join`.
 // Flags: --quick (smaller sizes, for smoke tests), --tributary-only (skip baselines; for
 // profiling with `node --import tsx --cpu-prof benchmarks/run.ts groupby --tributary-only`),
-// --scripts=a,b (serving: only those scripts, by name), --sizes=n,m (serving: table sizes).
+// --scripts=a,b (serving: only those scripts, by name), --sizes=n,m (serving: table sizes),
+// --queries=q4,q5 and --events=n (nexmark).
 // Prints one Markdown table per benchmark and writes benchmarks/results.json.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { join } from './join.js';
 import { updateLatency } from './update_latency.js';
 import { serving } from './serving.js';
 import { transactions } from './transactions.js';
+import { nexmark } from './nexmark.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -20,6 +22,10 @@ const selected = args.filter((a) => !a.startsWith('--'));
 const listArg = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1).split(',');
 const scripts = listArg('--scripts');
 const sizes = listArg('--sizes')?.map(Number);
+const numberArg = (flag: string) => {
+  const v = listArg(flag)?.[0];
+  return v === undefined ? undefined : Number(v);
+};
 const want = (n: string) => selected.length === 0 || selected.includes(n);
 
 const benches: [string, () => Promise<BenchResult>][] = [
@@ -28,6 +34,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['update_latency', () => updateLatency(quick ? { sizes: [1_000, 10_000, 100_000], updates: 500 } : {})],
   ['serving', () => serving(quick ? { sizes: sizes ?? [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2, scripts } : { sizes, scripts })],
   ['transactions', () => transactions(quick ? { accounts: [10], clients: [8], seconds: 2 } : {})],
+  ['nexmark', () => nexmark(quick ? { events: 100_000, queries: listArg('--queries') } : { events: numberArg('--events'), queries: listArg('--queries') })],
   ['transactions-durable', () => transactions({ durable: true, levels: ['read committed', 'serializable'], clients: [1, 8, 32], accounts: [100_000], seconds: quick ? 2 : 5 })],
 ];
 

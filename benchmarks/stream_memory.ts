@@ -10,16 +10,10 @@ import { Database } from '../src/index.js';
 import { parseSql } from '../src/sql/parser.js';
 import { bindMaintainedQuery } from '../src/engine/ddl.js';
 import { JoinOp } from '../src/dataflow/operators/join.js';
+import { NEXMARK, NEXMARK_COLUMNS, type NexmarkQuery } from './nexmark_queries.js';
 
-const PERSON = 'id bigint, name text, email_address text, credit_card text, city text, state text, date_time timestamp, extra text';
-const AUCTION = 'id bigint, item_name text, description text, initial_bid bigint, reserve bigint, date_time timestamp, expires timestamp, seller bigint, category bigint, extra text';
-const BID = 'auction bigint, bidder bigint, price bigint, channel text, url text, date_time timestamp, extra text';
-
-interface Query {
-  sql: string;
-  /** Stateless: subscribed to without a snapshot; otherwise a materialized view. */
-  stateless: boolean;
-  tables: ('person' | 'auction' | 'bid')[];
+/** `stateless` ones are subscribed to without a snapshot; the others are materialized views. */
+interface Query extends NexmarkQuery {
   /** The watermark (docs/event-time.md) of each of its tables, if any. */
   watermark?: string;
   /** The view emits on window close (and releases closed windows' state). */
@@ -31,31 +25,7 @@ interface Query {
 const WATERMARK = "date_time - INTERVAL ''4'' SECOND";
 
 const QUERIES: Record<string, Query> = {
-  q0: { sql: 'SELECT auction, bidder, price, date_time FROM bid', stateless: true, tables: ['bid'] },
-  q1: { sql: 'SELECT auction, bidder, price * 908 / 1000 AS price, date_time FROM bid', stateless: true, tables: ['bid'] },
-  q2: { sql: 'SELECT auction, price FROM bid WHERE auction % 123 = 0', stateless: true, tables: ['bid'] },
-  q3: {
-    sql: `SELECT p.name, p.city, p.state, a.id FROM auction a JOIN person p ON a.seller = p.id WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA')`,
-    stateless: false,
-    tables: ['person', 'auction'],
-  },
-  q4: {
-    sql: `SELECT category, avg(top) AS avg_top FROM (SELECT a.id, a.category, max(b.price) AS top FROM auction a JOIN bid b ON a.id = b.auction
-            AND b.date_time BETWEEN a.date_time AND a.expires GROUP BY a.id, a.category) m GROUP BY category`,
-    stateless: false,
-    tables: ['auction', 'bid'],
-  },
-  q5: {
-    sql: `WITH c AS (SELECT auction, date_trunc('second', date_time) AS w, count(*) AS n FROM bid GROUP BY 1, 2)
-          SELECT c.auction, c.w, c.n FROM c JOIN (SELECT w, max(n) AS m FROM c GROUP BY w) top ON c.w = top.w AND c.n = top.m`,
-    stateless: false,
-    tables: ['bid'],
-  },
-  q7: {
-    sql: `SELECT date_trunc('second', date_time) AS w, max(price) AS top, count(*) AS bids FROM bid GROUP BY 1`,
-    stateless: false,
-    tables: ['bid'],
-  },
+  ...NEXMARK,
   // the windowed forms (issue 20), as RisingWave writes q5 and q7, over a bid table with a watermark
   q5w: {
     sql: `WITH c AS (SELECT auction, window_start, count(*) AS n FROM hop(bid, date_time, INTERVAL '2' SECOND, INTERVAL '10' SECOND) GROUP BY 1, 2)
@@ -100,12 +70,6 @@ const QUERIES: Record<string, Query> = {
     tables: ['bid'],
     watermark: WATERMARK,
   },
-  q8: {
-    sql: `SELECT p.id, p.name, a.reserve FROM person p JOIN auction a
-            ON p.id = a.seller AND date_trunc('second', p.date_time) = date_trunc('second', a.date_time)`,
-    stateless: false,
-    tables: ['person', 'auction'],
-  },
 };
 
 async function runOne(name: string, events: number): Promise<void> {
@@ -115,7 +79,7 @@ async function runOne(name: string, events: number): Promise<void> {
   let latest: () => bigint | null = () => null;
   if (q.eventClock) clock = () => latest() ?? 1_436_918_400_000_000n; // base_time, 2015-07-15
   const db = await Database.open({ clock });
-  const cols = { person: PERSON, auction: AUCTION, bid: BID };
+  const cols = NEXMARK_COLUMNS;
   const created = [];
   for (const t of q.tables) {
     created.push(t);

@@ -1,0 +1,210 @@
+// Nexmark: Tributary maintaining each query as a materialized view, against DuckDB running the
+// same query from scratch after every batch (the recompute a user would pick instead of an
+// incremental engine). The same events for both, from the built-in `nexmark` generator (seed 1),
+// in batches of 10,000 events: person, auction and bid rows of a batch go in as one
+// transaction (Tributary: `db.insert` in a BEGIN block, into append-only tables; DuckDB:
+// appenders). DuckDB materializes each result inside DuckDB (`CREATE OR REPLACE TABLE r AS …`),
+// so neither side pays for handing rows to JavaScript. At the end the view is checked against
+// DuckDB's last result, row for row (numbers to 1e-9 relative: avg is numeric here, double there).
+// Two ratios: against DuckDB's whole time (appending the batch, then the query), and against
+// its queries alone.
+// Events are generated before the clock starts. One process, one query at a time.
+
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { Database } from '../src/index.js';
+import type { Row } from '../src/expr/value.js';
+import { makeNexmark } from '../src/sources/generators/nexmark.js';
+import { fmtInt, fmtNum, type BenchResult, type Row as TableRow } from './common.js';
+import { NEXMARK, NEXMARK_COLUMNS, type NexmarkTable } from './nexmark_queries.js';
+
+export interface NexmarkOptions {
+  events?: number;
+  batch?: number;
+  queries?: string[];
+}
+
+/** Published figures per core, for reference (Feldera's and Flink 1.13's Nexmark reports). */
+const PUBLISHED: Record<string, string> = {
+  q0: 'Feldera ≈436K, Flink 155K',
+  q1: 'Flink 158K',
+  q2: 'Flink 175K',
+  q3: 'Flink 152K',
+  q4: 'Flink 34K',
+  q5: 'Feldera ≈412K, Flink 22K',
+  q7: 'Feldera ≈196K, Flink 12K',
+  q8: 'Flink 146K',
+};
+
+const TABLES: NexmarkTable[] = ['person', 'auction', 'bid'];
+
+type Batch = Record<NexmarkTable, Row[]>;
+
+/**
+ * A batch's rows as a program hands them to `db.insert`: timestamps (microseconds from the
+ * generator, whole milliseconds in Nexmark) as Dates.
+ */
+function asInsertRows(rows: Row[], types: string[]): unknown[][] {
+  return rows.map((r) =>
+    r.map((v, c) => {
+      if (types[c] !== 'timestamp' || v === null) return v;
+      const us = v as bigint;
+      if (us % 1000n !== 0n) throw new Error('a Nexmark timestamp with microseconds');
+      return new Date(Number(us / 1000n));
+    }),
+  );
+}
+
+function columnTypes(t: NexmarkTable): string[] {
+  return NEXMARK_COLUMNS[t].split(', ').map((c) => c.split(' ')[1]);
+}
+
+/** The events, batch by batch, as each table's rows (the generator is deterministic). */
+async function generate(events: number, batch: number): Promise<Batch[]> {
+  const db = await Database.open();
+  const out: Batch[] = [];
+  try {
+    const gens = [];
+    for (const t of TABLES) {
+      await db.query(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]})`);
+      const e = db.engine.catalog.get(t);
+      if (e?.kind !== 'table') throw new Error(`no table ${t}`);
+      gens.push(makeNexmark({ name: t, columns: e.columns, primaryKey: null }, new Map([['seed', '1'], ['max_events', String(events)]])));
+    }
+    for (let from = 0; from < events; from += batch) {
+      const n = Math.min(batch, events - from);
+      out.push({ person: gens[0].rows(from, n), auction: gens[1].rows(from, n), bid: gens[2].rows(from, n) });
+    }
+  } finally {
+    await db.close();
+  }
+  return out;
+}
+
+async function runTributary(sql: string, tables: NexmarkTable[], batches: Batch[]): Promise<{ seconds: number; rows: unknown[][] }> {
+  const db = await Database.open();
+  try {
+    for (const t of tables) await db.query(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]}) WITH (append_only = true)`);
+    await db.query(`CREATE MATERIALIZED VIEW v AS ${sql}`);
+    const types = Object.fromEntries(tables.map((t) => [t, columnTypes(t)]));
+    const t0 = performance.now();
+    for (const b of batches) {
+      await db.query('BEGIN');
+      for (const t of tables) if (b[t].length > 0) db.insert(t, asInsertRows(b[t], types[t]));
+      await db.query('COMMIT');
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const rows = (await db.query('SELECT * FROM v')).rows.map((r) => Object.values(r as Record<string, unknown>));
+    return { seconds, rows };
+  } finally {
+    await db.close();
+  }
+}
+
+function appendRow(a: DuckDBAppender, row: Row, types: string[]): void {
+  for (let c = 0; c < row.length; c++) {
+    const v = row[c];
+    if (v === null) a.appendNull();
+    else if (types[c] === 'bigint') a.appendBigInt(v as bigint);
+    else if (types[c] === 'timestamp') a.appendTimestamp(new DuckDBTimestampValue(v as bigint));
+    else a.appendVarchar(v as string);
+  }
+  a.endRow();
+}
+
+async function runDuckDB(sql: string, tables: NexmarkTable[], batches: Batch[]): Promise<{ seconds: number; querySeconds: number; rows: unknown[][] }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con: DuckDBConnection = await instance.connect();
+  try {
+    const types: Record<string, string[]> = {};
+    for (const t of tables) {
+      await con.run(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]})`);
+      types[t] = columnTypes(t);
+    }
+    let querySeconds = 0;
+    const t0 = performance.now();
+    for (const b of batches) {
+      for (const t of tables) {
+        if (b[t].length === 0) continue;
+        const a = await con.createAppender(t);
+        for (const row of b[t]) appendRow(a, row, types[t]);
+        a.closeSync();
+      }
+      const q0 = performance.now();
+      await con.run(`CREATE OR REPLACE TABLE r AS ${sql}`);
+      querySeconds += (performance.now() - q0) / 1000;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const rows = (await con.runAndReadAll('SELECT * FROM r')).getRowsJS() as unknown[][];
+    return { seconds, querySeconds, rows };
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** A value as comparable text: timestamps as PostgreSQL writes them (no trailing zeros in the fraction). */
+function norm(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (v instanceof Date) return v.toISOString().replace('T', ' ').replace(/Z$/, '').replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return String(v);
+}
+
+function sameRows(a: unknown[][], b: unknown[][]): string | null {
+  if (a.length !== b.length) return `${a.length} rows against ${b.length}`;
+  const key = (r: unknown[]) => r.map(norm).join('|');
+  const x = a.map(key).sort();
+  const y = b.map(key).sort();
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === y[i]) continue;
+    const p = x[i].split('|');
+    const q = y[i].split('|');
+    const close = p.length === q.length && p.every((s, k) => s === q[k] || (Number.isFinite(Number(s)) && Math.abs(Number(s) - Number(q[k])) <= 1e-9 * Math.max(1, Math.abs(Number(s)))));
+    if (!close) return `row ${i}: ${x[i]} against ${y[i]}`;
+  }
+  return null;
+}
+
+export async function nexmark(opts: NexmarkOptions = {}): Promise<BenchResult> {
+  const events = opts.events ?? 1_000_000;
+  const batch = opts.batch ?? 10_000;
+  const names = opts.queries ?? Object.keys(NEXMARK);
+  const batches = await generate(events, batch);
+  const rows: TableRow[] = [];
+  const notes: string[] = [
+    `${fmtInt(events)} events in batches of ${fmtInt(batch)}. Tributary runs on one Node thread; DuckDB's queries use both cores.`,
+    'ratio: DuckDB\'s time over Tributary\'s (above 1: Tributary is faster). "Queries alone" leaves out DuckDB\'s appends, which are calls from JavaScript row by row: a bound no recompute can beat.',
+  ];
+  const raw: Record<string, unknown> = {};
+  let correct = true;
+  for (const name of names) {
+    const q = NEXMARK[name];
+    if (!q) throw new Error(`no Nexmark query ${name}`);
+    const ours = await runTributary(q.sql, q.tables, batches);
+    const theirs = await runDuckDB(q.duckdb ?? q.sql, q.tables, batches);
+    const diff = sameRows(ours.rows, theirs.rows);
+    if (diff !== null) correct = false;
+    const row: TableRow = {
+      query: name,
+      'Tributary events/s': fmtInt(events / ours.seconds),
+      'DuckDB events/s (append + query)': fmtInt(events / theirs.seconds),
+      ratio: fmtNum(theirs.seconds / ours.seconds),
+      'DuckDB queries alone events/s': fmtInt(events / theirs.querySeconds),
+      'ratio to queries alone': fmtNum(theirs.querySeconds / ours.seconds),
+      'result rows': fmtInt(ours.rows.length),
+      'same result': diff === null ? 'yes' : `NO: ${diff}`,
+      'published per core': PUBLISHED[name] ?? '',
+    };
+    rows.push(row);
+    raw[name] = { tributarySeconds: ours.seconds, duckdbSeconds: theirs.seconds, duckdbQuerySeconds: theirs.querySeconds, rows: ours.rows.length, same: diff === null };
+    console.log(JSON.stringify(row));
+  }
+  return {
+    name: 'nexmark',
+    title: 'Nexmark: Tributary maintaining a view against DuckDB recomputing after each batch',
+    columns: ['query', 'Tributary events/s', 'DuckDB events/s (append + query)', 'ratio', 'DuckDB queries alone events/s', 'ratio to queries alone', 'result rows', 'same result', 'published per core'],
+    rows,
+    notes,
+    correct,
+    raw,
+  };
+}
