@@ -172,7 +172,7 @@ export async function nexmark(opts: NexmarkOptions = {}): Promise<BenchResult> {
   const rows: TableRow[] = [];
   const notes: string[] = [
     `${fmtInt(events)} events in batches of ${fmtInt(batch)}. Tributary runs on one Node thread; DuckDB's queries use both cores.`,
-    'ratio: DuckDB\'s time over Tributary\'s (above 1: Tributary is faster). "Queries alone" leaves out DuckDB\'s appends, which are calls from JavaScript row by row: a bound no recompute can beat.',
+    'ratio: DuckDB\'s time over Tributary\'s (above 1: Tributary is faster). "Queries alone" leaves out DuckDB\'s appends (calls from JavaScript, row by row): the least a recompute could cost.',
   ];
   const raw: Record<string, unknown> = {};
   let correct = true;
