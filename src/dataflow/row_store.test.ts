@@ -5,12 +5,14 @@ import { batchFromRows, batchToRows } from './batch.js';
 import { T } from '../sql/types.js';
 import { Decimal } from '../expr/numeric.js';
 
-const types = [T.int4, T.text, T.float8, T.numeric];
+const types = [T.int4, T.text, T.float8, T.numeric, T.int8];
 const value = fc.tuple(
   fc.option(fc.integer({ min: -3, max: 3 })),
   fc.option(fc.constantFrom('a', 'b', '')),
   fc.option(fc.constantFrom(0, -0, 1.5, NaN)),
   fc.option(fc.constantFrom('1', '1.0', '2')),
+  // int8 values hashed by their two 32-bit words: equal low or high words, signs, extremes
+  fc.option(fc.constantFrom(0n, 1n, -1n, 2n ** 32n, -(2n ** 32n), 2n ** 32n + 1n, 1n - 2n ** 32n, 2n ** 63n - 1n, -(2n ** 63n))),
 );
 
 describe('RowStore', () => {
@@ -24,9 +26,9 @@ describe('RowStore', () => {
           const rows: unknown[][] = [];
           const ws: number[] = [];
           const pending = new Map(naive);
-          for (const [[a, b, c, d], w] of step) {
-            const row = [a, b, c, d === null ? null : Decimal.parse(d)];
-            const k = JSON.stringify([a, b, Object.is(c, -0) ? '-0' : String(c), d]);
+          for (const [[a, b, c, d, e], w] of step) {
+            const row = [a, b, c, d === null ? null : Decimal.parse(d), e];
+            const k = JSON.stringify([a, b, Object.is(c, -0) ? '-0' : String(c), d, e === null ? null : String(e)]);
             const cur = pending.get(k) ?? 0;
             const ww = Math.max(w, -cur);
             if (ww === 0) continue;
@@ -40,8 +42,8 @@ describe('RowStore', () => {
           for (const [k, v] of pending) naive.set(k, v);
           const got = new Map<string, number>();
           for (const { row, weight } of batchToRows(store.snapshot())) {
-            const [a, b, c, d] = row as [number | null, string | null, number | null, Decimal | null];
-            got.set(JSON.stringify([a, b, Object.is(c, -0) ? '-0' : String(c), d === null ? null : d.toString()]), weight);
+            const [a, b, c, d, e] = row as [number | null, string | null, number | null, Decimal | null, bigint | null];
+            got.set(JSON.stringify([a, b, Object.is(c, -0) ? '-0' : String(c), d === null ? null : d.toString(), e === null ? null : String(e)]), weight);
           }
           expect(got).toEqual(naive);
           expect(store.size).toBe(naive.size);
