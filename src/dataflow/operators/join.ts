@@ -273,17 +273,13 @@ export class JoinOp extends Operator implements Checkpointable {
     // (ΔA × B_new + A_new × ΔB − ΔA × ΔB lists it three times, to be cancelled after).
     // B_old is B_new with ΔB's weights taken back, slot by slot; ΔB's rows that left B
     // altogether have no slot any more and are paired with ΔA from ΔB itself.
-    const prior = this.priorOf(A, dA, B, dB);
-    try {
-      const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0], prior.weights)];
-      if (prior.gone.length > 0) lists.push(gonePairs(dA, A, dB, B, prior.gone, check));
-      lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1], null));
-      // rows that were in B before and changed: their old and new pairs may cancel in this
-      // output, which is consolidated then, as before (see the header)
-      return this.finishInner(lists, prior.changedOld || prior.gone.length > 0);
-    } finally {
-      for (const s of prior.slots) prior.weights[s] = 0;
-    }
+    const prior = priorOf(A, dA, B, dB);
+    const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0], prior.weights.size > 0 ? prior.weights : null)];
+    if (prior.gone.length > 0) lists.push(gonePairs(dA, A, dB, B, prior.gone, check));
+    lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1], null));
+    // rows that were in B before and changed: their old and new pairs may cancel in this
+    // output, which is consolidated then, as before (see the header)
+    return this.finishInner(lists, prior.changedOld || prior.gone.length > 0);
   }
 
   private finishInner(lists: PairList[], crossed: boolean): Batch {
@@ -298,35 +294,27 @@ export class JoinOp extends Operator implements Checkpointable {
     }
     return crossed ? consolidate(out) : out;
   }
+}
 
-  /** Per slot of B, ΔB's weight this step (zero elsewhere: the caller clears `slots` after). */
-  private priorWeights = new Float64Array(0);
-
-  /**
-   * ΔB's weight on each of B's slots it reached, the slots, whether any of them held the row
-   * before this step, and the rows of ΔB that are no longer in B: for the rows of ΔB with a key
-   * of ΔA only (no other slot is reached by ΔA's probe).
-   */
-  private priorOf(A: Arrangement, dA: Batch, B: Arrangement, dB: Batch): { weights: Float64Array; slots: number[]; changedOld: boolean; gone: number[] } {
-    if (this.priorWeights.length < B.store.slotCount) this.priorWeights = new Float64Array(Math.max(B.store.slotCount, 2 * this.priorWeights.length));
-    const weights = this.priorWeights;
-    const slots: number[] = [];
-    const gone: number[] = [];
-    const keys = new Set<unknown>();
-    for (let i = 0; i < dA.length; i++) if (!A.nullKeyAt(dA, i)) keys.add(A.keyOf(dA, i));
-    for (let j = 0; j < dB.length; j++) {
-      if (B.nullKeyAt(dB, j) || !keys.has(B.keyOf(dB, j))) continue;
-      const s = B.entryAt(dB, j);
-      if (s < 0) gone.push(j);
-      else {
-        if (weights[s] === 0) slots.push(s);
-        weights[s] += dB.weights[j];
-      }
-    }
-    let changedOld = false;
-    for (const s of slots) if (B.weight(s) !== weights[s]) changedOld = true;
-    return { weights, slots, changedOld, gone };
+/**
+ * ΔB's weight on each slot of B it reached, whether any of those slots held its row before this
+ * step, and the rows of ΔB that are no longer in B: for the rows of ΔB with a key of ΔA only (no
+ * other slot is reached by ΔA's probe), so this costs what ΔA's keys touch, not B's size.
+ */
+function priorOf(A: Arrangement, dA: Batch, B: Arrangement, dB: Batch): { weights: Map<number, number>; changedOld: boolean; gone: number[] } {
+  const weights = new Map<number, number>();
+  const gone: number[] = [];
+  const keys = new Set<unknown>();
+  for (let i = 0; i < dA.length; i++) if (!A.nullKeyAt(dA, i)) keys.add(A.keyOf(dA, i));
+  for (let j = 0; j < dB.length; j++) {
+    if (B.nullKeyAt(dB, j) || !keys.has(B.keyOf(dB, j))) continue;
+    const s = B.entryAt(dB, j);
+    if (s < 0) gone.push(j);
+    else weights.set(s, (weights.get(s) ?? 0) + dB.weights[j]);
   }
+  let changedOld = false;
+  for (const [s, w] of weights) if (B.weight(s) !== w) changedOld = true;
+  return { weights, changedOld, gone };
 }
 
 /** Pairs of ΔA's rows with ΔB's rows `gone` (rows that left B in this step), weighted as in B_old. */
@@ -419,17 +407,17 @@ function grow(a: Int32Array, cap: number, keep: number): Int32Array<ArrayBuffer>
 
 /**
  * Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement
- * (in `buf`, valid until its next use). `prior`: per slot of `other`, the weight it gained in
- * this step, taken back (pairs with `other` as it was before the step).
+ * (in `buf`, valid until its next use). `prior`: weights some slots of `other` gained in this
+ * step, taken back (pairs with `other` as it was before the step).
  */
-function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers, prior: Float64Array | null): PairList {
+function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers, prior: Map<number, number> | null): PairList {
   let n = 0;
   let cap = buf.idx.length;
   let { idx, slots, weights } = buf;
   for (let i = 0; i < delta.length; i++) {
     const dw = delta.weights[i];
     for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
-      const ew = prior === null ? other.weight(e) : other.weight(e) - prior[e];
+      const ew = prior === null ? other.weight(e) : other.weight(e) - (prior.get(e) ?? 0);
       if (ew === 0) continue;
       if (n === cap) {
         if (check !== null) check(before + n);
