@@ -85,7 +85,8 @@ export function paramValue(v: unknown, t: SqlType): Value {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'string':
-      return parseValue(v, t);
+      // text's input function takes the string as it is
+      return t.id === 'text' ? v : parseValue(v, t);
     case 'boolean':
       if (t.id === 'bool') return v;
       return parseValue(String(v), t);

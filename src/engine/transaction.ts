@@ -273,6 +273,13 @@ export class Transaction<S = unknown> {
   insert(t: TableEntry, row: Row): number {
     if (this.readOnlyCommand !== null) throw readOnlyError(this.readOnlyCommand);
     const p = this.pending(t);
+    if (t.store.uniques.length === 0) {
+      // no key to check or index (append-only tables, tables without keys)
+      const id = this.nextLocal--;
+      p.inserts.set(id, row);
+      this.undo?.push({ kind: 'inserted', t, id });
+      return id;
+    }
     const keys = t.store.uniques.map((u) => u.keyOf(row));
     t.store.uniques.forEach((u, k) => {
       const key = keys[k];
