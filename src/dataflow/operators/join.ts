@@ -319,38 +319,23 @@ function priorOf(A: Arrangement, dA: Batch, B: Arrangement, dB: Batch): { weight
 
 /** Pairs of ΔA's rows with ΔB's rows `gone` (rows that left B in this step), weighted as in B_old. */
 function gonePairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, gone: readonly number[], check: PairCheck): PairList {
-  const hash = new Map<unknown, number[]>();
-  for (const j of gone) {
-    if (B.nullKeyAt(dB, j)) continue;
-    const k = B.keyOf(dB, j);
-    const l = hash.get(k);
-    if (l === undefined) hash.set(k, [j]);
-    else l.push(j);
-  }
-  const left: number[] = [];
-  const right: number[] = [];
-  const weights: number[] = [];
-  for (let i = 0; i < dA.length; i++) {
-    if (A.nullKeyAt(dA, i)) continue;
-    const js = hash.get(A.keyOf(dA, i));
-    if (js === undefined) continue;
-    for (const j of js) {
-      left.push(i);
-      right.push(j);
-      weights.push(-(dA.weights[i] * dB.weights[j]));
-      if (check !== null && (left.length & (CHECK_EVERY - 1)) === 0) check(left.length);
-    }
-  }
+  const { left, right } = deltaPairs(dA, A, dB, B, check, gone);
+  const weights = left.map((i, k) => -(dA.weights[i] * dB.weights[right[k]]));
   return { left: { batch: dA, idx: left }, right: { batch: dB, idx: right }, weights };
 }
 
-/** Index pairs (i, j) of rows of the two deltas with equal (non-NULL) keys, via a hash of ΔB. */
-function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, check: PairCheck): { left: number[]; right: number[] } {
+/**
+ * Index pairs (i, j) of rows of the two deltas with equal (non-NULL) keys, via a hash of ΔB
+ * (of its rows `only`, when given).
+ */
+function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, check: PairCheck, only: readonly number[] | null = null): { left: number[]; right: number[] } {
   const left: number[] = [];
   const right: number[] = [];
   if (dA.length === 0 || dB.length === 0) return { left, right };
   const hash = new Map<unknown, number[]>();
-  for (let j = 0; j < dB.length; j++) {
+  const n = only === null ? dB.length : only.length;
+  for (let m = 0; m < n; m++) {
+    const j = only === null ? m : only[m];
     if (B.nullKeyAt(dB, j)) continue;
     const k = B.keyOf(dB, j);
     const l = hash.get(k);
@@ -370,7 +355,6 @@ function deltaPairs(dA: Batch, A: Arrangement, dB: Batch, B: Arrangement, check:
   return { left, right };
 }
 
-/** Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement. */
 /**
  * A join's buffers for listing pairs, kept from step to step: pushing three numbers per pair
  * onto arrays cost more than assembling the output, and fresh typed arrays are external
