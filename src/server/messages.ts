@@ -569,13 +569,6 @@ export class DataRowsWriter {
     else this.bytes(c);
   }
 
-  /** A whole row of encoded cells. */
-  add(cells: readonly (string | Buffer | null)[]): void {
-    this.beginRow(cells.length);
-    for (const c of cells) this.cell(c);
-    this.endRow();
-  }
-
   /** The rows written so far, as one Buffer (not copied: the writer goes on in a new one). */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);
