@@ -1,4 +1,6 @@
 // Shared helpers for the benchmarks: timing, statistics, Markdown tables, result records.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -85,8 +87,6 @@ export function numberFlag(name: string, dflt: number): number {
  * than src/, which would measure old code.
  */
 export async function builtEngine(): Promise<typeof import('../src/index.js')> {
-  const { statSync, readdirSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const root = new URL('..', import.meta.url).pathname;
   const entry = join(root, 'dist', 'index.js');
   let built: number;
