@@ -36,6 +36,18 @@ export class Arrangement {
   private journaling = false;
   private readonly log = new NumberLog();
   private readonly logKeys = new RefLog<unknown>();
+  /**
+   * Kept only for readers of the contents before the last apply() (inner joins' B_old): per
+   * slot, the number of the last apply that changed it and its weight before that apply.
+   * Stamps instead of a map of the touched slots, so a reader pays nothing per changed row.
+   */
+  private appliedIn: Int32Array | null = null;
+  private before = new Int32Array(0);
+  private applies = 0;
+  /** The batch of the last apply() while prior weights are kept (null after a rollback). */
+  private lastApplied: Batch | null = null;
+  /** Rows of lastApplied whose row left the arrangement in that apply. */
+  private lastGone: number[] = [];
 
   constructor(types: readonly SqlType[], keyCols: readonly number[]) {
     this.types = types;
@@ -95,6 +107,7 @@ export class Arrangement {
    * keying side state by slot see an unchanged row as unchanged).
    */
   apply(b: Batch): void {
+    if (this.appliedIn !== null) return this.applyKeepingPrior(b);
     const touched: number[] = [];
     for (let i = 0; i < b.length; i++) {
       const w = b.weights[i];
@@ -105,6 +118,74 @@ export class Arrangement {
       if (this.store.weight(slot) <= 0) touched.push(slot);
     }
     for (const slot of this.store.settle(touched)) this.unlink(slot);
+  }
+
+  /** From now on, keep each apply's prior weights (weightBefore, goneIn). */
+  keepPriorWeights(): void {
+    this.appliedIn ??= new Int32Array(0);
+  }
+
+  /** apply(), stamping each changed slot with this apply's number and its weight before. */
+  private applyKeepingPrior(b: Batch): void {
+    const ap = ++this.applies;
+    const cap = this.store.slotCount + b.length;
+    if (this.appliedIn!.length < cap) {
+      const n = Math.max(cap, 2 * this.appliedIn!.length);
+      const a = new Int32Array(n);
+      a.set(this.appliedIn!);
+      this.appliedIn = a;
+      const w = new Int32Array(n);
+      w.set(this.before);
+      this.before = w;
+    }
+    const stamp = this.appliedIn!;
+    const before = this.before;
+    const touched: number[] = [];
+    const slotOf = new Int32Array(b.length).fill(-1);
+    for (let i = 0; i < b.length; i++) {
+      const w = b.weights[i];
+      if (w === 0) continue;
+      const size = this.store.size;
+      const slot = this.store.upsert(b, i, w);
+      slotOf[i] = slot;
+      if (this.store.size !== size) this.link(slot, this.nullKeyAt(b, i) ? null : this.keyOf(b, i));
+      const now = this.store.weight(slot);
+      if (stamp[slot] !== ap) {
+        stamp[slot] = ap;
+        before[slot] = now - w;
+      }
+      if (now <= 0) touched.push(slot);
+    }
+    const released = this.store.settle(touched);
+    for (const slot of released) this.unlink(slot);
+    this.lastApplied = b;
+    this.lastGone = [];
+    if (released.length === 0) return;
+    const gone = new Set(released);
+    for (let i = 0; i < b.length; i++) if (gone.has(slotOf[i])) this.lastGone.push(i);
+  }
+
+  /**
+   * Whether `b` is the batch of the last apply() and prior weights were kept: then
+   * weightBefore() and goneIn() describe the contents before it.
+   */
+  appliedLast(b: Batch): boolean {
+    return this.appliedIn !== null && this.lastApplied === b;
+  }
+
+  /** The weight of a (live) slot before the last apply() (0: its row came in that apply). */
+  weightBefore(slot: number): number {
+    return this.appliedIn![slot] === this.applies ? this.before[slot] : this.store.weight(slot);
+  }
+
+  /** Whether the last apply() changed a slot that held its row before it. */
+  changedOld(slot: number): boolean {
+    return this.appliedIn![slot] === this.applies && this.before[slot] !== 0;
+  }
+
+  /** The rows of the last applied batch whose row left the arrangement in that apply. */
+  get goneInLast(): readonly number[] {
+    return this.lastGone;
   }
 
   /** Put a new slot at the head of its key's chain (key null: the NULL-key chain). */
@@ -163,6 +244,7 @@ export class Arrangement {
    * had, so it goes back to its place in its chain: readers see the chains as before.
    */
   rollback(): void {
+    this.lastApplied = null;
     if (this.journaling) {
       this.journaling = false;
       const log = this.log;

@@ -71,6 +71,16 @@ describe('JoinOp', () => {
     }
   });
 
+  it('an inner join consolidates a step where a row B held before changes while A changes: its old and new pairs meet', () => {
+    const { l, r, j, c } = setup('inner', false);
+    r.feed([[1, 10]], [2]);
+    c.step();
+    l.feed([[1, 'a']]);
+    r.feed([[1, 10]], [-1]);
+    // ΔA × B_old lists (a, 10) twice, A_new × ΔB once taken back: one row of weight 1
+    expect(rowsOf(c.step().get(j)!)).toEqual([[1, 'a', 1, 10, 1]]);
+  });
+
   it('inner join with NULL keys never matching', () => {
     const { l, r, j, c } = setup('inner', false);
     l.feed([[1, 'a'], [null, 'n']]);

@@ -19,6 +19,7 @@ import type { GatedErrors } from '../gated_errors.js';
 import { CHECK_EVERY, MemoryLimitError, rowBytes } from '../memory.js';
 import type { ClosedWindows } from '../closed_windows.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
+import { internalError } from '../../errors.js';
 
 /** Called with the number of output rows listed so far; throws 53200 past the budget. */
 type PairCheck = ((rows: number) => void) | null;
@@ -57,6 +58,7 @@ export class JoinOp extends Operator implements Checkpointable {
     this.lOuter = t === 'left' || t === 'full' ? new OuterSide(left.arrangement, 0, w) : null;
     this.rOuter = t === 'right' || t === 'full' ? new OuterSide(right.arrangement, this.nl, w) : null;
     this.gatedErrors = spec.errors ?? null;
+    if (t === 'inner') right.arrangement.keepPriorWeights();
   }
 
   /** Indices of the candidate pairs whose residual condition holds. */
@@ -267,19 +269,21 @@ export class JoinOp extends Operator implements Checkpointable {
     const B = this.right.arrangement;
     const [dA, dB] = inputs;
     const check = this.pairCheck(ctx, dA, dB);
-    if (ctx.hydrating || dB.length === 0) return this.finishInner([probe(dA, A, B, true, check, 0, this.buffers[0], null)], false); // ΔA × B_new
-    if (dA.length === 0) return this.finishInner([probe(dB, B, A, false, check, 0, this.buffers[1], null)], false); // A_new × ΔB
+    if (ctx.hydrating || dB.length === 0) return this.finishInner([probe(dA, A, B, true, check, 0, this.buffers[0], false)], false); // ΔA × B_new
+    if (dA.length === 0) return this.finishInner([probe(dB, B, A, false, check, 0, this.buffers[1], false)], false); // A_new × ΔB
     // Both sides changed: ΔA × B_old + A_new × ΔB, so a pair of two new rows is listed once
     // (ΔA × B_new + A_new × ΔB − ΔA × ΔB lists it three times, to be cancelled after).
-    // B_old is B_new with ΔB's weights taken back, slot by slot; ΔB's rows that left B
-    // altogether have no slot any more and are paired with ΔA from ΔB itself.
-    const prior = priorOf(A, dA, B, dB);
-    const lists: PairList[] = [probe(dA, A, B, true, check, 0, this.buffers[0], prior.weights.size > 0 ? prior.weights : null)];
-    if (prior.gone.length > 0) lists.push(gonePairs(dA, A, dB, B, prior.gone, check));
-    lists.push(probe(dB, B, A, false, check, lists[0].weights.length, this.buffers[1], null));
+    // B_old is read from B's weights before its last apply (the apply of ΔB); ΔB's rows that
+    // left B altogether have no slot any more and are paired with ΔA from ΔB itself.
+    if (!B.appliedLast(dB)) throw internalError('a join read an arrangement that did not apply its input last');
+    const first = probe(dA, A, B, true, check, 0, this.buffers[0], true);
+    const lists: PairList[] = [first];
+    const gone = B.goneInLast.length > 0 ? gonePairs(dA, A, dB, B, B.goneInLast, check) : null;
+    if (gone !== null && gone.weights.length > 0) lists.push(gone);
+    lists.push(probe(dB, B, A, false, check, first.weights.length, this.buffers[1], false));
     // rows that were in B before and changed: their old and new pairs may cancel in this
     // output, which is consolidated then, as before (see the header)
-    return this.finishInner(lists, prior.changedOld || prior.gone.length > 0);
+    return this.finishInner(lists, this.buffers[0].changedOld || lists.length > 2);
   }
 
   private finishInner(lists: PairList[], crossed: boolean): Batch {
@@ -294,27 +298,6 @@ export class JoinOp extends Operator implements Checkpointable {
     }
     return crossed ? consolidate(out) : out;
   }
-}
-
-/**
- * ΔB's weight on each slot of B it reached, whether any of those slots held its row before this
- * step, and the rows of ΔB that are no longer in B: for the rows of ΔB with a key of ΔA only (no
- * other slot is reached by ΔA's probe), so this costs what ΔA's keys touch, not B's size.
- */
-function priorOf(A: Arrangement, dA: Batch, B: Arrangement, dB: Batch): { weights: Map<number, number>; changedOld: boolean; gone: number[] } {
-  const weights = new Map<number, number>();
-  const gone: number[] = [];
-  const keys = new Set<unknown>();
-  for (let i = 0; i < dA.length; i++) if (!A.nullKeyAt(dA, i)) keys.add(A.keyOf(dA, i));
-  for (let j = 0; j < dB.length; j++) {
-    if (B.nullKeyAt(dB, j) || !keys.has(B.keyOf(dB, j))) continue;
-    const s = B.entryAt(dB, j);
-    if (s < 0) gone.push(j);
-    else weights.set(s, (weights.get(s) ?? 0) + dB.weights[j]);
-  }
-  let changedOld = false;
-  for (const [s, w] of weights) if (B.weight(s) !== w) changedOld = true;
-  return { weights, changedOld, gone };
 }
 
 /** Pairs of ΔA's rows with ΔB's rows `gone` (rows that left B in this step), weighted as in B_old. */
@@ -364,6 +347,8 @@ class PairBuffers {
   idx = new Int32Array(1024);
   slots = new Int32Array(1024);
   weights = new Int32Array(1024);
+  /** After a probe of B_old: whether it reached a slot of B that held its row before the step and changed. */
+  changedOld = false;
 
   /** Give big buffers back after a step that used little of them (a view's join keeps its buffers for good). */
   release(used: number): void {
@@ -391,17 +376,22 @@ function grow(a: Int32Array, cap: number, keep: number): Int32Array<ArrayBuffer>
 
 /**
  * Pairs of each row of `delta` (on one side) with its partners in the other side's arrangement
- * (in `buf`, valid until its next use). `prior`: weights some slots of `other` gained in this
- * step, taken back (pairs with `other` as it was before the step).
+ * (in `buf`, valid until its next use). `prior`: pairs with `other` as it was before its
+ * last apply (its delta of this step).
  */
-function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers, prior: Map<number, number> | null): PairList {
+function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: boolean, check: PairCheck, before: number, buf: PairBuffers, prior: boolean): PairList {
   let n = 0;
   let cap = buf.idx.length;
   let { idx, slots, weights } = buf;
+  let changedOld = false;
   for (let i = 0; i < delta.length; i++) {
     const dw = delta.weights[i];
     for (let e = other.headFor(delta, i, own.keyOf, own.keyCols); e >= 0; e = other.nextOf(e)) {
-      const ew = prior === null ? other.weight(e) : other.weight(e) - (prior.get(e) ?? 0);
+      let ew: number;
+      if (prior) {
+        ew = other.weightBefore(e);
+        if (!changedOld && other.changedOld(e)) changedOld = true;
+      } else ew = other.weight(e);
       if (ew === 0) continue;
       if (n === cap) {
         if (check !== null) check(before + n);
@@ -415,6 +405,7 @@ function probe(delta: Batch, own: Arrangement, other: Arrangement, deltaIsLeft: 
     }
   }
   if (check !== null) check(before + n);
+  buf.changedOld = changedOld;
   const d = { batch: delta, idx: idx.subarray(0, n) };
   const o = { store: other.store, slots: slots.subarray(0, n) };
   const w = weights.subarray(0, n);
