@@ -22,4 +22,16 @@ describe('shared arrangements', () => {
     await db.query('DROP MATERIALIZED VIEW b');
     expect(arrangements(db)).toBe(0);
   });
+
+  it('a join over an append-only table arranges only the columns it reads (nothing could share the whole rows)', async () => {
+    const db = await Database.open();
+    await db.query(`CREATE TABLE bid (auction int, price int, url text, extra text) WITH (append_only = true); CREATE TABLE auction (id int, cat int)`);
+    await db.query('CREATE MATERIALIZED VIEW m AS SELECT a.cat, max(b.price) FROM auction a JOIN bid b ON a.id = b.auction GROUP BY a.cat');
+    const widths = db.engine.circuit.operators().filter((o) => o instanceof ArrangeOp).map((o) => o.types.length).sort();
+    // auction keeps its rows, so its arrangement is of the table, shareable; bid's holds auction and price
+    expect(widths).toEqual([2, 2]);
+    await db.query(`INSERT INTO auction VALUES (1, 7); INSERT INTO bid VALUES (1, 5, 'u', 'x'), (1, 9, 'v', 'y')`);
+    expect((await db.query('SELECT * FROM m', [], { rowMode: 'array', format: 'text' })).rows).toEqual([['7', '9']]);
+    await db.close();
+  });
 });

@@ -240,9 +240,9 @@ function closedWindows(p: Extract<Plan, { kind: 'join' }>, left: ArrangeOp, righ
 }
 
 /**
- * Arrange one join input by its keys. A column selection over a table or view is looked
- * through, so the arrangement indexes the relation itself and can be shared by every view
- * that joins it on the same key; computed keys are appended as extra columns first.
+ * Arrange one join input by its keys. A column selection over a table (that keeps its rows)
+ * or view is looked through, so the arrangement indexes the relation itself and can be shared
+ * by every view that joins it on the same key; computed keys are appended as extra columns first.
  */
 function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T): ArrangedSide {
   let src = input;
@@ -269,9 +269,14 @@ function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T e
   return { arr, map, shared: isIntegrated(src) };
 }
 
-/** Operators that keep their whole contents: table sources and view outputs. */
+/**
+ * Operators that keep their whole contents: sources of tables that keep their rows, and view
+ * outputs. An append-only table keeps none, so an arrangement of it is never shared: it holds
+ * only the columns its join reads (a wide stream's every column was most of such a join's
+ * memory and upkeep).
+ */
 function isIntegrated(op: Operator): boolean {
-  return op instanceof SourceOp || op instanceof IntegrateOp;
+  return (op instanceof SourceOp && op.keepsRows) || op instanceof IntegrateOp;
 }
 
 /** The branches of nested UNION ALLs, in scan order (PostgreSQL flattens them into one Append). */
