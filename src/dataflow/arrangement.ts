@@ -8,7 +8,7 @@
 import type { SqlType } from '../sql/types.js';
 import type { Row } from '../expr/value.js';
 import { storageKind, type Batch } from './batch.js';
-import { IntKeyIndex, MapKeyIndex, type KeyIndex } from './key_index.js';
+import { I64KeyIndex, IntKeyIndex, MapKeyIndex, WordView, type KeyIndex } from './key_index.js';
 import { batchKeyFn, hasNullAt, type BatchKeyFn } from './keys.js';
 import { RowStore, SAVED_BATCH_BITS } from './row_store.js';
 
@@ -27,6 +27,13 @@ export class Arrangement {
   readonly keyOf: BatchKeyFn;
   /** Key → first slot of its chain; rows with a NULL key component chain from nullHead. */
   private readonly index: KeyIndex;
+  /**
+   * The index again when the key is one int8 or timestamp column: then keys are read as the
+   * column's two 32-bit words (from batches and from the store) and slotKey is not kept.
+   */
+  private readonly i64: I64KeyIndex | null;
+  private readonly ownWords = new WordView();
+  private readonly probeWords = new WordView();
   private nullHead = -1;
   /** Per slot: next and previous slot of the same key (-1 at the ends), and its key. */
   private next = new Int32Array(64);
@@ -54,8 +61,9 @@ export class Arrangement {
     this.keyCols = keyCols;
     this.keyOf = batchKeyFn(types, keyCols, 'equality');
     this.store = new RowStore(types);
-    const intKey = keyCols.length === 1 && storageKind(types[keyCols[0]]) === 'i32';
-    this.index = intKey ? new IntKeyIndex() : new MapKeyIndex();
+    const kind = keyCols.length === 1 ? storageKind(types[keyCols[0]]) : null;
+    this.i64 = kind === 'i64' ? new I64KeyIndex() : null;
+    this.index = this.i64 ?? (kind === 'i32' ? new IntKeyIndex() : new MapKeyIndex());
   }
 
   /** Number of distinct rows held. */
@@ -82,6 +90,13 @@ export class Arrangement {
    */
   headFor(b: Batch, i: number, keyOf: BatchKeyFn = this.keyOf, keyCols: readonly number[] = this.keyCols): number {
     if (keyCols.length > 0 && hasNullAt(b, i, keyCols)) return -1;
+    if (this.i64 !== null) {
+      const col = b.columns[keyCols[0]];
+      if (col.kind === 'i64') {
+        const w = this.probeWords.get(col.data as BigInt64Array);
+        return this.i64.headWords(w[2 * i], w[2 * i + 1]);
+      }
+    }
     return this.index.head(keyOf(b, i));
   }
 
@@ -114,7 +129,7 @@ export class Arrangement {
       if (w === 0) continue;
       const before = this.store.size;
       const slot = this.store.upsert(b, i, w);
-      if (this.store.size !== before) this.link(slot, this.nullKeyAt(b, i) ? null : this.keyOf(b, i));
+      if (this.store.size !== before) this.linkRow(slot, b, i);
       if (this.store.weight(slot) <= 0) touched.push(slot);
     }
     for (const slot of this.store.settle(touched)) this.unlink(slot);
@@ -148,7 +163,7 @@ export class Arrangement {
       const size = this.store.size;
       const slot = this.store.upsert(b, i, w);
       slotOf[i] = slot;
-      if (this.store.size !== size) this.link(slot, this.nullKeyAt(b, i) ? null : this.keyOf(b, i));
+      if (this.store.size !== size) this.linkRow(slot, b, i);
       const now = this.store.weight(slot);
       if (stamp[slot] !== ap) {
         stamp[slot] = ap;
@@ -188,8 +203,20 @@ export class Arrangement {
     return this.lastGone;
   }
 
-  /** Put a new slot at the head of its key's chain (key null: the NULL-key chain). */
-  private link(slot: number, key: unknown): void {
+  /** Put a new slot, holding row i of b, at the head of its key's chain. */
+  private linkRow(slot: number, b: Batch, i: number): void {
+    if (this.nullKeyAt(b, i)) this.link(slot, null);
+    else if (this.i64 !== null) {
+      const w = this.ownWords.get(b.columns[this.keyCols[0]].data as BigInt64Array);
+      this.link(slot, undefined, w[2 * i], w[2 * i + 1]);
+    } else this.link(slot, this.keyOf(b, i));
+  }
+
+  /**
+   * Put a new slot at the head of its key's chain (key null: the NULL-key chain; undefined:
+   * the 64-bit key of words lo, hi).
+   */
+  private link(slot: number, key: unknown, lo = 0, hi = 0): void {
     if (slot >= this.next.length) {
       const cap = Math.max(slot + 1, this.next.length * 2);
       const n = new Int32Array(cap);
@@ -199,14 +226,32 @@ export class Arrangement {
       p.set(this.prev);
       this.prev = p;
     }
-    const head = key === null ? this.nullHead : this.index.head(key);
+    const words = key === undefined;
+    const head = key === null ? this.nullHead : words ? this.i64!.headWords(lo, hi) : this.index.head(key);
     this.next[slot] = head;
     this.prev[slot] = -1;
     if (head >= 0) this.prev[head] = slot;
     if (key === null) this.nullHead = slot;
+    else if (words) this.i64!.setHeadWords(lo, hi, slot);
     else this.index.setHead(key, slot);
-    this.slotKey[slot] = key;
+    if (this.i64 === null) this.slotKey[slot] = key;
     if (this.journaling) this.log.push2(slot, 1);
+  }
+
+  /**
+   * Make `head` the first slot of the chain of slot's key. A 64-bit key is read from the store,
+   * which keeps a released slot's typed values until the slot is reused.
+   */
+  private setChainHead(slot: number, key: unknown, head: number): void {
+    if (this.i64 !== null) {
+      const c = this.keyCols[0];
+      if (this.store.isNullAt(c, slot)) this.nullHead = head;
+      else {
+        const w = this.store.i64Words(c);
+        this.i64.setHeadWords(w[2 * slot], w[2 * slot + 1], head);
+      }
+    } else if (key === null) this.nullHead = head;
+    else this.index.setHead(key, head);
   }
 
   private unlink(slot: number): void {
@@ -214,16 +259,12 @@ export class Arrangement {
     const p = this.prev[slot];
     if (n >= 0) this.prev[n] = p;
     if (p >= 0) this.next[p] = n;
-    else {
-      const key = this.slotKey[slot];
-      if (key === null) this.nullHead = n;
-      else this.index.setHead(key, n);
-    }
+    else this.setChainHead(slot, this.slotKey[slot], n);
     if (this.journaling) {
       this.log.push2(slot, -1);
-      this.logKeys.push(this.slotKey[slot]);
+      if (this.i64 === null) this.logKeys.push(this.slotKey[slot]);
     }
-    this.slotKey[slot] = undefined;
+    if (this.i64 === null) this.slotKey[slot] = undefined;
   }
 
   /** Log changes from now on (the store's and the chains'), until commitStep() or rollback(). */
@@ -255,14 +296,14 @@ export class Arrangement {
           this.unlink(slot);
           continue;
         }
-        const key = this.logKeys.at(--k);
+        // (a 64-bit key is read from the store, which still holds the row: it rolls back after)
+        const key = this.i64 === null ? this.logKeys.at(--k) : undefined;
         const n = this.next[slot];
         const p = this.prev[slot];
         if (n >= 0) this.prev[n] = slot;
         if (p >= 0) this.next[p] = slot;
-        else if (key === null) this.nullHead = slot;
-        else this.index.setHead(key, slot);
-        this.slotKey[slot] = key;
+        else this.setChainHead(slot, key, slot);
+        if (this.i64 === null) this.slotKey[slot] = key;
       }
       log.clear();
       this.logKeys.clear();
@@ -312,7 +353,7 @@ export class Arrangement {
       at[order[k]] = -1;
       const b = rows[i >> SAVED_BATCH_BITS];
       const j = i & (SAVED_BATCH - 1);
-      this.link(order[k], this.nullKeyAt(b, j) ? null : this.keyOf(b, j));
+      this.linkRow(order[k], b, j);
     }
   }
 }

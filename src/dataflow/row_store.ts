@@ -18,6 +18,7 @@ import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
 import { drain, SLICE_MASK } from './deferred_state.js';
 import { NumberLog } from './undo_log.js';
+import { WordView } from './key_index.js';
 import type { StateReader, StateWriter } from './state_io.js';
 
 const EMPTY = -1;
@@ -46,6 +47,7 @@ export class RowStore {
   private table: Int32Array = new Int32Array(16).fill(EMPTY);
   private filled = 0; // table cells that are not EMPTY (live + tombstones)
   private readonly hashOf: BatchRowHash;
+  private readonly wordViews: WordView[];
   /** Number of distinct rows held. */
   size = 0;
   /** In an undoable step: the log of changes (triples: slot, weight added, LOG_* kind). */
@@ -66,6 +68,7 @@ export class RowStore {
     this.generation = new Int32Array(0);
     this.grow(16);
     this.hashOf = batchRowHash(types);
+    this.wordViews = types.map(() => new WordView());
   }
 
   private grow(cap: number): void {
@@ -341,6 +344,16 @@ export class RowStore {
     let n = 0;
     for (let s = 0; s < this.used; s++) if (this.alive[s] === 1) n += this.weights[s];
     return n;
+  }
+
+  /** Whether column c of slot s is NULL (typed columns). */
+  isNullAt(c: number, s: number): boolean {
+    return this.nulls[c][s] === 1;
+  }
+
+  /** The words of a 64-bit column's stored values, two per slot (valid until the store grows). */
+  i64Words(c: number): Int32Array {
+    return this.wordViews[c].get(this.cols[c] as BigInt64Array);
   }
 
   /** Slots holding rows (for snapshots of indexes built on this store). */

@@ -282,6 +282,58 @@ const nRow = fc.constantFrom('1.5', '1.50', '1.123', '123456.7', 'NULL').map((x)
 
 const divisionByZero = () => new SqlError('22012', 'division by zero');
 
+// L and R again with int8 keys, values around the 32-bit words' edges
+const KEY8 = fc.constantFrom<Value>(0n, 1n, -1n, 2n ** 32n, -(2n ** 32n) + 1n, 2n ** 62n, null);
+const LT8 = [T.int8, T.numeric, T.text];
+const RT8 = [T.int8, T.float8, T.numeric];
+const lRow8 = fc.tuple(KEY8, NUM, TXT).map((t) => t as Row);
+const rRow8 = fc.tuple(KEY8, FLT, NUM).map((t) => t as Row);
+
+/** Joins of L and R (keyed by column 0) through every kind of step, saved and restored. */
+function joinProperty(LT: SqlType[], RT: SqlType[], lRow: fc.Arbitrary<Row>, rRow: fc.Arbitrary<Row>, numRuns: number): void {
+  fc.assert(
+    fc.property(
+      fc.constantFrom<JoinType>('inner', 'left', 'right', 'full'),
+      fc.constantFrom<JoinType>('left', 'right', 'full'),
+      fc.boolean(),
+      stepsArb([lRow, rRow], 8),
+      stepsArb([lRow, rRow], 8),
+      fc.array(fc.nat({ max: 20 }), { maxLength: 20 }),
+      (t1, t2, residual, pre, post, order) => {
+        const build = (ctl: Ctl): Graph => {
+          const l = new InputOp(LT);
+          const r = new InputOp(RT);
+          const la = new ArrangeOp(l, [0]);
+          const ra = new ArrangeOp(r, [0]);
+          // over [k, n, s, k, f, n]: fails (gated) for s = 'b' with f NaN
+          const res = (b: Batch, i: number): Value => {
+            const s = getValue(b.columns[2], i);
+            const f = getValue(b.columns[4], i);
+            if (s === 'b' && Number.isNaN(f)) throw divisionByZero();
+            return s === null || f === null ? null : !(s === 'a ' && f === 1.5);
+          };
+          const j1 = new JoinOp(la, ra, { type: t1, residual: residual ? res : undefined, errors: residual ? new GatedErrors([() => ctl.open]) : null });
+          const lb = new ArrangeOp(l, [1]); // numeric keys: 1 = 1.0 = 1.00
+          const rb = new ArrangeOp(r, [2]);
+          const j2 = new JoinOp(lb, rb, { type: t2 });
+          const lc = new ArrangeOp(l, []);
+          const rc = new ArrangeOp(r, []);
+          const j3 = new JoinOp(lc, rc, { type: 'full', residual: (b, i) => getValue(b.columns[2], i) !== 'a' });
+          const j4 = new JoinOp(la, la, { type: 'left', residual: (b, i) => getValue(b.columns[2], i) !== getValue(b.columns[5], i) }); // shares la
+          // downstream operators see the joins' output order: slots, representations
+          const i1 = new IntegrateOp(j1);
+          const p2 = new ProjectOp(j2, [1]);
+          const d2 = new DistinctOp(p2);
+          const i4 = new IntegrateOp(j4);
+          return { inputs: [l, r], ops: [la, ra, j1, lb, rb, j2, lc, rc, j3, j4, i1, p2, d2, i4] };
+        };
+        checkRestore(build, [LT, RT], pre, post, [...new Set(order)]);
+      },
+    ),
+    { numRuns },
+  );
+}
+
 describe('checkpoints of row-keeping operators', () => {
   it('IntegrateOp: rows, weights, slot order (property)', () => {
     property(
@@ -298,47 +350,11 @@ describe('checkpoints of row-keeping operators', () => {
   });
 
   it('ArrangeOp and JoinOp: chains, outer match counts, residual errors, shared and keyless arrangements (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom<JoinType>('inner', 'left', 'right', 'full'),
-        fc.constantFrom<JoinType>('left', 'right', 'full'),
-        fc.boolean(),
-        stepsArb([lRow, rRow], 8),
-        stepsArb([lRow, rRow], 8),
-        fc.array(fc.nat({ max: 20 }), { maxLength: 20 }),
-        (t1, t2, residual, pre, post, order) => {
-          const build = (ctl: Ctl): Graph => {
-            const l = new InputOp(LT);
-            const r = new InputOp(RT);
-            const la = new ArrangeOp(l, [0]);
-            const ra = new ArrangeOp(r, [0]);
-            // over [k, n, s, k, f, n]: fails (gated) for s = 'b' with f NaN
-            const res = (b: Batch, i: number): Value => {
-              const s = getValue(b.columns[2], i);
-              const f = getValue(b.columns[4], i);
-              if (s === 'b' && Number.isNaN(f)) throw divisionByZero();
-              return s === null || f === null ? null : !(s === 'a ' && f === 1.5);
-            };
-            const j1 = new JoinOp(la, ra, { type: t1, residual: residual ? res : undefined, errors: residual ? new GatedErrors([() => ctl.open]) : null });
-            const lb = new ArrangeOp(l, [1]); // numeric keys: 1 = 1.0 = 1.00
-            const rb = new ArrangeOp(r, [2]);
-            const j2 = new JoinOp(lb, rb, { type: t2 });
-            const lc = new ArrangeOp(l, []);
-            const rc = new ArrangeOp(r, []);
-            const j3 = new JoinOp(lc, rc, { type: 'full', residual: (b, i) => getValue(b.columns[2], i) !== 'a' });
-            const j4 = new JoinOp(la, la, { type: 'left', residual: (b, i) => getValue(b.columns[2], i) !== getValue(b.columns[5], i) }); // shares la
-            // downstream operators see the joins' output order: slots, representations
-            const i1 = new IntegrateOp(j1);
-            const p2 = new ProjectOp(j2, [1]);
-            const d2 = new DistinctOp(p2);
-            const i4 = new IntegrateOp(j4);
-            return { inputs: [l, r], ops: [la, ra, j1, lb, rb, j2, lc, rc, j3, j4, i1, p2, d2, i4] };
-          };
-          checkRestore(build, [LT, RT], pre, post, [...new Set(order)]);
-        },
-      ),
-      { numRuns: 200 },
-    );
+    joinProperty(LT, RT, lRow, rRow, 200);
+  });
+
+  it('the same with int8 keys, found by their two 32-bit words (property)', () => {
+    joinProperty(LT8, RT8, lRow8, rRow8, 100);
   });
 
   it('DistinctOp: classes, shown representations, UNION branch ranks (property)', () => {

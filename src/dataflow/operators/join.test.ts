@@ -22,17 +22,17 @@ function residualRow(l: Row, r: Row): boolean {
   return l[1] !== null && r[1] !== null && l[1] !== 'x' && (r[1] as number) < 5;
 }
 
-function setup(type: JoinType, residual: boolean, keyed = true) {
-  const l = new InputOp(LT);
-  const r = new InputOp(RT);
+function setup(type: JoinType, residual: boolean, keyed = true, lt = LT, rt = RT) {
+  const l = new InputOp(lt);
+  const r = new InputOp(rt);
   const la = new ArrangeOp(l, keyed ? [0] : []);
   const ra = new ArrangeOp(r, keyed ? [0] : []);
   const j = new JoinOp(la, ra, { type, residual: residual ? residualFn : undefined });
   return { l, r, j, c: new Circuit([j]) };
 }
 
-function reference(type: JoinType, A: ZSet, B: ZSet, residual: boolean, keyed = true): ZSet {
-  const out = new ZSet(OUT);
+function reference(type: JoinType, A: ZSet, B: ZSet, residual: boolean, keyed = true, outTypes = OUT): ZSet {
+  const out = new ZSet(outTypes);
   const matchL = new Map<Row, number>();
   const matchR = new Map<Row, number>();
   for (const a of A.m.values()) {
@@ -182,22 +182,28 @@ describe('JoinOp', () => {
   const lRow = fc.tuple(keyArb, fc.option(fc.constantFrom('a', 'x'), { freq: 5 })).map((t) => t as Row);
   const rRow = fc.tuple(keyArb, fc.option(fc.integer({ min: 0, max: 7 }), { freq: 5 })).map((t) => t as Row);
 
-  it('matches a naive join over the integrated inputs (property)', () => {
+  it('matches a naive join over the integrated inputs, on int4 and int8 keys (property)', () => {
+    // int8 keys k·2^33 − 1 (for k = 0, 1, 2): both 32-bit words matter, the high one negative for 0
+    const wideKey = (side: { row: Row; w: number }[][]) =>
+      side.map((step) => step.map(({ row, w }) => ({ row: [row[0] === null ? null : BigInt(row[0] as number) * 2n ** 33n - 1n, row[1]], w })));
     fc.assert(
       fc.property(
         fc.constantFrom<JoinType>('inner', 'left', 'right', 'full'),
         fc.boolean(),
         fc.boolean(),
         fc.boolean(),
+        fc.boolean(),
         sideArb(lRow),
         sideArb(rRow),
-        (type, residual, keyed, hydrateFirst, ls, rs) => {
-          const { l, r, j, c } = setup(type, residual, keyed);
-          const dl = legalize(LT, ls);
-          const dr = legalize(RT, rs);
-          const A = new ZSet(LT);
-          const B = new ZSet(RT);
-          const out = new ZSet(OUT);
+        (type, residual, keyed, hydrateFirst, wide, ls, rs) => {
+          const lt = wide ? [T.int8, LT[1]] : LT;
+          const rt = wide ? [T.int8, RT[1]] : RT;
+          const { l, r, j, c } = setup(type, residual, keyed, lt, rt);
+          const dl = legalize(lt, wide ? wideKey(ls) : ls);
+          const dr = legalize(rt, wide ? wideKey(rs) : rs);
+          const A = new ZSet(lt);
+          const B = new ZSet(rt);
+          const out = new ZSet([...lt, ...rt]);
           for (let s = 0; s < Math.max(dl.length, dr.length); s++) {
             const x = dl[s] ?? { rows: [], weights: [] };
             const y = dr[s] ?? { rows: [], weights: [] };
@@ -208,7 +214,7 @@ describe('JoinOp', () => {
             x.rows.forEach((row, k) => A.add(row, x.weights[k]));
             y.rows.forEach((row, k) => B.add(row, y.weights[k]));
             out.addBatch(c.step(hyd).get(j)!);
-            expect(out.dump()).toEqual(reference(type, A, B, residual, keyed).dump());
+            expect(out.dump()).toEqual(reference(type, A, B, residual, keyed, [...lt, ...rt]).dump());
           }
         },
       ),
