@@ -48,6 +48,8 @@ export class RowStore {
   private filled = 0; // table cells that are not EMPTY (live + tombstones)
   private readonly hashOf: BatchRowHash;
   private readonly wordViews: WordView[];
+  /** Views of the batch columns last stored from or compared with. */
+  private readonly batchWords: WordView[];
   /** Number of distinct rows held. */
   size = 0;
   /** In an undoable step: the log of changes (triples: slot, weight added, LOG_* kind). */
@@ -69,6 +71,7 @@ export class RowStore {
     this.grow(16);
     this.hashOf = batchRowHash(types);
     this.wordViews = types.map(() => new WordView());
+    this.batchWords = types.map(() => new WordView());
   }
 
   private grow(cap: number): void {
@@ -125,7 +128,9 @@ export class RowStore {
         continue;
       }
       if (kind === 'i64') {
-        if ((col.data as BigInt64Array)[i] !== (this.cols[c] as BigInt64Array)[s]) return false;
+        const x = this.batchWords[c].get(col.data as BigInt64Array);
+        const y = this.i64Words(c);
+        if (x[2 * i] !== y[2 * s] || x[2 * i + 1] !== y[2 * s + 1]) return false;
         continue;
       }
       const x = (col.data as Float64Array)[i];
@@ -142,11 +147,19 @@ export class RowStore {
   private store(s: number, b: Batch, i: number): void {
     for (let c = 0; c < this.kinds.length; c++) {
       const col = b.columns[c];
-      if (this.kinds[c] === 'any') (this.cols[c] as Value[])[s] = (col.data as Value[])[i];
+      const kind = this.kinds[c];
+      if (kind === 'any') (this.cols[c] as Value[])[s] = (col.data as Value[])[i];
       else {
         const isNull = col.nulls !== null && col.nulls[i] === 1;
         this.nulls[c][s] = isNull ? 1 : 0;
-        if (!isNull) (this.cols[c] as Float64Array)[s] = (col.data as Float64Array)[i];
+        if (isNull) continue;
+        if (kind === 'i64') {
+          // word by word: reading the BigInt64Array would make a BigInt per value
+          const from = this.batchWords[c].get(col.data as BigInt64Array);
+          const to = this.i64Words(c);
+          to[2 * s] = from[2 * i];
+          to[2 * s + 1] = from[2 * i + 1];
+        } else (this.cols[c] as Float64Array)[s] = (col.data as Float64Array)[i];
       }
     }
   }
