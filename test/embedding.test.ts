@@ -143,6 +143,44 @@ describe('db.insert row shapes', () => {
     expect(db.insert('t', [[1]])).toBe(1);
   });
 
+  it('in a block, keeps rows in the order they came, however they came: whole batches, SQL rows, reads, deletes and savepoints between them', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE e (g int, n numeric NOT NULL)');
+    // max over numeric ties shows the representation scanned last: it tells the order
+    await db.query('CREATE MATERIALIZED VIEW m AS SELECT g, max(n) AS n, count(*) AS c FROM e GROUP BY g');
+    const text = { format: 'text', rowMode: 'array' } as const;
+    await db.query('BEGIN');
+    db.insert('e', [[1, '1.5']]);
+    await db.query('INSERT INTO e VALUES (1, 1.50)');
+    db.insert('e', [[1, '1.500'], [2, 7]]);
+    expect((await db.query('SELECT count(*) FROM e', [], text)).rows).toEqual([['4']]);
+    db.insert('e', [[2, 8]]);
+    await db.query('SAVEPOINT s');
+    db.insert('e', [[3, 1]]);
+    await db.query('ROLLBACK TO SAVEPOINT s');
+    await db.query('DELETE FROM e WHERE n = 7');
+    db.insert('e', [[2, 9]]);
+    db.insert('e', [[4, '2.0']]);
+    db.insert('e', [[4, '2.00']]);
+    await db.query('COMMIT');
+    expect((await db.query('SELECT * FROM e', [], text)).rows).toEqual([['1', '1.5'], ['1', '1.50'], ['1', '1.500'], ['2', '8'], ['2', '9'], ['4', '2.0'], ['4', '2.00']]);
+    expect((await db.query('SELECT * FROM m ORDER BY g', [], text)).rows).toEqual([['1', '1.500', '3'], ['2', '9', '2'], ['4', '2.00', '2']]);
+    // batches only: committed as they are, in order
+    await db.query('BEGIN');
+    db.insert('e', [[6, '3.0'], [6, '3']]);
+    db.insert('e', [[6, '3.00']]);
+    await db.query('COMMIT');
+    expect((await db.query('SELECT * FROM m WHERE g = 6', [], text)).rows).toEqual([['6', '3.00', '3']]);
+    // a NOT NULL violation fails the statement, and so the block
+    await db.query('BEGIN');
+    db.insert('e', [[5, 1]]);
+    expect(err(() => db.insert('e', [[5, 2], [5, null]]))?.code).toBe('23502');
+    expect(err(() => db.insert('e', [[5, 3]]))?.code).toBe('25P02');
+    await db.query('ROLLBACK');
+    expect((await db.query('SELECT count(*) FROM e WHERE g = 5', [], text)).rows).toEqual([['0']]);
+    await db.close();
+  });
+
   it('insertArrow: columns the Arrow table lacks take their DEFAULT', async () => {
     const db = await Database.open();
     await db.query("CREATE TABLE t (k int, s text DEFAULT 'dflt')");

@@ -231,16 +231,13 @@ export class Database {
     refuseIfFed(t);
     const raw = rowsAsArrays(t, rows);
     const defaults = columnDefaults(t);
-    if (this.session.transactionStatus !== 'I' || this.session.settings.readOnly) {
-      // as an INSERT of the default session: in its block, refused if read-only or aborted
-      this.session.insertRows(t, raw.map((r) => convertRow(t, r, defaults)));
-      return raw.length;
-    }
-    // straight into a columnar batch: no intermediate row per value
+    const alone = this.session.transactionStatus === 'I' && !this.session.settings.readOnly;
+    // straight into a columnar batch: no intermediate row per value. Alone, the batch is dead
+    // once commit returns, so its builder is reused (see reusableBuilder); in a block it waits
+    // for COMMIT.
     const cols = t.columns;
-    // the batch is dead once commit returns (see reusableBuilder)
-    const b = reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, raw.length);
-    this.insertBuffers.set(t, b);
+    const b = alone ? reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, raw.length) : new BatchBuilder(t.store.types, raw.length);
+    if (alone) this.insertBuffers.set(t, b);
     // column by column, with the common cases (numbers into int4 / int8) written directly
     const n = raw.length;
     b.reserve(n);
@@ -266,8 +263,13 @@ export class Database {
         b.setAt(c, i, v);
       }
     }
-    if (firstNullViolation < n) checkNotNull(t, convertRow(t, raw[firstNullViolation], defaults));
     b.advance(n, 1);
+    if (!alone) {
+      // as an INSERT of the default session: in its block, refused if read-only or aborted
+      this.session.insertBatch(t, b.finish(), firstNullViolation < n ? convertRow(t, raw[firstNullViolation], defaults) : null);
+      return n;
+    }
+    if (firstNullViolation < n) checkNotNull(t, convertRow(t, raw[firstNullViolation], defaults));
     this.engine.commit(new Map([[t, { deletes: [], inserts: b.finish() }]]));
     // synchronous: the rows are on disk when it returns
     this.storage?.syncUpTo(this.engine.lastCommitLsn);

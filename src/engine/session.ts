@@ -36,6 +36,7 @@ import { TransactionBlock, type Txn } from './transaction_block.js';
 import { DEFAULT_SESSION_INFO, setActiveSessionInfo, type SessionInfo } from '../expr/functions/session_info.js';
 import type { FieldInfo } from './result.js';
 import { formatBytes } from '../dataflow/memory.js';
+import type { Batch } from '../dataflow/batch.js';
 
 /** What a statement would take and return, found without running it (the wire's Describe). */
 export interface StatementDescription {
@@ -414,6 +415,19 @@ export class Session {
         checkNotNull(table, r);
         txn.insert(table, r);
       }
+      return { command: `INSERT 0 ${rows.length}`, rowCount: rows.length };
+    });
+  }
+
+  /**
+   * insertRows for a batch of converted rows (db.insert): taken whole where the transaction
+   * can (Transaction.insertBatch). `nullRow`: the first row that breaks a NOT NULL, if any.
+   */
+  insertBatch(table: TableEntry, rows: Batch, nullRow: Row | null): StatementResult {
+    return this.inTransaction('InsertStmt', (txn) => {
+      this.checkWritable('INSERT');
+      if (nullRow !== null) checkNotNull(table, nullRow);
+      txn.insertBatch(table, rows);
       return { command: `INSERT 0 ${rows.length}`, rowCount: rows.length };
     });
   }

@@ -7,7 +7,7 @@
 
 import type { Catalog, CatalogEntry, TableEntry } from '../catalog/catalog.js';
 import { concurrentUpdate, SqlError, SQLSTATE } from '../errors.js';
-import { BatchBuilder, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, concatBatches, rowAt, type Batch } from '../dataflow/batch.js';
 import type { Row } from '../expr/value.js';
 import type { CommitMeta, TableChanges } from './engine.js';
 import type { DdlEntry } from '../storage/wal_records.js';
@@ -55,7 +55,46 @@ export interface TableReader {
 
 class PendingTable implements PendingRows {
   readonly deletes = new Set<number>();
-  readonly inserts = new Map<number, Row>();
+  private readonly rows = new Map<number, Row>();
+  /**
+   * Inserts taken as whole batches (Transaction.insertBatch), after `rows`. They become rows
+   * with ids only when something reads or changes the pending rows one by one, so a block of
+   * such inserts commits its batches as they came.
+   */
+  private batches: Batch[] = [];
+  private batchRows = 0;
+
+  constructor(private readonly newId: () => number) {}
+
+  get inserts(): Map<number, Row> {
+    if (this.batches.length > 0) {
+      for (const b of this.batches) for (let i = 0; i < b.length; i++) this.rows.set(this.newId(), rowAt(b, i));
+      this.batches = [];
+      this.batchRows = 0;
+    }
+    return this.rows;
+  }
+
+  /** Pending inserts, without making rows of the batches. */
+  get insertCount(): number {
+    return this.rows.size + this.batchRows;
+  }
+
+  get changed(): boolean {
+    return this.deletes.size > 0 || this.insertCount > 0;
+  }
+
+  addBatch(b: Batch): void {
+    this.batches.push(b);
+    this.batchRows += b.length;
+  }
+
+  /** The inserts to commit, in insertion order: the batches themselves when all came so. */
+  committed(t: TableEntry): Row[] | Batch {
+    if (this.rows.size > 0 || this.batches.length === 0) return [...this.inserts.values()];
+    return this.batches.length === 1 ? this.batches[0] : concatBatches(t.store.types, this.batches);
+  }
+
   /** Per unique index of the table (same order): key → pending row id. */
   readonly pendingKeys = new Map<UniqueIndex, Map<unknown, number>>();
   keys(u: UniqueIndex): Map<unknown, number> {
@@ -134,18 +173,18 @@ export class Transaction<S = unknown> {
   private undo: UndoEntry[] | null = null;
 
   get hasWrites(): boolean {
-    for (const p of this.tables.values()) if (p.deletes.size || p.inserts.size) return true;
+    for (const p of this.tables.values()) if (p.changed) return true;
     return false;
   }
 
   touches(table: TableEntry): boolean {
     const p = this.tables.get(table);
-    return !!p && (p.deletes.size > 0 || p.inserts.size > 0);
+    return !!p && p.changed;
   }
 
   private pending(t: TableEntry): PendingTable {
     let p = this.tables.get(t);
-    if (!p) this.tables.set(t, (p = new PendingTable()));
+    if (!p) this.tables.set(t, (p = new PendingTable(() => this.nextLocal--)));
     return p;
   }
 
@@ -204,7 +243,7 @@ export class Transaction<S = unknown> {
   /** This transaction's pending deletes (committed ids) and inserts of t, if any. */
   pendingFor(t: TableEntry): PendingRows | null {
     const p = this.tables.get(t);
-    if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return null;
+    if (!p?.changed) return null;
     this.checkIdsCurrent(t, p);
     return p;
   }
@@ -262,21 +301,37 @@ export class Transaction<S = unknown> {
     if (this.blind) return new BatchBuilder(t.store.types, 0).finish();
     this.noteRead(t);
     const p = this.tables.get(t);
-    if (!p || (p.deletes.size === 0 && p.inserts.size === 0)) return this.snapshot === null ? t.store.scan() : t.store.scanAt(this.snapshot);
+    if (!p?.changed) return this.snapshot === null ? t.store.scan() : t.store.scanAt(this.snapshot);
     this.checkIdsCurrent(t, p);
     const b = new BatchBuilder(t.store.types, t.store.size + p.inserts.size);
     for (const v of this.visibleRows(t)) b.push(v.row, 1);
     return b.finish();
   }
 
+  /**
+   * Insert a batch of rows (weights 1). Into a table without unique keys, outside any
+   * savepoint, it is kept whole until something reads the pending rows one by one; otherwise
+   * row by row, as insert() does.
+   */
+  insertBatch(t: TableEntry, b: Batch): void {
+    if (this.readOnlyCommand !== null) throw readOnlyError(this.readOnlyCommand);
+    if (t.store.uniques.length > 0 || this.undo !== null) {
+      for (let i = 0; i < b.length; i++) this.insert(t, rowAt(b, i));
+      return;
+    }
+    if (b.length > 0) this.pending(t).addBatch(b);
+  }
+
   /** Insert a row (checking unique keys); returns its pending id. */
   insert(t: TableEntry, row: Row): number {
     if (this.readOnlyCommand !== null) throw readOnlyError(this.readOnlyCommand);
     const p = this.pending(t);
+    // pending batches get their ids first: ids follow the order rows came in
+    const rows = p.inserts;
     if (t.store.uniques.length === 0) {
       // no key to check or index (append-only tables, tables without keys)
       const id = this.nextLocal--;
-      p.inserts.set(id, row);
+      rows.set(id, row);
       this.undo?.push({ kind: 'inserted', t, id });
       return id;
     }
@@ -424,15 +479,15 @@ export class Transaction<S = unknown> {
 
   /** Whether changes() would be empty (a read's transaction), without building it. */
   get unchanged(): boolean {
-    for (const [t, p] of this.tables) if ((p.deletes.size > 0 || p.inserts.size > 0) && !this.dropped.has(t)) return false;
+    for (const [t, p] of this.tables) if (p.changed && !this.dropped.has(t)) return false;
     return true;
   }
 
   changes(): Map<TableEntry, TableChanges> {
     const out = new Map<TableEntry, TableChanges>();
     for (const [t, p] of this.tables) {
-      if ((p.deletes.size === 0 && p.inserts.size === 0) || this.dropped.has(t)) continue;
-      out.set(t, { deletes: [...p.deletes], inserts: [...p.inserts.values()], idEpoch: this.idEpochs.get(t) });
+      if (!p.changed || this.dropped.has(t)) continue;
+      out.set(t, { deletes: [...p.deletes], inserts: p.committed(t), idEpoch: this.idEpochs.get(t) });
     }
     return out;
   }
