@@ -56,11 +56,12 @@ export class Arrangement {
   /** Rows of lastApplied whose row left the arrangement in that apply. */
   private lastGone: number[] = [];
 
-  constructor(types: readonly SqlType[], keyCols: readonly number[]) {
+  /** `insertOnly`: its input never takes a row back, so rows are not indexed for finding (RowStore). */
+  constructor(types: readonly SqlType[], keyCols: readonly number[], insertOnly = false) {
     this.types = types;
     this.keyCols = keyCols;
     this.keyOf = batchKeyFn(types, keyCols, 'equality');
-    this.store = new RowStore(types);
+    this.store = new RowStore(types, !insertOnly);
     const kind = keyCols.length === 1 ? storageKind(types[keyCols[0]]) : null;
     this.i64 = kind === 'i64' ? new I64KeyIndex() : null;
     this.index = this.i64 ?? (kind === 'i32' ? new IntKeyIndex() : new MapKeyIndex());
@@ -265,6 +266,12 @@ export class Arrangement {
       if (this.i64 === null) this.logKeys.push(this.slotKey[slot]);
     }
     if (this.i64 === null) this.slotKey[slot] = undefined;
+  }
+
+  /** Remove the rows of these live slots (all their weight), emitting nothing. */
+  removeSlots(slots: readonly number[]): void {
+    this.store.releaseSlots(slots);
+    for (const slot of slots) this.unlink(slot);
   }
 
   /** Log changes from now on (the store's and the chains'), until commitStep() or rollback(). */

@@ -8,9 +8,8 @@
 // arrangement without any change being emitted, which keeps the join's state to the open
 // windows. Only unshared arrangements of inner joins are pruned (plan/lower.ts).
 
-import { getValue, negateBatch, type Batch } from './batch.js';
+import { getValue, type Batch } from './batch.js';
 import type { Arrangement } from './arrangement.js';
-import { gather } from './gather.js';
 import type { TableWatermark } from '../sources/watermark.js';
 
 export interface ClosingSide {
@@ -51,19 +50,19 @@ export class ClosedWindows {
       const wm = closedBy.current;
       const next = this.nextEnd[s];
       if (wm === null || next === null || (next !== undefined && next > wm)) continue;
-      const all = arrangement.snapshot();
-      const closed = new Int32Array(all.length);
-      let n = 0;
+      const store = arrangement.store;
+      const closed: number[] = [];
       let earliest: bigint | null = null;
-      for (let i = 0; i < all.length; i++) {
-        const v = getValue(all.columns[col], i) as bigint | null;
+      for (let slot = 0, n = store.slotCount; slot < n; slot++) {
+        if (!store.isAlive(slot)) continue;
+        const v = store.valueAt(col, slot) as bigint | null;
         if (v === null) continue;
         const end = v + endOffset;
-        if (end <= wm) closed[n++] = i;
+        if (end <= wm) closed.push(slot);
         else if (earliest === null || end < earliest) earliest = end;
       }
       this.nextEnd[s] = earliest;
-      if (n > 0) arrangement.apply(negateBatch(gather(all, closed, n)));
+      if (closed.length > 0) arrangement.removeSlots(closed);
     }
   }
 

@@ -4,6 +4,7 @@ import { RowStore } from './row_store.js';
 import { batchFromRows, batchToRows } from './batch.js';
 import { T } from '../sql/types.js';
 import { Decimal } from '../expr/numeric.js';
+import { StateReader, StateWriter } from './state_io.js';
 
 const types = [T.int4, T.text, T.float8, T.numeric, T.int8];
 const value = fc.tuple(
@@ -59,5 +60,31 @@ describe('RowStore', () => {
     expect(store.size).toBe(0);
     store.apply(batchFromRows([T.int4], [[1]], [1]));
     expect(() => store.apply(batchFromRows([T.int4], [[1]], [-2]))).toThrow(/negative/);
+  });
+
+  it('without an index: equal rows take a slot each, weights add up; rollback, releaseSlots and a checkpoint round trip keep it exact', () => {
+    const t = [T.int8, T.text];
+    const store = new RowStore(t, false);
+    store.apply(batchFromRows(t, [[1n, 'a'], [1n, 'a'], [2n, null]], [1, 2, 1]));
+    expect(store.size).toBe(3);
+    expect(store.count()).toBe(4);
+    expect(() => store.find(batchFromRows(t, [[1n, 'a']]), 0)).toThrow(/insert-only/);
+    expect(() => store.apply(batchFromRows(t, [[1n, 'a']], [-1]))).toThrow(/insert-only/);
+    // an undone step leaves nothing behind
+    store.journal();
+    store.apply(batchFromRows(t, [[3n, 'c']]));
+    store.releaseSlots([0]);
+    store.rollback();
+    expect(batchToRows(store.snapshot()).map((r) => [...r.row, r.weight])).toEqual([[1n, 'a', 1], [1n, 'a', 2], [2n, null, 1]]);
+    store.releaseSlots([1]);
+    expect(store.count()).toBe(2);
+    const w = new StateWriter();
+    store.saveState(w);
+    const loaded = new RowStore(t, false);
+    loaded.loadState(new StateReader(Buffer.from(w.bytes()), () => {}));
+    expect(batchToRows(loaded.snapshot())).toEqual(batchToRows(store.snapshot()));
+    // a freed slot is reused
+    loaded.apply(batchFromRows(t, [[4n, 'd']]));
+    expect(batchToRows(loaded.snapshot()).map((r) => r.row)).toEqual([[1n, 'a'], [4n, 'd'], [2n, null]]);
   });
 });

@@ -58,7 +58,15 @@ export class RowStore {
   /** Slots freed in the current undoable step (free for reuse after commitStep). */
   private readonly freedInStep = new NumberLog();
 
-  constructor(types: readonly SqlType[]) {
+  /**
+   * `indexed` false: rows are only ever added (an insert-only input), never found again, so no
+   * hash index is kept and equal rows take a slot each (their weights add up just the same).
+   * Finding a row or taking weight away is then an internal error; releaseSlots() removes rows.
+   */
+  constructor(
+    types: readonly SqlType[],
+    readonly indexed = true,
+  ) {
     this.types = types;
     this.kinds = types.map(storageKind);
     this.idKeys = types.map(identityKeyFn);
@@ -195,6 +203,7 @@ export class RowStore {
    * keeps its slot.
    */
   upsert(b: Batch, i: number, w: number): number {
+    if (!this.indexed) return this.append(b, i, w);
     if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
     const h = this.hashOf(b, i);
     const mask = this.table.length - 1;
@@ -250,8 +259,36 @@ export class RowStore {
     return released;
   }
 
+  /** upsert() into a store without index: a new slot. */
+  private append(b: Batch, i: number, w: number): number {
+    if (w < 0) throw internalError('a row was taken back from an insert-only row store');
+    let s = this.free.pop();
+    if (s === undefined) {
+      if (this.used === this.cap) this.grow(this.cap * 2);
+      s = this.used++;
+    }
+    this.store(s, b, i);
+    this.alive[s] = 1;
+    this.generation[s]++;
+    this.weights[s] = w;
+    this.size++;
+    if (this.journaling) this.log.push3(s, w, LOG_NEW);
+    return s;
+  }
+
+  /** Remove the rows of these live slots (all their weight), as settle() removes rows at zero. */
+  releaseSlots(slots: readonly number[]): void {
+    for (const s of slots) {
+      if (this.alive[s] === 0) throw internalError('a row store released a free slot');
+      if (this.journaling) this.log.push3(s, -this.weights[s], LOG_ADD);
+      this.weights[s] = 0;
+      this.release(s);
+    }
+  }
+
   /** The slot holding exactly row i of b, or -1. */
   find(b: Batch, i: number): number {
+    if (!this.indexed) throw internalError('a row was looked up in an insert-only row store');
     const h = this.hashOf(b, i);
     const mask = this.table.length - 1;
     for (let p = h & mask; ; p = (p + 1) & mask) {
@@ -284,13 +321,7 @@ export class RowStore {
 
   /** Drop slot s (weight 0) from the index and recycle it. */
   private release(s: number): void {
-    const mask = this.table.length - 1;
-    let p = this.hashes[s] & mask;
-    while (this.table[p] !== s) {
-      if (this.table[p] === EMPTY) throw internalError('row store index lost a row');
-      p = (p + 1) & mask;
-    }
-    this.table[p] = TOMBSTONE;
+    if (this.indexed) this.unindex(s);
     this.alive[s] = 0;
     this.size--;
     if (this.journaling) {
@@ -300,6 +331,16 @@ export class RowStore {
       return;
     }
     this.forget(s);
+  }
+
+  private unindex(s: number): void {
+    const mask = this.table.length - 1;
+    let p = this.hashes[s] & mask;
+    while (this.table[p] !== s) {
+      if (this.table[p] === EMPTY) throw internalError('row store index lost a row');
+      p = (p + 1) & mask;
+    }
+    this.table[p] = TOMBSTONE;
   }
 
   /** A released slot's values go and the slot may be reused. */
@@ -344,7 +385,7 @@ export class RowStore {
       else {
         this.alive[s] = 1;
         this.size++;
-        this.reindex(s);
+        if (this.indexed) this.reindex(s);
       }
     }
     log.clear();
@@ -448,6 +489,7 @@ export class RowStore {
         this.store(s, rows, j);
         this.alive[s] = 1;
         this.weights[s] = rows.weights[j];
+        if (!this.indexed) continue;
         const h = this.hashOf(rows, j);
         this.hashes[s] = h;
         let p = h & mask;

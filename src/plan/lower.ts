@@ -196,9 +196,12 @@ function lowerJoin(p: Extract<Plan, { kind: 'join' }>, cx: LowerContext, make: <
   // made after the left side is lowered, hence the late binding)
   let rightArr: ArrangeOp | null = null;
   const leftGate: Gate | null = p.gate === 'left' ? () => rightArr!.arrangement.size > 0 : null;
-  const left = gated(cx, leftGate, () => arrangeSide(lower(p.left, cx), p.leftKeys, cx, make));
+  // an inner join's side that only ever inserts is arranged without an index to find its rows
+  // again (outer joins find rows to keep their match counts)
+  const insertOnly = (side: Plan) => p.type === 'inner' && (cx.insertOnly?.(side) ?? false);
+  const left = gated(cx, leftGate, () => arrangeSide(lower(p.left, cx), p.leftKeys, cx, make, insertOnly(p.left)));
   const rightGate: Gate | null = p.gate === 'right' ? () => left.arr.arrangement.size > 0 : null;
-  const right = gated(cx, rightGate, () => arrangeSide(lower(p.right, cx), p.rightKeys, cx, make));
+  const right = gated(cx, rightGate, () => arrangeSide(lower(p.right, cx), p.rightKeys, cx, make, insertOnly(p.right)));
   rightArr = right.arr;
   // The join's output is the arranged rows side by side; plan column i of a side lives at
   // position map[i] of its arranged rows.
@@ -244,7 +247,7 @@ function closedWindows(p: Extract<Plan, { kind: 'join' }>, left: ArrangeOp, righ
  * or view is looked through, so the arrangement indexes the relation itself and can be shared
  * by every view that joins it on the same key; computed keys are appended as extra columns first.
  */
-function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T): ArrangedSide {
+function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T, insertOnly: boolean): ArrangedSide {
   let src = input;
   let map = input.types.map((_, i) => i);
   if (cx.findArrangement && input instanceof ProjectOp && isIntegrated(input.inputs[0])) {
@@ -264,9 +267,10 @@ function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T e
   }
   const found = cx.findArrangement?.(src, keyCols);
   if (found) return { arr: found, map, shared: true };
-  const arr = make(new ArrangeOp(src, keyCols));
+  const shared = isIntegrated(src);
+  const arr = make(new ArrangeOp(src, keyCols, insertOnly && !shared));
   cx.sharedArrangements?.push(arr);
-  return { arr, map, shared: isIntegrated(src) };
+  return { arr, map, shared };
 }
 
 /**

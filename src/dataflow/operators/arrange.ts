@@ -8,12 +8,14 @@ import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 export class ArrangeOp extends Operator implements Checkpointable {
   readonly arrangement: Arrangement;
 
+  /** `insertOnly`: the input never takes a row back (Arrangement). */
   constructor(
     input: Operator,
     readonly keyCols: readonly number[],
+    insertOnly = false,
   ) {
     super([input], input.types);
-    this.arrangement = new Arrangement(input.types, keyCols);
+    this.arrangement = new Arrangement(input.types, keyCols, insertOnly);
   }
 
   get name(): string {
