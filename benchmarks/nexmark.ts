@@ -200,7 +200,7 @@ export async function nexmark(opts: NexmarkOptions = {}): Promise<BenchResult> {
       'published per core': PUBLISHED[name] ?? '',
     };
     rows.push(row);
-    raw[name] = { tributarySeconds: ours.seconds, duckdbSeconds: theirs.seconds, duckdbQuerySeconds: theirs.querySeconds, rows: ours.rows.length, same: diff === null };
+    raw[name] = { events, batch, tributarySeconds: ours.seconds, duckdbSeconds: theirs.seconds, duckdbQuerySeconds: theirs.querySeconds, rows: ours.rows.length, same: diff === null };
     console.log(JSON.stringify(row));
   }
   return {

@@ -42,6 +42,7 @@ export function psql(db: string, ...sqls: string[]): void {
 
 export interface Run {
   tps: number;
+  p50ms: number | null;
   p99ms: number | null;
   /** Transactions retried after a serialization failure (with --max-tries), and those that still failed. */
   retried: number;
@@ -65,6 +66,7 @@ export function pgbench(target: string[], script: string, clients: number, mode:
       try {
         const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
         if (code !== 0 || !m) throw new Error(`pgbench failed (${code}): ${out.slice(-800)}`);
+        let p50ms: number | null = null;
         let p99ms: number | null = null;
         if (latency) {
           const lat: number[] = [];
@@ -74,10 +76,11 @@ export function pgbench(target: string[], script: string, clients: number, mode:
               if (parts.length > 2) lat.push(Number(parts[2]) / 1000);
             }
           }
+          p50ms = percentile(lat, 50);
           p99ms = percentile(lat, 99);
         }
         const count = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
-        resolve({ tps: Number(m[1]), p99ms, retried: count(/number of transactions retried: (\d+)/), failed: count(/number of failed transactions: (\d+)/) });
+        resolve({ tps: Number(m[1]), p50ms, p99ms, retried: count(/number of transactions retried: (\d+)/), failed: count(/number of failed transactions: (\d+)/) });
       } catch (e) {
         reject(e);
       } finally {

@@ -3,7 +3,8 @@
 // profiling with `node --import tsx --cpu-prof benchmarks/run.ts groupby --tributary-only`),
 // --scripts=a,b (serving: only those scripts, by name), --sizes=n,m (serving: table sizes),
 // --queries=q4,q5 and --events=n (nexmark).
-// Prints one Markdown table per benchmark and writes benchmarks/results.json.
+// Prints one Markdown table per benchmark and writes benchmarks/results.json, then the charts
+// and summary of benchmarks/report.ts (docs/charts/*.svg, docs/benchmarks.md).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ import { updateLatency } from './update_latency.js';
 import { serving } from './serving.js';
 import { transactions } from './transactions.js';
 import { nexmark } from './nexmark.js';
+import { scaling } from './scaling.js';
+import { writeReport, type ResultsFile } from './report.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -36,6 +39,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['transactions', () => transactions(quick ? { accounts: [10], clients: [8], seconds: 2 } : {})],
   ['nexmark', () => nexmark(quick ? { events: 100_000, queries: listArg('--queries') } : { events: numberArg('--events'), queries: listArg('--queries') })],
   ['transactions-durable', () => transactions({ durable: true, levels: ['read committed', 'serializable'], clients: [1, 8, 32], accounts: [100_000], seconds: quick ? 2 : 5 })],
+  ['scaling', () => scaling(quick ? { sizes: [1_000, 10_000, 100_000], changes: 1500, batchState: 100_000, batchRows: 20_000, batchSeconds: 0.5 } : {})],
 ];
 
 const machine = {
@@ -67,9 +71,14 @@ for (const [name, fn] of benches) {
 console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 const out = fileURLToPath(new URL(quick || tributaryOnly || selected.length > 0 ? './results.partial.json' : './results.json', import.meta.url));
-writeFileSync(
-  out,
-  JSON.stringify({ machine, quick, tributaryOnly, selected, results }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
-);
+const json = JSON.stringify({ machine, quick, tributaryOnly, selected, results }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
+writeFileSync(out, json);
 console.log(`wrote ${out}`);
+// docs/benchmarks.md and docs/charts/ from the same numbers (the summary says if quick or partial)
+try {
+  const written = writeReport(JSON.parse(json) as ResultsFile);
+  console.log(`wrote ${written[0]} and ${written.length - 1} charts`);
+} catch (e) {
+  console.log(`report not written: ${(e as Error).stack ?? e}`);
+}
 if (results.some((r) => !r.correct)) process.exitCode = 1;

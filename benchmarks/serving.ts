@@ -67,13 +67,15 @@ export async function serving(opts: ServingOptions = {}): Promise<BenchResult> {
   const rows: Row[] = [];
   const notes: string[] = [];
   if (!pg) notes.push('PostgreSQL 15 or pgbench not reachable: Tributary only.');
-  const raw: Record<string, unknown> = {};
+  const heapAfterLoadMiB: Record<string, number> = {};
+  const raw: Record<string, unknown> = { heapAfterLoadMiB };
   for (const size of sizes) {
     const t0 = performance.now();
     const trib = await setupTributary(size);
     const loadS = (performance.now() - t0) / 1000;
     if (pg) setupPostgres(size);
-    notes.push(`${fmtInt(size)} rows: Tributary loaded in ${fmtNum(loadS, 1)} s, heap ${fmtInt(process.memoryUsage().heapUsed / 2 ** 20)} MiB after load`);
+    heapAfterLoadMiB[size] = process.memoryUsage().heapUsed / 2 ** 20;
+    notes.push(`${fmtInt(size)} rows: Tributary loaded in ${fmtNum(loadS, 1)} s, heap ${fmtInt(heapAfterLoadMiB[size])} MiB after load`);
     for (const script of SCRIPTS.filter((s) => !opts.scripts || opts.scripts.includes(s.name))) {
       for (const mode of modes) {
         for (const c of clients) {
