@@ -176,3 +176,134 @@ export class WordView {
     return this.words;
   }
 }
+
+/**
+ * Keys of several int2/int4 (one word) and int8/timestamp (two words) values, none NULL, as
+ * their 32-bit words: an aggregate's group by such columns finds a group without building a
+ * key (a string per row for several columns, a BigInt for one 64-bit column). Maps a key to a
+ * number (a group id; -1: none).
+ */
+export class WordsKeyIndex {
+  /** Words of the key being looked up or set: fill with wordsOfRow/wordsOfValues first. */
+  readonly scratch: Int32Array;
+  /** Per cell, in one line of memory: the key's words, then its number (EMPTY: a cell never used). */
+  private cells: Int32Array;
+  private readonly stride: number;
+  private mask = 63;
+  private filled = 0;
+  private readonly views: WordView[];
+  private readonly one = new BigInt64Array(1);
+  private readonly oneWords = new Int32Array(this.one.buffer);
+
+  /** `wide[c]`: key column c takes two words (int8, timestamp), else one (int2, int4). */
+  constructor(private readonly wide: readonly boolean[]) {
+    this.scratch = new Int32Array(wide.reduce((n, w) => n + (w ? 2 : 1), 0));
+    this.stride = this.scratch.length + 1;
+    this.cells = emptyCells(64, this.stride);
+    this.views = wide.map(() => new WordView());
+  }
+
+  /** The key of row i of b's columns `cols` into scratch (no column NULL there). */
+  wordsOfRow(b: { readonly columns: readonly { readonly data: unknown }[] }, cols: readonly number[], i: number): void {
+    const s = this.scratch;
+    let k = 0;
+    for (let c = 0; c < cols.length; c++) {
+      const data = b.columns[cols[c]].data;
+      if (this.wide[c]) {
+        const w = this.views[c].get(data as BigInt64Array);
+        s[k++] = w[2 * i];
+        s[k++] = w[2 * i + 1];
+      } else s[k++] = (data as Int32Array)[i];
+    }
+  }
+
+  /** The key of these values (numbers and bigints, none NULL) into scratch. */
+  wordsOfValues(values: readonly unknown[]): void {
+    const s = this.scratch;
+    let k = 0;
+    for (let c = 0; c < values.length; c++) {
+      if (this.wide[c]) {
+        this.one[0] = values[c] as bigint;
+        s[k++] = this.oneWords[0];
+        s[k++] = this.oneWords[1];
+      } else s[k++] = values[c] as number;
+    }
+  }
+
+  /** The cell of the key in scratch: where it is, or the empty cell where it would go. */
+  private cell(): number {
+    const s = this.scratch;
+    const n = s.length;
+    const stride = this.stride;
+    const cells = this.cells;
+    let h = 0x811c9dc5 | 0;
+    for (let k = 0; k < n; k++) h = Math.imul(h ^ s[k], 0x9e3779b1);
+    let p = (h ^ (h >>> 15)) & this.mask;
+    for (;;) {
+      const at = p * stride;
+      if (cells[at + n] === EMPTY_CELL) return at;
+      let k = 0;
+      while (k < n && cells[at + k] === s[k]) k++;
+      if (k === n) return at;
+      p = (p + 1) & this.mask;
+    }
+  }
+
+  /** The number of the key in scratch, or -1. */
+  get(): number {
+    const v = this.cells[this.cell() + this.scratch.length];
+    return v === EMPTY_CELL ? -1 : v;
+  }
+
+  /** Point the key in scratch at `v` (-1: at none). */
+  set(v: number): void {
+    const n = this.scratch.length;
+    let at = this.cell();
+    if (this.cells[at + n] === EMPTY_CELL) {
+      if (v < 0) return;
+      if ((this.filled + 1) * 2 > this.mask + 1) {
+        this.resize();
+        at = this.cell();
+      }
+      this.cells.set(this.scratch, at);
+      this.filled++;
+    }
+    this.cells[at + n] = v;
+  }
+
+  clear(): void {
+    this.cells = emptyCells(64, this.stride);
+    this.mask = 63;
+    this.filled = 0;
+  }
+
+  private resize(): void {
+    const n = this.scratch.length;
+    const stride = this.stride;
+    const old = this.cells;
+    let live = 0;
+    for (let at = n; at < old.length; at += stride) if (old[at] >= 0) live++;
+    let cap = 64;
+    while (cap < live * 4) cap *= 2;
+    const saved = Int32Array.from(this.scratch);
+    this.cells = emptyCells(cap, stride);
+    this.mask = cap - 1;
+    this.filled = 0;
+    for (let at = 0; at < old.length; at += stride) {
+      if (old[at + n] < 0) continue;
+      this.scratch.set(old.subarray(at, at + n));
+      const to = this.cell();
+      this.cells.set(old.subarray(at, at + stride), to);
+      this.filled++;
+    }
+    this.scratch.set(saved);
+  }
+}
+
+const EMPTY_CELL = -2;
+
+function emptyCells(cap: number, stride: number): Int32Array {
+  const c = new Int32Array(cap * stride);
+  for (let at = stride - 1; at < c.length; at += stride) c[at] = EMPTY_CELL;
+  return c;
+}

@@ -201,7 +201,7 @@ describe('AggregateOp', () => {
       .map((t) => t as Row);
     fc.assert(
       fc.property(
-        fc.constantFrom<number[]>([0], [], [0, 3]),
+        fc.constantFrom<number[]>([0], [], [0, 3], [0, 1]),
         fc.array(fc.array(fc.record({ row: rowArb, w: fc.integer({ min: -2, max: 2 }) }), { maxLength: 8 }), { minLength: 1, maxLength: 10 }),
         (groupCols, steps) => {
           const src = new InputOp(IT);
@@ -217,6 +217,41 @@ describe('AggregateOp', () => {
             expect(delta.length).toBeLessThanOrEqual(2 * (input.m.size + d.rows.length + 1));
             output.addBatch(delta);
             expect(output.dump()).toEqual(naive(groupCols, input).dump());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('groups by int8 and timestamp columns through their words, NULL keys apart, as a naive GROUP BY (property)', () => {
+    const KT = [T.int8, T.int4, T.timestamp];
+    const big = fc.constantFrom(0n, -1n, 1n, 2n ** 32n, -(2n ** 32n), 2n ** 62n + 3n);
+    const rowArb = fc.tuple(fc.option(big, { freq: 5 }), fc.option(fc.integer({ min: -1, max: 1 }), { freq: 5 }), fc.option(big, { freq: 5 })).map((t) => t as Row);
+    fc.assert(
+      fc.property(
+        fc.constantFrom<number[]>([0], [0, 1], [2, 1, 0], [2]),
+        fc.array(fc.array(fc.record({ row: rowArb, w: fc.integer({ min: -2, max: 2 }) }), { maxLength: 8 }), { minLength: 1, maxLength: 10 }),
+        (groupCols, steps) => {
+          const src = new InputOp(KT);
+          const a = new AggregateOp(src, { groupCols, aggs: [agg('count_star', 0, T.int8, T.int8)] });
+          const c = new Circuit([a]);
+          const counts = new Map<string, { row: Row; n: number }>();
+          const output = new ZSet(a.types);
+          for (const d of legalize(KT, steps)) {
+            src.feed(d.rows, d.weights);
+            d.rows.forEach((r, k) => {
+              const g = groupCols.map((col) => r[col]);
+              const key = g.map(String).join('|');
+              const e = counts.get(key) ?? { row: g, n: 0 };
+              e.n += d.weights[k];
+              if (e.n === 0) counts.delete(key);
+              else counts.set(key, e);
+            });
+            output.addBatch(c.step().get(a)!);
+            const expected = new ZSet(a.types);
+            for (const { row, n } of counts.values()) expected.add([...row, BigInt(n)], 1);
+            expect(output.dump()).toEqual(expected.dump());
           }
         },
       ),

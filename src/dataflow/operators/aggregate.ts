@@ -6,8 +6,8 @@ import type { Row } from '../../expr/value.js';
 import { BatchBuilder, getValue, reusableBuilder, storageKind, type Batch } from '../batch.js';
 import type { AggSpec } from '../accumulators.js';
 import { aggColumn, type AggColumn } from '../agg_columns.js';
-import { IntKeyIndex } from '../key_index.js';
-import { batchKeyFn, type BatchKeyFn } from '../keys.js';
+import { IntKeyIndex, WordsKeyIndex } from '../key_index.js';
+import { batchKeyFn, hasNullAt, type BatchKeyFn } from '../keys.js';
 import { Operator, type StepContext } from '../operator.js';
 import { Reps, identityIsEquality } from '../reps.js';
 import { internalError } from '../../errors.js';
@@ -33,6 +33,12 @@ export interface AggregateSpec {
 export class AggregateOp extends Operator implements Checkpointable {
   private readonly intIndex: IntKeyIndex | null;
   private readonly mapIndex: Map<unknown, number> | null;
+  /**
+   * Beside the Map, when every group column is an int2/int4/int8/timestamp: the groups whose
+   * key has no NULL, by the key's words, found without building the Map's key (a string per
+   * row for several columns).
+   */
+  private readonly words: WordsKeyIndex | null;
   private nullGid = -1;
   private readonly groupKey: BatchKeyFn;
   private readonly groupId: BatchKeyFn | null;
@@ -92,6 +98,9 @@ export class AggregateOp extends Operator implements Checkpointable {
     const intKeyed = gt.length === 1 && storageKind(gt[0]) === 'i32';
     this.intIndex = intKeyed ? new IntKeyIndex() : null;
     this.mapIndex = intKeyed ? null : new Map();
+    const kinds = gt.map(storageKind);
+    const wordsKeyed = !intKeyed && !this.global && this.groupId === null && kinds.every((k) => k === 'i32' || k === 'i64');
+    this.words = wordsKeyed ? new WordsKeyIndex(kinds.map((k) => k === 'i64')) : null;
     if (this.global) this.newGroup('', []);
   }
 
@@ -148,13 +157,20 @@ export class AggregateOp extends Operator implements Checkpointable {
     }
   }
 
-  /** Point key at group g (-1: at none). */
-  private index(key: unknown, g: number): void {
+  /** Point key, the key of group `of`, at group g (-1: at none). */
+  private index(key: unknown, g: number, of = g): void {
     if (this.intIndex !== null) {
       if (key === null) this.nullGid = g;
       else this.intIndex.setHead(key, g);
-    } else if (g < 0) this.mapIndex!.delete(key);
+      return;
+    }
+    if (g < 0) this.mapIndex!.delete(key);
     else this.mapIndex!.set(key, g);
+    const row = this.words !== null ? this.rows[of]! : null;
+    if (row !== null && !row.includes(null)) {
+      this.words!.wordsOfValues(row);
+      this.words!.set(g);
+    }
   }
 
   private dropGroup(g: number): void {
@@ -165,7 +181,7 @@ export class AggregateOp extends Operator implements Checkpointable {
       this.droppedParts.push(this.rows[g]);
       this.droppedParts.push(this.reps[g]);
     }
-    this.index(key, -1);
+    this.index(key, -1, g);
     this.keys[g] = undefined;
     this.rows[g] = null;
     this.reps[g] = null;
@@ -214,7 +230,7 @@ export class AggregateOp extends Operator implements Checkpointable {
     }
     for (let k = this.created.length - 2; k >= 0; k -= 2) {
       const g = this.created.at(k);
-      this.index(this.keys[g], -1);
+      this.index(this.keys[g], -1, g);
       this.keys[g] = undefined;
       this.rows[g] = null;
       this.reps[g] = null;
@@ -348,9 +364,16 @@ export class AggregateOp extends Operator implements Checkpointable {
   private lookupKeys(b: Batch, m: number): void {
     const gcols = this.spec.groupCols;
     const groupRow = (i: number) => gcols.map((c) => getValue(b.columns[c], i));
-    const { gids, order } = this;
+    const { gids, order, words } = this;
     for (let k = 0; k < m; k++) {
       const i = order[k];
+      if (words !== null && !hasNullAt(b, i, gcols)) {
+        words.wordsOfRow(b, gcols, i);
+        const g = words.get();
+        // (every group whose key has no NULL is in `words`: a miss is a new group)
+        gids[i] = g >= 0 ? g : this.newGroup(this.groupKey(b, i), groupRow(i));
+        continue;
+      }
       const key = this.groupKey(b, i);
       let g = this.mapIndex!.get(key) ?? -1;
       if (g < 0) g = this.newGroup(key, this.groupId ? null : groupRow(i));
@@ -503,6 +526,7 @@ export class AggregateOp extends Operator implements Checkpointable {
     const free = r.i32s();
     // forget the fresh global group: it is in the checkpoint
     this.mapIndex?.clear();
+    this.words?.clear();
     this.nextGid = nextGid;
     this.free.length = 0;
     for (const g of free) this.free.push(g);

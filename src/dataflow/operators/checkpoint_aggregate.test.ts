@@ -91,7 +91,7 @@ const AGGS: AggSpec[] = [
 
 // global; an int4 key (IntKeyIndex); numeric and float8 keys (representations per group);
 // text (a Map, no representations); text and bpchar (representations of a composite key)
-const SPECS: AggregateSpec[] = [[], [G], [N], [F], [S], [S, C]].map((groupCols) => ({ groupCols, aggs: AGGS }));
+const SPECS: AggregateSpec[] = [[], [G], [N], [F], [S], [S, C], [B], [G, B]].map((groupCols) => ({ groupCols, aggs: AGGS }));
 
 type Mode = 'plain' | 'commit' | 'abort';
 interface StepSpec {
