@@ -29,6 +29,9 @@ const VIEWS: [string, string][] = [
   ...BASE_VIEWS,
   ['v_stream', 'SELECT g, count(*) AS c, sum(x) AS sx, max(x) AS xx FROM ev GROUP BY g'],
   ['v_on_view', 'SELECT v.g, v.c, s.c AS sc FROM v_agg v LEFT JOIN v_stream s ON s.g = v.g'],
+  // insert-only: stores and arrangements without a row index, equal rows in slots of their own
+  ['v_stream_rows', 'SELECT g, x FROM ev WHERE g IS NOT NULL'],
+  ['v_stream_pairs', 'SELECT a.g, a.x, b.x AS y FROM ev a JOIN ev b ON a.g = b.g'],
   POISON_VIEW,
 ];
 

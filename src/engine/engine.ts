@@ -638,7 +638,7 @@ export class Engine {
     const root = lower(entry.plan, cx);
     let output: Operator = root;
     if (root.snapshot() === undefined || !keepsWholeOutput(root)) {
-      output = new IntegrateOp(root);
+      output = new IntegrateOp(root, onlyInserts(entry.plan, this.catalog));
       created.push(output);
     }
     const isNew = new Set(created);
@@ -765,7 +765,7 @@ export class Engine {
     // else gets an IntegrateOp.
     let output: Operator = root;
     if (integrate && (root.snapshot() === undefined || !keepsWholeOutput(root))) {
-      output = new IntegrateOp(root);
+      output = new IntegrateOp(root, onlyInserts(plan, this.catalog));
       created.push(output);
     }
     // restoring a checkpoint: the operators' state is loaded instead

@@ -9,9 +9,13 @@ import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 export class IntegrateOp extends Operator implements Checkpointable {
   private readonly state: RowStore;
 
-  constructor(input: Operator) {
+  /**
+   * `insertOnly`: the input never takes a row back (a view over append-only tables), so its
+   * rows are not indexed for finding: equal rows keep a slot each (RowStore).
+   */
+  constructor(input: Operator, insertOnly = false) {
     super([input], input.types);
-    this.state = new RowStore(input.types);
+    this.state = new RowStore(input.types, !insertOnly);
   }
 
   get name(): string {
