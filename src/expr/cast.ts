@@ -1,6 +1,7 @@
 // Casts between our types with PostgreSQL's pg_cast contexts, input functions (text ->
 // value), typmod coercion (varchar(n), char(n), numeric(p,s)) and select_common_type.
 
+import { fastDate, fastDecimal, fastTimestamp } from './fast_input.js';
 import { adjustInterval, parseIntervalTyped } from './interval_typmod.js';
 import { SqlError, SQLSTATE, invalidInput, outOfRange } from '../errors.js';
 import { TYPE_INFO, formatType, type as mkType, type SqlType, type TypeId } from '../sql/types.js';
@@ -177,8 +178,10 @@ export function parseValue(text: string, t: SqlType): Value {
       return Number(parseIntText(text, t.id));
     case 'int8':
       return parseIntText(text, 'int8');
-    case 'numeric':
-      return applyTypmod(Decimal.parse(text), t.typmod);
+    case 'numeric': {
+      const fast = fastDecimal(text, t.typmod < 0 ? -1 : (t.typmod >> 16) & 0xffff, t.typmod < 0 ? -1 : t.typmod & 0xffff);
+      return fast ?? applyTypmod(Decimal.parse(text), t.typmod);
+    }
     case 'float4':
     case 'float8':
       return parseFloatText(text, t.id);
@@ -189,11 +192,11 @@ export function parseValue(text: string, t: SqlType): Value {
     case 'bpchar':
       return applyStringTypmod(text, t, false);
     case 'date':
-      return parseDate(text);
+      return fastDate(text) ?? parseDate(text);
     case 'timestamp':
-      return parseTimestamp(text, false);
+      return fastTimestamp(text, false) ?? parseTimestamp(text, false);
     case 'timestamptz':
-      return parseTimestamp(text, true);
+      return fastTimestamp(text, true) ?? parseTimestamp(text, true);
     case 'interval':
       return parseIntervalTyped(text, t.typmod);
     case 'jsonb':

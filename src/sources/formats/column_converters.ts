@@ -15,7 +15,7 @@ import { elementType, formatType, isArrayType, type SqlType } from '../../sql/ty
 import { MessageError } from '../types.js';
 import type { Encoding } from './connect_schema.js';
 import { decimalFromBase64, decimalFromStruct, epochMicros, integerOf, numberText, timeOfDayMicros, timeOfDayText } from './encodings.js';
-import { decimalOfDouble, fastDate, fastDecimal, fastTimestamp, scaledExactly, smallBase64Int } from './fast_input.js';
+import { decimalOfDouble, fastDate, fastDecimal, fastTimestamp, scaledExactly, smallBase64Int } from '../../expr/fast_input.js';
 import { BadString, JsonNumber, type Exactness, type Json } from './json_text.js';
 
 export interface ConvertOptions {

@@ -1,11 +1,11 @@
-// Fast paths for the value texts messages carry most: ISO 8601 timestamps and dates (Debezium's
-// ZonedTimestamp, JSON producers), plain decimal text and small base64 decimals. Each one
-// reads only a narrow, regular form and returns undefined for anything else, which then goes
-// through the engine's own input function; where a fast path answers, it gives exactly what
-// that function gives (tested against it).
+// Fast paths for the value texts that arrive most (SQL literals, COPY fields, db.insert strings,
+// messages: Debezium's ZonedTimestamp, JSON producers): ISO 8601 timestamps and dates, plain
+// decimal text and small base64 decimals. Each one reads only a narrow, regular form and
+// returns undefined for anything else, which then goes through the general input function;
+// where a fast path answers, it gives exactly what that function gives (tested against it).
 
-import { SESSION_TZ_OFFSET_SECONDS, daysFromCivil, daysInMonth } from '../../expr/datetime.js';
-import { Decimal } from '../../expr/numeric.js';
+import { SESSION_TZ_OFFSET_SECONDS, daysFromCivil, daysInMonth } from './datetime.js';
+import { Decimal } from './numeric.js';
 
 /** Two digits at s[i…] as a number, or -1. */
 function two(s: string, i: number): number {
