@@ -17,6 +17,7 @@ import { transactions } from './transactions.js';
 import { nexmark } from './nexmark.js';
 import { scaling } from './scaling.js';
 import { writeReport, type ResultsFile } from './report.js';
+import { ivmLibs } from './ivm_libs.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -38,6 +39,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['serving', () => serving(quick ? { sizes: sizes ?? [100_000], clients: [1, 8], modes: ['prepared'], seconds: 2, scripts } : { sizes, scripts })],
   ['transactions', () => transactions(quick ? { accounts: [10], clients: [8], seconds: 2 } : {})],
   ['nexmark', () => nexmark(quick ? { events: 100_000, queries: listArg('--queries') } : { events: numberArg('--events'), queries: listArg('--queries') })],
+  ['ivm_libs', () => ivmLibs(quick ? { sizes: [10_000, 100_000], batches: { 1: 20, 100: 5, 10_000: 1 }, recomputeBatches: { 10_000: 5, 100_000: 2 }, warmup: false } : {})],
   ['transactions-durable', () => transactions({ durable: true, levels: ['read committed', 'serializable'], clients: [1, 8, 32], accounts: [100_000], seconds: quick ? 2 : 5 })],
   ['scaling', () => scaling(quick ? { sizes: [1_000, 10_000, 100_000], changes: 1500, batchState: 100_000, batchRows: 20_000, batchSeconds: 0.5 } : {})],
 ];
