@@ -11,7 +11,7 @@ import { compileExpr, compileQual, evalConstant } from '../expr/compile.js';
 import { foldConstants } from '../plan/rules/fold_constants.js';
 import { ordered } from '../plan/rules/order_quals.js';
 import { formatValue } from '../expr/format.js';
-import { batchFromRows, type Batch } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, type Batch } from '../dataflow/batch.js';
 import { optimize } from '../plan/optimizer.js';
 import { bindExprIn, type BindEnv } from '../sql/bind_env.js';
 import { bindQuery, figureName } from '../sql/bind_select.js';
@@ -113,6 +113,8 @@ export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, col
   const defaults = t.columns.map((c) => (c.default ? evalConstant(c.default) : null));
   let count = 0;
   const add = (records: readonly CopyRecord[]) => {
+    // the records' rows go in as one batch, which a table without keys keeps whole (Transaction.insertBatch)
+    const batch = new BatchBuilder(t.store.types, records.length);
     for (const r of records) {
       const where = `COPY ${t.name}, line ${r.line}`;
       if (r.fields.length > cols.length) throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, 'extra data after last expected column', { where });
@@ -139,9 +141,10 @@ export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, col
         if (e instanceof SqlError) e.where ??= where;
         throw e;
       }
-      cx.txn.insert(t, row);
-      count++;
+      batch.push(row, 1);
     }
+    cx.txn.insertBatch(t, batch.finish());
+    count += records.length;
   };
   return {
     add,

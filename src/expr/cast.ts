@@ -1,7 +1,7 @@
 // Casts between our types with PostgreSQL's pg_cast contexts, input functions (text ->
 // value), typmod coercion (varchar(n), char(n), numeric(p,s)) and select_common_type.
 
-import { fastDate, fastDecimal, fastTimestamp } from './fast_input.js';
+import { fastDate, fastDecimal, fastInt, fastTimestamp } from './fast_input.js';
 import { adjustInterval, parseIntervalTyped } from './interval_typmod.js';
 import { SqlError, SQLSTATE, invalidInput, outOfRange } from '../errors.js';
 import { TYPE_INFO, formatType, type as mkType, type SqlType, type TypeId } from '../sql/types.js';
@@ -174,10 +174,15 @@ export function parseValue(text: string, t: SqlType): Value {
     case 'bool':
       return parseBool(text);
     case 'int2':
-    case 'int4':
+    case 'int4': {
+      const fast = fastInt(text);
+      if (fast !== undefined && fast >= (t.id === 'int2' ? -32768 : -2147483648) && fast <= (t.id === 'int2' ? 32767 : 2147483647)) return fast;
       return Number(parseIntText(text, t.id));
-    case 'int8':
-      return parseIntText(text, 'int8');
+    }
+    case 'int8': {
+      const fast = fastInt(text);
+      return fast !== undefined ? BigInt(fast) : parseIntText(text, 'int8');
+    }
     case 'numeric': {
       const fast = fastDecimal(text, t.typmod < 0 ? -1 : (t.typmod >> 16) & 0xffff, t.typmod < 0 ? -1 : t.typmod & 0xffff);
       return fast ?? applyTypmod(Decimal.parse(text), t.typmod);

@@ -5,7 +5,8 @@ import { parseDate, parseTimestamp } from './datetime.js';
 import { Decimal, applyTypmod } from './numeric.js';
 import { type as sqlType } from '../sql/types.js';
 import { decimalFromBase64 } from '../sources/formats/encodings.js';
-import { decimalOfDouble, fastDate, fastDecimal, fastTimestamp, scaledExactly, smallBase64Int } from './fast_input.js';
+import { decimalOfDouble, fastDate, fastDecimal, fastInt, fastTimestamp, scaledExactly, smallBase64Int } from './fast_input.js';
+import { parseIntText, parseValue } from './cast.js';
 import { base64OfBigInt, numericTypmod } from '../sources/formats/test_helpers.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -137,5 +138,39 @@ describe('smallBase64Int', () => {
     expect(smallBase64Int('AAAAAAAAAAAA')).toBeUndefined(); // 9 bytes: the general path
     expect(scaledExactly(123456, 2, 5, 2)).toBeUndefined(); // numeric(5,2) overflow
     expect(scaledExactly(123456, 2, 10, 3)).toEqual(Decimal.of(1234560n, 3));
+  });
+});
+
+describe('fastInt', () => {
+  it('agrees with the integer input functions wherever it answers (property)', () => {
+    const text = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+      fc.integer().map(String),
+      fc.stringMatching(/^[-+ ]?[0-9]{0,17}[ x]?$/),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        const fast = fastInt(s);
+        if (fast === undefined) return;
+        expect(Object.is(fast, -0), s).toBe(false);
+        for (const id of ['int2', 'int4', 'int8'] as const) {
+          const want = engine(() => parseIntText(s, id));
+          if (typeof want === 'string') continue; // out of range: parseValue checks the range, then takes the general path
+          expect(BigInt(fast), `${s} ${id}`).toBe(want);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    expect(fastInt('-0')).toBe(0);
+    expect(fastInt('+1')).toBeUndefined();
+    expect(fastInt(' 1')).toBeUndefined();
+    expect(fastInt('1234567890123456')).toBeUndefined();
+  });
+
+  it('leaves out-of-range and odd forms to the general path, which raises or reads them', () => {
+    expect(() => parseValue('40000', sqlType('int2'))).toThrow(/out of range for type smallint/);
+    expect(() => parseValue('2147483648', sqlType('int4'))).toThrow(/out of range for type integer/);
+    expect(parseValue(' -12 ', sqlType('int4'))).toBe(-12);
+    expect(parseValue('9223372036854775807', sqlType('int8'))).toBe(9223372036854775807n);
   });
 });

@@ -80,6 +80,20 @@ export function fastTimestamp(s: string, withTz: boolean): bigint | undefined {
   return Number.isSafeInteger(us) ? BigInt(us) : BigInt(secs) * 1_000_000n + BigInt(frac);
 }
 
+/** Plain integer text '-?D{1,15}' as a number (no sign on zero); else undefined. */
+export function fastInt(s: string): number | undefined {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (n === i || n - i > 15) return undefined;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return undefined;
+    v = v * 10 + d;
+  }
+  return s.charCodeAt(0) === 45 && v !== 0 ? -v : v;
+}
+
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
 
 /**
