@@ -1104,6 +1104,7 @@ export class Engine {
       },
       params,
       created,
+      insertOnly,
     };
     const root = lower(r.body, cx);
     return { ...r, created, root, leaves };
@@ -1138,6 +1139,8 @@ export class Engine {
       },
       params,
       created,
+      // a read's leaves give their rows once, as inserts: what only passes them on only inserts
+      insertOnly,
     };
     const root = lower(body, cx);
     return { created, root, body, finish, leaves };
@@ -1317,7 +1320,8 @@ function* expand(b: Batch): Work<Row[]> {
 /**
  * Whether a plan's output only grows as its inputs grow (scans, VALUES, filters, projections,
  * UNION ALL, inner joins without gates): then the outputs of a chunked read's chunks are final
- * rows and can be sent as they come. Aggregates, DISTINCT, set operations and outer joins may
+ * rows and can be sent as they come, and its MIN/MAX and join arrangements need no way to take
+ * a row back (plan/insert_only.ts). Aggregates, DISTINCT, set operations and outer joins may
  * take back a row they gave for an earlier chunk.
  */
 function insertOnly(p: Plan): boolean {
