@@ -123,57 +123,30 @@ export class Arrangement {
    * keying side state by slot see an unchanged row as unchanged).
    */
   apply(b: Batch): void {
-    if (this.appliedIn !== null) return this.applyKeepingPrior(b);
+    // with prior weights kept: each changed slot stamped with this apply's number and its weight before
+    const keep = this.appliedIn !== null;
+    const ap = keep ? this.stampsFor(b.length) : 0;
+    const slotOf = keep ? new Int32Array(b.length).fill(-1) : null;
     const touched: number[] = [];
-    for (let i = 0; i < b.length; i++) {
-      const w = b.weights[i];
-      if (w === 0) continue;
-      const before = this.store.size;
-      const slot = this.store.upsert(b, i, w);
-      if (this.store.size !== before) this.linkRow(slot, b, i);
-      if (this.store.weight(slot) <= 0) touched.push(slot);
-    }
-    for (const slot of this.store.settle(touched)) this.unlink(slot);
-  }
-
-  /** From now on, keep each apply's prior weights (weightBefore, goneIn). */
-  keepPriorWeights(): void {
-    this.appliedIn ??= new Int32Array(0);
-  }
-
-  /** apply(), stamping each changed slot with this apply's number and its weight before. */
-  private applyKeepingPrior(b: Batch): void {
-    const ap = ++this.applies;
-    const cap = this.store.slotCount + b.length;
-    if (this.appliedIn!.length < cap) {
-      const n = Math.max(cap, 2 * this.appliedIn!.length);
-      const a = new Int32Array(n);
-      a.set(this.appliedIn!);
-      this.appliedIn = a;
-      const w = new Int32Array(n);
-      w.set(this.before);
-      this.before = w;
-    }
-    const stamp = this.appliedIn!;
-    const before = this.before;
-    const touched: number[] = [];
-    const slotOf = new Int32Array(b.length).fill(-1);
     for (let i = 0; i < b.length; i++) {
       const w = b.weights[i];
       if (w === 0) continue;
       const size = this.store.size;
       const slot = this.store.upsert(b, i, w);
-      slotOf[i] = slot;
       if (this.store.size !== size) this.linkRow(slot, b, i);
       const now = this.store.weight(slot);
-      if (stamp[slot] !== ap) {
-        stamp[slot] = ap;
-        before[slot] = now - w;
+      if (slotOf !== null) {
+        slotOf[i] = slot;
+        if (this.appliedIn![slot] !== ap) {
+          this.appliedIn![slot] = ap;
+          this.before[slot] = now - w;
+        }
       }
       if (now <= 0) touched.push(slot);
     }
     const released = this.store.settle(touched);
     for (const slot of released) this.unlink(slot);
+    if (slotOf === null) return;
     this.lastApplied = b;
     this.lastGone = [];
     if (released.length === 0) return;
@@ -181,9 +154,29 @@ export class Arrangement {
     for (let i = 0; i < b.length; i++) if (gone.has(slotOf[i])) this.lastGone.push(i);
   }
 
+  /** From now on, keep each apply's prior weights (weightBefore, goneInLast). */
+  keepPriorWeights(): void {
+    this.appliedIn ??= new Int32Array(0);
+  }
+
+  /** The next apply's number, with stamps for every slot it can reach (n more rows). */
+  private stampsFor(n: number): number {
+    const cap = this.store.slotCount + n;
+    if (this.appliedIn!.length < cap) {
+      const size = Math.max(cap, 2 * this.appliedIn!.length);
+      const a = new Int32Array(size);
+      a.set(this.appliedIn!);
+      this.appliedIn = a;
+      const w = new Int32Array(size);
+      w.set(this.before);
+      this.before = w;
+    }
+    return ++this.applies;
+  }
+
   /**
    * Whether `b` is the batch of the last apply() and prior weights were kept: then
-   * weightBefore() and goneIn() describe the contents before it.
+   * weightBefore() and goneInLast describe the contents before it.
    */
   appliedLast(b: Batch): boolean {
     return this.appliedIn !== null && this.lastApplied === b;
