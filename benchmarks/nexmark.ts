@@ -15,7 +15,7 @@ import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBC
 import { Database } from '../src/index.js';
 import type { Row } from '../src/expr/value.js';
 import { makeNexmark } from '../src/sources/generators/nexmark.js';
-import { builtEngine, fmtInt, fmtNum, type BenchResult, type Row as TableRow } from './common.js';
+import { builtEngine, fmtInt, fmtNum, gc, type BenchResult, type Row as TableRow } from './common.js';
 import { NEXMARK, NEXMARK_COLUMNS, type NexmarkTable } from './nexmark_queries.js';
 
 export interface NexmarkOptions {
@@ -87,6 +87,7 @@ async function runTributary(Built: typeof Database, sql: string, tables: Nexmark
     for (const t of tables) await db.query(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]}) WITH (append_only = true)`);
     await db.query(`CREATE MATERIALIZED VIEW v AS ${sql}`);
     const types = Object.fromEntries(tables.map((t) => [t, columnTypes(t)]));
+    gc(); // the previous run's garbage is not this one's to collect
     const t0 = performance.now();
     for (const b of batches) {
       // one table: db.insert is the batch's transaction; several: one BEGIN block for all
@@ -127,6 +128,7 @@ async function runDuckDB(sql: string, tables: NexmarkTable[], batches: Batch[]):
       types[t] = columnTypes(t);
     }
     let querySeconds = 0;
+    gc();
     const t0 = performance.now();
     for (const b of batches) {
       for (const t of tables) {

@@ -1,5 +1,7 @@
 // The embedding API beyond SQL text: bulk inserts (rows and Arrow tables) and Arrow export.
 import { describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { tableFromArrays } from 'apache-arrow';
 import { Database } from '../src/index.js';
 
@@ -186,5 +188,26 @@ describe('db.insert row shapes', () => {
     await db.query("CREATE TABLE t (k int, s text DEFAULT 'dflt')");
     expect(db.insertArrow('t', tableFromArrays({ k: Int32Array.from([1, 2]) }))).toBe(2);
     expect((await db.query('SELECT * FROM t ORDER BY k')).rows).toEqual([{ k: 1, s: 'dflt' }, { k: 2, s: 'dflt' }]);
+  });
+});
+
+describe('Database.close', () => {
+  it('a closed database keeps nothing alive: its catalog (and so its dataflow and state) can be collected', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const open = async () => {
+      const db = await Database.open();
+      await db.query('CREATE TABLE t (k int, v text); CREATE MATERIALIZED VIEW m AS SELECT k, count(*) FROM t GROUP BY k');
+      db.insert('t', [[1, 'a'], [2, 'b']]);
+      await db.query('SELECT * FROM m');
+      const ref = new WeakRef(db.engine.catalog);
+      await db.close();
+      return ref;
+    };
+    const ref = await open();
+    // a WeakRef holds its target until the current job ends
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+    expect(ref.deref()).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@
 //   const sub = db.subscribe('mv', (changes) => …);
 //   await db.close();
 
+import { forgetActiveCatalog } from '../catalog/system/functions.js';
 import { refuseIfFed } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { ensureParser } from '../sql/parser.js';
@@ -323,6 +324,7 @@ export class Database {
     await this.checkpointer?.close();
     this.engine.wal = null;
     this.storage?.close();
+    forgetActiveCatalog(this.engine.catalog);
   }
 
   private checkOpen(): void {

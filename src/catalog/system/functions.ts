@@ -26,6 +26,13 @@ export function setActiveCatalog(catalog: Catalog): void {
   cachedInfo = null;
 }
 
+/** A closed database's catalog stops being the active one (it would keep all its state alive). */
+export function forgetActiveCatalog(catalog: Catalog): void {
+  if (activeCatalog !== catalog) return;
+  activeCatalog = null;
+  cachedInfo = null;
+}
+
 export function activeInfo(): CatalogInfo {
   if (!activeCatalog) throw new SqlError(SQLSTATE.INTERNAL_ERROR, 'no active catalog');
   cachedInfo ??= new CatalogInfo(activeCatalog);
