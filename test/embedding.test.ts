@@ -173,6 +173,12 @@ describe('db.insert row shapes', () => {
     db.insert('e', [[6, '3.00']]);
     await db.query('COMMIT');
     expect((await db.query('SELECT * FROM m WHERE g = 6', [], text)).rows).toEqual([['6', '3.00', '3']]);
+    // deletes of committed rows with whole batches after them
+    await db.query('BEGIN');
+    await db.query('DELETE FROM e WHERE g = 6');
+    db.insert('e', [[7, '1'], [7, '2']]);
+    await db.query('COMMIT');
+    expect((await db.query('SELECT * FROM m WHERE g >= 6', [], text)).rows).toEqual([['7', '2', '2']]);
     // a NOT NULL violation fails the statement, and so the block
     await db.query('BEGIN');
     db.insert('e', [[5, 1]]);
