@@ -8,7 +8,8 @@
 import type { SqlType } from '../sql/types.js';
 import type { Row } from '../expr/value.js';
 import { storageKind, type Batch } from './batch.js';
-import { I64KeyIndex, IntKeyIndex, MapKeyIndex, WordView, type KeyIndex } from './key_index.js';
+import { I64KeyIndex, IntKeyIndex, MapKeyIndex, type KeyIndex } from './key_index.js';
+import { WordView } from './column_words.js';
 import { batchKeyFn, hasNullAt, type BatchKeyFn } from './keys.js';
 import { RowStore, SAVED_BATCH_BITS } from './row_store.js';
 

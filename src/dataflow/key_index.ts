@@ -1,9 +1,11 @@
 // Key → first slot of that key's chain, for arrangements. Single integer keys (the common
-// join key) use an open-addressing table of Int32Arrays: int4 keys by value, int8 and
-// timestamp keys by their two 32-bit words (read from the column's memory, never as a BigInt);
-// other keys a Map. Buckets are chains
+// join key) use open-addressing tables of Int32Arrays: int4 keys by value, int8 and timestamp
+// keys by their two 32-bit words (column_words.ts); other keys a Map. Aggregates find groups by
+// the words of several integer columns the same way (WordsKeyIndex). Buckets are chains
 // through the arrangement's slots, so no object or array exists per key or per row — the
 // lookups of bucket objects were most of an arrangement's cost.
+
+import { bigintWords, WordView } from './column_words.js';
 
 export interface KeyIndex {
   head(key: unknown): number;
@@ -80,100 +82,34 @@ export class IntKeyIndex implements KeyIndex {
 }
 
 /**
- * 64-bit integer keys (int8, timestamp, timestamptz) as [lo, hi] word pairs. head/setHead take
- * the key as a bigint (a number is taken as its integer value); the *Words forms skip it.
+ * A single int8/timestamp key by its two words (the arrangements' index for such keys). head
+ * and setHead take the key as a bigint; the *Words forms skip it.
  */
 export class I64KeyIndex implements KeyIndex {
-  private lo = new Int32Array(64);
-  private hi = new Int32Array(64);
-  private heads = new Int32Array(64).fill(-1);
-  private used = new Uint8Array(64);
-  private filled = 0;
-
-  private cell(lo: number, hi: number): number {
-    const mask = this.lo.length - 1;
-    let p = (Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 7) & mask;
-    while (this.used[p] === 1 && (this.lo[p] !== lo || this.hi[p] !== hi)) p = (p + 1) & mask;
-    return p;
-  }
+  private readonly words = new WordsKeyIndex([true]);
 
   headWords(lo: number, hi: number): number {
-    const p = this.cell(lo, hi);
-    return this.used[p] === 1 ? this.heads[p] : -1;
+    const s = this.words.scratch;
+    s[0] = lo;
+    s[1] = hi;
+    return this.words.get();
   }
 
   setHeadWords(lo: number, hi: number, slot: number): void {
-    let p = this.cell(lo, hi);
-    if (this.used[p] === 0) {
-      if (slot < 0) return;
-      if ((this.filled + 1) * 2 > this.lo.length) {
-        this.resize();
-        p = this.cell(lo, hi);
-      }
-      this.used[p] = 1;
-      this.lo[p] = lo;
-      this.hi[p] = hi;
-      this.filled++;
-    }
-    this.heads[p] = slot;
+    const s = this.words.scratch;
+    s[0] = lo;
+    s[1] = hi;
+    this.words.set(slot);
   }
 
   head(key: unknown): number {
-    const w = wordsOf(key);
+    const w = bigintWords(BigInt(key as bigint));
     return this.headWords(w[0], w[1]);
   }
 
   setHead(key: unknown, slot: number): void {
-    const w = wordsOf(key);
+    const w = bigintWords(BigInt(key as bigint));
     this.setHeadWords(w[0], w[1], slot);
-  }
-
-  private resize(): void {
-    const { lo, hi, heads, used } = this;
-    let live = 0;
-    for (let p = 0; p < lo.length; p++) if (used[p] === 1 && heads[p] >= 0) live++;
-    let cap = 64;
-    while (cap < live * 4) cap *= 2;
-    this.lo = new Int32Array(cap);
-    this.hi = new Int32Array(cap);
-    this.heads = new Int32Array(cap).fill(-1);
-    this.used = new Uint8Array(cap);
-    this.filled = 0;
-    for (let p = 0; p < lo.length; p++) {
-      if (used[p] === 0 || heads[p] < 0) continue;
-      const q = this.cell(lo[p], hi[p]);
-      this.used[q] = 1;
-      this.lo[q] = lo[p];
-      this.hi[q] = hi[p];
-      this.heads[q] = heads[p];
-      this.filled++;
-    }
-  }
-}
-
-const scratch = new BigInt64Array(1);
-const scratchWords = new Int32Array(scratch.buffer);
-
-/** A key's two words in memory order, as a column's memory holds them. */
-function wordsOf(key: unknown): Int32Array {
-  scratch[0] = BigInt(key as bigint);
-  return scratchWords;
-}
-
-/**
- * The [lo, hi] words of a 64-bit column, through a view of its memory (reading the
- * BigInt64Array would make a BigInt per value); the view of the column last read is kept.
- */
-export class WordView {
-  private of: BigInt64Array | null = null;
-  private words: Int32Array = new Int32Array(0);
-
-  get(d: BigInt64Array): Int32Array {
-    if (d !== this.of) {
-      this.of = d;
-      this.words = new Int32Array(d.buffer, d.byteOffset, 2 * d.length);
-    }
-    return this.words;
   }
 }
 
@@ -192,8 +128,6 @@ export class WordsKeyIndex {
   private mask = 63;
   private filled = 0;
   private readonly views: WordView[];
-  private readonly one = new BigInt64Array(1);
-  private readonly oneWords = new Int32Array(this.one.buffer);
 
   /** `wide[c]`: key column c takes two words (int8, timestamp), else one (int2, int4). */
   constructor(private readonly wide: readonly boolean[]) {
@@ -223,9 +157,9 @@ export class WordsKeyIndex {
     let k = 0;
     for (let c = 0; c < values.length; c++) {
       if (this.wide[c]) {
-        this.one[0] = values[c] as bigint;
-        s[k++] = this.oneWords[0];
-        s[k++] = this.oneWords[1];
+        const w = bigintWords(values[c] as bigint);
+        s[k++] = w[0];
+        s[k++] = w[1];
       } else s[k++] = values[c] as number;
     }
   }

@@ -6,6 +6,7 @@ import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import type { Batch } from './batch.js';
+import { WordView } from './column_words.js';
 
 export type BatchRowHash = (b: Batch, i: number) => number;
 export type RowMatcher = (b: Batch, i: number, row: readonly Value[]) => boolean;
@@ -47,11 +48,8 @@ function hashAny(v: Value, key: KeyFn): number {
 export function batchRowHash(types: readonly SqlType[]): BatchRowHash {
   const keys = types.map(identityKeyFn);
   const n = types.length;
-  // int8 and timestamp columns are hashed by their two 32-bit words, read through a view of
-  // the column's memory (reading the BigInt64Array would make a BigInt per value); the view
-  // of the column last hashed is kept, as a batch is hashed row after row
-  const words: (Int32Array | null)[] = types.map(() => null);
-  const wordsOf: (BigInt64Array | null)[] = types.map(() => null);
+  // int8 and timestamp columns are hashed by their two 32-bit words (column_words.ts)
+  const views = types.map(() => new WordView());
   return (b, i) => {
     let h = 0x811c9dc5 | 0;
     for (let c = 0; c < n; c++) {
@@ -59,12 +57,7 @@ export function batchRowHash(types: readonly SqlType[]): BatchRowHash {
       if (col.kind === 'any') h = mix(h, hashAny((col.data as Value[])[i], keys[c]));
       else if (col.nulls !== null && col.nulls[i] === 1) h = mix(h, NULL_HASH);
       else if (col.kind === 'i64') {
-        const d = col.data as BigInt64Array;
-        let w = words[c];
-        if (wordsOf[c] !== d || w === null) {
-          w = words[c] = new Int32Array(d.buffer, d.byteOffset, 2 * d.length);
-          wordsOf[c] = d;
-        }
+        const w = views[c].get(col.data as BigInt64Array);
         h = mix(mix(h, w[2 * i]), w[2 * i + 1]);
       } else h = mix(h, hashNumber((col.data as Float64Array)[i]));
     }
