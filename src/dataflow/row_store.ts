@@ -18,7 +18,7 @@ import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { internalError } from '../errors.js';
 import { drain, SLICE_MASK } from './deferred_state.js';
 import { NumberLog } from './undo_log.js';
-import { WordView } from './key_index.js';
+import { WordView } from './column_words.js';
 import type { StateReader, StateWriter } from './state_io.js';
 
 const EMPTY = -1;
@@ -221,6 +221,18 @@ export class RowStore {
       }
       p = (p + 1) & mask;
     }
+    const s = this.newSlot(b, i, w);
+    this.hashes[s] = h;
+    if (firstFree >= 0) this.table[firstFree] = s;
+    else {
+      this.table[p] = s;
+      this.filled++;
+    }
+    return s;
+  }
+
+  /** A slot (a freed one, or the next) holding row i of b with weight w. */
+  private newSlot(b: Batch, i: number, w: number): number {
     let s = this.free.pop();
     if (s === undefined) {
       if (this.used === this.cap) this.grow(this.cap * 2);
@@ -230,12 +242,6 @@ export class RowStore {
     this.alive[s] = 1;
     this.generation[s]++;
     this.weights[s] = w;
-    this.hashes[s] = h;
-    if (firstFree >= 0) this.table[firstFree] = s;
-    else {
-      this.table[p] = s;
-      this.filled++;
-    }
     this.size++;
     if (this.journaling) this.log.push3(s, w, LOG_NEW);
     return s;
@@ -262,18 +268,7 @@ export class RowStore {
   /** upsert() into a store without index: a new slot. */
   private append(b: Batch, i: number, w: number): number {
     if (w < 0) throw internalError('a row was taken back from an insert-only row store');
-    let s = this.free.pop();
-    if (s === undefined) {
-      if (this.used === this.cap) this.grow(this.cap * 2);
-      s = this.used++;
-    }
-    this.store(s, b, i);
-    this.alive[s] = 1;
-    this.generation[s]++;
-    this.weights[s] = w;
-    this.size++;
-    if (this.journaling) this.log.push3(s, w, LOG_NEW);
-    return s;
+    return this.newSlot(b, i, w);
   }
 
   /** Remove the rows of these live slots (all their weight), as settle() removes rows at zero. */
