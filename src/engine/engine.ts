@@ -36,7 +36,7 @@ import type { CommitRecord, DdlEntry, LoggedTable } from '../storage/wal_records
 import { StepClock } from '../dataflow/clock.js';
 import { ClockTicks } from './clock_ticks.js';
 import { readsClock, substituteClock } from '../plan/temporal_filter.js';
-import { insertOnly as onlyInserts } from '../plan/insert_only.js';
+import { insertOnly as onlyInserts, readInsertsOnly } from '../plan/insert_only.js';
 import { quickReadOrNull } from './quick_read.js';
 
 /** Changes of one table in one transaction: committed row ids to delete, rows to insert. */
@@ -1015,7 +1015,7 @@ export class Engine {
         rr = this.relower(r, params);
       }
     }
-    const stream = o.sink && r.finish.sort === null && insertOnly(r.body) ? new ResultStream(o.sink, r, params) : null;
+    const stream = o.sink && r.finish.sort === null && readInsertsOnly(r.body) ? new ResultStream(o.sink, r, params) : null;
     for (;;) {
       try {
         return yield* this.runChunks(rr, params, stream, chunk, oneAtATime);
@@ -1104,7 +1104,7 @@ export class Engine {
       },
       params,
       created,
-      insertOnly,
+      insertOnly: readInsertsOnly,
     };
     const root = lower(r.body, cx);
     return { ...r, created, root, leaves };
@@ -1140,7 +1140,7 @@ export class Engine {
       params,
       created,
       // a read's leaves give their rows once, as inserts: what only passes them on only inserts
-      insertOnly,
+      insertOnly: readInsertsOnly,
     };
     const root = lower(body, cx);
     return { created, root, body, finish, leaves };
@@ -1315,30 +1315,6 @@ function* expand(b: Batch): Work<Row[]> {
     if (tick()) yield;
   }
   return rows;
-}
-
-/**
- * Whether a plan's output only grows as its inputs grow (scans, VALUES, filters, projections,
- * UNION ALL, inner joins without gates): then the outputs of a chunked read's chunks are final
- * rows and can be sent as they come, and its MIN/MAX and join arrangements need no way to take
- * a row back (plan/insert_only.ts). Aggregates, DISTINCT, set operations and outer joins may
- * take back a row they gave for an earlier chunk.
- */
-function insertOnly(p: Plan): boolean {
-  switch (p.kind) {
-    case 'scan':
-    case 'values':
-      return true;
-    case 'filter':
-    case 'project':
-      return insertOnly(p.input);
-    case 'union':
-      return p.inputs.every(insertOnly);
-    case 'join':
-      return p.type === 'inner' && !p.gate && insertOnly(p.left) && insertOnly(p.right);
-    default:
-      return false;
-  }
 }
 
 /** A streamed result: OFFSET/LIMIT and the final column selection applied as rows go out. */
