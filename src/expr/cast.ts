@@ -6,7 +6,7 @@ import { adjustInterval, parseIntervalTyped } from './interval_typmod.js';
 import { SqlError, SQLSTATE, invalidInput, outOfRange } from '../errors.js';
 import { TYPE_INFO, formatType, type as mkType, type SqlType, type TypeId } from '../sql/types.js';
 import type { Value } from './value.js';
-import { Decimal, applyTypmod } from './numeric.js';
+import { Decimal, applyTypmod, numericTypmodParts } from './numeric.js';
 import { Interval } from './interval.js';
 import { Jsonb, typeOf, type JsonValue } from './jsonb.js';
 import { dateToTimestamp, parseDate, parseTimestamp, timestampToDate } from './datetime.js';
@@ -184,7 +184,7 @@ export function parseValue(text: string, t: SqlType): Value {
       return fast !== undefined ? BigInt(fast) : parseIntText(text, 'int8');
     }
     case 'numeric': {
-      const fast = fastDecimal(text, t.typmod < 0 ? -1 : (t.typmod >> 16) & 0xffff, t.typmod < 0 ? -1 : t.typmod & 0xffff);
+      const fast = fastDecimal(text, ...numericTypmodParts(t.typmod));
       return fast ?? applyTypmod(Decimal.parse(text), t.typmod);
     }
     case 'float4':

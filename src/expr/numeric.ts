@@ -737,11 +737,15 @@ function powerSpecial(base: Decimal, e: Decimal): Decimal {
   return isOddInt ? Decimal.NEG_INFINITY : Decimal.INFINITY;
 }
 
+/** numeric(p,s)'s precision and scale from its typmod; -1 and -1 for plain numeric. */
+export function numericTypmodParts(typmod: number): [precision: number, scale: number] {
+  return typmod < 0 ? [-1, -1] : [(typmod >> 16) & 0xffff, typmod & 0xffff];
+}
+
 /** numeric(p,s) coercion: round to s, then the integer digits must fit p - s. */
 export function applyTypmod(d: Decimal, typmod: number): Decimal {
   if (typmod < 0 || d.isNaN()) return d;
-  const precision = (typmod >> 16) & 0xffff;
-  const scale = typmod & 0xffff;
+  const [precision, scale] = numericTypmodParts(typmod);
   if (d.special) {
     throw new SqlError(SQLSTATE.NUMERIC_VALUE_OUT_OF_RANGE, 'numeric field overflow', {
       detail: `A field with precision ${precision}, scale ${scale} cannot hold an infinite value.`,

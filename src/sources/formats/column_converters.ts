@@ -5,17 +5,17 @@
 
 import { SqlError, SQLSTATE, invalidInput } from '../../errors.js';
 import { applyStringTypmod, parseBool, parseFloatText, parseValue } from '../../expr/cast.js';
-import { checkDate, checkTimestamp, dateToTimestamp, parseDate, parseTimestamp, timestampToDate } from '../../expr/datetime.js';
+import { checkDate, checkTimestamp, dateToTimestamp, timestampToDate } from '../../expr/datetime.js';
 import { Interval } from '../../expr/interval.js';
 import { Jsonb, JsonObject, type JsonValue } from '../../expr/jsonb.js';
-import { Decimal, applyTypmod } from '../../expr/numeric.js';
+import { Decimal, applyTypmod, numericTypmodParts } from '../../expr/numeric.js';
 import { PgArray } from '../../expr/array.js';
 import { TS_NOBEGIN, TS_NOEND, type Value } from '../../expr/value.js';
 import { elementType, formatType, isArrayType, type SqlType } from '../../sql/types.js';
 import { MessageError } from '../types.js';
 import type { Encoding } from './connect_schema.js';
 import { decimalFromBase64, decimalFromStruct, epochMicros, integerOf, numberText, timeOfDayMicros, timeOfDayText } from './encodings.js';
-import { decimalOfDouble, fastDate, fastDecimal, fastTimestamp, scaledExactly, smallBase64Int } from '../../expr/fast_input.js';
+import { decimalOfDouble, scaledExactly, smallBase64Int } from '../../expr/fast_input.js';
 import { BadString, JsonNumber, type Exactness, type Json } from './json_text.js';
 
 export interface ConvertOptions {
@@ -135,7 +135,7 @@ function typeConverters(t: SqlType, opts: ConvertOptions): TypeConverters {
     case 'date': {
       const fromDays = (d: number) => checkDate(d);
       return {
-        base: (v) => (typeof v === 'string' ? fastDate(v) ?? parseDate(v) : isNumber(v) ? fromDays(daysOf(checkedUnlessSafe(v, ex), t)) : mismatch(v, t)),
+        base: (v) => (typeof v === 'string' ? parseValue(v, t) : isNumber(v) ? fromDays(daysOf(checkedUnlessSafe(v, ex), t)) : mismatch(v, t)),
         fromDays,
         fromEpochMicros: (us) => (us === TS_NOEND || us === TS_NOBEGIN ? timestampToDate(us) : checkDate(timestampToDate(checkTimestamp(us)))),
       };
@@ -147,7 +147,7 @@ function typeConverters(t: SqlType, opts: ConvertOptions): TypeConverters {
       const fromEpochMicros = (us: bigint) => (us === TS_NOEND || us === TS_NOBEGIN ? us : checkTimestamp(us));
       return {
         base: (v) => {
-          if (typeof v === 'string') return fastTimestamp(v, withTz) ?? parseTimestamp(v, withTz);
+          if (typeof v === 'string') return parseValue(v, t);
           // every safe integer of microseconds is in timestamp's range
           if (unit === 'micros' && typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
           if (isNumber(v)) return fromEpochMicros(epochMicros(exactInteger(checkedUnlessSafe(v, ex), t), unit));
@@ -249,9 +249,9 @@ function numericConverters(t: SqlType, opts: ConvertOptions): TypeConverters {
   const typmod = t.typmod;
   const fit = typmod < 0 ? (d: Decimal) => d : (d: Decimal) => applyTypmod(d, typmod);
   // numeric(p,s), or -1 -1: the fast paths (fast_input.ts) need no rounding
-  const precision = typmod < 0 ? -1 : (typmod >> 16) & 0xffff;
-  const scale = typmod < 0 ? -1 : typmod & 0xffff;
-  const fromText = (s: string): Value => fastDecimal(s, precision, scale) ?? parseValue(s, t);
+  const [precision, scale] = numericTypmodParts(typmod);
+  // (the input function takes the plain-decimal fast path itself)
+  const fromText = (s: string): Value => parseValue(s, t);
   const fromBase64Decimal = (s: string, from: number): Value => {
     const c = smallBase64Int(s);
     return (c !== undefined && scaledExactly(c, from, precision, scale)) || fit(decimalFromBase64(s, from));
@@ -274,7 +274,7 @@ function numericConverters(t: SqlType, opts: ConvertOptions): TypeConverters {
         const d = decimalOfDouble(v, precision, scale);
         if (d !== undefined) return d;
         opts.exact.check(v);
-        return fastDecimal(String(v), precision, scale) ?? fit(Decimal.parse(String(v)));
+        return fromText(String(v));
       }
       if (v instanceof JsonNumber) return fit(Decimal.parse(v.text));
       if (typeof v === 'string') return fromString(v);
