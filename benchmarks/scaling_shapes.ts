@@ -27,17 +27,20 @@ const A_INV = (() => {
 const scramble = (c: number) => Math.imul(c, A) >>> 0;
 const unscramble = (v: number) => Math.imul(v, A_INV) >>> 0;
 
+/** A random live row among the first `loaded`. */
+function pickLive(alive: Uint8Array, loaded: number, rand: () => number): number {
+  for (;;) {
+    const id = Math.floor(rand() * loaded);
+    if (alive[id]) return id;
+  }
+}
+
 export function aggregateShape(cap: number, rand: () => number): Shape {
   const v = new Float64Array(cap);
   const alive = new Uint8Array(cap);
   let loaded = 0;
   let lastDeleted = -1;
-  const pick = () => {
-    for (;;) {
-      const id = Math.floor(rand() * loaded);
-      if (alive[id]) return id;
-    }
-  };
+  const pick = () => pickLive(alive, loaded, rand);
   return {
     name: 'aggregate',
     tables: 1,
@@ -91,12 +94,7 @@ export function joinShape(cap: number, rand: () => number): Shape {
   const b = side();
   let loaded = 0;
   const lastDeleted = [-1, -1];
-  const pick = (s: typeof a) => {
-    for (;;) {
-      const id = Math.floor(rand() * loaded);
-      if (s.alive[id]) return id;
-    }
-  };
+  const pick = (s: typeof a) => pickLive(s.alive, loaded, rand);
   const put = (s: typeof a, id: number, k: number, val: number) => {
     s.k[id] = k;
     s.val[id] = val;
@@ -179,12 +177,7 @@ export function maxShape(cap: number, changes: number, rand: () => number): Shap
   let fresh = cap;
   let loaded = 0;
   let lastDeleted = -1;
-  const pick = () => {
-    for (;;) {
-      const id = Math.floor(rand() * loaded);
-      if (alive[id]) return id;
-    }
-  };
+  const pick = () => pickLive(alive, loaded, rand);
   const setValue = (id: number) => {
     if (v[id] >= 0 && ownerOf[unscramble(v[id])] === id) ownerOf[unscramble(v[id])] = -1;
     const c = fresh++;
