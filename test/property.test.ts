@@ -97,6 +97,18 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
     });
   }, TEST_TIMEOUT);
 
+  it('top-k views: row_number() bounded by a filter, ORDER BY … LIMIT, and views over them', async () => {
+    await check('topk', {
+      sources: [4, 2, 1],
+      viewsOnViews: true,
+      subqueries: true,
+      kinds: { proj: 1, agg: 1, distinct: 0, union: 0, topk: 4 },
+      views: [2, 5],
+      txns: [6, 16],
+      drops: true,
+    });
+  }, TEST_TIMEOUT);
+
   // Representatives and special values: the views pick among equal-but-differently-printed
   // values while UPDATEs rewrite them and DELETEs remove the current representative.
   it.skipIf(!valueFeatures.some((f) => FEATURES.has(f)))(

@@ -281,7 +281,6 @@ export function bindMaintainedQuery(engine: Engine, query: any): { plan: Plan; d
 
 /** Refuse what a view cannot maintain incrementally (yet), naming the construct. */
 function checkMaintainable(p: Plan): void {
-  if (p.kind === 'limit') throw unsupported('LIMIT/OFFSET in a materialized view');
   // array values flowing through the dataflow (keys, ordering, accumulators) are untested; array
   // expressions that yield scalars (x = ANY(ARRAY[…])) are fine
   if (p.schema.some((f) => isArrayType(f.type))) throw unsupported('arrays in a materialized view');

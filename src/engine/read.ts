@@ -6,7 +6,7 @@ import type { Plan, SortKey } from '../plan/logical.js';
 import type { Row, Value } from '../expr/value.js';
 import { comparator } from '../expr/compare.js';
 import { compileExpr, evalConstant } from '../expr/compile.js';
-import { SqlError, SQLSTATE } from '../errors.js';
+import { countValue } from '../plan/top_k.js';
 import type { SqlType } from '../sql/types.js';
 import { batchWork, runSync, sortWork, ticker, type Work } from './work.js';
 
@@ -100,18 +100,6 @@ function* topK(n: number, k: number, cmp: (a: number, b: number) => number): Wor
     if (tick()) yield;
   }
   return yield* sortWork(heap, cmp);
-}
-
-function countValue(v: Value, what: 'LIMIT' | 'OFFSET'): number {
-  if (v === null) return what === 'OFFSET' ? 0 : Number.MAX_SAFE_INTEGER;
-  const n = Number(v as bigint);
-  if (n < 0) {
-    throw new SqlError(
-      what === 'LIMIT' ? SQLSTATE.INVALID_ROW_COUNT_IN_LIMIT : SQLSTATE.INVALID_ROW_COUNT_IN_OFFSET,
-      `${what} must not be negative`,
-    );
-  }
-  return n;
 }
 
 /** The rows in ORDER BY order (stable); with `keep`, only the first `keep` of them. */

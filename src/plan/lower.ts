@@ -21,7 +21,9 @@ import { AggregateOp } from '../dataflow/operators/aggregate.js';
 import { DistinctOp } from '../dataflow/operators/distinct.js';
 import { UnionOp } from '../dataflow/operators/union.js';
 import { SetOpOp } from '../dataflow/operators/set_op.js';
+import { TopKOp } from '../dataflow/operators/top_k.js';
 import { unsupported } from '../errors.js';
+import { limitTopK, rowNumberFilter, type TopKPlan } from './top_k.js';
 import { GatedErrors, type Gate } from '../dataflow/gated_errors.js';
 import { schemaTypes } from './logical.js';
 import { splitTemporal } from './temporal_filter.js';
@@ -116,6 +118,12 @@ function lowerNode(p: Plan, cx: LowerContext): Operator {
       return make(new SnapshotOp(types, () => batch));
     }
     case 'filter': {
+      const ranked = rowNumberFilter(p, cx.params);
+      if (ranked) {
+        const top = topKOp(ranked.topK, cx, make);
+        const shown = ranked.project ? projectOp(top, ranked.project.exprs, cx, make) : top;
+        return ranked.rest ? make(new FilterOp(shown, compileQual(ranked.rest, cx.params), errorsFor(cx))) : shown;
+      }
       const input = lower(p.input, cx);
       const { bounds, rest } = cx.clock ? splitTemporal(p.predicate) : { bounds: [], rest: [p.predicate] };
       const pred = andOf(rest);
@@ -173,13 +181,31 @@ function lowerNode(p: Plan, cx: LowerContext): Operator {
       // Order is not a property of a collection: a sort below the top of a read, or in a view, is a no-op.
       return lower(p.input, cx);
     case 'limit':
-      throw unsupported('LIMIT/OFFSET in a materialized view or subquery');
-    // ad-hoc reads compute these before lowering (engine/window.ts)
+      return topKOp(limitTopK(p, cx.params), cx, make);
+    // ad-hoc reads compute these before lowering (engine/window.ts); a view's row_number()
+    // bounded by a filter is a top-k (above)
     case 'window':
-      throw unsupported('window functions in materialized views');
+      throw unsupported('window functions in materialized views (other than row_number() with a filter such as rn <= 10 over it)');
     case 'project_set':
       throw unsupported('set-returning functions in the SELECT list of a materialized view');
   }
+}
+
+/** A top-k over its input's rows, with the computed partition and order keys appended as columns. */
+function topKOp(t: TopKPlan, cx: LowerContext, make: <T extends Operator>(op: T) => T): Operator {
+  const input = lower(t.input, cx);
+  const width = t.input.schema.length;
+  const cols: Expr[] = t.input.schema.map((f, i): Expr => ({ kind: 'column', index: i, type: f.type }));
+  const colOf = (e: Expr): number => {
+    if (e.kind === 'column') return e.index;
+    cols.push(e);
+    return cols.length - 1;
+  };
+  const partitionCols = t.partitionBy.map(colOf);
+  const order = t.orderBy.map((k) => ({ col: colOf(k.expr), desc: k.desc, nullsFirst: k.nullsFirst }));
+  const keyed = cols.length > width ? projectOp(input, cols, cx, make) : input;
+  const insertOnly = cx.insertOnly?.(t.input) ?? false;
+  return make(new TopKOp(keyed, { partitionCols, order, offset: t.offset, limit: t.limit, width, rowNumber: t.rowNumber, insertOnly }));
 }
 
 function projectOp(input: Operator, exprs: readonly Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T): Operator {
@@ -250,7 +276,10 @@ function closedWindows(p: Extract<Plan, { kind: 'join' }>, left: ArrangeOp, righ
 function arrangeSide(input: Operator, keys: Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T, insertOnly: boolean): ArrangedSide {
   let src = input;
   let map = input.types.map((_, i) => i);
-  if (cx.findArrangement && input instanceof ProjectOp && isIntegrated(input.inputs[0])) {
+  // not a projection to no columns (whether a relation has rows, as IN/EXISTS ask): its rows
+  // are one row with a weight, where the relation's own arrangement has a slot per row, and
+  // a cross join with it would list every pair
+  if (cx.findArrangement && input instanceof ProjectOp && input.indices.length > 0 && isIntegrated(input.inputs[0])) {
     src = input.inputs[0];
     map = [...input.indices];
   }

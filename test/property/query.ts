@@ -11,7 +11,8 @@ export interface Cfg {
   sources: [number, number, number];
   viewsOnViews: boolean;
   subqueries: boolean;
-  kinds: { proj: number; agg: number; distinct: number; union: number };
+  /** topk: `row_number() … WHERE rn <= n` and `ORDER BY … LIMIT` (default weight 0). */
+  kinds: { proj: number; agg: number; distinct: number; union: number; topk?: number };
   views: [number, number];
   txns: [number, number];
   /** Drop views (sometimes with CASCADE) between transactions. */
@@ -279,8 +280,10 @@ function genSelectIn(g: G, env: Env, cfg: Cfg): Sel {
     [cfg.kinds.proj, 'proj'],
     [cfg.kinds.distinct, 'distinct'],
     [cfg.kinds.union, 'union'],
+    [cfg.kinds.topk ?? 0, 'topk'],
   ] as const);
   if (kind === 'union') return genSetOp(g, env, cfg, errs);
+  if (kind === 'topk') return genTopK(g, env, cfg);
   const from = genFrom(g, env, cfg);
   // A WHERE may raise errors only over a single table (PostgreSQL pushes conditions into join
   // inputs it may never read) and, without `errorsQuals`, as one predicate (no AND, OR or NOT
@@ -406,5 +409,44 @@ function genSetOp(g: G, env: Env, cfg: Cfg, errs: number): Sel {
     // INTERSECT may read its right input first (PostgreSQL puts the input with fewer
     // estimated groups first), so only UNION and EXCEPT follow creation order
     meta: { picks: inherited.concat(picks), ordered: b1.source.isTable && b2.source.isTable && setOp !== 'INTERSECT' && has(g, 'repsOrdered') },
+  };
+}
+
+/**
+ * A top-k: the first rows of each partition by `row_number()`, or of all rows by ORDER BY …
+ * LIMIT. The order is by every selected expression, so rows it does not tell apart are equal
+ * (PostgreSQL would otherwise pick among ties as it reads them); an expression whose equal
+ * values may print differently is ordered and shown as its text.
+ */
+function genTopK(g: G, env: Env, cfg: Cfg): Sel {
+  const r = g.r;
+  const from = genFrom(g, env, cfg);
+  const where = r.bool(0.4) ? ` WHERE ${noErrs(g, () => boolExpr(g, from.scope, 1)).sql}` : '';
+  const es = noErrs(g, () =>
+    Array.from({ length: r.int(1, 3) }, (): E => {
+      const e = expr(g, from.scope, someCat(g, from.scope, [5, 3, 2]), r.int(0, 1));
+      return multiRep(e) ? { sql: `CAST(${e.sql} AS text)`, ty: 'text', scale: 0 } : e;
+    }),
+  );
+  const dirs = es.map(() => r.pick(['', ' DESC', ' ASC NULLS FIRST', ' DESC NULLS LAST']));
+  const n = r.int(0, 4);
+  if (r.bool(0.4)) {
+    const order = es.map((_, i) => `${r.bool(0.5) ? `c${i}` : String(i + 1)}${dirs[i]}`);
+    const offset = r.bool(0.3) ? ` OFFSET ${r.int(0, 2)}` : '';
+    return { sql: `SELECT ${list(es)} FROM ${from.sql}${where} ORDER BY ${order.join(', ')} LIMIT ${n}${offset}`, cols: outCols(es), meta: { picks: from.picks, ordered: false } };
+  }
+  // a window's PARTITION BY and ORDER BY read the input's columns, not the output's names
+  const parts = es.flatMap((e) => (r.bool(0.4) ? [e.sql] : []));
+  const partition = parts.length ? `PARTITION BY ${parts.join(', ')} ` : '';
+  const over = es.map((e, i) => `${e.sql}${dirs[i]}`);
+  const bound = r.pick([`rn <= ${n}`, `rn < ${n + 1}`, `rn = ${Math.max(1, n)}`, `${n} >= rn`, `rn <= ${n + 1} AND rn > 1`, `rn BETWEEN 2 AND ${n + 2}`]);
+  const withRn = r.bool(0.5);
+  const inner = `SELECT ${list(es)}, row_number() OVER (${partition}ORDER BY ${over.join(', ')}) AS rn FROM ${from.sql}${where}`;
+  const outs = es.map((_, i) => `t.c${i} AS c${i}`).concat(withRn ? [`t.rn AS c${es.length}`] : []);
+  const extra = r.bool(0.2) ? ` AND ${es[0] ? `t.c0 IS NOT NULL` : 'true'}` : '';
+  return {
+    sql: `SELECT ${outs.join(', ')} FROM (${inner}) t WHERE ${bound}${extra}`,
+    cols: outCols(withRn ? [...es, { sql: '', ty: 'bigint', scale: 0 }] : es),
+    meta: { picks: from.picks, ordered: false },
   };
 }

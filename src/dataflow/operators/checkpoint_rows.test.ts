@@ -29,6 +29,7 @@ import { MapOp } from './map.js';
 import { OrderedArrangeOp } from './ordered_arrange.js';
 import { ProjectOp } from './project.js';
 import { SetOpOp, type SetOpKind } from './set_op.js';
+import { TopKOp } from './top_k.js';
 import { UnionOp } from './union.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -373,6 +374,19 @@ describe('checkpoints of row-keeping operators', () => {
       },
       [DT, DT],
       [dRow, dRow],
+    );
+  });
+
+  it('TopKOp: partitions, ties among equal representations, row numbers (property)', () => {
+    property(
+      () => {
+        const d = new InputOp(DT);
+        const byK = new TopKOp(d, { partitionCols: [2], order: [{ col: 0, desc: true, nullsFirst: true }], offset: 1, limit: 2, width: 3, rowNumber: true, insertOnly: false });
+        const all = new TopKOp(d, { partitionCols: [], order: [{ col: 1, desc: false, nullsFirst: false }], offset: 0, limit: 3, width: 2, rowNumber: false, insertOnly: false });
+        return { inputs: [d], ops: [byK, all] };
+      },
+      [DT],
+      [dRow],
     );
   });
 
