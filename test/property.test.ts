@@ -97,7 +97,7 @@ describe('differential properties (Tributary vs PostgreSQL)', () => {
     });
   }, TEST_TIMEOUT);
 
-  it('top-k views: row_number() bounded by a filter, ORDER BY … LIMIT, and views over them', async () => {
+  it('top-k views: row_number() bounded by a filter, DISTINCT ON, ORDER BY … LIMIT, and views over them', async () => {
     await check('topk', {
       sources: [4, 2, 1],
       viewsOnViews: true,

@@ -200,7 +200,7 @@ function ordinalOrExpr(node: any, outputs: Expr[], bind: () => Expr): Expr {
  * an integer is a position (`2.5`, `'a'`, NULL, true are errors); parentheses do not matter,
  * a cast or an expression (`1::int`, `+1`) is an ordinary expression.
  */
-function outputOrdinal(node: any, clause: 'GROUP BY' | 'ORDER BY', count: number): number {
+function outputOrdinal(node: any, clause: 'GROUP BY' | 'ORDER BY' | 'DISTINCT ON', count: number): number {
   const c = node.A_Const;
   if (!c) return -1;
   const position = c.location !== undefined ? c.location + 1 : undefined;
@@ -269,30 +269,31 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
     ? coerceBoolean(bindExprIn(stmt.havingClause, scope, env, 'HAVING', collector, postSubs), 'HAVING', env.params)
     : null;
 
-  // ORDER BY keys: an output column (ordinal, alias) or an expression over the input.
-  const distinct = !!stmt.distinctClause;
-  if (distinct && stmt.distinctClause.some((d: any) => d && Object.keys(d).length > 0)) throw unsupported('DISTINCT ON');
-  const sortNodes: any[] = stmt.sortClause ?? [];
-  const order = sortNodes.map((s) => {
-    const sb = s.SortBy;
-    const node = sb.node;
-    const k = outputOrdinal(node, 'ORDER BY', targets.length);
-    if (k >= 0) return { sb, output: k, expr: null as Expr | null };
+  // ORDER BY keys (and DISTINCT ON's): an output column (ordinal, alias) or an expression over the input.
+  const distinctOn: any[] | null = stmt.distinctClause?.some((d: any) => d && Object.keys(d).length > 0) ? stmt.distinctClause : null;
+  const distinct = !!stmt.distinctClause && distinctOn === null;
+  const resolveItem = (node: any, clause: 'ORDER BY' | 'DISTINCT ON') => {
+    const k = outputOrdinal(node, clause, targets.length);
+    if (k >= 0) return { output: k, expr: null as Expr | null };
     const cr = node.ColumnRef;
     if (cr && cr.fields.length === 1 && nodeTag(cr.fields[0]) === 'String') {
       const name = strVal(cr.fields[0]);
       const hits = targets.map((t, i) => (t.name === name ? i : -1)).filter((i) => i >= 0);
       if (hits.length > 1 && !hits.every((h) => exprKey(targets[h].expr) === exprKey(targets[hits[0]].expr))) {
-        throw new SqlError(SQLSTATE.AMBIGUOUS_COLUMN, `ORDER BY "${name}" is ambiguous`);
+        throw new SqlError(SQLSTATE.AMBIGUOUS_COLUMN, `${clause} "${name}" is ambiguous`);
       }
-      if (hits.length >= 1) return { sb, output: hits[0], expr: null };
+      if (hits.length >= 1) return { output: hits[0], expr: null };
     }
-    return { sb, output: -1, expr: bindExprIn(node, scope, env, 'ORDER BY', collector, postSubs, post) };
-  });
+    return { output: -1, expr: bindExprIn(node, scope, env, clause, collector, postSubs, post) as Expr | null };
+  };
+  const sortNodes: any[] = stmt.sortClause ?? [];
+  const order = sortNodes.map((s) => ({ sb: s.SortBy, ...resolveItem(s.SortBy.node, 'ORDER BY') }));
+  const onItems = (distinctOn ?? []).map((node) => ({ node, ...resolveItem(node, 'DISTINCT ON') }));
 
   const grouped = groupBy.length > 0 || collector.aggs.length > 0 || having !== null;
   let targetExprs = targets.map((t) => t.expr);
   let orderExprs = order.map((o) => o.expr);
+  let onExprs = onItems.map((o) => o.expr);
   let havingExpr = having;
   if (having && groupBy.length > 0) {
     // PostgreSQL moves a HAVING conjunct without aggregates into WHERE; one that reads no
@@ -306,6 +307,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       havingExpr = andOf(parts.filter((c) => !gating.includes(c)).map(renumber));
       targetExprs = targetExprs.map(renumber);
       orderExprs = orderExprs.map((e) => (e ? renumber(e) : null));
+      onExprs = onExprs.map((e) => (e ? renumber(e) : null));
       const gate = gatingPlan(taken, gating.map(renumber));
       plan = { kind: 'join', type: 'inner', left: plan, right: gate, on: null, leftKeys: [], rightKeys: [], schema: plan.schema, gate: 'left' };
     }
@@ -318,6 +320,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
     const lift = (e: Expr) => liftOverAggregate(e, groupKeys, groupBy.length, from.columns, scope);
     targetExprs = targetExprs.map(lift);
     orderExprs = orderExprs.map((e) => (e ? lift(e) : null));
+    onExprs = onExprs.map((e) => (e ? lift(e) : null));
     havingExpr = havingExpr ? lift(havingExpr) : null;
     const schema: Field[] = [
       ...groupBy.map((g, i) => ({ name: `group${i}`, type: g.type, nullable: true })),
@@ -332,6 +335,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       adjust = (e) => place(lift(e));
       targetExprs = targetExprs.map(place);
       orderExprs = orderExprs.map((e) => (e ? place(e) : null));
+      onExprs = onExprs.map((e) => (e ? place(e) : null));
       havingExpr = havingExpr ? place(havingExpr) : null;
     }
     else adjust = lift;
@@ -343,6 +347,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
       plan = postSubs.attach(plan);
       targetExprs = targetExprs.map((e) => SubqueryCollector.place(e, base));
       orderExprs = orderExprs.map((e) => (e ? SubqueryCollector.place(e, base) : null));
+      onExprs = onExprs.map((e) => (e ? SubqueryCollector.place(e, base) : null));
       adjust = (e) => SubqueryCollector.place(e, base);
     }
   }
@@ -378,6 +383,7 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
     }
     targetExprs = targetExprs.map(placePost);
     orderExprs = orderExprs.map((e) => (e ? placePost(e) : null));
+    onExprs = onExprs.map((e) => (e ? placePost(e) : null));
   }
 
   // Projection, with hidden trailing columns for ORDER BY expressions not in the list.
@@ -385,34 +391,88 @@ function bindSimpleSelect(stmt: any, env: BindEnv): Plan {
   const schema: Field[] = targets.map((t, i) => ({ name: t.name, type: outputs[i].type, nullable: t.nullable }));
   const keys: SortKey[] = [];
   const hidden: Expr[] = [];
-  order.forEach((o, i) => {
-    if (o.output >= 0) {
-      keys.push(sortKey({ kind: 'column', index: o.output, type: outputs[o.output].type }, o.sb));
-      return;
-    }
-    const e = resolveUnknown(orderExprs[i]!, env.params);
+  /** The projection's column of an ORDER BY or DISTINCT ON item: an output, or a hidden column after them. */
+  const columnOf = (o: { output: number }, bound: Expr | null): number => {
+    if (o.output >= 0) return o.output;
+    const e = resolveUnknown(bound!, env.params);
     const k = exprKey(e);
     const same = outputs.findIndex((x) => exprKey(x) === k);
-    if (same >= 0) {
-      keys.push(sortKey({ kind: 'column', index: same, type: e.type }, o.sb));
-      return;
-    }
+    if (same >= 0) return same;
     if (distinct) {
       throw new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
     }
-    keys.push(sortKey({ kind: 'column', index: outputs.length + hidden.length, type: e.type }, o.sb));
+    const seen = hidden.findIndex((x) => exprKey(x) === k);
+    if (seen >= 0) return outputs.length + seen;
     hidden.push(e);
+    return outputs.length + hidden.length - 1;
+  };
+  order.forEach((o, i) => {
+    const c = columnOf(o, orderExprs[i]);
+    keys.push(sortKey({ kind: 'column', index: c, type: c < outputs.length ? outputs[c].type : hidden[c - outputs.length].type }, o.sb));
   });
+  const onCols = onItems.map((o, i) => columnOf(o, onExprs[i]));
   const allExprs = [...outputs, ...hidden];
   const fullSchema: Field[] = [...schema, ...hidden.map((e, i) => ({ name: `?sort${i}`, type: e.type, nullable: true }))];
   plan = { kind: 'project', input: plan, exprs: allExprs, schema: fullSchema };
   if (distinct) plan = { kind: 'distinct', input: plan, schema: fullSchema };
+  if (distinctOn) plan = distinctOnPlan(plan, onCols, keys, onItems.map((o) => o.node), env);
   if (keys.length) plan = { kind: 'sort', input: plan, keys, schema: fullSchema };
   plan = withLimit(plan, stmt, env);
   if (hidden.length) {
     plan = { kind: 'project', input: plan, exprs: outputs.map((e, i) => ({ kind: 'column', index: i, type: e.type })), schema };
   }
   return plan;
+}
+
+/**
+ * SELECT DISTINCT ON (…): the first row of each class of equal DISTINCT ON values in ORDER BY
+ * order, as `row_number() OVER (PARTITION BY on ORDER BY keys) = 1` (which a view maintains as
+ * a top-k). PostgreSQL's rule (transformDistinctOnClause): the DISTINCT ON items must be the
+ * leftmost ORDER BY items, in any order.
+ */
+function distinctOnPlan(input: Plan, onCols: number[], keys: SortKey[], nodes: any[], env: BindEnv): Plan {
+  if (env.outer) throw unsupported('DISTINCT ON in a subquery used as an expression');
+  const on = new Set(onCols);
+  let skipped = false;
+  const matched = new Set<number>();
+  const mismatch = (k: number) => {
+    const location = nodes[onCols.indexOf(k)]?.location ?? firstLocation(nodes[onCols.indexOf(k)]);
+    return new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions', {
+      position: location !== undefined ? location + 1 : undefined,
+    });
+  };
+  for (const k of keys) {
+    const c = (k.expr as { index: number }).index;
+    if (!on.has(c)) skipped = true;
+    else if (skipped) throw mismatch(c);
+    else matched.add(c);
+  }
+  for (const c of onCols) if (!matched.has(c) && skipped) throw mismatch(c);
+  const n = input.schema.length;
+  const col = (c: number): Expr => ({ kind: 'column', index: c, type: input.schema[c].type });
+  const call: WindowCall = {
+    fn: 'row_number',
+    args: [],
+    partitionBy: [...on].map(col),
+    orderBy: keys,
+    frame: { mode: 'range', start: { kind: 'unbounded_preceding', offset: null }, end: { kind: 'current_row', offset: null } },
+    type: T.int8,
+  };
+  const window: Plan = { kind: 'window', input, calls: [call], schema: [...input.schema, { name: '?distinct_on', type: T.int8, nullable: false }] };
+  const first: Expr = { kind: 'call', fn: 'int8eq', args: [{ kind: 'column', index: n, type: T.int8 }, { kind: 'literal', value: 1n, type: T.int8 }], type: T.bool };
+  const filtered: Plan = { kind: 'filter', input: window, predicate: first, schema: window.schema };
+  return { kind: 'project', input: filtered, exprs: input.schema.map((_, c) => col(c)), schema: input.schema };
+}
+
+/** The first parse location inside a node (for an error's position). */
+function firstLocation(node: any): number | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  if (typeof node.location === 'number') return node.location;
+  for (const v of Object.values(node)) {
+    const l = firstLocation(v);
+    if (l !== undefined) return l;
+  }
+  return undefined;
 }
 
 /**

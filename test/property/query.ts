@@ -413,8 +413,8 @@ function genSetOp(g: G, env: Env, cfg: Cfg, errs: number): Sel {
 }
 
 /**
- * A top-k: the first rows of each partition by `row_number()`, or of all rows by ORDER BY …
- * LIMIT. The order is by every selected expression, so rows it does not tell apart are equal
+ * A top-k: the first rows of each partition by `row_number()` or DISTINCT ON, or of all rows
+ * by ORDER BY … LIMIT. The order is by every selected expression, so rows it does not tell apart are equal
  * (PostgreSQL would otherwise pick among ties as it reads them); an expression whose equal
  * values may print differently is ordered and shown as its text.
  */
@@ -434,6 +434,17 @@ function genTopK(g: G, env: Env, cfg: Cfg): Sel {
     const order = es.map((_, i) => `${r.bool(0.5) ? `c${i}` : String(i + 1)}${dirs[i]}`);
     const offset = r.bool(0.3) ? ` OFFSET ${r.int(0, 2)}` : '';
     return { sql: `SELECT ${list(es)} FROM ${from.sql}${where} ORDER BY ${order.join(', ')} LIMIT ${n}${offset}`, cols: outCols(es), meta: { picks: from.picks, ordered: false } };
+  }
+  if (r.bool(0.25)) {
+    // DISTINCT ON: its items lead the ORDER BY, every other column follows
+    const on = es.map((_, i) => i).filter((i) => i === 0 || r.bool(0.3));
+    const rest = es.map((_, i) => i).filter((i) => !on.includes(i));
+    const order = [...on, ...rest].map((i) => `c${i}${dirs[i]}`);
+    return {
+      sql: `SELECT DISTINCT ON (${on.map((i) => `c${i}`).join(', ')}) ${list(es)} FROM ${from.sql}${where} ORDER BY ${order.join(', ')}`,
+      cols: outCols(es),
+      meta: { picks: from.picks, ordered: false },
+    };
   }
   // a window's PARTITION BY and ORDER BY read the input's columns, not the output's names
   const parts = es.flatMap((e) => (r.bool(0.4) ? [e.sql] : []));
