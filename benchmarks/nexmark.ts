@@ -15,8 +15,8 @@ import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBC
 import { Database } from '../src/index.js';
 import type { Row } from '../src/expr/value.js';
 import { makeNexmark } from '../src/sources/generators/nexmark.js';
-import { builtEngine, fmtInt, fmtNum, gc, type BenchResult, type Row as TableRow } from './common.js';
-import { NEXMARK, NEXMARK_COLUMNS, type NexmarkTable } from './nexmark_queries.js';
+import { builtEngine, fmtInt, fmtNum, gc, percentile, type BenchResult, type Row as TableRow } from './common.js';
+import { NEXMARK, NEXMARK_COLUMNS, NEXMARK_NOT_SUPPORTED, type NexmarkQuery, type NexmarkTable } from './nexmark_queries.js';
 
 export interface NexmarkOptions {
   events?: number;
@@ -34,6 +34,7 @@ const PUBLISHED: Record<string, string> = {
   q5: 'Feldera ≈412K, Flink 22K',
   q7: 'Feldera ≈196K, Flink 12K',
   q8: 'Flink 146K',
+  q9: 'Feldera ≈57K, Flink 14K',
 };
 
 const TABLES: NexmarkTable[] = ['person', 'auction', 'bid'];
@@ -81,30 +82,61 @@ async function generate(events: number, batch: number): Promise<Batch[]> {
   return out;
 }
 
-async function runTributary(Built: typeof Database, sql: string, tables: NexmarkTable[], batches: Batch[]): Promise<{ seconds: number; rows: unknown[][] }> {
+interface TributaryRun {
+  seconds: number;
+  rows: unknown[][];
+  /** Each batch's time (its inserts and commit), ms. */
+  batchMs: number[];
+  /** The process's highest RSS seen after a batch, bytes. */
+  peakRss: number;
+  /** Heap the run left behind after a full collection (the tables' and view's state), bytes. */
+  retainedHeap: number;
+}
+
+async function runTributary(Built: typeof Database, q: NexmarkQuery, batches: Batch[]): Promise<TributaryRun> {
+  const { sql, tables } = q;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
   const db = await Built.open();
   try {
     for (const t of tables) await db.query(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]}) WITH (append_only = true)`);
+    for (const s of q.setup ?? []) await db.query(s);
     await db.query(`CREATE MATERIALIZED VIEW v AS ${sql}`);
     const types = Object.fromEntries(tables.map((t) => [t, columnTypes(t)]));
     gc(); // the previous run's garbage is not this one's to collect
+    const batchMs: number[] = [];
+    let peakRss = 0;
     const t0 = performance.now();
     for (const b of batches) {
-      // one table: db.insert is the batch's transaction; several: one BEGIN block for all
-      if (tables.length === 1) {
-        if (b[tables[0]].length > 0) db.insert(tables[0], asInsertRows(b[tables[0]], types[tables[0]]));
-        continue;
+      const b0 = performance.now();
+      try {
+        await insertBatch(db, tables, types, b);
+      } finally {
+        batchMs.push(performance.now() - b0);
+        // RSS is read every 10 batches: the call itself costs a few µs
+        if (batchMs.length % 10 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
       }
-      await db.query('BEGIN');
-      for (const t of tables) if (b[t].length > 0) db.insert(t, asInsertRows(b[t], types[t]));
-      await db.query('COMMIT');
     }
     const seconds = (performance.now() - t0) / 1000;
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    gc();
+    const retainedHeap = process.memoryUsage().heapUsed - heapBefore;
     const rows = (await db.query('SELECT * FROM v')).rows.map((r) => Object.values(r as Record<string, unknown>));
-    return { seconds, rows };
+    return { seconds, rows, batchMs, peakRss, retainedHeap };
   } finally {
     await db.close();
   }
+}
+
+/** One batch's events as one transaction: db.insert alone for one table, a BEGIN block for several. */
+async function insertBatch(db: Database, tables: NexmarkTable[], types: Record<string, string[]>, b: Batch): Promise<void> {
+  if (tables.length === 1) {
+    if (b[tables[0]].length > 0) db.insert(tables[0], asInsertRows(b[tables[0]], types[tables[0]]));
+    return;
+  }
+  await db.query('BEGIN');
+  for (const t of tables) if (b[t].length > 0) db.insert(t, asInsertRows(b[t], types[t]));
+  await db.query('COMMIT');
 }
 
 function appendRow(a: DuckDBAppender, row: Row, types: string[]): void {
@@ -118,7 +150,9 @@ function appendRow(a: DuckDBAppender, row: Row, types: string[]): void {
   a.endRow();
 }
 
-async function runDuckDB(sql: string, tables: NexmarkTable[], batches: Batch[]): Promise<{ seconds: number; querySeconds: number; rows: unknown[][] }> {
+async function runDuckDB(q: NexmarkQuery, batches: Batch[]): Promise<{ seconds: number; querySeconds: number; rows: unknown[][]; batchMs: number[] }> {
+  const { tables } = q;
+  const sql = q.duckdb ?? q.sql;
   const instance = await DuckDBInstance.create(':memory:');
   const con: DuckDBConnection = await instance.connect();
   try {
@@ -127,10 +161,13 @@ async function runDuckDB(sql: string, tables: NexmarkTable[], batches: Batch[]):
       await con.run(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]})`);
       types[t] = columnTypes(t);
     }
+    for (const s of q.setup ?? []) await con.run(s);
     let querySeconds = 0;
+    const batchMs: number[] = [];
     gc();
     const t0 = performance.now();
     for (const b of batches) {
+      const b0 = performance.now();
       for (const t of tables) {
         if (b[t].length === 0) continue;
         const a = await con.createAppender(t);
@@ -140,10 +177,11 @@ async function runDuckDB(sql: string, tables: NexmarkTable[], batches: Batch[]):
       const q0 = performance.now();
       await con.run(`CREATE OR REPLACE TABLE r AS ${sql}`);
       querySeconds += (performance.now() - q0) / 1000;
+      batchMs.push(performance.now() - b0);
     }
     const seconds = (performance.now() - t0) / 1000;
     const rows = (await con.runAndReadAll('SELECT * FROM r')).getRowsJS() as unknown[][];
-    return { seconds, querySeconds, rows };
+    return { seconds, querySeconds, rows, batchMs };
   } finally {
     con.closeSync();
     instance.closeSync();
@@ -183,14 +221,16 @@ export async function nexmark(opts: NexmarkOptions = {}): Promise<BenchResult> {
   const notes: string[] = [
     `${fmtInt(events)} events in batches of ${fmtInt(batch)}. Tributary (the compiled build) runs on one Node thread; DuckDB's queries use both cores.`,
     'ratio: DuckDB\'s time over Tributary\'s (above 1: Tributary is faster). "Queries alone" leaves out DuckDB\'s appends (calls from JavaScript, row by row): the least a recompute could cost.',
+    'batch p50/p99: the time of one batch of events, its inserts and commit (Tributary), its appends and query (DuckDB). Peak RSS: the whole process\'s (the events and DuckDB included), read every 10 batches of Tributary\'s run. State: the heap Tributary\'s run left behind after a full collection (tables, view and operators), per event.',
+    `Not run: ${Object.entries(NEXMARK_NOT_SUPPORTED).map(([q, why]) => `${q} (${why})`).join('; ')}.`,
   ];
   const raw: Record<string, unknown> = {};
   let correct = true;
   for (const name of names) {
     const q = NEXMARK[name];
     if (!q) throw new Error(`no Nexmark query ${name}`);
-    const ours = await runTributary(Built, q.sql, q.tables, batches);
-    const theirs = await runDuckDB(q.duckdb ?? q.sql, q.tables, batches);
+    const ours = await runTributary(Built, q, batches);
+    const theirs = await runDuckDB(q, batches);
     const diff = sameRows(ours.rows, theirs.rows);
     if (diff !== null) correct = false;
     const row: TableRow = {
@@ -200,18 +240,50 @@ export async function nexmark(opts: NexmarkOptions = {}): Promise<BenchResult> {
       ratio: fmtNum(theirs.seconds / ours.seconds),
       'DuckDB queries alone events/s': fmtInt(events / theirs.querySeconds),
       'ratio to queries alone': fmtNum(theirs.querySeconds / ours.seconds),
+      'batch p50/p99 ms': `${fmtNum(percentile(ours.batchMs, 50), 1)} / ${fmtNum(percentile(ours.batchMs, 99), 1)}`,
+      'DuckDB batch p50/p99 ms': `${fmtNum(percentile(theirs.batchMs, 50), 1)} / ${fmtNum(percentile(theirs.batchMs, 99), 1)}`,
+      'peak RSS MB': fmtInt(ours.peakRss / 2 ** 20),
+      'state bytes/event': fmtInt(Math.max(0, ours.retainedHeap) / events),
       'result rows': fmtInt(ours.rows.length),
       'same result': diff === null ? 'yes' : `NO: ${diff}`,
       'published per core': PUBLISHED[name] ?? '',
     };
     rows.push(row);
-    raw[name] = { events, batch, tributarySeconds: ours.seconds, duckdbSeconds: theirs.seconds, duckdbQuerySeconds: theirs.querySeconds, rows: ours.rows.length, same: diff === null };
+    raw[name] = {
+      events,
+      batch,
+      tributarySeconds: ours.seconds,
+      duckdbSeconds: theirs.seconds,
+      duckdbQuerySeconds: theirs.querySeconds,
+      batchP50Ms: percentile(ours.batchMs, 50),
+      batchP99Ms: percentile(ours.batchMs, 99),
+      duckdbBatchP50Ms: percentile(theirs.batchMs, 50),
+      duckdbBatchP99Ms: percentile(theirs.batchMs, 99),
+      peakRss: ours.peakRss,
+      retainedHeap: ours.retainedHeap,
+      rows: ours.rows.length,
+      same: diff === null,
+    };
     console.log(JSON.stringify(row));
   }
   return {
     name: 'nexmark',
     title: 'Nexmark: Tributary maintaining a view against DuckDB recomputing after each batch',
-    columns: ['query', 'Tributary events/s', 'DuckDB events/s (append + query)', 'ratio', 'DuckDB queries alone events/s', 'ratio to queries alone', 'result rows', 'same result', 'published per core'],
+    columns: [
+      'query',
+      'Tributary events/s',
+      'DuckDB events/s (append + query)',
+      'ratio',
+      'DuckDB queries alone events/s',
+      'ratio to queries alone',
+      'batch p50/p99 ms',
+      'DuckDB batch p50/p99 ms',
+      'peak RSS MB',
+      'state bytes/event',
+      'result rows',
+      'same result',
+      'published per core',
+    ],
     rows,
     notes,
     correct,
