@@ -198,6 +198,12 @@ export class BatchBuilder {
     this.length += n;
   }
 
+  /** Rows [length, length + n), written with setAt, are complete, with weights ws[0..n). */
+  advanceWith(n: number, ws: Int32Array): void {
+    this.weights.set(ws.subarray(0, n), this.length);
+    this.length += n;
+  }
+
   /** Finish the current row with weight w. */
   commitRow(w: number): void {
     if (this.length >= this.cap) this.grow();
@@ -222,24 +228,28 @@ export class BatchBuilder {
     const n = to - from;
     const at = this.length;
     if (at + n > this.cap) this.grow(at + n);
-    for (let c = 0; c < this.kinds.length; c++) {
-      const src = b.columns[c];
-      if (this.kinds[c] === 'any') {
-        const d = this.data[c] as Value[];
-        const sd = src.data as Value[];
-        for (let k = 0; k < n; k++) d[at + k] = sd[from + k];
-        continue;
-      }
-      (this.data[c] as Int32Array).set((src.data as Int32Array).subarray(from, to), at);
-      let m = this.nulls[c];
-      if (src.nulls !== null) {
-        if (m === null) m = this.nulls[c] = new Uint8Array(this.cap);
-        m.set(src.nulls.subarray(from, to), at);
-      } else if (m !== null) m.fill(0, at, at + n);
-    }
+    for (let c = 0; c < this.kinds.length; c++) this.copyColumnAt(c, b.columns[c], from, to);
     if (w === null) this.weights.set(b.weights.subarray(from, to), at);
     else this.weights.fill(w, at, at + n);
     this.length = at + n;
+  }
+
+  /** Column c of rows [length, length + to - from) from src's rows [from, to), of the same storage kind (room reserved). */
+  copyColumnAt(c: number, src: Column, from: number, to: number): void {
+    const n = to - from;
+    const at = this.length;
+    if (this.kinds[c] === 'any') {
+      const d = this.data[c] as Value[];
+      const sd = src.data as Value[];
+      for (let k = 0; k < n; k++) d[at + k] = sd[from + k];
+      return;
+    }
+    (this.data[c] as Int32Array).set((src.data as Int32Array).subarray(from, to), at);
+    let m = this.nulls[c];
+    if (src.nulls !== null) {
+      if (m === null) m = this.nulls[c] = new Uint8Array(this.cap);
+      m.set(src.nulls.subarray(from, to), at);
+    } else if (m !== null) m.fill(0, at, at + n);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { Operator } from '../dataflow/operator.js';
 import type { Value } from '../expr/value.js';
 import { type Expr, remapColumns } from '../expr/expr.js';
 import { compileExpr, compileQual, evalConstant } from '../expr/compile.js';
+import { compileIntKernel } from '../expr/int_kernel.js';
 import { batchFromRows } from '../dataflow/batch.js';
 import { SnapshotOp, SourceOp } from '../dataflow/source.js';
 import { IntegrateOp } from '../dataflow/operators/integrate.js';
@@ -214,7 +215,11 @@ function projectOp(input: Operator, exprs: readonly Expr[], cx: LowerContext, ma
     if (idx.length === input.types.length && idx.every((c, i) => c === i)) return input;
     return make(new ProjectOp(input, idx));
   }
-  return make(new MapOp(input, exprs.map((e) => compileExpr(e, cx.params)), exprs.map((e) => e.type), errorsFor(cx)));
+  const errors = errorsFor(cx);
+  // integer arithmetic a batch at a time (the columns beside it copied whole), when nothing is gated
+  const kernels = errors === null ? exprs.map((e) => (e.kind === 'column' ? e.index : compileIntKernel(e, cx.params))) : null;
+  const anyKernel = kernels?.some((k) => k !== null && typeof k !== 'number') ?? false;
+  return make(new MapOp(input, exprs.map((e) => compileExpr(e, cx.params)), exprs.map((e) => e.type), errors, anyKernel ? kernels : null));
 }
 
 function lowerJoin(p: Extract<Plan, { kind: 'join' }>, cx: LowerContext, make: <T extends Operator>(op: T) => T): Operator {
