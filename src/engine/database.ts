@@ -247,6 +247,7 @@ export class Database {
       const type = cols[c].type;
       const int4 = type.id === 'int4';
       const int8 = type.id === 'int8' && LITTLE_ENDIAN;
+      const ts = (type.id === 'timestamp' || type.id === 'timestamptz') && LITTLE_ENDIAN;
       for (let i = 0; i < n; i++) {
         const x = raw[i][c];
         if (typeof x === 'number') {
@@ -256,6 +257,13 @@ export class Database {
           }
           if (int8 && Number.isSafeInteger(x)) {
             b.setInt64At(c, i, x);
+            continue;
+          }
+        } else if (ts && x instanceof Date) {
+          // microseconds as a safe integer (years 1685 to 2255): no bigint on the way
+          const us = x.getTime() * 1000;
+          if (Number.isSafeInteger(us)) {
+            b.setInt64At(c, i, us);
             continue;
           }
         }

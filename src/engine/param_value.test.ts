@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { T } from '../sql/types.js';
 import { parseValue } from '../expr/cast.js';
 import { paramValue } from './result.js';
+import { Database } from './database.js';
 
 function outcome(f: () => unknown): unknown {
   try {
@@ -26,3 +27,20 @@ describe('paramValue of a Date', () => {
     );
   });
 });
+
+describe('db.insert of a Date', () => {
+  it('stores what a parameter of the same Date stores (its fast path for safe microseconds)', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE d (k int, ts timestamp, tz timestamptz)');
+    const ms = [0, -1, 1, 1_436_918_400_123, 9_007_199_254_740, 9_007_199_254_741, -9_007_199_254_740, -9_007_199_254_741, -62_135_596_800_000, 253_402_300_799_999];
+    db.insert('d', ms.map((m, k) => [k, new Date(m), new Date(m)]));
+    for (let k = 0; k < ms.length; k++) await db.query('INSERT INTO d VALUES ($1, $2, $3)', [100 + k, new Date(ms[k]), new Date(ms[k])]);
+    const r = await db.query<{ a: string; b: string; c: string; d: string }>(
+      'SELECT x.ts::text AS a, y.ts::text AS b, x.tz::text AS c, y.tz::text AS d FROM d x JOIN d y ON y.k = x.k + 100 ORDER BY x.k',
+    );
+    expect(r.rows.length).toBe(ms.length);
+    for (const row of r.rows) expect([row.a, row.c]).toEqual([row.b, row.d]);
+    await db.close();
+  });
+});
+
