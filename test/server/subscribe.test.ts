@@ -132,7 +132,7 @@ describe('SUBSCRIBE', () => {
     await writer.query('DROP TABLE gone');
     expect(await s.rows(1)).toEqual([['ERROR', '42P01', 'subscription ended: relation "gone" was dropped']]);
     s.c.end();
-    const lim = await subscribe('SUBSCRIBE (SELECT k FROM t ORDER BY k LIMIT 1)');
+    const lim = await subscribe('SUBSCRIBE (SELECT k, rank() OVER (ORDER BY k) FROM t)');
     expect(lim.error?.C).toBe('0A000');
     const opt = await subscribe('SUBSCRIBE counts WITH (SNAPSHOT false, FOO true)');
     expect([opt.error?.C, opt.error?.M]).toEqual(['0A000', 'SUBSCRIBE option FOO is not supported']);
