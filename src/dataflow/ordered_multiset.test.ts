@@ -41,6 +41,32 @@ describe('OrderedMultiset', () => {
     );
   });
 
+  it('take and truncate agree with the expanded, sorted values; truncate reports what it removed (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 1, max: 3 })), { maxLength: 1500 }),
+        fc.nat({ max: 1600 }),
+        fc.nat({ max: 40 }),
+        (adds, keep, skip) => {
+          const s = new OrderedMultiset<number>((a, b) => a - b);
+          for (const [v, n] of adds) s.add(v, n);
+          const flat = [...s.entries()].flatMap(([v, n]) => Array.from({ length: n }, () => v));
+          expect(s.take(skip, 7, [])).toEqual(flat.slice(skip, skip + 7));
+          const removed: [number, number][] = [];
+          s.truncate(keep, removed);
+          expect([...s.entries()].flatMap(([v, n]) => Array.from({ length: n }, () => v))).toEqual(flat.slice(0, keep));
+          expect(removed.flatMap(([v, n]) => Array.from({ length: n }, () => v))).toEqual(flat.slice(keep));
+          expect(s.size).toBe(new Set(flat.slice(0, keep)).size);
+          // still a working multiset: what was removed goes back in
+          for (const [v, n] of removed) s.add(v, n);
+          expect([...s.entries()].flatMap(([v, n]) => Array.from({ length: n }, () => v))).toEqual(flat);
+          expect(s.max()).toBe(flat[flat.length - 1]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('loadSorted builds what the same adds build, and refuses values out of order (property)', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 5000 }), { maxLength: 1500 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -1, max: 2 })), { maxLength: 300 }), (values, later) => {

@@ -96,6 +96,67 @@ export class OrderedMultiset<V> {
     this.distinct = vs.length;
   }
 
+  /**
+   * The values at positions skip … skip+limit-1, a value with count n filling n positions,
+   * appended to `out` (no iterator: a top-k asks this of every partition a step touches).
+   */
+  take(skip: number, limit: number, out: V[]): V[] {
+    const end = out.length + limit;
+    for (let c = 0; c < this.chunks.length && out.length < end; c++) {
+      const ch = this.chunks[c];
+      const cnt = this.counts[c];
+      for (let k = 0; k < ch.length && out.length < end; k++) {
+        let n = cnt[k];
+        if (skip >= n) {
+          skip -= n;
+          continue;
+        }
+        n -= skip;
+        skip = 0;
+        while (n-- > 0 && out.length < end) out.push(ch[k]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Keep the first `keep` positions (counts included): what is removed, each value with the
+   * count it lost, is appended to `removed`.
+   */
+  truncate(keep: number, removed: [V, number][]): void {
+    let seen = 0;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const ch = this.chunks[c];
+      const cnt = this.counts[c];
+      for (let k = 0; k < ch.length; k++) {
+        const n = cnt[k];
+        if (seen + n <= keep) {
+          seen += n;
+          continue;
+        }
+        // the first value to lose anything keeps what fits; every value after it goes whole
+        let from = k;
+        if (seen < keep) {
+          removed.push([ch[k], seen + n - keep]);
+          cnt[k] = keep - seen;
+          from = k + 1;
+        }
+        let gone = ch.length - from;
+        for (let j = from; j < ch.length; j++) removed.push([ch[j], cnt[j]]);
+        for (let d = c + 1; d < this.chunks.length; d++) {
+          gone += this.chunks[d].length;
+          for (let j = 0; j < this.chunks[d].length; j++) removed.push([this.chunks[d][j], this.counts[d][j]]);
+        }
+        ch.length = from;
+        cnt.length = from;
+        this.chunks.length = from === 0 ? c : c + 1;
+        this.counts.length = this.chunks.length;
+        this.distinct -= gone;
+        return;
+      }
+    }
+  }
+
   /** Values in order with their counts. */
   *entries(): IterableIterator<[V, number]> {
     for (let c = 0; c < this.chunks.length; c++) {

@@ -47,6 +47,9 @@ interface Entry {
 /** An entry's id before it is computed. */
 const NO_ID = Symbol('no id');
 
+/** No entries shown (never written to). */
+const NONE: Entry[] = [];
+
 interface Partition {
   key: unknown;
   rows: OrderedMultiset<Entry>;
@@ -124,20 +127,7 @@ export class TopKOp extends Operator implements Checkpointable {
 
   /** The entries at positions offset … offset+limit-1 (an entry with a count of n fills n positions). */
   private shown(p: Partition): Entry[] {
-    const out: Entry[] = [];
-    let skip = this.spec.offset;
-    const limit = this.spec.limit;
-    for (const [e, n] of p.rows.entries()) {
-      let c = n;
-      if (skip > 0) {
-        const s = Math.min(skip, c);
-        skip -= s;
-        c -= s;
-      }
-      while (c-- > 0 && out.length < limit) out.push(e);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return p.total <= this.spec.offset ? NONE : p.rows.take(this.spec.offset, this.spec.limit, []);
   }
 
   step(inputs: readonly Batch[], ctx: StepContext): Batch {
@@ -216,16 +206,10 @@ export class TopKOp extends Operator implements Checkpointable {
 
   /** Insert-only input: drop the rows after the first offset+limit (logged, for a rollback). */
   private trim(p: Partition, log: [unknown, Entry, number][] | null): void {
-    if (!Number.isFinite(this.keep)) return;
-    let seen = 0;
+    if (p.total <= this.keep) return;
     const drop: [Entry, number][] = [];
-    for (const [e, n] of p.rows.entries()) {
-      if (seen >= this.keep) drop.push([e, n]);
-      else if (seen + n > this.keep) drop.push([e, seen + n - this.keep]);
-      seen += n;
-    }
+    p.rows.truncate(this.keep, drop);
     for (const [e, n] of drop) {
-      p.rows.add(e, -n);
       p.total -= n;
       if (log !== null) log.push([p.key, e, -n]);
     }
