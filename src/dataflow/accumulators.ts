@@ -403,10 +403,18 @@ class BoolAcc implements Acc {
 class DistinctAcc implements Acc {
   private readonly classes = new Map<unknown, DistinctClass>();
   private dirty: DistinctClass[] = [];
-  /** In an undoable step: each class as it was before the step first changed it (was null: created). */
-  private log: { key: unknown; c: DistinctClass; was: DistinctClass | null }[] | null = null;
-  private readonly saved = new Set<DistinctClass>();
-  private dirtyBefore: DistinctClass[] = [];
+  /** In an undoable step (journal() to commitStep() or rollback()). */
+  private journaling = false;
+  /** The number of the undoable step under way: a class logged in it carries it in `savedAt`. */
+  private epoch = 0;
+  /**
+   * Flat, LOG_WIDTH slots a class, the step's classes as they were before it first changed
+   * them: the class, its key, then its n (CREATED: the step made it), fed, fedId, reps (a copy)
+   * and dirty. Reused from step to step: groups are journaled by the thousand each step.
+   */
+  private readonly log: unknown[] = [];
+  /** The dirty list before the step (null: it was empty). */
+  private dirtyBefore: DistinctClass[] | null = null;
   /** The inner accumulator before the step (when it is copied rather than logged). */
   private innerBefore: Acc | null = null;
   constructor(
@@ -417,8 +425,9 @@ class DistinctAcc implements Acc {
   ) {}
 
   journal(): void {
-    this.log = [];
-    this.dirtyBefore = this.dirty.slice();
+    this.journaling = true;
+    this.epoch++;
+    this.dirtyBefore = this.dirty.length === 0 ? null : this.dirty.slice();
     for (const c of this.dirty) this.keep(c);
     if (this.inner.clone !== undefined) {
       this.innerBefore = this.inner;
@@ -427,53 +436,58 @@ class DistinctAcc implements Acc {
   }
 
   rollback(): void {
-    const log = this.log ?? [];
-    for (let j = log.length - 1; j >= 0; j--) {
-      const { key, c, was } = log[j];
-      if (was === null) {
+    const log = this.log;
+    for (let j = log.length - LOG_WIDTH; j >= 0; j -= LOG_WIDTH) {
+      const c = log[j] as DistinctClass;
+      const key = log[j + 1];
+      if (log[j + 2] === CREATED) {
         if (this.classes.get(key) === c) this.classes.delete(key);
-      } else {
-        Object.assign(c, was);
-        this.classes.set(key, c);
+        continue;
       }
+      c.n = log[j + 2] as number;
+      c.fed = log[j + 3] as Value | undefined;
+      c.fedId = log[j + 4];
+      c.reps = log[j + 5] as Reps<Value> | null;
+      c.dirty = log[j + 6] as boolean;
+      this.classes.set(key, c);
     }
-    this.dirty = this.dirtyBefore;
+    this.dirty = this.dirtyBefore ?? [];
     if (this.innerBefore !== null) this.inner = this.innerBefore;
     else this.inner.rollback!();
     this.commitStep();
   }
 
   commitStep(): void {
-    if (this.innerBefore === null && this.log !== null) this.inner.commitStep!();
-    this.log = null;
-    this.saved.clear();
-    this.dirtyBefore = [];
+    if (this.innerBefore === null && this.journaling) this.inner.commitStep!();
+    this.journaling = false;
+    this.log.length = 0;
+    this.dirtyBefore = null;
     this.innerBefore = null;
   }
 
   /** Before the step first changes class c: keep what it was. */
   private keep(c: DistinctClass): void {
-    if (this.saved.has(c)) return;
-    this.saved.add(c);
-    this.log!.push({ key: c.key, c, was: { ...c, reps: c.reps?.clone() ?? null } });
+    if (c.savedAt === this.epoch) return;
+    c.savedAt = this.epoch;
+    this.log.push(c, c.key, c.n, c.fed, c.fedId, c.reps?.clone() ?? null, c.dirty);
   }
 
   /** A class created in an undoable step. */
   private created(c: DistinctClass): void {
-    this.saved.add(c);
-    this.log!.push({ key: c.key, c, was: null });
+    c.savedAt = this.epoch;
+    this.log.push(c, c.key, CREATED, undefined, undefined, null, false);
   }
 
   add(v: Value, w: number): void {
     const k = this.key(v);
     let c = this.classes.get(k);
-    if (c !== undefined && this.log !== null) this.keep(c);
+    if (c !== undefined && this.journaling) this.keep(c);
     if (this.id === null) {
       if (c === undefined) {
         if (w < 0) throw internalError('DISTINCT aggregate: negative count');
         const fresh = { key: k, n: w, fed: v, reps: null, dirty: false };
         this.classes.set(k, fresh);
-        if (this.log !== null) this.created(fresh);
+        if (this.journaling) this.created(fresh);
         this.inner.add(v, 1);
         return;
       }
@@ -487,7 +501,7 @@ class DistinctAcc implements Acc {
     if (c === undefined) {
       c = { key: k, n: 0, fed: undefined, fedId: undefined, reps: new Reps<Value>(), dirty: false };
       this.classes.set(k, c);
-      if (this.log !== null) this.created(c);
+      if (this.journaling) this.created(c);
     }
     c.n += w;
     c.reps!.add(this.id(v), () => v, w);
@@ -530,7 +544,7 @@ class DistinctAcc implements Acc {
    * would throw must throw after loading as it would have before.
    */
   saveState(w: StateWriter): void {
-    if (this.log !== null) throw internalError('DISTINCT aggregate: checkpoint within an undoable step');
+    if (this.journaling) throw internalError('DISTINCT aggregate: checkpoint within an undoable step');
     const at = new Map<DistinctClass, number>();
     w.u32(this.classes.size);
     for (const c of this.classes.values()) {
@@ -578,8 +592,13 @@ class DistinctAcc implements Acc {
 const writeValue = (w: StateWriter, v: Value): void => w.value(v);
 const readValue = (r: StateReader): Value => r.value();
 
+const LOG_WIDTH = 7;
+const CREATED = Symbol('created');
+
 interface DistinctClass {
   key: unknown;
+  /** The undoable step that logged the class (DistinctAcc's epoch). */
+  savedAt?: number;
   /** Number of rows of the class. */
   n: number;
   /** The value fed to the inner accumulator (undefined: none). */
