@@ -267,17 +267,36 @@ function truncTm(u: Unit, tm: Tm, unitText: string, ty: SqlType): Tm {
   return r;
 }
 
+/** Units a timestamp without time zone is truncated to by plain arithmetic: a fixed length. */
+const FIXED_UNIT_USECS: Partial<Record<Unit, number>> = { d: 86_400_000_000, h: 3_600_000_000, min: 60_000_000, s: 1_000_000, ms: 1000, us: 1 };
+
 for (const ts of [T.timestamp, T.timestamptz]) {
+  // the unit is usually a constant: its text is looked up once
+  let lastText: string | null = null;
+  let lastUnit: Unit = 'us';
+  const trunc = (unit: Value, value: Value): Value => {
+    const text = S(unit);
+    if (text !== lastText) {
+      lastUnit = lookupUnit(text, ts);
+      lastText = text;
+    }
+    const t = value as bigint;
+    if (!isFiniteTs(t)) return t;
+    // without a time zone, a day or less is a fixed number of microseconds (in doubles while
+    // exact: years 1685 to 2255)
+    const step = ts.id === 'timestamp' ? FIXED_UNIT_USECS[lastUnit] : undefined;
+    if (step !== undefined) {
+      const x = Number(t);
+      if (Number.isSafeInteger(x)) return BigInt(x - (((x % step) + step) % step));
+    }
+    return checkTimestamp(tmToTs(truncTm(lastUnit, tsToTm(t), text, ts)));
+  };
   fn('date_trunc', {
     name: `${ts.id}_trunc`,
     args: [T.text, ts],
     returns: ts,
-    eval: (v) => {
-      const u = lookupUnit(S(v[0]), ts);
-      const t = v[1] as bigint;
-      if (!isFiniteTs(t)) return t;
-      return checkTimestamp(tmToTs(truncTm(u, tsToTm(t), S(v[0]), ts)));
-    },
+    eval: (v) => trunc(v[0], v[1]),
+    eval2: trunc,
   });
 }
 // --- date_bin (PostgreSQL 15's timestamp_bin, overflow checks included) ---
