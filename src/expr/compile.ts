@@ -9,6 +9,7 @@ import { type Expr, conjuncts } from './expr.js';
 import type { Value } from './value.js';
 import { castFn } from './cast.js';
 import { getFunctionImpl } from './functions/registry.js';
+import { compileI64Comparison } from './i64_compare.js';
 
 export type Evaluator = (b: Batch, i: number) => Value;
 
@@ -36,7 +37,7 @@ export function compileExpr(e: Expr, params: readonly Value[] = []): Evaluator {
       };
     }
     case 'call':
-      return compileCall(e.fn, e.args.map((a) => compileExpr(a, params)));
+      return compileI64Comparison(e, params) ?? compileCall(e.fn, e.args.map((a) => compileExpr(a, params)));
     case 'and': {
       const args = e.args.map((a) => compileExpr(a, params));
       return (b, i) => {

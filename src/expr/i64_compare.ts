@@ -1,0 +1,57 @@
+// A comparison of an int8 or timestamp column with a constant (`price < 10000`,
+// `category = 10`, `date_time >= '2015-07-15'`), row by row without reading the value as a
+// bigint: its two words give an exact double while it is within ±2^53, and only a value beyond
+// that (or an infinite timestamp) is compared as a bigint. Same answers as the generic
+// comparison functions, which compare these values exactly.
+
+import { LITTLE_ENDIAN, storageKind, type Batch, type Column } from '../dataflow/batch.js';
+import { WordView } from '../dataflow/column_words.js';
+import type { Expr } from './expr.js';
+import type { Value } from './value.js';
+
+type Evaluator = (b: Batch, i: number) => Value;
+
+const NAMES = /^(?:int[248][248]?|timestamp_|timestamptz_)(eq|ne|lt|le|gt|ge)$/;
+const FLIP: Record<string, string> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+const TESTS: Record<string, (x: number | bigint, y: number | bigint) => boolean> = {
+  eq: (x, y) => x === y,
+  ne: (x, y) => x !== y,
+  lt: (x, y) => x < y,
+  le: (x, y) => x <= y,
+  gt: (x, y) => x > y,
+  ge: (x, y) => x >= y,
+};
+
+/** The fast form of `e` when it compares an int8/timestamp column with a constant, else null. */
+export function compileI64Comparison(e: Extract<Expr, { kind: 'call' }>, params: readonly Value[]): Evaluator | null {
+  const m = NAMES.exec(e.fn);
+  if (!m || e.args.length !== 2 || !LITTLE_ENDIAN) return null;
+  const wide = (a: Expr) => a.kind === 'column' && storageKind(a.type) === 'i64';
+  const constant = (a: Expr) => a.kind === 'literal' || a.kind === 'param';
+  const [a, b] = e.args;
+  let column: Extract<Expr, { kind: 'column' }>;
+  let other: Expr;
+  let op = m[1];
+  if (wide(a) && constant(b)) [column, other] = [a as typeof column, b];
+  else if (constant(a) && wide(b)) [column, other, op] = [b as typeof column, a, FLIP[m[1]]];
+  else return null;
+  // a parameter not supplied is left to the generic path, which raises 42P02
+  if (other.kind === 'param' && other.index >= params.length) return null;
+  const k = other.kind === 'literal' ? other.value : params[(other as { index: number }).index];
+  if (k === null) return () => null; // strict: NULL whatever the column holds
+  if (typeof k !== 'number' && typeof k !== 'bigint') return null;
+  const kn = Number(k);
+  if (!Number.isSafeInteger(kn)) return null;
+  const kb = BigInt(k);
+  const test = TESTS[op];
+  const index = column.index;
+  const words = new WordView();
+  return (bb, i) => {
+    const c: Column = bb.columns[index];
+    if (c.nulls !== null && c.nulls[i] === 1) return null;
+    const w = words.get(c.data as BigInt64Array);
+    const hi = w[2 * i + 1];
+    if (hi < 2097152 && hi >= -2097152) return test(hi * 4294967296 + (w[2 * i] >>> 0), kn);
+    return test((c.data as BigInt64Array)[i], kb);
+  };
+}
