@@ -22,6 +22,7 @@ import { fieldInfo } from './result.js';
 import { coerceBoolean, resolveUnknown, tryCoerce, type ParamTypes } from '../sql/coerce.js';
 import { nodeTag } from '../sql/parser.js';
 import { Scope } from '../sql/scope.js';
+import { plainLiteral } from '../sql/plain_literal.js';
 import { formatType } from '../sql/types.js';
 import type { Engine } from './engine.js';
 import type { Transaction } from './transaction.js';
@@ -192,7 +193,7 @@ export function* insertWork(cx: DmlContext, n: any): Work<StatementResult> {
       if (items.length > width) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
       if (items.length < width) throw new SqlError(SQLSTATE.SYNTAX_ERROR, 'INSERT has more target columns than expressions');
       return items.map((it, k) =>
-        nodeTag(it) === 'SetToDefault' ? null : assign(bindExprIn(it, scope, env(cx), 'VALUES'), t, cols[k], cx.params),
+        nodeTag(it) === 'SetToDefault' ? null : plainLiteral(it, t.columns[cols[k]].type) ?? assign(bindExprIn(it, scope, env(cx), 'VALUES'), t, cols[k], cx.params),
       );
     });
     const vals = cx.values();
@@ -214,6 +215,11 @@ export function* insertWork(cx: DmlContext, n: any): Work<StatementResult> {
     }
   }
   const conflict = n.onConflictClause ? onConflict(cx, t, n.onConflictClause) : null;
+  if (!conflict && !n.returningList?.length && t.store.uniques.length === 0) {
+    // nothing asks for the rows one by one (no key to check in row order): one batch, as db.insert makes
+    yield* insertAsBatch(cx, t, cols, defaults, sourceRows);
+    return { command: `INSERT 0 ${sourceRows.length}`, rowCount: sourceRows.length };
+  }
   const inserted: Row[] = [];
   const tick = ticker();
   for (const src of sourceRows) {
@@ -232,6 +238,27 @@ export function* insertWork(cx: DmlContext, n: any): Work<StatementResult> {
     inserted.push(row);
   }
   return yield* withReturning(cx, t, n, inserted, { command: `INSERT 0 ${inserted.length}`, rowCount: inserted.length });
+}
+
+/** The statement's rows (`src[k]` for column cols[k], defaults elsewhere) as one batch of the transaction. */
+function* insertAsBatch(cx: DmlContext, t: TableEntry, cols: number[], defaults: Value[], sourceRows: Row[]): Work<void> {
+  const b = new BatchBuilder(t.store.types, sourceRows.length);
+  b.reserve(sourceRows.length);
+  const given = t.columns.map((_, c) => cols.indexOf(c));
+  const notNull = t.columns.map((c) => c.notNull === true);
+  const tick = ticker();
+  for (let i = 0; i < sourceRows.length; i++) {
+    if (tick()) yield;
+    const src = sourceRows[i];
+    for (let c = 0; c < given.length; c++) {
+      const v = given[c] >= 0 ? src[given[c]] : defaults[c];
+      // the first row breaking a NOT NULL raises, as the row-by-row insert would
+      if (v === null && notNull[c]) checkNotNull(t, given.map((k, j) => (k >= 0 ? src[k] : defaults[j])));
+      b.setAt(c, i, v);
+    }
+  }
+  b.advance(sourceRows.length, 1);
+  cx.txn.insertBatch(t, b.finish());
 }
 
 /**

@@ -51,10 +51,10 @@ function scanRows(s: string, at: number): { lists: unknown[]; end: number } | nu
     const items: unknown[] = [];
     for (;;) {
       skip();
-      const item = scanItem(s, i);
-      if (!item) return null;
-      items.push(item.node);
-      i = item.end;
+      const node = scanItem(s, i);
+      if (node === null) return null;
+      items.push(node);
+      i = scanEnd;
       skip();
       if (s[i] === ',') {
         i++;
@@ -78,8 +78,11 @@ function scanRows(s: string, at: number): { lists: unknown[]; end: number } | nu
   return i === s.length ? { lists, end } : null;
 }
 
-/** One literal at `at`, followed by a delimiter. */
-function scanItem(s: string, at: number): { node: unknown; end: number } | null {
+/** Where the item scanItem returned ends (a variable, not an object per item). */
+let scanEnd = 0;
+
+/** One literal at `at`, followed by a delimiter (its end in scanEnd). */
+function scanItem(s: string, at: number): unknown {
   let i = at;
   const c = s[i];
   let node: unknown;
@@ -100,6 +103,18 @@ function scanItem(s: string, at: number): { node: unknown; end: number } | null 
     node = { A_Const: { sval: { sval: text }, location: at } };
   } else if (c === '-' || c === '.' || (c >= '0' && c <= '9')) {
     const negative = c === '-';
+    // the common case, a short integer, digit by digit
+    let j = negative ? i + 1 : i;
+    let v = 0;
+    while (j < s.length && j - i < 10 && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) v = v * 10 + (s.charCodeAt(j++) - 48);
+    const next = s.charCodeAt(j);
+    const plain = j > (negative ? i + 1 : i) && !(next >= 48 && next <= 57) && next !== 46 && next !== 101 && next !== 69 && !/[A-Za-z_$]/.test(s[j] ?? '');
+    if (plain && v <= MAX_INT4) {
+      i = j;
+      const n = negative ? -v : v;
+      node = { A_Const: { ival: n === 0 ? {} : { ival: n }, location: at } };
+      return delimited(s, i) ? node : null;
+    }
     NUMBER.lastIndex = negative ? i + 1 : i;
     const m = NUMBER.exec(s);
     if (!m) return null;
@@ -123,8 +138,13 @@ function scanItem(s: string, at: number): { node: unknown; end: number } | null 
     else return null;
     if (/[A-Za-z0-9_$]/.test(s[i] ?? '')) return null;
   }
-  // a literal must end its item: no cast, operator or string continuation after it
+  return delimited(s, i) ? node : null;
+}
+
+/** A literal must end its item: no cast, operator or string continuation after it. Sets scanEnd. */
+function delimited(s: string, i: number): boolean {
+  scanEnd = i;
   let j = i;
   while (s[j] === ' ' || s[j] === '\n' || s[j] === '\t' || s[j] === '\r') j++;
-  return s[j] === ',' || s[j] === ')' ? { node, end: i } : null;
+  return s[j] === ',' || s[j] === ')';
 }
