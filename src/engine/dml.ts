@@ -113,37 +113,53 @@ export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, col
   });
   const defaults = t.columns.map((c) => (c.default ? evalConstant(c.default) : null));
   let count = 0;
+  const given = t.columns.map((_, c) => cols.indexOf(c));
+  const missing = given.flatMap((k, c) => (k < 0 ? [c] : []));
+  const types = t.columns.map((c) => c.type);
+  const notNull = t.columns.map((c) => c.notNull === true);
   const add = (records: readonly CopyRecord[]) => {
-    // the records' rows go in as one batch, which a table without keys keeps whole (Transaction.insertBatch)
+    // the records' rows go in as one batch, which a table without keys keeps whole
+    // (Transaction.insertBatch), written column by column as they are read
     const batch = new BatchBuilder(t.store.types, records.length);
-    for (const r of records) {
-      const where = `COPY ${t.name}, line ${r.line}`;
-      if (r.fields.length > cols.length) throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, 'extra data after last expected column', { where });
+    batch.reserve(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const where = () => `COPY ${t.name}, line ${r.line}`;
+      if (r.fields.length > cols.length) throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, 'extra data after last expected column', { where: where() });
       if (r.fields.length < cols.length) {
-        throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, `missing data for column "${t.columns[cols[r.fields.length]].name}"`, { where });
+        throw new SqlError(SQLSTATE.BAD_COPY_FILE_FORMAT, `missing data for column "${t.columns[cols[r.fields.length]].name}"`, { where: where() });
       }
-      const row: Row = defaults.slice();
+      let nullInNotNull = false;
+      // the fields in the line's order (which field's error comes first), then the defaults
       for (let k = 0; k < cols.length; k++) {
+        const c = cols[k];
         const text = r.fields[k];
-        if (text === null) {
-          row[cols[k]] = null;
-          continue;
+        let v: Value = null;
+        if (text !== null) {
+          try {
+            v = parseValue(text, types[c]);
+          } catch (e) {
+            if (e instanceof SqlError) e.where ??= `${where()}, column ${t.columns[c].name}: "${text}"`;
+            throw e;
+          }
         }
+        if (v === null && notNull[c]) nullInNotNull = true;
+        batch.setAt(c, i, v);
+      }
+      for (const c of missing) {
+        if (defaults[c] === null && notNull[c]) nullInNotNull = true;
+        batch.setAt(c, i, defaults[c]);
+      }
+      if (nullInNotNull) {
         try {
-          row[cols[k]] = parseValue(text, t.columns[cols[k]].type);
+          checkNotNull(t, given.map((k, c) => (k < 0 ? defaults[c] : r.fields[k] === null ? null : parseValue(r.fields[k]!, types[c]))));
         } catch (e) {
-          if (e instanceof SqlError) e.where ??= `${where}, column ${t.columns[cols[k]].name}: "${text}"`;
+          if (e instanceof SqlError) e.where ??= where();
           throw e;
         }
       }
-      try {
-        checkNotNull(t, row);
-      } catch (e) {
-        if (e instanceof SqlError) e.where ??= where;
-        throw e;
-      }
-      batch.push(row, 1);
     }
+    batch.advance(records.length, 1);
     cx.txn.insertBatch(t, batch.finish());
     count += records.length;
   };

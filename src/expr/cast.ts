@@ -168,8 +168,6 @@ export function parseBool(text: string): boolean {
 
 /** The input function of type t (typmod applied as on assignment). */
 export function parseValue(text: string, t: SqlType): Value {
-  const et = elementType(t);
-  if (et) return parseArray(text, et, t.id.endsWith('vector'), parseValue);
   switch (t.id) {
     case 'bool':
       return parseBool(text);
@@ -225,8 +223,12 @@ export function parseValue(text: string, t: SqlType): Value {
     case 'char':
       // "char" keeps the first byte; we keep the first character
       return text.length === 0 ? '' : String.fromCodePoint(text.codePointAt(0)!);
-    default:
+    default: {
+      // arrays (and int2vector, oidvector) last: no scalar case above is one
+      const et = elementType(t);
+      if (et) return parseArray(text, et, t.id.endsWith('vector'), parseValue);
       throw new SqlError(SQLSTATE.FEATURE_NOT_SUPPORTED, `input of type ${TYPE_INFO[t.id].name} is not supported`);
+    }
   }
 }
 
