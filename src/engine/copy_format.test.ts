@@ -54,4 +54,10 @@ describe('CopyParser', () => {
     expect(p.push('1,a\n2,"open\nstill open\n').map((r) => r.line)).toEqual([1]);
     expect(() => p.end()).toThrow(expect.objectContaining({ code: '22P04', where: 'COPY, line 2' }));
   });
+
+  it('text: fields of lines without a backslash, with the default NULL marker and another one', () => {
+    expect(parseCopy('1\tx\t\n2\t\\N\ty\n', opts({})).map((r) => r.fields)).toEqual([['1', 'x', ''], ['2', null, 'y']]);
+    expect(parseCopy('1\tNA\tx\nNA\t\tNA\n', opts({ null: 'NA' })).map((r) => r.fields)).toEqual([['1', null, 'x'], [null, '', null]]);
+    expect(parseCopy('a|b||\n', opts({ delimiter: '|' })).map((r) => r.fields)).toEqual([['a', 'b', '', '']]);
+  });
 });

@@ -183,6 +183,9 @@ function parseText(text: string, o: CopyOptions, firstLine: number): { records: 
 }
 
 function splitTextLine(line: string, o: CopyOptions): (string | null)[] {
+  // no backslash: no escape and no \N, so the fields are the line split at the delimiter
+  // (unless the NULL marker is another text, which a field may be)
+  if (line.indexOf('\\') < 0 && o.null.indexOf('\\') >= 0) return line.split(o.delimiter);
   const fields: (string | null)[] = [];
   let start = 0;
   for (let i = 0; i <= line.length; i++) {
