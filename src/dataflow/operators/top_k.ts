@@ -59,10 +59,14 @@ interface Partition {
   before: Entry[] | null;
 }
 
-/** Identity keys of one row type (numbers, strings, bigints, booleans or null): a total order. */
+/**
+ * Identity keys of one row type: a total order. One column's keys may mix kinds (a float's -0
+ * is the string '-0'), so kinds are ordered first; NULL before all.
+ */
 function compareIds(x: unknown, y: unknown): number {
   if (Object.is(x, y)) return 0;
   if (x === null || y === null) return x === null ? -1 : 1;
+  if (typeof x !== typeof y) return typeof x < typeof y ? -1 : 1;
   if (typeof x === 'number' && typeof y === 'number') {
     if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
     if (x !== y) return x < y ? -1 : 1;
