@@ -47,7 +47,9 @@ function constantValue(c: any, t: SqlType): Value | undefined {
     }
     if (c.fval !== undefined) {
       const text: string = c.fval.fval;
-      if (t.id === 'numeric' || t.id === 'float8') return parseValue(text, t);
+      if (t.id === 'numeric') return parseValue(text, t);
+      // the constant is a numeric, which has no -0: -0.0 becomes 0
+      if (t.id === 'float8') return (parseValue(text, t) as number) + 0;
       if (t.id === 'int8' && INT8.test(text)) {
         const b = BigInt(text);
         return b >= -(2n ** 63n) && b < 2n ** 63n ? b : undefined;
