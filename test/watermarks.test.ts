@@ -53,6 +53,9 @@ const CLOSING: [string, string, (wm: string) => string][] = [
     (wm) => `SELECT date_bin(interval '7 minutes', ts, timestamp '2001-02-03 04:05:06') AS w, v % 2, count(*) FROM acc WHERE ts IS NOT NULL GROUP BY 1, 2 HAVING date_bin(interval '7 minutes', ts, timestamp '2001-02-03 04:05:06') + interval '7 minutes' <= ${wm}`],
   ['closed_trunc', "SELECT max(v) AS m, date_trunc('hour', ts) AS h FROM ev GROUP BY 2",
     (wm) => `SELECT max(v), date_trunc('hour', ts) FROM acc WHERE ts IS NOT NULL GROUP BY 2 HAVING date_trunc('hour', ts) + interval '1 hour' <= ${wm}`],
+  // a top-k per window: final once the window closes (the window is its partition key)
+  ['closed_top', "SELECT window_start, id, v FROM (SELECT window_start, id, v, row_number() OVER (PARTITION BY window_start ORDER BY v DESC, id) AS rn FROM tumble(ev, ts, interval '15' minute)) t WHERE rn <= 2",
+    (wm) => `SELECT ws, id, v FROM (SELECT date_bin(interval '15 minutes', ts, ${EPOCH}) AS ws, id, v, row_number() OVER (PARTITION BY date_bin(interval '15 minutes', ts, ${EPOCH}) ORDER BY v DESC, id) AS rn FROM acc WHERE ts IS NOT NULL) t WHERE rn <= 2 AND ws + interval '15 minutes' <= ${wm}`],
 ];
 
 interface Ev {
@@ -317,6 +320,8 @@ describe('watermarks', () => {
     const eowc = (q: string) => err(`CREATE MATERIALIZED VIEW v WITH (emit = 'on_window_close') AS ${q}`);
     expect(await eowc('SELECT count(*) FROM s')).toMatch(/^0A000 emit = 'on_window_close' on a view without a window of the watermark's column among its columns/);
     expect(await eowc("SELECT window_start + interval '1 s', count(*) FROM tumble(s, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
+    // a top-k across windows can push a closed window's row out later
+    expect(await eowc("SELECT window_start, k FROM (SELECT window_start, k, row_number() OVER (ORDER BY k) AS rn FROM tumble(s, ts, interval '1 hour')) t WHERE rn <= 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
     // windows of another column than the watermark's, or of months, would not close with it
     await db.query("CREATE TABLE s2 (k int, ts timestamp, other timestamp) WITH (append_only = true, watermark = 'ts')");
     expect(await eowc("SELECT window_start, count(*) FROM tumble(s2, other, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);

@@ -122,6 +122,11 @@ function trace(p: Plan, c: number): Lineage | null {
     case 'filter':
     case 'distinct':
       return trace(p.input, c);
+    case 'window':
+      // a top-k's rows are final once their window closes only when the window is a partition
+      // key of every window function (rows of other windows never push them out)
+      if (c >= p.input.schema.length || !p.calls.every((w) => w.partitionBy.some((e) => e.kind === 'column' && e.index === c))) return null;
+      return trace(p.input, c);
     case 'aggregate': {
       const e = c < p.groupBy.length ? p.groupBy[c] : undefined;
       if (e?.kind === 'column') return trace(p.input, e.index);
