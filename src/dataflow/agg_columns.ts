@@ -9,6 +9,7 @@ import { Decimal } from '../expr/numeric.js';
 import { getValue, LITTLE_ENDIAN, type Batch, type BatchBuilder, type Column } from './batch.js';
 import { identityKeyFn, type KeyFn } from '../expr/compare.js';
 import { NumberLog, RefLog } from './undo_log.js';
+import { exactDouble } from './column_words.js';
 import type { StateReader, StateWriter } from './state_io.js';
 import { internalError } from '../errors.js';
 import { accFactory, intSumMode, intSumValue, retractionsFirst, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
@@ -160,7 +161,6 @@ class CountColumn implements AggColumn {
   }
 }
 
-const TWO32 = 4294967296;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -299,8 +299,8 @@ class IntSumColumn implements AggColumn {
       if (nulls !== null && nulls[i] === 1) continue;
       const g = gids[i];
       cnt[g] += w[i];
-      const hi = halves[2 * i + 1];
-      if (hi >= -2097152 && hi < 2097152) this.addNumber(sum, g, hi * TWO32 + (halves[2 * i] >>> 0), w[i]);
+      const x = exactDouble(halves, i);
+      if (x === x) this.addNumber(sum, g, x, w[i]);
       else this.addBig(g, d64[i] * BigInt(w[i]));
     }
   }

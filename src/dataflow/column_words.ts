@@ -27,3 +27,12 @@ export function bigintWords(v: bigint): Int32Array {
   one[0] = v;
   return oneWords;
 }
+
+/**
+ * The value of row i of a 64-bit column's words as an exact double, or NaN when it is beyond
+ * ±2^53 (where a double would round): integer work without a bigint per value.
+ */
+export function exactDouble(words: Int32Array, i: number): number {
+  const hi = words[2 * i + 1];
+  return hi >= -2097152 && hi < 2097152 ? hi * 4294967296 + (words[2 * i] >>> 0) : NaN;
+}

@@ -5,7 +5,7 @@
 // comparison functions, which compare these values exactly.
 
 import { LITTLE_ENDIAN, storageKind, type Batch, type Column } from '../dataflow/batch.js';
-import { WordView } from '../dataflow/column_words.js';
+import { WordView, exactDouble } from '../dataflow/column_words.js';
 import type { Expr } from './expr.js';
 import type { Value } from './value.js';
 
@@ -50,8 +50,7 @@ export function compileI64Comparison(e: Extract<Expr, { kind: 'call' }>, params:
     const c: Column = bb.columns[index];
     if (c.nulls !== null && c.nulls[i] === 1) return null;
     const w = words.get(c.data as BigInt64Array);
-    const hi = w[2 * i + 1];
-    if (hi < 2097152 && hi >= -2097152) return test(hi * 4294967296 + (w[2 * i] >>> 0), kn);
-    return test((c.data as BigInt64Array)[i], kb);
+    const x = exactDouble(w, i);
+    return x === x ? test(x, kn) : test((c.data as BigInt64Array)[i], kb);
   };
 }

@@ -7,7 +7,7 @@
 // batch and the caller evaluates it row by row, which raises exactly PostgreSQL's errors.
 
 import { LITTLE_ENDIAN, type Batch, type Column } from '../dataflow/batch.js';
-import { WordView } from '../dataflow/column_words.js';
+import { WordView, exactDouble } from '../dataflow/column_words.js';
 import type { Expr } from './expr.js';
 import type { Value } from './value.js';
 
@@ -15,7 +15,6 @@ import type { Value } from './value.js';
 export type IntKernel = (b: Batch, n: number) => Float64Array | null;
 
 const SAFE = Number.MAX_SAFE_INTEGER;
-const TWO32 = 4294967296;
 const RANGE: Record<string, number> = { int2: 32767, int4: 2147483647, int8: SAFE };
 const ARITH = /^int([248])([248])?(pl|mi|mul|div|mod)$/;
 
@@ -80,10 +79,9 @@ function columnKernel(index: number, wide: boolean): IntKernel {
         out[i] = NaN;
         continue;
       }
-      const hi = w[2 * i + 1];
-      // beyond ±2^53 a double is not exact
-      if (hi >= 2097152 || hi < -2097152) return null;
-      out[i] = hi * TWO32 + (w[2 * i] >>> 0);
+      const x = exactDouble(w, i);
+      if (x !== x) return null; // beyond ±2^53 a double is not exact
+      out[i] = x;
     }
     return out;
   };
