@@ -271,13 +271,13 @@ export async function pglite(w: WorkloadName): Promise<System> {
     });
   }
   const pg = await sharedPglite;
-  const insert = (t: string, rows: Row[]) =>
-    pg.query(`INSERT INTO ${t} SELECT * FROM unnest($1::int[], $2::int[], $3::int[])`, [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])]);
+  const insert = (q: Pick<PGlite, 'query'>, t: string, rows: Row[]) =>
+    q.query(`INSERT INTO ${t} SELECT * FROM unnest($1::int[], $2::int[], $3::int[])`, [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])]);
   const applyOnly = async (batch: Change[]) => {
     await pg.transaction(async (tx) => {
       for (const [t, { removed, added }] of split(batch)) {
         if (removed.length > 0) await tx.query(`DELETE FROM ${t} WHERE id = ANY($1::int[])`, [removed.map((r) => r[0])]);
-        if (added.length > 0) await tx.query(`INSERT INTO ${t} SELECT * FROM unnest($1::int[], $2::int[], $3::int[])`, [added.map((r) => r[0]), added.map((r) => r[1]), added.map((r) => r[2])]);
+        if (added.length > 0) await insert(tx, t, added);
       }
     });
   };
@@ -287,7 +287,7 @@ export async function pglite(w: WorkloadName): Promise<System> {
     async load(base) {
       for (const t of TABLES[w]) {
         await pg.exec(`CREATE TABLE ${t} (id int PRIMARY KEY, k int NOT NULL, ${VALUE_COLUMN[t]} int NOT NULL)`);
-        for (let i = 0; i < base[t].length; i += 100_000) await insert(t, base[t].slice(i, i + 100_000));
+        for (let i = 0; i < base[t].length; i += 100_000) await insert(pg, t, base[t].slice(i, i + 100_000));
       }
       await pg.exec(`ANALYZE; CREATE MATERIALIZED VIEW mv AS ${QUERY[w]}`);
     },

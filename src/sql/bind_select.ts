@@ -436,7 +436,7 @@ function distinctOnPlan(input: Plan, onCols: number[], keys: SortKey[], nodes: a
   let skipped = false;
   const matched = new Set<number>();
   const mismatch = (k: number) => {
-    const location = nodes[onCols.indexOf(k)]?.location ?? firstLocation(nodes[onCols.indexOf(k)]);
+    const location = firstLocation(nodes[onCols.indexOf(k)]);
     return new SqlError(SQLSTATE.INVALID_COLUMN_REFERENCE, 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions', {
       position: location !== undefined ? location + 1 : undefined,
     });
