@@ -12,6 +12,7 @@ import { NumberLog, RefLog } from './undo_log.js';
 import { exactDouble } from './column_words.js';
 import type { StateReader, StateWriter } from './state_io.js';
 import { internalError } from '../errors.js';
+import { DistinctCountColumn } from './distinct_count.js';
 import { accFactory, intSumMode, intSumValue, retractionsFirst, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
 
 export interface AggColumn {
@@ -62,6 +63,7 @@ function scatter(r: StateReader, a: Float64Array, gids: Int32Array): void {
 }
 
 export function aggColumn(spec: AggSpec): AggColumn {
+  if (spec.distinct && spec.fn === 'count') return new DistinctCountColumn(spec);
   if (!spec.distinct) {
     if (spec.fn === 'count_star') return new CountColumn(-1);
     if (spec.fn === 'count') return new CountColumn(spec.arg);
@@ -73,7 +75,8 @@ export function aggColumn(spec: AggSpec): AggColumn {
   return new GenericColumn(spec);
 }
 
-function grown(a: Float64Array<ArrayBuffer>, cap: number): Float64Array<ArrayBuffer> {
+/** a, or a copy at least cap long (doubling). */
+export function grown(a: Float64Array<ArrayBuffer>, cap: number): Float64Array<ArrayBuffer> {
   if (a.length >= cap) return a;
   let n = Math.max(a.length * 2, 64);
   while (n < cap) n *= 2;
@@ -371,8 +374,8 @@ class IntSumColumn implements AggColumn {
   }
 }
 
-/** Any other aggregate: one accumulator object per group. */
-class GenericColumn implements AggColumn {
+/** Any other aggregate: one accumulator object per group (tests check the others against it). */
+export class GenericColumn implements AggColumn {
   private readonly accs: Acc[] = [];
   private readonly shown: Value[] = [];
   private readonly make: () => Acc;

@@ -83,6 +83,7 @@ const AGGS: AggSpec[] = [
   agg('sum', B, T.numeric, true),
   agg('sum', I, T.int8, true),
   agg('count', S, T.int8, true),
+  agg('count', B, T.int8, true),
   agg('min', IV, T.interval, true),
   agg('sum', IV, T.interval, true),
   agg('max', C, T.bpchar, true),
