@@ -1,6 +1,6 @@
-// Comparisons of int8 and timestamp columns with constants, by words, against the generic
-// comparison functions: values at the edges of exact doubles and of int64, NULLs, both
-// operand orders.
+// Comparisons of int8 and timestamp columns with constants and with each other, by words,
+// against the generic comparison functions: values at the edges of exact doubles and of int64,
+// NULLs, both operand orders.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { T } from '../sql/types.js';
@@ -49,6 +49,22 @@ describe('int8 and timestamp comparisons with a constant', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('compare two columns as the comparison functions do (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(VALUES, VALUES), { minLength: 1, maxLength: 8 }), fc.constantFrom(...OPS), fc.constantFrom('int8', 'timestamp'), (rows, op, kind) => {
+        const type = kind === 'int8' ? T.int8 : T.timestamp;
+        const fn = kind === 'int8' ? `int8${op}` : `timestamp_${op}`;
+        const e: Expr = { kind: 'call', fn, args: [{ kind: 'column', index: 0, type }, { kind: 'column', index: 1, type }], type: T.bool };
+        expect(compileI64Comparison(e, [])).not.toBeNull();
+        const b = batchFromRows([type, type], rows);
+        const run = compileExpr(e, []);
+        const impl = getFunctionImpl(fn);
+        rows.forEach(([x, y], i) => expect(run(b, i)).toBe(x === null || y === null ? null : impl.eval([x, y])));
+      }),
+      { numRuns: 1000 },
     );
   });
 });
