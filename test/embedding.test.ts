@@ -66,6 +66,19 @@ describe('db.insert fast paths', () => {
     expect(s.rows[0].count).toBe(BigInt(vals.length));
     await db.close();
   });
+
+  it('a bigint beyond int8 is 22003, as PostgreSQL says, through db.insert and as a parameter, never wrapped', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (v bigint)');
+    const edges = [-(2n ** 63n), 2n ** 63n - 1n];
+    db.insert('t', edges.map((v) => [v]));
+    for (const v of [2n ** 63n, -(2n ** 63n) - 1n, 2n ** 64n]) {
+      expect(() => db.insert('t', [[v]])).toThrow(expect.objectContaining({ code: '22003', message: `value "${v}" is out of range for type bigint` }));
+      await expect(db.query('INSERT INTO t VALUES ($1)', [v])).rejects.toMatchObject({ code: '22003' });
+    }
+    expect((await db.query('SELECT v FROM t ORDER BY v')).rows.map((r) => r.v)).toEqual(edges);
+    await db.close();
+  });
 });
 
 describe('db.insert row shapes', () => {

@@ -98,7 +98,8 @@ export function paramValue(v: unknown, t: SqlType): Value {
       if (t.id === 'numeric') return Decimal.fromFloat(v);
       return parseValue(String(v), t);
     case 'bigint':
-      if (t.id === 'int8') return v;
+      // beyond int8 its input function raises 22003 (a typed slot would wrap it silently)
+      if (t.id === 'int8' && v >= -9223372036854775808n && v <= 9223372036854775807n) return v;
       return parseValue(v.toString(), t);
     case 'object':
       if (v instanceof Date) {
