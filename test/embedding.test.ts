@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { tableFromArrays } from 'apache-arrow';
+import fc from 'fast-check';
 import { Database } from '../src/index.js';
 
 describe('embedding API', () => {
@@ -65,6 +66,56 @@ describe('db.insert fast paths', () => {
     expect(s.rows[0].sum).toBe(String(total));
     expect(s.rows[0].count).toBe(BigInt(vals.length));
     await db.close();
+  });
+
+  it('stores what the same values as query parameters store, and fails where they fail (property)', async () => {
+    // the column-by-column fast paths (strings into text, numbers and bigints into int4/int8,
+    // Dates into timestamps) against one parameterized INSERT per row
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string({ maxLength: 3 }),
+      fc.constantFrom('12', ' 7', '2024-05-01 10:00', 'x'),
+      fc.integer(),
+      fc.constantFrom(0, -0, 1.5, 2 ** 31, -(2 ** 31), 2 ** 53 - 1, 2 ** 53, NaN),
+      fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
+      fc.constantFrom(true, false),
+      fc.date({ min: new Date('1600-01-01'), max: new Date('2300-01-01') }),
+    );
+    const COLS = 'a text, b int4, c int8, d timestamp, e timestamptz, f text NOT NULL';
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(value, value, value, value, value, value), { minLength: 1, maxLength: 6 }), async (rows) => {
+        const bulk = await Database.open();
+        const each = await Database.open();
+        try {
+          await bulk.query(`CREATE TABLE t (${COLS})`);
+          await each.query(`CREATE TABLE t (${COLS})`);
+          let bulkError: unknown = null;
+          try {
+            bulk.insert('t', rows);
+          } catch (e) {
+            bulkError = e;
+          }
+          let eachError: unknown = null;
+          await each.query('BEGIN');
+          for (const r of rows) {
+            try {
+              await each.query('INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6)', r);
+            } catch (e) {
+              eachError = e;
+              break;
+            }
+          }
+          await each.query(eachError ? 'ROLLBACK' : 'COMMIT');
+          expect((bulkError as { code?: string })?.code).toBe((eachError as { code?: string })?.code);
+          const read = (db: Database) => db.query('SELECT * FROM t', [], { format: 'text' }).then((r) => r.rows);
+          expect(await read(bulk)).toEqual(await read(each));
+        } finally {
+          await bulk.close();
+          await each.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('a bigint beyond int8 is 22003, as PostgreSQL says, through db.insert and as a parameter, never wrapped', async () => {

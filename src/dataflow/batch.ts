@@ -192,6 +192,11 @@ export class BatchBuilder {
     return this.kinds[c] === 'i32' ? (this.data[c] as Int32Array) : null;
   }
 
+  /** Column c's values array when it is stored as JS values ('any'), for writing non-NULL values directly; else null. */
+  anyColumn(c: number): Value[] | null {
+    return this.kinds[c] === 'any' ? (this.data[c] as Value[]) : null;
+  }
+
   /** Rows [length, length + n), written with setAt, are complete; each gets weight w. */
   advance(n: number, w: number): void {
     this.weights.fill(w, this.length, this.length + n);

@@ -15,12 +15,11 @@ import { Session } from './session.js';
 import { fieldInfo, shapeRows, type FieldInfo, type QueryOptions, type QueryResult } from './result.js';
 import type { StatementResult } from './statement.js';
 import type { Row } from '../expr/value.js';
-import { paramValue } from './result.js';
-import { BatchBuilder, batchFromRows, LITTLE_ENDIAN, reusableBuilder, rowAt } from '../dataflow/batch.js';
+import { BatchBuilder, batchFromRows, reusableBuilder, rowAt } from '../dataflow/batch.js';
 import { batchToArrow } from '../dataflow/arrow.js';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { checkNotNull } from './dml.js';
-import { columnDefaults, convertRow, rowsAsArrays, USE_DEFAULT, type InsertRow } from './insert_rows.js';
+import { columnDefaults, convertRow, fillColumns, rowsAsArrays, USE_DEFAULT, type InsertRow } from './insert_rows.js';
 import type { ListeningServer, ServerOptions } from '../server/server.js';
 import { parseMemorySize } from '../dataflow/memory.js';
 import { Durability } from '../storage/durability.js';
@@ -239,39 +238,8 @@ export class Database {
     const cols = t.columns;
     const b = alone ? reusableBuilder(this.insertBuffers.get(t) ?? null, t.store.types, raw.length) : new BatchBuilder(t.store.types, raw.length);
     if (alone) this.insertBuffers.set(t, b);
-    // column by column, with the common cases (numbers into int4 / int8) written directly
     const n = raw.length;
-    b.reserve(n);
-    let firstNullViolation = n; // reported for the first such row, as a row-by-row INSERT would
-    for (let c = 0; c < cols.length; c++) {
-      const type = cols[c].type;
-      const int4 = type.id === 'int4';
-      const int8 = type.id === 'int8' && LITTLE_ENDIAN;
-      const ts = (type.id === 'timestamp' || type.id === 'timestamptz') && LITTLE_ENDIAN;
-      for (let i = 0; i < n; i++) {
-        const x = raw[i][c];
-        if (typeof x === 'number') {
-          if (int4 && (x | 0) === x) {
-            b.setAt(c, i, x);
-            continue;
-          }
-          if (int8 && Number.isSafeInteger(x)) {
-            b.setInt64At(c, i, x);
-            continue;
-          }
-        } else if (ts && x instanceof Date) {
-          // microseconds as a safe integer (years 1685 to 2255): no bigint on the way
-          const us = x.getTime() * 1000;
-          if (Number.isSafeInteger(us)) {
-            b.setInt64At(c, i, us);
-            continue;
-          }
-        }
-        const v = x === USE_DEFAULT ? defaults[c] : paramValue(x, type);
-        if (v === null && cols[c].notNull && i < firstNullViolation) firstNullViolation = i;
-        b.setAt(c, i, v);
-      }
-    }
+    const firstNullViolation = fillColumns(b, t, raw, defaults);
     b.advance(n, 1);
     if (!alone) {
       // as an INSERT of the default session: in its block, refused if read-only or aborted

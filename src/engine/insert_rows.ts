@@ -7,6 +7,8 @@ import { SqlError, SQLSTATE } from '../errors.js';
 import { evalConstant } from '../expr/compile.js';
 import type { Row, Value } from '../expr/value.js';
 import { paramValue } from './result.js';
+import { checkNotNull } from './dml.js';
+import { LITTLE_ENDIAN, type BatchBuilder } from '../dataflow/batch.js';
 
 /** Stands for "this column's DEFAULT" in a row array (a column an object row left out). */
 export const USE_DEFAULT: unique symbol = Symbol('DEFAULT');
@@ -69,4 +71,72 @@ export function columnDefaults(t: TableEntry): Value[] {
 /** One raw row converted to the columns' types (as query parameters are). */
 export function convertRow(t: TableEntry, raw: readonly unknown[], defaults: readonly Value[]): Row {
   return t.columns.map((c, k) => (raw[k] === USE_DEFAULT ? defaults[k] : paramValue(raw[k], c.type)));
+}
+
+const INT8_MIN = -9223372036854775808n;
+const INT8_MAX = 9223372036854775807n;
+
+/**
+ * Write the raw rows into b's rows 0..n (reserved), column by column: the common cases (a
+ * string into text, a number into int4/int8, a bigint into int8, a Date into a timestamp) go
+ * straight into the column, the rest convert as query parameters do. Returns the first row
+ * whose NOT NULL column got a NULL (n when none), reported as a row-by-row INSERT would.
+ * A value that does not convert raises the error a row-by-row INSERT would raise first.
+ */
+export function fillColumns(b: BatchBuilder, t: TableEntry, raw: readonly (readonly unknown[])[], defaults: readonly Value[]): number {
+  try {
+    return fillColumnsInOrder(b, t, raw, defaults);
+  } catch (e) {
+    // column by column met some error; row by row, the first is in the earliest row
+    for (const r of raw) checkNotNull(t, convertRow(t, r, defaults));
+    throw e;
+  }
+}
+
+function fillColumnsInOrder(b: BatchBuilder, t: TableEntry, raw: readonly (readonly unknown[])[], defaults: readonly Value[]): number {
+  const cols = t.columns;
+  const n = raw.length;
+  let firstNullViolation = n;
+  for (let c = 0; c < cols.length; c++) {
+    const type = cols[c].type;
+    const notNull = cols[c].notNull;
+    const slow = (i: number, x: unknown): void => {
+      const v = x === USE_DEFAULT ? defaults[c] : paramValue(x, type);
+      if (v === null && notNull && i < firstNullViolation) firstNullViolation = i;
+      b.setAt(c, i, v);
+    };
+    const id = type.id;
+    const text = b.anyColumn(c);
+    if (id === 'text' && text !== null) {
+      for (let i = 0; i < n; i++) {
+        const x = raw[i][c];
+        if (typeof x === 'string') text[i] = x;
+        else slow(i, x);
+      }
+    } else if (id === 'int4') {
+      for (let i = 0; i < n; i++) {
+        const x = raw[i][c];
+        if (typeof x === 'number' && (x | 0) === x) b.setAt(c, i, x);
+        else slow(i, x);
+      }
+    } else if (id === 'int8' && LITTLE_ENDIAN) {
+      for (let i = 0; i < n; i++) {
+        const x = raw[i][c];
+        if (typeof x === 'bigint') {
+          if (x >= INT8_MIN && x <= INT8_MAX) b.setAt(c, i, x);
+          else slow(i, x);
+        } else if (typeof x === 'number' && Number.isSafeInteger(x)) b.setInt64At(c, i, x);
+        else slow(i, x);
+      }
+    } else if ((id === 'timestamp' || id === 'timestamptz') && LITTLE_ENDIAN) {
+      for (let i = 0; i < n; i++) {
+        const x = raw[i][c];
+        // microseconds as a safe integer (years 1685 to 2255): no bigint on the way
+        const us = x instanceof Date ? x.getTime() * 1000 : NaN;
+        if (Number.isSafeInteger(us)) b.setInt64At(c, i, us);
+        else slow(i, x);
+      }
+    } else for (let i = 0; i < n; i++) slow(i, raw[i][c]);
+  }
+  return firstNullViolation;
 }
