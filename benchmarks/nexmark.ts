@@ -99,6 +99,12 @@ async function generate(events: number, batch: number): Promise<Events> {
   };
 }
 
+/** The JS heap in use plus ArrayBuffers (typed columns live outside the heap). */
+function heapAndBuffers(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
 interface TributaryRun {
   seconds: number;
   rows: unknown[][];
@@ -113,7 +119,7 @@ interface TributaryRun {
 async function runTributary(Built: typeof Database, q: NexmarkQuery, events: Events): Promise<TributaryRun> {
   const { sql, tables } = q;
   gc();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const heapBefore = heapAndBuffers();
   const db = await Built.open();
   try {
     for (const t of tables) await db.query(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]}) WITH (append_only = true)`);
@@ -139,7 +145,7 @@ async function runTributary(Built: typeof Database, q: NexmarkQuery, events: Eve
     }
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     gc();
-    const retainedHeap = process.memoryUsage().heapUsed - heapBefore;
+    const retainedHeap = heapAndBuffers() - heapBefore;
     const rows = (await db.query('SELECT * FROM v')).rows.map((r) => Object.values(r as Record<string, unknown>));
     return { seconds, rows, batchMs, peakRss, retainedHeap };
   } finally {
@@ -259,7 +265,7 @@ export async function nexmark(opts: NexmarkOptions = {}): Promise<BenchResult> {
     `${fmtInt(events)} events in batches of ${fmtInt(batch)}, each generated off the clock just before it goes in. Tributary (the compiled build) runs on one Node thread; DuckDB's queries use both cores.`,
     ...(recompute ? [] : ['DuckDB did not recompute after each batch (—): at this size that takes hours. It ran each query once, after the last batch, to check the result.']),
     'ratio: DuckDB\'s time over Tributary\'s (above 1: Tributary is faster). "Queries alone" leaves out DuckDB\'s appends (calls from JavaScript, row by row): the least a recompute could cost.',
-    'batch p50/p99: the time of one batch of events, its inserts and commit (Tributary), its appends and query (DuckDB). Peak RSS: the whole process\'s (DuckDB\'s included), read every 10 batches of Tributary\'s run. State: the heap Tributary\'s run left behind after a full collection (tables, view and operators), per event.',
+    'batch p50/p99: the time of one batch of events, its inserts and commit (Tributary), its appends and query (DuckDB). Peak RSS: the whole process\'s (DuckDB\'s included), read every 10 batches of Tributary\'s run. State: the memory Tributary\'s run left behind after a full collection (tables, view and operators: the JS heap and the typed arrays\' buffers), per event.',
     `Not run: ${Object.entries(NEXMARK_NOT_SUPPORTED).map(([q, why]) => `${q} (${why})`).join('; ')}.`,
   ];
   const raw: Record<string, unknown> = {};
