@@ -118,6 +118,26 @@ describe('db.insert fast paths', () => {
     );
   });
 
+  it('calls of growing size, each reusing the last call\'s buffers, store every row', async () => {
+    const db = await Database.open();
+    await db.query('CREATE TABLE t (i int, b bigint, ts timestamp, s text)');
+    const want: unknown[][] = [];
+    let n = 0;
+    for (const size of [1, 2, 5, 3, 17, 64]) {
+      const rows = Array.from({ length: size }, () => {
+        n++;
+        return [n, n % 3 === 0 ? null : BigInt(n) * 1000n, n % 4 === 0 ? null : new Date(Date.UTC(2024, 0, 1, 0, 0, n)), n % 5 === 0 ? null : `r${n}`];
+      });
+      db.insert('t', rows);
+      want.push(...rows);
+    }
+    const got = (await db.query('SELECT * FROM t ORDER BY i', [], { rowMode: 'array' })).rows as unknown as unknown[][];
+    expect(got.map((r) => [r[0], r[1], r[2] === null ? null : String(r[2]), r[3]])).toEqual(
+      want.map((r) => [r[0], r[1], r[2] === null ? null : (r[2] as Date).toISOString().replace('T', ' ').replace('.000Z', ''), r[3]]),
+    );
+    await db.close();
+  });
+
   it('a bigint beyond int8 is 22003, as PostgreSQL says, through db.insert and as a parameter, never wrapped', async () => {
     const db = await Database.open();
     await db.query('CREATE TABLE t (v bigint)');

@@ -77,7 +77,7 @@ const INT8_MIN = -9223372036854775808n;
 const INT8_MAX = 9223372036854775807n;
 
 /**
- * Write the raw rows into b's rows 0..n (reserved), column by column: the common cases (a
+ * Write the raw rows into b's rows 0..n (an empty builder), column by column: the common cases (a
  * string into text, a number into int4/int8, a bigint into int8, a Date into a timestamp) go
  * straight into the column, the rest convert as query parameters do. Returns the first row
  * whose NOT NULL column got a NULL (n when none), reported as a row-by-row INSERT would.
@@ -96,6 +96,7 @@ export function fillColumns(b: BatchBuilder, t: TableEntry, raw: readonly (reado
 function fillColumnsInOrder(b: BatchBuilder, t: TableEntry, raw: readonly (readonly unknown[])[], defaults: readonly Value[]): number {
   const cols = t.columns;
   const n = raw.length;
+  b.reserve(n);
   let firstNullViolation = n;
   for (let c = 0; c < cols.length; c++) {
     const type = cols[c].type;
