@@ -99,8 +99,14 @@ async function generate(events: number, batch: number): Promise<Events> {
   };
 }
 
-/** The JS heap in use plus ArrayBuffers (typed columns live outside the heap). */
-function heapAndBuffers(): number {
+/**
+ * The JS heap in use plus ArrayBuffers (typed columns live outside the heap), after a full
+ * collection and a pause: freed buffers are released by a task after the collection.
+ */
+async function heapAndBuffers(): Promise<number> {
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
@@ -118,8 +124,7 @@ interface TributaryRun {
 
 async function runTributary(Built: typeof Database, q: NexmarkQuery, events: Events): Promise<TributaryRun> {
   const { sql, tables } = q;
-  gc();
-  const heapBefore = heapAndBuffers();
+  const heapBefore = await heapAndBuffers();
   const db = await Built.open();
   try {
     for (const t of tables) await db.query(`CREATE TABLE ${t} (${NEXMARK_COLUMNS[t]}) WITH (append_only = true)`);
@@ -144,8 +149,7 @@ async function runTributary(Built: typeof Database, q: NexmarkQuery, events: Eve
       }
     }
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    gc();
-    const retainedHeap = heapAndBuffers() - heapBefore;
+    const retainedHeap = (await heapAndBuffers()) - heapBefore;
     const rows = (await db.query('SELECT * FROM v')).rows.map((r) => Object.values(r as Record<string, unknown>));
     return { seconds, rows, batchMs, peakRss, retainedHeap };
   } finally {
