@@ -9,8 +9,8 @@
 //       (per batch: update sums/counts per k, emit each changed group's old and new row);
 //   (b) PGlite recomputing the GROUP BY from scratch after each batch, on a prefix only.
 import { PGlite } from '@electric-sql/pglite';
-import { Database } from '../src/index.js';
-import { assert, fmtInt, fmtNum, gc, median, now, type BenchResult } from './common.js';
+import type { Database } from '../src/index.js';
+import { assert, builtEngine, fmtInt, fmtNum, gc, median, now, type BenchResult } from './common.js';
 
 export interface GroupByOptions {
   events?: number;
@@ -37,7 +37,7 @@ function makeBatches(events: number, batch: number, groups: number): Batches {
 // ---- Tributary ---------------------------------------------------------------------------
 
 async function openTributary(): Promise<Database> {
-  const db = await Database.open();
+  const db = await Engine.open();
   await db.query('CREATE TABLE t (k int, v bigint)');
   await db.query('CREATE MATERIALIZED VIEW g AS SELECT k, sum(v), count(*) FROM t GROUP BY k');
   return db;
@@ -129,7 +129,11 @@ async function runPglite(batches: Batches, runs: number): Promise<{ ms: number[]
 
 // ---- driver -----------------------------------------------------------------------------
 
+/** The engine users run: the compiled build (`npm run build` first), as `tributary serve` and the package entry load it. */
+let Engine: typeof Database;
+
 export async function groupby(opts: GroupByOptions = {}): Promise<BenchResult> {
+  ({ Database: Engine } = await builtEngine());
   const events = opts.events ?? 1_000_000;
   const batch = opts.batch ?? 1000;
   const groups = opts.groups ?? 1000;

@@ -9,8 +9,8 @@
 // key has ~4 rows per side and each new row meets ~2 partners on average over the stream.
 // Baseline: a hand-written symmetric hash join (Map<k, rows[]> per side) emitting the output
 // pairs of each delta.
-import { Database } from '../src/index.js';
-import { assert, fmtInt, fmtNum, gc, median, now, rng, type BenchResult } from './common.js';
+import type { Database } from '../src/index.js';
+import { assert, builtEngine, fmtInt, fmtNum, gc, median, now, rng, type BenchResult } from './common.js';
 
 export interface JoinOptions {
   rowsPerSide?: number;
@@ -43,7 +43,7 @@ function makeStream(rowsPerSide: number, keys: number, batch: number): Stream {
 }
 
 async function runTributary(stream: Stream): Promise<{ ms: number; db: Database }> {
-  const db = await Database.open();
+  const db = await Engine.open();
   await db.query('CREATE TABLE a (id int, k int, x int)');
   await db.query('CREATE TABLE b (id int, k int, y int)');
   await db.query('CREATE MATERIALIZED VIEW j AS SELECT a.id AS aid, b.id AS bid, a.x, b.y FROM a JOIN b ON a.k = b.k');
@@ -96,7 +96,11 @@ function runHand(stream: Stream): { ms: number; out: HandOut } {
   return { ms: now() - t0, out };
 }
 
+/** The engine users run: the compiled build (`npm run build` first), as `tributary serve` and the package entry load it. */
+let Engine: typeof Database;
+
 export async function join(opts: JoinOptions = {}): Promise<BenchResult> {
+  ({ Database: Engine } = await builtEngine());
   const rowsPerSide = opts.rowsPerSide ?? 200_000;
   const keys = opts.keys ?? Math.max(1, Math.round(rowsPerSide / 4));
   const batch = opts.batch ?? 1000;

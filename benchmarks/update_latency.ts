@@ -10,10 +10,10 @@
 // current id. Two shapes of view state: k = id % 1000 (1,000 groups however big the table)
 // and k = id (one group per row, so the view grows with the table too).
 // For reference, the SQL statement itself is also timed (parse + plan + find + commit).
-import { Database } from '../src/index.js';
+import type { Database } from '../src/index.js';
 import type { TableEntry } from '../src/catalog/catalog.js';
 import type { Row } from '../src/expr/value.js';
-import { assert, fmtInt, fmtNum, gc, median, percentile, rng, type BenchResult } from './common.js';
+import { assert, builtEngine, fmtInt, fmtNum, gc, median, percentile, rng, type BenchResult } from './common.js';
 
 export interface UpdateLatencyOptions {
   sizes?: number[];
@@ -27,7 +27,11 @@ interface Shape {
   groupOf: (id: number) => number;
 }
 
+/** The engine users run: the compiled build (`npm run build` first), as `tributary serve` and the package entry load it. */
+let Engine: typeof Database;
+
 export async function updateLatency(opts: UpdateLatencyOptions = {}): Promise<BenchResult> {
+  ({ Database: Engine } = await builtEngine());
   const sizes = opts.sizes ?? [1_000, 10_000, 100_000, 1_000_000];
   const updates = opts.updates ?? 2000;
   const rounds = opts.rounds ?? 3;
@@ -40,7 +44,7 @@ export async function updateLatency(opts: UpdateLatencyOptions = {}): Promise<Be
   const notes: string[] = [];
 
   for (const shape of shapes) {
-    const db = await Database.open();
+    const db = await Engine.open();
     await db.query('CREATE TABLE t (id int PRIMARY KEY, k int, v bigint)');
     await db.query('CREATE MATERIALIZED VIEW g AS SELECT k, sum(v), count(*) FROM t GROUP BY k');
     const te = db.engine.catalog.get('t') as TableEntry;
