@@ -2,7 +2,7 @@
 // transactions as circuit steps, creates and drops materialized views (hydrating new ones from
 // current data), and evaluates ad-hoc reads against one consistent timestamp.
 
-import { closingGroupColumn, windowOfExpr, type EmitOnClose } from '../plan/emit_on_close.js';
+import { closingGroupColumn, closingPartitionColumn, windowOfExpr, type EmitOnClose } from '../plan/emit_on_close.js';
 import { WindowCloseOp } from '../dataflow/operators/window_close.js';
 import type { LoggedWatermark, TableWatermark } from '../sources/watermark.js';
 import { Catalog, type CatalogEntry, type IndexEntry, type MaterializedViewEntry, type TableEntry } from '../catalog/catalog.js';
@@ -737,12 +737,15 @@ export class Engine {
         const t = w && this.catalog.get(w.table);
         return w && t?.kind === 'table' && t.watermark ? { endOffset: w.endOffset, watermark: t.watermark } : null;
       },
-      groupWindow: (p) => {
-        const w = closingGroupColumn(p, this.catalog);
-        const t = w && this.catalog.get(w.table);
-        return w && t?.kind === 'table' && t.watermark ? { col: w.col, endOffset: w.endOffset, watermark: t.watermark } : null;
-      },
+      groupWindow: (p) => this.closingWindow(closingGroupColumn(p, this.catalog)),
+      partitionWindow: (t) => this.closingWindow(closingPartitionColumn(t.input, t.partitionBy, this.catalog)),
     };
+  }
+
+  /** A closing column (emit_on_close.ts) with its table's watermark, or null. */
+  private closingWindow(w: { col: number; endOffset: bigint; table: string } | null): { col: number; endOffset: bigint; watermark: TableWatermark } | null {
+    const t = w && this.catalog.get(w.table);
+    return w && t?.kind === 'table' && t.watermark ? { col: w.col, endOffset: w.endOffset, watermark: t.watermark } : null;
   }
 
   /** `integrate`: keep the contents (a view, a subscription with a snapshot); without, only the changes flow. */

@@ -72,14 +72,30 @@ export function windowOfExpr(p: Plan, e: Expr, catalog: Catalog): { endOffset: b
  * window from elsewhere), and groups by a window of the watermark's column. Null otherwise.
  */
 export function closingGroupColumn(p: Extract<Plan, { kind: 'aggregate' | 'distinct' }>, catalog: Catalog): { col: number; endOffset: bigint; table: string } | null {
-  const scans = new Set<string>();
-  if (collectScans(p.input, scans) || scans.size !== 1) return null;
-  const [table] = scans;
   // DISTINCT groups by every column
   const groupBy: Expr[] = p.kind === 'aggregate' ? p.groupBy : p.schema.map((f, i) => ({ kind: 'column', index: i, type: f.type }));
-  for (let k = 0; k < groupBy.length; k++) {
-    const w = windowOfExpr(p.input, groupBy[k], catalog);
-    if (w?.table === table) return { col: k, endOffset: w.endOffset, table };
+  const k = closingKey(p.input, groupBy, catalog);
+  return k && { col: k.key, endOffset: k.endOffset, table: k.table };
+}
+
+/**
+ * The same for a top-k: a partition key that is a column of its rows (so of its output too) and
+ * a window closed by a watermark, under the same conditions. Null otherwise.
+ */
+export function closingPartitionColumn(input: Plan, partitionBy: readonly Expr[], catalog: Catalog): { col: number; endOffset: bigint; table: string } | null {
+  const columns = partitionBy.filter((e): e is Extract<Expr, { kind: 'column' }> => e.kind === 'column');
+  const k = closingKey(input, columns, catalog);
+  return k && { col: columns[k.key].index, endOffset: k.endOffset, table: k.table };
+}
+
+/** The first of keys (over input) that is a window of a watermark's column, when input reads only that table, without joins. */
+function closingKey(input: Plan, keys: readonly Expr[], catalog: Catalog): { key: number; endOffset: bigint; table: string } | null {
+  const scans = new Set<string>();
+  if (collectScans(input, scans) || scans.size !== 1) return null;
+  const [table] = scans;
+  for (let k = 0; k < keys.length; k++) {
+    const w = windowOfExpr(input, keys[k], catalog);
+    if (w?.table === table) return { key: k, endOffset: w.endOffset, table };
   }
   return null;
 }

@@ -58,6 +58,8 @@ export interface LowerContext {
   shareSubplans?: Map<string, Operator>;
   /** A maintained dataflow: the group column of aggregate `p` that is a window a watermark closes (closing_groups.ts). */
   groupWindow?(p: Extract<Plan, { kind: 'aggregate' | 'distinct' }>): { col: number; endOffset: bigint; watermark: TableWatermark } | null;
+  /** The same for a top-k: a partition column that is such a window. */
+  partitionWindow?(t: TopKPlan): { col: number; endOffset: bigint; watermark: TableWatermark } | null;
 }
 
 /** Where the operators being made record their errors: nowhere (they raise) outside gated sides. */
@@ -206,7 +208,10 @@ function topKOp(t: TopKPlan, cx: LowerContext, make: <T extends Operator>(op: T)
   const order = t.orderBy.map((k) => ({ col: colOf(k.expr), desc: k.desc, nullsFirst: k.nullsFirst }));
   const keyed = cols.length > width ? projectOp(input, cols, cx, make) : input;
   const insertOnly = cx.insertOnly?.(t.input) ?? false;
-  return make(new TopKOp(keyed, { partitionCols, order, offset: t.offset, limit: t.limit, width, rowNumber: t.rowNumber, insertOnly }));
+  const top = make(new TopKOp(keyed, { partitionCols, order, offset: t.offset, limit: t.limit, width, rowNumber: t.rowNumber, insertOnly }));
+  const w = cx.partitionWindow?.(t);
+  if (w) top.closing = new ClosingGroups(w.col, w.endOffset, w.watermark);
+  return top;
 }
 
 function projectOp(input: Operator, exprs: readonly Expr[], cx: LowerContext, make: <T extends Operator>(op: T) => T): Operator {

@@ -6,7 +6,8 @@
 // State: each partition's rows in order. Per touched partition the step emits the difference
 // between the rows shown before and after it (with their row numbers when asked).
 // Over insert-only input a partition keeps only its first offset+limit rows: a row behind
-// them can never move up, since nothing before it ever leaves.
+// them can never move up, since nothing before it ever leaves. Partitions by a window that a
+// watermark has closed are forgotten, as an aggregate's groups are (closing_groups.ts).
 import type { Row, Value } from '../../expr/value.js';
 import { comparator, type Comparator } from '../../expr/compare.js';
 import { T } from '../../sql/types.js';
@@ -17,6 +18,7 @@ import { Operator, type StepContext } from '../operator.js';
 import { OrderedMultiset } from '../ordered_multiset.js';
 import type { Checkpointable, StateReader, StateWriter } from '../state_io.js';
 import { internalError } from '../../errors.js';
+import type { ClosingGroups } from '../closing_groups.js';
 
 export interface TopKOrder {
   col: number;
@@ -167,6 +169,8 @@ export class TopKOp extends Operator implements Checkpointable {
         checkHeapUse(`with ${this.parts.size} partitions in a top-k`);
       }
     }
+    // the input's windows, not the output's: a partition may show no row (behind an OFFSET)
+    this.closing?.observe(b);
     const out = new BatchBuilder(this.types, touched.length * 2);
     for (const p of touched) {
       const before = p.before!;
@@ -241,6 +245,24 @@ export class TopKOp extends Operator implements Checkpointable {
 
   override settle(): void {
     this.log = null;
+    this.closing?.release((closed, kept) => this.forgetPartitions(this.closing!.col, closed, kept));
+  }
+
+  /** Partitions by a window a watermark closes: forgotten once closed (closing_groups.ts). */
+  closing: ClosingGroups | null = null;
+
+  /**
+   * Forget, without any output, the partitions whose rows have `closed(value of column c)` (c
+   * is a partition column, so one value per partition); `kept` sees the others'. Between steps.
+   */
+  private forgetPartitions(c: number, closed: (v: Value) => boolean, kept: (v: Value) => void): void {
+    if (this.log !== null) throw internalError('TOP-K partitions forgotten within an undoable step');
+    for (const [key, p] of this.parts) {
+      const first = p.rows.min();
+      if (first === undefined) continue;
+      if (closed(first.row[c])) this.parts.delete(key);
+      else kept(first.row[c]);
+    }
   }
 
   /** Checkpoint: every partition's rows in order (the whole input row) and their counts. */
@@ -274,5 +296,6 @@ export class TopKOp extends Operator implements Checkpointable {
       p.rows.add({ row: rowAt(rows, i), id: NO_ID }, counts[i]);
       p.total += counts[i];
     }
+    this.closing?.restored();
   }
 }
