@@ -137,6 +137,7 @@ function trace(p: Plan, c: number): Lineage | null {
     }
     case 'filter':
     case 'distinct':
+    case 'sort': // the order DISTINCT ON needs; no LIMIT here (a limit traces to nothing)
       return trace(p.input, c);
     case 'window':
       // a top-k's rows are final once their window closes only when the window is a partition
