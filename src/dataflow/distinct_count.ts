@@ -2,7 +2,7 @@
 // value's equality key to its number of rows, and the number of keys in a typed array. The
 // general DISTINCT accumulator (accumulators.ts) keeps an object per value and feeds an inner
 // accumulator; a count needs neither, and its keys are read straight from the column (an int8
-// as a double while it is exact), so a row boxes no bigint and allocates nothing.
+// as a double while it is exact), so an integer row makes no bigint and no object.
 //
 // Checkpoints use the general accumulator's layout (a count(DISTINCT) group's classes, each fed,
 // none pending, then the inner count), so a checkpoint reads back whichever of the two wrote it.

@@ -6,7 +6,7 @@ import type { TableEntry } from '../catalog/catalog.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { evalConstant } from '../expr/compile.js';
 import type { Row, Value } from '../expr/value.js';
-import { paramValue } from './result.js';
+import { fitsInt8, paramValue } from './result.js';
 import { checkNotNull } from './dml.js';
 import { LITTLE_ENDIAN, type BatchBuilder } from '../dataflow/batch.js';
 
@@ -73,9 +73,6 @@ export function convertRow(t: TableEntry, raw: readonly unknown[], defaults: rea
   return t.columns.map((c, k) => (raw[k] === USE_DEFAULT ? defaults[k] : paramValue(raw[k], c.type)));
 }
 
-const INT8_MIN = -9223372036854775808n;
-const INT8_MAX = 9223372036854775807n;
-
 /**
  * Write the raw rows into b's rows 0..n (an empty builder), column by column: the common cases (a
  * string into text, a number into int4/int8, a bigint into int8, a Date into a timestamp) go
@@ -124,7 +121,7 @@ function fillColumnsInOrder(b: BatchBuilder, t: TableEntry, raw: readonly (reado
       for (let i = 0; i < n; i++) {
         const x = raw[i][c];
         if (typeof x === 'bigint') {
-          if (x >= INT8_MIN && x <= INT8_MAX) b.setAt(c, i, x);
+          if (fitsInt8(x)) b.setAt(c, i, x);
           else slow(i, x);
         } else if (typeof x === 'number' && Number.isSafeInteger(x)) b.setInt64At(c, i, x);
         else slow(i, x);

@@ -80,6 +80,11 @@ export function shapeRows(rows: Row[], fields: FieldInfo[], opts: QueryOptions):
 const MS_YEAR_1 = -62_135_596_800_000; // 0001-01-01 00:00:00 UTC
 const MS_YEAR_9999_END = 253_402_300_799_999; // 9999-12-31 23:59:59.999 UTC
 
+/** Whether a JS bigint is an int8 value (a BigInt64Array slot would wrap one that is not). */
+export function fitsInt8(v: bigint): boolean {
+  return v >= -9223372036854775808n && v <= 9223372036854775807n;
+}
+
 /** Convert a parameter value given by the embedding program to the parameter's SQL type. */
 export function paramValue(v: unknown, t: SqlType): Value {
   if (v === null || v === undefined) return null;
@@ -98,8 +103,8 @@ export function paramValue(v: unknown, t: SqlType): Value {
       if (t.id === 'numeric') return Decimal.fromFloat(v);
       return parseValue(String(v), t);
     case 'bigint':
-      // beyond int8 its input function raises 22003 (a typed slot would wrap it silently)
-      if (t.id === 'int8' && v >= -9223372036854775808n && v <= 9223372036854775807n) return v;
+      // beyond int8 its input function raises 22003
+      if (t.id === 'int8' && fitsInt8(v)) return v;
       return parseValue(v.toString(), t);
     case 'object':
       if (v instanceof Date) {
