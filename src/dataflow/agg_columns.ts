@@ -13,6 +13,7 @@ import { exactDouble } from './column_words.js';
 import type { StateReader, StateWriter } from './state_io.js';
 import { internalError } from '../errors.js';
 import { DistinctCountColumn } from './distinct_count.js';
+import { DEC_INT_LIMIT, DEC_SCALES } from './dec_column.js';
 import { accFactory, intSumMode, intSumValue, retractionsFirst, type Acc, type AggSpec, type IntSumMode } from './accumulators.js';
 
 export interface AggColumn {
@@ -261,18 +262,30 @@ class IntSumColumn implements AggColumn {
   }
 
   writeColumn(gids: Int32Array, n: number, current: boolean, out: BatchBuilder, c: number, at: number): void {
+    const plain = this.mode !== 'avg';
+    const dec = out.decColumn(c);
+    const shownSum = this.shownSum;
     for (let k = 0; k < n; k++) {
       const g = gids[k];
       if (current) this.show(g);
-      out.setAt(c, at + k, this.shown[g]);
+      // a sum shown from its double alone: written without a Decimal or a bigint
+      if (plain && this.shownCnt[g] !== 0 && (this.shownBig.size === 0 || !this.shownBig.has(g))) {
+        const x = shownSum[g];
+        if (dec !== null) {
+          if (x < DEC_INT_LIMIT && x > -DEC_INT_LIMIT) dec[at + k] = x * DEC_SCALES;
+          else out.setAt(c, at + k, Decimal.fromInt(x));
+        } else if (LITTLE_ENDIAN) out.setInt64At(c, at + k, x);
+        else out.setAt(c, at + k, BigInt(x));
+      } else out.setAt(c, at + k, this.shown[g]);
     }
   }
 
   private show(gid: number): void {
-    this.shown[gid] = this.result(gid);
+    const b = this.big.size === 0 ? undefined : this.big.get(gid);
+    // (a sum without a bigint part is written from shownSum: see writeColumn)
+    this.shown[gid] = this.mode === 'avg' || b !== undefined ? this.result(gid) : null;
     this.shownSum[gid] = this.sum[gid];
     this.shownCnt[gid] = this.cnt[gid];
-    const b = this.big.size === 0 ? undefined : this.big.get(gid);
     if (b !== undefined) this.shownBig.set(gid, b);
     else if (this.shownBig.size !== 0) this.shownBig.delete(gid);
   }

@@ -29,7 +29,7 @@ import { type } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
 import { formatValue } from '../expr/format.js';
 import { parseValue } from '../expr/cast.js';
-import { getValue, storageKind, type Batch, type Column } from './batch.js';
+import { BatchBuilder, getValue, storageKind, type Batch, type Column } from './batch.js';
 
 const WEIGHT = '__weight';
 
@@ -138,9 +138,18 @@ function columnFromArrow(chunks: readonly Data[], t: SqlType, n: number): Column
           data[at] = raw ? str : fromArrowValue(str, t);
         }
       }
-      return { kind, data, nulls: null };
+      return kind === 'dec' ? decColumn(data) : { kind, data, nulls: null };
     }
   }
+}
+
+/** A 'dec' column of these numeric values (dec_column.ts). */
+function decColumn(values: readonly Value[]): Column {
+  const b = new BatchBuilder([type('numeric')], values.length);
+  b.reserve(values.length);
+  for (let i = 0; i < values.length; i++) b.setAt(0, i, values[i]);
+  b.advance(values.length, 1);
+  return b.finish().columns[0];
 }
 
 const TEXT_TYPES = new Set<TypeId>(['text', 'varchar', 'bpchar']);

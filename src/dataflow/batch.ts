@@ -8,8 +8,10 @@
 
 import type { SqlType } from '../sql/types.js';
 import type { Row, Value } from '../expr/value.js';
+import type { Decimal } from '../expr/numeric.js';
+import { copySide, decAt, encodeDecimal, encodeParts } from './dec_column.js';
 
-export type StorageKind = 'i32' | 'f64' | 'i64' | 'bool' | 'any';
+export type StorageKind = 'i32' | 'f64' | 'i64' | 'bool' | 'dec' | 'any';
 
 /** Whether BigInt64Arrays can be read and written as [lo, hi] Int32 pairs on this machine. */
 export const LITTLE_ENDIAN = new Int32Array(new BigInt64Array([1n]).buffer)[0] === 1;
@@ -30,6 +32,8 @@ export function storageKind(t: SqlType): StorageKind {
       return 'i64';
     case 'bool':
       return 'bool';
+    case 'numeric':
+      return 'dec'; // see dec_column.ts
     default:
       return 'any';
   }
@@ -42,6 +46,8 @@ export interface Column {
   readonly data: ColumnData;
   /** For typed storage: 1 where the value is NULL; null when no value is NULL. Unused for 'any'. */
   readonly nulls: Uint8Array | null;
+  /** 'dec' only: the values whose data is NaN, at their rows (dec_column.ts); null when none. */
+  readonly side?: readonly Value[] | null;
 }
 
 export interface Batch {
@@ -64,6 +70,8 @@ export function getValue(col: Column, i: number): Value {
       return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as BigInt64Array)[i];
     case 'bool':
       return col.nulls !== null && col.nulls[i] === 1 ? null : (col.data as Uint8Array)[i] === 1;
+    case 'dec':
+      return col.nulls !== null && col.nulls[i] === 1 ? null : decAt(col.data as Float64Array, col.side, i);
     default:
       return (col.data as Value[])[i];
   }
@@ -91,6 +99,8 @@ export class BatchBuilder {
   private kinds: StorageKind[];
   private data: ColumnData[];
   private nulls: (Uint8Array | null)[];
+  /** 'dec' columns: values kept aside (see Column.side); null until one is. */
+  private side: (Value[] | null)[];
   private weights: Int32Array;
   private cap: number;
   /** Int32 views of i64 columns (see setInt64). */
@@ -103,6 +113,7 @@ export class BatchBuilder {
     this.kinds = types.map(storageKind);
     this.data = this.kinds.map((k) => allocData(k, this.cap));
     this.nulls = this.kinds.map(() => null);
+    this.side = this.kinds.map(() => null);
     this.weights = new Int32Array(this.cap);
   }
 
@@ -158,7 +169,23 @@ export class BatchBuilder {
     if (kind === 'i32') (this.data[c] as Int32Array)[i] = v as number;
     else if (kind === 'f64') (this.data[c] as Float64Array)[i] = v as number;
     else if (kind === 'i64') (this.data[c] as BigInt64Array)[i] = v as bigint;
-    else (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
+    else if (kind === 'dec') {
+      const x = ((this.data[c] as Float64Array)[i] = encodeDecimal(v as Decimal));
+      if (x !== x) (this.side[c] ??= [])[i] = v;
+    } else (this.data[c] as Uint8Array)[i] = v ? 1 : 0;
+  }
+
+  /**
+   * Set a 'dec' column of row i (below the capacity `reserve` made) to coef / 10^scale, for a
+   * safe-integer coef; false when that does not fit the encoding (then setAt a Decimal).
+   */
+  setDecAt(c: number, i: number, coef: number, scale: number): boolean {
+    const x = encodeParts(coef, scale);
+    if (x !== x) return false;
+    const m = this.nulls[c];
+    if (m !== null) m[i] = 0;
+    (this.data[c] as Float64Array)[i] = x;
+    return true;
   }
 
   /**
@@ -190,6 +217,14 @@ export class BatchBuilder {
    */
   int32Column(c: number): Int32Array | null {
     return this.kinds[c] === 'i32' ? (this.data[c] as Int32Array) : null;
+  }
+
+  /**
+   * Column c's Float64Array when it is a 'dec' column, for writing non-NULL encoded values
+   * (dec_column.ts) straight into rows at or after `length`, below the capacity `reserve` made.
+   */
+  decColumn(c: number): Float64Array | null {
+    return this.kinds[c] === 'dec' ? (this.data[c] as Float64Array) : null;
   }
 
   /** Column c's values array when it is stored as JS values ('any'), for writing non-NULL values directly; else null. */
@@ -250,6 +285,7 @@ export class BatchBuilder {
       return;
     }
     (this.data[c] as Int32Array).set((src.data as Int32Array).subarray(from, to), at);
+    if (src.side) copySide((this.side[c] ??= []), at, src.data as Float64Array, src.side, from, to);
     let m = this.nulls[c];
     if (src.nulls !== null) {
       if (m === null) m = this.nulls[c] = new Uint8Array(this.cap);
@@ -268,6 +304,7 @@ export class BatchBuilder {
     for (let c = 0; c < this.kinds.length; c++) {
       if (this.kinds[c] === 'any') this.data[c] = new Array<Value>(0);
       else if (this.nulls[c] !== null) this.nulls[c]!.fill(0);
+      this.side[c] = null;
     }
   }
 
@@ -276,6 +313,7 @@ export class BatchBuilder {
     for (let c = 0; c < this.kinds.length; c++) {
       const d = this.data[c];
       if (Array.isArray(d)) d.fill('\u0000poisoned');
+      else if (this.kinds[c] === 'dec') (d as Float64Array).fill(-123456789 * 64 - 3); // a valid encoding: NaN would read the side array
       else if (d instanceof BigInt64Array) d.fill(-1234567890123n);
       else if (d instanceof Float64Array) d.fill(Number.NaN);
       else (d as Int32Array).fill(-123456789);
@@ -292,7 +330,8 @@ export class BatchBuilder {
       const d = this.data[c];
       const data = Array.isArray(d) ? (d.length === n ? d : d.slice(0, n)) : full ? d : (d as Int32Array).subarray(0, n);
       const m = this.nulls[c];
-      return { kind, data, nulls: m === null ? null : full ? m : m.subarray(0, n) };
+      // (the side array is shared: rows at or past n are never read through this batch)
+      return { kind, data, nulls: m === null ? null : full ? m : m.subarray(0, n), side: this.side[c] };
     });
     return { types: this.types, columns, weights: full ? this.weights : this.weights.subarray(0, n), length: n };
   }
@@ -327,6 +366,8 @@ function allocData(kind: StorageKind, cap: number): ColumnData {
       return new BigInt64Array(cap);
     case 'bool':
       return new Uint8Array(cap);
+    case 'dec':
+      return new Float64Array(cap);
     default:
       return new Array<Value>(0);
   }
@@ -362,6 +403,7 @@ export function sliceBatch(b: Batch, from: number, to: number): Batch {
       kind: c.kind,
       data: Array.isArray(c.data) ? c.data.slice(from, to) : (c.data as Int32Array).subarray(from, to),
       nulls: c.nulls === null ? null : c.nulls.subarray(from, to),
+      side: c.side ? c.side.slice(from, to) : null,
     })),
     weights: b.weights.subarray(from, to),
     length: to - from,

@@ -26,7 +26,12 @@ export function gather(b: Batch, sel: Int32Array, n: number, weights?: Int32Arra
       nulls = new Uint8Array(n);
       for (let k = 0; k < n; k++) nulls[k] = col.nulls[sel[k]];
     }
-    return { kind: col.kind, data: out, nulls };
+    let side: Value[] | null = null;
+    if (col.side) {
+      // 'dec' values kept aside (dec_column.ts) follow their rows
+      for (let k = 0; k < n; k++) if (out[k] !== out[k]) (side ??= [])[k] = col.side[sel[k]];
+    }
+    return { kind: col.kind, data: out, nulls, side };
   });
   let w = weights;
   if (w === undefined) {

@@ -33,8 +33,9 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
       for (const l of lists) k = fillAny(out, k, isLeft ? l.left : l.right, src, l.weights.length);
       return { kind, data: out, nulls: null };
     }
-    const data = kind === 'i32' ? new Int32Array(n) : kind === 'f64' ? new Float64Array(n) : kind === 'i64' ? new BigInt64Array(n) : new Uint8Array(n);
+    const data = kind === 'i32' ? new Int32Array(n) : kind === 'f64' || kind === 'dec' ? new Float64Array(n) : kind === 'i64' ? new BigInt64Array(n) : new Uint8Array(n);
     let nulls: Uint8Array | null = null;
+    let side_: Value[] | null = null;
     let k = 0;
     for (const l of lists) {
       const side = isLeft ? l.left : l.right;
@@ -44,6 +45,7 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
         const d = col.data as Int32Array;
         const idx = side.idx;
         for (let p = 0; p < count; p++) data[k + p] = d[idx[p]];
+        if (col.side) side_ = pickSide(side_, data as Float64Array, k, count, col.side, idx);
         if (col.nulls !== null) {
           nulls ??= new Uint8Array(n);
           for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[idx[p]];
@@ -53,6 +55,7 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
         const d = col.data as Int32Array;
         const slots = side.slots;
         for (let p = 0; p < count; p++) data[k + p] = d[slots[p]];
+        if (col.side) side_ = pickSide(side_, data as Float64Array, k, count, col.side, slots);
         if (col.nulls !== null) {
           nulls ??= new Uint8Array(n);
           for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[slots[p]];
@@ -60,9 +63,18 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
       }
       k += count;
     }
-    return { kind, data, nulls };
+    return { kind, data, nulls, side: side_ };
   });
   return { types, columns, weights, length: n };
+}
+
+/** 'dec' values kept aside, for the pairs just copied into data[k..k+count) from rows at[p]. */
+function pickSide(out: Value[] | null, data: Float64Array, k: number, count: number, src: readonly Value[], at: ArrayLike<number>): Value[] | null {
+  for (let p = 0; p < count; p++) {
+    const x = data[k + p];
+    if (x !== x) (out ??= [])[k + p] = src[at[p]];
+  }
+  return out;
 }
 
 function fillAny(out: Value[], k: number, side: PairSide, src: number, count: number): number {

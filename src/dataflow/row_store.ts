@@ -19,6 +19,7 @@ import { internalError } from '../errors.js';
 import { drain, SLICE_MASK } from './deferred_state.js';
 import { NumberLog } from './undo_log.js';
 import { WordView } from './column_words.js';
+import { decAt } from './dec_column.js';
 import type { StateReader, StateWriter } from './state_io.js';
 
 const EMPTY = -1;
@@ -36,6 +37,8 @@ export class RowStore {
   private readonly idKeys: KeyFn[];
   private cols: ColumnData[];
   private nulls: Uint8Array[];
+  /** 'dec' columns: values kept aside, by slot (see Column.side). */
+  private readonly side: Value[][];
   private weights: Int32Array;
   private hashes: Int32Array;
   /** 1 for slots holding a row (weight may be transiently 0 or negative inside apply). */
@@ -72,6 +75,7 @@ export class RowStore {
     this.idKeys = types.map(identityKeyFn);
     this.cols = this.kinds.map((k) => (k === 'any' ? [] : allocTyped(k, 0)));
     this.nulls = this.kinds.map(() => new Uint8Array(0));
+    this.side = this.kinds.map(() => []);
     this.weights = new Int32Array(0);
     this.hashes = new Int32Array(0);
     this.alive = new Uint8Array(0);
@@ -143,6 +147,12 @@ export class RowStore {
       }
       const x = (col.data as Float64Array)[i];
       const y = (this.cols[c] as Float64Array)[s];
+      if (kind === 'dec') {
+        if (x !== y && !(x !== x && y !== y)) return false;
+        // both aside: compare the values
+        if (x !== x && this.idKeys[c](col.side![i]) !== this.idKeys[c](this.side[c][s])) return false;
+        continue;
+      }
       if (x === y) {
         if (x === 0 && 1 / x !== 1 / y) return false; // -0 and 0 print differently
         continue;
@@ -167,7 +177,10 @@ export class RowStore {
           const to = this.i64Words(c);
           to[2 * s] = from[2 * i];
           to[2 * s + 1] = from[2 * i + 1];
-        } else (this.cols[c] as Float64Array)[s] = (col.data as Float64Array)[i];
+        } else {
+          const x = ((this.cols[c] as Float64Array)[s] = (col.data as Float64Array)[i]);
+          if (x !== x && kind === 'dec') this.side[c][s] = col.side![i];
+        }
       }
     }
   }
@@ -304,7 +317,8 @@ export class RowStore {
 
   /** A stored column, for bulk reads by slot (valid until the store next grows). */
   column(c: number): Column {
-    return { kind: this.kinds[c], data: this.cols[c], nulls: this.kinds[c] === 'any' ? null : this.nulls[c] };
+    const kind = this.kinds[c];
+    return { kind, data: this.cols[c], nulls: kind === 'any' ? null : this.nulls[c], side: kind === 'dec' ? this.side[c] : null };
   }
 
   /** Slot s as a row of values. */
@@ -340,7 +354,10 @@ export class RowStore {
 
   /** A released slot's values go and the slot may be reused. */
   private forget(s: number): void {
-    for (let c = 0; c < this.kinds.length; c++) if (this.kinds[c] === 'any') (this.cols[c] as Value[])[s] = null;
+    for (let c = 0; c < this.kinds.length; c++) {
+      if (this.kinds[c] === 'any') (this.cols[c] as Value[])[s] = null;
+      else if (this.kinds[c] === 'dec' && this.side[c].length > s) (this.side[c] as unknown[])[s] = undefined;
+    }
     this.free.push(s);
   }
 
@@ -524,6 +541,8 @@ export class RowStore {
         return (this.cols[c] as Float64Array)[s];
       case 'i64':
         return (this.cols[c] as BigInt64Array)[s];
+      case 'dec':
+        return decAt(this.cols[c] as Float64Array, this.side[c], s);
       default:
         return (this.cols[c] as Uint8Array)[s] === 1;
     }

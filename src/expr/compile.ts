@@ -3,7 +3,7 @@
 // a filter or projection allocates nothing per row beyond the values it creates.
 
 import type { Batch, Column } from '../dataflow/batch.js';
-import { storageKind } from '../dataflow/batch.js';
+import { getValue, storageKind } from '../dataflow/batch.js';
 import { SqlError, SQLSTATE } from '../errors.js';
 import { type Expr, conjuncts } from './expr.js';
 import type { Value } from './value.js';
@@ -155,6 +155,8 @@ function columnReader(index: number, kind: ReturnType<typeof storageKind>): Eval
         const c: Column = b.columns[index];
         return c.nulls !== null && c.nulls[i] === 1 ? null : (c.data as Uint8Array)[i] === 1;
       };
+    case 'dec':
+      return (b, i) => getValue(b.columns[index], i);
     default:
       return (b, i) => (b.columns[index].data as Value[])[i];
   }
