@@ -3,6 +3,7 @@
 // between \r and \n, or mid-escape).
 
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { CopyParser, copyOptions, parseCopy, type CopyOptions, type CopyRecord } from './copy_format.js';
 
 function opts(o: Partial<CopyOptions>): CopyOptions {
@@ -59,5 +60,19 @@ describe('CopyParser', () => {
     expect(parseCopy('1\tx\t\n2\t\\N\ty\n', opts({})).map((r) => r.fields)).toEqual([['1', 'x', ''], ['2', null, 'y']]);
     expect(parseCopy('1\tNA\tx\nNA\t\tNA\n', opts({ null: 'NA' })).map((r) => r.fields)).toEqual([['1', null, 'x'], [null, '', null]]);
     expect(parseCopy('a|b||\n', opts({ delimiter: '|' })).map((r) => r.fields)).toEqual([['a', 'b', '', '']]);
+  });
+
+  it('text without a backslash: each line split at the delimiter, as String.split splits it, in any pieces (property)', () => {
+    const char = fc.constantFrom('a', '1', ' ', '\t', '|', '\n', '\r', 'é');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 60 }).map((cs) => cs.join('')), fc.constantFrom('\t', '|'), fc.nat(60), (text, delimiter, cut) => {
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '') lines.pop();
+        const want = lines.map((l, n) => ({ fields: (l.endsWith('\r') ? l.slice(0, -1) : l).split(delimiter), line: n + 1 }));
+        const o = opts({ delimiter });
+        expect(parseCopy(text, o)).toEqual(want);
+        expect(pieces(text, o, [Math.min(cut, text.length)])).toEqual(want);
+      }),
+    );
   });
 });

@@ -171,15 +171,39 @@ export class CopyParser {
 
 function parseText(text: string, o: CopyOptions, firstLine: number): { records: CopyRecord[]; nextLine: number; done: boolean } {
   const out: CopyRecord[] = [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (let n = 0; n < lines.length; n++) {
-    let line = lines[n];
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line === '\\.') return { records: out, nextLine: firstLine + n, done: true };
-    out.push({ fields: splitTextLine(line, o), line: firstLine + n });
+  // no backslash in the block: no escape, no \N and no \. end marker, so each line is its fields
+  // split at the delimiter (unless the NULL marker is another text, which a field may be)
+  const plain = text.indexOf('\\') < 0 && o.null.indexOf('\\') >= 0;
+  const delimiter = o.delimiter;
+  // the next delimiter at or after where the search is (-1: none left), found once for all
+  // lines it lies beyond: String.split on each line was twice as slow
+  let d = -2;
+  let n = 0;
+  for (let start = 0; start < text.length; n++) {
+    const nl = text.indexOf('\n', start);
+    const next = nl < 0 ? text.length : nl + 1;
+    let end = nl < 0 ? text.length : nl;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--; // \r\n
+    if (plain) {
+      const fields: string[] = [];
+      for (let p = start; ; ) {
+        if (d !== -1 && d < p) d = text.indexOf(delimiter, p);
+        if (d === -1 || d >= end) {
+          fields.push(text.slice(p, end));
+          break;
+        }
+        fields.push(text.slice(p, d));
+        p = d + 1;
+      }
+      out.push({ fields, line: firstLine + n });
+    } else {
+      const line = text.slice(start, end);
+      if (line === '\\.') return { records: out, nextLine: firstLine + n, done: true };
+      out.push({ fields: splitTextLine(line, o), line: firstLine + n });
+    }
+    start = next;
   }
-  return { records: out, nextLine: firstLine + lines.length, done: false };
+  return { records: out, nextLine: firstLine + n, done: false };
 }
 
 function splitTextLine(line: string, o: CopyOptions): (string | null)[] {

@@ -29,6 +29,7 @@ import type { Transaction } from './transaction.js';
 import type { StatementResult } from './statement.js';
 import { parseValue } from '../expr/cast.js';
 import type { CopyRecord } from './copy_format.js';
+import { fillCopyColumns, type CopyColumns } from './copy_columns.js';
 import { runSync, ticker, type Work } from './work.js';
 import { inlineStaleViews } from './stale_views.js';
 
@@ -117,11 +118,23 @@ export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, col
   const missing = given.flatMap((k, c) => (k < 0 ? [c] : []));
   const types = t.columns.map((c) => c.type);
   const notNull = t.columns.map((c) => c.notNull === true);
+  const shape: CopyColumns = { cols, types, notNull, missing, defaults };
   const add = (records: readonly CopyRecord[]) => {
     // the records' rows go in as one batch, which a table without keys keeps whole
     // (Transaction.insertBatch), written column by column as they are read
-    const batch = new BatchBuilder(t.store.types, records.length);
+    let batch = new BatchBuilder(t.store.types, records.length);
     batch.reserve(records.length);
+    if (!fillCopyColumns(batch, records, shape)) {
+      batch = new BatchBuilder(t.store.types, records.length);
+      batch.reserve(records.length);
+      rowByRow(batch, records);
+    }
+    batch.advance(records.length, 1);
+    cx.txn.insertBatch(t, batch.finish());
+    count += records.length;
+  };
+  /** The records in order, field by field: the first error raised is the one PostgreSQL reports. */
+  const rowByRow = (batch: BatchBuilder, records: readonly CopyRecord[]) => {
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const where = () => `COPY ${t.name}, line ${r.line}`;
@@ -159,9 +172,6 @@ export function copyTarget(cx: Pick<DmlContext, 'engine' | 'txn'>, rel: any, col
         }
       }
     }
-    batch.advance(records.length, 1);
-    cx.txn.insertBatch(t, batch.finish());
-    count += records.length;
   };
   return {
     add,

@@ -38,15 +38,32 @@ export function fastDate(s: string): number | undefined {
  * applied for timestamptz and ignored for timestamp, as PostgreSQL's input does.
  */
 export function fastTimestamp(s: string, withTz: boolean): bigint | undefined {
+  if (!readTimestamp(s, withTz)) return undefined;
+  const us = tsSecs * 1e6 + tsFrac;
+  return Number.isSafeInteger(us) ? BigInt(us) : BigInt(tsSecs) * 1_000_000n + BigInt(tsFrac);
+}
+
+/** fastTimestamp's microseconds as a number; NaN where it has no answer or the answer is not a safe integer (years before 1685 or after 2255). */
+export function fastTimestampMicros(s: string, withTz: boolean): number {
+  if (!readTimestamp(s, withTz)) return NaN;
+  const us = tsSecs * 1e6 + tsFrac;
+  return Number.isSafeInteger(us) ? us : NaN;
+}
+
+/** What readTimestamp read: seconds since the epoch and microseconds (variables, not an object per value). */
+let tsSecs = 0;
+let tsFrac = 0;
+
+function readTimestamp(s: string, withTz: boolean): boolean {
   const n = s.length;
-  if (n < 19) return undefined;
+  if (n < 19) return false;
   const days = isoDays(s);
   const sep = s.charCodeAt(10);
-  if (days === -1e9 || (sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  if (days === -1e9 || (sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
   const h = two(s, 11);
   const mi = two(s, 14);
   const se = two(s, 17);
-  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return undefined;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return false;
   let i = 19;
   let frac = 0;
   if (s.charCodeAt(i) === 46) {
@@ -54,10 +71,10 @@ export function fastTimestamp(s: string, withTz: boolean): bigint | undefined {
     for (i++; ; i++) {
       const d = s.charCodeAt(i) - 48;
       if (!(d >= 0 && d <= 9)) break;
-      if (++digits > 6) return undefined; // rounding: the general path
+      if (++digits > 6) return false; // rounding: the general path
       frac = frac * 10 + d;
     }
-    if (digits === 0) return undefined;
+    if (digits === 0) return false;
     for (; digits < 6; digits++) frac *= 10;
   }
   let offset = SESSION_TZ_OFFSET_SECONDS;
@@ -70,14 +87,15 @@ export function fastTimestamp(s: string, withTz: boolean): bigint | undefined {
       if (i + 3 === n) om = 0;
       else if (i + 6 === n && s.charCodeAt(i + 3) === 58) om = two(s, i + 4);
       else if (i + 5 === n) om = two(s, i + 3);
-      else return undefined;
-      if (oh < 0 || oh > 14 || om < 0 || om > 59) return undefined;
+      else return false;
+      if (oh < 0 || oh > 14 || om < 0 || om > 59) return false;
       offset = (z === 45 ? -1 : 1) * (oh * 3600 + om * 60);
-    } else return undefined;
+    } else return false;
   }
   const secs = days * 86400 + h * 3600 + mi * 60 + se - (withTz ? offset : 0);
-  const us = secs * 1e6 + frac;
-  return Number.isSafeInteger(us) ? BigInt(us) : BigInt(secs) * 1_000_000n + BigInt(frac);
+  tsSecs = secs;
+  tsFrac = frac;
+  return true;
 }
 
 /** Plain integer text '-?D{1,15}' as a number (no sign on zero); else undefined. */
@@ -101,6 +119,15 @@ const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 
  * (scale < 0: as written), when no rounding is needed and it fits; else undefined.
  */
 export function fastDecimal(s: string, precision: number, scale: number): Decimal | undefined {
+  const c = fastDecimalCoef(s, precision, scale);
+  return c === c ? Decimal.of(BigInt(c), fastScale) : undefined;
+}
+
+/** The scale of the last coefficient fastDecimalCoef or scaledCoef returned (a variable, not an object per value). */
+export let fastScale = 0;
+
+/** fastDecimal's answer as its coefficient (a safe integer; the scale in fastScale), or NaN. */
+export function fastDecimalCoef(s: string, precision: number, scale: number): number {
   const n = s.length;
   let i = s.charCodeAt(0) === 45 ? 1 : 0;
   const neg = i === 1;
@@ -114,22 +141,32 @@ export function fastDecimal(s: string, precision: number, scale: number): Decima
       digits++;
       if (frac >= 0) frac++;
     } else if (c === 46 && frac < 0 && digits > 0) frac = 0;
-    else return undefined;
+    else return NaN;
   }
-  if (digits === 0 || digits > 15 || frac === 0) return undefined;
+  if (digits === 0 || digits > 15 || frac === 0) return NaN;
   const written = frac < 0 ? 0 : frac;
-  return scaledExactly(neg ? -coef : coef, written, precision, scale);
+  return scaledCoef(neg ? -coef : coef, written, precision, scale);
 }
 
 /** coef × 10^-from as numeric(precision, scale) when that needs no rounding (scale < 0: keep `from`). */
 export function scaledExactly(coef: number, from: number, precision: number, scale: number): Decimal | undefined {
-  if (scale < 0) return Decimal.of(BigInt(coef), from);
-  if (from > scale || scale - from > 16) return undefined;
+  const c = scaledCoef(coef, from, precision, scale);
+  return c === c ? Decimal.of(BigInt(c), fastScale) : undefined;
+}
+
+/** scaledExactly's answer as its coefficient (the scale in fastScale), or NaN. */
+function scaledCoef(coef: number, from: number, precision: number, scale: number): number {
+  if (scale < 0) {
+    fastScale = from;
+    return coef + 0; // no -0
+  }
+  if (from > scale || scale - from > 16) return NaN;
   const c = coef * POW10[scale - from];
-  if (!Number.isSafeInteger(c)) return undefined;
+  if (!Number.isSafeInteger(c)) return NaN;
   // numeric(p,s): fewer than p - s digits before the point, i.e. |c| < 10^p
-  if (precision <= 15 && Math.abs(c) >= POW10[precision]) return undefined;
-  return Decimal.of(BigInt(c), scale);
+  if (precision <= 15 && Math.abs(c) >= POW10[precision]) return NaN;
+  fastScale = scale;
+  return c + 0;
 }
 
 /**
