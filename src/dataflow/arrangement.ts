@@ -242,8 +242,7 @@ export class Arrangement {
       const c = this.keyCols[0];
       if (this.store.isNullAt(c, slot)) this.nullHead = head;
       else {
-        const w = this.store.i64Words(c);
-        this.i64.setHeadWords(w[2 * slot], w[2 * slot + 1], head);
+        this.i64.setHeadWords(this.store.i64Lo(c, slot), this.store.i64Hi(c, slot), head);
       }
     } else if (key === null) this.nullHead = head;
     else this.index.setHead(key, head);

@@ -6,7 +6,9 @@
 import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
 import { storageKind, type Batch, type Column } from './batch.js';
-import type { RowStore } from './row_store.js';
+import { CHUNK_BITS, type RowStore } from './row_store.js';
+
+const MASK = (1 << CHUNK_BITS) - 1;
 
 /** One side of a list of pairs: rows of a batch (by index) or of a row store (by slot). */
 export type PairSide = { batch: Batch; idx: ArrayLike<number> } | { store: RowStore; slots: ArrayLike<number> };
@@ -51,15 +53,17 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
           for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[idx[p]];
         }
       } else {
+        // a store's column in chunks (row_store.ts), with NULL flags in every chunk
         const col = side.store.column(src);
-        const d = col.data as Int32Array;
+        const d = col.data as readonly Int32Array[];
         const slots = side.slots;
-        for (let p = 0; p < count; p++) data[k + p] = d[slots[p]];
-        if (col.side) side_ = pickSide(side_, data as Float64Array, k, count, col.side, slots);
-        if (col.nulls !== null) {
-          nulls ??= new Uint8Array(n);
-          for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[slots[p]];
+        nulls ??= new Uint8Array(n);
+        for (let p = 0; p < count; p++) {
+          const s = slots[p];
+          data[k + p] = d[s >>> CHUNK_BITS][s & MASK];
+          nulls[k + p] = col.nulls[s >>> CHUNK_BITS][s & MASK];
         }
+        if (col.side) side_ = pickSide(side_, data as Float64Array, k, count, col.side, slots);
       }
       k += count;
     }
@@ -82,8 +86,11 @@ function fillAny(out: Value[], k: number, side: PairSide, src: number, count: nu
     const d = side.batch.columns[src].data as Value[];
     for (let p = 0; p < count; p++) out[k + p] = d[side.idx[p]];
   } else {
-    const d = side.store.column(src).data as Value[];
-    for (let p = 0; p < count; p++) out[k + p] = d[side.slots[p]];
+    const d = side.store.column(src).data as readonly Value[][];
+    for (let p = 0; p < count; p++) {
+      const s = side.slots[p];
+      out[k + p] = d[s >>> CHUNK_BITS][s & MASK];
+    }
   }
   return k + count;
 }

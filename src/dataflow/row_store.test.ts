@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RowStore } from './row_store.js';
-import { batchFromRows, batchToRows } from './batch.js';
+import { CHUNK_BITS, RowStore } from './row_store.js';
+import { batchFromRows, batchToRows, rowAt } from './batch.js';
+import { assemblePairs } from './pairs.js';
 import { T } from '../sql/types.js';
 import { Decimal } from '../expr/numeric.js';
+import { identityKeyFn } from '../expr/compare.js';
 import { StateReader, StateWriter } from './state_io.js';
 
 const types = [T.int4, T.text, T.float8, T.numeric, T.int8];
@@ -87,5 +89,51 @@ describe('RowStore', () => {
     // a freed slot is reused
     loaded.apply(batchFromRows(t, [[4n, 'd']]));
     expect(batchToRows(loaded.snapshot()).map((r) => r.row)).toEqual([[1n, 'a'], [4n, 'd'], [2n, null]]);
+  });
+
+  it('past one chunk of slots: rows in every chunk are found, counted, retracted, rolled back and checkpointed exactly', () => {
+    const t = [T.int4, T.int8, T.text, T.numeric, T.bool];
+    const n = 2.5 * (1 << CHUNK_BITS); // the first chunk, a second and half a third
+    const row = (i: number) => [i, BigInt(i) * 4294967311n, i % 7 === 0 ? null : `s${i % 1000}`, i % 5 === 0 ? Decimal.NAN : Decimal.of(BigInt(i), i % 3), i % 2 === 0];
+    const rows = Array.from({ length: n }, (_, i) => row(i));
+    const store = new RowStore(t);
+    for (let i = 0; i < n; i += 10_000) store.apply(batchFromRows(t, rows.slice(i, i + 10_000) as never));
+    expect(store.size).toBe(n);
+    // every row finds its own slot, and the slot reads back as the row
+    const all = batchFromRows(t, rows as never);
+    const ids = t.map(identityKeyFn);
+    for (let i = 0; i < n; i += 997) {
+      const s = store.find(all, i);
+      expect(store.row(s).map((v, c) => ids[c](v))).toEqual(rows[i].map((v, c) => ids[c](v as never)));
+    }
+    // a join's output columns read from the store's chunks by slot
+    const picks = Array.from({ length: 50 }, (_, k) => Math.floor((k * n) / 50) + 1);
+    const pairs = assemblePairs([...t, ...t], t.length, [{ left: { batch: all, idx: picks }, right: { store, slots: picks.map((i) => store.find(all, i)) }, weights: picks.map(() => 1) }]);
+    for (let p = 0; p < picks.length; p++) {
+      const out = rowAt(pairs, p).map((v, c) => ids[c % t.length](v));
+      expect(out.slice(t.length)).toEqual(out.slice(0, t.length));
+    }
+    // retract every third row, spread over all chunks; an undone step changes nothing
+    const gone = rows.filter((_, i) => i % 3 === 0);
+    store.journal();
+    store.apply(batchFromRows(t, gone as never, gone.map(() => -1)));
+    store.apply(batchFromRows(t, [row(n), row(n + 1)] as never));
+    store.rollback();
+    expect(store.size).toBe(n);
+    store.apply(batchFromRows(t, gone as never, gone.map(() => -1)));
+    expect(store.size).toBe(n - gone.length);
+    expect(store.find(all, 3)).toBe(-1);
+    // freed slots are reused before new ones
+    const used = store.slotCount;
+    store.apply(batchFromRows(t, [row(n)] as never));
+    expect(store.slotCount).toBe(used);
+    const w = new StateWriter();
+    store.saveState(w);
+    const loaded = new RowStore(t);
+    loaded.loadState(new StateReader(Buffer.from(w.bytes()), () => {}));
+    const key = (r: { row: unknown[]; weight: number }) => JSON.stringify([r.row.map((v, c) => String(ids[c](v as never))), r.weight]);
+    expect(batchToRows(loaded.snapshot()).map(key)).toEqual(batchToRows(store.snapshot()).map(key));
+    expect(loaded.find(all, n - 1)).toBe(store.find(all, n - 1));
+    expect(loaded.generationOf(n - 1)).toBe(store.generationOf(n - 1));
   });
 });
