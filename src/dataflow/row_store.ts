@@ -3,7 +3,9 @@
 // cost of maintaining a join view while rows lived in Map entries.
 //
 // Rows live in slots of growable columns; a slot freed by a row whose weight reaches zero is
-// reused. The index is a linear-probing table of slot numbers (EMPTY / TOMBSTONE markers).
+// reused. The index is a linear-probing table of slot numbers (EMPTY / TOMBSTONE markers). A
+// large table grows incrementally: the doubled table takes new entries at once, and each later
+// insertion moves a few cells of the old one, which lookups still search meanwhile.
 //
 // Slots live in chunks of CHUNK (the first grows by doubling up to that size, for small
 // stores): a large store grows by a chunk, never copying what it holds. Doubling one set of
@@ -35,6 +37,9 @@ const LOG_ADD = 0;
 const LOG_NEW = 1;
 const LOG_RELEASE = 2;
 export const CHUNK_BITS = 16;
+/** Tables of this many cells and more grow incrementally, moving this many old cells per insertion. */
+const INCREMENTAL_FROM = 1 << 16;
+const MOVE_PER_INSERT = 8;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
@@ -69,6 +74,9 @@ export class RowStore {
   private free: number[] = [];
   private table: Int32Array = new Int32Array(16).fill(EMPTY);
   private filled = 0; // table cells that are not EMPTY (live + tombstones)
+  /** While a large table grows: the previous table, whose cells below `moved` are in `table` already. */
+  private old: Int32Array | null = null;
+  private moved = 0;
   private readonly hashOf: BatchRowHash;
   /** Views of the batch columns last stored from or compared with. */
   private readonly batchWords: WordView[];
@@ -188,6 +196,58 @@ export class RowStore {
     }
   }
 
+  /** Room for one more entry in the table: at half full it doubles (incrementally when large). */
+  private makeRoom(): void {
+    if (this.old !== null) this.moveCells(MOVE_PER_INSERT);
+    if ((this.filled + 1) * 2 <= this.table.length) return;
+    if (this.old !== null) this.moveCells(this.old.length); // (cannot happen: see moveCells)
+    const size = this.table.length * 2;
+    if (size < INCREMENTAL_FROM) {
+      this.rehash(size);
+      return;
+    }
+    this.old = this.table;
+    this.moved = 0;
+    this.table = new Int32Array(size).fill(EMPTY);
+    this.filled = 0;
+  }
+
+  /**
+   * Move up to n cells of the old table into the new one. The old table has L cells, at most L/2
+   * of them entries, and the new one 2L cells, so it is half full only after L/2 insertions
+   * more; moving MOVE_PER_INSERT (> 2) cells per insertion empties the old one long before.
+   */
+  private moveCells(n: number): void {
+    const old = this.old!;
+    const end = Math.min(old.length, this.moved + n);
+    const t = this.table;
+    const mask = t.length - 1;
+    for (let c = this.moved; c < end; c++) {
+      const s = old[c];
+      if (s < 0) continue; // EMPTY or TOMBSTONE
+      let p = this.hashes[s >>> CHUNK_BITS][s & MASK] & mask;
+      while (t[p] !== EMPTY) p = (p + 1) & mask;
+      t[p] = s;
+      this.filled++;
+    }
+    this.moved = end;
+    if (end === old.length) this.old = null;
+  }
+
+  /**
+   * The cell of the old table holding an entry not moved yet for which `is` holds, probing from
+   * hash h; -1 if none. Cells already moved still hold their entries, so chains stay whole.
+   */
+  private findOld(h: number, is: (s: number) => boolean): number {
+    const old = this.old!;
+    const mask = old.length - 1;
+    for (let p = h & mask; ; p = (p + 1) & mask) {
+      const s = old[p];
+      if (s === EMPTY) return -1;
+      if (s >= 0 && p >= this.moved && is(s)) return p;
+    }
+  }
+
   private rehash(size: number): void {
     const t = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
@@ -220,7 +280,7 @@ export class RowStore {
    */
   upsert(b: Batch, i: number, w: number): number {
     if (!this.indexed) return this.append(b, i, w);
-    if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    this.makeRoom();
     const h = this.hashOf(b, i);
     const mask = this.table.length - 1;
     let p = h & mask;
@@ -236,6 +296,15 @@ export class RowStore {
         return s;
       }
       p = (p + 1) & mask;
+    }
+    if (this.old !== null) {
+      const c = this.findOld(h, (s) => this.hashes[s >>> CHUNK_BITS][s & MASK] === h && this.matches(s, b, i));
+      if (c >= 0) {
+        const s = this.old[c];
+        this.weights[s >>> CHUNK_BITS][s & MASK] += w;
+        if (this.journaling) this.log.push3(s, w, LOG_ADD);
+        return s;
+      }
     }
     const s = this.newSlot(b, i, w);
     this.hashes[s >>> CHUNK_BITS][s & MASK] = h;
@@ -308,9 +377,12 @@ export class RowStore {
     const mask = this.table.length - 1;
     for (let p = h & mask; ; p = (p + 1) & mask) {
       const s = this.table[p];
-      if (s === EMPTY) return -1;
+      if (s === EMPTY) break;
       if (s !== TOMBSTONE && this.hashes[s >>> CHUNK_BITS][s & MASK] === h && this.matches(s, b, i)) return s;
     }
+    if (this.old === null) return -1;
+    const c = this.findOld(h, (s) => this.hashes[s >>> CHUNK_BITS][s & MASK] === h && this.matches(s, b, i));
+    return c < 0 ? -1 : this.old[c];
   }
 
   weight(s: number): number {
@@ -351,12 +423,19 @@ export class RowStore {
 
   private unindex(s: number): void {
     const mask = this.table.length - 1;
-    let p = this.hashes[s >>> CHUNK_BITS][s & MASK] & mask;
-    while (this.table[p] !== s) {
-      if (this.table[p] === EMPTY) throw internalError('row store index lost a row');
-      p = (p + 1) & mask;
+    const h = this.hashes[s >>> CHUNK_BITS][s & MASK];
+    for (let p = h & mask; ; p = (p + 1) & mask) {
+      const x = this.table[p];
+      if (x === s) {
+        this.table[p] = TOMBSTONE;
+        return;
+      }
+      if (x === EMPTY) break;
     }
-    this.table[p] = TOMBSTONE;
+    // not moved yet
+    const c = this.old === null ? -1 : this.findOld(h, (x) => x === s);
+    if (c < 0) throw internalError('row store index lost a row');
+    this.old![c] = TOMBSTONE;
   }
 
   /** A released slot's values go and the slot may be reused. */
@@ -370,7 +449,7 @@ export class RowStore {
 
   /** Put slot s (alive again) back in the index. */
   private reindex(s: number): void {
-    if ((this.filled + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    this.makeRoom();
     const mask = this.table.length - 1;
     let p = this.hashes[s >>> CHUNK_BITS][s & MASK] & mask;
     while (this.table[p] !== EMPTY && this.table[p] !== TOMBSTONE) p = (p + 1) & mask;
@@ -518,6 +597,7 @@ export class RowStore {
       }
     }
     this.table = table;
+    this.old = null;
     this.filled = n;
     this.size = n;
     this.used = used;
