@@ -37,7 +37,7 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
     }
     const data = kind === 'i32' ? new Int32Array(n) : kind === 'f64' || kind === 'dec' ? new Float64Array(n) : kind === 'i64' ? new BigInt64Array(n) : new Uint8Array(n);
     let nulls: Uint8Array | null = null;
-    let side_: Value[] | null = null;
+    let aside: Value[] | null = null;
     let k = 0;
     for (const l of lists) {
       const side = isLeft ? l.left : l.right;
@@ -47,7 +47,7 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
         const d = col.data as Int32Array;
         const idx = side.idx;
         for (let p = 0; p < count; p++) data[k + p] = d[idx[p]];
-        if (col.side) side_ = pickSide(side_, data as Float64Array, k, count, col.side, idx);
+        if (col.side) aside = pickSide(aside, data as Float64Array, k, count, col.side, idx);
         if (col.nulls !== null) {
           nulls ??= new Uint8Array(n);
           for (let p = 0; p < count; p++) nulls[k + p] = col.nulls[idx[p]];
@@ -63,11 +63,11 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
           data[k + p] = d[s >>> CHUNK_BITS][s & MASK];
           nulls[k + p] = col.nulls[s >>> CHUNK_BITS][s & MASK];
         }
-        if (col.side) side_ = pickSide(side_, data as Float64Array, k, count, col.side, slots);
+        if (col.side) aside = pickSide(aside, data as Float64Array, k, count, col.side, slots);
       }
       k += count;
     }
-    return { kind, data, nulls, side: side_ };
+    return { kind, data, nulls, side: aside };
   });
   return { types, columns, weights, length: n };
 }
