@@ -352,8 +352,10 @@ describe('watermarks', () => {
     const eowc = (q: string) => err(`CREATE MATERIALIZED VIEW v WITH (emit = 'on_window_close') AS ${q}`);
     expect(await eowc('SELECT count(*) FROM s')).toMatch(/^0A000 emit = 'on_window_close' on a view without a window of the watermark's column among its columns/);
     expect(await eowc("SELECT window_start + interval '1 s', count(*) FROM tumble(s, ts, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
-    // a top-k across windows can push a closed window's row out later
-    expect(await eowc("SELECT window_start, k FROM (SELECT window_start, k, row_number() OVER (ORDER BY k) AS rn FROM tumble(s, ts, interval '1 hour')) t WHERE rn <= 1")).toMatch(/^0A000 .*without a window of the watermark's column/);
+    // a top-k or a LIMIT across windows can push a closed window's row out later: the refusal names it
+    expect(await eowc("SELECT window_start, k FROM (SELECT window_start, k, row_number() OVER (ORDER BY k) AS rn FROM tumble(s, ts, interval '1 hour')) t WHERE rn <= 1")).toMatch(/^0A000 emit = 'on_window_close' on a view whose LIMIT or window function spans windows/);
+    expect(await eowc("SELECT window_start, k FROM tumble(s, ts, interval '1 hour') ORDER BY k LIMIT 5")).toMatch(/^0A000 emit = 'on_window_close' on a view whose LIMIT or window function spans windows/);
+    expect(await eowc("SELECT window_start, k, sum(k) OVER () FROM tumble(s, ts, interval '1 hour')")).toMatch(/^0A000 emit = 'on_window_close' on a view whose LIMIT or window function spans windows/);
     // windows of another column than the watermark's, or of months, would not close with it
     await db.query("CREATE TABLE s2 (k int, ts timestamp, other timestamp) WITH (append_only = true, watermark = 'ts')");
     expect(await eowc("SELECT window_start, count(*) FROM tumble(s2, other, interval '1 hour') GROUP BY 1")).toMatch(/^0A000 .*without a window of the watermark's column/);

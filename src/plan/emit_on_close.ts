@@ -49,6 +49,14 @@ export function emitOnCloseSpec(plan: Plan, catalog: Catalog): EmitOnClose {
     // windows of the column the watermark is on (another column's windows would close at random)
     if (w?.kind === 'window' && w.table === table.name && w.timeCol === timeCol) return { col: c, endOffset: w.endOffset, table: table.name };
   }
+  for (let c = 0; c < plan.schema.length; c++) {
+    const w = trace(plan, c, true);
+    if (w?.kind === 'window' && w.table === table.name && w.timeCol === timeCol) {
+      throw unsupported(
+        "emit = 'on_window_close' on a view whose LIMIT or window function spans windows (rows of a later window could still push out or change a closed window's rows; a ranking partitioned by the window column is accepted),",
+      );
+    }
+  }
   throw unsupported(
     "emit = 'on_window_close' on a view without a window of the watermark's column among its columns (the window_start or window_end of a TUMBLE or HOP, or a date_bin or date_trunc of it),",
   );
@@ -123,7 +131,8 @@ const TRUNC_UNITS: Record<string, { usecs: bigint; tz: boolean }> = {
   week: { usecs: 7n * 86400n * SECOND, tz: false },
 };
 
-function trace(p: Plan, c: number): Lineage | null {
+/** acrossRanks: look through a LIMIT or a window function that spans windows too (to name them in a refusal). */
+function trace(p: Plan, c: number, acrossRanks = false): Lineage | null {
   switch (p.kind) {
     case 'scan':
       return { kind: 'column', table: p.relation, col: c };
@@ -132,25 +141,28 @@ function trace(p: Plan, c: number): Lineage | null {
         return { kind: 'window', table: p.window.table, timeCol: p.window.timeCol, endOffset: c === p.window.endCol ? 0n : p.window.size };
       }
       const e = p.exprs[c];
-      if (e?.kind === 'column') return trace(p.input, e.index);
-      return e ? binOf(e, (x) => (x.kind === 'column' ? trace(p.input, x.index) : null)) : null;
+      if (e?.kind === 'column') return trace(p.input, e.index, acrossRanks);
+      return e ? binOf(e, (x) => (x.kind === 'column' ? trace(p.input, x.index, acrossRanks) : null)) : null;
     }
+    case 'limit':
+      return acrossRanks ? trace(p.input, c, true) : null;
     case 'filter':
     case 'distinct':
     case 'sort': // the order DISTINCT ON needs; no LIMIT here (a limit traces to nothing)
-      return trace(p.input, c);
+      return trace(p.input, c, acrossRanks);
     case 'window':
       // a top-k's rows are final once their window closes only when the window is a partition
       // key of every window function (rows of other windows never push them out)
-      if (c >= p.input.schema.length || !p.calls.every((w) => w.partitionBy.some((e) => e.kind === 'column' && e.index === c))) return null;
-      return trace(p.input, c);
+      if (c >= p.input.schema.length) return null;
+      if (!acrossRanks && !p.calls.every((w) => w.partitionBy.some((e) => e.kind === 'column' && e.index === c))) return null;
+      return trace(p.input, c, acrossRanks);
     case 'aggregate': {
       const e = c < p.groupBy.length ? p.groupBy[c] : undefined;
-      if (e?.kind === 'column') return trace(p.input, e.index);
-      return e ? binOf(e, (x) => (x.kind === 'column' ? trace(p.input, x.index) : null)) : null;
+      if (e?.kind === 'column') return trace(p.input, e.index, acrossRanks);
+      return e ? binOf(e, (x) => (x.kind === 'column' ? trace(p.input, x.index, acrossRanks) : null)) : null;
     }
     case 'union': {
-      const all = p.inputs.map((i) => trace(i, c));
+      const all = p.inputs.map((i) => trace(i, c, acrossRanks));
       const first = all[0];
       return first && all.every((w) => w !== null && JSON.stringify(w, big) === JSON.stringify(first, big)) ? first : null;
     }
