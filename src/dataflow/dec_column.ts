@@ -43,6 +43,18 @@ export function decAt(data: Float64Array, side: readonly Value[] | null | undefi
   return x === x ? decodeDecimal(x) : side![i];
 }
 
+/**
+ * Side entries for rows picked by index: data[k..k+count) was copied from rows at[0..count) of a
+ * column with side values src; each NaN there takes its value. Returns out (made when needed).
+ */
+export function pickSide(out: Value[] | null, data: Float64Array, k: number, count: number, src: readonly Value[], at: ArrayLike<number>): Value[] | null {
+  for (let p = 0; p < count; p++) {
+    const x = data[k + p];
+    if (x !== x) (out ??= [])[k + p] = src[at[p]];
+  }
+  return out;
+}
+
 /** Side entries of rows [from, to) of src into out at at, at+1, … (only where src's data is NaN). */
 export function copySide(out: Value[], at: number, src: Float64Array, srcSide: readonly Value[], from: number, to: number): void {
   for (let i = from; i < to; i++) {

@@ -3,6 +3,7 @@
 
 import type { Value } from '../expr/value.js';
 import type { Batch, Column } from './batch.js';
+import { pickSide } from './dec_column.js';
 
 /** Rows sel[0..n) of b, with weights `weights` (or b's own weights) — a new batch. */
 export function gather(b: Batch, sel: Int32Array, n: number, weights?: Int32Array): Batch {
@@ -26,11 +27,8 @@ export function gather(b: Batch, sel: Int32Array, n: number, weights?: Int32Arra
       nulls = new Uint8Array(n);
       for (let k = 0; k < n; k++) nulls[k] = col.nulls[sel[k]];
     }
-    let side: Value[] | null = null;
-    if (col.side) {
-      // 'dec' values kept aside (dec_column.ts) follow their rows
-      for (let k = 0; k < n; k++) if (out[k] !== out[k]) (side ??= [])[k] = col.side[sel[k]];
-    }
+    // 'dec' values kept aside (dec_column.ts) follow their rows
+    const side = col.side ? pickSide(null, out as unknown as Float64Array, 0, n, col.side, sel) : null;
     return { kind: col.kind, data: out, nulls, side };
   });
   let w = weights;

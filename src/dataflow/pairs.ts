@@ -7,6 +7,7 @@ import type { SqlType } from '../sql/types.js';
 import type { Value } from '../expr/value.js';
 import { storageKind, type Batch, type Column } from './batch.js';
 import { CHUNK_BITS, type RowStore } from './row_store.js';
+import { pickSide } from './dec_column.js';
 
 const MASK = (1 << CHUNK_BITS) - 1;
 
@@ -70,15 +71,6 @@ export function assemblePairs(types: readonly SqlType[], nl: number, lists: read
     return { kind, data, nulls, side: aside };
   });
   return { types, columns, weights, length: n };
-}
-
-/** 'dec' values kept aside, for the pairs just copied into data[k..k+count) from rows at[p]. */
-function pickSide(out: Value[] | null, data: Float64Array, k: number, count: number, src: readonly Value[], at: ArrayLike<number>): Value[] | null {
-  for (let p = 0; p < count; p++) {
-    const x = data[k + p];
-    if (x !== x) (out ??= [])[k + p] = src[at[p]];
-  }
-  return out;
 }
 
 function fillAny(out: Value[], k: number, side: PairSide, src: number, count: number): number {
